@@ -1,0 +1,56 @@
+// swift-tools-version: 6.1
+// qpv — offline engine for France's politique de la ville geography (QPV, QIC, carreaux INSEE).
+import PackageDescription
+
+let package = Package(
+    name: "qpv",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "qpv", targets: ["qpv"]),
+        .library(name: "QPVGeometry", targets: ["QPVGeometry"]),
+        .library(name: "QPVPerimeters", targets: ["QPVPerimeters"]),
+        .library(name: "QPVTabular", targets: ["QPVTabular"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // System libraries (C APIs through pkg-config; Debian packages named as providers).
+        .systemLibrary(name: "CGEOS", pkgConfig: "geos", providers: [.apt(["libgeos-dev"])]),
+        .systemLibrary(name: "CPROJ", pkgConfig: "proj", providers: [.apt(["libproj-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // Calendar dates, the data directory, French number formatting.
+        .target(name: "QPVCore"),
+        // Streaming CSV in/out, encodings, ordered parallel batches, progress line.
+        .target(name: "QPVTabular", dependencies: ["QPVCore", "CZlib"]),
+        // Swift wrappers over GEOS and PROJ: geometries, validity, prepared predicates, STR-tree, transforms.
+        .target(name: "QPVGeometry", dependencies: ["CGEOS", "CPROJ"]),
+        // Perimeter files (GeoJSON, GeoPackage), compiled packs, registry of official lists, locate engine.
+        .target(
+            name: "QPVPerimeters",
+            dependencies: [
+                "QPVGeometry", "QPVTabular", "CSQLite",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: []
+        ),
+        // Command-line interface: parses arguments, calls the libraries, prints.
+        .executableTarget(
+            name: "qpv",
+            dependencies: [
+                "QPVPerimeters", "QPVTabular", "QPVGeometry",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Helpers shared by the test targets (paths to ../shared, temporary directories, CLI runner).
+        .target(name: "QPVTestSupport", dependencies: ["QPVPerimeters"]),
+
+        .testTarget(name: "QPVCoreTests", dependencies: ["QPVCore"]),
+        .testTarget(name: "QPVTabularTests", dependencies: ["QPVTabular", "QPVTestSupport"]),
+        .testTarget(name: "QPVGeometryTests", dependencies: ["QPVGeometry", "QPVTestSupport"]),
+        .testTarget(name: "QPVPerimetersTests", dependencies: ["QPVPerimeters", "QPVTestSupport"]),
+    ]
+)

@@ -1,0 +1,2 @@
+// PROJ C API (one PJ_CONTEXT per thread).
+#include <proj.h>

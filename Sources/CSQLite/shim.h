@@ -1,0 +1,2 @@
+// SQLite 3 C API, used to read GeoPackage files.
+#include <sqlite3.h>

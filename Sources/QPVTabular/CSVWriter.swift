@@ -1,0 +1,106 @@
+import Foundation
+
+/// Turns rows of strings into CSV bytes in a given dialect. A value type: each worker of a batch keeps its
+/// own and formats its rows without locking; the writer only appends finished byte chunks.
+public struct CSVRowEncoder: Sendable {
+    public let dialect: CSVDialect
+
+    public init(dialect: CSVDialect) { self.dialect = dialect }
+
+    /// Appends one row (quoted where needed, line ending included) to `out`.
+    public func encode(_ fields: [String], into out: inout [UInt8]) {
+        for (k, field) in fields.enumerated() {
+            if k > 0 { out.append(dialect.separator) }
+            encodeField(field, into: &out)
+        }
+        if dialect.crlf { out.append(0x0D) }
+        out.append(0x0A)
+    }
+
+    public func encodeField(_ field: String, into out: inout [UInt8]) {
+        var needsQuotes = false
+        for b in field.utf8 where b == dialect.separator || b == UInt8(ascii: "\"") || b == 0x0A || b == 0x0D {
+            needsQuotes = true
+            break
+        }
+        if !needsQuotes {
+            dialect.encoding.encode(field, into: &out)
+            return
+        }
+        out.append(UInt8(ascii: "\""))
+        var encoded: [UInt8] = []
+        dialect.encoding.encode(field, into: &encoded)
+        for b in encoded {
+            if b == UInt8(ascii: "\"") { out.append(b) }
+            out.append(b)
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}
+
+/// A buffered CSV file writer. `-` writes to standard output. Owns its file descriptor.
+public final class CSVWriter {
+    public let name: String
+    public let encoder: CSVRowEncoder
+    private var fd: Int32
+    private let owned: Bool
+    private var pending: [UInt8] = []
+    public private(set) var bytesWritten = 0
+
+    public init(path: String, dialect: CSVDialect) throws {
+        self.name = path
+        self.encoder = CSVRowEncoder(dialect: dialect)
+        if path == "-" {
+            fd = 1
+            owned = false
+        } else {
+            fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            guard fd >= 0 else { throw TabularError.cannotCreate(file: path, reason: String(cString: strerror(errno))) }
+            owned = true
+        }
+        pending.reserveCapacity(1 << 17)
+        if dialect.hasBOM { pending.append(contentsOf: [0xEF, 0xBB, 0xBF]) }
+    }
+
+    public var dialect: CSVDialect { encoder.dialect }
+
+    public func writeRow(_ fields: [String]) throws {
+        encoder.encode(fields, into: &pending)
+        if pending.count >= 1 << 17 { try flush() }
+    }
+
+    /// Appends bytes already encoded by a `CSVRowEncoder` of the same dialect.
+    public func write(encoded bytes: [UInt8]) throws {
+        pending.append(contentsOf: bytes)
+        if pending.count >= 1 << 17 { try flush() }
+    }
+
+    public func flush() throws {
+        var offset = 0
+        try pending.withUnsafeBytes { raw in
+            while offset < raw.count {
+                let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw TabularError.writeFailed(file: name, reason: String(cString: strerror(errno)))
+                }
+                offset += n
+            }
+        }
+        bytesWritten += pending.count
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    public func close() throws {
+        try flush()
+        if owned && fd >= 0 { Foundation.close(fd) }
+        fd = -1
+    }
+
+    deinit {
+        if owned && fd >= 0 {
+            try? flush()
+            Foundation.close(fd)
+        }
+    }
+}

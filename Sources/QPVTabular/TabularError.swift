@@ -1,0 +1,38 @@
+import Foundation
+
+/// Errors raised while reading or writing tabular files. Every message is in French and names the file,
+/// and where it applies the line and the field, so a user can open the file and fix it.
+public enum TabularError: Error, Equatable, Sendable, CustomStringConvertible, LocalizedError {
+    case cannotOpen(file: String, reason: String)
+    case cannotCreate(file: String, reason: String)
+    case readFailed(file: String, reason: String)
+    case writeFailed(file: String, reason: String)
+    case emptyFile(file: String)
+    case unsupportedEncoding(file: String, encoding: String)
+    case missingColumn(file: String, column: String, available: [String])
+    case invalidOption(String)
+
+    public var description: String {
+        switch self {
+        case .cannotOpen(let file, let reason):
+            return "\(file) : impossible d'ouvrir le fichier (\(reason))"
+        case .cannotCreate(let file, let reason):
+            return "\(file) : impossible de créer le fichier (\(reason))"
+        case .readFailed(let file, let reason):
+            return "\(file) : lecture impossible (\(reason))"
+        case .writeFailed(let file, let reason):
+            return "\(file) : écriture impossible (\(reason))"
+        case .emptyFile(let file):
+            return "\(file) : fichier vide (aucune ligne d'en-tête)"
+        case .unsupportedEncoding(let file, let encoding):
+            return "\(file) : encodage \(encoding) non pris en charge ; enregistrez le fichier en UTF-8 ou en Windows-1252 (CSV Excel)"
+        case .missingColumn(let file, let column, let available):
+            let list = available.map { "« \($0) »" }.joined(separator: ", ")
+            return "\(file), ligne 1 (en-tête) : colonne « \(column) » introuvable ; colonnes présentes : \(list)"
+        case .invalidOption(let message):
+            return message
+        }
+    }
+
+    public var errorDescription: String? { description }
+}

@@ -1,0 +1,22 @@
+// qpv — command-line interface. Thin by design: each command parses its options, calls the libraries
+// (QPVPerimeters, QPVGeocoding, QPVCarreaux, QPVEligibility, QPVServer) and prints what they return.
+
+import ArgumentParser
+
+@main
+struct QPV: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "qpv",
+        abstract: "Géographie de la politique de la ville, hors ligne : QPV, QIC, carreaux INSEE, adresses, éligibilité.",
+        discussion: """
+            Sans données officielles installées, qpv utilise le jeu de démonstration fictif (codes QX…) livré avec le \
+            logiciel. Installer les listes officielles : qpv data import FICHIER (voir qpv data --help).
+            """,
+        version: QPVVersion.string,
+        subcommands: [Locate.self, DataCommand.self]
+    )
+}
+
+enum QPVVersion {
+    static let string = "0.1.0"
+}

@@ -1,0 +1,131 @@
+import Foundation
+import Testing
+import QPVTabular
+
+func readAll(_ bytes: [UInt8], separator: UInt8? = nil, maxRecordBytes: Int = 1 << 20) throws -> (CSVReader, [CSVRecord]) {
+    let reader = try CSVReader(source: MemoryByteSource(bytes), name: "test.csv", separator: separator, maxRecordBytes: maxRecordBytes)
+    var out: [CSVRecord] = []
+    while let r = try reader.next() { out.append(r) }
+    return (reader, out)
+}
+
+func readAll(_ text: String, maxRecordBytes: Int = 1 << 20) throws -> (CSVReader, [CSVRecord]) {
+    try readAll(Array(text.utf8), maxRecordBytes: maxRecordBytes)
+}
+
+@Suite struct CSVReaderTests {
+    @Test func sniffsSemicolonAndReadsQuotedFields() throws {
+        let (r, rows) = try readAll("id;adresse;cp\n1;\"12, rue \"\"Haute\"\"\";62400\n2;\"3 rue\nBasse\";62400\n")
+        #expect(r.dialect.separator == UInt8(ascii: ";"))
+        #expect(r.header == ["id", "adresse", "cp"])
+        #expect(rows.count == 2)
+        #expect(rows[0].fields == ["1", "12, rue \"Haute\"", "62400"])
+        #expect(rows[1].fields == ["2", "3 rue\nBasse", "62400"])
+        #expect(rows[0].line == 2)
+        #expect(rows[1].line == 3)
+        #expect(rows.allSatisfy { $0.issue == nil })
+    }
+
+    @Test func commaCRLFAndBOM() throws {
+        let bytes: [UInt8] = [0xEF, 0xBB, 0xBF] + Array("lon,lat\r\n2.1,48.5\r\n\r\n3.0,49.0\r\n".utf8)
+        let (r, rows) = try readAll(bytes)
+        #expect(r.dialect.hasBOM)
+        #expect(r.dialect.crlf)
+        #expect(r.header == ["lon", "lat"])
+        #expect(rows.map(\.fields) == [["2.1", "48.5"], ["3.0", "49.0"]])
+        #expect(r.blankLines == 1)
+        #expect(rows[1].line == 4)
+    }
+
+    @Test func windows1252IsDetectedAndDecoded() throws {
+        // "commune;nom\n62119;Béthune\n" with é = 0xE9 and a € (0x80) in Windows-1252.
+        var bytes = Array("commune;nom\n62119;B".utf8) + [0xE9] + Array("thune ".utf8) + [0x80] + [0x0A]
+        bytes += Array("62160;Bully\n".utf8)
+        let (r, rows) = try readAll(bytes)
+        #expect(r.dialect.encoding == .windows1252)
+        #expect(rows[0].fields == ["62119", "Béthune €"])
+        #expect(rows[1].fields == ["62160", "Bully"])
+    }
+
+    @Test func invalidUTF8AfterTheSampleFallsBackPerField() throws {
+        var bytes = Array("a;b\n".utf8)
+        for i in 0..<20_000 { bytes += Array("\(i);é\n".utf8) }
+        bytes += Array("x;".utf8) + [0xE9] + [0x0A]
+        let (r, rows) = try readAll(bytes)
+        #expect(r.dialect.encoding == .utf8)
+        #expect(rows.count == 20_001)
+        #expect(rows.last!.fields == ["x", "é"])
+        #expect(rows.last!.encodingFallback)
+        #expect(!rows[0].encodingFallback)
+    }
+
+    @Test func unbalancedQuoteLosesNoRow() throws {
+        let text = "id;voie;cp\n1;\"rue du 8 mai;59000\n2;rue Haute;62000\n3;\"avenue\";62100\n"
+        let (_, rows) = try readAll(text)
+        #expect(rows.map { $0.fields[0] } == ["1", "2", "3"])
+        #expect(rows[0].issue == .unbalancedQuote)
+        #expect(rows[0].fields == ["1", "\"rue du 8 mai", "59000"])
+        #expect(rows[1].issue == nil)
+        #expect(rows[2].fields == ["3", "avenue", "62100"])
+    }
+
+    @Test func unbalancedQuoteAtEndOfFile() throws {
+        let (_, rows) = try readAll("a;b\n1;2\n3;\"oops\n4;5\n")
+        #expect(rows.map { $0.fields[0] } == ["1", "3", "4"])
+        #expect(rows[1].issue == .unbalancedQuote)
+        #expect(rows[2].issue == nil)
+    }
+
+    @Test func fieldCountMismatchIsReportedNotDropped() throws {
+        let (_, rows) = try readAll("a;b;c\n1;2\n1;2;3;4\n")
+        #expect(rows[0].issue == .fieldCount(expected: 3, found: 2))
+        #expect(rows[1].issue == .fieldCount(expected: 3, found: 4))
+    }
+
+    @Test func longFieldsAndTooLongLines() throws {
+        let big = String(repeating: "x", count: 10_000)
+        let (_, rows) = try readAll("a;b\n1;\(big)\n2;ok\n")
+        #expect(rows[0].fields[1].count == 10_000)
+        let huge = String(repeating: "y", count: 300_000)
+        let (_, rows2) = try readAll("a;b\n1;\(huge)\n2;ok\n", maxRecordBytes: 100_000)
+        #expect(rows2.count == 2)
+        #expect(rows2[0].issue == .tooLong(limit: 100_000))
+        #expect(rows2[1].fields == ["2", "ok"])
+        #expect(rows2[1].line == 3)
+    }
+
+    @Test func singleColumnAddressFileKeepsCommas() throws {
+        let (r, rows) = try readAll("adresse\n\"56, Grand'rue 59295 Estrun\"\n10, rue de la Paix 75002 Paris\n")
+        #expect(r.dialect.separator != UInt8(ascii: ","))
+        #expect(rows.map(\.fields) == [["56, Grand'rue 59295 Estrun"], ["10, rue de la Paix 75002 Paris"]])
+    }
+
+    @Test func emptyAndUTF16FilesAreRejectedWithTheirName() {
+        #expect(throws: TabularError.emptyFile(file: "test.csv")) { try readAll("") }
+        #expect(throws: TabularError.emptyFile(file: "test.csv")) { try readAll("\n\n") }
+        #expect(throws: TabularError.unsupportedEncoding(file: "test.csv", encoding: "UTF-16")) {
+            try readAll([0xFF, 0xFE, 0x61, 0x00])
+        }
+    }
+
+    @Test func missingColumnMessageListsColumns() throws {
+        let reader = try CSVReader(source: MemoryByteSource("x;y\n1;2\n"), name: "pts.csv")
+        #expect(throws: TabularError.self) { try reader.requireColumn("lon") }
+        do { _ = try reader.requireColumn("lon") } catch {
+            #expect("\(error)".contains("pts.csv"))
+            #expect("\(error)".contains("« lon »"))
+            #expect("\(error)".contains("« x »"))
+        }
+        #expect(reader.columnIndex(" Y ") == 1)
+    }
+
+    @Test func streamsAcrossBufferBoundaries() throws {
+        // Many rows with quoted newlines, read through small and large chunks alike.
+        var text = "id;texte\n"
+        for i in 0..<50_000 { text += "\(i);\"ligne \(i)\nsuite; \"\"q\"\"\"\n" }
+        let (_, rows) = try readAll(text)
+        #expect(rows.count == 50_000)
+        #expect(rows[49_999].fields == ["49999", "ligne 49999\nsuite; \"q\""])
+        #expect(rows[49_999].line == 2 + 2 * 49_999)
+    }
+}
