@@ -46,7 +46,7 @@ let package = Package(
             ]
         ),
         // Helpers shared by the test targets (paths to ../shared, temporary directories, CLI runner).
-        .target(name: "QPVTestSupport", dependencies: ["QPVPerimeters"]),
+        .target(name: "QPVTestSupport"),
 
         .testTarget(name: "QPVCoreTests", dependencies: ["QPVCore"]),
         .testTarget(name: "QPVTabularTests", dependencies: ["QPVTabular", "QPVTestSupport"]),
