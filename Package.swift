@@ -24,24 +24,25 @@ let package = Package(
 
         // Calendar dates, the data directory, French number formatting.
         .target(name: "QPVCore"),
+        // Registries, rule tables and the demo pack authored by the project (GeoData/), as bundle resources.
+        .target(name: "QPVGeoData", path: "GeoData", resources: [.copy("registry"), .copy("demo")]),
         // Streaming CSV in/out, encodings, ordered parallel batches, progress line.
         .target(name: "QPVTabular", dependencies: ["QPVCore", "CZlib"]),
         // Swift wrappers over GEOS and PROJ: geometries, validity, prepared predicates, STR-tree, transforms.
-        .target(name: "QPVGeometry", dependencies: ["CGEOS", "CPROJ"]),
+        .target(name: "QPVGeometry", dependencies: ["QPVCore", "CGEOS", "CPROJ"]),
         // Perimeter files (GeoJSON, GeoPackage), compiled packs, registry of official lists, locate engine.
         .target(
             name: "QPVPerimeters",
             dependencies: [
-                "QPVGeometry", "QPVTabular", "CSQLite",
+                "QPVCore", "QPVGeometry", "QPVTabular", "QPVGeoData", "CSQLite",
                 .product(name: "Crypto", package: "swift-crypto"),
-            ],
-            resources: []
+            ]
         ),
         // Command-line interface: parses arguments, calls the libraries, prints.
         .executableTarget(
             name: "qpv",
             dependencies: [
-                "QPVPerimeters", "QPVTabular", "QPVGeometry",
+                "QPVCore", "QPVPerimeters", "QPVTabular", "QPVGeometry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,0 +1,458 @@
+import CGEOS
+import Foundation
+
+/// A 2-D coordinate: (lon, lat) for geographic CRS, (easting, northing) for projected ones.
+public struct Coordinate: Sendable, Hashable, Codable {
+    public var x: Double
+    public var y: Double
+    public init(x: Double, y: Double) {
+        self.x = x
+        self.y = y
+    }
+}
+
+/// The rings of one polygon: the exterior first, then the holes. Rings are closed (first == last).
+public typealias PolygonRings = [[Coordinate]]
+
+/// An axis-aligned bounding box.
+public struct Envelope: Sendable, Hashable, Codable {
+    public var minX: Double
+    public var minY: Double
+    public var maxX: Double
+    public var maxY: Double
+
+    public init(minX: Double, minY: Double, maxX: Double, maxY: Double) {
+        self.minX = minX
+        self.minY = minY
+        self.maxX = maxX
+        self.maxY = maxY
+    }
+
+    /// An empty envelope that any `expand` replaces.
+    public static let empty = Envelope(minX: .infinity, minY: .infinity, maxX: -.infinity, maxY: -.infinity)
+
+    public var isEmpty: Bool { minX > maxX || minY > maxY }
+    public var width: Double { maxX - minX }
+    public var height: Double { maxY - minY }
+    public var center: Coordinate { Coordinate(x: (minX + maxX) / 2, y: (minY + maxY) / 2) }
+
+    public mutating func expand(x: Double, y: Double) {
+        if x < minX { minX = x }
+        if x > maxX { maxX = x }
+        if y < minY { minY = y }
+        if y > maxY { maxY = y }
+    }
+
+    public mutating func expand(_ other: Envelope) {
+        guard !other.isEmpty else { return }
+        minX = Swift.min(minX, other.minX)
+        minY = Swift.min(minY, other.minY)
+        maxX = Swift.max(maxX, other.maxX)
+        maxY = Swift.max(maxY, other.maxY)
+    }
+
+    public func expanded(by d: Double) -> Envelope {
+        Envelope(minX: minX - d, minY: minY - d, maxX: maxX + d, maxY: maxY + d)
+    }
+
+    @inlinable public func contains(x: Double, y: Double) -> Bool {
+        x >= minX && x <= maxX && y >= minY && y <= maxY
+    }
+
+    @inlinable public func intersects(_ o: Envelope) -> Bool {
+        !(o.minX > maxX || o.maxX < minX || o.minY > maxY || o.maxY < minY)
+    }
+
+    /// Euclidean distance from a point to the box (0 inside).
+    @inlinable public func distance(x: Double, y: Double) -> Double {
+        let dx = x < minX ? minX - x : (x > maxX ? x - maxX : 0)
+        let dy = y < minY ? minY - y : (y > maxY ? y - maxY : 0)
+        return (dx * dx + dy * dy).squareRoot()
+    }
+}
+
+/// The kind of a geometry, as GEOS names it.
+public enum GeometryKind: Int32, Sendable {
+    case point = 0, lineString = 1, linearRing = 2, polygon = 3, multiPoint = 4, multiLineString = 5, multiPolygon = 6, geometryCollection = 7
+}
+
+/// An owned GEOS geometry. Destroyed with its GEOS pointer on deinit. Bound to the `GeosContext` that made
+/// it: use it only on that context's thread.
+public final class Geometry {
+    public let context: GeosContext
+    let raw: OpaquePointer
+    var h: GEOSContextHandle_t { context.handle }
+
+    init(owning raw: OpaquePointer, context: GeosContext) {
+        self.raw = raw
+        self.context = context
+    }
+
+    deinit { GEOSGeom_destroy_r(context.handle, raw) }
+
+    // MARK: - Construction
+
+    /// Parses Well-Known Text.
+    public convenience init(wkt: String, context: GeosContext) throws {
+        guard let raw = GEOSWKTReader_read_r(context.handle, context.wktReaderHandle, wkt) else {
+            throw GeometryError.invalidInput("WKT illisible (\(context.takeMessage()))")
+        }
+        self.init(owning: raw, context: context)
+    }
+
+    /// Parses Well-Known Binary (ISO or extended, either byte order).
+    public convenience init(wkb: [UInt8], context: GeosContext) throws {
+        let raw = wkb.withUnsafeBufferPointer { buf in
+            GEOSWKBReader_read_r(context.handle, context.wkbReaderHandle, buf.baseAddress, buf.count)
+        }
+        guard let raw else { throw GeometryError.invalidInput("WKB illisible (\(context.takeMessage()))") }
+        self.init(owning: raw, context: context)
+    }
+
+    /// Parses WKB from a slice of a larger buffer (a memory-mapped pack).
+    public convenience init(wkb: UnsafeRawBufferPointer, context: GeosContext) throws {
+        let raw = GEOSWKBReader_read_r(
+            context.handle, context.wkbReaderHandle, wkb.baseAddress?.assumingMemoryBound(to: UInt8.self), wkb.count)
+        guard let raw else { throw GeometryError.invalidInput("WKB illisible (\(context.takeMessage()))") }
+        self.init(owning: raw, context: context)
+    }
+
+    public static func point(x: Double, y: Double, context: GeosContext) throws -> Geometry {
+        try context.own(GEOSGeom_createPointFromXY_r(context.handle, x, y), "la création d'un point")
+    }
+
+    /// A polygon from rings (exterior first). Rings must have at least 4 points and be closed; an unclosed
+    /// ring is closed automatically.
+    public static func polygon(_ rings: PolygonRings, context: GeosContext) throws -> Geometry {
+        try context.own(makePolygon(rings, context: context), "la création d'un polygone")
+    }
+
+    /// A multipolygon from several polygons' rings.
+    public static func multiPolygon(_ polygons: [PolygonRings], context: GeosContext) throws -> Geometry {
+        var parts: [OpaquePointer?] = []
+        do {
+            for p in polygons { parts.append(try makePolygon(p, context: context)) }
+        } catch {
+            for p in parts { GEOSGeom_destroy_r(context.handle, p) }
+            throw error
+        }
+        let raw = parts.withUnsafeMutableBufferPointer { buf in
+            GEOSGeom_createCollection_r(context.handle, Int32(GEOS_MULTIPOLYGON.rawValue), buf.baseAddress, UInt32(buf.count))
+        }
+        return try context.own(raw, "la création d'un multipolygone")
+    }
+
+    public static func lineString(_ coords: [Coordinate], context: GeosContext) throws -> Geometry {
+        guard coords.count >= 2 else { throw GeometryError.invalidInput("une ligne demande au moins 2 points") }
+        let seq = try makeSequence(coords, context: context)
+        return try context.own(GEOSGeom_createLineString_r(context.handle, seq), "la création d'une ligne")
+    }
+
+    /// An axis-aligned rectangle polygon.
+    public static func rectangle(_ e: Envelope, context: GeosContext) throws -> Geometry {
+        try context.own(GEOSGeom_createRectangle_r(context.handle, e.minX, e.minY, e.maxX, e.maxY), "la création d'un rectangle")
+    }
+
+    /// A geometry collection taking ownership of nothing: the parts are cloned.
+    public static func collection(_ parts: [Geometry], context: GeosContext) throws -> Geometry {
+        var clones: [OpaquePointer?] = parts.map { GEOSGeom_clone_r(context.handle, $0.raw) }
+        let raw = clones.withUnsafeMutableBufferPointer { buf in
+            GEOSGeom_createCollection_r(context.handle, Int32(GEOS_GEOMETRYCOLLECTION.rawValue), buf.baseAddress, UInt32(buf.count))
+        }
+        return try context.own(raw, "la création d'une collection")
+    }
+
+    static func makeSequence(_ coords: [Coordinate], context: GeosContext) throws -> OpaquePointer {
+        let seq = coords.withUnsafeBufferPointer { buf in
+            buf.baseAddress!.withMemoryRebound(to: Double.self, capacity: 2 * buf.count) { doubles in
+                GEOSCoordSeq_copyFromBuffer_r(context.handle, doubles, UInt32(buf.count), 0, 0)
+            }
+        }
+        guard let seq else { throw context.error("la création d'une suite de coordonnées") }
+        return seq
+    }
+
+    static func makeRing(_ ring: [Coordinate], context: GeosContext) throws -> OpaquePointer {
+        var coords = ring
+        guard let first = coords.first else { throw GeometryError.invalidInput("anneau vide") }
+        if coords.last != first { coords.append(first) }
+        guard coords.count >= 4 else {
+            throw GeometryError.invalidInput("un anneau de polygone demande au moins 4 points (\(coords.count) fournis)")
+        }
+        for c in coords where !c.x.isFinite || !c.y.isFinite {
+            throw GeometryError.invalidInput("coordonnée non finie (\(c.x), \(c.y))")
+        }
+        let seq = try makeSequence(coords, context: context)
+        guard let ringRaw = GEOSGeom_createLinearRing_r(context.handle, seq) else {
+            throw context.error("la création d'un anneau")
+        }
+        return ringRaw
+    }
+
+    static func makePolygon(_ rings: PolygonRings, context: GeosContext) throws -> OpaquePointer {
+        guard let exterior = rings.first else { throw GeometryError.invalidInput("polygone sans anneau") }
+        let shell = try makeRing(exterior, context: context)
+        var holes: [OpaquePointer?] = []
+        do {
+            for r in rings.dropFirst() { holes.append(try makeRing(r, context: context)) }
+        } catch {
+            GEOSGeom_destroy_r(context.handle, shell)
+            for hole in holes { GEOSGeom_destroy_r(context.handle, hole) }
+            throw error
+        }
+        let raw = holes.withUnsafeMutableBufferPointer { buf in
+            GEOSGeom_createPolygon_r(context.handle, shell, buf.baseAddress, UInt32(buf.count))
+        }
+        guard let raw else { throw context.error("la création d'un polygone") }
+        return raw
+    }
+
+    // MARK: - Properties
+
+    public var kind: GeometryKind { GeometryKind(rawValue: GEOSGeomTypeId_r(h, raw)) ?? .geometryCollection }
+    public var typeName: String {
+        guard let p = GEOSGeomType_r(h, raw) else { return "?" }
+        defer { GEOSFree_r(h, p) }
+        return String(cString: p)
+    }
+    public var isEmpty: Bool { GEOSisEmpty_r(h, raw) == 1 }
+    public var numGeometries: Int { Int(GEOSGetNumGeometries_r(h, raw)) }
+    public var numCoordinates: Int { Int(GEOSGetNumCoordinates_r(h, raw)) }
+
+    public func area() throws -> Double {
+        var a = 0.0
+        guard GEOSArea_r(h, raw, &a) == 1 else { throw context.error("le calcul de la surface") }
+        return a
+    }
+
+    public func length() throws -> Double {
+        var a = 0.0
+        guard GEOSLength_r(h, raw, &a) == 1 else { throw context.error("le calcul de la longueur") }
+        return a
+    }
+
+    public var envelope: Envelope {
+        var e = Envelope.empty
+        var x0 = 0.0, y0 = 0.0, x1 = 0.0, y1 = 0.0
+        if !isEmpty, GEOSGeom_getXMin_r(h, raw, &x0) == 1, GEOSGeom_getYMin_r(h, raw, &y0) == 1,
+            GEOSGeom_getXMax_r(h, raw, &x1) == 1, GEOSGeom_getYMax_r(h, raw, &y1) == 1
+        {
+            e = Envelope(minX: x0, minY: y0, maxX: x1, maxY: y1)
+        }
+        return e
+    }
+
+    // MARK: - Validity
+
+    /// True when GEOS considers the geometry valid (OGC rules).
+    public var isValid: Bool { GEOSisValid_r(h, raw) == 1 }
+
+    /// GEOS's explanation of why the geometry is invalid ("Self-intersection[x y]"), or "Valid Geometry".
+    public var validityReason: String {
+        guard let p = GEOSisValidReason_r(h, raw) else { return context.takeMessage() }
+        defer { GEOSFree_r(h, p) }
+        return String(cString: p)
+    }
+
+    /// Repairs an invalid geometry with `GEOSMakeValid` (the "linework" method, shapely's `make_valid`).
+    public func makeValid() throws -> Geometry {
+        try context.own(GEOSMakeValid_r(h, raw), "la réparation (MakeValid)")
+    }
+
+    /// The polygonal part of a geometry (from a GeometryCollection produced by MakeValid, lines and points
+    /// are dropped) as a MultiPolygon; nil when there is none.
+    public func polygonalPart() throws -> Geometry? {
+        let polys = try polygons()
+        guard !polys.isEmpty else { return nil }
+        return try Geometry.multiPolygon(polys, context: context)
+    }
+
+    // MARK: - Coordinates out
+
+    /// All polygons of a Polygon, MultiPolygon or GeometryCollection, as rings of coordinates.
+    public func polygons() throws -> [PolygonRings] {
+        var out: [PolygonRings] = []
+        try collectPolygons(raw, into: &out)
+        return out
+    }
+
+    private func collectPolygons(_ g: OpaquePointer, into out: inout [PolygonRings]) throws {
+        let type = GEOSGeomTypeId_r(h, g)
+        switch type {
+        case Int32(GEOS_POLYGON.rawValue):
+            if GEOSisEmpty_r(h, g) == 1 { return }
+            var rings: PolygonRings = []
+            guard let ext = GEOSGetExteriorRing_r(h, g) else { throw context.error("la lecture d'un anneau") }
+            rings.append(try coordinates(of: ext))
+            let n = GEOSGetNumInteriorRings_r(h, g)
+            for i in 0..<max(n, 0) {
+                guard let ring = GEOSGetInteriorRingN_r(h, g, i) else { throw context.error("la lecture d'un trou") }
+                rings.append(try coordinates(of: ring))
+            }
+            out.append(rings)
+        case Int32(GEOS_MULTIPOLYGON.rawValue), Int32(GEOS_GEOMETRYCOLLECTION.rawValue):
+            let n = GEOSGetNumGeometries_r(h, g)
+            for i in 0..<max(n, 0) {
+                guard let part = GEOSGetGeometryN_r(h, g, i) else { throw context.error("la lecture d'une partie") }
+                try collectPolygons(part, into: &out)
+            }
+        default:
+            return
+        }
+    }
+
+    /// Coordinates of a LineString, LinearRing or Point.
+    public func coordinates() throws -> [Coordinate] { try coordinates(of: raw) }
+
+    private func coordinates(of g: OpaquePointer) throws -> [Coordinate] {
+        guard let seq = GEOSGeom_getCoordSeq_r(h, g) else { throw context.error("la lecture des coordonnées") }
+        var size: UInt32 = 0
+        guard GEOSCoordSeq_getSize_r(h, seq, &size) == 1 else { throw context.error("la lecture des coordonnées") }
+        var coords = [Coordinate](repeating: Coordinate(x: 0, y: 0), count: Int(size))
+        if size > 0 {
+            let ok = coords.withUnsafeMutableBufferPointer { buf in
+                buf.baseAddress!.withMemoryRebound(to: Double.self, capacity: 2 * buf.count) { doubles in
+                    GEOSCoordSeq_copyToBuffer_r(h, seq, doubles, 0, 0)
+                }
+            }
+            guard ok == 1 else { throw context.error("la copie des coordonnées") }
+        }
+        return coords
+    }
+
+    // MARK: - Serialisation
+
+    /// Little-endian 2-D WKB.
+    public func wkb() throws -> [UInt8] {
+        var size = 0
+        guard let p = GEOSWKBWriter_write_r(h, context.wkbWriterHandle, raw, &size) else {
+            throw context.error("l'écriture WKB")
+        }
+        defer { GEOSFree_r(h, p) }
+        return Array(UnsafeBufferPointer(start: p, count: size))
+    }
+
+    public func wkt() throws -> String {
+        guard let p = GEOSWKTWriter_write_r(h, context.wktWriterHandle, raw) else { throw context.error("l'écriture WKT") }
+        defer { GEOSFree_r(h, p) }
+        return String(cString: p)
+    }
+
+    // MARK: - Operations
+
+    public func clone() throws -> Geometry { try context.own(GEOSGeom_clone_r(h, raw), "la copie") }
+    public func boundary() throws -> Geometry { try context.own(GEOSBoundary_r(h, raw), "le calcul de la limite") }
+    public func intersection(_ other: Geometry) throws -> Geometry {
+        try context.own(GEOSIntersection_r(h, raw, other.raw), "l'intersection")
+    }
+    public func difference(_ other: Geometry) throws -> Geometry {
+        try context.own(GEOSDifference_r(h, raw, other.raw), "la différence")
+    }
+    public func union(_ other: Geometry) throws -> Geometry { try context.own(GEOSUnion_r(h, raw, other.raw), "l'union") }
+    /// Union of all parts of a collection (dissolve).
+    public func unaryUnion() throws -> Geometry { try context.own(GEOSUnaryUnion_r(h, raw), "l'union") }
+    public func buffer(_ width: Double, quadrantSegments: Int = 8) throws -> Geometry {
+        try context.own(GEOSBuffer_r(h, raw, width, Int32(quadrantSegments)), "le tampon")
+    }
+    public func centroid() throws -> Geometry { try context.own(GEOSGetCentroid_r(h, raw), "le centroïde") }
+    public func pointOnSurface() throws -> Geometry { try context.own(GEOSPointOnSurface_r(h, raw), "le point intérieur") }
+    public func simplify(tolerance: Double) throws -> Geometry {
+        try context.own(GEOSTopologyPreserveSimplify_r(h, raw, tolerance), "la simplification")
+    }
+
+    /// Minimum Euclidean distance between the two geometries (0 when they intersect).
+    public func distance(to other: Geometry) throws -> Double {
+        var d = 0.0
+        guard GEOSDistance_r(h, raw, other.raw, &d) == 1 else { throw context.error("le calcul de distance") }
+        return d
+    }
+
+    public func intersects(_ other: Geometry) throws -> Bool { try predicate(GEOSIntersects_r(h, raw, other.raw), "intersects") }
+    public func contains(_ other: Geometry) throws -> Bool { try predicate(GEOSContains_r(h, raw, other.raw), "contains") }
+    public func covers(_ other: Geometry) throws -> Bool { try predicate(GEOSCovers_r(h, raw, other.raw), "covers") }
+    public func equalsExact(_ other: Geometry, tolerance: Double = 0) throws -> Bool {
+        try predicate(GEOSEqualsExact_r(h, raw, other.raw, tolerance), "equalsExact")
+    }
+
+    func predicate(_ r: CChar, _ name: String) throws -> Bool {
+        if r == 2 { throw context.error("le prédicat \(name)") }
+        return r == 1
+    }
+
+    /// Applies `transform` to every coordinate (arrays of x and y, transformed in place) and returns the new
+    /// geometry. Only polygonal geometries are supported (perimeters).
+    public func mapPolygonCoordinates(_ transform: (inout [Double], inout [Double]) throws -> Void) throws -> Geometry {
+        let polys = try polygons()
+        var xs: [Double] = []
+        var ys: [Double] = []
+        for p in polys { for r in p { for c in r { xs.append(c.x); ys.append(c.y) } } }
+        try transform(&xs, &ys)
+        var k = 0
+        var out: [PolygonRings] = []
+        out.reserveCapacity(polys.count)
+        for p in polys {
+            var rings: PolygonRings = []
+            for r in p {
+                var ring: [Coordinate] = []
+                ring.reserveCapacity(r.count)
+                for _ in r {
+                    ring.append(Coordinate(x: xs[k], y: ys[k]))
+                    k += 1
+                }
+                rings.append(ring)
+            }
+            out.append(rings)
+        }
+        return try Geometry.multiPolygon(out, context: context)
+    }
+
+    /// A prepared version for fast repeated predicates. Not thread-safe (lazy internal indexes).
+    public func prepared() throws -> PreparedGeometry {
+        guard let p = GEOSPrepare_r(h, raw) else { throw context.error("la préparation") }
+        return PreparedGeometry(owning: p, base: self)
+    }
+}
+
+/// A GEOS prepared geometry: repeated `contains`/`intersects` against many points run on cached indexes.
+/// Owns its `GEOSPreparedGeometry*` and keeps the source geometry alive. Never share across threads.
+public final class PreparedGeometry {
+    public let base: Geometry
+    let raw: OpaquePointer
+    var h: GEOSContextHandle_t { base.context.handle }
+
+    init(owning raw: OpaquePointer, base: Geometry) {
+        self.raw = raw
+        self.base = base
+    }
+
+    deinit { GEOSPreparedGeom_destroy_r(base.context.handle, raw) }
+
+    /// Whether the geometry contains the point (x, y), exactly as GEOS decides (a point on the boundary is
+    /// not contained).
+    public func contains(x: Double, y: Double) throws -> Bool {
+        guard let point = GEOSGeom_createPointFromXY_r(h, x, y) else { throw base.context.error("la création d'un point") }
+        defer { GEOSGeom_destroy_r(h, point) }
+        let r = GEOSPreparedContains_r(h, raw, point)
+        if r == 2 { throw base.context.error("le prédicat contains") }
+        return r == 1
+    }
+
+    public func contains(_ g: Geometry) throws -> Bool {
+        try base.predicate(GEOSPreparedContains_r(h, raw, g.raw), "contains")
+    }
+
+    public func intersects(_ g: Geometry) throws -> Bool {
+        try base.predicate(GEOSPreparedIntersects_r(h, raw, g.raw), "intersects")
+    }
+
+    public func covers(_ g: Geometry) throws -> Bool {
+        try base.predicate(GEOSPreparedCovers_r(h, raw, g.raw), "covers")
+    }
+
+    /// Distance from the prepared geometry to `g`, using GEOS's indexed facet distance.
+    public func distance(to g: Geometry) throws -> Double {
+        var d = 0.0
+        guard GEOSPreparedDistance_r(h, raw, g.raw, &d) == 1 else { throw base.context.error("le calcul de distance") }
+        return d
+    }
+}

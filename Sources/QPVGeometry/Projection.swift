@@ -1,0 +1,237 @@
+import CPROJ
+import Foundation
+
+/// A coordinate reference system identified by its EPSG code.
+///
+/// Whatever the CRS's official axis order (EPSG:4326 is latitude first, EPSG:3035 northing first), qpv always
+/// exchanges coordinates as (x, y) = (lon, lat) or (easting, northing): `CoordinateTransformer` normalises the
+/// axis order with `proj_normalize_for_visualization`.
+public struct CRS: Sendable, Hashable, Codable, CustomStringConvertible {
+    public let epsg: Int
+
+    public init(epsg: Int) { self.epsg = epsg }
+
+    public static let wgs84 = CRS(epsg: 4326)
+    /// RGF93 v1 / Lambert-93, metric CRS for distances in mainland France (and Corsica).
+    public static let lambert93 = CRS(epsg: 2154)
+    /// ETRS89-extended / LAEA Europe, the INSEE grid CRS.
+    public static let laea3035 = CRS(epsg: 3035)
+    /// RGAF09 / UTM zone 20N: Guadeloupe, Martinique, Saint-Martin, Saint-Barthélemy.
+    public static let antilles = CRS(epsg: 5490)
+    /// RGFG95 / UTM zone 22N: Guyane.
+    public static let guyane = CRS(epsg: 2972)
+    /// RGR92 / UTM zone 40S: La Réunion.
+    public static let reunion = CRS(epsg: 2975)
+    /// RGM04 / UTM zone 38S: Mayotte.
+    public static let mayotte = CRS(epsg: 4471)
+    /// RGPF / UTM zone 6S: Polynésie française (Tahiti, Moorea).
+    public static let polynesie = CRS(epsg: 3297)
+
+    public var description: String { "EPSG:\(epsg)" }
+
+    /// Parses the spellings found in GeoJSON `crs` members, GeoPackage tables and command lines:
+    /// `EPSG:2154`, `epsg:2154`, `2154`, `urn:ogc:def:crs:EPSG::2154`, `urn:ogc:def:crs:OGC:1.3:CRS84`,
+    /// `CRS84`, `OGC:CRS84`, `http://www.opengis.net/def/crs/EPSG/0/2154`. CRS84 is WGS84 in lon/lat order,
+    /// which is what EPSG:4326 means in qpv after axis normalisation.
+    public init?(string raw: String) {
+        let s = raw.trimmingCharacters(in: .whitespaces)
+        let lower = s.lowercased()
+        if lower.hasSuffix("crs84") || lower == "wgs84" || lower == "wgs 84" {
+            self = .wgs84
+            return
+        }
+        let separators = CharacterSet(charactersIn: ":/")
+        guard let last = lower.components(separatedBy: separators).last(where: { !$0.isEmpty }), let code = Int(last), code > 0 else {
+            return nil
+        }
+        if lower.contains("epsg") || Int(lower) != nil {
+            self.init(epsg: code)
+        } else {
+            return nil
+        }
+    }
+
+    /// The official metric CRS for distances around a WGS84 point: Lambert-93 in mainland France, the local
+    /// UTM projections overseas (EPSG:5490 Antilles, 2972 Guyane, 2975 La Réunion, 4471 Mayotte, 3297
+    /// Polynésie française).
+    public static func metricCRS(lon: Double, lat: Double) -> CRS {
+        switch FrenchTerritory.of(lon: lon, lat: lat) {
+        case .antilles: return .antilles
+        case .guyane: return .guyane
+        case .reunion: return .reunion
+        case .mayotte: return .mayotte
+        case .polynesie: return .polynesie
+        case .hexagone, .unknown: return .lambert93
+        }
+    }
+}
+
+/// Where a WGS84 point lies, at the coarse level needed to choose lists and projections.
+public enum FrenchTerritory: String, Sendable, Codable, CaseIterable {
+    case hexagone, antilles, guyane, reunion, mayotte, polynesie, unknown
+
+    /// Overseas départements and collectivities covered by the politique de la ville.
+    public var isOverseas: Bool { self != .hexagone && self != .unknown }
+
+    public static func of(lon: Double, lat: Double) -> FrenchTerritory {
+        if lon >= -5.5 && lon <= 10.0 && lat >= 41.0 && lat <= 51.5 { return .hexagone }
+        if lon >= -63.5 && lon <= -60.5 && lat >= 14.0 && lat <= 18.5 { return .antilles }
+        if lon >= -55.0 && lon <= -51.0 && lat >= 1.5 && lat <= 6.5 { return .guyane }
+        if lon >= 54.9 && lon <= 56.2 && lat >= -21.6 && lat <= -20.6 { return .reunion }
+        if lon >= 44.8 && lon <= 45.6 && lat >= -13.2 && lat <= -12.4 { return .mayotte }
+        if lon >= -155.0 && lon <= -134.0 && lat >= -28.5 && lat <= -7.0 { return .polynesie }
+        return .unknown
+    }
+
+    /// French name for messages.
+    public var french: String {
+        switch self {
+        case .hexagone: return "France hexagonale"
+        case .antilles: return "Antilles"
+        case .guyane: return "Guyane"
+        case .reunion: return "La Réunion"
+        case .mayotte: return "Mayotte"
+        case .polynesie: return "Polynésie française"
+        case .unknown: return "hors de France"
+        }
+    }
+}
+
+/// A PROJ context. Not thread-safe: one per thread, with the transformers made from it.
+public final class ProjContext {
+    let raw: OpaquePointer
+
+    public init() throws {
+        guard let ctx = proj_context_create() else {
+            throw GeometryError.proj(operation: "la création du contexte", message: "proj_context_create a renvoyé NULL")
+        }
+        proj_context_set_enable_network(ctx, 0)
+        proj_log_level(ctx, PJ_LOG_NONE)
+        raw = ctx
+    }
+
+    deinit { proj_context_destroy(raw) }
+
+    /// PROJ library version, e.g. "9.1.1".
+    public static var projVersion: String {
+        let info = proj_info()
+        return info.version.map { String(cString: $0) } ?? "?"
+    }
+
+    func lastError() -> String {
+        let code = proj_context_errno(raw)
+        guard code != 0, let p = proj_context_errno_string(raw, code) else { return "erreur PROJ sans message" }
+        return String(cString: p)
+    }
+
+    /// Checks that PROJ knows `crs` (its database entry exists).
+    public func validate(_ crs: CRS) throws {
+        guard let pj = proj_create(raw, "EPSG:\(crs.epsg)") else { throw GeometryError.unknownCRS(crs.description) }
+        proj_destroy(pj)
+    }
+
+    /// The CRS's name in the PROJ database ("RGF93 v1 / Lambert-93").
+    public func name(of crs: CRS) -> String? {
+        guard let pj = proj_create(raw, "EPSG:\(crs.epsg)") else { return nil }
+        defer { proj_destroy(pj) }
+        return proj_get_name(pj).map { String(cString: $0) }
+    }
+}
+
+/// A coordinate operation between two CRS, axis order normalised to (x, y) = (lon, lat) / (easting,
+/// northing). Owns its `PJ*`; bound to one `ProjContext` (one thread).
+public final class CoordinateTransformer {
+    public let source: CRS
+    public let target: CRS
+    public let context: ProjContext
+    private let pj: OpaquePointer
+
+    public init(from source: CRS, to target: CRS, context: ProjContext) throws {
+        self.source = source
+        self.target = target
+        self.context = context
+        try context.validate(source)
+        try context.validate(target)
+        guard let op = proj_create_crs_to_crs(context.raw, "EPSG:\(source.epsg)", "EPSG:\(target.epsg)", nil) else {
+            throw GeometryError.proj(operation: "la transformation \(source) → \(target)", message: context.lastError())
+        }
+        defer { proj_destroy(op) }
+        guard let normalized = proj_normalize_for_visualization(context.raw, op) else {
+            throw GeometryError.proj(operation: "la normalisation des axes \(source) → \(target)", message: context.lastError())
+        }
+        pj = normalized
+    }
+
+    deinit { proj_destroy(pj) }
+
+    /// Transforms arrays of x and y in place (shapely-style: one call for many points). A point PROJ cannot
+    /// transform gets infinite coordinates; the call throws only if every point failed.
+    public func transform(x: inout [Double], y: inout [Double]) throws {
+        precondition(x.count == y.count, "x and y must have the same length")
+        guard !x.isEmpty else { return }
+        let n = x.count
+        proj_errno_reset(pj)
+        let done = x.withUnsafeMutableBufferPointer { xs in
+            y.withUnsafeMutableBufferPointer { ys in
+                proj_trans_generic(
+                    pj, PJ_FWD,
+                    xs.baseAddress, MemoryLayout<Double>.stride, n,
+                    ys.baseAddress, MemoryLayout<Double>.stride, n,
+                    nil, 0, 0, nil, 0, 0)
+            }
+        }
+        if done != n {
+            throw GeometryError.proj(operation: "la transformation \(source) → \(target)", message: context.lastError())
+        }
+        for i in 0..<n where x[i] == .infinity || y[i] == .infinity || x[i].isNaN {
+            x[i] = .infinity
+            y[i] = .infinity
+        }
+    }
+
+    /// Transforms one point. Throws when PROJ cannot transform it.
+    public func transform(x: Double, y: Double) throws -> (x: Double, y: Double) {
+        var xs = [x]
+        var ys = [y]
+        try transform(x: &xs, y: &ys)
+        guard xs[0].isFinite && ys[0].isFinite else {
+            throw GeometryError.proj(operation: "la transformation \(source) → \(target) du point (\(x), \(y))", message: "hors du domaine de la projection")
+        }
+        return (xs[0], ys[0])
+    }
+
+    /// Transforms every coordinate of a polygonal geometry.
+    public func transform(_ geometry: Geometry) throws -> Geometry {
+        try geometry.mapPolygonCoordinates { xs, ys in
+            try transform(x: &xs, y: &ys)
+            if xs.contains(where: { !$0.isFinite }) {
+                throw GeometryError.proj(operation: "la transformation \(source) → \(target)", message: "coordonnées hors du domaine de la projection")
+            }
+        }
+    }
+}
+
+extension ProjContext {
+    /// The EPSG code of a CRS given as WKT (a Shapefile's .prj), when PROJ can identify it with confidence
+    /// of at least 70 %.
+    public func identifyEPSG(wkt: String) -> Int? {
+        guard let obj = proj_create_from_wkt(raw, wkt, nil, nil, nil) else { return nil }
+        defer { proj_destroy(obj) }
+        var confidence: UnsafeMutablePointer<Int32>?
+        guard let list = proj_identify(raw, obj, "EPSG", nil, &confidence) else { return nil }
+        defer {
+            proj_list_destroy(list)
+            proj_int_list_destroy(confidence)
+        }
+        var best: (code: Int, confidence: Int32)?
+        for i in 0..<proj_list_get_count(list) {
+            guard let candidate = proj_list_get(raw, list, i) else { continue }
+            defer { proj_destroy(candidate) }
+            let c = confidence?[Int(i)] ?? 0
+            if let code = proj_get_id_code(candidate, 0).map({ String(cString: $0) }).flatMap(Int.init), c >= 70, best == nil || c > best!.confidence {
+                best = (code, c)
+            }
+        }
+        return best?.code
+    }
+}

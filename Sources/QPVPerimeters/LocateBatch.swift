@@ -1,0 +1,207 @@
+import Foundation
+import QPVCore
+import QPVGeometry
+import QPVTabular
+
+/// Options of `qpv locate --input`.
+public struct LocateBatchOptions: Sendable {
+    public var lonColumn: String?
+    public var latColumn: String?
+    public var date: CivilDate
+    public var tolerance: Double = 20
+    public var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    public var chunkSize: Int = 4096
+    public var showProgress: Bool? = nil
+    /// Row problems echoed on standard error (the rest are counted).
+    public var maxReportedProblems: Int = 20
+
+    public init(date: CivilDate) { self.date = date }
+
+    static let lonNames = ["lon", "longitude", "lng", "long", "x"]
+    static let latNames = ["lat", "latitude", "y"]
+}
+
+/// What a batch did.
+public struct LocateBatchSummary: Sendable {
+    public var rows = 0
+    public var byStatus: [String: Int] = [:]
+    public var qicInside = 0
+    /// Row problems, each naming file, line and field (the first `maxReportedProblems`).
+    public var problems: [String] = []
+    public var problemCount = 0
+    public var blankLines = 0
+    public var seconds = 0.0
+    public var lonColumn = ""
+    public var latColumn = ""
+
+    /// French summary printed at the end of a batch.
+    public var text: String {
+        var lines = ["\(FrenchFormat.integer(rows)) lignes traitées en \(String(format: "%.1f", seconds)) s (\(FrenchFormat.integer(seconds > 0 ? Int(Double(rows) / seconds) : rows)) lignes/s), colonnes \(lonColumn)/\(latColumn)"]
+        let order = ["in", "boundary", "out", "no_list", "invalid_coordinates"]
+        let labels = ["in": "dans un QPV", "boundary": "en limite (à vérifier)", "out": "hors QPV", "no_list": "liste non installée", "invalid_coordinates": "coordonnées invalides"]
+        for s in order where (byStatus[s] ?? 0) > 0 {
+            let n = byStatus[s]!
+            lines.append("  \(labels[s]!) (\(s)) : \(FrenchFormat.integer(n)) (\(String(format: "%.1f", 100 * Double(n) / Double(max(rows, 1)))) %)")
+        }
+        if qicInside > 0 { lines.append("  dans un QIC : \(FrenchFormat.integer(qicInside))") }
+        if blankLines > 0 { lines.append("  lignes vides ignorées : \(blankLines)") }
+        if problemCount > problems.count { lines.append("  … et \(problemCount - problems.count) autres lignes en anomalie (voir la colonne qpv_error)") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// `qpv locate --input`: streams a CSV, keeps every input column and row, appends the QPV columns.
+public struct LocateBatch {
+    public static let qpvColumns = ["qpv_status", "qpv_code", "qpv_name", "qpv_vintage", "distance_boundary_m"]
+    public static let qicColumns = ["qic_status", "qic_code", "qic_name", "qic_epci", "qic_distance_boundary_m"]
+    public static let errorColumn = "qpv_error"
+
+    public let catalog: PerimeterCatalog
+    public let options: LocateBatchOptions
+
+    public init(catalog: PerimeterCatalog, options: LocateBatchOptions) {
+        self.catalog = catalog
+        self.options = options
+    }
+
+    /// Output columns appended to every row.
+    public var appendedColumns: [String] {
+        LocateBatch.qpvColumns + (catalog.hasQIC ? LocateBatch.qicColumns : []) + [LocateBatch.errorColumn]
+    }
+
+    static func findColumn(_ reader: CSVReader, explicit: String?, candidates: [String]) throws -> Int {
+        if let explicit { return try reader.requireColumn(explicit) }
+        for c in candidates { if let i = reader.columnIndex(c) { return i } }
+        throw TabularError.missingColumn(file: reader.name, column: candidates[0] + " (ou " + candidates.dropFirst().joined(separator: ", ") + ")", available: reader.header)
+    }
+
+    /// Runs the batch. Output rows follow the input's dialect (separator, encoding, BOM, line endings).
+    public func run(reader: CSVReader, writer: CSVWriter) throws -> LocateBatchSummary {
+        let lonIndex = try LocateBatch.findColumn(reader, explicit: options.lonColumn, candidates: LocateBatchOptions.lonNames)
+        let latIndex = try LocateBatch.findColumn(reader, explicit: options.latColumn, candidates: LocateBatchOptions.latNames)
+        let appended = appendedColumns
+        // An input column named like one of ours (a file processed twice) is kept, renamed with "_input".
+        let renamedHeader = reader.header.map { appended.contains($0.lowercased()) ? $0 + "_input" : $0 }
+        try writer.writeRow(renamedHeader + appended)
+
+        var summary = LocateBatchSummary()
+        summary.lonColumn = reader.header[lonIndex]
+        summary.latColumn = reader.header[latIndex]
+        let progress = ProgressLine(label: "qpv locate", enabled: options.showProgress)
+        let encoder = writer.encoder
+        let catalog = self.catalog
+        let options = self.options
+        let headerCount = reader.header.count
+        let fileName = reader.name
+        let lonName = reader.header[lonIndex]
+        let latName = reader.header[latIndex]
+        let withQIC = catalog.hasQIC
+
+        struct ChunkOutput: Sendable {
+            var bytes: [UInt8]
+            var statuses: [String: Int]
+            var qicInside: Int
+            var problems: [String]
+            var rows: Int
+        }
+
+        let runner = OrderedBatchRunner<CSVRecord, ChunkOutput>(workers: options.workers)
+        try runner.run(
+            next: {
+                let batch = try reader.nextBatch(options.chunkSize)
+                return batch.isEmpty ? nil : batch
+            },
+            makeWorker: { try Locator(catalog: catalog) },
+            process: { locator, records in
+                var lons = [Double](repeating: .nan, count: records.count)
+                var lats = [Double](repeating: .nan, count: records.count)
+                var notes = [String?](repeating: nil, count: records.count)
+                for (k, rec) in records.enumerated() {
+                    var note: [String] = []
+                    if let issue = rec.issue { note.append(issue.description) }
+                    if rec.encodingFallback { note.append("caractères non UTF-8 lus en Windows-1252") }
+                    let lonText = rec[lonIndex]
+                    let latText = rec[latIndex]
+                    if let lon = LocateResult.parseCoordinate(lonText), let lat = LocateResult.parseCoordinate(latText) {
+                        lons[k] = lon
+                        lats[k] = lat
+                    } else {
+                        var why: [String] = []
+                        if LocateResult.parseCoordinate(lonText) == nil {
+                            why.append(lonText.trimmingCharacters(in: .whitespaces).isEmpty ? "champ « \(lonName) » vide" : "champ « \(lonName) » : « \(lonText.prefix(40)) » n'est pas un nombre")
+                        }
+                        if LocateResult.parseCoordinate(latText) == nil {
+                            why.append(latText.trimmingCharacters(in: .whitespaces).isEmpty ? "champ « \(latName) » vide" : "champ « \(latName) » : « \(latText.prefix(40)) » n'est pas un nombre")
+                        }
+                        note.append(why.joined(separator: ", "))
+                    }
+                    notes[k] = note.isEmpty ? nil : note.joined(separator: " ; ")
+                }
+                var out = ChunkOutput(bytes: [], statuses: [:], qicInside: 0, problems: [], rows: records.count)
+                out.bytes.reserveCapacity(records.count * 96)
+                let results: [LocateResult]
+                do {
+                    results = try locator.locate(lons: lons, lats: lats, on: options.date, tolerance: options.tolerance)
+                } catch {
+                    // A GEOS/PROJ failure on this chunk: every row still comes out, with the error.
+                    results = records.indices.map { k in
+                        var r = LocateResult(lon: lons[k], lat: lats[k], date: options.date, status: .invalidCoordinates, toleranceM: options.tolerance)
+                        r.problem = "erreur de calcul : \(error)"
+                        return r
+                    }
+                }
+                for (k, rec) in records.enumerated() {
+                    let r = results[k]
+                    var fields = rec.fields
+                    if fields.count < headerCount {
+                        fields += Array(repeating: "", count: headerCount - fields.count)
+                    } else if fields.count > headerCount {
+                        let extra = fields[(headerCount - 1)...].joined(separator: String(UnicodeScalar(encoder.dialect.separator)))
+                        fields = Array(fields[..<(headerCount - 1)]) + [extra]
+                    }
+                    var row = fields
+                    row.append(r.status.rawValue)
+                    let hits = r.qpv?.containing ?? []
+                    row.append(hits.map(\.code).joined(separator: ";"))
+                    row.append(hits.map(\.name).joined(separator: ";"))
+                    row.append(Array(Set((r.qpv?.sets ?? []).map { catalog.sets[$0].info.vintage })).sorted().joined(separator: ";"))
+                    row.append(r.qpv?.distanceBoundaryM.map { String(format: "%.2f", $0) } ?? "")
+                    if withQIC {
+                        let q = r.qic
+                        row.append(q?.status.rawValue ?? "")
+                        row.append((q?.containing ?? []).map(\.code).joined(separator: ";"))
+                        row.append((q?.containing ?? []).map(\.name).joined(separator: ";"))
+                        row.append(Array(Set((q?.containing ?? []).compactMap { catalog.perimeters[$0.index].record.epciSiren })).sorted().joined(separator: ";"))
+                        row.append(q?.distanceBoundaryM.map { String(format: "%.2f", $0) } ?? "")
+                        if q?.status == .inside || (q?.containing.isEmpty == false) { out.qicInside += 1 }
+                    }
+                    var parts: [String] = []
+                    if let n = notes[k] { parts.append(n) }
+                    if (r.status == .invalidCoordinates && !lons[k].isNaN) || r.status == .noList, let p = r.problem { parts.append(p) }
+                    let error = parts.joined(separator: " ; ")
+                    row.append(error)
+                    encoder.encode(row, into: &out.bytes)
+                    out.statuses[r.status.rawValue, default: 0] += 1
+                    if !error.isEmpty && r.status != .noList {
+                        out.problems.append("\(fileName), ligne \(rec.line) : \(error)")
+                    }
+                }
+                return out
+            },
+            deliver: { chunk in
+                try writer.write(encoded: chunk.bytes)
+                summary.rows += chunk.rows
+                summary.qicInside += chunk.qicInside
+                for (k, v) in chunk.statuses { summary.byStatus[k, default: 0] += v }
+                summary.problemCount += chunk.problems.count
+                for p in chunk.problems where summary.problems.count < options.maxReportedProblems { summary.problems.append(p) }
+                let (consumed, total) = reader.progress
+                progress.update(rows: summary.rows, fraction: total.map { Double(consumed) / Double(max($0, 1)) })
+            })
+        try writer.close()
+        progress.finish()
+        summary.blankLines = reader.blankLines
+        summary.seconds = progress.elapsed
+        return summary
+    }
+}

@@ -1,0 +1,218 @@
+import Foundation
+import QPVCore
+import QPVGeometry
+
+/// The JSON shape of a locate answer (`qpv locate --format json`, `GET /locate`). Stable snake_case keys.
+public struct LocateReport: Codable, Sendable {
+    public struct Perimeter: Codable, Sendable {
+        public var code: String
+        public var name: String
+        public var kind: String
+        public var vintage: String
+        public var list_id: String?
+        public var communes: [CommuneRef]
+        public var epci_siren: String?
+        public var epci_name: String?
+        public var demo: Bool
+    }
+
+    public struct Nearest: Codable, Sendable {
+        public var code: String
+        public var name: String
+        public var distance_m: Double
+    }
+
+    public struct ListUsed: Codable, Sendable {
+        public var list_id: String?
+        public var label: String
+        public var kind: String
+        public var vintage: String
+        public var territory: String
+        public var valid_from: String?
+        public var valid_to: String?
+        public var legal_basis: String
+        public var source_file: String
+        public var source_sha256: String
+        public var pack_id: String
+        public var demo: Bool
+        public var to_verify: String?
+    }
+
+    public struct MissingList: Codable, Sendable {
+        public var list_id: String
+        public var label: String
+        public var legal_basis: String
+        public var valid_from: String
+        public var valid_to: String?
+        public var how_to_install: String
+    }
+
+    public var status: String
+    public var lon: Double
+    public var lat: Double
+    public var date: String
+    public var territory: String?
+    public var qpv_code: String
+    public var qpv_name: String
+    public var qpv_vintage: String
+    public var distance_boundary_m: Double?
+    public var boundary_tolerance_m: Double
+    public var qpv: [Perimeter]
+    public var nearest_qpv: Nearest?
+    public var qic_status: String?
+    public var qic: [Perimeter]
+    public var qic_distance_boundary_m: Double?
+    public var nearest_qic: Nearest?
+    /// `qpv`, `qic`, `qpv_and_qic` or `none` (only meaningful for `in`/`boundary` answers).
+    public var zone: String
+    public var lists_used: [ListUsed]
+    public var missing_list: MissingList?
+    public var to_verify: [String]
+    public var demo: Bool
+    public var message: String
+
+    public init(result r: LocateResult, catalog c: PerimeterCatalog) {
+        func perimeter(_ h: PerimeterHit) -> Perimeter {
+            let lp = c.perimeters[h.index]
+            let s = c.sets[lp.set].info
+            return Perimeter(
+                code: lp.code, name: lp.name, kind: s.kind.rawValue, vintage: s.vintage, list_id: s.listId, communes: lp.record.communes,
+                epci_siren: lp.record.epciSiren, epci_name: lp.record.epciName, demo: s.isDemo)
+        }
+        func nearest(_ a: KindAnswer?) -> Nearest? {
+            guard let a, a.containing.isEmpty || a.status == .boundary, let n = a.nearest, let d = a.distanceBoundaryM else { return nil }
+            return Nearest(code: n.code, name: n.name, distance_m: LocateReport.round2(d))
+        }
+        status = r.status.rawValue
+        lon = r.lon
+        lat = r.lat
+        date = r.date.description
+        territory = r.territory?.description
+        let qpvHits = r.qpv?.containing ?? []
+        qpv_code = qpvHits.map(\.code).joined(separator: ";")
+        qpv_name = qpvHits.map(\.name).joined(separator: ";")
+        let usedSets = Set((r.qpv?.sets ?? []) + (r.qic?.sets ?? []))
+        qpv_vintage = Array(Set((r.qpv?.sets ?? []).map { c.sets[$0].info.vintage })).sorted().joined(separator: ";")
+        distance_boundary_m = r.qpv?.distanceBoundaryM.map(LocateReport.round2)
+        boundary_tolerance_m = r.toleranceM
+        qpv = qpvHits.map(perimeter)
+        nearest_qpv = nearest(r.qpv)
+        qic_status = r.qic?.status.rawValue
+        qic = (r.qic?.containing ?? []).map(perimeter)
+        qic_distance_boundary_m = r.qic?.distanceBoundaryM.map(LocateReport.round2)
+        nearest_qic = nearest(r.qic)
+        switch (qpvHits.isEmpty, qic.isEmpty) {
+        case (false, false): zone = "qpv_and_qic"
+        case (false, true): zone = "qpv"
+        case (true, false): zone = "qic"
+        case (true, true): zone = "none"
+        }
+        lists_used = usedSets.sorted().map { i in
+            let s = c.sets[i]
+            return ListUsed(
+                list_id: s.info.listId, label: s.info.label, kind: s.info.kind.rawValue, vintage: s.info.vintage,
+                territory: s.info.territory.description, valid_from: s.info.validFrom?.description, valid_to: s.info.validTo?.description,
+                legal_basis: s.info.legalBasis, source_file: s.source.fileName, source_sha256: s.source.sha256, pack_id: s.packId,
+                demo: s.info.isDemo, to_verify: s.info.uncertain)
+        }
+        missing_list = r.missingList.map {
+            MissingList(
+                list_id: $0.id, label: $0.label, legal_basis: $0.legalBasis, valid_from: $0.validFrom.description,
+                valid_to: $0.validTo?.description, how_to_install: $0.installHint)
+        }
+        var verify: [String] = []
+        if r.status == .boundary, let d = r.qpv?.distanceBoundaryM {
+            verify.append("adresse en limite de quartier, à \(FrenchFormat.metres(d)) de la limite (tolérance \(FrenchFormat.metres(r.toleranceM))) : la limite passe au milieu de la voie, vérifiez sur sig.ville.gouv.fr")
+        }
+        if r.qic?.status == .boundary, let d = r.qic?.distanceBoundaryM {
+            verify.append("point en limite d'un QIC, à \(FrenchFormat.metres(d)) de la limite")
+        }
+        for i in usedSets.sorted() { if let u = c.sets[i].info.uncertain { verify.append("\(c.sets[i].info.label) : \(u)") } }
+        to_verify = verify
+        demo = usedSets.contains { c.sets[$0].info.isDemo }
+        message = LocateReport.sentence(r, catalog: c)
+    }
+
+    static func round2(_ x: Double) -> Double { (x * 100).rounded() / 100 }
+
+    /// One French sentence a counsellor can read aloud.
+    public static func sentence(_ r: LocateResult, catalog c: PerimeterCatalog) -> String {
+        let demoPrefix = ((r.qpv?.sets ?? []) + (r.qic?.sets ?? [])).contains { c.sets[$0].info.isDemo } ? "[DÉMONSTRATION, données fictives] " : ""
+        switch r.status {
+        case .invalidCoordinates:
+            return "Coordonnées inutilisables : \(r.problem ?? "valeur invalide")."
+        case .noList:
+            return "Impossible de répondre pour le \(r.date.french) : \(r.problem ?? "liste non installée")."
+        case .inside, .outside, .boundary:
+            guard let a = r.qpv else { return "" }
+            let list = listPhrase(a.sets, c)
+            var s = demoPrefix
+            let names = a.containing.map { "« \($0.name) » (\($0.code))" }.joined(separator: " et ")
+            switch a.status {
+            case .inside:
+                s += "Le point est dans le QPV \(names), \(list)"
+                if let d = a.distanceBoundaryM { s += ", à \(FrenchFormat.metres(d)) de la limite la plus proche" }
+            case .boundary:
+                let d = a.distanceBoundaryM.map(FrenchFormat.metres) ?? "?"
+                if a.containing.isEmpty {
+                    s += "À vérifier : le point est juste hors QPV, à \(d) de la limite de « \(a.nearest?.name ?? "?") » (\(a.nearest?.code ?? "?")), \(list)"
+                } else {
+                    s += "À vérifier : le point est dans le QPV \(names) mais à \(d) seulement de sa limite, \(list)"
+                }
+                s += " ; la limite d'un quartier bordé par une voie passe au milieu de la voie"
+            default:
+                s += "Le point n'est dans aucun QPV de la \(list)"
+                if let n = a.nearest, let d = a.distanceBoundaryM { s += " ; le plus proche est « \(n.name) » (\(n.code)) à \(FrenchFormat.metres(d))" }
+            }
+            if let q = r.qic {
+                switch q.status {
+                case .inside:
+                    let epci = q.containing.first.flatMap { c.perimeters[$0.index].record.epciName ?? c.perimeters[$0.index].record.epciSiren } ?? "?"
+                    s += ". Il est aussi dans le QIC " + q.containing.map { "« \($0.name) » (\($0.code))" }.joined(separator: " et ") + " de l'EPCI \(epci)"
+                case .boundary:
+                    s += ". Il est en limite d'un QIC (à \(q.distanceBoundaryM.map(FrenchFormat.metres) ?? "?"))"
+                default: break
+                }
+            }
+            return s + "."
+        }
+    }
+
+    static func listPhrase(_ sets: [Int], _ c: PerimeterCatalog) -> String {
+        let labels = Array(Set(sets.map { c.sets[$0].info.label })).sorted()
+        let bases = Array(Set(sets.compactMap { !c.sets[$0].info.isDemo && c.sets[$0].info.listId != nil ? c.sets[$0].info.legalBasis.components(separatedBy: " fixant").first?.components(separatedBy: " modifiant").first : nil })).sorted()
+        var p = labels.joined(separator: " et ")
+        if !bases.isEmpty { p += " (" + bases.joined(separator: ", ") + ")" }
+        return p
+    }
+
+    /// The text format: what a counsellor reads.
+    public func text() -> String {
+        var lines: [String] = []
+        let head: String
+        switch status {
+        case "in": head = "✓ DANS UN QPV"
+        case "out": head = "✗ HORS QPV"
+        case "boundary": head = "? À VÉRIFIER — EN LIMITE DE QUARTIER"
+        case "no_list": head = "? LISTE NON INSTALLÉE"
+        default: head = "! COORDONNÉES INVALIDES"
+        }
+        lines.append((demo ? "[DÉMONSTRATION — données fictives] " : "") + head)
+        lines.append(message)
+        lines.append("")
+        lines.append("Point : lon \(GeoJSONGeometry.format(lon, 7)), lat \(GeoJSONGeometry.format(lat, 7)) — date : \(date)")
+        if let d = distance_boundary_m { lines.append("Distance à la limite de QPV la plus proche : \(FrenchFormat.metres(d)) (tolérance \(FrenchFormat.metres(boundary_tolerance_m)))") }
+        for p in qpv { lines.append("QPV \(p.code) — \(p.name) — liste \(p.vintage)" + (p.communes.isEmpty ? "" : " — " + p.communes.map { $0.name.isEmpty ? $0.insee : "\($0.name) (\($0.insee))" }.joined(separator: ", "))) }
+        if let n = nearest_qpv, qpv.isEmpty { lines.append("QPV le plus proche : \(n.code) — \(n.name) — à \(FrenchFormat.metres(n.distance_m))") }
+        for p in qic { lines.append("QIC \(p.code) — \(p.name) — EPCI \(p.epci_name ?? p.epci_siren ?? "?")") }
+        if let m = missing_list {
+            lines.append("Liste nécessaire : \(m.label) — \(m.legal_basis)")
+            lines.append("Pour l'installer : \(m.how_to_install)")
+        }
+        for l in lists_used {
+            lines.append("Liste utilisée : \(l.label) — \(l.legal_basis) — fichier \(l.source_file) (sha256 \(l.source_sha256.prefix(12))…)")
+        }
+        for v in to_verify { lines.append("À vérifier : \(v)") }
+        return lines.joined(separator: "\n")
+    }
+}

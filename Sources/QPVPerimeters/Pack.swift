@@ -1,0 +1,273 @@
+import Foundation
+import QPVCore
+import QPVGeometry
+
+/// Metadata of a perimeter set (the perimeters of one list, or one EPCI's QIC) inside a pack.
+public struct PerimeterSetInfo: Codable, Sendable, Equatable {
+    /// Registry id (`qpv-2015-hexagone`) for official lists; nil for QIC and ad-hoc sets.
+    public var listId: String?
+    public var kind: PerimeterKind
+    public var vintage: String
+    public var territory: ListTerritory
+    public var label: String
+    public var validFrom: CivilDate?
+    public var validTo: CivilDate?
+    public var legalBasis: String
+    /// Why verdicts relying on this set must say "à vérifier" (uncertain registry fact, unknown dates…).
+    public var uncertain: String?
+    public var isDemo: Bool
+    /// WGS84 area the set answers for; required for the demo set (a point outside is not in its territory).
+    public var coverage: Envelope?
+    public var epciName: String?
+    public var perimeterCount: Int
+
+    enum CodingKeys: String, CodingKey {
+        case listId = "list_id"
+        case kind, vintage, territory, label
+        case validFrom = "valid_from"
+        case validTo = "valid_to"
+        case legalBasis = "legal_basis"
+        case uncertain
+        case isDemo = "demo"
+        case coverage
+        case epciName = "epci_name"
+        case perimeterCount = "perimeter_count"
+    }
+
+    public func isInForce(on date: CivilDate) -> Bool {
+        (validFrom.map { date >= $0 } ?? true) && (validTo.map { date <= $0 } ?? true)
+    }
+
+    /// Whether the validity periods of two sets share at least one day.
+    public func overlaps(_ other: PerimeterSetInfo) -> Bool {
+        let aStart = validFrom?.dayNumber ?? Int.min
+        let aEnd = validTo?.dayNumber ?? Int.max
+        let bStart = other.validFrom?.dayNumber ?? Int.min
+        let bEnd = other.validTo?.dayNumber ?? Int.max
+        return aStart <= bEnd && bStart <= aEnd
+    }
+
+    public var periodFrench: String {
+        switch (validFrom, validTo) {
+        case (let f?, let t?): return "du \(f.french) au \(t.french)"
+        case (let f?, nil): return "depuis le \(f.french)"
+        case (nil, let t?): return "jusqu'au \(t.french)"
+        case (nil, nil): return "dates de validité non renseignées"
+        }
+    }
+}
+
+/// A commune a perimeter touches.
+public struct CommuneRef: Codable, Sendable, Hashable {
+    public var insee: String
+    public var name: String
+}
+
+/// A byte range inside a pack's geometry section.
+public struct BlobRef: Codable, Sendable, Equatable {
+    public var offset: Int
+    public var length: Int
+}
+
+/// One perimeter as recorded in a pack.
+public struct PerimeterRecord: Codable, Sendable {
+    public var code: String
+    public var name: String
+    /// Index into the pack's `sets`.
+    public var set: Int
+    public var communes: [CommuneRef]
+    public var departement: String?
+    public var epciSiren: String?
+    public var epciName: String?
+    /// Area in m², computed in the metric CRS.
+    public var areaM2: Double
+    public var vertexCount: Int
+    /// How many source features were merged into this perimeter (one per QPV × commune in the 2024 file).
+    public var featureCount: Int
+    /// GEOS validity messages of source features that had to be repaired.
+    public var repairs: [String]
+    public var metricCRS: Int
+    public var envelopeWGS84: Envelope
+    /// Envelope in the pack's containment CRS.
+    public var envelope: Envelope
+    /// Geometry in the containment CRS (where GEOS decides point-in-polygon).
+    public var geometry: BlobRef
+    /// Geometry in the metric CRS (distances, areas).
+    public var metricGeometry: BlobRef
+    /// Geometry in WGS84 (lon/lat), for maps and exports.
+    public var wgs84Geometry: BlobRef
+
+    enum CodingKeys: String, CodingKey {
+        case code, name, set, communes, departement
+        case epciSiren = "epci_siren"
+        case epciName = "epci_name"
+        case areaM2 = "area_m2"
+        case vertexCount = "vertex_count"
+        case featureCount = "feature_count"
+        case repairs
+        case metricCRS = "metric_crs"
+        case envelopeWGS84 = "envelope_wgs84"
+        case envelope
+        case geometry
+        case metricGeometry = "metric_geometry"
+        case wgs84Geometry = "wgs84_geometry"
+    }
+}
+
+/// Where a pack's perimeters came from.
+public struct PackSource: Codable, Sendable, Equatable {
+    public var fileName: String
+    public var sha256: String
+    public var byteCount: Int
+    public var format: String
+    public var crs: Int
+    public var featureCount: Int
+    public var layer: String?
+
+    enum CodingKeys: String, CodingKey {
+        case fileName = "file_name"
+        case sha256
+        case byteCount = "byte_count"
+        case format, crs
+        case featureCount = "feature_count"
+        case layer
+    }
+}
+
+/// Everything in a pack but the geometry bytes.
+public struct PackManifest: Codable, Sendable {
+    public static let currentFormat = 1
+
+    public var formatVersion: Int
+    public var packId: String
+    public var kind: PerimeterKind
+    public var vintage: String
+    public var importedAt: String
+    public var qpvVersion: String
+    public var source: PackSource
+    /// CRS of `geometry` blobs (the source file's CRS: containment is decided on the original coordinates).
+    public var containmentCRS: Int
+    public var sets: [PerimeterSetInfo]
+    public var perimeters: [PerimeterRecord]
+    /// Source features repaired with MakeValid.
+    public var repairedFeatureCount: Int
+    public var warnings: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case formatVersion = "format_version"
+        case packId = "pack_id"
+        case kind, vintage
+        case importedAt = "imported_at"
+        case qpvVersion = "qpv_version"
+        case source
+        case containmentCRS = "containment_crs"
+        case sets, perimeters
+        case repairedFeatureCount = "repaired_feature_count"
+        case warnings
+    }
+}
+
+/// Errors about packs and the data directory.
+public enum PackError: Error, Sendable, CustomStringConvertible, LocalizedError {
+    case notAPack(path: String)
+    case unsupportedFormat(path: String, version: Int)
+    case corrupt(path: String, reason: String)
+    case overlap(new: String, existing: String, detail: String)
+    case noPackInstalled(dataDirectory: String)
+
+    public var description: String {
+        switch self {
+        case .notAPack(let path): return "\(path) : ce n'est pas un paquet qpv (signature absente)"
+        case .unsupportedFormat(let path, let version):
+            return "\(path) : format de paquet \(version) non pris en charge par cette version de qpv ; réimportez le fichier source"
+        case .corrupt(let path, let reason): return "\(path) : paquet endommagé (\(reason)) ; réimportez le fichier source"
+        case .overlap(let new, let existing, let detail):
+            return "le paquet « \(new) » chevauche le paquet installé « \(existing) » : \(detail). Supprimez l'un des deux (qpv data remove) ou précisez --valid-from / --valid-to"
+        case .noPackInstalled(let dir): return "aucun périmètre installé dans \(dir)"
+        }
+    }
+
+    public var errorDescription: String? { description }
+}
+
+/// A compiled perimeter pack: one file `<pack_id>.qpvpack` =
+/// `"QPVPACK\0"` · u32 format version · u32 manifest length · manifest JSON · geometry section (WKB blobs).
+///
+/// Opening a pack reads the file (memory-mapped) and decodes only the manifest; geometries stay as WKB
+/// until a query needs them. No GeoJSON is parsed at query time.
+public final class PerimeterPack: @unchecked Sendable {
+    public static let fileExtension = "qpvpack"
+    static let magic: [UInt8] = Array("QPVPACK".utf8) + [0]
+
+    public let manifest: PackManifest
+    public let path: String
+    private let data: Data
+    private let geometryOffset: Int
+
+    /// Opens a pack file.
+    public init(path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        let data: Data
+        do {
+            data = try Data(contentsOf: url, options: .alwaysMapped)
+        } catch {
+            throw PackError.corrupt(path: path, reason: "lecture impossible")
+        }
+        guard data.count >= 16, Array(data.prefix(8)) == PerimeterPack.magic else { throw PackError.notAPack(path: path) }
+        let version = data.withUnsafeBytes { Int($0.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian) }
+        guard version == PackManifest.currentFormat else { throw PackError.unsupportedFormat(path: path, version: version) }
+        let length = data.withUnsafeBytes { Int($0.loadUnaligned(fromByteOffset: 12, as: UInt32.self).littleEndian) }
+        guard 16 + length <= data.count else { throw PackError.corrupt(path: path, reason: "en-tête tronqué") }
+        do {
+            manifest = try JSONDecoder().decode(PackManifest.self, from: data.subdata(in: 16..<(16 + length)))
+        } catch {
+            throw PackError.corrupt(path: path, reason: "manifeste illisible : \(error)")
+        }
+        self.data = data
+        self.path = path
+        self.geometryOffset = 16 + length
+        for p in manifest.perimeters {
+            for b in [p.geometry, p.metricGeometry, p.wgs84Geometry] where b.offset < 0 || geometryOffset + b.offset + b.length > data.count {
+                throw PackError.corrupt(path: path, reason: "géométrie de \(p.code) hors du fichier")
+            }
+        }
+    }
+
+    /// A pack held in memory (the demonstration pack, compiled on the fly).
+    public init(manifest: PackManifest, geometry: [UInt8], path: String) {
+        self.manifest = manifest
+        self.data = Data(geometry)
+        self.path = path
+        self.geometryOffset = 0
+    }
+
+    /// Calls `body` with the WKB bytes of a blob (no copy).
+    public func withWKB<T>(_ blob: BlobRef, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        try data.withUnsafeBytes { raw in
+            try body(UnsafeRawBufferPointer(rebasing: raw[(geometryOffset + blob.offset)..<(geometryOffset + blob.offset + blob.length)]))
+        }
+    }
+
+    /// Writes a pack file atomically (temporary file, then rename).
+    public static func write(manifest: PackManifest, geometry: [UInt8], to path: String) throws {
+        let json = try JSONEncoder().encode(manifest)
+        var out = Data()
+        out.reserveCapacity(16 + json.count + geometry.count)
+        out.append(contentsOf: magic)
+        var version = UInt32(PackManifest.currentFormat).littleEndian
+        var length = UInt32(json.count).littleEndian
+        withUnsafeBytes(of: &version) { out.append(contentsOf: $0) }
+        withUnsafeBytes(of: &length) { out.append(contentsOf: $0) }
+        out.append(json)
+        out.append(contentsOf: geometry)
+        let tmp = path + ".tmp-\(getpid())"
+        do {
+            try out.write(to: URL(fileURLWithPath: tmp))
+            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+            try FileManager.default.moveItem(atPath: tmp, toPath: path)
+        } catch {
+            try? FileManager.default.removeItem(atPath: tmp)
+            throw PackError.corrupt(path: path, reason: "écriture impossible : \(error.localizedDescription)")
+        }
+    }
+}

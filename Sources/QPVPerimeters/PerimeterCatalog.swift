@@ -1,0 +1,169 @@
+import Foundation
+import QPVCore
+import QPVGeometry
+
+/// A perimeter as loaded for answering questions: its pack record plus where it lives.
+public struct LoadedPerimeter: Sendable {
+    public let record: PerimeterRecord
+    /// Index into `PerimeterCatalog.packs`.
+    public let pack: Int
+    /// Index into `PerimeterCatalog.sets`.
+    public let set: Int
+    public let containmentCRS: CRS
+
+    public var code: String { record.code }
+    public var name: String { record.name }
+}
+
+/// A perimeter set as loaded: the pack's set info plus its provenance.
+public struct LoadedSet: Sendable {
+    public let info: PerimeterSetInfo
+    public let pack: Int
+    public let packId: String
+    public let source: PackSource
+    public let importedAt: String
+    /// Global indices of its perimeters.
+    public let perimeters: [Int]
+}
+
+/// Everything installed (or given with `--perimeters`), indexed for queries. Immutable and `Sendable`:
+/// one catalog is shared by every thread; each thread builds its own `Locator` on it for GEOS work.
+public final class PerimeterCatalog: Sendable {
+    public enum Origin: Sendable, Equatable {
+        case dataDirectory(String)
+        case file(String)
+    }
+
+    public let packs: [PerimeterPack]
+    public let sets: [LoadedSet]
+    public let perimeters: [LoadedPerimeter]
+    public let registry: Registry
+    public let origin: Origin
+    /// True when the demonstration pack is part of the catalog.
+    public let includesDemo: Bool
+    let partitions: [Partition]
+    private let codeIndex: [String: [Int]]
+
+    /// Perimeters of one set that share a metric CRS: their containment envelopes in an STR-tree, their
+    /// boundaries (metric coordinates) in a `BoundaryIndex`.
+    struct Partition: Sendable {
+        let set: Int
+        let metricCRS: CRS
+        let containmentCRS: CRS
+        let perimeters: [Int]
+        let tree: PackedRTree
+        let boundary: BoundaryIndex
+    }
+
+    public init(packs: [PerimeterPack], registry: Registry, origin: Origin, includesDemo: Bool) throws {
+        self.packs = packs
+        self.registry = registry
+        self.origin = origin
+        self.includesDemo = includesDemo
+        var sets: [LoadedSet] = []
+        var perimeters: [LoadedPerimeter] = []
+        var codeIndex: [String: [Int]] = [:]
+        for (pi, pack) in packs.enumerated() {
+            let m = pack.manifest
+            let base = sets.count
+            var members = [[Int]](repeating: [], count: m.sets.count)
+            for r in m.perimeters {
+                let gi = perimeters.count
+                perimeters.append(LoadedPerimeter(record: r, pack: pi, set: base + r.set, containmentCRS: CRS(epsg: m.containmentCRS)))
+                members[r.set].append(gi)
+                codeIndex[r.code, default: []].append(gi)
+            }
+            for (k, s) in m.sets.enumerated() {
+                sets.append(LoadedSet(info: s, pack: pi, packId: m.packId, source: m.source, importedAt: m.importedAt, perimeters: members[k]))
+            }
+        }
+        self.sets = sets
+        self.perimeters = perimeters
+        self.codeIndex = codeIndex
+
+        // Partitions and their indexes (boundary coordinates read from the metric WKB once).
+        let geos = try GeosContext()
+        var partitions: [Partition] = []
+        for (si, s) in sets.enumerated() {
+            var byCRS: [Int: [Int]] = [:]
+            for gi in s.perimeters { byCRS[perimeters[gi].record.metricCRS, default: []].append(gi) }
+            for (crs, members) in byCRS.sorted(by: { $0.key < $1.key }) {
+                var rings: [[PolygonRings]] = []
+                for gi in members {
+                    let p = perimeters[gi]
+                    let g = try packs[p.pack].withWKB(p.record.metricGeometry) { try Geometry(wkb: $0, context: geos) }
+                    rings.append(try g.polygons())
+                }
+                partitions.append(
+                    Partition(
+                        set: si, metricCRS: CRS(epsg: crs), containmentCRS: perimeters[members[0]].containmentCRS, perimeters: members,
+                        tree: PackedRTree(envelopes: members.map { perimeters[$0].record.envelope }),
+                        boundary: BoundaryIndex(owners: rings)))
+            }
+        }
+        self.partitions = partitions
+    }
+
+    /// Opens what a command should use:
+    /// - `perimetersFile` given: that file alone, compiled in memory (`--perimeters`);
+    /// - otherwise the packs installed in `dataDirectory`, plus the demonstration pack when nothing is
+    ///   installed or `demo` is true.
+    public static func open(
+        dataDirectory: DataDirectory, perimetersFile: String? = nil, options: ImportOptions = ImportOptions(), demo: Bool = false
+    ) throws -> PerimeterCatalog {
+        let registry = try Registry.shipped()
+        if let perimetersFile {
+            let file = try PerimeterFileReader.read(path: perimetersFile, crs: options.crs, layer: options.layer, context: try GeosContext())
+            let compiled = try PackCompiler(registry: registry).compile(file, options: options)
+            let pack = PerimeterPack(manifest: compiled.manifest, geometry: compiled.geometry, path: perimetersFile)
+            return try PerimeterCatalog(packs: [pack], registry: registry, origin: .file(perimetersFile), includesDemo: false)
+        }
+        var packs = try PackStore(dataDirectory: dataDirectory).openAll()
+        let includeDemo = demo || packs.isEmpty
+        if includeDemo {
+            for d in try DemoData.compile(registry: registry) {
+                packs.append(PerimeterPack(manifest: d.manifest, geometry: d.geometry, path: "<démonstration>"))
+            }
+        }
+        return try PerimeterCatalog(packs: packs, registry: registry, origin: .dataDirectory(dataDirectory.url.path), includesDemo: includeDemo)
+    }
+
+    /// Global indices of perimeters with this code (a code may exist in several vintages' packs).
+    public func perimeters(code: String) -> [Int] { codeIndex[code] ?? [] }
+
+    public func set(of perimeter: Int) -> LoadedSet { sets[perimeters[perimeter].set] }
+
+    /// The territory a WGS84 point belongs to for list selection, or nil outside every territory.
+    public func territory(lon: Double, lat: Double) -> (list: ListTerritory, zone: FrenchTerritory)? {
+        if includesDemo || sets.contains(where: { $0.info.isDemo }),
+            sets.contains(where: { $0.info.isDemo && ($0.info.coverage?.contains(x: lon, y: lat) ?? false) })
+        {
+            return (.demo, .hexagone)
+        }
+        let zone = FrenchTerritory.of(lon: lon, lat: lat)
+        switch zone {
+        case .unknown: return nil
+        case .hexagone: return (.hexagone, zone)
+        default: return (.outreMer, zone)
+        }
+    }
+
+    /// Sets of `kind` in force on `date` for a point of `territory`. QIC sets are not territorial lists:
+    /// all QIC sets in force are returned (their geometry decides), demo ones only inside the demo area.
+    public func setsInForce(kind: PerimeterKind, territory: ListTerritory, on date: CivilDate) -> [Int] {
+        sets.indices.filter { i in
+            let s = sets[i].info
+            guard s.kind == kind, s.isInForce(on: date) else { return false }
+            if kind == .qic { return s.isDemo == (territory == .demo) }
+            return s.territory == territory
+        }
+    }
+
+    /// The official list a point needs on a date (when none is installed).
+    public func officialList(kind: PerimeterKind, territory: ListTerritory, on date: CivilDate) -> OfficialList? {
+        registry.list(kind: kind, territory: territory, on: date)
+    }
+
+    /// Total number of QIC sets installed (any date), to decide whether QIC columns are worth showing.
+    public var hasQIC: Bool { sets.contains { $0.info.kind == .qic } }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import QPVCore
+import QPVGeometry
+import QPVPerimeters
+
+/// Options shared by every command that answers from perimeters.
+struct PerimeterOptions: ParsableArguments {
+    @Option(name: .customLong("data-dir"), help: "Dossier des données installées (défaut : $QPV_DATA_DIR, sinon ~/.local/share/qpv).")
+    var dataDir: String?
+
+    @Option(help: ArgumentHelp("Utiliser directement ce fichier de périmètres (GeoJSON, GeoPackage, Shapefile) au lieu des paquets installés.", valueName: "fichier"))
+    var perimeters: String?
+
+    @Option(help: ArgumentHelp("Avec --perimeters : système de coordonnées du fichier s'il ne le déclare pas (EPSG:2154…).", valueName: "crs"))
+    var crs: String?
+
+    @Option(help: ArgumentHelp("Avec --perimeters : liste du fichier (2015, 2024, 2025) si les codes ne suffisent pas.", valueName: "millésime"))
+    var vintage: String?
+
+    @Option(help: ArgumentHelp("Date à laquelle la question est posée, AAAA-MM-JJ (défaut : aujourd'hui). Choisit les listes en vigueur.", valueName: "date"))
+    var date: String?
+
+    @Flag(help: "Ajouter le jeu de démonstration fictif (utilisé d'office quand rien n'est installé).")
+    var demo = false
+
+    var dataDirectory: DataDirectory { DataDirectory.resolve(explicit: dataDir) }
+
+    func civilDate() throws -> CivilDate {
+        guard let date else { return CivilDate.today() }
+        guard let d = CivilDate(date) else { throw ValidationError("date « \(date) » invalide : format attendu AAAA-MM-JJ (par exemple 2024-01-01)") }
+        return d
+    }
+
+    func openCatalog() throws -> PerimeterCatalog {
+        var options = ImportOptions()
+        if let crs {
+            guard let parsed = CRS(string: crs) else { throw ValidationError("système de coordonnées « \(crs) » non reconnu (exemples : EPSG:2154, EPSG:4326)") }
+            options.crs = parsed
+        }
+        options.vintage = vintage
+        return try PerimeterCatalog.open(dataDirectory: dataDirectory, perimetersFile: perimeters, options: options, demo: demo)
+    }
+}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
+/// Writes to standard error.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// JSON for the terminal: pretty, stable key order, no escaped slashes.
+func jsonString<T: Encodable>(_ value: T) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
+}
