@@ -1,0 +1,113 @@
+import Foundation
+
+/// A square of the INSEE grid (Filosofi "données carroyées"), in EPSG:3035 (ETRS89-LAEA).
+///
+/// Identifiers read `CRS3035RES200mN{northing}E{easting}`: the resolution, then the **northing first**, then
+/// the easting, of the square's **south-west corner**, in metres. For example `CRS3035RES200mN3073200E3798000`
+/// is the 200 m square whose south-west corner is (E 3 798 000, N 3 073 200).
+public struct GridCell: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// Side in metres (200 or 1000 in INSEE files).
+    public let resolution: Int
+    /// Easting of the south-west corner (m, EPSG:3035).
+    public let easting: Int
+    /// Northing of the south-west corner (m, EPSG:3035).
+    public let northing: Int
+
+    public static let supportedResolutions = [200, 1000]
+
+    /// A cell from its corner; the corner must lie on the grid (multiples of the resolution).
+    public init(resolution: Int, easting: Int, northing: Int) throws {
+        guard GridCell.supportedResolutions.contains(resolution) else {
+            throw GridCellError.unsupportedResolution(resolution)
+        }
+        guard easting % resolution == 0, northing % resolution == 0 else {
+            throw GridCellError.offGrid(easting: easting, northing: northing, resolution: resolution)
+        }
+        self.resolution = resolution
+        self.easting = easting
+        self.northing = northing
+    }
+
+    /// Parses an INSEE id. Accepts upper or lower case; rejects anything else with a reason.
+    public init(id raw: String) throws {
+        let id = raw.trimmingCharacters(in: .whitespaces)
+        let upper = id.uppercased()
+        guard upper.hasPrefix("CRS3035RES") else { throw GridCellError.malformed(id: raw, reason: "préfixe CRS3035RES absent") }
+        var rest = Substring(upper.dropFirst("CRS3035RES".count))
+        func number() -> Int? {
+            let digits = rest.prefix { $0.isASCII && $0.isNumber }
+            guard !digits.isEmpty, digits.count <= 9 else { return nil }
+            rest = rest.dropFirst(digits.count)
+            return Int(digits)
+        }
+        guard let res = number() else { throw GridCellError.malformed(id: raw, reason: "résolution absente") }
+        guard rest.hasPrefix("M") else { throw GridCellError.malformed(id: raw, reason: "unité « m » attendue après la résolution") }
+        rest = rest.dropFirst()
+        guard rest.hasPrefix("N") else { throw GridCellError.malformed(id: raw, reason: "« N{nord} » attendu (le nord vient avant l'est)") }
+        rest = rest.dropFirst()
+        guard let n = number() else { throw GridCellError.malformed(id: raw, reason: "coordonnée nord absente") }
+        guard rest.hasPrefix("E") else { throw GridCellError.malformed(id: raw, reason: "« E{est} » attendu après le nord") }
+        rest = rest.dropFirst()
+        guard let e = number() else { throw GridCellError.malformed(id: raw, reason: "coordonnée est absente") }
+        guard rest.isEmpty else { throw GridCellError.malformed(id: raw, reason: "caractères en trop : « \(rest) »") }
+        try self.init(resolution: res, easting: e, northing: n)
+    }
+
+    /// The cell of `resolution` containing a point given in EPSG:3035 (easting, northing).
+    public init(containingEasting x: Double, northing y: Double, resolution: Int = 200) throws {
+        guard x.isFinite, y.isFinite else { throw GridCellError.malformed(id: "(\(x), \(y))", reason: "coordonnées non finies") }
+        let r = Double(resolution)
+        try self.init(resolution: resolution, easting: Int((x / r).rounded(.down) * r), northing: Int((y / r).rounded(.down) * r))
+    }
+
+    /// `CRS3035RES200mN3073200E3798000`.
+    public var id: String { "CRS3035RES\(resolution)mN\(northing)E\(easting)" }
+    public var description: String { id }
+
+    /// The square in EPSG:3035.
+    public var envelope: Envelope {
+        Envelope(minX: Double(easting), minY: Double(northing), maxX: Double(easting + resolution), maxY: Double(northing + resolution))
+    }
+
+    /// Area in m² (exact in the equal-area EPSG:3035).
+    public var area: Double { Double(resolution * resolution) }
+
+    /// The closed ring of the square, counter-clockwise from the south-west corner (EPSG:3035).
+    public var ring: [Coordinate] {
+        let e = envelope
+        return [
+            Coordinate(x: e.minX, y: e.minY), Coordinate(x: e.maxX, y: e.minY), Coordinate(x: e.maxX, y: e.maxY),
+            Coordinate(x: e.minX, y: e.maxY), Coordinate(x: e.minX, y: e.minY),
+        ]
+    }
+
+    /// The 1 km cell containing this cell (`idcar_1km`).
+    public var parent1km: GridCell { try! GridCell(containingEasting: Double(easting), northing: Double(northing), resolution: 1000) }
+
+    /// Whether two cells of the same resolution share an edge (4-adjacency, "rook").
+    public func sharesEdge(with o: GridCell) -> Bool {
+        resolution == o.resolution && abs(easting - o.easting) + abs(northing - o.northing) == resolution
+    }
+
+    public static func < (a: GridCell, b: GridCell) -> Bool {
+        (a.resolution, a.northing, a.easting) < (b.resolution, b.northing, b.easting)
+    }
+}
+
+/// Why a carreau id is rejected.
+public enum GridCellError: Error, Sendable, Equatable, CustomStringConvertible, LocalizedError {
+    case malformed(id: String, reason: String)
+    case unsupportedResolution(Int)
+    case offGrid(easting: Int, northing: Int, resolution: Int)
+
+    public var description: String {
+        switch self {
+        case .malformed(let id, let reason):
+            return "identifiant de carreau « \(id.prefix(60)) » invalide : \(reason) (attendu CRS3035RES200mN{nord}E{est})"
+        case .unsupportedResolution(let r): return "résolution de carreau \(r) m non prise en charge (200 ou 1000)"
+        case .offGrid(let e, let n, let r): return "coin (E \(e), N \(n)) hors de la grille de \(r) m (multiples de \(r) attendus)"
+        }
+    }
+
+    public var errorDescription: String? { description }
+}
