@@ -346,3 +346,43 @@ enum SQLiteValue {
     case integer(Int)
     case blob([UInt8])
 }
+
+/// Writes a minimal, conformant GeoPackage (OGC 12-128: gpkg_spatial_ref_sys, gpkg_contents,
+/// gpkg_geometry_columns, one feature table with GP-headed WKB blobs) — for exports and tests.
+public final class GeoPackageWriter {
+    private let db: SQLiteDatabase
+    private let table: String
+    private let columns: [String]
+    private let srsId: Int32
+
+    public init(path: String, table: String, crs: CRS, crsName: String, columns: [String], geometryType: String = "MULTIPOLYGON") throws {
+        try? FileManager.default.removeItem(atPath: path)
+        db = try SQLiteDatabase(path: path, readOnly: false)
+        self.table = table
+        self.columns = columns
+        self.srsId = Int32(crs.epsg)
+        func q(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+        try db.execute("PRAGMA application_id = 1196444487")  // 'GPKG'
+        try db.execute("PRAGMA user_version = 10300")
+        try db.execute("CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, organization TEXT NOT NULL, organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT)")
+        try db.insert("INSERT INTO gpkg_spatial_ref_sys VALUES (?, ?, 'EPSG', ?, 'undefined', NULL)", [.text(crsName), .integer(crs.epsg), .integer(crs.epsg)])
+        try db.execute("CREATE TABLE gpkg_contents (table_name TEXT PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT, description TEXT DEFAULT '', last_change DATETIME DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER)")
+        try db.insert("INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) VALUES (?, 'features', ?, ?)", [.text(table), .text(table), .integer(crs.epsg)])
+        try db.execute("CREATE TABLE gpkg_geometry_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL, srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL)")
+        try db.insert("INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', ?, ?, 0, 0)", [.text(table), .text(geometryType), .integer(crs.epsg)])
+        let cols = columns.map { q($0) + " TEXT" }.joined(separator: ", ")
+        try db.execute("CREATE TABLE \(q(table)) (fid INTEGER PRIMARY KEY AUTOINCREMENT, geom BLOB\(cols.isEmpty ? "" : ", " + cols))")
+        try db.execute("BEGIN")
+    }
+
+    /// Adds a feature: WKB geometry and one text value per column.
+    public func add(wkb: [UInt8], values: [String?]) throws {
+        precondition(values.count == columns.count)
+        func q(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+        let names = (["geom"] + columns).map(q).joined(separator: ", ")
+        let marks = Array(repeating: "?", count: columns.count + 1).joined(separator: ", ")
+        try db.insert("INSERT INTO \(q(table)) (\(names)) VALUES (\(marks))", [.blob(GeoPackageGeometry.blob(wkb: wkb, srsId: srsId))] + values.map { $0.map(SQLiteValue.text) ?? .null })
+    }
+
+    public func close() throws { try db.execute("COMMIT") }
+}

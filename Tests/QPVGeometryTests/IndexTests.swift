@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+import QPVGeometry
+
+/// A deterministic pseudo-random generator so failures reproduce.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+@Suite struct IndexTests {
+    @Test func rtreeQueryMatchesBruteForce() {
+        var rng = SplitMix(state: 42)
+        let boxes: [Envelope] = (0..<3000).map { _ in
+            let x = Double.random(in: 0..<1000, using: &rng)
+            let y = Double.random(in: 0..<1000, using: &rng)
+            return Envelope(minX: x, minY: y, maxX: x + Double.random(in: 0..<30, using: &rng), maxY: y + Double.random(in: 0..<30, using: &rng))
+        }
+        let tree = PackedRTree(envelopes: boxes)
+        for _ in 0..<500 {
+            let x = Double.random(in: -10..<1010, using: &rng)
+            let y = Double.random(in: -10..<1010, using: &rng)
+            let q = Envelope(minX: x, minY: y, maxX: x + 25, maxY: y + 25)
+            let expected = boxes.indices.filter { boxes[$0].intersects(q) }
+            #expect(tree.query(q).sorted() == expected)
+        }
+        #expect(PackedRTree(envelopes: []).query(Envelope(minX: 0, minY: 0, maxX: 1, maxY: 1)).isEmpty)
+    }
+
+    @Test func rtreeNearestMatchesBruteForce() {
+        var rng = SplitMix(state: 7)
+        let pts = (0..<2000).map { _ in Coordinate(x: Double.random(in: 0..<100, using: &rng), y: Double.random(in: 0..<100, using: &rng)) }
+        let tree = PackedRTree(envelopes: pts.map { Envelope(minX: $0.x, minY: $0.y, maxX: $0.x, maxY: $0.y) })
+        for _ in 0..<300 {
+            let q = Coordinate(x: Double.random(in: -20..<120, using: &rng), y: Double.random(in: -20..<120, using: &rng))
+            func d(_ i: Int) -> Double { ((pts[i].x - q.x) * (pts[i].x - q.x) + (pts[i].y - q.y) * (pts[i].y - q.y)).squareRoot() }
+            let best = pts.indices.min { d($0) < d($1) }!
+            let hit = tree.nearest(x: q.x, y: q.y, distance: d)
+            #expect(hit?.distance == d(best))
+        }
+    }
+
+    @Test func boundaryDistanceEqualsGEOS() throws {
+        let ctx = try GeosContext()
+        var rng = SplitMix(state: 99)
+        var owners: [[PolygonRings]] = []
+        var geoms: [Geometry] = []
+        for k in 0..<40 {
+            let cx = Double(k % 8) * 500 + 100
+            let cy = Double(k / 8) * 500 + 100
+            let ring = (0..<24).map { i -> Coordinate in
+                let a = Double(i) / 24 * 2 * .pi
+                let r = Double.random(in: 80..<200, using: &rng)
+                return Coordinate(x: cx + r * cos(a), y: cy + r * sin(a))
+            }
+            let polygon: PolygonRings = [ring + [ring[0]]]
+            owners.append([polygon])
+            geoms.append(try Geometry.polygon(polygon, context: ctx))
+        }
+        let index = BoundaryIndex(owners: owners)
+        let boundaries = try geoms.map { try $0.boundary() }
+        for _ in 0..<400 {
+            let x = Double.random(in: -300..<4300, using: &rng)
+            let y = Double.random(in: -300..<2800, using: &rng)
+            let p = try Geometry.point(x: x, y: y, context: ctx)
+            let expected = try boundaries.map { try $0.distance(to: p) }.min()!
+            let got = try #require(index.nearest(x: x, y: y))
+            #expect(abs(got.distance - expected) < 1e-9)
+            #expect(abs((try boundaries[got.owner].distance(to: p)) - expected) < 1e-9)
+        }
+    }
+
+    @Test func gridCellIds() throws {
+        let c = try GridCell(id: "CRS3035RES200mN3073200E3798000")
+        #expect(c.northing == 3_073_200)
+        #expect(c.easting == 3_798_000)
+        #expect(c.id == "CRS3035RES200mN3073200E3798000")
+        #expect(c.envelope == Envelope(minX: 3_798_000, minY: 3_073_200, maxX: 3_798_200, maxY: 3_073_400))
+        #expect(c.parent1km.id == "CRS3035RES1000mN3073000E3798000")
+        #expect(try GridCell(id: "crs3035res1000mn3073000e3798000").resolution == 1000)
+        for bad in ["CRS3035RES200mE3798000N3073200", "CRS3035RES200mN3073250E3798000", "CRS3035RES300mN3073200E3798000", "CRS2154RES200mN1E2", "CRS3035RES200mN3073200E3798000X", ""] {
+            #expect(throws: GridCellError.self) { try GridCell(id: bad) }
+        }
+        #expect(try GridCell(id: "CRS3035RES200mN3073200E3798000").sharesEdge(with: try GridCell(id: "CRS3035RES200mN3073400E3798000")))
+        #expect(try !GridCell(id: "CRS3035RES200mN3073200E3798000").sharesEdge(with: try GridCell(id: "CRS3035RES200mN3073400E3798200")))
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+import QPVGeometry
+
+@Suite struct ProjectionTests {
+    @Test func lambert93RoundTripInLonLatOrder() throws {
+        let ctx = try ProjContext()
+        let fwd = try CoordinateTransformer(from: .wgs84, to: .lambert93, context: ctx)
+        let inv = try CoordinateTransformer(from: .lambert93, to: .wgs84, context: ctx)
+        // Béthune, lon first. Lambert-93 easting ≈ 673 746 m, northing ≈ 7 048 110 m (PROJ cs2cs reference).
+        let (x, y) = try fwd.transform(x: 2.6303, y: 50.5297)
+        #expect(abs(x - 673_745.646) < 0.01)
+        #expect(abs(y - 7_048_110.203) < 0.01)
+        let (lon, lat) = try inv.transform(x: x, y: y)
+        #expect(abs(lon - 2.6303) < 1e-9)
+        #expect(abs(lat - 50.5297) < 1e-9)
+    }
+
+    @Test func laea3035IsEastingNorthingOrder() throws {
+        let ctx = try ProjContext()
+        let t = try CoordinateTransformer(from: .wgs84, to: .laea3035, context: ctx)
+        let (e, n) = try t.transform(x: 2.6303, y: 50.5297)
+        // EPSG:3035's official axis order is northing first; qpv always returns easting first.
+        #expect(e > 3_700_000 && e < 3_900_000)
+        #expect(n > 3_000_000 && n < 3_150_000)
+        let cell = try GridCell(containingEasting: e, northing: n)
+        #expect(cell.id.hasPrefix("CRS3035RES200mN\(Int(n) / 200 * 200)E\(Int(e) / 200 * 200)"))
+    }
+
+    @Test func arraysTransformInOneCall() throws {
+        let ctx = try ProjContext()
+        let t = try CoordinateTransformer(from: .wgs84, to: .lambert93, context: ctx)
+        var xs = [2.0, 3.0, 4.0]
+        var ys = [48.0, 49.0, 50.0]
+        try t.transform(x: &xs, y: &ys)
+        for (k, (lon, lat)) in [(2.0, 48.0), (3.0, 49.0), (4.0, 50.0)].enumerated() {
+            let single = try t.transform(x: lon, y: lat)
+            #expect(single.x == xs[k] && single.y == ys[k])
+        }
+    }
+
+    @Test func crsSpellings() {
+        #expect(CRS(string: "urn:ogc:def:crs:OGC:1.3:CRS84") == .wgs84)
+        #expect(CRS(string: "urn:ogc:def:crs:EPSG::2154") == .lambert93)
+        #expect(CRS(string: "EPSG:3035") == .laea3035)
+        #expect(CRS(string: "epsg:5490") == .antilles)
+        #expect(CRS(string: "2972") == .guyane)
+        #expect(CRS(string: "http://www.opengis.net/def/crs/EPSG/0/2975") == .reunion)
+        #expect(CRS(string: "Lambert") == nil)
+    }
+
+    @Test func unknownCRSIsAnError() throws {
+        let ctx = try ProjContext()
+        #expect(throws: GeometryError.unknownCRS("EPSG:999999")) {
+            try CoordinateTransformer(from: .wgs84, to: CRS(epsg: 999_999), context: ctx)
+        }
+    }
+
+    @Test func metricCRSByTerritory() {
+        #expect(CRS.metricCRS(lon: 2.35, lat: 48.85) == .lambert93)
+        #expect(CRS.metricCRS(lon: -61.53, lat: 16.24) == .antilles)
+        #expect(CRS.metricCRS(lon: -52.33, lat: 4.93) == .guyane)
+        #expect(CRS.metricCRS(lon: 55.45, lat: -20.88) == .reunion)
+        #expect(CRS.metricCRS(lon: 45.23, lat: -12.78) == .mayotte)
+        #expect(FrenchTerritory.of(lon: 48.85, lat: 2.35) == .unknown)  // swapped axes land nowhere
+    }
+
+    @Test func shapefileWKTIsIdentified() throws {
+        let ctx = try ProjContext()
+        let wkt = """
+            PROJCS["RGF93_Lambert_93",GEOGCS["GCS_RGF_1993",DATUM["D_RGF_1993",SPHEROID["GRS_1980",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Lambert_Conformal_Conic"],PARAMETER["False_Easting",700000.0],PARAMETER["False_Northing",6600000.0],PARAMETER["Central_Meridian",3.0],PARAMETER["Standard_Parallel_1",49.0],PARAMETER["Standard_Parallel_2",44.0],PARAMETER["Latitude_Of_Origin",46.5],UNIT["Meter",1.0]]
+            """
+        #expect(ctx.identifyEPSG(wkt: wkt) == 2154)
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+import QPVCore
+import QPVGeometry
+import QPVPerimeters
+import QPVTabular
+import QPVTestSupport
+
+/// The GEOS/PROJ reference answers of ../shared/truth (shapely 2.2 / GEOS 3.14, pyproj / PROJ 9.5).
+struct TruthPoint {
+    var id: String
+    var lon: Double
+    var lat: Double
+    var codes: Set<String>
+    var distance: Double
+}
+
+func loadTruthPoints() throws -> [TruthPoint] {
+    let reader = try CSVReader(path: try SharedData.file("truth/points-occitanie.csv").path)
+    let id = try reader.requireColumn("id"), lon = try reader.requireColumn("lon"), lat = try reader.requireColumn("lat")
+    let codes = try reader.requireColumn("expected_codes"), dist = try reader.requireColumn("distance_boundary_m")
+    var out: [TruthPoint] = []
+    while let r = try reader.next() {
+        out.append(
+            TruthPoint(
+                id: r[id], lon: Double(r[lon])!, lat: Double(r[lat])!,
+                codes: Set(r[codes].split(separator: ";").map(String.init)), distance: Double(r[dist])!))
+    }
+    return out
+}
+
+func occitaniePath() throws -> String { try SharedData.file("geodata/qpv-2015-occitanie.geojson").path }
+
+@Suite(.enabled(if: SharedData.isAvailable)) struct TruthTests {
+    /// Every point of points-occitanie.csv: codes exactly as GEOS decides, distances within 0.05 m.
+    func check(_ catalog: PerimeterCatalog) throws {
+        let truth = try loadTruthPoints()
+        #expect(truth.count > 5000)
+        let locator = try Locator(catalog: catalog)
+        let results = try locator.locate(lons: truth.map(\.lon), lats: truth.map(\.lat), on: CivilDate("2023-06-01")!)
+        var codeMismatches: [String] = []
+        var worst = 0.0
+        for (t, r) in zip(truth, results) {
+            let got = Set(r.qpv?.containing.map(\.code) ?? [])
+            if got != t.codes { codeMismatches.append("\(t.id): attendu \(t.codes.sorted()) obtenu \(got.sorted())") }
+            let d = try #require(r.qpv?.distanceBoundaryM, "\(t.id) sans distance")
+            worst = max(worst, abs(d - t.distance))
+        }
+        #expect(codeMismatches.isEmpty, "\(codeMismatches.count) codes différents : \(codeMismatches.prefix(5))")
+        #expect(worst <= 0.05 + 0.005, "écart de distance maximal \(worst) m")  // truth is rounded to 0.01 m
+        let inside = results.filter { $0.status == .inside || ($0.status == .boundary && !($0.qpv?.containing.isEmpty ?? true)) }.count
+        #expect(inside == truth.filter { !$0.codes.isEmpty }.count)
+    }
+
+    @Test func directFileAgreesWithTruth() throws {
+        let tmp = try TemporaryDirectory()
+        let catalog = try PerimeterCatalog.open(dataDirectory: DataDirectory(url: tmp.url), perimetersFile: try occitaniePath())
+        #expect(catalog.perimeters.count == 105)
+        #expect(catalog.packs[0].manifest.repairedFeatureCount == 2)
+        let repaired = catalog.perimeters.filter { !$0.record.repairs.isEmpty }.map(\.code).sorted()
+        #expect(repaired == ["QP030001", "QP034021"])
+        try check(catalog)
+    }
+
+    @Test func installedPackAgreesWithTruth() throws {
+        let tmp = try TemporaryDirectory()
+        let dir = DataDirectory(url: tmp.url)
+        try installOccitanie(into: dir)
+        let catalog = try PerimeterCatalog.open(dataDirectory: dir)
+        #expect(!catalog.includesDemo)
+        #expect(catalog.sets.count == 1)
+        #expect(catalog.sets[0].info.listId == "qpv-2015-hexagone")
+        #expect(catalog.sets[0].source.sha256 == (try PerimeterFileReader.sha256(path: try occitaniePath())))
+        try check(catalog)
+    }
+}
+
+@discardableResult
+func installOccitanie(into dir: DataDirectory, options: ImportOptions = ImportOptions()) throws -> String {
+    let geos = try GeosContext()
+    let file = try PerimeterFileReader.read(path: try occitaniePath(), context: geos)
+    let compiled = try PackCompiler(registry: try Registry.shipped()).compile(file, options: options)
+    return try PackStore(dataDirectory: dir).install(compiled).path
+}
