@@ -46,6 +46,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // In-memory benchmark of the engines (Scripts/bench compares it with shapely in the same run).
+        .executableTarget(name: "qpv-bench", dependencies: ["QPVCore", "QPVPerimeters", "QPVTabular"]),
         // Helpers shared by the test targets (paths to ../shared, temporary directories, CLI runner).
         .target(name: "QPVTestSupport"),
 

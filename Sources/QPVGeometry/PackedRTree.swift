@@ -6,11 +6,14 @@ import Foundation
 /// Like shapely 2.0's `STRtree`, queries return item indices (positions in the array given at build time),
 /// never objects. The tree is a value of plain arrays: `Sendable`, shared read-only by every thread, so
 /// workers need no copy of it (unlike GEOS's own STRtree, bound to one context).
-public struct PackedRTree: Sendable {
+public final class PackedRTree: Sendable {
     public let count: Int
     public let nodeCapacity: Int
-    /// Per level, bottom (leaves = items in tree order) first: node envelopes as [minX, minY, maxX, maxY]*.
-    private let levels: [[Double]]
+    /// Node envelopes of every level, bottom (leaves = items in tree order) first, as [minX, minY, maxX, maxY]*.
+    private let boxes: [Double]
+    /// First node of each level in `boxes` (in nodes, not doubles), and the number of nodes per level.
+    private let levelStart: [Int]
+    private let levelCount: [Int]
     /// Item index of each leaf slot (leaf level order).
     private let order: [Int32]
 
@@ -21,7 +24,9 @@ public struct PackedRTree: Sendable {
         self.nodeCapacity = nodeCapacity
         let n = envelopes.count
         guard n > 0 else {
-            levels = []
+            boxes = []
+            levelStart = []
+            levelCount = []
             order = []
             return
         }
@@ -40,31 +45,35 @@ public struct PackedRTree: Sendable {
             s = e
         }
         order = idx.map { Int32($0) }
-        var leaf = [Double]()
-        leaf.reserveCapacity(4 * n)
+        var boxes = [Double]()
+        boxes.reserveCapacity(4 * (n + n / (nodeCapacity - 1) + 2))
         for i in idx {
             let e = envelopes[i]
-            leaf.append(contentsOf: [e.minX, e.minY, e.maxX, e.maxY])
+            boxes.append(contentsOf: [e.minX, e.minY, e.maxX, e.maxY])
         }
-        var levels = [leaf]
-        // Upper levels: group consecutive nodes.
-        while levels.last!.count / 4 > 1 {
-            let below = levels.last!
-            let m = below.count / 4
-            var up = [Double]()
-            up.reserveCapacity(4 * ((m + nodeCapacity - 1) / nodeCapacity))
+        var levelStart = [0]
+        var levelCount = [n]
+        // Upper levels: group consecutive nodes of the level below.
+        while levelCount.last! > 1 {
+            let below = levelStart.last!
+            let m = levelCount.last!
+            levelStart.append(boxes.count / 4)
             var i = 0
+            var made = 0
             while i < m {
                 var e = Envelope.empty
-                for k in i..<min(i + nodeCapacity, m) {
-                    e.expand(Envelope(minX: below[4 * k], minY: below[4 * k + 1], maxX: below[4 * k + 2], maxY: below[4 * k + 3]))
+                for k in (below + i)..<(below + min(i + nodeCapacity, m)) {
+                    e.expand(Envelope(minX: boxes[4 * k], minY: boxes[4 * k + 1], maxX: boxes[4 * k + 2], maxY: boxes[4 * k + 3]))
                 }
-                up.append(contentsOf: [e.minX, e.minY, e.maxX, e.maxY])
+                boxes.append(contentsOf: [e.minX, e.minY, e.maxX, e.maxY])
+                made += 1
                 i += nodeCapacity
             }
-            levels.append(up)
+            levelCount.append(made)
         }
-        self.levels = levels
+        self.boxes = boxes
+        self.levelStart = levelStart
+        self.levelCount = levelCount
     }
 
     /// Indices of the items whose envelope intersects `box`, in tree order.
@@ -81,117 +90,136 @@ public struct PackedRTree: Sendable {
 
     /// Calls `body` with each item whose envelope intersects `box`, without allocating.
     public func forEach(intersecting box: Envelope, _ body: (Int) throws -> Void) rethrows {
-        guard !levels.isEmpty, !box.isEmpty else { return }
-        try visit(level: levels.count - 1, node: 0, box: box, body)
+        guard !levelCount.isEmpty, !box.isEmpty else { return }
+        try boxes.withUnsafeBufferPointer { b in
+            try visit(b, level: levelCount.count - 1, node: 0, box: box, body)
+        }
     }
 
-    private func visit(level: Int, node: Int, box: Envelope, _ body: (Int) throws -> Void) rethrows {
-        let env = levels[level]
-        let b = 4 * node
-        if env[b] > box.maxX || env[b + 2] < box.minX || env[b + 1] > box.maxY || env[b + 3] < box.minY { return }
+    private func visit(_ b: UnsafeBufferPointer<Double>, level: Int, node: Int, box: Envelope, _ body: (Int) throws -> Void) rethrows {
+        let o = 4 * (levelStart[level] + node)
+        if b[o] > box.maxX || b[o + 2] < box.minX || b[o + 1] > box.maxY || b[o + 3] < box.minY { return }
         if level == 0 {
             try body(Int(order[node]))
             return
         }
         let first = node * nodeCapacity
-        let last = min(first + nodeCapacity, levels[level - 1].count / 4)
-        for child in first..<last { try visit(level: level - 1, node: child, box: box, body) }
+        let last = min(first + nodeCapacity, levelCount[level - 1])
+        for child in first..<last { try visit(b, level: level - 1, node: child, box: box, body) }
     }
 
     /// Best-first nearest-neighbour search.
     ///
     /// `distance(item)` returns the exact distance from the query to an item (it is only called for items
     /// whose envelope is closer than the best distance found so far). Returns the nearest item and its
-    /// distance, or nil for an empty tree or when nothing is within `maxDistance`.
+    /// distance (the lowest index among equals), or nil for an empty tree or when nothing is within
+    /// `maxDistance`.
     public func nearest(x: Double, y: Double, maxDistance: Double = .infinity, distance: (Int) throws -> Double) rethrows -> (index: Int, distance: Double)? {
-        guard !levels.isEmpty else { return nil }
-        var heap = MinHeap()
-        let top = levels.count - 1
-        heap.push(boxDistance(level: top, node: 0, x: x, y: y), top, 0)
-        var best: (index: Int, distance: Double)?
-        var bound = maxDistance
-        while let (d, level, node) = heap.pop() {
-            if d > bound { break }
-            if level == 0 {
-                let item = Int(order[node])
-                let exact = try distance(item)
-                if exact <= bound, best == nil || exact < best!.distance || (exact == best!.distance && item < best!.index) {
-                    best = (item, exact)
-                    bound = exact
-                }
-                continue
-            }
-            let first = node * nodeCapacity
-            let last = min(first + nodeCapacity, levels[level - 1].count / 4)
-            for child in first..<last {
-                let cd = boxDistance(level: level - 1, node: child, x: x, y: y)
-                if cd <= bound { heap.push(cd, level - 1, child) }
-            }
-        }
-        return best
+        try nearest(x: x, y: y, bound: maxDistance, squared: false, distance: { item, _ in try distance(item) })
+    }
+
+    /// Like `nearest`, with squared distances throughout (no square roots in the search): `squaredDistance`
+    /// returns the squared exact distance, `maxSquaredDistance` bounds it, and the result is squared.
+    public func nearestSquared(x: Double, y: Double, maxSquaredDistance: Double = .infinity, squaredDistance: (Int) throws -> Double) rethrows -> (index: Int, squaredDistance: Double)? {
+        try nearest(x: x, y: y, bound: maxSquaredDistance, squared: true, distance: { item, _ in try squaredDistance(item) }).map { ($0.index, $0.distance) }
+    }
+
+    /// Like `nearestSquared`, but the callback also receives the current bound (the best squared distance so
+    /// far): an item whose exact distance is necessarily larger may return any value above it (e.g. infinity)
+    /// without finishing its computation.
+    public func nearestSquared(x: Double, y: Double, maxSquaredDistance: Double = .infinity, boundedSquaredDistance: (Int, Double) throws -> Double) rethrows -> (index: Int, squaredDistance: Double)? {
+        try nearest(x: x, y: y, bound: maxSquaredDistance, squared: true, distance: boundedSquaredDistance).map { ($0.index, $0.distance) }
     }
 
     @inline(__always)
-    private func boxDistance(level: Int, node: Int, x: Double, y: Double) -> Double {
-        let env = levels[level]
-        let b = 4 * node
-        let dx = x < env[b] ? env[b] - x : (x > env[b + 2] ? x - env[b + 2] : 0)
-        let dy = y < env[b + 1] ? env[b + 1] - y : (y > env[b + 3] ? y - env[b + 3] : 0)
-        return (dx * dx + dy * dy).squareRoot()
+    private func nearest(x: Double, y: Double, bound maxDistance: Double, squared: Bool, distance: (Int, Double) throws -> Double) rethrows -> (index: Int, distance: Double)? {
+        guard !levelCount.isEmpty else { return nil }
+        return try boxes.withUnsafeBufferPointer { b -> (index: Int, distance: Double)? in
+            @inline(__always) func boxDistance(_ global: Int) -> Double {
+                let o = 4 * global
+                let dx = x < b[o] ? b[o] - x : (x > b[o + 2] ? x - b[o + 2] : 0)
+                let dy = y < b[o + 1] ? b[o + 1] - y : (y > b[o + 3] ? y - b[o + 3] : 0)
+                let d2 = dx * dx + dy * dy
+                return squared ? d2 : d2.squareRoot()
+            }
+            // The heap never holds more entries than the tree has nodes: allocate it once per query, on the
+            // stack when small (no malloc in the hot path).
+            let capacity = levelStart.last! + levelCount.last!
+            return try withUnsafeTemporaryAllocation(of: MinHeap.Entry.self, capacity: capacity) { storage -> (index: Int, distance: Double)? in
+                var heap = MinHeap(storage: storage)
+                let top = levelCount.count - 1
+                heap.push(boxDistance(levelStart[top]), level: top, node: 0)
+                var best: (index: Int, distance: Double)?
+                var bound = maxDistance
+                while let e = heap.pop() {
+                    if e.key > bound { break }
+                    let level = Int(e.level)
+                    let node = Int(e.node)
+                    if level == 0 {
+                        let item = Int(order[node])
+                        let exact = try distance(item, bound)
+                        if exact <= bound, best == nil || exact < best!.distance || (exact == best!.distance && item < best!.index) {
+                            best = (item, exact)
+                            bound = exact
+                        }
+                        continue
+                    }
+                    let first = node * nodeCapacity
+                    let last = min(first + nodeCapacity, levelCount[level - 1])
+                    let base = levelStart[level - 1]
+                    for child in first..<last {
+                        let cd = boxDistance(base + child)
+                        if cd <= bound { heap.push(cd, level: level - 1, node: child) }
+                    }
+                }
+                return best
+            }
+        }
     }
 }
 
-/// A small binary min-heap of (distance, level, node) used by the nearest search.
+/// A binary min-heap of (distance, level, node) over caller-provided storage, for the nearest search.
 struct MinHeap {
-    private var keys: [Double] = []
-    private var levels: [Int32] = []
-    private var nodes: [Int32] = []
-
-    init() {
-        keys.reserveCapacity(64)
-        levels.reserveCapacity(64)
-        nodes.reserveCapacity(64)
+    struct Entry {
+        var key: Double
+        var level: Int32
+        var node: Int32
     }
+    private let a: UnsafeMutableBufferPointer<Entry>
+    private var count = 0
 
-    mutating func push(_ key: Double, _ level: Int, _ node: Int) {
-        keys.append(key)
-        levels.append(Int32(level))
-        nodes.append(Int32(node))
-        var i = keys.count - 1
+    init(storage: UnsafeMutableBufferPointer<Entry>) { a = storage }
+
+    mutating func push(_ key: Double, level: Int, node: Int) {
+        let e = Entry(key: key, level: Int32(level), node: Int32(node))
+        var i = count
+        count += 1
         while i > 0 {
-            let p = (i - 1) / 2
-            if keys[p] <= keys[i] { break }
-            swapAt(i, p)
+            let p = (i - 1) >> 1
+            if a[p].key <= key { break }
+            a[i] = a[p]
             i = p
         }
+        a[i] = e
     }
 
-    mutating func pop() -> (Double, Int, Int)? {
-        guard !keys.isEmpty else { return nil }
-        let top = (keys[0], Int(levels[0]), Int(nodes[0]))
-        let last = keys.count - 1
-        swapAt(0, last)
-        keys.removeLast()
-        levels.removeLast()
-        nodes.removeLast()
+    mutating func pop() -> Entry? {
+        guard count > 0 else { return nil }
+        let top = a[0]
+        count -= 1
+        guard count > 0 else { return top }
+        let last = a[count]
         var i = 0
-        let n = keys.count
         while true {
             let l = 2 * i + 1
+            if l >= count { break }
             let r = l + 1
-            var m = i
-            if l < n && keys[l] < keys[m] { m = l }
-            if r < n && keys[r] < keys[m] { m = r }
-            if m == i { break }
-            swapAt(i, m)
+            let m = (r < count && a[r].key < a[l].key) ? r : l
+            if a[m].key >= last.key { break }
+            a[i] = a[m]
             i = m
         }
+        a[i] = last
         return top
-    }
-
-    private mutating func swapAt(_ a: Int, _ b: Int) {
-        keys.swapAt(a, b)
-        levels.swapAt(a, b)
-        nodes.swapAt(a, b)
     }
 }

@@ -10,7 +10,7 @@ public struct LocateBatchOptions: Sendable {
     public var date: CivilDate
     public var tolerance: Double = 20
     public var workers: Int = ProcessInfo.processInfo.activeProcessorCount
-    public var chunkSize: Int = 4096
+    public var chunkSize: Int = 16384
     public var showProgress: Bool? = nil
     /// Row problems echoed on standard error (the rest are counted).
     public var maxReportedProblems: Int = 20
@@ -96,6 +96,12 @@ public struct LocateBatch {
         let lonName = reader.header[lonIndex]
         let latName = reader.header[latIndex]
         let withQIC = catalog.hasQIC
+        let setVintages = catalog.sets.map(\.info.vintage)
+        /// "2015", or "2015;2024" when sets of several vintages answered (computed without copying set infos).
+        @Sendable func vintageText(_ sets: [Int]) -> String {
+            if sets.count == 1 { return setVintages[sets[0]] }
+            return Array(Set(sets.map { setVintages[$0] })).sorted().joined(separator: ";")
+        }
 
         struct ChunkOutput: Sendable {
             var bytes: [UInt8]
@@ -164,15 +170,15 @@ public struct LocateBatch {
                     let hits = r.qpv?.containing ?? []
                     row.append(hits.map(\.code).joined(separator: ";"))
                     row.append(hits.map(\.name).joined(separator: ";"))
-                    row.append(Array(Set((r.qpv?.sets ?? []).map { catalog.sets[$0].info.vintage })).sorted().joined(separator: ";"))
-                    row.append(r.qpv?.distanceBoundaryM.map { String(format: "%.2f", $0) } ?? "")
+                    row.append(vintageText(r.qpv?.sets ?? []))
+                    row.append(r.qpv?.distanceBoundaryM.map { LocateResult.twoDecimals($0) } ?? "")
                     if withQIC {
                         let q = r.qic
                         row.append(q?.status.rawValue ?? "")
                         row.append((q?.containing ?? []).map(\.code).joined(separator: ";"))
                         row.append((q?.containing ?? []).map(\.name).joined(separator: ";"))
                         row.append(Array(Set((q?.containing ?? []).compactMap { catalog.perimeters[$0.index].record.epciSiren })).sorted().joined(separator: ";"))
-                        row.append(q?.distanceBoundaryM.map { String(format: "%.2f", $0) } ?? "")
+                        row.append(q?.distanceBoundaryM.map { LocateResult.twoDecimals($0) } ?? "")
                         if q?.status == .inside || (q?.containing.isEmpty == false) { out.qicInside += 1 }
                     }
                     var parts: [String] = []

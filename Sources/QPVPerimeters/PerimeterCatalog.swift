@@ -46,13 +46,22 @@ public final class PerimeterCatalog: Sendable {
 
     /// Perimeters of one set that share a metric CRS: their containment envelopes in an STR-tree, their
     /// boundaries (metric coordinates) in a `BoundaryIndex`.
-    struct Partition: Sendable {
+    final class Partition: Sendable {
         let set: Int
         let metricCRS: CRS
         let containmentCRS: CRS
         let perimeters: [Int]
         let tree: PackedRTree
         let boundary: BoundaryIndex
+
+        init(set: Int, metricCRS: CRS, containmentCRS: CRS, perimeters: [Int], tree: PackedRTree, boundary: BoundaryIndex) {
+            self.set = set
+            self.metricCRS = metricCRS
+            self.containmentCRS = containmentCRS
+            self.perimeters = perimeters
+            self.tree = tree
+            self.boundary = boundary
+        }
     }
 
     public init(packs: [PerimeterPack], registry: Registry, origin: Origin, includesDemo: Bool) throws {

@@ -1,0 +1,107 @@
+// qpv-bench — in-memory throughput of the locate engine, for Scripts/bench (compared there with shapely's
+// STRtree.query on the same points). Not a user command: it loads points into arrays first, then times
+// only the engine.
+//
+//   qpv-bench locate --data-dir DIR --points points.csv --date 2024-06-01 [--workers N] [--repeat 3] [--codes-out FILE]
+
+import Foundation
+import QPVCore
+import QPVPerimeters
+import QPVTabular
+
+func argument(_ name: String) -> String? {
+    let args = CommandLine.arguments
+    guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
+    return args[i + 1]
+}
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+    exit(2)
+}
+
+guard CommandLine.arguments.count > 1, CommandLine.arguments[1] == "locate" else {
+    fail("usage : qpv-bench locate --data-dir DIR --points FICHIER.csv [--date AAAA-MM-JJ] [--workers N] [--repeat N] [--codes-out FICHIER]")
+}
+let dataDir = DataDirectory.resolve(explicit: argument("--data-dir"))
+guard let pointsPath = argument("--points") else { fail("--points manquant") }
+let date = CivilDate(argument("--date") ?? "") ?? CivilDate.today()
+let workers = Int(argument("--workers") ?? "") ?? ProcessInfo.processInfo.activeProcessorCount
+let repeats = Int(argument("--repeat") ?? "") ?? 3
+
+let loadStart = Date()
+let catalog = try PerimeterCatalog.open(dataDirectory: dataDir)
+let openSeconds = Date().timeIntervalSince(loadStart)
+let reader = try CSVReader(path: pointsPath)
+let lonIndex = try reader.requireColumn("lon")
+let latIndex = try reader.requireColumn("lat")
+var lonsRead: [Double] = []
+var latsRead: [Double] = []
+while let r = try reader.next() {
+    lonsRead.append(Double(r[lonIndex]) ?? .nan)
+    latsRead.append(Double(r[latIndex]) ?? .nan)
+}
+let lons = lonsRead
+let lats = latsRead
+let n = lons.count
+
+/// Runs the engine over all points with `threads` threads (contiguous slices, one Locator each).
+func run(threads: Int) throws -> (seconds: Double, codes: [String]) {
+    let slice = (n + threads - 1) / threads
+    nonisolated(unsafe) var codes = [String](repeating: "", count: n)
+    nonisolated(unsafe) var failure: Error?
+    let start = Date()
+    DispatchQueue.concurrentPerform(iterations: threads) { t in
+        let lo = t * slice
+        let hi = min(n, lo + slice)
+        guard lo < hi else { return }
+        do {
+            let locator = try Locator(catalog: catalog)
+            var k = lo
+            while k < hi {
+                let e = min(hi, k + 4096)
+                let results = try locator.locate(lons: Array(lons[k..<e]), lats: Array(lats[k..<e]), on: date)
+                for (j, r) in results.enumerated() { codes[k + j] = (r.qpv?.containing ?? []).map(\.code).joined(separator: ";") }
+                k = e
+            }
+        } catch { failure = error }
+    }
+    if let failure { throw failure }
+    return (Date().timeIntervalSince(start), codes)
+}
+
+/// CPU seconds of the calling thread (robust to other processes loading the machine).
+func threadCPU() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+}
+
+var bestCPU = Double.infinity
+var best1 = Double.infinity
+var bestN = Double.infinity
+var codes: [String] = []
+for _ in 0..<max(1, repeats) {
+    let cpu0 = threadCPU()
+    let one = try run(threads: 1)
+    bestCPU = min(bestCPU, threadCPU() - cpu0)
+    best1 = min(best1, one.seconds)
+    codes = one.codes
+    if workers > 1 { bestN = min(bestN, try run(threads: workers).seconds) }
+}
+if let out = argument("--codes-out") {
+    try (["id,qpv_code"] + codes.enumerated().map { "\($0.offset),\($0.element)" }).joined(separator: "\n").write(toFile: out, atomically: true, encoding: .utf8)
+}
+if ProcessInfo.processInfo.environment["QPV_BENCH_GRID"] != nil {
+    let t = Date()
+    let stats = Locator.gridStatistics(catalog)
+    print("grid build \(Date().timeIntervalSince(t)) s: \(stats)")
+}
+let report: [String: Any] = [
+    "points": n, "perimeters": catalog.perimeters.count, "open_seconds": openSeconds,
+    "seconds_1_thread": best1, "cpu_seconds_1_thread": bestCPU, "points_per_cpu_second": Double(n) / bestCPU, "points_per_second_1_thread": Double(n) / best1,
+    "threads": workers, "seconds_n_threads": workers > 1 ? bestN : best1,
+    "points_per_second_n_threads": Double(n) / (workers > 1 ? bestN : best1),
+    "inside": codes.filter { !$0.isEmpty }.count,
+]
+print(String(decoding: try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys]), as: UTF8.self))
