@@ -37,11 +37,16 @@ let package = Package(
             ],
             resources: []
         ),
+        // Offline BAN geocoder: address packs, normaliser, matcher, batch CSV pipeline.
+        .target(
+            name: "QPVGeocoding",
+            dependencies: ["QPVCore", "QPVTabular", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // Command-line interface: parses arguments, calls the libraries, prints.
         .executableTarget(
             name: "qpv",
             dependencies: [
-                "QPVPerimeters", "QPVTabular", "QPVGeometry",
+                "QPVPerimeters", "QPVTabular", "QPVGeometry", "QPVGeocoding",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -52,5 +57,6 @@ let package = Package(
         .testTarget(name: "QPVTabularTests", dependencies: ["QPVTabular", "QPVTestSupport"]),
         .testTarget(name: "QPVGeometryTests", dependencies: ["QPVGeometry", "QPVTestSupport"]),
         .testTarget(name: "QPVPerimetersTests", dependencies: ["QPVPerimeters", "QPVTestSupport"]),
+        .testTarget(name: "QPVGeocodingTests", dependencies: ["QPVGeocoding", "QPVTabular", "QPVTestSupport"]),
     ]
 )
