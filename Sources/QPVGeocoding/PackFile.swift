@@ -62,61 +62,19 @@ struct PackWriter {
             u64(offsets[k], &header)
             u64(UInt64(s.bytes.count), &header)
         }
-        let dir = url.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-        guard let handle = FileHandleWriter(path: tmp.path) else {
-            throw GeocodingError.cannotWritePack(path: tmp.path, reason: String(cString: strerror(errno)))
-        }
-        var position = UInt64(0)
-        func emit(_ bytes: [UInt8]) throws {
-            try handle.write(bytes)
-            position += UInt64(bytes.count)
+        var data = Data(capacity: Int(offset))
+        data.append(contentsOf: header)
+        for (k, s) in sections.enumerated() {
+            if data.count < Int(offsets[k]) { data.append(contentsOf: [UInt8](repeating: 0, count: Int(offsets[k]) - data.count)) }
+            data.append(contentsOf: s.bytes)
         }
         do {
-            try emit(header)
-            for (k, s) in sections.enumerated() {
-                if position < offsets[k] { try emit([UInt8](repeating: 0, count: Int(offsets[k] - position))) }
-                try emit(s.bytes)
-            }
-            try handle.close()
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try data.write(to: url, options: .atomic)
         } catch {
-            try? FileManager.default.removeItem(at: tmp)
-            throw error
-        }
-        if rename(tmp.path, url.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: tmp)
-            throw GeocodingError.cannotWritePack(path: url.path, reason: reason)
+            throw GeocodingError.cannotWritePack(path: url.path, reason: error.localizedDescription)
         }
     }
-}
-
-/// A minimal buffered-free writer over a file descriptor (sections are written in one call each).
-private final class FileHandleWriter {
-    private var fd: Int32
-    init?(path: String) {
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        if fd < 0 { return nil }
-    }
-    func write(_ bytes: [UInt8]) throws {
-        var done = 0
-        try bytes.withUnsafeBytes { raw in
-            while done < raw.count {
-                let n = Foundation.write(fd, raw.baseAddress! + done, raw.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw GeocodingError.cannotWritePack(path: "(pack)", reason: String(cString: strerror(errno)))
-                }
-                done += n
-            }
-        }
-    }
-    func close() throws {
-        if fd >= 0 { Foundation.close(fd) }
-        fd = -1
-    }
-    deinit { if fd >= 0 { Foundation.close(fd) } }
 }
 
 /// Strings stored back to back with an offsets array (count + 1 entries): string i is bytes[o[i]..<o[i+1]].

@@ -4,6 +4,6 @@ struct DataCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Installer et lister les données : périmètres (QPV, QIC) et adresses (BAN).",
-        subcommands: []
+        subcommands: [DataImportBan.self]
     )
 }
