@@ -163,7 +163,7 @@ public struct AddressQuery: Sendable, Equatable {
             }
             // Premises: the keyword and its designation, only when a designation follows that is short
             // ("bât B", "appt 12", "esc 3"); "porte" or "lot" followed by a name are streets, kept.
-            if premises.contains(w), !next.isEmpty, next.count <= 3, i > 0 {
+            if premises.contains(w), !next.isEmpty, next.count <= 3 {
                 let designation = isNumber(next) || next.count == 1
                 if designation { i += 2; continue }
             }
