@@ -241,7 +241,7 @@ public final class BatchGeocoder: Sendable {
         if best.score < options.reviewBelow || (best.type == .municipality && query.hasStreet) { summary.needsReview += 1 }
         var row = fields
         row += [
-            String(format: "%.7f", best.lat), String(format: "%.7f", best.lon), best.label, score,
+            fixed(best.lat, 7), fixed(best.lon, 7), best.label, score,
             results.count > 1 ? format(results[1].score) : "", best.type.rawValue, best.id, best.housenumber, best.name,
             best.street, best.postcode, best.city, best.citycode, "ok",
         ]
@@ -249,5 +249,17 @@ public final class BatchGeocoder: Sendable {
         return row
     }
 
-    static func format(_ score: Double) -> String { String(format: "%.4f", score) }
+    static func format(_ score: Double) -> String { fixed(score, 4) }
+
+    /// `x` with exactly `digits` decimals and a point ("50.2486000"), without Foundation's formatter.
+    static func fixed(_ x: Double, _ digits: Int) -> String {
+        guard x.isFinite else { return "" }
+        var scale: Int64 = 1
+        for _ in 0..<digits { scale *= 10 }
+        let n = Int64((abs(x) * Double(scale)).rounded())
+        var frac = String(n % scale)
+        if frac.count < digits { frac = String(repeating: "0", count: digits - frac.count) + frac }
+        let sign = x < 0 && n != 0 ? "-" : ""
+        return digits == 0 ? sign + String(n) : sign + String(n / scale) + "." + frac
+    }
 }

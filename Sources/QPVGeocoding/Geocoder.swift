@@ -76,7 +76,14 @@ public final class Geocoder: Sendable {
             }
         }
         var candidates: [Candidate] = []
-        for h in hyps { match(h, q, into: &candidates) }
+        var kthBest = 0.0  // score of the limit-th best candidate so far: hypotheses that cannot beat it are skipped
+        for h in hyps {
+            if candidates.count >= options.limit && upperBound(h, q) <= kthBest { continue }
+            match(h, q, into: &candidates)
+            if candidates.count >= options.limit {
+                kthBest = candidates.map(\.score).sorted(by: >)[options.limit - 1]
+            }
+        }
         let best = candidates.map(\.score).max() ?? 0
         if best < 0.6 && options.citycode == nil && q.hasStreet {
             globalSearch(q, into: &candidates)
@@ -272,6 +279,16 @@ public final class Geocoder: Sendable {
         out.append(Candidate(commune: h.commune, street: -1, address: -1, score: muni, type: .municipality, weight: 0))
     }
 
+    /// The best score any candidate of hypothesis `h` could reach (a street matching exactly, number found).
+    func upperBound(_ h: Hypothesis, _ q: AddressQuery) -> Double {
+        let hasCity = h.postcodeMatch != nil || h.nameSim != nil
+        if h.words.isEmpty { return hasCity ? cityScore(h) : 0.3 }
+        var total = Self.weightStreet, weights = Self.weightStreet
+        if hasCity { total += Self.weightCity * cityScore(h); weights += Self.weightCity }
+        if q.housenumber != nil { total += Self.weightNumber; weights += Self.weightNumber }
+        return total / weights
+    }
+
     func addStreetCandidate(commune: Int, street s: Int, sim: Double, city: Double?, _ q: AddressQuery, into out: inout [Candidate]) {
         var total = Self.weightStreet * sim, weights = Self.weightStreet
         if let city { total += Self.weightCity * city; weights += Self.weightCity }
@@ -309,13 +326,31 @@ public final class Geocoder: Sendable {
         return (best, bestScore)
     }
 
+    /// Edits beyond which a name of `length` letters cannot reach `minStreetSimilarity`.
+    @inline(__always)
+    static func maxEdits(_ length: Int) -> Double { (1 - minStreetSimilarity) * Double(length) + 0.5 }
+
     /// The best streets of commune `c` for `words`, with their similarity.
     func bestStreets(commune c: Int, words: [String]) -> [(Int, Double)] {
         let range = pack.streetRange(commune: c)
         if range.isEmpty { return [] }
+        // Exact name first (streets are sorted by normalised key within their commune).
+        let key = Array(words.joined(separator: " ").utf8)
+        var lo = range.lowerBound, hi = range.upperBound
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if pack.str.utf8(pack.sKey[mid]).lexicographicallyPrecedes(key) { lo = mid + 1 } else { hi = mid }
+        }
+        var exact: [(Int, Double)] = []
+        while lo < range.upperBound && pack.str.utf8(pack.sKey[lo]).elementsEqual(key) {
+            exact.append((lo, 1))
+            lo += 1
+        }
+        if !exact.isEmpty { return exact }
+
         let qFull = NameForms.full(words), qCore = NameForms.core(words)
         let qSig = NameForms.signature(qFull)
-        let maxCandidates = 12
+        let maxCandidates = 10
         var picked: [(Int, Int)] = []  // (street, signature overlap)
         picked.reserveCapacity(maxCandidates + 1)
         if range.count <= maxCandidates {
@@ -338,9 +373,11 @@ public final class Geocoder: Sendable {
         qFull.withUnsafeBufferPointer { qf in
             qCore.withUnsafeBufferPointer { qc in
                 for (s, _) in picked {
-                    var sim = Similarity.score(name: pack.str.utf8(pack.sFull[s]), query: qf, maxEdits: 6)
+                    let name = pack.str.utf8(pack.sFull[s])
+                    var sim = Similarity.score(name: name, query: qf, maxEdits: Self.maxEdits(name.count))
                     if sim < 0.98 {
-                        sim = max(sim, Self.coreFactor * Similarity.score(name: pack.str.utf8(pack.sCore[s]), query: qc, maxEdits: 6))
+                        let core = pack.str.utf8(pack.sCore[s])
+                        sim = max(sim, Self.coreFactor * Similarity.score(name: core, query: qc, maxEdits: Self.maxEdits(core.count)))
                     }
                     if sim >= Self.minStreetSimilarity { out.append((s, sim)) }
                 }
