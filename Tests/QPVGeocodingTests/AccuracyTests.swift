@@ -4,9 +4,10 @@ import QPVTabular
 import QPVTestSupport
 import Testing
 
-/// The pack built once for the accuracy suite: the 860 real addresses of `adresses-npdc-extrait.csv` loaded
-/// together with the 1.13 M synthetic homonyms of `adresses-npdc-distracteurs.csv.gz`, plus La Poste's
-/// postcode table (the municipality fallback). Reads ../shared in place.
+/// The packs built once for the accuracy suite: the 860 real addresses of `adresses-npdc-extrait.csv` loaded
+/// together with the 1.13 M synthetic homonyms of `adresses-npdc-distracteurs.csv.gz` (the reference the issue
+/// names), and the same plus La Poste's postcode table (the municipality fallback, as installed in practice).
+/// Reads ../shared in place.
 enum NPDCReference {
     struct Built: @unchecked Sendable {
         let geocoder: Geocoder
@@ -14,20 +15,23 @@ enum NPDCReference {
         let importSeconds: Double
     }
 
-    static let built: Result<Built, any Error> = Result {
-        let dir = try TemporaryDirectory(prefix: "qpv-ban-npdc")
-        let t0 = Date()
-        let builder = AddressPackBuilder()
-        try builder.addBAN(path: SharedData.file("geodata/adresses-npdc-extrait.csv").path)
-        try builder.addBAN(path: SharedData.file("geodata/adresses-npdc-distracteurs.csv.gz").path)
-        try builder.addPostcodes(path: SharedData.file("geodata/laposte-codes-postaux.csv").path)
-        let pack = dir.url.appendingPathComponent("ban.qpvaddr")
-        try builder.write(to: pack)
-        let seconds = Date().timeIntervalSince(t0)
-        return Built(geocoder: try Geocoder(packPath: pack.path), directory: dir, importSeconds: seconds)
+    static func build(withPostcodes: Bool) -> Result<Built, any Error> {
+        Result {
+            let dir = try TemporaryDirectory(prefix: "qpv-ban-npdc")
+            let t0 = Date()
+            let builder = AddressPackBuilder()
+            try builder.addBAN(path: SharedData.file("geodata/adresses-npdc-extrait.csv").path)
+            try builder.addBAN(path: SharedData.file("geodata/adresses-npdc-distracteurs.csv.gz").path)
+            if withPostcodes { try builder.addPostcodes(path: SharedData.file("geodata/laposte-codes-postaux.csv").path) }
+            let pack = dir.url.appendingPathComponent("ban.qpvaddr")
+            try builder.write(to: pack)
+            let seconds = Date().timeIntervalSince(t0)
+            return Built(geocoder: try Geocoder(packPath: pack.path), directory: dir, importSeconds: seconds)
+        }
     }
 
-    static func geocoder() throws -> Built { try built.get() }
+    static let banOnly = build(withPostcodes: false)
+    static let withPostcodes = build(withPostcodes: true)
 }
 
 /// One line of `truth/geocodage-npdc.csv`.
@@ -84,8 +88,9 @@ struct AccuracyTests {
         "faute": 0.90, "numero_absent": 0.95, "commune_seule": 0.99,
     ]
 
-    @Test func accuracyPerKindOnTheNPDCTruthWithDistractors() throws {
-        let built = try NPDCReference.geocoder()
+    @Test(arguments: [false, true])
+    func accuracyPerKindOnTheNPDCTruthWithDistractors(withPostcodes: Bool) throws {
+        let built = try (withPostcodes ? NPDCReference.withPostcodes : NPDCReference.banOnly).get()
         let geocoder = built.geocoder
         let rows = try TruthRow.load()
         #expect(rows.count > 3000)
@@ -103,7 +108,8 @@ struct AccuracyTests {
             }
         }
         let seconds = Date().timeIntervalSince(t0)
-        var table = "Précision du géocodage sur truth/geocodage-npdc.csv (référence : extrait réel + \(geocoder.addressCount - 860) adresses synthétiques)\n"
+        var table = "Précision du géocodage sur truth/geocodage-npdc.csv (référence : extrait réel + \(geocoder.addressCount - 860) adresses synthétiques"
+        table += withPostcodes ? " + table La Poste)\n" : ", BAN seule)\n"
         table += "import : \(String(format: "%.1f", built.importSeconds)) s ; \(rows.count) requêtes en \(String(format: "%.2f", seconds)) s\n"
         table += "kind            requêtes  justes   taux    seuil\n"
         for kind in ["raw", "poste", "sans_cp", "minuscules", "abrev", "faute", "numero_absent", "commune_seule"] {
