@@ -14,6 +14,9 @@ public struct AddressQuery: Sendable, Equatable {
     public var streetWords: [String]
     /// Normalised words after the postcode.
     public var cityWords: [String]
+    /// Words before a house number that is not at the start ("Estrun, 56 grand rue", "SCI X 4 rue…"): a
+    /// commune's name or noise.
+    public var leadingWords: [String] = []
 
     public init(housenumber: Int? = nil, suffix: String = "", postcode: String? = nil, streetWords: [String] = [], cityWords: [String] = []) {
         self.housenumber = housenumber
@@ -44,7 +47,8 @@ public struct AddressQuery: Sendable, Equatable {
                 for i in 1..<max(1, words.count - 1) where AddressQuery.numberAndGluedSuffix(words[i]) != nil {
                     let next = i + 1 < words.count ? words[i + 1] : ""
                     let afterSuffix = i + 2 < words.count ? words[i + 2] : ""
-                    if AddressQuery.isStreetType(next) || (AddressQuery.suffixes[next] != nil && AddressQuery.isStreetType(afterSuffix)) {
+                    // "4 rue…", "4 bis rue…", "56 grande rue…": a street type right after, or one word later.
+                    if AddressQuery.isStreetType(next) || AddressQuery.isStreetType(afterSuffix) {
                         at = i
                         break
                     }
@@ -67,6 +71,10 @@ public struct AddressQuery: Sendable, Equatable {
                     start += 1
                 }
             }
+        }
+        if housenumber != nil && start > 1 {
+            let numberAt = words[..<start].lastIndex { AddressQuery.numberAndGluedSuffix($0) != nil } ?? 0
+            leadingWords = AddressQuery.expand(Array(words[..<numberAt]))
         }
         streetWords = AddressQuery.expand(Array(words[start...]))
         cityWords = AddressQuery.expand(after)

@@ -155,6 +155,17 @@ public final class Geocoder: Sendable {
             }
         } else {
             for h in nameHypotheses(q.streetWords + q.cityWords, postcode: nil) { add(h) }
+            // The commune written before the number: "Estrun, 56 grand rue".
+            let lead = q.leadingWords
+            if !lead.isEmpty {
+                for k in 1...min(6, lead.count) {
+                    for key in Set([lead[..<k].joined(separator: " "), lead[(lead.count - k)...].joined(separator: " ")]) {
+                        for c in pack.communes(nameKey: stableHash(key.utf8)) {
+                            add(Hypothesis(commune: Int(c), nameSim: 1, postcodeMatch: nil, words: q.streetWords))
+                        }
+                    }
+                }
+            }
         }
         return out.values.sorted { cityScore($0) != cityScore($1) ? cityScore($0) > cityScore($1) : $0.commune < $1.commune }
             .prefix(24).map { $0 }
@@ -173,8 +184,8 @@ public final class Geocoder: Sendable {
                 out.append(Hypothesis(commune: Int(c), nameSim: 1, postcodeMatch: pcMatch(Int(c)), words: Array(words[..<(n - k)])))
             }
         }
-        if !out.isEmpty { return out }
-        // Exact names at the start: "Estrun, 56 grand rue".
+        // Exact names at the start: "Estrun, 56 grand rue" (also when a word at the end happens to be a
+        // commune's name too: "Rue" is one).
         if n > 1 && AddressQuery.numberAndGluedSuffix(words[0]) == nil {
             for k in 1...min(5, n - 1) {
                 let key = words[..<k].joined(separator: " ")

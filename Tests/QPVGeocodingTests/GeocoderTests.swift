@@ -134,6 +134,14 @@ import Testing
         #expect(try best("2 impasse des Lilas Vile-Test")?.id == "62901_0005_00002")
     }
 
+    @Test func communeFirstAndLeadingNoise() throws {
+        #expect(try best("Ville-Test, 7 rue des Écoles")?.id == "62901_0004_00007")
+        #expect(try best("Autre-Ville 1 rue de la Paix")?.id == "62902_0001_00001")
+        #expect(try best("Ville Test 1 rue de la Paix")?.id == "62901_0001_00001")
+        #expect(try best("SCI Les Tilleuls bât. B 10 avenue du Général de Gaulle 62900 Ville-Test CEDEX")?.id == "62901_0002_00010")
+        #expect(try best("Mairie annexe 5 place Saint-Martin 62900 Ville-Test")?.id == "62901_0003_00005")
+    }
+
     @Test func missingNumberGivesTheStreetAndCommuneOnlyGivesTheMunicipality() throws {
         let s = try #require(try best("99 rue de la Paix 62900 Ville-Test"))
         #expect(s.type == .street && s.street == "Rue de la Paix" && s.citycode == "62901" && s.id == "62901_0001")
