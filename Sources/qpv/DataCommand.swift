@@ -8,7 +8,7 @@ struct DataCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Installer et lister les données : périmètres (QPV, QIC) et adresses (BAN).",
-        subcommands: [DataImport.self, DataList.self, DataRemove.self]
+        subcommands: [DataImport.self, DataImportBan.self, DataList.self, DataRemove.self]
     )
 }
 

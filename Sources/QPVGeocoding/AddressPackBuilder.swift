@@ -1,0 +1,478 @@
+import Crypto
+import Foundation
+import QPVCore
+import QPVTabular
+
+/// A problem with one row of an imported file. The row is skipped and counted; the import goes on.
+public struct ImportIssue: Sendable, Equatable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    /// The column concerned, empty when the whole row is at fault.
+    public var field: String
+    public var message: String
+
+    public var description: String {
+        field.isEmpty ? "\(file), ligne \(line) : \(message)" : "\(file), ligne \(line), champ \(field) : \(message)"
+    }
+}
+
+/// What one imported file contributed.
+public struct ImportedSource: Sendable, Codable, Equatable {
+    public var file: String
+    public var kind: String  // "ban" or "postcodes"
+    public var bytes: Int
+    public var sha256: String
+    public var rows: Int
+    public var imported: Int
+    public var rejected: Int
+}
+
+/// Summary of an import, also stored in the pack's metadata.
+public struct AddressPackInfo: Sendable, Codable, Equatable {
+    public var format: Int
+    public var normalizerVersion: Int
+    public var importedAt: String
+    public var sources: [ImportedSource]
+    public var addresses: Int
+    public var streets: Int
+    public var communes: Int
+
+    enum CodingKeys: String, CodingKey {
+        case format, sources, addresses, streets, communes
+        case normalizerVersion = "normalizer_version"
+        case importedAt = "imported_at"
+    }
+}
+
+/// Reads BAN files and La Poste's postcode table and writes a compiled address pack.
+///
+/// Usage: `addBAN(path:)` for each `adresses-XX.csv[.gz]`, optionally `addPostcodes(path:)`, then `write(to:)`.
+/// Bad rows are skipped, counted per file and described in `issues` (file, line, field); a file missing a
+/// required column is refused as a whole with the list of the columns it has.
+public final class AddressPackBuilder {
+    /// The first issues met (at most `maxIssues`); `rejectedRows` counts them all.
+    public private(set) var issues: [ImportIssue] = []
+    public private(set) var rejectedRows = 0
+    public private(set) var sources: [ImportedSource] = []
+    public let maxIssues: Int
+
+    // Rows, one entry per accepted address.
+    private var rowStreet: [UInt32] = []
+    private var rowNumber: [UInt32] = []
+    private var rowSuffix: [UInt32] = []
+    private var rowLon: [Int32] = []
+    private var rowLat: [Int32] = []
+    private var rowID: [String] = []
+    private var rowPostcode: [UInt32] = []
+
+    // Streets in order of first appearance.
+    private struct StreetKey: Hashable {
+        var insee: String
+        var name: String
+    }
+    private var streetIndex: [StreetKey: UInt32] = [:]
+    private var streetKeys: [StreetKey] = []
+
+    // Communes by INSEE code.
+    private struct CommuneAcc {
+        var name = ""
+        var postalName = ""
+        var altNames: Set<String> = []
+        var postcodes: Set<UInt32> = []
+        var centre: (lon: Double, lat: Double)?
+    }
+    private var communes: [String: CommuneAcc] = [:]
+
+    private var strings = StringTableBuilder()
+    private var suffixIndex: [String: UInt32] = [:]
+
+    public init(maxIssues: Int = 200) {
+        self.maxIssues = maxIssues
+        _ = strings.add("")  // string 0: the empty string
+    }
+
+    public var addressCount: Int { rowStreet.count }
+
+    private func report(_ issue: ImportIssue) {
+        rejectedRows += 1
+        if issues.count < maxIssues { issues.append(issue) }
+    }
+
+    static let banRequired = ["id", "numero", "nom_voie", "code_postal", "code_insee", "nom_commune", "lon", "lat"]
+
+    /// Imports one BAN file (semicolon CSV, plain or gzip).
+    public func addBAN(path: String, progress: ((Int, Double?) -> Void)? = nil) throws {
+        let reader = try CSVReader(path: path)
+        let name = URL(fileURLWithPath: path).lastPathComponent
+        let missing = Self.banRequired.filter { reader.columnIndex($0) == nil }
+        guard missing.isEmpty else {
+            throw GeocodingError.missingColumns(file: path, columns: missing, available: reader.header)
+        }
+        let cID = reader.columnIndex("id")!, cNum = reader.columnIndex("numero")!, cRep = reader.columnIndex("rep")
+        let cVoie = reader.columnIndex("nom_voie")!, cCP = reader.columnIndex("code_postal")!
+        let cInsee = reader.columnIndex("code_insee")!, cCommune = reader.columnIndex("nom_commune")!
+        let cLon = reader.columnIndex("lon")!, cLat = reader.columnIndex("lat")!
+        let cLD = reader.columnIndex("nom_ld"), cAncienne = reader.columnIndex("nom_ancienne_commune")
+        let cAcheminement = reader.columnIndex("libelle_acheminement")
+        let header = reader.header
+
+        var rows = 0, imported = 0, rejected = 0
+        var lastKey = StreetKey(insee: "", name: "")
+        var lastStreet: UInt32 = 0
+        var lastInsee = ""
+        var lastCP: UInt32 = .max
+        var lastAncienne = ""
+        while let rec = try reader.next() {
+            rows += 1
+            if rows & 0xFFFF == 0, let progress {
+                let p = reader.progress
+                progress(rows, p.total.map { Double(p.consumed) / Double(max($0, 1)) })
+            }
+            func reject(_ field: Int?, _ message: String) {
+                rejected += 1
+                report(ImportIssue(file: name, line: rec.line, field: field.map { header[$0] } ?? "", message: message))
+            }
+            if let issue = rec.issue {
+                reject(nil, issue.description)
+                continue
+            }
+            let insee = rec[cInsee]
+            guard Self.isINSEE(insee) else { reject(cInsee, "« \(insee) » n'est pas un code INSEE à 5 caractères"); continue }
+            let numeroText = rec[cNum]
+            guard let numero = UInt32(numeroText), numero < 1_000_000 else {
+                reject(cNum, "« \(numeroText) » n'est pas un numéro entier"); continue
+            }
+            guard let lon = Double(rec[cLon]), lon >= -180, lon <= 180 else {
+                reject(cLon, "« \(rec[cLon]) » n'est pas une longitude"); continue
+            }
+            guard let lat = Double(rec[cLat]), lat >= -90, lat <= 90 else {
+                reject(cLat, "« \(rec[cLat]) » n'est pas une latitude"); continue
+            }
+            var voie = rec[cVoie]
+            if voie.isEmpty, let cLD { voie = rec[cLD] }
+            guard !voie.isEmpty else { reject(cVoie, "nom de voie vide"); continue }
+            let cpText = rec[cCP]
+            let cp = UInt32(cpText) ?? 0
+
+            let key = StreetKey(insee: insee, name: voie)
+            let street: UInt32
+            if key == lastKey {
+                street = lastStreet
+            } else if let s = streetIndex[key] {
+                street = s
+            } else {
+                street = UInt32(streetKeys.count)
+                streetKeys.append(key)
+                streetIndex[key] = street
+            }
+            lastKey = key
+            lastStreet = street
+
+            if insee != lastInsee || cp != lastCP {
+                let communeName = rec[cCommune]
+                if cp != 0 { communes[insee, default: CommuneAcc()].postcodes.insert(cp) } else if communes[insee] == nil { communes[insee] = CommuneAcc() }
+                if communes[insee]!.name.isEmpty { communes[insee]!.name = communeName }
+                if let cAcheminement, !rec[cAcheminement].isEmpty { communes[insee]!.altNames.insert(rec[cAcheminement]) }
+                lastInsee = insee
+                lastCP = cp
+            }
+            if let cAncienne {
+                let ancienne = rec[cAncienne]
+                if !ancienne.isEmpty && ancienne != lastAncienne {
+                    communes[insee, default: CommuneAcc()].altNames.insert(ancienne)
+                    lastAncienne = ancienne
+                }
+            }
+
+            var suffix: UInt32 = 0
+            if let cRep {
+                let rep = rec[cRep].lowercased()
+                if !rep.isEmpty {
+                    if let s = suffixIndex[rep] { suffix = s } else {
+                        suffix = strings.add(rep)
+                        suffixIndex[rep] = suffix
+                    }
+                }
+            }
+            rowStreet.append(street)
+            rowNumber.append(numero)
+            rowSuffix.append(suffix)
+            rowLon.append(Int32((lon * 1e7).rounded()))
+            rowLat.append(Int32((lat * 1e7).rounded()))
+            rowID.append(rec[cID])
+            rowPostcode.append(cp)
+            imported += 1
+        }
+        sources.append(ImportedSource(file: name, kind: "ban", bytes: Self.fileSize(path), sha256: Self.sha256(path: path),
+                                      rows: rows, imported: imported, rejected: rejected))
+    }
+
+    static let postcodeRequired = ["code_commune_insee", "nom_de_la_commune", "code_postal"]
+
+    /// Imports La Poste's postcode table (`code_commune_insee, nom_de_la_commune, code_postal,
+    /// libelle_d_acheminement, ligne_5, latitude, longitude`): every commune becomes findable by postcode and
+    /// name even without addresses, with its centre.
+    public func addPostcodes(path: String) throws {
+        let reader = try CSVReader(path: path)
+        let name = URL(fileURLWithPath: path).lastPathComponent
+        let missing = Self.postcodeRequired.filter { reader.columnIndex($0) == nil }
+        guard missing.isEmpty else {
+            throw GeocodingError.missingColumns(file: path, columns: missing, available: reader.header)
+        }
+        let cInsee = reader.columnIndex("code_commune_insee")!, cName = reader.columnIndex("nom_de_la_commune")!
+        let cCP = reader.columnIndex("code_postal")!, cLabel = reader.columnIndex("libelle_d_acheminement")
+        let cLine5 = reader.columnIndex("ligne_5"), cLat = reader.columnIndex("latitude"), cLon = reader.columnIndex("longitude")
+        let header = reader.header
+        var rows = 0, imported = 0, rejected = 0
+        while let rec = try reader.next() {
+            rows += 1
+            func reject(_ field: Int?, _ message: String) {
+                rejected += 1
+                report(ImportIssue(file: name, line: rec.line, field: field.map { header[$0] } ?? "", message: message))
+            }
+            if let issue = rec.issue { reject(nil, issue.description); continue }
+            let insee = rec[cInsee]
+            guard Self.isINSEE(insee) else { reject(cInsee, "« \(insee) » n'est pas un code INSEE à 5 caractères"); continue }
+            guard let cp = UInt32(rec[cCP]), rec[cCP].count == 5 else { reject(cCP, "« \(rec[cCP]) » n'est pas un code postal"); continue }
+            var acc = communes[insee] ?? CommuneAcc()
+            acc.postcodes.insert(cp)
+            if acc.postalName.isEmpty { acc.postalName = rec[cName] }
+            acc.altNames.insert(rec[cName])
+            if let cLabel, !rec[cLabel].isEmpty { acc.altNames.insert(rec[cLabel]) }
+            if let cLine5, !rec[cLine5].isEmpty { acc.altNames.insert(rec[cLine5]) }
+            if acc.centre == nil, let cLat, let cLon, let lat = Double(rec[cLat]), let lon = Double(rec[cLon]),
+               abs(lat) <= 90, abs(lon) <= 180 {
+                acc.centre = (lon, lat)
+            }
+            communes[insee] = acc
+            imported += 1
+        }
+        sources.append(ImportedSource(file: name, kind: "postcodes", bytes: Self.fileSize(path), sha256: Self.sha256(path: path),
+                                      rows: rows, imported: imported, rejected: rejected))
+    }
+
+    static func isINSEE(_ s: String) -> Bool {
+        let u = Array(s.utf8)
+        guard u.count == 5 else { return false }
+        return u.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x41 || $0 == 0x42 }
+    }
+
+    static func fileSize(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? Int) ?? 0
+    }
+
+    /// SHA-256 of a file, read in 1 MiB blocks.
+    static func sha256(path: String) -> String {
+        guard let source = try? FileByteSource(path: path) else { return "" }
+        var hasher = SHA256()
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = (try? buffer.withUnsafeMutableBytes { try source.read(into: $0) }) ?? 0
+            if n == 0 { break }
+            buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    // MARK: - Compilation
+
+    /// Compiles what was read and writes the pack. Returns its description.
+    @discardableResult
+    public func write(to url: URL, importDate: Date = Date()) throws -> AddressPackInfo {
+        guard !rowStreet.isEmpty || !communes.isEmpty else {
+            throw GeocodingError.noAddressImported(files: sources.map(\.file))
+        }
+        // Communes sorted by INSEE code.
+        let inseeList = communes.keys.sorted()
+        var communeOf: [String: UInt32] = [:]
+        for (k, c) in inseeList.enumerated() { communeOf[c] = UInt32(k) }
+
+        // Streets: normalised, sorted by commune then key.
+        let streetCount = streetKeys.count
+        var sWords: [[String]] = []
+        sWords.reserveCapacity(streetCount)
+        var sKeys: [String] = []
+        sKeys.reserveCapacity(streetCount)
+        for key in streetKeys {
+            let w = AddressQuery.streetNameWords(key.name)
+            sWords.append(w)
+            sKeys.append(w.joined(separator: " "))
+        }
+        let sCommune = streetKeys.map { communeOf[$0.insee]! }
+        let order = (0..<streetCount).sorted { a, b in
+            sCommune[a] != sCommune[b] ? sCommune[a] < sCommune[b] : (sKeys[a] != sKeys[b] ? sKeys[a] < sKeys[b] : streetKeys[a].name < streetKeys[b].name)
+        }
+        var newIndex = [UInt32](repeating: 0, count: streetCount)
+        for (k, old) in order.enumerated() { newIndex[old] = UInt32(k) }
+
+        // Addresses grouped by street (counting sort), then by number and suffix.
+        let rowCount = rowStreet.count
+        var start = [Int](repeating: 0, count: streetCount + 1)
+        for s in rowStreet { start[Int(newIndex[Int(s)]) + 1] += 1 }
+        for k in 0..<streetCount { start[k + 1] += start[k] }
+        var fill = start
+        var rowOrder = [Int](repeating: 0, count: rowCount)
+        for r in 0..<rowCount {
+            let s = Int(newIndex[Int(rowStreet[r])])
+            rowOrder[fill[s]] = r
+            fill[s] += 1
+        }
+        let suffixText: [UInt32: String] = Dictionary(uniqueKeysWithValues: suffixIndex.map { ($0.value, $0.key) })
+        for s in 0..<streetCount where start[s + 1] - start[s] > 1 {
+            rowOrder[start[s]..<start[s + 1]].sort { a, b in
+                rowNumber[a] != rowNumber[b] ? rowNumber[a] < rowNumber[b] : (suffixText[rowSuffix[a]] ?? "") < (suffixText[rowSuffix[b]] ?? "")
+            }
+        }
+
+        var w = PackWriter()
+        // Street columns.
+        var sName = [UInt32](), sKeyIdx = [UInt32](), sFull = [UInt32](), sCore = [UInt32](), sSig = [UInt64]()
+        var sLon = [Int32](), sLat = [Int32](), sHN = [UInt32](), sPC = [UInt32](), sIDP = [UInt32](), sCom = [UInt32]()
+        var hNum = [UInt32](), hSuf = [UInt32](), hLon = [Int32](), hLat = [Int32](), hID = [UInt32](), hPC = [UInt32]()
+        hNum.reserveCapacity(rowCount); hSuf.reserveCapacity(rowCount); hLon.reserveCapacity(rowCount)
+        hLat.reserveCapacity(rowCount); hID.reserveCapacity(rowCount); hPC.reserveCapacity(rowCount)
+        var communeStreetStart = [UInt32](repeating: 0, count: inseeList.count + 1)
+        var communeSum = [(Double, Double, Int)](repeating: (0, 0, 0), count: inseeList.count)
+        var tokenPairs: [(UInt64, UInt32)] = []
+
+        for (newS, old) in order.enumerated() {
+            let key = streetKeys[old]
+            let words = sWords[old]
+            let com = sCommune[old]
+            communeStreetStart[Int(com) + 1] += 1
+            sName.append(strings.add(key.name))
+            sKeyIdx.append(strings.add(sKeys[old]))
+            let full = NameForms.full(words), core = NameForms.core(words)
+            sFull.append(strings.add(String(decoding: full, as: UTF8.self)))
+            sCore.append(strings.add(String(decoding: core, as: UTF8.self)))
+            sSig.append(NameForms.signature(full))
+            sCom.append(com)
+            for t in Set(words) where !AddressNormalizer.stopWords.contains(t) && !AddressNormalizer.streetTypes.contains(t) && t.utf8.count >= 2 {
+                tokenPairs.append((stableHash(t.utf8), UInt32(newS)))
+            }
+            sHN.append(UInt32(hNum.count))
+            // Street id prefix: the id of its first address without the "_00056[_bis]" tail.
+            var prefix = ""
+            var postcodeCounts: [UInt32: Int] = [:]
+            var sumLon = 0.0, sumLat = 0.0
+            let range = start[newS]..<start[newS + 1]
+            for (k, r) in rowOrder[range].enumerated() {
+                let tail = Self.idTail(number: rowNumber[r], suffix: suffixText[rowSuffix[r]] ?? "")
+                let id = rowID[r]
+                if k == 0, id.hasSuffix(tail) { prefix = String(id.dropLast(tail.count)) }
+                if !prefix.isEmpty && id.count == prefix.count + tail.count && id.hasPrefix(prefix) && id.hasSuffix(tail) {
+                    hID.append(UInt32.max)
+                } else {
+                    hID.append(strings.add(id, dedupe: false))
+                }
+                hNum.append(rowNumber[r]); hSuf.append(rowSuffix[r]); hLon.append(rowLon[r]); hLat.append(rowLat[r])
+                hPC.append(rowPostcode[r])
+                postcodeCounts[rowPostcode[r], default: 0] += 1
+                sumLon += Double(rowLon[r]); sumLat += Double(rowLat[r])
+            }
+            sIDP.append(strings.add(prefix))
+            sPC.append(postcodeCounts.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }?.key ?? 0)
+            // Street position: the address nearest the mean of its addresses (a point on the street).
+            let n = Double(range.count)
+            var best = Int32(0), bestLat = Int32(0), bestD = Double.infinity
+            for r in rowOrder[range] {
+                let dx = Double(rowLon[r]) - sumLon / n, dy = Double(rowLat[r]) - sumLat / n
+                let d = dx * dx + dy * dy
+                if d < bestD { bestD = d; best = rowLon[r]; bestLat = rowLat[r] }
+            }
+            sLon.append(best); sLat.append(bestLat)
+            communeSum[Int(com)].0 += sumLon; communeSum[Int(com)].1 += sumLat; communeSum[Int(com)].2 += range.count
+        }
+        sHN.append(UInt32(hNum.count))
+        for k in 0..<inseeList.count { communeStreetStart[k + 1] += communeStreetStart[k] }
+
+        // Communes.
+        var cInsee = [UInt32](), cName = [UInt32](), cLon = [Int32](), cLat = [Int32](), cPC0 = [UInt32](), cPCs = [UInt32]()
+        var namePairs: [(UInt64, UInt32)] = []
+        var fuzzyPairs: [(UInt64, UInt32)] = []
+        var postcodePairs: [(UInt32, UInt32)] = []
+        for (k, insee) in inseeList.enumerated() {
+            let acc = communes[insee]!
+            cInsee.append(strings.add(insee))
+            let display = acc.name.isEmpty ? Self.titleCase(acc.postalName) : acc.name
+            cName.append(strings.add(display))
+            if let centre = acc.centre {
+                cLon.append(Int32((centre.lon * 1e7).rounded())); cLat.append(Int32((centre.lat * 1e7).rounded()))
+            } else if communeSum[k].2 > 0 {
+                cLon.append(Int32((communeSum[k].0 / Double(communeSum[k].2)).rounded()))
+                cLat.append(Int32((communeSum[k].1 / Double(communeSum[k].2)).rounded()))
+            } else {
+                cLon.append(0); cLat.append(0)
+            }
+            cPC0.append(UInt32(cPCs.count))
+            for pc in acc.postcodes.sorted() {
+                cPCs.append(pc)
+                postcodePairs.append((pc, UInt32(k)))
+            }
+            var keys: Set<String> = []
+            for n in acc.altNames.union([acc.name, acc.postalName]) where !n.isEmpty {
+                let words = AddressQuery.communeNameWords(n)
+                if !words.isEmpty { keys.insert(words.joined(separator: " ")) }
+            }
+            var fuzzyKeys: Set<UInt64> = []
+            for key in keys {
+                namePairs.append((stableHash(key.utf8), UInt32(k)))
+                let squashed = Array(key.utf8.filter { $0 != 0x20 })
+                for h in Self.deletionHashes(squashed) { fuzzyKeys.insert(h) }
+            }
+            for h in fuzzyKeys { fuzzyPairs.append((h, UInt32(k))) }
+        }
+        cPC0.append(UInt32(cPCs.count))
+        namePairs.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        fuzzyPairs.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        postcodePairs.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        tokenPairs.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+
+        let info = AddressPackInfo(
+            format: Int(PackFile.formatVersion), normalizerVersion: AddressNormalizer.version,
+            importedAt: ISO8601DateFormatter().string(from: importDate), sources: sources,
+            addresses: hNum.count, streets: streetCount, communes: inseeList.count)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        w.add("meta", bytes: Array(try encoder.encode(info)))
+        w.add("c.insee", cInsee); w.add("c.name", cName); w.add("c.lon", cLon); w.add("c.lat", cLat)
+        w.add("c.st0", communeStreetStart); w.add("c.pc0", cPC0); w.add("c.pcs", cPCs)
+        w.add("n.hash", namePairs.map(\.0)); w.add("n.com", namePairs.map(\.1))
+        w.add("f.hash", fuzzyPairs.map(\.0)); w.add("f.com", fuzzyPairs.map(\.1))
+        w.add("p.code", postcodePairs.map(\.0)); w.add("p.com", postcodePairs.map(\.1))
+        w.add("t.hash", tokenPairs.map(\.0)); w.add("t.st", tokenPairs.map(\.1))
+        w.add("s.name", sName); w.add("s.key", sKeyIdx); w.add("s.full", sFull); w.add("s.core", sCore); w.add("s.sig", sSig)
+        w.add("s.lon", sLon); w.add("s.lat", sLat); w.add("s.hn0", sHN); w.add("s.pc", sPC); w.add("s.idp", sIDP); w.add("s.com", sCom)
+        w.add("h.num", hNum); w.add("h.suf", hSuf); w.add("h.lon", hLon); w.add("h.lat", hLat); w.add("h.id", hID); w.add("h.pc", hPC)
+        w.add("str", strings: strings)
+        try w.write(to: url)
+        return info
+    }
+
+    /// "_00056" or "_00056_bis": how BAN ids end.
+    static func idTail(number: UInt32, suffix: String) -> String {
+        var digits = String(number)
+        if digits.count < 5 { digits = String(repeating: "0", count: 5 - digits.count) + digits }
+        return suffix.isEmpty ? "_" + digits : "_" + digits + "_" + suffix
+    }
+
+    /// Hashes of `s` and of every string obtained by deleting one of its letters (names of 4 letters or more).
+    static func deletionHashes(_ s: [UInt8]) -> [UInt64] {
+        var out = [stableHash(s)]
+        guard s.count >= 4 else { return out }
+        var buf = [UInt8]()
+        buf.reserveCapacity(s.count)
+        for k in 0..<s.count {
+            buf.removeAll(keepingCapacity: true)
+            buf.append(contentsOf: s[..<k])
+            buf.append(contentsOf: s[(k + 1)...])
+            out.append(stableHash(buf))
+        }
+        return out
+    }
+
+    /// "L ABERGEMENT CLEMENCIAT" → "L Abergement Clemenciat" (La Poste names are upper case).
+    static func titleCase(_ s: String) -> String {
+        s.lowercased().split(separator: " ", omittingEmptySubsequences: false).map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined(separator: " ")
+    }
+}

@@ -1,0 +1,265 @@
+import Foundation
+import QPVCore
+import QPVTabular
+
+/// Extra output columns computed from each geocoded point (the QPV answer: `qpv_status`, `qpv_code`…).
+///
+/// `makeWorker` is called once on each worker thread of a batch, on that thread, and returns the function
+/// that thread then uses for every row: per-thread state (GEOS contexts, prepared geometries) lives in its
+/// closure. Rows that were not geocoded get `valuesWhenNotGeocoded`.
+public struct CoordinateAnnotation: Sendable {
+    public var columns: [String]
+    public var valuesWhenNotGeocoded: [String]
+    public var makeWorker: @Sendable () throws -> (_ lon: Double, _ lat: Double) -> [String]
+
+    public init(columns: [String], valuesWhenNotGeocoded: [String],
+                makeWorker: @escaping @Sendable () throws -> (_ lon: Double, _ lat: Double) -> [String]) {
+        precondition(columns.count == valuesWhenNotGeocoded.count, "one value per column")
+        self.columns = columns
+        self.valuesWhenNotGeocoded = valuesWhenNotGeocoded
+        self.makeWorker = makeWorker
+    }
+}
+
+/// Where the address is in the input file.
+public enum AddressColumns: Sendable, Equatable {
+    /// One column holding the whole address.
+    case single(String)
+    /// Several columns joined with spaces in this order (number, street, postcode, commune…).
+    case parts([String])
+}
+
+public struct BatchOptions: Sendable {
+    public var input: String
+    /// Output path, `-` for standard output.
+    public var output: String
+    public var columns: AddressColumns
+    /// Below this score a row is left ungeocoded (status `not_found`) with the reason in `result_label`.
+    public var minScore: Double?
+    /// Rows scoring below this (or answered by a commune only) are counted as needing a manual check.
+    public var reviewBelow: Double
+    public var threads: Int
+    public var chunkSize: Int
+    /// Forces the input's separator or encoding instead of sniffing them.
+    public var separator: UInt8?
+    public var encoding: TextEncoding?
+    public var geocodeOptions: GeocodeOptions
+
+    public init(input: String, output: String, columns: AddressColumns, minScore: Double? = nil, reviewBelow: Double = 0.7,
+                threads: Int = ProcessInfo.processInfo.activeProcessorCount, chunkSize: Int = 256,
+                separator: UInt8? = nil, encoding: TextEncoding? = nil, geocodeOptions: GeocodeOptions = GeocodeOptions(limit: 2)) {
+        self.input = input
+        self.output = output
+        self.columns = columns
+        self.minScore = minScore
+        self.reviewBelow = reviewBelow
+        self.threads = threads
+        self.chunkSize = chunkSize
+        self.separator = separator
+        self.encoding = encoding
+        self.geocodeOptions = geocodeOptions
+    }
+}
+
+/// What a batch did: every input row is counted exactly once in `byStatus`.
+public struct BatchSummary: Sendable, Equatable {
+    public var rows = 0
+    public var byStatus: [String: Int] = [:]
+    public var byType: [String: Int] = [:]
+    /// Geocoded rows that deserve a look: score under `reviewBelow`, or only the commune found for an address.
+    public var needsReview = 0
+    /// Rows left ungeocoded because of `minScore`.
+    public var belowMinScore = 0
+    /// Rows with bytes that were not valid UTF-8 (read as Windows-1252).
+    public var encodingFallbacks = 0
+    public var blankLines = 0
+    public var seconds = 0.0
+    public var dialect = CSVDialect()
+    /// First problems met (row issues), "ligne N : …".
+    public var issues: [String] = []
+
+    mutating func merge(_ o: BatchSummary) {
+        rows += o.rows
+        for (k, v) in o.byStatus { byStatus[k, default: 0] += v }
+        for (k, v) in o.byType { byType[k, default: 0] += v }
+        needsReview += o.needsReview
+        belowMinScore += o.belowMinScore
+        encodingFallbacks += o.encodingFallbacks
+        for i in o.issues where issues.count < 50 { issues.append(i) }
+    }
+
+    /// The closing report, in French.
+    public var frenchReport: String {
+        var out = "\(FrenchFormat.integer(rows)) lignes traitées en \(FrenchFormat.decimal(seconds, digits: 1)) s"
+        if seconds > 0 { out += " (\(FrenchFormat.integer(Int(Double(rows) / seconds))) lignes/s)" }
+        out += "\n"
+        let statusNames = ["ok": "géocodées (ok)", "not_found": "non trouvées (not_found)", "error": "en erreur (error)"]
+        for s in ["ok", "not_found", "error"] {
+            out += "  \(statusNames[s]!) : \(FrenchFormat.integer(byStatus[s] ?? 0))\n"
+        }
+        let typeNames = ["housenumber": "au numéro", "street": "à la voie", "municipality": "à la commune"]
+        for t in ["housenumber", "street", "municipality"] where (byType[t] ?? 0) > 0 {
+            out += "    dont \(typeNames[t]!) (\(t)) : \(FrenchFormat.integer(byType[t]!))\n"
+        }
+        if belowMinScore > 0 { out += "  laissées sans coordonnées (score sous le minimum) : \(FrenchFormat.integer(belowMinScore))\n" }
+        out += "  à vérifier à la main (score faible ou commune seule) : \(FrenchFormat.integer(needsReview))\n"
+        if encodingFallbacks > 0 { out += "  lignes lues en Windows-1252 : \(FrenchFormat.integer(encodingFallbacks))\n" }
+        return out
+    }
+}
+
+/// Geocodes a CSV file row by row: keeps every input column and row, appends the api-adresse columns and the
+/// annotation's columns. Streams (memory does not grow with the file), uses `threads` worker threads, writes
+/// rows in input order in the input's dialect (separator, encoding, BOM, line endings).
+///
+/// Statuses: `ok` (coordinates given); `not_found` (nothing recognised, or score under `minScore`: the reason
+/// and the rejected candidate are in `result_label`); `error` (the row could not be read: unbalanced quote,
+/// over-long line, more fields than the header; the reason is in `result_label`).
+public final class BatchGeocoder: Sendable {
+    public static let resultColumns = [
+        "latitude", "longitude", "result_label", "result_score", "result_score_next", "result_type", "result_id",
+        "result_housenumber", "result_name", "result_street", "result_postcode", "result_city", "result_citycode", "result_status",
+    ]
+
+    public let geocoder: Geocoder
+
+    public init(geocoder: Geocoder) { self.geocoder = geocoder }
+
+    final class Worker {
+        let annotate: ((Double, Double) -> [String])?
+        let encoder: CSVRowEncoder
+        init(annotate: ((Double, Double) -> [String])?, encoder: CSVRowEncoder) {
+            self.annotate = annotate
+            self.encoder = encoder
+        }
+    }
+
+    struct Chunk: Sendable {
+        var bytes: [UInt8]
+        var summary: BatchSummary
+    }
+
+    public func run(_ options: BatchOptions, annotation: CoordinateAnnotation? = nil,
+                    progress: ((_ rows: Int, _ fraction: Double?) -> Void)? = nil) throws -> BatchSummary {
+        let start = Date()
+        let reader = try CSVReader(path: options.input, separator: options.separator, encoding: options.encoding)
+        let columnIndexes: [Int]
+        switch options.columns {
+        case .single(let name): columnIndexes = [try requireColumn(reader, name)]
+        case .parts(let names): columnIndexes = try names.map { try requireColumn(reader, $0) }
+        }
+        let extra = annotation?.columns ?? []
+        let clash = (Self.resultColumns + extra).filter { reader.columnIndex($0) != nil }
+        let headerCount = reader.header.count
+        let writer = try CSVWriter(path: options.output, dialect: reader.dialect)
+        // Columns already present (a file geocoded before) are written again, suffixed, rather than silently mixed.
+        try writer.writeRow(reader.header + (Self.resultColumns + extra).map { clash.contains($0) ? $0 + "_2" : $0 })
+
+        let geocoder = self.geocoder
+        let encoderTemplate = writer.encoder
+        let runner = OrderedBatchRunner<CSVRecord, Chunk>(workers: options.threads)
+        var total = BatchSummary()
+        total.dialect = reader.dialect
+        try runner.run(
+            next: {
+                let batch = try reader.nextBatch(options.chunkSize)
+                return batch.isEmpty ? nil : batch
+            },
+            makeWorker: {
+                Worker(annotate: try annotation?.makeWorker(), encoder: encoderTemplate)
+            },
+            process: { worker, records in
+                var chunk = Chunk(bytes: [], summary: BatchSummary())
+                chunk.bytes.reserveCapacity(records.count * 256)
+                for record in records {
+                    let row = Self.processRow(record, headerCount: headerCount, columns: columnIndexes, options: options,
+                                              geocoder: geocoder, annotation: annotation, worker: worker, summary: &chunk.summary)
+                    worker.encoder.encode(row, into: &chunk.bytes)
+                }
+                return chunk
+            },
+            deliver: { chunk in
+                try writer.write(encoded: chunk.bytes)
+                total.merge(chunk.summary)
+                if let progress {
+                    let p = reader.progress
+                    progress(total.rows, p.total.map { Double(p.consumed) / Double(max($0, 1)) })
+                }
+            })
+        try writer.close()
+        total.blankLines = reader.blankLines
+        total.seconds = Date().timeIntervalSince(start)
+        return total
+    }
+
+    private func requireColumn(_ reader: CSVReader, _ name: String) throws -> Int {
+        guard let i = reader.columnIndex(name) else {
+            throw GeocodingError.missingColumns(file: reader.name, columns: [name], available: reader.header)
+        }
+        return i
+    }
+
+    static func processRow(_ record: CSVRecord, headerCount: Int, columns: [Int], options: BatchOptions, geocoder: Geocoder,
+                           annotation: CoordinateAnnotation?, worker: Worker, summary: inout BatchSummary) -> [String] {
+        summary.rows += 1
+        if record.encodingFallback { summary.encodingFallbacks += 1 }
+        // Keep every input field, aligned on the header: short rows padded, overflow kept in the last column.
+        var fields = record.fields
+        var readError: String?
+        if let issue = record.issue {
+            switch issue {
+            case .fieldCount(_, let found) where found < headerCount: break
+            default: readError = issue.description
+            }
+            summary.issues.append("ligne \(record.line) : \(issue.description)")
+        }
+        if fields.count < headerCount { fields += [String](repeating: "", count: headerCount - fields.count) }
+        if fields.count > headerCount, headerCount > 0 {
+            let sep = String(UnicodeScalar(options.separator ?? worker.encoder.dialect.separator))
+            fields[headerCount - 1] = fields[(headerCount - 1)...].joined(separator: sep)
+            fields.removeLast(fields.count - headerCount)
+        }
+        let notGeocoded = annotation?.valuesWhenNotGeocoded ?? []
+        func unresolved(_ status: String, _ label: String, score: String = "") -> [String] {
+            summary.byStatus[status, default: 0] += 1
+            return fields + ["", "", label, score, "", "", "", "", "", "", "", "", "", status] + notGeocoded
+        }
+        if let readError { return unresolved("error", "ligne illisible : \(readError)") }
+
+        let text = columns.map { record[$0].trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
+        if text.isEmpty { return unresolved("not_found", "adresse vide") }
+        let query = AddressQuery(parsing: text)
+        let results = geocoder.geocode(query: query, options: options.geocodeOptions)
+        guard let best = results.first else { return unresolved("not_found", "aucune adresse ni commune reconnue") }
+        let score = format(best.score)
+        if let minScore = options.minScore, best.score < minScore {
+            summary.belowMinScore += 1
+            return unresolved("not_found", "score \(score) inférieur au minimum \(format(minScore)) ; meilleur candidat : \(best.label)", score: score)
+        }
+        summary.byStatus["ok", default: 0] += 1
+        summary.byType[best.type.rawValue, default: 0] += 1
+        if best.score < options.reviewBelow || (best.type == .municipality && query.hasStreet) { summary.needsReview += 1 }
+        var row = fields
+        row += [
+            fixed(best.lat, 7), fixed(best.lon, 7), best.label, score,
+            results.count > 1 ? format(results[1].score) : "", best.type.rawValue, best.id, best.housenumber, best.name,
+            best.street, best.postcode, best.city, best.citycode, "ok",
+        ]
+        if let annotate = worker.annotate { row += annotate(best.lon, best.lat) }
+        return row
+    }
+
+    static func format(_ score: Double) -> String { fixed(score, 4) }
+
+    /// `x` with exactly `digits` decimals and a point ("50.2486000"), without Foundation's formatter.
+    static func fixed(_ x: Double, _ digits: Int) -> String {
+        guard x.isFinite else { return "" }
+        var scale: Int64 = 1
+        for _ in 0..<digits { scale *= 10 }
+        let n = Int64((abs(x) * Double(scale)).rounded())
+        var frac = String(n % scale)
+        if frac.count < digits { frac = String(repeating: "0", count: digits - frac.count) + frac }
+        let sign = x < 0 && n != 0 ? "-" : ""
+        return digits == 0 ? sign + String(n) : sign + String(n / scale) + "." + frac
+    }
+}

@@ -1,0 +1,480 @@
+import Foundation
+import QPVCore
+
+/// The offline geocoder: reads a compiled address pack (memory-mapped, opened in milliseconds) and turns
+/// address text into positions. Read-only after opening and `Sendable`: one instance serves every thread of
+/// a batch or a server.
+///
+/// How a query is matched:
+/// 1. `AddressQuery` removes postal noise and splits house number (+ suffix), postcode, street and commune words.
+/// 2. Commune hypotheses: the communes of the postcode (scored by how well their name matches the words after
+///    it), or — without a postcode, or when the postcode is a CEDEX one — communes whose name (any spelling:
+///    BAN, La Poste, delivery label, former commune) ends the text, exactly or within two typos.
+/// 3. In each commune, streets are pre-filtered by letter-pair signature and compared with an edit distance that
+///    tolerates typos, swapped letters and misplaced spaces (names are compared with spaces removed, with and
+///    without stop words).
+/// 4. The number (and suffix: bis = b) is looked up in the best streets. Results are `housenumber` when found,
+///    `street` (the street's position) when not, `municipality` when only the commune is known.
+/// 5. Score in [0, 1] = weighted mean of street similarity (0.6), commune agreement (0.3: postcode and name)
+///    and house number found (0.05), each counted only when the query has that part.
+/// Without any commune hypothesis, streets are searched through a word index over the whole pack.
+public final class Geocoder: Sendable {
+    let pack: AddressPack
+
+    /// What the pack was built from.
+    public var info: AddressPackInfo { pack.info }
+    public let path: String
+
+    /// Opens a pack file.
+    public init(packPath: String) throws {
+        path = packPath
+        pack = try AddressPack(path: packPath)
+    }
+
+    /// Opens the pack installed in a data directory (`<data-dir>/addresses/ban.qpvaddr`).
+    public convenience init(dataDirectory: DataDirectory) throws {
+        let url = Geocoder.packURL(in: dataDirectory)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw GeocodingError.noPackInstalled(directory: dataDirectory.addressesURL.path)
+        }
+        try self.init(packPath: url.path)
+    }
+
+    /// Where `qpv data import-ban` writes the pack.
+    public static func packURL(in directory: DataDirectory) -> URL { AddressPack.url(in: directory) }
+
+    public var communeCount: Int { pack.cInsee.count }
+    public var streetCount: Int { pack.sName.count }
+    public var addressCount: Int { pack.hNum.count }
+
+    /// Geocodes one line of text: best result first, then alternatives (at most `options.limit`).
+    public func geocode(_ text: String, options: GeocodeOptions = GeocodeOptions()) -> [GeocodeResult] {
+        geocode(query: AddressQuery(parsing: text), options: options)
+    }
+
+    /// Geocodes an address given as separate fields.
+    public func geocode(_ fields: AddressFields, options: GeocodeOptions = GeocodeOptions()) -> [GeocodeResult] {
+        geocode(query: AddressQuery(fields: fields), options: options)
+    }
+
+    /// Geocodes a parsed query.
+    public func geocode(query q: AddressQuery, options: GeocodeOptions = GeocodeOptions()) -> [GeocodeResult] {
+        var hyps = communeHypotheses(q)
+        if let citycode = options.citycode {
+            hyps = hyps.filter { pack.str.string(pack.cInsee[$0.commune]) == citycode }
+            if hyps.isEmpty, let c = pack.communeByInsee[citycode] {
+                hyps = [Hypothesis(commune: Int(c), nameSim: nil, postcodeMatch: q.postcode.map { pack.communeHasPostcode(Int(c), UInt32($0) ?? 0) }, words: q.streetWords + q.cityWords)]
+            }
+        }
+        let postcodeFilter = options.postcode.flatMap { UInt32($0) }
+        if let pcf = postcodeFilter {
+            hyps = hyps.filter { pack.communeHasPostcode($0.commune, pcf) }
+            if hyps.isEmpty && options.citycode == nil {
+                hyps = pack.communes(postcode: pcf).map {
+                    Hypothesis(commune: Int($0), nameSim: nil, postcodeMatch: true, words: q.streetWords + q.cityWords)
+                }
+            }
+        }
+        var candidates: [Candidate] = []
+        var kthBest = 0.0  // score of the limit-th best candidate so far: hypotheses that cannot beat it are skipped
+        for h in hyps {
+            if candidates.count >= options.limit && upperBound(h, q) <= kthBest { continue }
+            match(h, q, into: &candidates)
+            if candidates.count >= options.limit {
+                kthBest = candidates.map(\.score).sorted(by: >)[options.limit - 1]
+            }
+        }
+        let best = candidates.map(\.score).max() ?? 0
+        if best < 0.6 && options.citycode == nil && q.hasStreet {
+            globalSearch(q, into: &candidates)
+        }
+        if let pcf = postcodeFilter {
+            candidates = candidates.filter { postcodeOf($0) == pcf }
+        }
+        candidates.sort { a, b in
+            if a.score != b.score { return a.score > b.score }
+            if a.type != b.type { return a.type.rank < b.type.rank }
+            return a.weight > b.weight
+        }
+        var results: [GeocodeResult] = []
+        var seen = Set<Int64>()
+        for c in candidates {
+            let key = Int64(c.address >= 0 ? c.address : -1) &* 4_000_000_000 &+ Int64(c.street >= 0 ? c.street : -2 - c.commune)
+            if !seen.insert(key).inserted { continue }
+            results.append(result(c, q))
+            if results.count >= max(1, options.limit) { break }
+        }
+        return results
+    }
+
+    // MARK: - Communes
+
+    struct Hypothesis {
+        var commune: Int
+        /// Similarity of the commune's name with the words taken as its name; nil when none were.
+        var nameSim: Double?
+        /// Whether the query's postcode belongs to the commune; nil without postcode.
+        var postcodeMatch: Bool?
+        /// The words left for the street.
+        var words: [String]
+    }
+
+    func communeHypotheses(_ q: AddressQuery) -> [Hypothesis] {
+        var out: [Int: Hypothesis] = [:]
+        func add(_ h: Hypothesis) {
+            if let old = out[h.commune], cityScore(old) >= cityScore(h) { return }
+            out[h.commune] = h
+        }
+        let pc = q.postcode.flatMap { UInt32($0) }
+        if let pc {
+            let byPostcode = pack.communes(postcode: pc)
+            if !q.cityWords.isEmpty {
+                var best = 0.0
+                for c in byPostcode {
+                    let s = nameSimilarity(Int(c), q.cityWords)
+                    best = max(best, s)
+                    add(Hypothesis(commune: Int(c), nameSim: s, postcodeMatch: true, words: q.streetWords))
+                }
+                if best < 0.9 {
+                    // CEDEX or wrong postcode: find the commune by name.
+                    for (c, s) in communesNamed(q.cityWords) {
+                        add(Hypothesis(commune: c, nameSim: s, postcodeMatch: pack.communeHasPostcode(c, pc), words: q.streetWords))
+                    }
+                }
+            } else {
+                for c in byPostcode {
+                    if let (k, s) = tailMatch(Int(c), q.streetWords) {
+                        add(Hypothesis(commune: Int(c), nameSim: s, postcodeMatch: true, words: Array(q.streetWords.dropLast(k))))
+                    } else {
+                        add(Hypothesis(commune: Int(c), nameSim: nil, postcodeMatch: true, words: q.streetWords))
+                    }
+                }
+                if byPostcode.isEmpty {
+                    for h in nameHypotheses(q.streetWords, postcode: pc) { add(h) }
+                }
+            }
+        } else {
+            for h in nameHypotheses(q.streetWords + q.cityWords, postcode: nil) { add(h) }
+            // The commune written before the number: "Estrun, 56 grand rue".
+            let lead = q.leadingWords
+            if !lead.isEmpty {
+                for k in 1...min(6, lead.count) {
+                    for key in Set([lead[..<k].joined(separator: " "), lead[(lead.count - k)...].joined(separator: " ")]) {
+                        for c in pack.communes(nameKey: stableHash(key.utf8)) {
+                            add(Hypothesis(commune: Int(c), nameSim: 1, postcodeMatch: nil, words: q.streetWords))
+                        }
+                    }
+                }
+            }
+        }
+        return out.values.sorted { cityScore($0) != cityScore($1) ? cityScore($0) > cityScore($1) : $0.commune < $1.commune }
+            .prefix(24).map { $0 }
+    }
+
+    /// Communes named by the end (or, failing that, the start) of `words`.
+    func nameHypotheses(_ words: [String], postcode: UInt32?) -> [Hypothesis] {
+        var out: [Hypothesis] = []
+        let n = words.count
+        guard n > 0 else { return out }
+        func pcMatch(_ c: Int) -> Bool? { postcode.map { pack.communeHasPostcode(c, $0) } }
+        // Exact names at the end: "… Wailly", "… Monchy-Breton".
+        for k in stride(from: min(7, n), through: 1, by: -1) {
+            let key = words[(n - k)...].joined(separator: " ")
+            for c in pack.communes(nameKey: stableHash(key.utf8)) {
+                out.append(Hypothesis(commune: Int(c), nameSim: 1, postcodeMatch: pcMatch(Int(c)), words: Array(words[..<(n - k)])))
+            }
+        }
+        // Exact names at the start: "Estrun, 56 grand rue" (also when a word at the end happens to be a
+        // commune's name too: "Rue" is one).
+        if n > 1 && AddressQuery.numberAndGluedSuffix(words[0]) == nil {
+            for k in 1...min(5, n - 1) {
+                let key = words[..<k].joined(separator: " ")
+                for c in pack.communes(nameKey: stableHash(key.utf8)) {
+                    out.append(Hypothesis(commune: Int(c), nameSim: 1, postcodeMatch: pcMatch(Int(c)), words: Array(words[k...])))
+                }
+            }
+        }
+        if !out.isEmpty { return out }
+        // Names with a typo at the end.
+        for k in stride(from: min(4, n), through: 1, by: -1) {
+            let span = Array(words[(n - k)...])
+            for (c, s) in communesNamed(span, exact: false) where s >= 0.7 {
+                out.append(Hypothesis(commune: c, nameSim: s, postcodeMatch: pcMatch(c), words: Array(words[..<(n - k)])))
+            }
+        }
+        return out
+    }
+
+    /// Communes whose name is `words`, exactly or within about two typos, with the name similarity.
+    func communesNamed(_ words: [String], exact: Bool = true) -> [(Int, Double)] {
+        var out: [(Int, Double)] = []
+        var seen = Set<UInt32>()
+        if exact {
+            for c in pack.communes(nameKey: stableHash(words.joined(separator: " ").utf8)) where seen.insert(c).inserted {
+                out.append((Int(c), 1))
+            }
+            if !out.isEmpty { return out }
+        }
+        let squashed = NameForms.full(words)
+        guard squashed.count >= 3 else { return out }
+        for h in AddressPackBuilder.deletionHashes(squashed) {
+            let r = pack.communes(fuzzyKey: h)
+            if r.count > 64 { continue }
+            for i in r where seen.insert(pack.fCom[i]).inserted {
+                let c = Int(pack.fCom[i])
+                out.append((c, nameSimilarity(c, words)))
+            }
+        }
+        return out
+    }
+
+    /// 1 when `words` is one of the commune's names, else the similarity with its display name.
+    func nameSimilarity(_ c: Int, _ words: [String]) -> Double {
+        if words.isEmpty { return 0 }
+        let key = stableHash(words.joined(separator: " ").utf8)
+        if pack.communes(nameKey: key).contains(UInt32(c)) { return 1 }
+        let name = NameForms.full(AddressQuery.communeNameWords(pack.str.string(pack.cName[c])))
+        return Similarity.score(name: name, query: NameForms.full(words), maxEdits: 4)
+    }
+
+    /// The commune's name at the end of `words` (postcode given after the commune): number of words, similarity.
+    func tailMatch(_ c: Int, _ words: [String]) -> (Int, Double)? {
+        let n = words.count
+        guard n > 1 else { return nil }
+        var best: (Int, Double)?
+        for k in 1...min(6, n - 1) {
+            let s = nameSimilarity(c, Array(words[(n - k)...]))
+            if s >= 0.8, s > (best?.1 ?? 0) { best = (k, s) }
+            if s == 1 { break }
+        }
+        return best
+    }
+
+    func cityScore(_ h: Hypothesis) -> Double {
+        var total = 0.0, parts = 0.0
+        if let m = h.postcodeMatch { total += m ? 1 : 0; parts += 1 }
+        if let s = h.nameSim { total += s; parts += 1 }
+        return parts > 0 ? total / parts : 0
+    }
+
+    // MARK: - Streets and numbers
+
+    struct Candidate {
+        var commune: Int
+        var street: Int  // -1: municipality
+        var address: Int  // -1: none
+        var score: Double
+        var type: GeocodeResultType
+        /// Importance for ties: number of addresses of the street.
+        var weight: Int
+    }
+
+    static let weightStreet = 0.6, weightCity = 0.3, weightNumber = 0.05
+    /// Names equal only once stop words are dropped ("rue eglise" for "rue de l'église") rank below exact ones.
+    static let coreFactor = 0.97
+    static let minStreetSimilarity = 0.55
+
+    func match(_ h: Hypothesis, _ q: AddressQuery, into out: inout [Candidate]) {
+        let city = cityScore(h)
+        let hasCity = h.postcodeMatch != nil || h.nameSim != nil
+        if h.words.isEmpty {
+            out.append(Candidate(commune: h.commune, street: -1, address: -1, score: hasCity ? city : 0.3, type: .municipality, weight: 0))
+            return
+        }
+        let streets = bestStreets(commune: h.commune, words: h.words)
+        for (s, sim) in streets where sim >= Self.minStreetSimilarity {
+            addStreetCandidate(commune: h.commune, street: s, sim: sim, city: hasCity ? city : nil, q, into: &out)
+        }
+        // The commune itself, well below any street found.
+        let muni = hasCity ? city * 0.5 : 0.2
+        out.append(Candidate(commune: h.commune, street: -1, address: -1, score: muni, type: .municipality, weight: 0))
+    }
+
+    /// The best score any candidate of hypothesis `h` could reach (a street matching exactly, number found).
+    func upperBound(_ h: Hypothesis, _ q: AddressQuery) -> Double {
+        let hasCity = h.postcodeMatch != nil || h.nameSim != nil
+        if h.words.isEmpty { return hasCity ? cityScore(h) : 0.3 }
+        var total = Self.weightStreet, weights = Self.weightStreet
+        if hasCity { total += Self.weightCity * cityScore(h); weights += Self.weightCity }
+        if q.housenumber != nil { total += Self.weightNumber; weights += Self.weightNumber }
+        return total / weights
+    }
+
+    func addStreetCandidate(commune: Int, street s: Int, sim: Double, city: Double?, _ q: AddressQuery, into out: inout [Candidate]) {
+        var total = Self.weightStreet * sim, weights = Self.weightStreet
+        if let city { total += Self.weightCity * city; weights += Self.weightCity }
+        let range = pack.addressRange(street: s)
+        var address = -1, numberScore = 0.0
+        if let n = q.housenumber {
+            (address, numberScore) = findNumber(UInt32(n), suffix: q.suffix, in: range)
+            weights += Self.weightNumber
+            total += Self.weightNumber * numberScore
+        }
+        let score = total / weights
+        out.append(Candidate(commune: commune, street: s, address: address, score: score,
+                             type: address >= 0 ? .housenumber : .street, weight: range.count))
+    }
+
+    /// The address with number `n` and `suffix` in `range`: exact 1; b for bis 0.97; other suffix 0.85.
+    func findNumber(_ n: UInt32, suffix: String, in range: Range<Int>) -> (Int, Double) {
+        var lo = range.lowerBound, hi = range.upperBound
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if pack.hNum[mid] < n { lo = mid + 1 } else { hi = mid }
+        }
+        var best = -1, bestScore = 0.0
+        var i = lo
+        while i < range.upperBound && pack.hNum[i] == n {
+            let s = pack.str.string(pack.hSuf[i])
+            let score: Double
+            if s == suffix { score = 1 }
+            else if AddressQuery.suffixesEquivalent(s, suffix) { score = 0.97 }
+            else if s.isEmpty || suffix.isEmpty { score = 0.85 }
+            else { score = 0.7 }
+            if score > bestScore { best = i; bestScore = score }
+            i += 1
+        }
+        return (best, bestScore)
+    }
+
+    /// Edits beyond which a name of `length` letters cannot reach `minStreetSimilarity`.
+    @inline(__always)
+    static func maxEdits(_ length: Int) -> Double { (1 - minStreetSimilarity) * Double(length) + 0.5 }
+
+    /// The best streets of commune `c` for `words`, with their similarity.
+    func bestStreets(commune c: Int, words: [String]) -> [(Int, Double)] {
+        let range = pack.streetRange(commune: c)
+        if range.isEmpty { return [] }
+        // Exact name first (streets are sorted by normalised key within their commune).
+        let key = Array(words.joined(separator: " ").utf8)
+        var lo = range.lowerBound, hi = range.upperBound
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if pack.str.utf8(pack.sKey[mid]).lexicographicallyPrecedes(key) { lo = mid + 1 } else { hi = mid }
+        }
+        var exact: [(Int, Double)] = []
+        while lo < range.upperBound && pack.str.utf8(pack.sKey[lo]).elementsEqual(key) {
+            exact.append((lo, 1))
+            lo += 1
+        }
+        if !exact.isEmpty { return exact }
+
+        let qFull = NameForms.full(words), qCore = NameForms.core(words)
+        let qSig = NameForms.signature(qFull)
+        let maxCandidates = 10
+        var picked: [(Int, Int)] = []  // (street, signature overlap)
+        picked.reserveCapacity(maxCandidates + 1)
+        if range.count <= maxCandidates {
+            picked = range.map { ($0, 0) }
+        } else {
+            for s in range {
+                let overlap = (qSig & pack.sSig[s]).nonzeroBitCount * 2 - (qSig ^ pack.sSig[s]).nonzeroBitCount / 2
+                if picked.count < maxCandidates {
+                    picked.append((s, overlap))
+                    if picked.count == maxCandidates { picked.sort { $0.1 > $1.1 } }
+                } else if overlap > picked[maxCandidates - 1].1 {
+                    var k = maxCandidates - 1
+                    while k > 0 && picked[k - 1].1 < overlap { k -= 1 }
+                    picked.insert((s, overlap), at: k)
+                    picked.removeLast()
+                }
+            }
+        }
+        var out: [(Int, Double)] = []
+        qFull.withUnsafeBufferPointer { qf in
+            qCore.withUnsafeBufferPointer { qc in
+                for (s, _) in picked {
+                    let name = pack.str.utf8(pack.sFull[s])
+                    var sim = Similarity.score(name: name, query: qf, maxEdits: Self.maxEdits(name.count))
+                    if sim < 0.98 {
+                        let core = pack.str.utf8(pack.sCore[s])
+                        sim = max(sim, Self.coreFactor * Similarity.score(name: core, query: qc, maxEdits: Self.maxEdits(core.count)))
+                    }
+                    if sim >= Self.minStreetSimilarity { out.append((s, sim)) }
+                }
+            }
+        }
+        out.sort { $0.1 > $1.1 }
+        return Array(out.prefix(4))
+    }
+
+    /// Streets anywhere sharing the query's rarest significant words (no commune could be identified).
+    func globalSearch(_ q: AddressQuery, into out: inout [Candidate]) {
+        let words = q.streetWords + q.cityWords
+        var counts: [UInt32: Int] = [:]
+        for w in Set(words) where !AddressNormalizer.stopWords.contains(w) && !AddressNormalizer.streetTypes.contains(w) && w.utf8.count >= 2 {
+            let r = pack.streets(tokenHash: stableHash(w.utf8))
+            if r.isEmpty || r.count > 20_000 { continue }
+            let weight = r.count < 500 ? 3 : 1
+            for i in r { counts[pack.tSt[i], default: 0] += weight }
+        }
+        let top = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(40)
+        let qFull = NameForms.full(q.streetWords), qCore = NameForms.core(q.streetWords)
+        for (s, _) in top {
+            let s = Int(s)
+            var sim = Similarity.score(name: Array(pack.str.utf8(pack.sFull[s])), query: qFull, maxEdits: 8)
+            sim = max(sim, Self.coreFactor * Similarity.score(name: Array(pack.str.utf8(pack.sCore[s])), query: qCore, maxEdits: 8))
+            guard sim >= Self.minStreetSimilarity else { continue }
+            let c = Int(pack.sCom[s])
+            var city: Double? = nil
+            if let pc = q.postcode.flatMap({ UInt32($0) }) {
+                city = pack.communeHasPostcode(c, pc) ? 1 : (String(pc).prefix(2) == pack.str.string(pack.cInsee[c]).prefix(2) ? 0.4 : 0)
+            }
+            // Unidentified commune: scaled down so that any commune-confirmed answer ranks first.
+            var before = out.count
+            addStreetCandidate(commune: c, street: s, sim: sim, city: city, q, into: &out)
+            while before < out.count {
+                out[before].score *= city == nil ? 0.75 : 0.9
+                before += 1
+            }
+        }
+    }
+
+    // MARK: - Results
+
+    func postcodeOf(_ c: Candidate) -> UInt32 {
+        if c.address >= 0, pack.hPC[c.address] != 0 { return pack.hPC[c.address] }
+        if c.street >= 0 { return pack.sPC[c.street] }
+        let r = Int(pack.cPC0[c.commune])..<Int(pack.cPC0[c.commune + 1])
+        return r.isEmpty ? 0 : pack.cPCs[r.lowerBound]
+    }
+
+    func result(_ c: Candidate, _ q: AddressQuery) -> GeocodeResult {
+        let city = pack.str.string(pack.cName[c.commune])
+        let citycode = pack.str.string(pack.cInsee[c.commune])
+        var pc = postcodeOf(c)
+        if c.street < 0, let qpc = q.postcode.flatMap({ UInt32($0) }), pack.communeHasPostcode(c.commune, qpc) { pc = qpc }
+        let postcode = AddressPack.postcodeText(pc)
+        let score = (c.score * 10_000).rounded() / 10_000
+        switch c.type {
+        case .municipality:
+            return GeocodeResult(label: city, score: score, type: .municipality, id: citycode, housenumber: "", street: "",
+                                 name: city, postcode: postcode, city: city, citycode: citycode,
+                                 lon: Double(pack.cLon[c.commune]) / 1e7, lat: Double(pack.cLat[c.commune]) / 1e7)
+        case .street:
+            let street = pack.str.string(pack.sName[c.street])
+            return GeocodeResult(label: "\(street) \(postcode) \(city)", score: score, type: .street,
+                                 id: pack.str.string(pack.sIDP[c.street]), housenumber: "", street: street, name: street,
+                                 postcode: postcode, city: city, citycode: citycode,
+                                 lon: Double(pack.sLon[c.street]) / 1e7, lat: Double(pack.sLat[c.street]) / 1e7)
+        case .housenumber:
+            let street = pack.str.string(pack.sName[c.street])
+            let h = c.address
+            let number = String(pack.hNum[h]) + pack.str.string(pack.hSuf[h])
+            return GeocodeResult(label: "\(number) \(street) \(postcode) \(city)", score: score, type: .housenumber,
+                                 id: pack.addressID(h, street: c.street), housenumber: number, street: street,
+                                 name: "\(number) \(street)", postcode: postcode, city: city, citycode: citycode,
+                                 lon: Double(pack.hLon[h]) / 1e7, lat: Double(pack.hLat[h]) / 1e7)
+        }
+    }
+}
+
+extension GeocodeResultType {
+    var rank: Int {
+        switch self {
+        case .housenumber: return 0
+        case .street: return 1
+        case .municipality: return 2
+        }
+    }
+}

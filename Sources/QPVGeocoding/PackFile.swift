@@ -1,0 +1,190 @@
+import Foundation
+
+// Address pack container: one file, a directory of named sections, every section 8-byte aligned, opened
+// with mmap(2) and read in place (no parsing at open time, pages loaded on first touch).
+//
+// Layout (little-endian):
+//
+//     offset 0   8 bytes   magic "QPVADDR\0"
+//     offset 8   UInt32    container format version (`PackFile.formatVersion`)
+//     offset 12  UInt32    number of sections N
+//     offset 16  N × 32    directory entries: name (16 bytes ASCII, NUL-padded), UInt64 offset, UInt64 length
+//     then       sections  each starting on an 8-byte boundary
+//
+// What the sections hold is described in `AddressPack.swift`.
+
+enum PackFile {
+    static let magic: [UInt8] = Array("QPVADDR".utf8) + [0]
+    static let formatVersion: UInt32 = 1
+}
+
+/// Collects sections in memory and writes the pack atomically (temporary file, then rename).
+struct PackWriter {
+    private(set) var sections: [(name: String, bytes: [UInt8])] = []
+
+    mutating func add(_ name: String, bytes: [UInt8]) {
+        precondition(name.utf8.count <= 16, "section name too long: \(name)")
+        sections.append((name, bytes))
+    }
+
+    mutating func add<T: FixedWidthInteger>(_ name: String, _ values: [T]) {
+        var bytes = [UInt8](repeating: 0, count: values.count * MemoryLayout<T>.size)
+        bytes.withUnsafeMutableBytes { raw in
+            values.withUnsafeBytes { src in
+                if src.count > 0 { raw.copyMemory(from: src) }
+            }
+        }
+        add(name, bytes: bytes)
+    }
+
+    mutating func add(_ name: String, strings table: StringTableBuilder) {
+        add(name + ".b", bytes: table.bytes)
+        add(name + ".o", table.offsets)
+    }
+
+    func write(to url: URL) throws {
+        var header: [UInt8] = PackFile.magic
+        func u32(_ v: UInt32, _ out: inout [UInt8]) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
+        func u64(_ v: UInt64, _ out: inout [UInt8]) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
+        u32(PackFile.formatVersion, &header)
+        u32(UInt32(sections.count), &header)
+        var offset = UInt64(16 + 32 * sections.count)
+        offset = (offset + 7) & ~7
+        var offsets: [UInt64] = []
+        for s in sections {
+            offsets.append(offset)
+            offset = (offset + UInt64(s.bytes.count) + 7) & ~7
+        }
+        for (k, s) in sections.enumerated() {
+            var name = Array(s.name.utf8)
+            name += [UInt8](repeating: 0, count: 16 - name.count)
+            header += name
+            u64(offsets[k], &header)
+            u64(UInt64(s.bytes.count), &header)
+        }
+        var data = Data(capacity: Int(offset))
+        data.append(contentsOf: header)
+        for (k, s) in sections.enumerated() {
+            if data.count < Int(offsets[k]) { data.append(contentsOf: [UInt8](repeating: 0, count: Int(offsets[k]) - data.count)) }
+            data.append(contentsOf: s.bytes)
+        }
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try data.write(to: url, options: .atomic)
+        } catch {
+            throw GeocodingError.cannotWritePack(path: url.path, reason: error.localizedDescription)
+        }
+    }
+}
+
+/// Strings stored back to back with an offsets array (count + 1 entries): string i is bytes[o[i]..<o[i+1]].
+struct StringTableBuilder {
+    var bytes: [UInt8] = []
+    var offsets: [UInt32] = [0]
+    private var index: [String: UInt32] = [:]
+
+    /// Appends `s` (or returns the index of an identical string already stored when `dedupe`).
+    mutating func add(_ s: String, dedupe: Bool = true) -> UInt32 {
+        if dedupe, let k = index[s] { return k }
+        let k = UInt32(offsets.count - 1)
+        bytes.append(contentsOf: s.utf8)
+        offsets.append(UInt32(bytes.count))
+        if dedupe { index[s] = k }
+        return k
+    }
+
+    var count: Int { offsets.count - 1 }
+}
+
+/// A read-only memory mapping of a pack file. Immutable after init, hence safe to share across threads.
+final class MappedPack: @unchecked Sendable {
+    let path: String
+    let base: UnsafeRawPointer
+    let size: Int
+    private let directory: [String: (offset: Int, length: Int)]
+
+    init(path: String) throws {
+        self.path = path
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw GeocodingError.packNotFound(path: path) }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_size >= 16 else { throw GeocodingError.corruptPack(path: path, reason: "fichier trop court") }
+        size = Int(st.st_size)
+        guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
+            throw GeocodingError.corruptPack(path: path, reason: "mmap impossible (\(String(cString: strerror(errno))))")
+        }
+        base = UnsafeRawPointer(p)
+        let magic = [UInt8](UnsafeRawBufferPointer(start: base, count: 8))
+        guard magic == PackFile.magic else {
+            munmap(p, size)
+            throw GeocodingError.corruptPack(path: path, reason: "ce n'est pas un paquet d'adresses qpv")
+        }
+        let version = base.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian
+        guard version == PackFile.formatVersion else {
+            munmap(p, size)
+            throw GeocodingError.outdatedPack(path: path, found: Int(version), expected: Int(PackFile.formatVersion))
+        }
+        let count = Int(base.loadUnaligned(fromByteOffset: 12, as: UInt32.self).littleEndian)
+        guard 16 + 32 * count <= size else {
+            munmap(p, size)
+            throw GeocodingError.corruptPack(path: path, reason: "répertoire tronqué")
+        }
+        var dir: [String: (Int, Int)] = [:]
+        for k in 0..<count {
+            let e = 16 + 32 * k
+            let nameBytes = UnsafeRawBufferPointer(start: base + e, count: 16).prefix { $0 != 0 }
+            let offset = Int(base.loadUnaligned(fromByteOffset: e + 16, as: UInt64.self).littleEndian)
+            let length = Int(base.loadUnaligned(fromByteOffset: e + 24, as: UInt64.self).littleEndian)
+            guard offset >= 0, length >= 0, offset + length <= size else {
+                munmap(p, size)
+                throw GeocodingError.corruptPack(path: path, reason: "section hors du fichier")
+            }
+            dir[String(decoding: nameBytes, as: UTF8.self)] = (offset, length)
+        }
+        directory = dir
+    }
+
+    deinit { munmap(UnsafeMutableRawPointer(mutating: base), size) }
+
+    func bytes(_ name: String) throws -> UnsafeRawBufferPointer {
+        guard let e = directory[name] else { throw GeocodingError.corruptPack(path: path, reason: "section « \(name) » absente") }
+        return UnsafeRawBufferPointer(start: base + e.offset, count: e.length)
+    }
+
+    func array<T: FixedWidthInteger>(_ name: String, _: T.Type) throws -> UnsafeBufferPointer<T> {
+        let raw = try bytes(name)
+        return UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: T.self), count: raw.count / MemoryLayout<T>.size)
+    }
+
+    func strings(_ name: String) throws -> StringTable {
+        StringTable(bytes: try bytes(name + ".b"), offsets: try array(name + ".o", UInt32.self))
+    }
+}
+
+/// Read side of `StringTableBuilder`, pointing into the mapping.
+struct StringTable: @unchecked Sendable {
+    let bytes: UnsafeRawBufferPointer
+    let offsets: UnsafeBufferPointer<UInt32>
+
+    var count: Int { max(0, offsets.count - 1) }
+
+    @inline(__always)
+    func utf8(_ i: UInt32) -> UnsafeBufferPointer<UInt8> {
+        let a = Int(offsets[Int(i)]), b = Int(offsets[Int(i) + 1])
+        return UnsafeBufferPointer(start: bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) + a, count: b - a)
+    }
+
+    func string(_ i: UInt32) -> String { String(decoding: utf8(i), as: UTF8.self) }
+}
+
+/// FNV-1a 64-bit: a stable hash (Swift's `Hasher` is seeded per process and cannot be stored in a file).
+@inline(__always)
+func stableHash<C: Collection>(_ bytes: C, seed: UInt64 = 0) -> UInt64 where C.Element == UInt8 {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ seed
+    for b in bytes {
+        h ^= UInt64(b)
+        h = h &* 0x100_0000_01b3
+    }
+    return h
+}

@@ -1,0 +1,129 @@
+// QPVGeocoding — offline geocoding of French postal addresses against the Base Adresse Nationale (BAN).
+//
+// This module owns: importing BAN files (`adresses-XX.csv[.gz]`) and La Poste's postcode table into a
+// compiled, memory-mapped address pack (`AddressPackBuilder`, `AddressPack`); the address text normaliser
+// and query parser (`AddressNormalizer`, `AddressQuery`); the matcher and its scoring (`Geocoder`); and the
+// batch CSV pipeline that appends api-adresse columns to a spreadsheet (`BatchGeocoder`), with a hook for
+// extra columns computed from each point (`CoordinateAnnotation`, used for the QPV answer). It knows
+// nothing about QPV perimeters.
+
+import Foundation
+
+/// What a result designates, as in api-adresse.
+public enum GeocodeResultType: String, Sendable, Codable, CaseIterable {
+    /// The house number was found: the address's own position.
+    case housenumber
+    /// The street was found but not the number (or no number was given): the street's position.
+    case street
+    /// Only the commune was found: its centre.
+    case municipality
+}
+
+/// One geocoding answer. Field names follow api-adresse.
+public struct GeocodeResult: Sendable, Codable, Equatable {
+    public var label: String
+    /// Confidence in [0, 1].
+    public var score: Double
+    public var type: GeocodeResultType
+    /// BAN id of the address (`59219_0001_00056`), of the street (`59219_0001`) or the INSEE code.
+    public var id: String
+    /// "56", "1 bis"; empty unless `type == .housenumber`.
+    public var housenumber: String
+    public var street: String
+    /// The name part of the label: "56 Grand'rue", "Grand'rue" or the commune's name.
+    public var name: String
+    public var postcode: String
+    public var city: String
+    public var citycode: String
+    public var lon: Double
+    public var lat: Double
+
+    public init(label: String, score: Double, type: GeocodeResultType, id: String, housenumber: String, street: String,
+                name: String, postcode: String, city: String, citycode: String, lon: Double, lat: Double) {
+        self.label = label
+        self.score = score
+        self.type = type
+        self.id = id
+        self.housenumber = housenumber
+        self.street = street
+        self.name = name
+        self.postcode = postcode
+        self.city = city
+        self.citycode = citycode
+        self.lon = lon
+        self.lat = lat
+    }
+}
+
+/// Restrictions and size of an answer.
+public struct GeocodeOptions: Sendable, Equatable {
+    /// Maximum number of results (best first, then alternatives).
+    public var limit: Int
+    /// Only results with this postcode.
+    public var postcode: String?
+    /// Only results in the commune with this INSEE code.
+    public var citycode: String?
+
+    public init(limit: Int = 5, postcode: String? = nil, citycode: String? = nil) {
+        self.limit = limit
+        self.postcode = postcode
+        self.citycode = citycode
+    }
+}
+
+/// An address given as separate fields (a spreadsheet with one column per part). Empty parts are ignored.
+public struct AddressFields: Sendable, Equatable {
+    public var housenumber: String
+    public var street: String
+    public var postcode: String
+    public var city: String
+
+    public init(housenumber: String = "", street: String = "", postcode: String = "", city: String = "") {
+        self.housenumber = housenumber
+        self.street = street
+        self.postcode = postcode
+        self.city = city
+    }
+
+    /// The single-line form "56 Grand'rue 59295 Estrun".
+    public var singleLine: String {
+        [housenumber, street, postcode, city].map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
+    }
+}
+
+/// Errors of this module. Messages in French, naming the file (and line, field) concerned.
+public enum GeocodingError: Error, Equatable, Sendable, CustomStringConvertible, LocalizedError {
+    case packNotFound(path: String)
+    case noPackInstalled(directory: String)
+    case corruptPack(path: String, reason: String)
+    case outdatedPack(path: String, found: Int, expected: Int)
+    case cannotWritePack(path: String, reason: String)
+    case missingColumns(file: String, columns: [String], available: [String])
+    case noAddressImported(files: [String])
+    case invalidInput(String)
+
+    public var description: String {
+        switch self {
+        case .packNotFound(let path):
+            return "\(path) : paquet d'adresses introuvable"
+        case .noPackInstalled(let directory):
+            return "aucune base d'adresses installée dans \(directory) ; importez la BAN : qpv data import-ban adresses-XX.csv.gz"
+        case .corruptPack(let path, let reason):
+            return "\(path) : paquet d'adresses illisible (\(reason)) ; réimportez la BAN avec qpv data import-ban"
+        case .outdatedPack(let path, let found, let expected):
+            return "\(path) : paquet d'adresses au format \(found), ce qpv attend le format \(expected) ; réimportez la BAN avec qpv data import-ban"
+        case .cannotWritePack(let path, let reason):
+            return "\(path) : écriture du paquet d'adresses impossible (\(reason))"
+        case .missingColumns(let file, let columns, let available):
+            let want = columns.map { "« \($0) »" }.joined(separator: ", ")
+            let have = available.map { "« \($0) »" }.joined(separator: ", ")
+            return "\(file), ligne 1 (en-tête) : colonne(s) \(want) introuvable(s) ; colonnes présentes : \(have)"
+        case .noAddressImported(let files):
+            return "aucune adresse valide dans \(files.joined(separator: ", "))"
+        case .invalidInput(let message):
+            return message
+        }
+    }
+
+    public var errorDescription: String? { description }
+}

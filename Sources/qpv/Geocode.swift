@@ -1,0 +1,132 @@
+import ArgumentParser
+import Foundation
+import QPVCore
+import QPVGeocoding
+import QPVTabular
+
+struct Geocode: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Géocoder une adresse, ou chaque ligne d'un fichier CSV, avec la BAN installée (hors ligne).",
+        discussion: """
+            Une adresse : qpv geocode "56 grand rue 59295 Estrun" [--format json] [--limit 5].
+            Un fichier : qpv geocode --input adresses.csv --column adresse --output resultat.csv, ou \
+            --columns numero,voie,code_postal,commune. Toutes les lignes et colonnes sont gardées ; s'ajoutent latitude, \
+            longitude, result_label, result_score, result_score_next, result_type, result_id, result_housenumber, \
+            result_name, result_street, result_postcode, result_city, result_citycode, result_status (ok, not_found, error).
+            """)
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
+
+    @Argument(help: "L'adresse à chercher.")
+    var address: String?
+
+    @Option(help: "Format de sortie : text ou json.")
+    var format: Format = .text
+
+    @Option(help: "Nombre de résultats (le meilleur puis les autres possibilités).")
+    var limit: Int = 5
+
+    @Option(help: "Ne garder que les résultats de ce code postal.")
+    var postcode: String?
+
+    @Option(help: "Ne garder que les résultats de cette commune (code INSEE).")
+    var citycode: String?
+
+    @Option(help: "Fichier CSV à géocoder.")
+    var input: String?
+
+    @Option(help: "Fichier CSV de sortie (- : sortie standard).")
+    var output: String?
+
+    @Option(help: "Colonne contenant l'adresse complète.")
+    var column: String?
+
+    @Option(help: "Colonnes à assembler, dans l'ordre (ex. numero,voie,code_postal,commune).")
+    var columns: String?
+
+    @Option(name: .customLong("min-score"), help: "Score minimal : en dessous, la ligne reste sans coordonnées (not_found) avec la raison.")
+    var minScore: Double?
+
+    @Option(help: "Nombre de fils de calcul (défaut : tous les cœurs).")
+    var threads: Int?
+
+    @Option(name: .customLong("data-dir"), help: "Dossier des données (défaut : $QPV_DATA_DIR, puis ~/.local/share/qpv).")
+    var dataDir: String?
+
+    func validate() throws {
+        if input == nil {
+            guard let address, !address.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw ValidationError("indiquez une adresse, ou un fichier avec --input")
+            }
+            if column != nil || columns != nil || output != nil { throw ValidationError("--column, --columns et --output vont avec --input") }
+        } else {
+            if address != nil { throw ValidationError("donnez soit une adresse, soit --input, pas les deux") }
+            if output == nil { throw ValidationError("--input demande --output (fichier de sortie, ou - pour la sortie standard)") }
+            if (column == nil) == (columns == nil) { throw ValidationError("--input demande soit --column NOM, soit --columns A,B,C") }
+        }
+        if limit < 1 { throw ValidationError("--limit doit valoir au moins 1") }
+        if let minScore, !(0...1).contains(minScore) { throw ValidationError("--min-score doit être compris entre 0 et 1") }
+        if let threads, threads < 1 { throw ValidationError("--threads doit valoir au moins 1") }
+    }
+
+    func run() async throws {
+        let geocoder = try Geocoder(dataDirectory: DataDirectory.resolve(explicit: dataDir))
+        let options = GeocodeOptions(limit: limit, postcode: postcode, citycode: citycode)
+        if let input, let output {
+            let which: AddressColumns = column.map { .single($0) }
+                ?? .parts(columns!.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+            var batch = BatchOptions(input: input, output: output, columns: which, minScore: minScore,
+                                     geocodeOptions: GeocodeOptions(limit: 2, postcode: postcode, citycode: citycode))
+            if let threads { batch.threads = threads }
+            let line = ProgressLine(label: "géocodage")
+            let summary = try BatchGeocoder(geocoder: geocoder).run(batch) { rows, fraction in line.update(rows: rows, fraction: fraction) }
+            line.finish()
+            FileHandle.standardError.write(Data(summary.frenchReport.utf8))
+            return
+        }
+        let text = address ?? ""
+        let results = geocoder.geocode(text, options: options)
+        switch format {
+        case .json:
+            struct Answer: Encodable {
+                var query: String
+                var results: [GeocodeResult]
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(Answer(query: text, results: results)), as: UTF8.self))
+        case .text:
+            guard let best = results.first else {
+                print("Aucune adresse trouvée pour « \(text) ».")
+                throw ExitCode(1)
+            }
+            print(Self.describe(best))
+            if results.count > 1 {
+                print("Autres possibilités :")
+                for (k, r) in results.dropFirst().enumerated() {
+                    print("  \(k + 2). \(r.label) — \(Self.typeName(r.type)), score \(FrenchFormat.decimal(r.score, digits: 2))")
+                }
+            }
+        }
+    }
+
+    static func typeName(_ t: GeocodeResultType) -> String {
+        switch t {
+        case .housenumber: return "numéro"
+        case .street: return "voie (numéro non trouvé)"
+        case .municipality: return "commune seulement"
+        }
+    }
+
+    static func describe(_ r: GeocodeResult) -> String {
+        """
+        \(r.label)
+          trouvé : \(typeName(r.type)) · score \(FrenchFormat.decimal(r.score, digits: 2))
+          identifiant BAN : \(r.id)
+          commune : \(r.city) (INSEE \(r.citycode)), code postal \(r.postcode)
+          position : latitude \(String(format: "%.7f", r.lat)), longitude \(String(format: "%.7f", r.lon))
+        """
+    }
+}
