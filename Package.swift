@@ -41,7 +41,7 @@ let package = Package(
         // Offline BAN geocoder: address packs, normaliser, matcher, batch CSV pipeline.
         .target(
             name: "QPVGeocoding",
-            dependencies: ["QPVCore", "QPVTabular", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["QPVCore", "QPVTabular", "QPVGeoData", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // Command-line interface: parses arguments, calls the libraries, prints.
         .executableTarget(

@@ -151,6 +151,8 @@ final class AddressPack: @unchecked Sendable {
     }
 
     static func postcodeText(_ pc: UInt32) -> String {
-        pc == 0 ? "" : (pc < 10000 ? "0" + String(pc) : String(pc))
+        guard pc != 0 else { return "" }
+        let digits = String(pc)
+        return String(repeating: "0", count: max(0, 5 - digits.count)) + digits
     }
 }

@@ -50,6 +50,53 @@ public struct LocateBatchSummary: Sendable {
     }
 }
 
+/// The QPV (and QIC) columns appended to batch outputs — by `qpv locate --input`, and by `qpv geocode
+/// --input` after each address is geocoded — computed from a `LocateResult`.
+public struct LocateColumns: Sendable {
+    public let catalog: PerimeterCatalog
+    public let withQIC: Bool
+    private let setVintages: [String]
+
+    public init(catalog: PerimeterCatalog) {
+        self.catalog = catalog
+        self.withQIC = catalog.hasQIC
+        self.setVintages = catalog.sets.map(\.info.vintage)
+    }
+
+    /// Column names, in order.
+    public var names: [String] { LocateBatch.qpvColumns + (withQIC ? LocateBatch.qicColumns : []) }
+
+    /// Values when there is no point to locate (an address that was not geocoded).
+    public func values(status: String) -> [String] { [status] + Array(repeating: "", count: names.count - 1) }
+
+    /// "2015", or "2015;2024" when sets of several vintages answered.
+    func vintageText(_ sets: [Int]) -> String {
+        if sets.count == 1 { return setVintages[sets[0]] }
+        return Array(Set(sets.map { setVintages[$0] })).sorted().joined(separator: ";")
+    }
+
+    public func values(_ r: LocateResult) -> [String] {
+        var row: [String] = []
+        row.reserveCapacity(names.count)
+        row.append(r.status.rawValue)
+        let hits = r.qpv?.containing ?? []
+        row.append(hits.count == 1 ? hits[0].code : hits.map(\.code).joined(separator: ";"))
+        row.append(hits.count == 1 ? hits[0].name : hits.map(\.name).joined(separator: ";"))
+        row.append(vintageText(r.qpv?.sets ?? []))
+        row.append(r.qpv?.distanceBoundaryM.map { LocateResult.twoDecimals($0) } ?? "")
+        if withQIC {
+            let q = r.qic
+            let qhits = q?.containing ?? []
+            row.append(q?.status.rawValue ?? "")
+            row.append(qhits.map(\.code).joined(separator: ";"))
+            row.append(qhits.map(\.name).joined(separator: ";"))
+            row.append(Array(Set(qhits.compactMap { catalog.perimeters[$0.index].record.epciSiren })).sorted().joined(separator: ";"))
+            row.append(q?.distanceBoundaryM.map { LocateResult.twoDecimals($0) } ?? "")
+        }
+        return row
+    }
+}
+
 /// `qpv locate --input`: streams a CSV, keeps every input column and row, appends the QPV columns.
 public struct LocateBatch {
     public static let qpvColumns = ["qpv_status", "qpv_code", "qpv_name", "qpv_vintage", "distance_boundary_m"]
@@ -65,9 +112,7 @@ public struct LocateBatch {
     }
 
     /// Output columns appended to every row.
-    public var appendedColumns: [String] {
-        LocateBatch.qpvColumns + (catalog.hasQIC ? LocateBatch.qicColumns : []) + [LocateBatch.errorColumn]
-    }
+    public var appendedColumns: [String] { LocateColumns(catalog: catalog).names + [LocateBatch.errorColumn] }
 
     static func findColumn(_ reader: CSVReader, explicit: String?, candidates: [String]) throws -> Int {
         if let explicit { return try reader.requireColumn(explicit) }
@@ -95,13 +140,7 @@ public struct LocateBatch {
         let fileName = reader.name
         let lonName = reader.header[lonIndex]
         let latName = reader.header[latIndex]
-        let withQIC = catalog.hasQIC
-        let setVintages = catalog.sets.map(\.info.vintage)
-        /// "2015", or "2015;2024" when sets of several vintages answered (computed without copying set infos).
-        @Sendable func vintageText(_ sets: [Int]) -> String {
-            if sets.count == 1 { return setVintages[sets[0]] }
-            return Array(Set(sets.map { setVintages[$0] })).sorted().joined(separator: ";")
-        }
+        let columns = LocateColumns(catalog: catalog)
 
         struct ChunkOutput: Sendable {
             var bytes: [UInt8]
@@ -166,21 +205,8 @@ public struct LocateBatch {
                         fields = Array(fields[..<(headerCount - 1)]) + [extra]
                     }
                     var row = fields
-                    row.append(r.status.rawValue)
-                    let hits = r.qpv?.containing ?? []
-                    row.append(hits.map(\.code).joined(separator: ";"))
-                    row.append(hits.map(\.name).joined(separator: ";"))
-                    row.append(vintageText(r.qpv?.sets ?? []))
-                    row.append(r.qpv?.distanceBoundaryM.map { LocateResult.twoDecimals($0) } ?? "")
-                    if withQIC {
-                        let q = r.qic
-                        row.append(q?.status.rawValue ?? "")
-                        row.append((q?.containing ?? []).map(\.code).joined(separator: ";"))
-                        row.append((q?.containing ?? []).map(\.name).joined(separator: ";"))
-                        row.append(Array(Set((q?.containing ?? []).compactMap { catalog.perimeters[$0.index].record.epciSiren })).sorted().joined(separator: ";"))
-                        row.append(q?.distanceBoundaryM.map { LocateResult.twoDecimals($0) } ?? "")
-                        if q?.status == .inside || (q?.containing.isEmpty == false) { out.qicInside += 1 }
-                    }
+                    row.append(contentsOf: columns.values(r))
+                    if r.qic?.containing.isEmpty == false { out.qicInside += 1 }
                     var parts: [String] = []
                     if let n = notes[k] { parts.append(n) }
                     if (r.status == .invalidCoordinates && !lons[k].isNaN) || r.status == .noList, let p = r.problem { parts.append(p) }

@@ -24,12 +24,28 @@ struct PerimeterOptions: ParsableArguments {
     @Flag(help: "Ajouter le jeu de démonstration fictif (utilisé d'office quand rien n'est installé).")
     var demo = false
 
+    @Option(name: .customLong("boundary-tolerance"), help: "Distance (m) à une limite de quartier en deçà de laquelle la réponse est « boundary » (à vérifier).")
+    var boundaryTolerance: Double = 20
+
     var dataDirectory: DataDirectory { DataDirectory.resolve(explicit: dataDir) }
 
     func civilDate() throws -> CivilDate {
         guard let date else { return CivilDate.today() }
         guard let d = CivilDate(date) else { throw ValidationError("date « \(date) » invalide : format attendu AAAA-MM-JJ (par exemple 2024-01-01)") }
         return d
+    }
+
+    func validateTolerance() throws {
+        if !(boundaryTolerance >= 0) || !boundaryTolerance.isFinite { throw ValidationError("--boundary-tolerance doit être un nombre positif de mètres") }
+    }
+
+    /// Opens the perimeters and says on standard error when the demonstration pack answers.
+    func openCatalogAnnounced() throws -> PerimeterCatalog {
+        let catalog = try openCatalog()
+        if catalog.includesDemo && perimeters == nil && !demo {
+            printError("Aucun périmètre officiel installé : jeu de DÉMONSTRATION fictif utilisé (Quartville-sur-Démo, codes QX…). Installer une liste : qpv data import FICHIER")
+        }
+        return catalog
     }
 
     func openCatalog() throws -> PerimeterCatalog {

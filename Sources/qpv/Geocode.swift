@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import QPVCore
+import QPVPerimeters
+import Synchronization
 import QPVGeocoding
 import QPVTabular
 
@@ -52,8 +54,7 @@ struct Geocode: AsyncParsableCommand {
     @Option(help: "Nombre de fils de calcul (défaut : tous les cœurs).")
     var threads: Int?
 
-    @Option(name: .customLong("data-dir"), help: "Dossier des données (défaut : $QPV_DATA_DIR, puis ~/.local/share/qpv).")
-    var dataDir: String?
+    @OptionGroup var perimeterOptions: PerimeterOptions
 
     func validate() throws {
         if input == nil {
@@ -69,10 +70,12 @@ struct Geocode: AsyncParsableCommand {
         if limit < 1 { throw ValidationError("--limit doit valoir au moins 1") }
         if let minScore, !(0...1).contains(minScore) { throw ValidationError("--min-score doit être compris entre 0 et 1") }
         if let threads, threads < 1 { throw ValidationError("--threads doit valoir au moins 1") }
+        try perimeterOptions.validateTolerance()
     }
 
     func run() async throws {
-        let geocoder = try Geocoder(dataDirectory: DataDirectory.resolve(explicit: dataDir))
+        let (geocoder, isDemo) = try Geocoder.installedOrDemo(dataDirectory: perimeterOptions.dataDirectory)
+        if isDemo { printError("Aucune BAN installée : adresses de DÉMONSTRATION fictives utilisées. Installer la BAN : qpv data import-ban adresses-XX.csv.gz") }
         let options = GeocodeOptions(limit: limit, postcode: postcode, citycode: citycode)
         if let input, let output {
             let which: AddressColumns = column.map { .single($0) }
@@ -80,10 +83,39 @@ struct Geocode: AsyncParsableCommand {
             var batch = BatchOptions(input: input, output: output, columns: which, minScore: minScore,
                                      geocodeOptions: GeocodeOptions(limit: 2, postcode: postcode, citycode: citycode))
             if let threads { batch.threads = threads }
+            // The QPV answer of `qpv locate` for every geocoded row (one Locator per worker thread).
+            let catalog = try perimeterOptions.openCatalogAnnounced()
+            let date = try perimeterOptions.civilDate()
+            let tolerance = perimeterOptions.boundaryTolerance
+            let columns = LocateColumns(catalog: catalog)
+            let counts = Mutex<[String: Int]>([:])
+            let annotation = CoordinateAnnotation(
+                columns: columns.names, valuesWhenNotGeocoded: columns.values(status: "not_geocoded"),
+                makeWorker: {
+                    let locator = try Locator(catalog: catalog)
+                    return { lon, lat in
+                        let values: [String]
+                        do {
+                            values = columns.values(try locator.locate(lon: lon, lat: lat, on: date, tolerance: tolerance))
+                        } catch {
+                            values = columns.values(status: "invalid_coordinates")
+                        }
+                        counts.withLock { $0[values[0], default: 0] += 1 }
+                        return values
+                    }
+                })
             let line = ProgressLine(label: "géocodage")
-            let summary = try BatchGeocoder(geocoder: geocoder).run(batch) { rows, fraction in line.update(rows: rows, fraction: fraction) }
+            let summary = try BatchGeocoder(geocoder: geocoder).run(batch, annotation: annotation) { rows, fraction in line.update(rows: rows, fraction: fraction) }
             line.finish()
             FileHandle.standardError.write(Data(summary.frenchReport.utf8))
+            let c = counts.withLock { $0 }
+            let located = max(1, c.values.reduce(0, +))
+            func pct(_ n: Int) -> String { FrenchFormat.decimal(100 * Double(n) / Double(located), digits: 1) + " %" }
+            var qpvLines = ["Réponse QPV au \(date.french) (lignes géocodées) :"]
+            for (status, label) in [("in", "dans un QPV"), ("boundary", "en limite de quartier, à vérifier"), ("out", "hors QPV"), ("no_list", "liste non installée")] where (c[status] ?? 0) > 0 {
+                qpvLines.append("  \(label) (\(status)) : \(FrenchFormat.integer(c[status]!)) (\(pct(c[status]!)))")
+            }
+            printError(qpvLines.joined(separator: "\n"))
             return
         }
         let text = address ?? ""

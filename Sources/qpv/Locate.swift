@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import QPVCore
+import QPVGeocoding
 import QPVPerimeters
 import QPVTabular
 
@@ -9,6 +10,7 @@ struct Locate: AsyncParsableCommand {
         abstract: "Dire si un point (ou chaque ligne d'un fichier) est dans un QPV, lequel, à quelle distance de la limite.",
         discussion: """
             Un point :   qpv locate --lon 2.6303 --lat 50.5297 [--date 2023-12-31] [--format json]
+            Une adresse : qpv locate --address "12 rue des Tilleuls 00100 Quartville-sur-Démo"
             Un fichier : qpv locate --input points.csv --output resultats.csv [--lon-column lon --lat-column lat]
 
             Statuts : in (dans un QPV), out (hors QPV), boundary (à moins de --boundary-tolerance mètres d'une limite : \
@@ -21,8 +23,8 @@ struct Locate: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "Longitude WGS84 en degrés décimaux (ex. 2.6303).") var lon: String?
     @Option(parsing: .unconditional, help: "Latitude WGS84 en degrés décimaux (ex. 50.5297).") var lat: String?
     @Option(help: "Format de la réponse pour un point.") var format: OutputFormat = .text
-    @Option(name: .customLong("boundary-tolerance"), help: "Distance (m) à une limite en deçà de laquelle la réponse est « boundary ».")
-    var boundaryTolerance: Double = 20
+    @Option(help: ArgumentHelp("Adresse postale à géocoder (BAN installée, ou adresses de démonstration) avant de répondre.", valueName: "adresse"))
+    var address: String?
 
     @Option(help: ArgumentHelp("Fichier CSV de points (séparateur , ou ; ; UTF-8 ou Windows-1252).", valueName: "fichier")) var input: String?
     @Option(help: ArgumentHelp("Fichier CSV de sortie (- pour la sortie standard).", valueName: "fichier")) var output: String?
@@ -30,21 +32,25 @@ struct Locate: AsyncParsableCommand {
     @Option(name: .customLong("lat-column"), help: "Colonne des latitudes (défaut : lat, latitude, y).") var latColumn: String?
     @Option(help: "Nombre de fils de calcul (défaut : nombre de cœurs).") var workers: Int?
 
+    var boundaryTolerance: Double { perimeterOptions.boundaryTolerance }
+
     func validate() throws {
+        let modes = [input != nil, address != nil, lon != nil || lat != nil].filter { $0 }.count
+        if modes > 1 { throw ValidationError("--input, --address et --lon/--lat s'excluent : un fichier, une adresse ou un point") }
         if input != nil {
-            if lon != nil || lat != nil { throw ValidationError("--input et --lon/--lat s'excluent : un fichier ou un point") }
             if output == nil { throw ValidationError("--output est obligatoire avec --input (- pour la sortie standard)") }
-        } else if lon == nil || lat == nil {
-            throw ValidationError("indiquez --lon et --lat (un point) ou --input (un fichier)")
+        } else if address == nil && (lon == nil || lat == nil) {
+            throw ValidationError("indiquez --lon et --lat (un point), --address (une adresse) ou --input (un fichier)")
         }
-        if !(boundaryTolerance >= 0) { throw ValidationError("--boundary-tolerance doit être un nombre positif de mètres") }
+        try perimeterOptions.validateTolerance()
     }
 
     func run() async throws {
         let date = try perimeterOptions.civilDate()
-        let catalog = try perimeterOptions.openCatalog()
-        if catalog.includesDemo && perimeterOptions.perimeters == nil && !perimeterOptions.demo {
-            printError("Aucun périmètre officiel installé : jeu de DÉMONSTRATION fictif utilisé (Quartville-sur-Démo, codes QX…). Installer une liste : qpv data import FICHIER")
+        let catalog = try perimeterOptions.openCatalogAnnounced()
+        if let address {
+            try locateAddress(address, catalog: catalog, date: date)
+            return
         }
         if let input {
             try runBatch(input: input, output: output!, catalog: catalog, date: date)
@@ -63,6 +69,42 @@ struct Locate: AsyncParsableCommand {
         case .text: print(report.text())
         }
         if result.status == .invalidCoordinates { throw ExitCode(2) }
+    }
+
+    /// `--address`: geocode, then answer for the point found, with the geocoding in the answer.
+    func locateAddress(_ text: String, catalog: PerimeterCatalog, date: CivilDate) throws {
+        let (geocoder, isDemo) = try Geocoder.installedOrDemo(dataDirectory: perimeterOptions.dataDirectory)
+        if isDemo { printError("Aucune BAN installée : adresses de DÉMONSTRATION fictives utilisées. Installer la BAN : qpv data import-ban adresses-XX.csv.gz") }
+        let results = geocoder.geocode(text, options: GeocodeOptions(limit: 3))
+        guard let best = results.first else {
+            if format == .json {
+                print(try jsonString(AddressAnswer(query: text, geocoding: nil, alternatives: [], locate: nil, message: "Adresse introuvable dans la BAN installée.")))
+            } else {
+                print("✗ ADRESSE INTROUVABLE : « \(text) » ne correspond à aucune adresse de la BAN installée.")
+            }
+            throw ExitCode(1)
+        }
+        let result = try Locator(catalog: catalog).locate(lon: best.lon, lat: best.lat, on: date, tolerance: boundaryTolerance)
+        let report = LocateReport(result: result, catalog: catalog)
+        var caution: String?
+        if best.score < 0.6 { caution = "score de géocodage faible (\(FrenchFormat.decimal(best.score, digits: 2))) : vérifiez l'adresse trouvée" }
+        if best.type != .housenumber { caution = "numéro non trouvé, position de la \(best.type == .street ? "voie" : "commune") : réponse à vérifier" }
+        switch format {
+        case .json:
+            print(try jsonString(AddressAnswer(query: text, geocoding: best, alternatives: Array(results.dropFirst()), locate: report, message: caution ?? report.message)))
+        case .text:
+            print("Adresse trouvée : \(best.label) (\(Geocode.typeName(best.type)), score \(FrenchFormat.decimal(best.score, digits: 2)))")
+            if let caution { print("Attention : \(caution)") }
+            print(report.text())
+        }
+    }
+
+    struct AddressAnswer: Encodable {
+        var query: String
+        var geocoding: GeocodeResult?
+        var alternatives: [GeocodeResult]
+        var locate: LocateReport?
+        var message: String
     }
 
     func runBatch(input: String, output: String, catalog: PerimeterCatalog, date: CivilDate) throws {

@@ -1,0 +1,34 @@
+import Foundation
+import QPVCore
+import QPVGeoData
+
+extension Geocoder {
+    /// The fictional addresses of the demonstration town (GeoData/demo/demo-adresses.csv, BAN format),
+    /// compiled once into a cache file next to the system's temporary files.
+    public static func demo() throws -> Geocoder {
+        guard let csv = GeoDataBundle.url("demo/demo-adresses.csv") else {
+            throw GeocodingError.noPackInstalled(directory: "GeoData/demo (jeu de démonstration absent du paquet logiciel)")
+        }
+        let attributes = try FileManager.default.attributesOfItem(atPath: csv.path)
+        let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("qpv-demo-adresses-\(size)-\(getuid()).qpvaddr")
+        if !FileManager.default.fileExists(atPath: cache.path) {
+            let builder = AddressPackBuilder()
+            try builder.addBAN(path: csv.path)
+            let tmp = cache.appendingPathExtension("tmp\(getpid())")
+            _ = try builder.write(to: tmp, importDate: Date(timeIntervalSince1970: 0))
+            try? FileManager.default.removeItem(at: cache)
+            try FileManager.default.moveItem(at: tmp, to: cache)
+        }
+        return try Geocoder(packPath: cache.path)
+    }
+
+    /// The address pack installed in `dataDirectory`, or the demonstration addresses when none is installed
+    /// (`isDemo` tells which: callers must say so to the user).
+    public static func installedOrDemo(dataDirectory: DataDirectory) throws -> (geocoder: Geocoder, isDemo: Bool) {
+        if FileManager.default.fileExists(atPath: packURL(in: dataDirectory).path) {
+            return (try Geocoder(dataDirectory: dataDirectory), false)
+        }
+        return (try demo(), true)
+    }
+}
