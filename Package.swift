@@ -52,7 +52,7 @@ let package = Package(
             ]
         ),
         // In-memory benchmark of the engines (Scripts/bench compares it with shapely in the same run).
-        .executableTarget(name: "qpv-bench", dependencies: ["QPVCore", "QPVPerimeters", "QPVTabular"]),
+        .executableTarget(name: "qpv-bench", dependencies: ["QPVCore", "QPVGeometry", "QPVPerimeters", "QPVTabular"]),
         // Helpers shared by the test targets (paths to ../shared, temporary directories, CLI runner).
         .target(name: "QPVTestSupport"),
 

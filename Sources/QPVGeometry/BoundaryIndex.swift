@@ -1,101 +1,162 @@
 import Foundation
+import QPVCore
 import Synchronization
 
-/// Distances from points to the boundaries of many polygons, in a metric CRS.
+/// Distances from points to the boundaries of many polygons ("owners", e.g. perimeters), in a metric CRS.
 ///
-/// Every ring of every polygon is cut into runs of a few consecutive segments. Two levels of `PackedRTree`:
-/// one over the owners' envelopes, and one per owner over its runs' envelopes. A best-first search over the
-/// owners, each evaluated by a best-first search over its runs, finds the nearest boundary segment exactly
-/// (point–segment distance, the computation GEOS's `distance` performs). Plain arrays: `Sendable`, built once and shared
-/// read-only by all threads. For a point outside every polygon, the distance to the nearest boundary is
-/// also its distance to the nearest polygon.
+/// Layout, all flat arrays (`Sendable`, shared read-only by every thread, serialisable into a pack):
+/// every ring is cut into *runs* of up to 8 consecutive segments, runs into *blocks* of up to 8 runs of the
+/// same owner; each run, block and owner has its envelope. A query finds candidate owners (an STR-tree over
+/// owner envelopes, or for batches a precomputed grid of candidates), then scans an owner's blocks and runs
+/// contiguously, skipping every box farther than the best distance found so far, and computes exact
+/// point–segment distances (the computation GEOS's `distance` performs) only inside the remaining runs.
+/// Squared distances throughout, one square root at the end.
 public final class BoundaryIndex: Sendable {
     /// Segment endpoints, interleaved x, y, per ring (rings stored back to back).
     private let xy: [Double]
-    /// Per run: first coordinate index (in points, not doubles), number of segments, owner polygon.
+    /// Per run: first point (index into xy / 2) and number of segments.
     private let runStart: [Int32]
     private let runLength: [UInt8]
-    private let runOwner: [Int32]
-    /// Per owner, an STR-tree over its runs (item i = run `ownerRuns[o] + i`).
-    private let runTrees: [PackedRTree]
-    /// Per owner: its runs are `ownerRuns[o]..<ownerRuns[o + 1]`; its envelope is in `ownerTree`.
-    private let ownerRuns: [Int32]
-    private let ownerEnvelopes: [Envelope]
+    /// Per run / block / owner: envelope as minX, minY, maxX, maxY.
+    private let runBoxes: [Double]
+    private let blockBoxes: [Double]
+    private let ownerBoxes: [Double]
+    /// Block b holds runs blockRuns[b]..<blockRuns[b + 1]; owner o holds blocks ownerBlocks[o]..<ownerBlocks[o + 1].
+    private let blockRuns: [Int32]
+    private let ownerBlocks: [Int32]
     private let ownerTree: PackedRTree
     public let polygonCount: Int
     /// Candidate owners per grid cell, built on the first large batch (`prepareForBatches`).
     private let grid = Mutex<CandidateGrid?>(nil)
 
-    /// Segments per run: a trade-off between tree size and work per leaf.
     static let runSize = 8
+    static let blockSize = 8
 
-    /// - Parameter polygons: for each owner (perimeter), its polygons' rings in a metric CRS.
-    public init(owners: [[PolygonRings]]) {
+    /// - Parameter owners: for each owner, its polygons' rings in a metric CRS.
+    public convenience init(owners: [[PolygonRings]]) {
         var xy: [Double] = []
         var runStart: [Int32] = []
         var runLength: [UInt8] = []
-        var runOwner: [Int32] = []
-        var envelopes: [Envelope] = []
-        var ownerRuns: [Int32] = []
-        var ownerEnvelopes: [Envelope] = []
-        for (owner, polygons) in owners.enumerated() {
-            ownerRuns.append(Int32(runStart.count))
-            var ownerEnvelope = Envelope.empty
+        var runBoxes: [Double] = []
+        var blockBoxes: [Double] = []
+        var blockRuns: [Int32] = []
+        var ownerBoxes: [Double] = []
+        var ownerBlocks: [Int32] = []
+        func append(_ e: Envelope, to boxes: inout [Double]) { boxes.append(contentsOf: [e.minX, e.minY, e.maxX, e.maxY]) }
+        for polygons in owners {
+            ownerBlocks.append(Int32(blockRuns.count))
+            var ownerBox = Envelope.empty
+            var blockBox = Envelope.empty
+            var runsInBlock = 0
+            func closeBlock() {
+                guard runsInBlock > 0 else { return }
+                append(blockBox, to: &blockBoxes)
+                ownerBox.expand(blockBox)
+                blockBox = .empty
+                runsInBlock = 0
+            }
             for polygon in polygons {
                 for ring in polygon where ring.count >= 2 {
                     let base = xy.count / 2
                     for c in ring { xy.append(c.x); xy.append(c.y) }
-                    let segments = ring.count - 1
                     var s = 0
+                    let segments = ring.count - 1
                     while s < segments {
+                        if runsInBlock == 0 { blockRuns.append(Int32(runStart.count)) }
                         let len = min(BoundaryIndex.runSize, segments - s)
                         var e = Envelope.empty
                         for k in s...(s + len) { e.expand(x: ring[k].x, y: ring[k].y) }
                         runStart.append(Int32(base + s))
                         runLength.append(UInt8(len))
-                        runOwner.append(Int32(owner))
-                        envelopes.append(e)
-                        ownerEnvelope.expand(e)
+                        append(e, to: &runBoxes)
+                        blockBox.expand(e)
+                        runsInBlock += 1
+                        if runsInBlock == BoundaryIndex.blockSize { closeBlock() }
                         s += len
                     }
                 }
             }
-            ownerEnvelopes.append(ownerEnvelope)
+            closeBlock()
+            append(ownerBox, to: &ownerBoxes)
         }
-        ownerRuns.append(Int32(runStart.count))
+        ownerBlocks.append(Int32(blockRuns.count))
+        blockRuns.append(Int32(runStart.count))
+        self.init(xy: xy, runStart: runStart, runLength: runLength, runBoxes: runBoxes, blockBoxes: blockBoxes,
+                  ownerBoxes: ownerBoxes, blockRuns: blockRuns, ownerBlocks: ownerBlocks)
+    }
+
+    private init(xy: [Double], runStart: [Int32], runLength: [UInt8], runBoxes: [Double], blockBoxes: [Double],
+                 ownerBoxes: [Double], blockRuns: [Int32], ownerBlocks: [Int32]) {
         self.xy = xy
         self.runStart = runStart
         self.runLength = runLength
-        self.runOwner = runOwner
-        self.runTrees = (0..<owners.count).map { o in
-            PackedRTree(envelopes: Array(envelopes[Int(ownerRuns[o])..<Int(ownerRuns[o + 1])]), nodeCapacity: 16)
-        }
-        self.ownerRuns = ownerRuns
-        self.ownerEnvelopes = ownerEnvelopes
-        self.ownerTree = PackedRTree(envelopes: ownerEnvelopes, nodeCapacity: 16)
-        self.polygonCount = owners.count
+        self.runBoxes = runBoxes
+        self.blockBoxes = blockBoxes
+        self.ownerBoxes = ownerBoxes
+        self.blockRuns = blockRuns
+        self.ownerBlocks = ownerBlocks
+        self.polygonCount = ownerBoxes.count / 4
+        self.ownerTree = PackedRTree(envelopes: (0..<(ownerBoxes.count / 4)).map {
+            Envelope(minX: ownerBoxes[4 * $0], minY: ownerBoxes[4 * $0 + 1], maxX: ownerBoxes[4 * $0 + 2], maxY: ownerBoxes[4 * $0 + 3])
+        })
+    }
+
+    /// Writes the index (compiled packs store it, so opening a pack builds nothing).
+    public func serialize(into w: inout BinaryWriter) {
+        w.write(array: xy)
+        w.write(array: runStart)
+        w.write(array: runLength)
+        w.write(array: runBoxes)
+        w.write(array: blockBoxes)
+        w.write(array: ownerBoxes)
+        w.write(array: blockRuns)
+        w.write(array: ownerBlocks)
+    }
+
+    /// Reads an index written by `serialize`, checking that its arrays are consistent.
+    public convenience init(reader r: inout BinaryReader) throws {
+        let xy = try r.readArray(of: Double.self)
+        let runStart = try r.readArray(of: Int32.self)
+        let runLength = try r.readArray(of: UInt8.self)
+        let runBoxes = try r.readArray(of: Double.self)
+        let blockBoxes = try r.readArray(of: Double.self)
+        let ownerBoxes = try r.readArray(of: Double.self)
+        let blockRuns = try r.readArray(of: Int32.self)
+        let ownerBlocks = try r.readArray(of: Int32.self)
+        let runs = runStart.count
+        let blocks = blockBoxes.count / 4
+        guard runLength.count == runs, runBoxes.count == 4 * runs, blockRuns.count == blocks + 1, ownerBlocks.count == ownerBoxes.count / 4 + 1,
+            ownerBoxes.count % 4 == 0, blockBoxes.count % 4 == 0, blockRuns.last.map(Int.init) == runs, ownerBlocks.last.map(Int.init) == blocks,
+            zip(runStart, runLength).allSatisfy({ Int($0) >= 0 && 2 * (Int($0) + Int($1)) < xy.count + 1 })
+        else { throw BinaryReader.Corrupt(offset: r.offset) }
+        self.init(xy: xy, runStart: runStart, runLength: runLength, runBoxes: runBoxes, blockBoxes: blockBoxes,
+                  ownerBoxes: ownerBoxes, blockRuns: blockRuns, ownerBlocks: ownerBlocks)
     }
 
     public var segmentCount: Int { runLength.reduce(0) { $0 + Int($1) } }
 
+    /// Envelope of one owner.
+    public func envelope(ofOwner o: Int) -> Envelope {
+        Envelope(minX: ownerBoxes[4 * o], minY: ownerBoxes[4 * o + 1], maxX: ownerBoxes[4 * o + 2], maxY: ownerBoxes[4 * o + 3])
+    }
+
     /// The nearest boundary to (x, y): its owner's index and the distance, or nil when there is no polygon
-    /// (or none within `maxDistance`). Squared distances throughout, one square root at the end. Among
-    /// owners at exactly the same distance, the lowest index wins (whichever path answers).
+    /// (or none within `maxDistance`). Among owners at exactly the same distance, the lowest index wins
+    /// (whichever path answers).
     public func nearest(x: Double, y: Double, maxDistance: Double = .infinity) -> (owner: Int, distance: Double)? {
         let bound2 = maxDistance.isInfinite ? Double.infinity : maxDistance * maxDistance
         if let grid = gridSnapshot, let cell = grid.cell(x: x, y: y) {
             var best = -1
             var best2 = bound2
-            grid.forEachCandidate(cell) { owner in
-                let e = ownerEnvelopes[owner]
-                let dx = x < e.minX ? e.minX - x : (x > e.maxX ? x - e.maxX : 0)
-                let dy = y < e.minY ? e.minY - y : (y > e.maxY ? y - e.maxY : 0)
-                guard dx * dx + dy * dy <= best2 else { return }
-                let d2 = ownerDistanceSquared(owner, x: x, y: y, bound: best2)
-                // Candidates come in ascending order: on a tie the lower index, found first, stays.
-                if d2 < best2 || (best < 0 && d2 <= best2 && d2.isFinite) {
-                    best2 = d2
-                    best = owner
+            ownerBoxes.withUnsafeBufferPointer { boxes in
+                grid.forEachCandidate(cell) { owner in
+                    guard BoundaryIndex.boxDistance2(boxes, owner, x, y) <= best2 else { return }
+                    let d2 = ownerDistanceSquared(owner, x: x, y: y, bound: best2)
+                    // Candidates come in ascending order: on a tie the lower index, found first, stays.
+                    if d2 < best2 || (best < 0 && d2 <= best2 && d2.isFinite) {
+                        best2 = d2
+                        best = owner
+                    }
                 }
             }
             return best >= 0 ? (best, best2.squareRoot()) : nil
@@ -104,6 +165,68 @@ public final class BoundaryIndex: Sendable {
             return nil
         }
         return (hit.index, hit.squaredDistance.squareRoot())
+    }
+
+    /// Distance from (x, y) to the boundary of one given owner.
+    public func distance(x: Double, y: Double, toOwner owner: Int) -> Double {
+        ownerDistanceSquared(owner, x: x, y: y, bound: .infinity).squareRoot()
+    }
+
+    @inline(__always)
+    static func boxDistance2(_ b: UnsafeBufferPointer<Double>, _ i: Int, _ x: Double, _ y: Double) -> Double {
+        let o = 4 * i
+        let dx = x < b[o] ? b[o] - x : (x > b[o + 2] ? x - b[o + 2] : 0)
+        let dy = y < b[o + 1] ? b[o + 1] - y : (y > b[o + 3] ? y - b[o + 3] : 0)
+        return dx * dx + dy * dy
+    }
+
+    /// Squared distance to an owner's boundary if below `bound`, otherwise any value ≥ `bound`.
+    @inline(__always)
+    private func ownerDistanceSquared(_ owner: Int, x: Double, y: Double, bound: Double) -> Double {
+        let first = Int(ownerBlocks[owner])
+        let last = Int(ownerBlocks[owner + 1])
+        return xy.withUnsafeBufferPointer { p in
+            runBoxes.withUnsafeBufferPointer { rb in
+                blockBoxes.withUnsafeBufferPointer { bb in
+                    runStart.withUnsafeBufferPointer { rs in
+                        runLength.withUnsafeBufferPointer { rl in
+                            blockRuns.withUnsafeBufferPointer { br in
+                                var best2 = bound
+                                func scan(_ b: Int) {
+                                    for r in Int(br[b])..<Int(br[b + 1]) where BoundaryIndex.boxDistance2(rb, r, x, y) < best2 {
+                                        let s = Int(rs[r])
+                                        var ax = p[2 * s]
+                                        var ay = p[2 * s + 1]
+                                        for k in 1...Int(rl[r]) {
+                                            let bx = p[2 * (s + k)]
+                                            let by = p[2 * (s + k) + 1]
+                                            let d2 = BoundaryIndex.segmentDistanceSquared(px: x, py: y, ax: ax, ay: ay, bx: bx, by: by)
+                                            if d2 < best2 { best2 = d2 }
+                                            ax = bx
+                                            ay = by
+                                        }
+                                    }
+                                }
+                                // The closest block first, so that the others are mostly skipped.
+                                var nearestBlock = first
+                                var nearestD2 = Double.infinity
+                                for b in first..<last {
+                                    let d2 = BoundaryIndex.boxDistance2(bb, b, x, y)
+                                    if d2 < nearestD2 {
+                                        nearestD2 = d2
+                                        nearestBlock = b
+                                    }
+                                }
+                                guard nearestD2 < best2 else { return best2 }
+                                scan(nearestBlock)
+                                for b in first..<last where b != nearestBlock && BoundaryIndex.boxDistance2(bb, b, x, y) < best2 { scan(b) }
+                                return best2
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     private var gridSnapshot: CandidateGrid? { grid.withLock { $0 } }
@@ -118,41 +241,10 @@ public final class BoundaryIndex: Sendable {
     /// owner's envelope, whose four sides each touch the boundary). Later `nearest` calls inside the grid
     /// then examine only those owners. Worth it for batches of many points; idempotent and thread-safe.
     public func prepareForBatches(cells: Int = 1 << 16) {
-        if gridSnapshot != nil || ownerEnvelopes.isEmpty { return }
+        if gridSnapshot != nil || polygonCount == 0 { return }
         grid.withLock { g in
-            if g == nil { g = CandidateGrid(envelopes: ownerEnvelopes, tree: ownerTree, targetCells: cells) }
+            if g == nil { g = CandidateGrid(envelopes: (0..<polygonCount).map(envelope(ofOwner:)), tree: ownerTree, targetCells: cells) }
         }
-    }
-
-    @inline(__always)
-    private func ownerDistanceSquared(_ owner: Int, x: Double, y: Double, bound: Double = .infinity) -> Double {
-        let first = Int(ownerRuns[owner])
-        return runTrees[owner].nearestSquared(x: x, y: y, maxSquaredDistance: bound, squaredDistance: { runDistanceSquared(first + $0, x: x, y: y) })?.squaredDistance ?? .infinity
-    }
-
-    /// Distance from (x, y) to the nearest boundary of one given owner (linear in its segment count).
-    public func distance(x: Double, y: Double, toOwner owner: Int) -> Double {
-        ownerDistanceSquared(owner, x: x, y: y).squareRoot()
-    }
-
-    @inline(__always)
-    private func runDistanceSquared(_ run: Int, x: Double, y: Double) -> Double {
-        var best2 = Double.infinity
-        let start = Int(runStart[run])
-        let n = Int(runLength[run])
-        xy.withUnsafeBufferPointer { p in
-            var ax = p[2 * start]
-            var ay = p[2 * start + 1]
-            for k in 1...n {
-                let bx = p[2 * (start + k)]
-                let by = p[2 * (start + k) + 1]
-                let d2 = BoundaryIndex.segmentDistanceSquared(px: x, py: y, ax: ax, ay: ay, bx: bx, by: by)
-                if d2 < best2 { best2 = d2 }
-                ax = bx
-                ay = by
-            }
-        }
-        return best2
     }
 
     /// Squared distance from P to segment AB (projection clamped to the segment).
@@ -171,7 +263,6 @@ public final class BoundaryIndex: Sendable {
         return qx * qx + qy * qy
     }
 }
-
 /// Candidate owners per cell of a regular grid (CSR arrays), for `BoundaryIndex.nearest`.
 struct CandidateGrid: Sendable {
     let minX: Double

@@ -112,11 +112,13 @@ public final class Locator {
     public func locate(lons: [Double], lats: [Double], on date: CivilDate, tolerance: Double = 20) throws -> [LocateResult] {
         precondition(lons.count == lats.count)
         let n = lons.count
+        let catalog = self.catalog
+        let partitions = catalog.partitions
         var results: [LocateResult] = []
         results.reserveCapacity(n)
         // Territory of each point and which points need which CRS.
         var territories: [(list: ListTerritory, zone: FrenchTerritory)?] = Array(repeating: nil, count: n)
-        var needed = Set<Int>()
+        var needed: [Int] = []
         for i in 0..<n {
             let lon = lons[i]
             let lat = lats[i]
@@ -128,21 +130,21 @@ public final class Locator {
                 r.territory = t.list
                 r.zone = t.zone
                 r.status = .outside
+                let epsg = CRS.metricCRS(lon: lon, lat: lat).epsg
+                if !needed.contains(epsg) { needed.append(epsg) }
             } else {
                 r.problem = Locator.outsideFranceMessage(lon: lon, lat: lat)
             }
             results.append(r)
-            if territories[i] != nil {
-                needed.insert(CRS.metricCRS(lon: lon, lat: lat).epsg)
-            }
         }
         // Batches: precompute the nearest-boundary candidate grids (once per catalog, shared by all threads).
         if n >= 1000 {
-            for p in catalog.partitions { p.boundary.prepareForBatches() }
+            for p in partitions { p.boundary.prepareForBatches() }
         }
-        // Containment CRSs of all partitions that may be used.
-        for p in catalog.partitions where p.containmentCRS != .wgs84 { needed.insert(p.containmentCRS.epsg) }
-        var projected: [Int: ([Double], [Double])] = [:]
+        // Containment CRSs of the partitions, then every needed CRS transformed once, in arrays.
+        for p in partitions where p.containmentCRS != .wgs84 && !needed.contains(p.containmentCRS.epsg) { needed.append(p.containmentCRS.epsg) }
+        var projectedX: [[Double]] = []
+        var projectedY: [[Double]] = []
         for epsg in needed {
             var xs = lons
             var ys = lats
@@ -151,26 +153,48 @@ public final class Locator {
                 ys[i] = 0
             }
             try transformer(to: CRS(epsg: epsg)).transform(x: &xs, y: &ys)
-            projected[epsg] = (xs, ys)
+            projectedX.append(xs)
+            projectedY.append(ys)
+        }
+        let wgs84Slot = -1
+        /// Slot of a CRS in projectedX/Y (-1: WGS84, the input itself).
+        func slot(_ crs: CRS) -> Int { crs == .wgs84 ? wgs84Slot : (needed.firstIndex(of: crs.epsg) ?? wgs84Slot) }
+        let containmentSlots = partitions.map { slot($0.containmentCRS) }
+
+        // What answers a point depends only on its territory and zone for this call's date: planned once per
+        // (territory, zone) — sets in force, and the partitions of those sets in the zone's metric CRS.
+        struct Plan {
+            var list: ListTerritory
+            var zone: FrenchTerritory
+            var qpvSets: [Int]
+            var qicSets: [Int]
+            var qpvParts: [Int]
+            var qicParts: [Int]
+            var metricSlot: Int
+        }
+        var plans: [Plan] = []
+        func plan(_ t: (list: ListTerritory, zone: FrenchTerritory), lon: Double, lat: Double) -> Plan {
+            if let p = plans.first(where: { $0.zone == t.zone && $0.list == t.list }) { return p }
+            let metric = CRS.metricCRS(lon: lon, lat: lat)
+            let qpvSets = catalog.setsInForce(kind: .qpv, territory: t.list, on: date)
+            let qicSets = catalog.setsInForce(kind: .qic, territory: t.list, on: date)
+            let p = Plan(
+                list: t.list, zone: t.zone, qpvSets: qpvSets, qicSets: qicSets,
+                qpvParts: partitions.indices.filter { qpvSets.contains(partitions[$0].set) && partitions[$0].metricCRS == metric },
+                qicParts: partitions.indices.filter { qicSets.contains(partitions[$0].set) && partitions[$0].metricCRS == metric },
+                metricSlot: slot(metric))
+            plans.append(p)
+            return p
         }
 
-        // Sets in force depend only on (kind, territory) for this call's date: computed once per territory.
-        var inForce: [String: (qpv: [Int], qic: [Int])] = [:]
         // Points are visited in Morton (Z-order) of their coordinates: neighbours in space are processed
         // together, so the perimeter data they need stays in cache (a large gain on scattered inputs).
         for i in Locator.spatialOrder(lons: lons, lats: lats) {
             guard let t = territories[i] else { continue }
-            let metric = CRS.metricCRS(lon: lons[i], lat: lats[i])
-            let key = t.list.description
-            let selected: (qpv: [Int], qic: [Int])
-            if let cached = inForce[key] {
-                selected = cached
-            } else {
-                selected = (catalog.setsInForce(kind: .qpv, territory: t.list, on: date), catalog.setsInForce(kind: .qic, territory: t.list, on: date))
-                inForce[key] = selected
-            }
-            let qpvSets = selected.qpv
-            if qpvSets.isEmpty {
+            let p = plan(t, lon: lons[i], lat: lats[i])
+            let mx = p.metricSlot == wgs84Slot ? lons[i] : projectedX[p.metricSlot][i]
+            let my = p.metricSlot == wgs84Slot ? lats[i] : projectedY[p.metricSlot][i]
+            if p.qpvSets.isEmpty {
                 results[i].status = .noList
                 if let list = catalog.officialList(kind: .qpv, territory: t.list, on: date) {
                     results[i].missingList = list
@@ -181,35 +205,34 @@ public final class Locator {
                     results[i].problem = "aucune liste de QPV n'existe le \(date.french) pour \(t.list.french) : les QPV existent depuis le 1er janvier 2015 (avant : zones urbaines sensibles)"
                 }
             } else {
-                let answer = try answer(sets: qpvSets, index: i, lons: lons, lats: lats, projected: projected, metric: metric, tolerance: tolerance)
-                results[i].qpv = answer
-                results[i].status = answer.status
+                let a = try answer(parts: p.qpvParts, sets: p.qpvSets, i: i, mx: mx, my: my, lons: lons, lats: lats,
+                                   projectedX: projectedX, projectedY: projectedY, containmentSlots: containmentSlots, tolerance: tolerance)
+                results[i].qpv = a
+                results[i].status = a.status
             }
-            let qicSets = selected.qic
-            if !qicSets.isEmpty {
-                results[i].qic = try answer(sets: qicSets, index: i, lons: lons, lats: lats, projected: projected, metric: metric, tolerance: tolerance)
+            if !p.qicSets.isEmpty {
+                results[i].qic = try answer(parts: p.qicParts, sets: p.qicSets, i: i, mx: mx, my: my, lons: lons, lats: lats,
+                                            projectedX: projectedX, projectedY: projectedY, containmentSlots: containmentSlots, tolerance: tolerance)
             }
         }
         return results
     }
 
     private func answer(
-        sets: [Int], index i: Int, lons: [Double], lats: [Double], projected: [Int: ([Double], [Double])], metric: CRS, tolerance: Double
+        parts: [Int], sets: [Int], i: Int, mx: Double, my: Double, lons: [Double], lats: [Double],
+        projectedX: [[Double]], projectedY: [[Double]], containmentSlots: [Int], tolerance: Double
     ) throws -> KindAnswer {
         var containing: [PerimeterHit] = []
         var best: (Int, Double)?
-        guard let (mx, my) = projected[metric.epsg].map({ ($0.0[i], $0.1[i]) }), mx.isFinite, my.isFinite else {
+        guard mx.isFinite, my.isFinite else {
             return KindAnswer(status: .outside, containing: [], distanceBoundaryM: nil, nearest: nil, sets: sets)
         }
-        for part in catalog.partitions where sets.contains(part.set) && part.metricCRS == metric {
-            let (cx, cy): (Double, Double)
-            if part.containmentCRS == .wgs84 {
-                (cx, cy) = (lons[i], lats[i])
-            } else if let p = projected[part.containmentCRS.epsg] {
-                (cx, cy) = (p.0[i], p.1[i])
-            } else {
-                continue
-            }
+        let partitions = catalog.partitions
+        for pi in parts {
+            let part = partitions[pi]
+            let s = containmentSlots[pi]
+            let cx = s < 0 ? lons[i] : projectedX[s][i]
+            let cy = s < 0 ? lats[i] : projectedY[s][i]
             try part.tree.forEach(intersecting: Envelope(minX: cx, minY: cy, maxX: cx, maxY: cy)) { local in
                 let gi = part.perimeters[local]
                 if try preparedGeometry(gi).contains(x: cx, y: cy) {
@@ -221,7 +244,7 @@ public final class Locator {
                 best = (part.perimeters[near.owner], near.distance)
             }
         }
-        containing.sort { $0.code < $1.code }
+        if containing.count > 1 { containing.sort { $0.code < $1.code } }
         let distance = best?.1
         var status: LocateStatus = containing.isEmpty ? .outside : .inside
         if let distance, distance < tolerance { status = .boundary }

@@ -43,6 +43,8 @@ public final class PerimeterCatalog: Sendable {
     public let includesDemo: Bool
     let partitions: [Partition]
     private let codeIndex: [String: [Int]]
+    /// Areas answered by the demonstration sets.
+    private let demoCoverages: [Envelope]
 
     /// Perimeters of one set that share a metric CRS: their containment envelopes in an STR-tree, their
     /// boundaries (metric coordinates) in a `BoundaryIndex`.
@@ -89,6 +91,7 @@ public final class PerimeterCatalog: Sendable {
         self.sets = sets
         self.perimeters = perimeters
         self.codeIndex = codeIndex
+        self.demoCoverages = sets.compactMap { $0.info.isDemo ? $0.info.coverage : nil }
 
         // Partitions and their indexes (boundary coordinates read from the metric WKB once).
         let geos = try GeosContext()
@@ -144,11 +147,7 @@ public final class PerimeterCatalog: Sendable {
 
     /// The territory a WGS84 point belongs to for list selection, or nil outside every territory.
     public func territory(lon: Double, lat: Double) -> (list: ListTerritory, zone: FrenchTerritory)? {
-        if includesDemo || sets.contains(where: { $0.info.isDemo }),
-            sets.contains(where: { $0.info.isDemo && ($0.info.coverage?.contains(x: lon, y: lat) ?? false) })
-        {
-            return (.demo, .hexagone)
-        }
+        for e in demoCoverages where e.contains(x: lon, y: lat) { return (.demo, .hexagone) }
         let zone = FrenchTerritory.of(lon: lon, lat: lat)
         switch zone {
         case .unknown: return nil

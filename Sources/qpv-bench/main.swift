@@ -6,6 +6,7 @@
 
 import Foundation
 import QPVCore
+import QPVGeometry
 import QPVPerimeters
 import QPVTabular
 
@@ -105,3 +106,52 @@ let report: [String: Any] = [
     "inside": codes.filter { !$0.isEmpty }.count,
 ]
 print(String(decoding: try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys]), as: UTF8.self))
+
+// --parts: the engine's stages timed separately on the same points (CPU seconds of one thread).
+if CommandLine.arguments.contains("--parts") {
+    let geos = try GeosContext()
+    let proj = try ProjContext()
+    var owners: [[PolygonRings]] = []
+    var envelopes: [Envelope] = []
+    var prepared: [PreparedGeometry] = []
+    for p in catalog.perimeters {
+        let pack = catalog.packs[p.pack]
+        owners.append(try pack.withWKB(p.record.metricGeometry) { try Geometry(wkb: $0, context: geos) }.polygons())
+        let g = try pack.withWKB(p.record.geometry) { try Geometry(wkb: $0, context: geos) }
+        envelopes.append(g.envelope)
+        prepared.append(try g.prepared())
+    }
+    let index = BoundaryIndex(owners: owners)
+    let tree = PackedRTree(envelopes: envelopes)
+    func timed(_ label: String, _ body: () throws -> Void) rethrows {
+        let c = threadCPU()
+        try body()
+        let s = threadCPU() - c
+        print("\(label): \(String(format: "%.3f", s * 1e6 / Double(n))) µs/point")
+    }
+    var xs = lons, ys = lats
+    let t = try CoordinateTransformer(from: .wgs84, to: .lambert93, context: proj)
+    try timed("PROJ WGS84→L93 (arrays)") { try t.transform(x: &xs, y: &ys) }
+    var sink = 0.0
+    timed("nearest boundary, STR-tree path") { for i in 0..<n { sink += index.nearest(x: xs[i], y: ys[i])?.distance ?? 0 } }
+    let g0 = threadCPU()
+    index.prepareForBatches()
+    print("candidate grid built in \(String(format: "%.3f", threadCPU() - g0)) s: \(index.gridStatistics.map { "\($0)" } ?? "-")")
+    timed("nearest boundary, grid path") { for i in 0..<n { sink += index.nearest(x: xs[i], y: ys[i])?.distance ?? 0 } }
+    let keys: [Int] = (0..<n).map { i -> Int in
+        let a = Int((lons[i] + 180) * 200)
+        let b = Int((lats[i] + 90) * 200)
+        return a * 100_000 + b
+    }
+    let order = (0..<n).sorted { keys[$0] < keys[$1] }
+    timed("nearest boundary, grid path, points sorted") { for i in order { sink += index.nearest(x: xs[i], y: ys[i])?.distance ?? 0 } }
+    var hits = 0
+    try timed("containment (STR-tree + GEOS prepared contains)") {
+        for i in 0..<n {
+            try tree.forEach(intersecting: Envelope(minX: lons[i], minY: lats[i], maxX: lons[i], maxY: lats[i])) { k in
+                if try prepared[k].contains(x: lons[i], y: lats[i]) { hits += 1 }
+            }
+        }
+    }
+    print("(\(hits) hits, checksum \(Int(sink)))")
+}

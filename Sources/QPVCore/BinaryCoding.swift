@@ -1,0 +1,89 @@
+import Foundation
+
+/// Appends little-endian primitives, arrays and strings to a byte buffer (compiled packs).
+public struct BinaryWriter {
+    public private(set) var bytes: [UInt8] = []
+
+    public init() {}
+
+    public mutating func write<T: FixedWidthInteger>(_ v: T) {
+        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    public mutating func write(_ v: Double) { write(v.bitPattern) }
+
+    public mutating func write(_ s: String) {
+        let utf8 = Array(s.utf8)
+        write(UInt32(utf8.count))
+        bytes.append(contentsOf: utf8)
+    }
+
+    public mutating func write(_ s: String?) {
+        write(UInt8(s == nil ? 0 : 1))
+        if let s { write(s) }
+    }
+
+    /// An array of fixed-width integers or doubles: count, then the raw values (little-endian machines).
+    public mutating func write<T: BitwiseCopyable>(array: [T]) {
+        write(UInt64(array.count))
+        array.withUnsafeBytes { bytes.append(contentsOf: $0) }
+    }
+
+    public mutating func append(raw: [UInt8]) { bytes.append(contentsOf: raw) }
+}
+
+/// Reads what `BinaryWriter` wrote, with bounds checks: a truncated or corrupt buffer throws, never crashes.
+public struct BinaryReader {
+    public struct Corrupt: Error, CustomStringConvertible {
+        public let offset: Int
+        public init(offset: Int) { self.offset = offset }
+        public var description: String { "données binaires tronquées ou endommagées (octet \(offset))" }
+    }
+
+    private let base: UnsafeRawBufferPointer
+    public private(set) var offset: Int
+
+    /// Reads `base` (which must outlive the reader) from `offset`.
+    public init(_ base: UnsafeRawBufferPointer, offset: Int = 0) {
+        self.base = base
+        self.offset = offset
+    }
+
+    private mutating func need(_ n: Int) throws {
+        guard n >= 0, offset + n <= base.count else { throw Corrupt(offset: offset) }
+    }
+
+    public mutating func read<T: FixedWidthInteger>(_: T.Type = T.self) throws -> T {
+        try need(MemoryLayout<T>.size)
+        let v = T(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: T.self))
+        offset += MemoryLayout<T>.size
+        return v
+    }
+
+    public mutating func readDouble() throws -> Double { Double(bitPattern: try read(UInt64.self)) }
+
+    public mutating func readString() throws -> String {
+        let n = Int(try read(UInt32.self))
+        try need(n)
+        let s = String(decoding: UnsafeRawBufferPointer(rebasing: base[offset..<(offset + n)]), as: UTF8.self)
+        offset += n
+        return s
+    }
+
+    public mutating func readOptionalString() throws -> String? {
+        try read(UInt8.self) == 0 ? nil : try readString()
+    }
+
+    public mutating func readArray<T: BitwiseCopyable>(of _: T.Type) throws -> [T] {
+        let count = Int(try read(UInt64.self))
+        let size = count * MemoryLayout<T>.stride
+        guard count >= 0, size / max(MemoryLayout<T>.stride, 1) == count else { throw Corrupt(offset: offset) }
+        try need(size)
+        let out = [T](unsafeUninitializedCapacity: count) { buf, initialized in
+            if size > 0 { UnsafeMutableRawBufferPointer(buf).copyMemory(from: UnsafeRawBufferPointer(rebasing: base[offset..<(offset + size)])) }
+            initialized = count
+        }
+        offset += size
+        return out
+    }
+}
