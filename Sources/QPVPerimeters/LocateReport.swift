@@ -161,7 +161,7 @@ public struct LocateReport: Codable, Sendable {
                 }
                 s += " ; la limite d'un quartier bordé par une voie passe au milieu de la voie"
             default:
-                s += "Le point n'est dans aucun QPV de la \(list)"
+                s += "Le point n'est dans aucun QPV (\(list))"
                 if let n = a.nearest, let d = a.distanceBoundaryM { s += " ; le plus proche est « \(n.name) » (\(n.code)) à \(FrenchFormat.metres(d))" }
             }
             if let q = r.qic {
