@@ -96,6 +96,12 @@ public final class Locator {
         return try catalog.packs[lp.pack].withWKB(lp.record.wgs84Geometry) { try Geometry(wkb: $0, context: geos) }
     }
 
+    /// Geometry of a perimeter in its pack's containment CRS (the source file's CRS).
+    public func containmentGeometry(_ index: Int) throws -> Geometry {
+        let lp = catalog.perimeters[index]
+        return try catalog.packs[lp.pack].withWKB(lp.record.geometry) { try Geometry(wkb: $0, context: geos) }
+    }
+
     /// Geometry of a perimeter in its metric CRS.
     public func metricGeometry(_ index: Int) throws -> Geometry {
         let lp = catalog.perimeters[index]

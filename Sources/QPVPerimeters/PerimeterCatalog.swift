@@ -125,7 +125,9 @@ public final class PerimeterCatalog: Sendable {
     ) throws -> PerimeterCatalog {
         let registry = try Registry.shipped()
         if let perimetersFile {
-            let file = try PerimeterFileReader.read(path: perimetersFile, crs: options.crs, layer: options.layer, context: try GeosContext())
+            let file = try PerimeterFileReader.read(
+                path: perimetersFile, crs: options.crs, layer: options.layer, codeColumn: options.codeColumn, nameColumn: options.nameColumn,
+                context: try GeosContext())
             let compiled = try PackCompiler(registry: registry).compile(file, options: options)
             let pack = PerimeterPack(manifest: compiled.manifest, geometry: compiled.geometry, path: perimetersFile)
             return try PerimeterCatalog(packs: [pack], registry: registry, origin: .file(perimetersFile), includesDemo: false)

@@ -48,7 +48,7 @@ public enum PerimeterFileError: Error, Sendable, CustomStringConvertible, Locali
             return "\(path) : système de coordonnées « \(crs) » inconnu ; précisez-le avec --crs EPSG:XXXX (EPSG:4326 WGS84, EPSG:2154 Lambert-93…)"
         case .missingCRS(let path, let hint): return "\(path) : \(hint)"
         case .unsupportedFormat(let path):
-            return "\(path) : format non reconnu (attendu : .geojson, .json, .gpkg, .shp ou .csv de carreaux)"
+            return "\(path) : format non reconnu (attendu : .geojson, .json, .gpkg, .shp, ou .csv de carreaux INSEE code_qic,nom_qic,idcar_200m)"
         case .missingAttribute(let path, let attribute, let available):
             return "\(path) : attribut « \(attribute) » introuvable ; attributs présents : \(available.joined(separator: ", "))"
         }
@@ -59,9 +59,15 @@ public enum PerimeterFileError: Error, Sendable, CustomStringConvertible, Locali
 
 /// Reads GeoJSON, GeoPackage and Shapefile perimeter files.
 public enum PerimeterFileReader {
-    /// Reads a file; `crs` overrides what the file declares.
-    public static func read(path: String, crs: CRS? = nil, layer: String? = nil, context: GeosContext) throws -> SourceFile {
+    /// Reads a file; `crs` overrides what the file declares. A `.csv` is a list of INSEE carreaux per quartier
+    /// (`CarreauxListReader`), whose code and name columns `codeColumn` / `nameColumn` may name.
+    public static func read(
+        path: String, crs: CRS? = nil, layer: String? = nil, codeColumn: String? = nil, nameColumn: String? = nil, context: GeosContext
+    ) throws -> SourceFile {
         let lower = path.lowercased()
+        if lower.hasSuffix(".csv") || lower.hasSuffix(".txt") {
+            return try CarreauxListReader.read(path: path, codeColumn: codeColumn, nameColumn: nameColumn)
+        }
         if lower.hasSuffix(".gpkg") { return try readGeoPackage(path: path, crs: crs, layer: layer, context: context) }
         if lower.hasSuffix(".shp") { return try ShapefileReader.read(path: path, crs: crs) }
         if lower.hasSuffix(".geojson") || lower.hasSuffix(".json") { return try readGeoJSON(path: path, crs: crs) }

@@ -19,6 +19,7 @@ struct DataImport: AsyncParsableCommand {
         discussion: """
             Exemples :
               qpv data import QP2024_France_Hexagonale_Outre_Mer_WGS84.geojson
+              qpv data import qic-carreaux.csv --kind qic --epci 200072460 --vintage 2024   (colonnes code_qic,nom_qic,idcar_200m)
               qpv data import QP_METROPOLE_LB93.shp --vintage 2015
               qpv data import qic.geojson --kind qic --epci 200072460 --vintage 2024 --valid-from 2024-01-01 \\
                   --code-column code_qic --name-column nom_qic --legal-basis "délibération du 12 mars 2024"
@@ -63,7 +64,8 @@ struct DataImport: AsyncParsableCommand {
 
         let started = Date()
         let registry = try Registry.shipped()
-        let source = try PerimeterFileReader.read(path: file, crs: options.crs, layer: layer, context: try GeosContext())
+        let source = try PerimeterFileReader.read(
+            path: file, crs: options.crs, layer: layer, codeColumn: codeColumn, nameColumn: nameColumn, context: try GeosContext())
         let compiled = try PackCompiler(registry: registry).compile(source, options: options)
         let store = PackStore(dataDirectory: DataDirectory.resolve(explicit: dataDir))
         let installed = try store.install(compiled, allowOverlap: allowOverlap)

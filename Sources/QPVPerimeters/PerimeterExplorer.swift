@@ -1,0 +1,164 @@
+import Foundation
+import QPVCore
+import QPVGeometry
+
+/// One perimeter as `qpv perimeters list/show` presents it.
+public struct PerimeterSummary: Codable, Sendable {
+    public var code: String
+    public var name: String
+    public var kind: String
+    public var vintage: String
+    public var list_id: String?
+    public var list_label: String
+    public var territory: String
+    public var valid_from: String?
+    public var valid_to: String?
+    public var in_force: Bool?
+    public var communes: [CommuneRef]
+    public var departement: String?
+    public var epci_siren: String?
+    public var epci_name: String?
+    public var area_m2: Double
+    public var vertex_count: Int
+    public var feature_count: Int
+    public var repairs: [String]
+    public var metric_crs: Int
+    public var legal_basis: String
+    public var source_file: String
+    public var source_sha256: String
+    public var pack_id: String
+    public var demo: Bool
+}
+
+/// What `qpv perimeters diff` reports for one commune.
+public struct CommuneDiff: Codable, Sendable {
+    public struct Change: Codable, Sendable {
+        /// Perimeters of the old list that overlap `to_code` (a changed perimeter) — several when merged.
+        public var from_codes: [String]
+        public var to_code: String
+        public var name: String
+        public var area_from_m2: Double
+        public var area_to_m2: Double
+        public var area_gained_m2: Double
+        public var area_lost_m2: Double
+    }
+
+    public var commune: String
+    public var commune_name: String
+    public var new: [PerimeterSummary]
+    public var removed: [PerimeterSummary]
+    public var changed: [Change]
+    public var unchanged: [String]
+}
+
+/// Listing, showing and comparing the installed perimeters.
+public struct PerimeterExplorer {
+    public let catalog: PerimeterCatalog
+
+    public init(catalog: PerimeterCatalog) { self.catalog = catalog }
+
+    public func summary(_ index: Int, on date: CivilDate? = nil) -> PerimeterSummary {
+        let p = catalog.perimeters[index]
+        let s = catalog.sets[p.set]
+        let r = p.record
+        return PerimeterSummary(
+            code: r.code, name: r.name, kind: s.info.kind.rawValue, vintage: s.info.vintage, list_id: s.info.listId, list_label: s.info.label,
+            territory: s.info.territory.description, valid_from: s.info.validFrom?.description, valid_to: s.info.validTo?.description,
+            in_force: date.map { s.info.isInForce(on: $0) }, communes: r.communes, departement: r.departement, epci_siren: r.epciSiren,
+            epci_name: r.epciName, area_m2: (r.areaM2 * 10).rounded() / 10, vertex_count: r.vertexCount, feature_count: r.featureCount,
+            repairs: r.repairs, metric_crs: r.metricCRS, legal_basis: s.info.legalBasis, source_file: s.source.fileName,
+            source_sha256: s.source.sha256, pack_id: s.packId, demo: s.info.isDemo)
+    }
+
+    /// Perimeters filtered by date (in force), commune (INSEE code among the communes it touches), EPCI,
+    /// kind; sorted by kind, vintage, code.
+    public func list(on date: CivilDate?, commune: String? = nil, epci: String? = nil, kind: PerimeterKind? = nil) -> [PerimeterSummary] {
+        catalog.perimeters.indices.filter { i in
+            let p = catalog.perimeters[i]
+            let s = catalog.sets[p.set].info
+            if let date, !s.isInForce(on: date) { return false }
+            if let kind, s.kind != kind { return false }
+            if let commune, !p.record.communes.contains(where: { $0.insee == commune }) { return false }
+            if let epci, p.record.epciSiren != epci && s.territory != .epci(epci) { return false }
+            return true
+        }
+        .map { summary($0, on: date) }
+        .sorted { ($0.kind, $0.vintage, $0.code) < ($1.kind, $1.vintage, $1.code) }
+    }
+
+    /// Every installed version of a code (a code can exist in several packs, e.g. a QIC re-imported).
+    public func find(code: String) -> [Int] { catalog.perimeters(code: code) }
+
+    /// The perimeter as a GeoJSON Feature (WGS84, RFC 7946), with its summary as properties.
+    public func geoJSONFeature(_ index: Int, locator: Locator) throws -> String {
+        let g = try locator.wgs84Geometry(index)
+        let props = try JSONEncoder().encode(summary(index))
+        return #"{"type":"Feature","properties":"# + String(decoding: props, as: UTF8.self) + #","geometry":"#
+            + GeoJSONGeometry.text(polygons: try g.polygons(), decimals: 7) + "}"
+    }
+
+    /// Compares the perimeters of two vintages of the QPV lists, commune by commune (the communes each
+    /// perimeter touches, from the official attributes). Codes change between lists (QP… → QN…), so a 2024
+    /// perimeter is matched to the 2015 perimeters it overlaps: no overlap = new; a 2015 perimeter
+    /// overlapping nothing = removed; otherwise the areas gained and lost (metric CRS) are given.
+    public func diff(from: String, to: String, commune: String? = nil, locator: Locator) throws -> [CommuneDiff] {
+        let fromIdx = catalog.perimeters.indices.filter { catalog.sets[catalog.perimeters[$0].set].info.kind == .qpv && catalog.sets[catalog.perimeters[$0].set].info.vintage == from }
+        let toIdx = catalog.perimeters.indices.filter { catalog.sets[catalog.perimeters[$0].set].info.kind == .qpv && catalog.sets[catalog.perimeters[$0].set].info.vintage == to }
+        var names: [String: String] = [:]
+        var communes = Set<String>()
+        for i in fromIdx + toIdx {
+            for c in catalog.perimeters[i].record.communes where !c.insee.isEmpty {
+                communes.insert(c.insee)
+                if !c.name.isEmpty { names[c.insee] = c.name }
+            }
+        }
+        if let commune { communes = communes.filter { $0 == commune } }
+        var geometries: [Int: Geometry] = [:]
+        func metric(_ i: Int) throws -> Geometry {
+            if let g = geometries[i] { return g }
+            let g = try locator.metricGeometry(i)
+            geometries[i] = g
+            return g
+        }
+        var out: [CommuneDiff] = []
+        for insee in communes.sorted() {
+            let olds = fromIdx.filter { catalog.perimeters[$0].record.communes.contains { $0.insee == insee } }
+            let news = toIdx.filter { catalog.perimeters[$0].record.communes.contains { $0.insee == insee } }
+            var overlapping: [Int: [Int]] = [:]  // new → olds
+            var matchedOld = Set<Int>()
+            for n in news {
+                for o in olds where catalog.perimeters[n].record.metricCRS == catalog.perimeters[o].record.metricCRS {
+                    guard catalog.perimeters[n].record.envelopeWGS84.intersects(catalog.perimeters[o].record.envelopeWGS84) else { continue }
+                    if try metric(n).intersection(metric(o)).area() > 1 {
+                        overlapping[n, default: []].append(o)
+                        matchedOld.insert(o)
+                    }
+                }
+            }
+            var diff = CommuneDiff(commune: insee, commune_name: names[insee] ?? "", new: [], removed: [], changed: [], unchanged: [])
+            for n in news {
+                guard let os = overlapping[n] else {
+                    diff.new.append(summary(n))
+                    continue
+                }
+                let newGeom = try metric(n)
+                let oldUnion = os.count == 1 ? try metric(os[0]) : try Geometry.collection(try os.map(metric), context: newGeom.context).unaryUnion()
+                let gained = try newGeom.difference(oldUnion).area()
+                let lost = try oldUnion.difference(newGeom).area()
+                let rounded = { (x: Double) in (x * 10).rounded() / 10 }
+                if gained < 1 && lost < 1 {
+                    diff.unchanged.append(catalog.perimeters[n].code)
+                } else {
+                    diff.changed.append(
+                        CommuneDiff.Change(
+                            from_codes: os.map { catalog.perimeters[$0].code }.sorted(), to_code: catalog.perimeters[n].code,
+                            name: catalog.perimeters[n].name, area_from_m2: rounded(try oldUnion.area()), area_to_m2: rounded(try newGeom.area()),
+                            area_gained_m2: rounded(gained), area_lost_m2: rounded(lost)))
+                }
+            }
+            for o in olds where !matchedOld.contains(o) { diff.removed.append(summary(o)) }
+            out.append(diff)
+        }
+        return out
+    }
+}

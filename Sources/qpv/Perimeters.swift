@@ -1,0 +1,129 @@
+import ArgumentParser
+import Foundation
+import QPVCore
+import QPVPerimeters
+
+struct Perimeters: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "perimeters",
+        abstract: "Explorer les périmètres installés : lister, montrer un quartier, comparer deux listes.",
+        subcommands: [PerimetersList.self, PerimetersShow.self, PerimetersDiff.self])
+}
+
+struct PerimetersList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "Lister les QPV et QIC (en vigueur à --date si elle est donnée).")
+
+    @OptionGroup var perimeterOptions: PerimeterOptions
+    @Option(help: "Seulement les périmètres qui touchent cette commune (code INSEE).") var commune: String?
+    @Option(help: "Seulement les périmètres de cet EPCI (SIREN).") var epci: String?
+    @Option(help: "qpv ou qic.") var kind: String?
+    @Option(help: "Format : text, json ou csv.") var format: String = "text"
+
+    func run() async throws {
+        let catalog = try perimeterOptions.openCatalogAnnounced()
+        let date = try perimeterOptions.date.map { _ in try perimeterOptions.civilDate() }
+        let k: PerimeterKind?
+        if let kind {
+            guard let parsed = PerimeterKind(rawValue: kind.lowercased()) else { throw ValidationError("--kind « \(kind) » : qpv ou qic attendu") }
+            k = parsed
+        } else { k = nil }
+        let items = PerimeterExplorer(catalog: catalog).list(on: date, commune: commune, epci: epci, kind: k)
+        switch format {
+        case "json":
+            print(try jsonString(items))
+        case "csv":
+            print("code,name,kind,vintage,territory,valid_from,valid_to,communes,area_m2,demo")
+            for p in items {
+                let communes = p.communes.map(\.insee).joined(separator: ";")
+                print([p.code, p.name, p.kind, p.vintage, p.territory, p.valid_from ?? "", p.valid_to ?? "", communes, LocateResult.twoDecimals(p.area_m2), p.demo ? "true" : "false"]
+                    .map { $0.contains(",") || $0.contains("\"") ? "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : $0 }.joined(separator: ","))
+            }
+        default:
+            guard !items.isEmpty else {
+                print("Aucun périmètre ne correspond" + (date.map { " au \($0.french)" } ?? "") + ".")
+                return
+            }
+            for p in items {
+                let communes = p.communes.map { $0.name.isEmpty ? $0.insee : "\($0.name) (\($0.insee))" }.joined(separator: ", ")
+                print("\(p.code)  \(p.name) — \(p.kind.uppercased()) \(p.vintage) — \(FrenchFormat.decimal(p.area_m2 / 10_000, digits: 1)) ha — \(communes)\(p.demo ? " — DÉMO" : "")")
+            }
+            print("\(items.count) périmètre(s)" + (date.map { " en vigueur le \($0.french)" } ?? ""))
+        }
+    }
+}
+
+struct PerimetersShow: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Montrer un quartier : attributs, communes, surface, sommets, réparations, source.")
+
+    @OptionGroup var perimeterOptions: PerimeterOptions
+    @Argument(help: "Code du quartier (QP…, QN…, code de QIC).") var code: String
+    @Option(help: "Format : text, json ou geojson (la géométrie, en WGS84).") var format: String = "text"
+
+    func run() async throws {
+        let catalog = try perimeterOptions.openCatalogAnnounced()
+        let explorer = PerimeterExplorer(catalog: catalog)
+        let found = explorer.find(code: code)
+        guard !found.isEmpty else {
+            var message = "Le quartier \(code) n'est dans aucun paquet installé"
+            if let list = catalog.registry.list(forCode: code) {
+                message += " : c'est un code de la \(list.label) (\(list.legalBasis)). Géométrie non installée ; pour l'installer, \(list.installHint)"
+            } else {
+                message += " (ni QP…, ni QN… : pour un QIC, importez ses contours avec qpv data import FICHIER --kind qic --epci SIREN)"
+            }
+            printError(message + ".")
+            throw ExitCode(1)
+        }
+        switch format {
+        case "geojson":
+            let locator = try Locator(catalog: catalog)
+            let features = try found.map { try explorer.geoJSONFeature($0, locator: locator) }
+            print(#"{"type":"FeatureCollection","features":["# + features.joined(separator: ",") + "]}")
+        case "json":
+            print(try jsonString(found.map { explorer.summary($0) }))
+        default:
+            for i in found {
+                let p = explorer.summary(i)
+                print("\(p.code) — \(p.name)\(p.demo ? " [DÉMONSTRATION, fictif]" : "")")
+                print("  \(p.list_label) (\(p.kind.uppercased()) \(p.vintage), \(p.territory))" + " — en vigueur " + [p.valid_from.map { "du \($0)" }, p.valid_to.map { "au \($0)" }].compactMap { $0 }.joined(separator: " "))
+                print("  base légale : \(p.legal_basis)")
+                if !p.communes.isEmpty { print("  communes : " + p.communes.map { $0.name.isEmpty ? $0.insee : "\($0.name) (\($0.insee))" }.joined(separator: ", ")) }
+                if let e = p.epci_siren { print("  EPCI : \(p.epci_name ?? "") (\(e))") }
+                print("  surface : \(FrenchFormat.decimal(p.area_m2 / 10_000, digits: 2)) ha (EPSG:\(p.metric_crs)) — \(FrenchFormat.integer(p.vertex_count)) sommets — \(p.feature_count) entité(s) source fusionnée(s)")
+                print("  réparations : " + (p.repairs.isEmpty ? "aucune" : p.repairs.joined(separator: " ; ")))
+                print("  source : \(p.source_file) (sha256 \(p.source_sha256)) — paquet \(p.pack_id)")
+            }
+        }
+    }
+}
+
+struct PerimetersDiff: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diff", abstract: "Comparer deux listes de QPV commune par commune : nouveaux, sortis, modifiés (surfaces gagnées et perdues).")
+
+    @OptionGroup var perimeterOptions: PerimeterOptions
+    @Option(help: "Millésime de départ (ex. 2015).") var from: String
+    @Option(help: "Millésime d'arrivée (ex. 2024).") var to: String
+    @Option(help: "Une seule commune (code INSEE).") var commune: String?
+    @Option(help: "Format : text ou json.") var format: OutputFormat = .text
+
+    func run() async throws {
+        let catalog = try perimeterOptions.openCatalogAnnounced()
+        for v in [from, to] where !catalog.sets.contains(where: { $0.info.kind == .qpv && $0.info.vintage == v }) {
+            throw ValidationError("aucune liste de QPV \(v) installée : les deux listes doivent l'être pour les comparer (qpv data list)")
+        }
+        let diffs = try PerimeterExplorer(catalog: catalog).diff(from: from, to: to, commune: commune, locator: try Locator(catalog: catalog))
+        if format == .json {
+            print(try jsonString(diffs))
+            return
+        }
+        for d in diffs {
+            print("\(d.commune_name.isEmpty ? d.commune : "\(d.commune_name) (\(d.commune))")")
+            for p in d.new { print("  + nouveau : \(p.code) \(p.name) (\(FrenchFormat.decimal(p.area_m2 / 10_000, digits: 2)) ha)") }
+            for p in d.removed { print("  − sorti : \(p.code) \(p.name) (\(FrenchFormat.decimal(p.area_m2 / 10_000, digits: 2)) ha)") }
+            for c in d.changed {
+                print("  ~ modifié : \(c.from_codes.joined(separator: "+")) → \(c.to_code) \(c.name) : +\(FrenchFormat.decimal(c.area_gained_m2 / 10_000, digits: 2)) ha, −\(FrenchFormat.decimal(c.area_lost_m2 / 10_000, digits: 2)) ha")
+            }
+            for u in d.unchanged { print("  = inchangé : \(u)") }
+        }
+    }
+}
