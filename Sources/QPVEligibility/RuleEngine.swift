@@ -211,12 +211,14 @@ enum Checks {
         let derogation = v.string("derogation")
         switch loc.status {
         case .boundary:
-            let d = distance ?? "?"
             let near = loc.qpv.first ?? loc.nearestQPV
+            let of = near.map { " de \($0.code)" } ?? ""
+            let at = distance.map { "à \($0) seulement de la limite\(of) (tolérance \(FrenchFormat.metres(loc.toleranceM)))" }
+                ?? "à moins de \(FrenchFormat.metres(loc.toleranceM)) de la limite\(of)"
             return CheckOutcome(
                 .unknown,
                 (loc.qpv.isEmpty ? "juste hors QPV" : "dans le QPV \(near?.code ?? "?") « \(near?.name ?? "?") »")
-                    + ", à \(d) seulement de la limite de \(near?.code ?? "?") (tolérance \(FrenchFormat.metres(loc.toleranceM))) : la limite d'un quartier bordé par une voie passe au milieu de la voie, vérifiez sur sig.ville.gouv.fr",
+                    + ", \(at) : la limite d'un quartier bordé par une voie passe au milieu de la voie, vérifiez sur sig.ville.gouv.fr",
                 citations: listCitations)
         case .outside:
             if derogation != nil, inputs.flag("derogation") == true {

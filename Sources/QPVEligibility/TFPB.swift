@@ -24,13 +24,33 @@ public enum TFPB {
 
     /// Reads a yes/no cell: oui/non, o/n, yes/no, y, true/false, vrai/faux, 1/0, x (yes). Empty → nil (unknown).
     public static func parseFlag(_ text: String) -> Bool?? {
+        // Fast path for the usual cells ("oui", "non", ""), then a tolerant one (case, accents, spaces).
+        if let v = flagWords[text] { return .some(v) }
+        if text.isEmpty { return .some(nil) }
         let t = TerritoryRegistry.normalizedName(text)
         if t.isEmpty { return .some(nil) }
-        switch t {
-        case "oui", "o", "yes", "y", "true", "vrai", "1", "x", "signe", "signee": return .some(true)
-        case "non", "n", "no", "false", "faux", "0": return .some(false)
-        default: return nil
-        }
+        return flagWords[t].map { .some($0) } ?? nil
+    }
+
+    static let flagWords: [String: Bool] = {
+        var m: [String: Bool] = [:]
+        for w in ["oui", "o", "yes", "y", "true", "vrai", "1", "x", "signe", "signee"] { m[w] = true; m[w.uppercased()] = true }
+        for w in ["non", "n", "no", "false", "faux", "0"] { m[w] = false; m[w.uppercased()] = false }
+        return m
+    }()
+
+    /// A coordinate cell: plain decimal numbers parsed directly, anything else ("2,63", spaces) the tolerant way.
+    static func coordinate(_ text: String) -> Double? {
+        if let v = Double(text) { return v.isFinite ? v : nil }
+        return LocateResult.parseCoordinate(text)
+    }
+
+    /// "12.35": two decimals without Foundation formatting (hot in batches).
+    static func fixed2(_ x: Double) -> String {
+        guard x.isFinite, abs(x) < 1e15 else { return String(format: "%.2f", x) }
+        let c = Int((abs(x) * 100).rounded())
+        let frac = c % 100
+        return (x < 0 && c > 0 ? "-" : "") + "\(c / 100)." + (frac < 10 ? "0" : "") + "\(frac)"
     }
 }
 
@@ -133,6 +153,50 @@ public struct TFPBBatchSummary: Sendable {
     }
 }
 
+/// One batch worker: its locator (GEOS/PROJ, per thread) and a memo of row verdicts. A row's verdict and reason
+/// depend only on its perimeter answer (status, QPV, lists), the convention flag and the position's problem, not
+/// on the exact point: rows are evaluated once per distinct answer (distance and coordinates have their own
+/// columns). The memo is bounded.
+final class TFPBWorker {
+    let locator: EligibilityLocator
+    private var memo: [String: (Verdict, String)] = [:]
+    static let memoLimit = 4096
+
+    init(locator: EligibilityLocator) { self.locator = locator }
+
+    func verdict(taxYear: Int, conventionSigned: Bool?, location: EligibilityLocation, book: RuleBook) -> (Verdict, String) {
+        var canonical = location
+        canonical.lon = nil
+        canonical.lat = nil
+        canonical.distanceBoundaryM = nil
+        canonical.nearestQPV = nil
+        canonical.address = nil
+        canonical.communes = []
+        canonical.communeSource = nil
+        var key = canonical.status.rawValue
+        key += conventionSigned.map { $0 ? "|1" : "|0" } ?? "|?"
+        if let p = canonical.problem { key += "|p" + p }
+        if let p = canonical.addressProblem { key += "|a" + p }
+        for q in canonical.qpv { key += "|q" + q.code + "/" + q.vintage }
+        for l in canonical.qpvLists { key += "|l" + (l.listId ?? l.label) + "/" + l.vintage }
+        if let hit = memo[key] { return hit }
+        let report = TFPB.evaluate(taxYear: taxYear, conventionSigned: conventionSigned, location: canonical, book: book)
+        var reason: String
+        switch report.verdict {
+        case .eligible:
+            reason = report.criteria.first { $0.id == "location_qpv" }?.detail ?? report.summary
+            if let n = report.notes.first { reason += " ; " + n }
+        case .notEligible:
+            reason = report.criteria.filter { $0.result == .notMet }.map { "\($0.label) : \($0.detail)" }.joined(separator: " ; ")
+        case .toVerify:
+            reason = report.to_verify.joined(separator: " ; ")
+        }
+        if memo.count >= TFPBWorker.memoLimit { memo.removeAll(keepingCapacity: true) }
+        memo[key] = (report.verdict, reason)
+        return (report.verdict, reason)
+    }
+}
+
 /// `qpv eligibility tfpb`: streams a landlord's file (one row per dwelling or building), keeps every column and
 /// row, appends the verdict columns, and sums dwellings per QPV. Memory does not grow with the row count (the
 /// summary holds one line per QPV). Optional GeoJSON output of the rows as points, for QGIS.
@@ -209,8 +273,9 @@ public struct TFPBBatch {
                 let batch = try reader.nextBatch(options.chunkSize)
                 return batch.isEmpty ? nil : batch
             },
-            makeWorker: { try EligibilityLocator(catalog: catalog, addressResolver: resolver, tolerance: options.tolerance) },
-            process: { locator, records in
+            makeWorker: { TFPBWorker(locator: try EligibilityLocator(catalog: catalog, addressResolver: resolver, tolerance: options.tolerance)) },
+            process: { worker, records in
+                let locator = worker.locator
                 var out = ChunkOutput(bytes: [], geojson: [], verdicts: [:], lines: [:], problems: [], rows: records.count)
                 out.bytes.reserveCapacity(records.count * 160)
                 var lons = [Double](repeating: .nan, count: records.count)
@@ -222,7 +287,7 @@ public struct TFPBBatch {
                     if rec.encodingFallback { errors[k].append("caractères non UTF-8 lus en Windows-1252") }
                     let lonText = lonIndex.map { rec[$0] } ?? ""
                     let latText = latIndex.map { rec[$0] } ?? ""
-                    if let lon = LocateResult.parseCoordinate(lonText), let lat = LocateResult.parseCoordinate(latText) {
+                    if let lon = TFPB.coordinate(lonText), let lat = TFPB.coordinate(latText) {
                         lons[k] = lon
                         lats[k] = lat
                     } else if let ai = addressIndex, let resolver, !rec[ai].trimmingCharacters(in: .whitespaces).isEmpty {
@@ -281,18 +346,11 @@ public struct TFPBBatch {
                         case .none: errors[k].append("champ « \(conventionName) » : « \(rec[ci].prefix(40)) » n'est pas oui/non")
                         }
                     }
-                    let report = TFPB.evaluate(taxYear: options.taxYear, conventionSigned: convention, location: location, book: book)
-                    var verdict = report.verdict
-                    if !dwellingsKnown && verdict == .eligible { verdict = .toVerify }
-                    var reason: String
-                    switch verdict {
-                    case .eligible:
-                        reason = report.criteria.first { $0.id == "location_qpv" }?.detail ?? report.summary
-                        if let n = report.notes.first { reason += " ; " + n }
-                    case .notEligible:
-                        reason = report.criteria.filter { $0.result == .notMet }.map { "\($0.label) : \($0.detail)" }.joined(separator: " ; ")
-                    case .toVerify:
-                        reason = (report.to_verify + (dwellingsKnown ? [] : ["nombre de logements illisible"])).joined(separator: " ; ")
+                    var (verdict, reason) = worker.verdict(taxYear: options.taxYear, conventionSigned: convention, location: location, book: book)
+                    if !dwellingsKnown && verdict != .notEligible {
+                        if verdict == .eligible { reason = "" }
+                        verdict = .toVerify
+                        reason += (reason.isEmpty ? "" : " ; ") + "nombre de logements illisible"
                     }
                     let hit = location.qpv.first
                     let code = hit?.code ?? ""
@@ -309,7 +367,7 @@ public struct TFPBBatch {
                     let error = errors[k].filter { !$0.isEmpty }.joined(separator: " ; ")
                     let added = [
                         verdict.rawValue, location.status.rawValue, location.qpv.map(\.code).joined(separator: ";"),
-                        location.qpv.map(\.name).joined(separator: ";"), vintage, location.distanceBoundaryM.map { String(format: "%.2f", $0) } ?? "",
+                        location.qpv.map(\.name).joined(separator: ";"), vintage, location.distanceBoundaryM.map(TFPB.fixed2) ?? "",
                         dwellingsKnown ? String(dwellings) : "", String(eligibleDwellings), reason, error,
                     ]
                     encoder.encode(fields + added, into: &out.bytes)

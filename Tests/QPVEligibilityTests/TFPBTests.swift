@@ -98,6 +98,12 @@ import Testing
         let verdicts = out.rows.map { $0[col("tfpb_verdict")] }
         #expect(verdicts == ["eligible", "not_eligible", "to_verify", "to_verify", "not_eligible", "to_verify", "to_verify"])
         #expect(out.rows[0][col("qpv_code")] == "QX000201")
+        // Distances are written with two decimals, as the locate engine measures them.
+        let locator = try Locator(catalog: try demoCatalog(tmp))
+        for (k, (lon, lat)) in [(0, (-4.6181818, 46.2107914)), (1, (-4.5974026, 46.2013489)), (2, (-4.5999351, 46.1811151))] {
+            let d = try #require(try locator.locate(lon: lon, lat: lat, on: TFPB.referenceDate(taxYear: 2026)).qpv?.distanceBoundaryM)
+            #expect(out.rows[k][col("distance_boundary_m")] == String(format: "%.2f", d))
+        }
         #expect(out.rows[0][col("tfpb_logements_eligibles")] == "12")
         #expect(out.rows[1][col("nom")] == "Mairie")
         #expect(out.rows[2][1] == "Avenue de la Mer\nlimite")
