@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "QPVGeometry", targets: ["QPVGeometry"]),
         .library(name: "QPVPerimeters", targets: ["QPVPerimeters"]),
         .library(name: "QPVTabular", targets: ["QPVTabular"]),
+        .library(name: "QPVEligibility", targets: ["QPVEligibility"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -25,7 +26,7 @@ let package = Package(
         // Calendar dates, the data directory, French number formatting.
         .target(name: "QPVCore"),
         // Registries, rule tables and the demo pack authored by the project (GeoData/), as bundle resources.
-        .target(name: "QPVGeoData", path: "GeoData", resources: [.copy("registry"), .copy("demo")]),
+        .target(name: "QPVGeoData", path: "GeoData", resources: [.copy("registry"), .copy("demo"), .copy("rules")]),
         // Streaming CSV in/out, encodings, ordered parallel batches, progress line.
         .target(name: "QPVTabular", dependencies: ["QPVCore", "CZlib"]),
         // Swift wrappers over GEOS and PROJ: geometries, validity, prepared predicates, STR-tree, transforms.
@@ -43,11 +44,17 @@ let package = Package(
             name: "QPVGeocoding",
             dependencies: ["QPVCore", "QPVTabular", "QPVGeoData", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // Eligibility verdicts (emplois francs, adultes-relais, Fonds de cohésion sociale, TFPB): dated rule tables,
+        // the engine that explains them, the TFPB batch.
+        .target(
+            name: "QPVEligibility",
+            dependencies: ["QPVCore", "QPVGeometry", "QPVPerimeters", "QPVTabular", "QPVGeoData"]
+        ),
         // Command-line interface: parses arguments, calls the libraries, prints.
         .executableTarget(
             name: "qpv",
             dependencies: [
-                "QPVCore", "QPVPerimeters", "QPVTabular", "QPVGeometry", "QPVGeocoding",
+                "QPVCore", "QPVPerimeters", "QPVTabular", "QPVGeometry", "QPVGeocoding", "QPVEligibility",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -61,5 +68,6 @@ let package = Package(
         .testTarget(name: "QPVGeometryTests", dependencies: ["QPVGeometry", "QPVTestSupport"]),
         .testTarget(name: "QPVPerimetersTests", dependencies: ["QPVPerimeters", "QPVTestSupport"]),
         .testTarget(name: "QPVGeocodingTests", dependencies: ["QPVGeocoding", "QPVTabular", "QPVTestSupport"]),
+        .testTarget(name: "QPVEligibilityTests", dependencies: ["QPVEligibility", "QPVPerimeters", "QPVGeometry", "QPVTestSupport"]),
     ]
 )

@@ -17,8 +17,8 @@ public struct LocateBatchOptions: Sendable {
 
     public init(date: CivilDate) { self.date = date }
 
-    static let lonNames = ["lon", "longitude", "lng", "long", "x"]
-    static let latNames = ["lat", "latitude", "y"]
+    public static let lonNames = ["lon", "longitude", "lng", "long", "x"]
+    public static let latNames = ["lat", "latitude", "y"]
 }
 
 /// What a batch did.
@@ -114,7 +114,8 @@ public struct LocateBatch {
     /// Output columns appended to every row.
     public var appendedColumns: [String] { LocateColumns(catalog: catalog).names + [LocateBatch.errorColumn] }
 
-    static func findColumn(_ reader: CSVReader, explicit: String?, candidates: [String]) throws -> Int {
+    /// The column named `explicit`, else the first of `candidates` present; throws naming the file and columns.
+    public static func findColumn(_ reader: CSVReader, explicit: String?, candidates: [String]) throws -> Int {
         if let explicit { return try reader.requireColumn(explicit) }
         for c in candidates { if let i = reader.columnIndex(c) { return i } }
         throw TabularError.missingColumn(file: reader.name, column: candidates[0] + " (ou " + candidates.dropFirst().joined(separator: ", ") + ")", available: reader.header)

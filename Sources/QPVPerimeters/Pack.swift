@@ -61,6 +61,11 @@ public struct PerimeterSetInfo: Codable, Sendable, Equatable {
 public struct CommuneRef: Codable, Sendable, Hashable {
     public var insee: String
     public var name: String
+
+    public init(insee: String, name: String) {
+        self.insee = insee
+        self.name = name
+    }
 }
 
 /// A byte range inside a pack's geometry section.

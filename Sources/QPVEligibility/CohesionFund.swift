@@ -1,0 +1,131 @@
+import Foundation
+import QPVCore
+import QPVPerimeters
+
+/// One intercommunalité's Fonds de cohésion sociale / fonds de concours programme: its QPV (registry codes and
+/// installed perimeters of the EPCI) and its QIC sets.
+public struct CohesionFundProgramme: Sendable {
+    public var epciSiren: String
+    public var epciName: String
+    public var registry: TerritoryRegistry?
+    public var demo: Bool
+    /// The rule book restricted to this programme's rules.
+    public var book: RuleBook
+
+    /// Whether a QPV belongs to the programme: listed in the territory registry, or carrying the EPCI's SIREN.
+    public func owns(_ p: PerimeterRef) -> Bool {
+        (registry?.qpvCodes.contains(p.code) ?? false) || p.epciSiren == epciSiren
+    }
+}
+
+/// The Fonds de cohésion sociale verdict: is the project's location in one of the EPCI's QPV (2024 list) or QIC?
+public enum CohesionFund {
+    /// Every programme of `GeoData/rules/fcs.json`, with its territory registry loaded.
+    public static func programmes(book: RuleBook) throws -> [CohesionFundProgramme] {
+        try book.programmes.map { p in
+            CohesionFundProgramme(
+                epciSiren: p.epciSiren, epciName: p.epciName, registry: try p.registryPath.map { try TerritoryRegistry.shipped(path: $0) }, demo: p.demo,
+                book: book.forProgramme(p))
+        }
+    }
+
+    /// The programme to use: the one of `siren` when given; otherwise the demo programme for a point of the demo
+    /// territory, the programme owning the QPV the point is in, or the only real programme.
+    public static func programme(siren: String?, location: EligibilityLocation, among all: [CohesionFundProgramme]) -> CohesionFundProgramme? {
+        if let siren { return all.first { $0.epciSiren == siren } }
+        if location.territory == .demo { return all.first { $0.demo } }
+        let real = all.filter { !$0.demo }
+        if let owner = real.first(where: { p in location.qpv.contains { p.owns($0) } }) { return owner }
+        return real.count == 1 ? real[0] : nil
+    }
+
+    public static func evaluate(date: CivilDate, location: EligibilityLocation, programme: CohesionFundProgramme) -> EligibilityReport {
+        let book = programme.book
+        var (criteria, caveats, sources) = RuleEngine(book: book).evaluate(date: date, inputs: EligibilityInputs(["date": .date(date)]), location: location) {
+            _, version in territory(version, location: location, programme: programme)
+        }
+        if let u = programme.registry?.uncertain { caveats.append("registre du territoire : \(u)") }
+        var notes: [String] = []
+        if let t = programme.registry?.transcription { notes.append(t) }
+        let inQIC = location.qic?.containing.contains { $0.epciSiren == programme.epciSiren } ?? false
+        let inQPV = location.qpv.contains { programme.owns($0) }
+        if inQIC && !inQPV {
+            notes.append("un QIC est éligible au Fonds de cohésion sociale de l'intercommunalité mais pas aux crédits spécifiques de l'État pour les QPV (programme 147 « Politique de la ville »)")
+        }
+        return EligibilityReport(
+            book: book, date: date, criteria: criteria, extraReasons: caveats, location: location.report, notes: notes, sources: sources)
+    }
+
+    /// The `programme_territory` check.
+    static func territory(_ v: RuleVersion, location loc: EligibilityLocation, programme p: CohesionFundProgramme) -> CheckOutcome {
+        if let problem = loc.addressProblem { return CheckOutcome(.unknown, problem) }
+        if loc.status == .invalidCoordinates { return CheckOutcome(.unknown, "position inutilisable : \(loc.problem ?? "coordonnées invalides")") }
+        let vintages = v.strings("qpv_vintages") ?? []
+        let citations = Array(Set(loc.qpvLists.map(\.legalBasis).filter { !$0.isEmpty })).sorted()
+        var unknowns: [String] = []
+        var found: [String] = []
+        var caveat = loc.qpvLists.compactMap { l in l.uncertain.map { "\(l.label) : \($0)" } }.first
+
+        // QPV of the intercommunalité.
+        switch loc.status {
+        case .noList:
+            let list = loc.missingList.map { "\($0.label) (\($0.legalBasis)) non installée ; \($0.installHint)" } ?? (loc.problem ?? "aucune liste installée")
+            unknowns.append("liste des QPV en vigueur le \(loc.date.french) non disponible : \(list)")
+        case .inside:
+            for q in loc.qpv where p.owns(q) {
+                if vintages.isEmpty || vintages.contains(q.vintage) {
+                    found.append("dans le QPV \(q.code) « \(q.name) » de l'intercommunalité (liste \(q.vintage))")
+                } else {
+                    unknowns.append("dans le QPV \(q.code) de la liste \(q.vintage), alors que le programme se réfère à la liste \(vintages.joined(separator: " ou "))")
+                }
+            }
+        case .boundary:
+            if let near = loc.qpv.first ?? loc.nearestQPV, p.owns(near) {
+                unknowns.append(
+                    "en limite du QPV \(near.code) « \(near.name) » de l'intercommunalité, à \(loc.distanceBoundaryM.map { FrenchFormat.metres($0) } ?? "?") (tolérance \(FrenchFormat.metres(loc.toleranceM))) : vérifiez sur sig.ville.gouv.fr")
+            }
+        default: break
+        }
+
+        // QIC of the intercommunalité.
+        let qicSets = (loc.qic?.sets ?? []).filter { $0.epciSiren == p.epciSiren }
+        if v.bool("qic") ?? true {
+            if !qicSets.isEmpty, let q = loc.qic {
+                let mine = q.containing.filter { $0.epciSiren == p.epciSiren }
+                switch q.status {
+                case .inside where !mine.isEmpty:
+                    found.append(mine.map { "dans le QIC \($0.code) « \($0.name) » (quartier d'intérêt communautaire)" }.joined(separator: " et "))
+                case .boundary:
+                    if let near = mine.first ?? q.nearest, near.epciSiren == p.epciSiren {
+                        unknowns.append("en limite du QIC \(near.code) « \(near.name) », à \(q.distanceBoundaryM.map { FrenchFormat.metres($0) } ?? "?")")
+                    }
+                default: break
+                }
+                if let u = qicSets.compactMap(\.uncertain).first, caveat == nil { caveat = "QIC : \(u)" }
+            } else if let registry = p.registry, !registry.qic.isEmpty {
+                let install = "contours non installés (qpv data import FICHIER --kind qic --epci \(p.epciSiren))"
+                if loc.communes.isEmpty {
+                    if found.isEmpty {
+                        unknowns.append(
+                            "les QIC de l'intercommunalité n'ont pas de géométrie installée et la commune du point est inconnue : indiquez --communes FICHIER (contours des communes) ou installez les QIC ; \(install)")
+                    }
+                } else {
+                    let hosted = loc.communes.flatMap { c in registry.qic(inCommune: c.name).map { (c, $0) } }
+                    if !hosted.isEmpty, found.isEmpty {
+                        let list = hosted.map { "« \($0.1.name) » (\($0.0.name))" }.joined(separator: ", ")
+                        unknowns.append("la commune du point accueille le(s) QIC \(list) : \(install)")
+                    }
+                }
+            }
+        }
+
+        if !found.isEmpty { return CheckOutcome(.met, found.joined(separator: " ; "), caveat: caveat, citations: citations) }
+        if !unknowns.isEmpty { return CheckOutcome(.unknown, unknowns.joined(separator: " ; "), caveat: caveat, citations: citations) }
+        var s = "ni dans un QPV ni dans un QIC de l'intercommunalité \(p.epciName)"
+        if let q = loc.qpv.first { s += " (dans le QPV \(q.code) « \(q.name) », qui n'en fait pas partie)" }
+        if !loc.communes.isEmpty, qicSets.isEmpty, let r = p.registry, !r.qic.isEmpty {
+            s += " ; la commune (\(loc.communes.map(\.name).joined(separator: ", "))) n'accueille aucun QIC"
+        }
+        return CheckOutcome(.notMet, s, caveat: caveat, citations: citations)
+    }
+}

@@ -1,0 +1,442 @@
+import Foundation
+import QPVCore
+import QPVPerimeters
+import QPVTabular
+
+/// The TFPB abatement verdict for one dwelling or building (CGI art. 1388 bis), on 1 January of the tax year.
+public enum TFPB {
+    /// 1 January of the tax year: the QPV list in force that day decides.
+    public static func referenceDate(taxYear: Int) -> CivilDate { CivilDate(year: taxYear, month: 1, day: 1)! }
+
+    /// Criteria and verdict for one row.
+    public static func evaluate(taxYear: Int, conventionSigned: Bool?, location: EligibilityLocation?, book: RuleBook) -> EligibilityReport {
+        let date = referenceDate(taxYear: taxYear)
+        var inputs = EligibilityInputs(["reference_date": .date(date)])
+        if let conventionSigned { inputs["convention_signed"] = .flag(conventionSigned) }
+        let (criteria, caveats, sources) = RuleEngine(book: book).evaluate(date: date, inputs: inputs, location: location)
+        var notes: [String] = []
+        if let rate = book.version("scheme", on: date)?.number("rate") {
+            notes.append("abattement de \(FrenchFormat.decimal(rate * 100, digits: 0)) % sur la base d'imposition à la taxe foncière sur les propriétés bâties")
+        }
+        return EligibilityReport(
+            book: book, date: date, criteria: criteria, extraReasons: caveats, location: location?.report, notes: notes, sources: sources)
+    }
+
+    /// Reads a yes/no cell: oui/non, o/n, yes/no, y, true/false, vrai/faux, 1/0, x (yes). Empty → nil (unknown).
+    public static func parseFlag(_ text: String) -> Bool?? {
+        // Fast path for the usual cells ("oui", "non", ""), then a tolerant one (case, accents, spaces).
+        if let v = flagWords[text] { return .some(v) }
+        if text.isEmpty { return .some(nil) }
+        let t = TerritoryRegistry.normalizedName(text)
+        if t.isEmpty { return .some(nil) }
+        return flagWords[t].map { .some($0) } ?? nil
+    }
+
+    static let flagWords: [String: Bool] = {
+        var m: [String: Bool] = [:]
+        for w in ["oui", "o", "yes", "y", "true", "vrai", "1", "x", "signe", "signee"] { m[w] = true; m[w.uppercased()] = true }
+        for w in ["non", "n", "no", "false", "faux", "0"] { m[w] = false; m[w.uppercased()] = false }
+        return m
+    }()
+
+    /// A coordinate cell: plain decimal numbers parsed directly, anything else ("2,63", spaces) the tolerant way.
+    static func coordinate(_ text: String) -> Double? {
+        if let v = Double(text) { return v.isFinite ? v : nil }
+        return LocateResult.parseCoordinate(text)
+    }
+
+    /// "12.35": two decimals without Foundation formatting (hot in batches).
+    static func fixed2(_ x: Double) -> String {
+        guard x.isFinite, abs(x) < 1e15 else { return String(format: "%.2f", x) }
+        let c = Int((abs(x) * 100).rounded())
+        let frac = c % 100
+        return (x < 0 && c > 0 ? "-" : "") + "\(c / 100)." + (frac < 10 ? "0" : "") + "\(frac)"
+    }
+}
+
+/// Options of `qpv eligibility tfpb`.
+public struct TFPBBatchOptions: Sendable {
+    public var taxYear: Int
+    public var lonColumn: String?
+    public var latColumn: String?
+    /// Column of addresses, used (through the geocoder hook) for rows without coordinates.
+    public var addressColumn: String?
+    public var dwellingsColumn: String?
+    public var conventionColumn: String?
+    /// Value for rows whose convention cell is empty or absent (the landlord's status as a whole).
+    public var defaultConventionSigned: Bool?
+    public var tolerance: Double = 20
+    public var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    public var chunkSize: Int = 2048
+    public var showProgress: Bool? = nil
+    public var maxReportedProblems: Int = 20
+
+    public init(taxYear: Int) { self.taxYear = taxYear }
+
+    public static let dwellingsNames = ["logements", "nb_logements", "nombre_logements", "nb_logts", "dwellings"]
+    public static let conventionNames = ["conventionne", "conventionné", "convention", "convention_signee", "convention_signed"]
+}
+
+/// One line of the per-QPV summary.
+public struct TFPBSummaryLine: Sendable, Equatable {
+    /// QPV code (empty for rows outside any QPV or without a usable position).
+    public var code: String
+    public var name: String
+    public var vintage: String
+    public var rows = 0
+    public var rowsEligible = 0
+    public var rowsToVerify = 0
+    public var rowsNotEligible = 0
+    public var dwellings = 0
+    public var eligibleDwellings = 0
+
+    public init(code: String, name: String, vintage: String) {
+        self.code = code
+        self.name = name
+        self.vintage = vintage
+    }
+
+    mutating func add(_ o: TFPBSummaryLine) {
+        rows += o.rows
+        rowsEligible += o.rowsEligible
+        rowsToVerify += o.rowsToVerify
+        rowsNotEligible += o.rowsNotEligible
+        dwellings += o.dwellings
+        eligibleDwellings += o.eligibleDwellings
+    }
+
+    public static let csvHeader = ["qpv_code", "qpv_name", "qpv_vintage", "rows", "rows_eligible", "rows_to_verify", "rows_not_eligible", "dwellings", "eligible_dwellings"]
+
+    public var csvFields: [String] {
+        [code, name, vintage, String(rows), String(rowsEligible), String(rowsToVerify), String(rowsNotEligible), String(dwellings), String(eligibleDwellings)]
+    }
+}
+
+/// What a TFPB batch did.
+public struct TFPBBatchSummary: Sendable {
+    public var rows = 0
+    public var byVerdict: [Verdict: Int] = [:]
+    /// Per QPV, sorted by code; rows outside any QPV under code "".
+    public var lines: [TFPBSummaryLine] = []
+    public var problems: [String] = []
+    public var problemCount = 0
+    public var blankLines = 0
+    public var seconds = 0.0
+
+    public var total: TFPBSummaryLine {
+        var t = TFPBSummaryLine(code: "TOTAL", name: "total", vintage: "")
+        for l in lines { t.add(l) }
+        return t
+    }
+
+    /// French summary printed at the end.
+    public var text: String {
+        let t = total
+        var out = [
+            "\(FrenchFormat.integer(rows)) lignes traitées en \(String(format: "%.1f", seconds)) s (\(FrenchFormat.integer(seconds > 0 ? Int(Double(rows) / seconds) : rows)) lignes/s)",
+            "  éligibles : \(FrenchFormat.integer(byVerdict[.eligible] ?? 0)) lignes, \(FrenchFormat.integer(t.eligibleDwellings)) logements sur \(FrenchFormat.integer(t.dwellings))",
+            "  à vérifier : \(FrenchFormat.integer(byVerdict[.toVerify] ?? 0)) lignes",
+            "  non éligibles : \(FrenchFormat.integer(byVerdict[.notEligible] ?? 0)) lignes",
+            "  QPV concernés : \(lines.filter { !$0.code.isEmpty }.count)",
+        ]
+        if blankLines > 0 { out.append("  lignes vides ignorées : \(blankLines)") }
+        if problemCount > problems.count { out.append("  … et \(problemCount - problems.count) autres lignes en anomalie (voir la colonne tfpb_error)") }
+        return out.joined(separator: "\n")
+    }
+
+    /// Writes the per-QPV summary (then the TOTAL line) as CSV.
+    public func writeCSV(to writer: CSVWriter) throws {
+        try writer.writeRow(TFPBSummaryLine.csvHeader)
+        for l in lines { try writer.writeRow(l.csvFields) }
+        try writer.writeRow(total.csvFields)
+        try writer.close()
+    }
+}
+
+/// One batch worker: its locator (GEOS/PROJ, per thread) and a memo of row verdicts. A row's verdict and reason
+/// depend only on its perimeter answer (status, QPV, lists), the convention flag and the position's problem, not
+/// on the exact point: rows are evaluated once per distinct answer (distance and coordinates have their own
+/// columns). The memo is bounded.
+final class TFPBWorker {
+    let locator: EligibilityLocator
+    private var memo: [String: (Verdict, String)] = [:]
+    static let memoLimit = 4096
+
+    init(locator: EligibilityLocator) { self.locator = locator }
+
+    func verdict(taxYear: Int, conventionSigned: Bool?, location: EligibilityLocation, book: RuleBook) -> (Verdict, String) {
+        var canonical = location
+        canonical.lon = nil
+        canonical.lat = nil
+        canonical.distanceBoundaryM = nil
+        canonical.nearestQPV = nil
+        canonical.address = nil
+        canonical.communes = []
+        canonical.communeSource = nil
+        var key = canonical.status.rawValue
+        key += conventionSigned.map { $0 ? "|1" : "|0" } ?? "|?"
+        if let p = canonical.problem { key += "|p" + p }
+        if let p = canonical.addressProblem { key += "|a" + p }
+        for q in canonical.qpv { key += "|q" + q.code + "/" + q.vintage }
+        for l in canonical.qpvLists { key += "|l" + (l.listId ?? l.label) + "/" + l.vintage }
+        if let hit = memo[key] { return hit }
+        let report = TFPB.evaluate(taxYear: taxYear, conventionSigned: conventionSigned, location: canonical, book: book)
+        var reason: String
+        switch report.verdict {
+        case .eligible:
+            reason = report.criteria.first { $0.id == "location_qpv" }?.detail ?? report.summary
+            if let n = report.notes.first { reason += " ; " + n }
+        case .notEligible:
+            reason = report.criteria.filter { $0.result == .notMet }.map { "\($0.label) : \($0.detail)" }.joined(separator: " ; ")
+        case .toVerify:
+            reason = report.to_verify.joined(separator: " ; ")
+        }
+        if memo.count >= TFPBWorker.memoLimit { memo.removeAll(keepingCapacity: true) }
+        memo[key] = (report.verdict, reason)
+        return (report.verdict, reason)
+    }
+}
+
+/// `qpv eligibility tfpb`: streams a landlord's file (one row per dwelling or building), keeps every column and
+/// row, appends the verdict columns, and sums dwellings per QPV. Memory does not grow with the row count (the
+/// summary holds one line per QPV). Optional GeoJSON output of the rows as points, for QGIS.
+public struct TFPBBatch {
+    public static let appendedColumns = [
+        "tfpb_verdict", "qpv_status", "qpv_code", "qpv_name", "qpv_vintage", "distance_boundary_m", "tfpb_logements", "tfpb_logements_eligibles", "tfpb_reason",
+        "tfpb_error",
+    ]
+
+    public let catalog: PerimeterCatalog
+    public let book: RuleBook
+    public let options: TFPBBatchOptions
+    public let addressResolver: (any AddressResolving)?
+
+    public init(catalog: PerimeterCatalog, book: RuleBook, options: TFPBBatchOptions, addressResolver: (any AddressResolving)? = nil) {
+        self.catalog = catalog
+        self.book = book
+        self.options = options
+        self.addressResolver = addressResolver
+    }
+
+    struct ChunkOutput: Sendable {
+        var bytes: [UInt8]
+        var geojson: [UInt8]
+        var verdicts: [Verdict: Int]
+        var lines: [String: TFPBSummaryLine]
+        var problems: [String]
+        var rows: Int
+    }
+
+    /// Runs the batch. `geojson`, when given, receives a FeatureCollection of the rows (null geometry for rows
+    /// without a usable position).
+    public func run(reader: CSVReader, writer: CSVWriter, geojson: CSVWriter? = nil) throws -> TFPBBatchSummary {
+        let addressIndex = try options.addressColumn.map { try reader.requireColumn($0) }
+        if addressIndex != nil && addressResolver == nil { throw EligibilityLocationError.geocodingUnavailable }
+        let lonIndex: Int?
+        let latIndex: Int?
+        if addressIndex == nil {
+            lonIndex = try LocateBatch.findColumn(reader, explicit: options.lonColumn, candidates: LocateBatchOptions.lonNames)
+            latIndex = try LocateBatch.findColumn(reader, explicit: options.latColumn, candidates: LocateBatchOptions.latNames)
+        } else {
+            lonIndex = try options.lonColumn.map { try reader.requireColumn($0) } ?? LocateBatchOptions.lonNames.lazy.compactMap { reader.columnIndex($0) }.first
+            latIndex = try options.latColumn.map { try reader.requireColumn($0) } ?? LocateBatchOptions.latNames.lazy.compactMap { reader.columnIndex($0) }.first
+        }
+        let dwellingsIndex = try options.dwellingsColumn.map { try reader.requireColumn($0) }
+            ?? TFPBBatchOptions.dwellingsNames.lazy.compactMap { reader.columnIndex($0) }.first
+        let conventionIndex = try options.conventionColumn.map { try reader.requireColumn($0) }
+            ?? TFPBBatchOptions.conventionNames.lazy.compactMap { reader.columnIndex($0) }.first
+
+        let appended = TFPBBatch.appendedColumns
+        let header = reader.header.map { appended.contains($0.lowercased()) ? $0 + "_input" : $0 }
+        try writer.writeRow(header + appended)
+        if let geojson { try geojson.write(encoded: Array("{\"type\":\"FeatureCollection\",\"features\":[\n".utf8)) }
+
+        var summary = TFPBBatchSummary()
+        var lines: [String: TFPBSummaryLine] = [:]
+        var firstFeature = true
+        let progress = ProgressLine(label: "qpv eligibility tfpb", enabled: options.showProgress)
+        let encoder = writer.encoder
+        let (catalog, book, options, resolver) = (self.catalog, self.book, self.options, self.addressResolver)
+        let headerCount = reader.header.count
+        let fileName = reader.name
+        let columnNames = header
+        let withGeoJSON = geojson != nil
+        let lonName = lonIndex.map { reader.header[$0] } ?? "lon"
+        let latName = latIndex.map { reader.header[$0] } ?? "lat"
+        let dwellingsName = dwellingsIndex.map { reader.header[$0] } ?? "logements"
+        let conventionName = conventionIndex.map { reader.header[$0] } ?? "conventionne"
+        let date = TFPB.referenceDate(taxYear: options.taxYear)
+
+        let runner = OrderedBatchRunner<CSVRecord, ChunkOutput>(workers: options.workers)
+        try runner.run(
+            next: {
+                let batch = try reader.nextBatch(options.chunkSize)
+                return batch.isEmpty ? nil : batch
+            },
+            makeWorker: { TFPBWorker(locator: try EligibilityLocator(catalog: catalog, addressResolver: resolver, tolerance: options.tolerance)) },
+            process: { worker, records in
+                let locator = worker.locator
+                var out = ChunkOutput(bytes: [], geojson: [], verdicts: [:], lines: [:], problems: [], rows: records.count)
+                out.bytes.reserveCapacity(records.count * 160)
+                var lons = [Double](repeating: .nan, count: records.count)
+                var lats = [Double](repeating: .nan, count: records.count)
+                var errors = [[String]](repeating: [], count: records.count)
+                var addresses = [ResolvedAddress?](repeating: nil, count: records.count)
+                for (k, rec) in records.enumerated() {
+                    if let issue = rec.issue { errors[k].append(issue.description) }
+                    if rec.encodingFallback { errors[k].append("caractères non UTF-8 lus en Windows-1252") }
+                    let lonText = lonIndex.map { rec[$0] } ?? ""
+                    let latText = latIndex.map { rec[$0] } ?? ""
+                    if let lon = TFPB.coordinate(lonText), let lat = TFPB.coordinate(latText) {
+                        lons[k] = lon
+                        lats[k] = lat
+                    } else if let ai = addressIndex, let resolver, !rec[ai].trimmingCharacters(in: .whitespaces).isEmpty {
+                        do {
+                            if let found = try resolver.resolve(rec[ai]) {
+                                addresses[k] = found
+                                lons[k] = found.lon
+                                lats[k] = found.lat
+                            } else {
+                                errors[k].append("adresse introuvable : « \(rec[ai].prefix(80)) »")
+                            }
+                        } catch {
+                            errors[k].append("géocodage impossible : \(error)")
+                        }
+                    } else {
+                        var why: [String] = []
+                        for (name, text) in [(lonName, lonText), (latName, latText)] where LocateResult.parseCoordinate(text) == nil {
+                            why.append(text.trimmingCharacters(in: .whitespaces).isEmpty ? "champ « \(name) » vide" : "champ « \(name) » : « \(text.prefix(40)) » n'est pas un nombre")
+                        }
+                        errors[k].append(why.joined(separator: ", "))
+                    }
+                }
+                let locations: [EligibilityLocation]
+                do {
+                    locations = try locator.locate(lons: lons, lats: lats, on: date)
+                } catch {
+                    locations = records.indices.map { _ in
+                        EligibilityLocation(status: .invalidCoordinates, date: date, territory: nil, problem: "erreur de calcul : \(error)")
+                    }
+                }
+                for (k, rec) in records.enumerated() {
+                    var location = locations[k]
+                    if let a = addresses[k] {
+                        location.address = a
+                        location.addressProblem = locator.addressPolicy.problem(a)
+                    }
+                    // Dwellings and convention cells.
+                    var dwellings = 1
+                    var dwellingsKnown = true
+                    if let di = dwellingsIndex {
+                        let t = rec[di].trimmingCharacters(in: .whitespaces)
+                        if !t.isEmpty {
+                            if let n = Int(t), n >= 0 {
+                                dwellings = n
+                            } else {
+                                dwellingsKnown = false
+                                errors[k].append("champ « \(dwellingsName) » : « \(t.prefix(40)) » n'est pas un nombre entier de logements")
+                            }
+                        }
+                    }
+                    var convention = options.defaultConventionSigned
+                    if let ci = conventionIndex {
+                        switch TFPB.parseFlag(rec[ci]) {
+                        case .some(.some(let b)): convention = b
+                        case .some(.none): break
+                        case .none: errors[k].append("champ « \(conventionName) » : « \(rec[ci].prefix(40)) » n'est pas oui/non")
+                        }
+                    }
+                    var (verdict, reason) = worker.verdict(taxYear: options.taxYear, conventionSigned: convention, location: location, book: book)
+                    if !dwellingsKnown && verdict != .notEligible {
+                        if verdict == .eligible { reason = "" }
+                        verdict = .toVerify
+                        reason += (reason.isEmpty ? "" : " ; ") + "nombre de logements illisible"
+                    }
+                    let hit = location.qpv.first
+                    let code = hit?.code ?? ""
+                    let vintage = hit?.vintage ?? location.qpvLists.first?.vintage ?? ""
+                    let countedDwellings = dwellingsKnown ? dwellings : 0
+                    let eligibleDwellings = verdict == .eligible ? countedDwellings : 0
+                    var fields = rec.fields
+                    if fields.count < headerCount {
+                        fields += Array(repeating: "", count: headerCount - fields.count)
+                    } else if fields.count > headerCount {
+                        let extra = fields[(headerCount - 1)...].joined(separator: String(UnicodeScalar(encoder.dialect.separator)))
+                        fields = Array(fields[..<(headerCount - 1)]) + [extra]
+                    }
+                    let error = errors[k].filter { !$0.isEmpty }.joined(separator: " ; ")
+                    let added = [
+                        verdict.rawValue, location.status.rawValue, location.qpv.map(\.code).joined(separator: ";"),
+                        location.qpv.map(\.name).joined(separator: ";"), vintage, location.distanceBoundaryM.map(TFPB.fixed2) ?? "",
+                        dwellingsKnown ? String(dwellings) : "", String(eligibleDwellings), reason, error,
+                    ]
+                    encoder.encode(fields + added, into: &out.bytes)
+                    if withGeoJSON {
+                        var props: [String] = []
+                        props.append("\"line\":\(rec.line)")
+                        for (name, value) in zip(columnNames + TFPBBatch.appendedColumns, fields + added) {
+                            props.append("\(jsonQuoted(name)):\(jsonQuoted(value))")
+                        }
+                        let geometry: String
+                        if location.status != .invalidCoordinates, let lon = location.lon, let lat = location.lat, lon.isFinite, lat.isFinite {
+                            geometry = "{\"type\":\"Point\",\"coordinates\":[\(lon),\(lat)]}"
+                        } else {
+                            geometry = "null"
+                        }
+                        out.geojson.append(contentsOf: Array("{\"type\":\"Feature\",\"geometry\":\(geometry),\"properties\":{\(props.joined(separator: ","))}}".utf8))
+                        out.geojson.append(UInt8(ascii: "\n"))
+                    }
+                    out.verdicts[verdict, default: 0] += 1
+                    var line = out.lines[code] ?? TFPBSummaryLine(code: code, name: hit?.name ?? "hors QPV ou position inutilisable", vintage: code.isEmpty ? "" : vintage)
+                    line.rows += 1
+                    switch verdict {
+                    case .eligible: line.rowsEligible += 1
+                    case .toVerify: line.rowsToVerify += 1
+                    case .notEligible: line.rowsNotEligible += 1
+                    }
+                    line.dwellings += countedDwellings
+                    line.eligibleDwellings += eligibleDwellings
+                    out.lines[code] = line
+                    if !error.isEmpty { out.problems.append("\(fileName), ligne \(rec.line) : \(error)") }
+                }
+                return out
+            },
+            deliver: { chunk in
+                try writer.write(encoded: chunk.bytes)
+                if let geojson, !chunk.geojson.isEmpty {
+                    // Features are newline-terminated; separate them with commas across chunks.
+                    var bytes = chunk.geojson
+                    if bytes.last == UInt8(ascii: "\n") { bytes.removeLast() }
+                    var joined: [UInt8] = firstFeature ? [] : Array(",\n".utf8)
+                    joined.reserveCapacity(bytes.count + 1024)
+                    for b in bytes { if b == UInt8(ascii: "\n") { joined.append(UInt8(ascii: ",")) }; joined.append(b) }
+                    try geojson.write(encoded: joined)
+                    firstFeature = false
+                }
+                summary.rows += chunk.rows
+                for (v, n) in chunk.verdicts { summary.byVerdict[v, default: 0] += n }
+                for (code, l) in chunk.lines {
+                    if var existing = lines[code] {
+                        existing.add(l)
+                        lines[code] = existing
+                    } else {
+                        lines[code] = l
+                    }
+                }
+                summary.problemCount += chunk.problems.count
+                for p in chunk.problems where summary.problems.count < options.maxReportedProblems { summary.problems.append(p) }
+                let (consumed, total) = reader.progress
+                progress.update(rows: summary.rows, fraction: total.map { Double(consumed) / Double(max($0, 1)) })
+            })
+        try writer.close()
+        if let geojson {
+            try geojson.write(encoded: Array("\n]}\n".utf8))
+            try geojson.close()
+        }
+        progress.finish()
+        summary.lines = lines.values.sorted { ($0.code.isEmpty ? "~" : $0.code) < ($1.code.isEmpty ? "~" : $1.code) }
+        summary.blankLines = reader.blankLines
+        summary.seconds = progress.elapsed
+        return summary
+    }
+}

@@ -1,0 +1,375 @@
+import Foundation
+import QPVCore
+
+/// The answer to "may this be funded / granted?".
+public enum Verdict: String, Sendable, Codable, CaseIterable {
+    case eligible
+    case notEligible = "not_eligible"
+    /// A boundary location, a missing input, a missing list or an uncertain rule: never `eligible`.
+    case toVerify = "to_verify"
+
+    public var headline: String {
+        switch self {
+        case .eligible: return "✓ ÉLIGIBLE"
+        case .notEligible: return "✗ NON ÉLIGIBLE"
+        case .toVerify: return "? À VÉRIFIER"
+        }
+    }
+
+    public var french: String {
+        switch self {
+        case .eligible: return "éligible"
+        case .notEligible: return "non éligible"
+        case .toVerify: return "à vérifier"
+        }
+    }
+}
+
+/// What one criterion says.
+public enum CriterionResult: String, Sendable, Codable {
+    case met
+    case notMet = "not_met"
+    case unknown
+
+    public var symbol: String {
+        switch self {
+        case .met: return "✓"
+        case .notMet: return "✗"
+        case .unknown: return "?"
+        }
+    }
+}
+
+/// One criterion of a verdict, explained.
+public struct Criterion: Sendable, Codable, Equatable {
+    public var id: String
+    public var label: String
+    public var result: CriterionResult
+    /// A French sentence a counsellor can read aloud.
+    public var detail: String
+    /// Citations of the texts the criterion relies on.
+    public var source: String
+    /// What the rule version used says, in French.
+    public var rule_note: String?
+    /// Validity of the rule version used ("du 1er janvier 2020 au 31 décembre 2024").
+    public var rule_period: String?
+    /// Why the rule itself is doubtful (forces `unknown`).
+    public var uncertain: String?
+
+    public init(
+        id: String, label: String, result: CriterionResult, detail: String, source: String, rule_note: String? = nil, rule_period: String? = nil,
+        uncertain: String? = nil
+    ) {
+        self.id = id
+        self.label = label
+        self.result = result
+        self.detail = detail
+        self.source = source
+        self.rule_note = rule_note
+        self.rule_period = rule_period
+        self.uncertain = uncertain
+    }
+}
+
+/// Amounts of an aid, when they apply.
+public struct AidReport: Sendable, Codable, Equatable {
+    /// Total over the contract (nil when not computable, e.g. an adulte-relais post without end).
+    public var total_eur: Double?
+    /// Amount per contract year (year 1 first).
+    public var by_year_eur: [Double]
+    /// Yearly amount for a full-time post, when the aid is expressed that way.
+    public var per_year_full_time_eur: Double?
+    public var detail: String
+    public var source: String
+    public var uncertain: String?
+}
+
+/// A cited source in a report.
+public struct SourceReference: Sendable, Codable, Equatable {
+    public var id: String
+    public var title: String
+    public var url: String?
+}
+
+/// The perimeter answer a verdict relied on, in the report's JSON.
+public struct LocationReport: Sendable, Codable, Equatable {
+    public var status: String
+    public var code: String
+    public var name: String
+    public var vintage: String
+    public var distance_boundary_m: Double?
+    public var boundary_tolerance_m: Double?
+    public var list: String?
+    public var legal_basis: String?
+    public var missing_list: String?
+    public var how_to_install: String?
+    public var lon: Double?
+    public var lat: Double?
+    public var nearest_code: String?
+    public var nearest_name: String?
+    public var qic_status: String?
+    public var qic_code: String?
+    public var qic_name: String?
+    public var qic_epci: String?
+    public var communes: [String]
+    public var commune_source: String?
+    public var address_label: String?
+    public var address_score: Double?
+    public var problem: String?
+    public var demo: Bool
+}
+
+/// A verdict with everything needed to explain it: criteria, amounts, deadline, the list used, the sources.
+/// JSON keys are stable (`programme, verdict, criteria[{id, result, detail, source}], aid{total_eur,
+/// by_year_eur[]}, filing_deadline, location{status, code, name, vintage, distance_boundary_m}` and more).
+public struct EligibilityReport: Sendable, Codable, Equatable {
+    public var programme: String
+    public var programme_label: String
+    public var verdict: Verdict
+    /// One French sentence: the verdict and its main reason.
+    public var summary: String
+    /// The programme's date (signature, hire, 1 January of the tax year, request date).
+    public var date: String
+    public var date_label: String
+    public var criteria: [Criterion]
+    public var aid: AidReport?
+    public var filing_deadline: String?
+    public var filing_deadline_detail: String?
+    public var location: LocationReport?
+    /// Why the verdict is `to_verify` (empty otherwise).
+    public var to_verify: [String]
+    /// Information that does not change the verdict.
+    public var notes: [String]
+    public var sources: [SourceReference]
+    public var rules_file: String
+    public var demo: Bool
+
+    /// The verdict criteria and extra reasons imply: a failed criterion → not eligible; otherwise an unknown
+    /// criterion or any extra reason (uncertain amount…) → to verify; otherwise eligible.
+    public static func decide(criteria: [Criterion], extraReasons: [String]) -> (verdict: Verdict, reasons: [String]) {
+        if criteria.contains(where: { $0.result == .notMet }) { return (.notEligible, []) }
+        let reasons = criteria.filter { $0.result == .unknown }.map { "\($0.label) : \($0.detail)" } + extraReasons
+        return reasons.isEmpty ? (.eligible, []) : (.toVerify, reasons)
+    }
+
+    /// Builds a report, deciding the verdict and writing the summary sentence.
+    public init(
+        book: RuleBook, date: CivilDate, criteria: [Criterion], extraReasons: [String] = [], aid: AidReport? = nil,
+        filingDeadline: CivilDate? = nil, filingDeadlineDetail: String? = nil, location: LocationReport? = nil, notes: [String] = [],
+        sources extraSources: [RuleSource] = []
+    ) {
+        let (verdict, reasons) = EligibilityReport.decide(criteria: criteria, extraReasons: extraReasons)
+        programme = book.programme
+        programme_label = book.label
+        self.verdict = verdict
+        self.date = date.description
+        date_label = book.dateLabel
+        self.criteria = criteria
+        self.aid = aid
+        filing_deadline = filingDeadline?.description
+        filing_deadline_detail = filingDeadlineDetail
+        self.location = location
+        to_verify = reasons
+        self.notes = notes
+        rules_file = book.origin
+        demo = location?.demo ?? false
+        // Sources actually cited by the criteria, amounts and deadline, in file order of first citation.
+        var seen = Set<String>()
+        var refs: [SourceReference] = []
+        for s in extraSources where !seen.contains(s.id) {
+            seen.insert(s.id)
+            refs.append(SourceReference(id: s.id, title: s.title, url: s.url))
+        }
+        sources = refs
+        switch verdict {
+        case .eligible:
+            summary = "Éligible (\(book.label)) : tous les critères sont remplis à la \(book.dateLabel) (\(date.french))."
+        case .notEligible:
+            let failed = criteria.filter { $0.result == .notMet }
+            summary = "Non éligible (\(book.label)) : " + failed.map { "\($0.label.lowercasedFirst) — \($0.detail)" }.joined(separator: " ; ") + "."
+        case .toVerify:
+            summary = "À vérifier (\(book.label)) : " + (reasons.first ?? "") + (reasons.count > 1 ? " (et \(reasons.count - 1) autre\(reasons.count > 2 ? "s" : "") point\(reasons.count > 2 ? "s" : ""))" : "") + "."
+        }
+    }
+
+    /// What a counsellor reads aloud: verdict line, criteria with ✓ / ✗ / ?, amounts, deadline, list, sources.
+    public func text() -> String {
+        var lines: [String] = []
+        lines.append((demo ? "[DÉMONSTRATION — données fictives] " : "") + "\(verdict.headline) — \(programme_label)")
+        lines.append(summary)
+        lines.append("")
+        lines.append("Critères (\(date_label) : \(CivilDate(date)?.french ?? date)) :")
+        for c in criteria {
+            lines.append("  \(c.result.symbol) \(c.label) : \(c.detail)")
+            if let note = c.rule_note { lines.append("      règle\(c.rule_period.map { " (\($0))" } ?? "") : \(note)") }
+        }
+        if let aid {
+            lines.append("")
+            var head = "Montant de l'aide : "
+            if let total = aid.total_eur {
+                head += FrenchFormat.euros(total)
+            } else if let y = aid.per_year_full_time_eur {
+                head += "\(FrenchFormat.euros(y)) par an et par poste à temps plein"
+            } else {
+                head += "non connu"
+            }
+            lines.append(head)
+            if aid.by_year_eur.count > 1 || aid.total_eur != nil {
+                let years = aid.by_year_eur.enumerated().map { "année \($0.offset + 1) : \(FrenchFormat.euros($0.element))" }
+                if !years.isEmpty { lines.append("  " + years.joined(separator: ", ")) }
+            }
+            lines.append("  \(aid.detail)")
+            if let u = aid.uncertain { lines.append("  ? montant à vérifier : \(u)") }
+        }
+        if let d = filing_deadline {
+            lines.append("")
+            lines.append("Date limite de la demande d'aide : \(CivilDate(d)?.french ?? d)" + (filing_deadline_detail.map { " (\($0))" } ?? ""))
+        }
+        if let l = location {
+            lines.append("")
+            lines.append("Lieu : " + LocationReport.describe(l))
+            if let list = l.list { lines.append("Liste utilisée : \(list)" + (l.legal_basis.map { " — \($0)" } ?? "")) }
+            if let m = l.missing_list {
+                lines.append("Liste nécessaire : \(m)")
+                if let h = l.how_to_install { lines.append("Pour l'installer : \(h)") }
+            }
+        }
+        if !to_verify.isEmpty {
+            lines.append("")
+            lines.append("À vérifier :")
+            for r in to_verify { lines.append("  ? \(r)") }
+        }
+        if !notes.isEmpty {
+            lines.append("")
+            for n in notes { lines.append("Note : \(n)") }
+        }
+        if !sources.isEmpty {
+            lines.append("")
+            lines.append("Sources :")
+            for s in sources { lines.append("  - \(s.title)" + (s.url.map { " — \($0)" } ?? "")) }
+        }
+        lines.append("Règles : \(rules_file)")
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension LocationReport {
+    /// "QPV QP031001 « … » (liste 2015), à 152 m de la limite".
+    static func describe(_ l: LocationReport) -> String {
+        var s = ""
+        if let a = l.address_label {
+            s += "adresse « \(a) »" + (l.address_score.map { " (score \(String(format: "%.2f", $0)))" } ?? "") + ", "
+        }
+        if let lon = l.lon, let lat = l.lat { s += "point lon \(String(format: "%.6f", lon)), lat \(String(format: "%.6f", lat)) — " }
+        switch l.status {
+        case "in":
+            s += "dans le QPV \(l.code) « \(l.name) » (liste \(l.vintage))"
+        case "boundary":
+            s += l.code.isEmpty ? "juste hors QPV, en limite de \(l.nearest_code ?? "?") « \(l.nearest_name ?? "?") »" : "dans le QPV \(l.code) « \(l.name) » mais en limite"
+        case "out":
+            s += "hors QPV" + (l.nearest_code.map { " (le plus proche : \($0) « \(l.nearest_name ?? "") »)" } ?? "")
+        case "no_list":
+            s += "liste non installée"
+        default:
+            s += "position inutilisable" + (l.problem.map { " (\($0))" } ?? "")
+        }
+        if let d = l.distance_boundary_m, l.status == "in" || l.status == "out" || l.status == "boundary" {
+            s += ", à \(FrenchFormat.metres(d)) de la limite la plus proche"
+        }
+        if let q = l.qic_code, !q.isEmpty { s += " ; dans le QIC \(q) « \(l.qic_name ?? "") »" + (l.qic_epci.map { " de l'EPCI \($0)" } ?? "") }
+        if !l.communes.isEmpty { s += " ; commune : \(l.communes.joined(separator: " ou "))" + (l.commune_source.map { " (\($0))" } ?? "") }
+        return s
+    }
+}
+
+extension String {
+    var lowercasedFirst: String { isEmpty ? self : prefix(1).lowercased() + dropFirst() }
+}
+
+// Stable JSON: every key is always present (`null` when it does not apply), so API clients can rely on the shape.
+extension Criterion {
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(label, forKey: .label)
+        try c.encode(result, forKey: .result)
+        try c.encode(detail, forKey: .detail)
+        try c.encode(source, forKey: .source)
+        try c.encode(rule_note, forKey: .rule_note)
+        try c.encode(rule_period, forKey: .rule_period)
+        try c.encode(uncertain, forKey: .uncertain)
+    }
+}
+
+extension AidReport {
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(total_eur, forKey: .total_eur)
+        try c.encode(by_year_eur, forKey: .by_year_eur)
+        try c.encode(per_year_full_time_eur, forKey: .per_year_full_time_eur)
+        try c.encode(detail, forKey: .detail)
+        try c.encode(source, forKey: .source)
+        try c.encode(uncertain, forKey: .uncertain)
+    }
+}
+
+extension SourceReference {
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(title, forKey: .title)
+        try c.encode(url, forKey: .url)
+    }
+}
+
+extension LocationReport {
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(status, forKey: .status)
+        try c.encode(code, forKey: .code)
+        try c.encode(name, forKey: .name)
+        try c.encode(vintage, forKey: .vintage)
+        try c.encode(distance_boundary_m, forKey: .distance_boundary_m)
+        try c.encode(boundary_tolerance_m, forKey: .boundary_tolerance_m)
+        try c.encode(list, forKey: .list)
+        try c.encode(legal_basis, forKey: .legal_basis)
+        try c.encode(missing_list, forKey: .missing_list)
+        try c.encode(how_to_install, forKey: .how_to_install)
+        try c.encode(lon, forKey: .lon)
+        try c.encode(lat, forKey: .lat)
+        try c.encode(nearest_code, forKey: .nearest_code)
+        try c.encode(nearest_name, forKey: .nearest_name)
+        try c.encode(qic_status, forKey: .qic_status)
+        try c.encode(qic_code, forKey: .qic_code)
+        try c.encode(qic_name, forKey: .qic_name)
+        try c.encode(qic_epci, forKey: .qic_epci)
+        try c.encode(communes, forKey: .communes)
+        try c.encode(commune_source, forKey: .commune_source)
+        try c.encode(address_label, forKey: .address_label)
+        try c.encode(address_score, forKey: .address_score)
+        try c.encode(problem, forKey: .problem)
+        try c.encode(demo, forKey: .demo)
+    }
+}
+
+extension EligibilityReport {
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(programme, forKey: .programme)
+        try c.encode(programme_label, forKey: .programme_label)
+        try c.encode(verdict, forKey: .verdict)
+        try c.encode(summary, forKey: .summary)
+        try c.encode(date, forKey: .date)
+        try c.encode(date_label, forKey: .date_label)
+        try c.encode(criteria, forKey: .criteria)
+        try c.encode(aid, forKey: .aid)
+        try c.encode(filing_deadline, forKey: .filing_deadline)
+        try c.encode(filing_deadline_detail, forKey: .filing_deadline_detail)
+        try c.encode(location, forKey: .location)
+        try c.encode(to_verify, forKey: .to_verify)
+        try c.encode(notes, forKey: .notes)
+        try c.encode(sources, forKey: .sources)
+        try c.encode(rules_file, forKey: .rules_file)
+        try c.encode(demo, forKey: .demo)
+    }
+}

@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import QPVCore
+import QPVEligibility
+import QPVPerimeters
+
+struct EligibilityCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eligibility",
+        abstract: "Dire si une embauche, un projet ou un logement est éligible (emplois francs, adultes-relais, FCS, TFPB), critère par critère.",
+        discussion: """
+            Chaque verdict est éligible, non éligible ou à vérifier, avec les critères (✓ / ✗ / ?), les montants, \
+            l'échéance, la liste de QPV utilisée et les textes cités. Une adresse en limite de quartier, une règle \
+            incertaine ou une information manquante ne donnent jamais « éligible » : « à vérifier », avec la raison.
+            Les règles datées et leurs sources sont dans GeoData/rules/ (livrées avec qpv).
+            """,
+        subcommands: [EligibilityEmploiFranc.self, EligibilityAdulteRelais.self, EligibilityFCS.self, EligibilityTFPB.self]
+    )
+}
+
+/// Where the person lives / the project is: `--lon/--lat` (and, later, `--address`).
+struct EligibilityPlaceOptions: ParsableArguments {
+    @Option(parsing: .unconditional, help: "Longitude WGS84 en degrés décimaux (ex. 1.4437).") var lon: String?
+    @Option(parsing: .unconditional, help: "Latitude WGS84 en degrés décimaux (ex. 43.6045).") var lat: String?
+    @Option(name: .customLong("boundary-tolerance"), help: "Distance (m) à une limite de quartier en deçà de laquelle le lieu est « à vérifier ».")
+    var boundaryTolerance: Double = 20
+    @Option(help: "Format de la réponse.") var format: OutputFormat = .text
+
+    // HOOK for `--address` (geocoder branch, module QPVGeocoding). To enable it:
+    //   1. replace the computed property below by  `@Option(help: "Adresse du lieu (géocodée hors ligne).") var address: String?`
+    //   2. implement `AddressHook.resolver` (Eligibility.swift, below) with the geocoder.
+    // Everything else (validation, locating, reports, batches) already handles addresses.
+    var address: String? { nil }
+
+    func validate() throws {
+        if address != nil {
+            if lon != nil || lat != nil { throw ValidationError("--address et --lon/--lat s'excluent") }
+        } else if lon == nil || lat == nil {
+            throw ValidationError("indiquez le lieu : --lon et --lat")
+        }
+        if !(boundaryTolerance >= 0) { throw ValidationError("--boundary-tolerance doit être un nombre positif de mètres") }
+    }
+
+    /// Locates the place on `date` (the list in force that day).
+    func locate(with locator: EligibilityLocator, dataDirectory: DataDirectory, on date: CivilDate) throws -> EligibilityLocation {
+        if let address {
+            guard let resolver = try AddressHook.resolver(dataDirectory) else { throw EligibilityLocationError.geocodingUnavailable }
+            locator.addressResolver = resolver
+            return try locator.locate(address: address, on: date)
+        }
+        let x = LocateResult.parseCoordinate(lon ?? "") ?? .nan
+        let y = LocateResult.parseCoordinate(lat ?? "") ?? .nan
+        var location = try locator.locate(lon: x, lat: y, on: date)
+        if x.isNaN || y.isNaN { location.problem = "« \(lon ?? "") », « \(lat ?? "") » ne sont pas des nombres" }
+        return location
+    }
+}
+
+/// The geocoder plugs in here: return an `AddressResolving` (e.g. a wrapper around QPVGeocoding's `Geocoder`
+/// opened from the data directory, mapping its best result to `ResolvedAddress(lon:lat:label:score:precision:
+/// cityCode:cityName:)`), or nil when this build has no geocoder.
+enum AddressHook {
+    static func resolver(_ dataDirectory: DataDirectory) throws -> (any AddressResolving)? { nil }
+}
+
+/// Shared steps of the single-verdict commands.
+enum EligibilityCLI {
+    /// Parses a value among an enum's raw values, with a French error naming the option.
+    static func parse<E: RawRepresentable & CaseIterable>(_ value: String?, option: String, as: E.Type) throws -> E? where E.RawValue == String {
+        guard let value else { return nil }
+        guard let e = E(rawValue: value.lowercased()) else {
+            throw ValidationError("\(option) « \(value) » : valeurs possibles \(E.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return e
+    }
+
+    static func date(_ value: String, option: String) throws -> CivilDate {
+        guard let d = CivilDate(value) else { throw ValidationError("\(option) « \(value) » invalide : format attendu AAAA-MM-JJ (par exemple 2024-01-01)") }
+        return d
+    }
+
+    /// Opens the perimeters and builds the locator (with the optional communes file).
+    static func locator(_ perimeterOptions: PerimeterOptions, place: EligibilityPlaceOptions, communes: String? = nil) throws -> EligibilityLocator {
+        let catalog = try perimeterOptions.openCatalog()
+        if catalog.includesDemo && perimeterOptions.perimeters == nil && !perimeterOptions.demo {
+            printError("Aucun périmètre officiel installé : jeu de DÉMONSTRATION fictif utilisé (Quartville-sur-Démo, codes QX…). Installer une liste : qpv data import FICHIER")
+        }
+        return try EligibilityLocator(
+            catalog: catalog, communes: try communes.map { try CommuneIndex(path: $0) }, tolerance: place.boundaryTolerance)
+    }
+
+    /// Prints a report in the chosen format; exit status 2 when the position was unusable.
+    static func print(_ report: EligibilityReport, format: OutputFormat, location: EligibilityLocation) throws {
+        switch format {
+        case .json: Swift.print(try jsonString(report))
+        case .text: Swift.print(report.text())
+        }
+        if location.status == .invalidCoordinates { throw ExitCode(2) }
+    }
+
+    /// The date-specific commands take their date from the contract, not from `--date`.
+    static func rejectDate(_ perimeterOptions: PerimeterOptions, use option: String) throws {
+        if perimeterOptions.date != nil { throw ValidationError("--date ne s'applique pas ici : la date de référence est \(option)") }
+    }
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import QPVCore
+import QPVEligibility
+import QPVPerimeters
+import QPVTabular
+
+struct EligibilityTFPB: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tfpb",
+        abstract: "Abattement de 30 % de taxe foncière (CGI art. 1388 bis) : verdict par logement ou immeuble d'un bailleur, totaux par QPV.",
+        discussion: """
+            qpv eligibility tfpb --input parc.csv --tax-year 2026 --output resultats.csv [--summary par-qpv.csv] [--geojson carte.geojson]
+
+            Colonnes lues : lon/lat (ou --lon-column/--lat-column), logements (facultatif, 1 par défaut), conventionne \
+            (facultatif : oui/non ; --conventionne pour tout le fichier). Le QPV est celui de la liste en vigueur au \
+            1er janvier de l'année d'imposition : 2016 à 2023 sur la liste 2015, 2025 à 2030 sur la liste 2024 avec la \
+            convention signée ; 2024 est « à vérifier ». Chaque ligne ressort une fois, avec son verdict.
+            """)
+
+    @OptionGroup var perimeterOptions: PerimeterOptions
+
+    @Option(help: ArgumentHelp("Fichier CSV du parc (séparateur , ou ; ; UTF-8 ou Windows-1252).", valueName: "fichier")) var input: String
+    @Option(name: .customLong("tax-year"), help: "Année d'imposition.") var taxYear: Int
+    @Option(help: ArgumentHelp("Fichier CSV de sortie (- pour la sortie standard).", valueName: "fichier")) var output: String
+    @Option(help: ArgumentHelp("Totaux par QPV (CSV).", valueName: "fichier")) var summary: String?
+    @Option(help: ArgumentHelp("Lignes en points GeoJSON (WGS84), pour QGIS.", valueName: "fichier")) var geojson: String?
+    @Option(name: .customLong("lon-column"), help: "Colonne des longitudes (défaut : lon, longitude, lng, x).") var lonColumn: String?
+    @Option(name: .customLong("lat-column"), help: "Colonne des latitudes (défaut : lat, latitude, y).") var latColumn: String?
+    @Option(name: .customLong("dwellings-column"), help: "Colonne du nombre de logements (défaut : logements, nb_logements).") var dwellingsColumn: String?
+    @Option(name: .customLong("convention-column"), help: "Colonne oui/non de la convention d'abattement signée (défaut : conventionne).")
+    var conventionColumn: String?
+    @Option(help: ArgumentHelp("Convention d'abattement signée par le bailleur, pour les lignes sans valeur : oui ou non.", valueName: "oui|non"))
+    var conventionne: String?
+    @Option(name: .customLong("boundary-tolerance"), help: "Distance (m) à une limite en deçà de laquelle la ligne est « à vérifier ».")
+    var boundaryTolerance: Double = 20
+    @Option(help: "Nombre de fils de calcul (défaut : nombre de cœurs).") var workers: Int?
+
+    func validate() throws {
+        try EligibilityCLI.rejectDate(perimeterOptions, use: "le 1er janvier de --tax-year")
+        if !(1990...2100).contains(taxYear) { throw ValidationError("--tax-year \(taxYear) : année invalide") }
+        if let conventionne, TFPB.parseFlag(conventionne) == nil { throw ValidationError("--conventionne « \(conventionne) » : oui ou non") }
+        if !(boundaryTolerance >= 0) { throw ValidationError("--boundary-tolerance doit être un nombre positif de mètres") }
+    }
+
+    func run() async throws {
+        let catalog = try perimeterOptions.openCatalog()
+        if catalog.includesDemo && perimeterOptions.perimeters == nil && !perimeterOptions.demo {
+            printError("Aucun périmètre officiel installé : jeu de DÉMONSTRATION fictif utilisé (Quartville-sur-Démo, codes QX…). Installer une liste : qpv data import FICHIER")
+        }
+        var options = TFPBBatchOptions(taxYear: taxYear)
+        options.lonColumn = lonColumn
+        options.latColumn = latColumn
+        options.dwellingsColumn = dwellingsColumn
+        options.conventionColumn = conventionColumn
+        options.defaultConventionSigned = conventionne.flatMap { TFPB.parseFlag($0) ?? nil }
+        options.tolerance = boundaryTolerance
+        if let workers { options.workers = max(1, workers) }
+        let reader = try CSVReader(path: input)
+        let writer = try CSVWriter(path: output, dialect: reader.dialect)
+        // The GeoJSON file is written through the same buffered byte writer (UTF-8, no BOM).
+        let geo = try geojson.map { try CSVWriter(path: $0, dialect: CSVDialect()) }
+        let result = try TFPBBatch(catalog: catalog, book: try RuleBook.shipped("tfpb"), options: options).run(reader: reader, writer: writer, geojson: geo)
+        if let summary { try result.writeCSV(to: try CSVWriter(path: summary, dialect: reader.dialect)) }
+        for p in result.problems { printError(p) }
+        printError(result.text)
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import QPVCore
+import QPVEligibility
+import QPVGeometry
+import QPVPerimeters
+import QPVTestSupport
+
+/// Rule books and hand-made location answers for table-driven tests (no GEOS needed: the engine works on
+/// plain location values; the real-perimeter tests build them with the locate engine instead).
+enum Fixture {
+    static let emploiFranc = try! RuleBook.shipped("emploi-franc")
+    static let adulteRelais = try! RuleBook.shipped("adulte-relais")
+    static let fcs = try! RuleBook.shipped("fcs")
+    static let tfpb = try! RuleBook.shipped("tfpb")
+
+    static func date(_ s: String) -> CivilDate { CivilDate(s)! }
+
+    /// The official list (registry entry) in force in the Hexagone on a date.
+    static func hexagoneList(on date: CivilDate) -> ListRef? {
+        guard let l = try! Registry.shipped().list(kind: .qpv, territory: .hexagone, on: date) else { return nil }
+        return ListRef(listId: l.id, label: l.label, kind: .qpv, vintage: l.vintage, territory: .hexagone, legalBasis: l.legalBasis, uncertain: l.uncertain)
+    }
+
+    /// A point inside `code`, `distance` metres from the boundary, on `date` (list of that date).
+    static func inside(
+        _ code: String = "QP031001", name: String = "Quartier test", on date: CivilDate, distance: Double = 150, communes: [CommuneRef] = [],
+        epci: String? = nil, listUncertain: Bool = false
+    ) -> EligibilityLocation {
+        var list = hexagoneList(on: date)!
+        if !listUncertain { list.uncertain = nil }
+        return EligibilityLocation(
+            status: .inside, lon: 1.33, lat: 43.47, date: date,
+            qpv: [PerimeterRef(code: code, name: name, vintage: list.vintage, listId: list.listId, communes: communes, epciSiren: epci)],
+            nearestQPV: PerimeterRef(code: code, name: name, vintage: list.vintage), distanceBoundaryM: distance, qpvLists: [list],
+            communes: communes, communeSource: communes.isEmpty ? nil : "communes du QPV")
+    }
+
+    static func outside(on date: CivilDate, nearest: String = "QP031001", distance: Double = 400, communes: [CommuneRef] = []) -> EligibilityLocation {
+        let list = hexagoneList(on: date)!
+        return EligibilityLocation(
+            status: .outside, lon: 1.30, lat: 43.40, date: date, nearestQPV: PerimeterRef(code: nearest, name: "Voisin", vintage: list.vintage),
+            distanceBoundaryM: distance, qpvLists: [withoutDoubt(list)], communes: communes, communeSource: communes.isEmpty ? nil : "fichier des communes")
+    }
+
+    static func boundary(on date: CivilDate, code: String = "QP031001", inside: Bool, distance: Double = 5) -> EligibilityLocation {
+        var loc = inside ? Fixture.inside(code, on: date, distance: distance) : outside(on: date, nearest: code, distance: distance)
+        loc.status = .boundary
+        return loc
+    }
+
+    static func noList(on date: CivilDate) -> EligibilityLocation {
+        let missing = try! Registry.shipped().list(kind: .qpv, territory: .hexagone, on: date)
+        return EligibilityLocation(status: .noList, lon: 1.33, lat: 43.47, date: date, missingList: missing, problem: "liste non installée")
+    }
+
+    static func withoutDoubt(_ l: ListRef) -> ListRef {
+        var l = l
+        l.uncertain = nil
+        return l
+    }
+
+    /// An emploi-franc hire meeting every criterion on `date` (CDI, jobseeker, private employer).
+    static func hire(_ date: String, contract: EmploiFrancRequest.Contract = .cdi, months: Double? = nil, age: Int? = 40) -> EmploiFrancRequest {
+        EmploiFrancRequest(
+            signatureDate: Self.date(date), contract: contract, durationMonths: months, status: .jobseeker, age: age, previousEmployment: false,
+            employer: .privateCompany)
+    }
+
+    static func criterion(_ r: EligibilityReport, _ id: String) -> Criterion { r.criteria.first { $0.id == id }! }
+}
+
+/// Rows of the truth file `../shared/truth/points-occitanie.csv`.
+struct TruthPoint {
+    var id: String
+    var lon: Double
+    var lat: Double
+    var codes: [String]
+    var distance: Double
+
+    static func load() throws -> [TruthPoint] {
+        let text = try String(contentsOf: try SharedData.file("truth/points-occitanie.csv"), encoding: .utf8)
+        return text.split(whereSeparator: \.isNewline).dropFirst().compactMap { line in
+            let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard f.count >= 5, let lon = Double(f[1]), let lat = Double(f[2]), let d = Double(f[4]) else { return nil }
+            return TruthPoint(id: f[0], lon: lon, lat: lat, codes: f[3].split(separator: ";").map(String.init), distance: d)
+        }
+    }
+}
+
+/// Installs a perimeter file into a data directory the way `qpv data import` does.
+func installPerimeters(_ path: String, into dir: DataDirectory, _ configure: (inout ImportOptions) -> Void = { _ in }) throws {
+    var options = ImportOptions()
+    configure(&options)
+    let file = try PerimeterFileReader.read(path: path, crs: options.crs, context: try GeosContext())
+    let compiled = try PackCompiler(registry: try Registry.shipped()).compile(file, options: options)
+    _ = try PackStore(dataDirectory: dir).install(compiled)
+}
