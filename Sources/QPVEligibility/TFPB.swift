@@ -38,20 +38,6 @@ public enum TFPB {
         for w in ["non", "n", "no", "false", "faux", "0"] { m[w] = false; m[w.uppercased()] = false }
         return m
     }()
-
-    /// A coordinate cell: plain decimal numbers parsed directly, anything else ("2,63", spaces) the tolerant way.
-    static func coordinate(_ text: String) -> Double? {
-        if let v = Double(text) { return v.isFinite ? v : nil }
-        return LocateResult.parseCoordinate(text)
-    }
-
-    /// "12.35": two decimals without Foundation formatting (hot in batches).
-    static func fixed2(_ x: Double) -> String {
-        guard x.isFinite, abs(x) < 1e15 else { return String(format: "%.2f", x) }
-        let c = Int((abs(x) * 100).rounded())
-        let frac = c % 100
-        return (x < 0 && c > 0 ? "-" : "") + "\(c / 100)." + (frac < 10 ? "0" : "") + "\(frac)"
-    }
 }
 
 /// Options of `qpv eligibility tfpb`.
@@ -287,7 +273,7 @@ public struct TFPBBatch {
                     if rec.encodingFallback { errors[k].append("caractères non UTF-8 lus en Windows-1252") }
                     let lonText = lonIndex.map { rec[$0] } ?? ""
                     let latText = latIndex.map { rec[$0] } ?? ""
-                    if let lon = TFPB.coordinate(lonText), let lat = TFPB.coordinate(latText) {
+                    if let lon = LocateResult.parseCoordinate(lonText), let lat = LocateResult.parseCoordinate(latText) {
                         lons[k] = lon
                         lats[k] = lat
                     } else if let ai = addressIndex, let resolver, !rec[ai].trimmingCharacters(in: .whitespaces).isEmpty {
@@ -367,7 +353,7 @@ public struct TFPBBatch {
                     let error = errors[k].filter { !$0.isEmpty }.joined(separator: " ; ")
                     let added = [
                         verdict.rawValue, location.status.rawValue, location.qpv.map(\.code).joined(separator: ";"),
-                        location.qpv.map(\.name).joined(separator: ";"), vintage, location.distanceBoundaryM.map(TFPB.fixed2) ?? "",
+                        location.qpv.map(\.name).joined(separator: ";"), vintage, location.distanceBoundaryM.map(LocateResult.twoDecimals) ?? "",
                         dwellingsKnown ? String(dwellings) : "", String(eligibleDwellings), reason, error,
                     ]
                     encoder.encode(fields + added, into: &out.bytes)

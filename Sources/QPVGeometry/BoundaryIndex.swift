@@ -180,7 +180,7 @@ public final class BoundaryIndex: Sendable {
         return dx * dx + dy * dy
     }
 
-    /// Squared distance to an owner's boundary if below `bound`, otherwise any value ≥ `bound`.
+    /// Squared distance to an owner's boundary if at most `bound`, otherwise +infinity.
     @inline(__always)
     private func ownerDistanceSquared(_ owner: Int, x: Double, y: Double, bound: Double) -> Double {
         let first = Int(ownerBlocks[owner])
@@ -191,9 +191,12 @@ public final class BoundaryIndex: Sendable {
                     runStart.withUnsafeBufferPointer { rs in
                         runLength.withUnsafeBufferPointer { rl in
                             blockRuns.withUnsafeBufferPointer { br in
-                                var best2 = bound
+                                // Exact minimum over the segments that can reach `bound` (ties included);
+                                // +infinity when none can.
+                                var best2 = Double.infinity
+                                var limit = bound
                                 func scan(_ b: Int) {
-                                    for r in Int(br[b])..<Int(br[b + 1]) where BoundaryIndex.boxDistance2(rb, r, x, y) < best2 {
+                                    for r in Int(br[b])..<Int(br[b + 1]) where BoundaryIndex.boxDistance2(rb, r, x, y) <= limit {
                                         let s = Int(rs[r])
                                         var ax = p[2 * s]
                                         var ay = p[2 * s + 1]
@@ -201,7 +204,10 @@ public final class BoundaryIndex: Sendable {
                                             let bx = p[2 * (s + k)]
                                             let by = p[2 * (s + k) + 1]
                                             let d2 = BoundaryIndex.segmentDistanceSquared(px: x, py: y, ax: ax, ay: ay, bx: bx, by: by)
-                                            if d2 < best2 { best2 = d2 }
+                                            if d2 <= limit && d2 < best2 {
+                                                best2 = d2
+                                                limit = d2
+                                            }
                                             ax = bx
                                             ay = by
                                         }
@@ -217,9 +223,9 @@ public final class BoundaryIndex: Sendable {
                                         nearestBlock = b
                                     }
                                 }
-                                guard nearestD2 < best2 else { return best2 }
+                                guard nearestD2 <= limit else { return .infinity }
                                 scan(nearestBlock)
-                                for b in first..<last where b != nearestBlock && BoundaryIndex.boxDistance2(bb, b, x, y) < best2 { scan(b) }
+                                for b in first..<last where b != nearestBlock && BoundaryIndex.boxDistance2(bb, b, x, y) <= limit { scan(b) }
                                 return best2
                             }
                         }

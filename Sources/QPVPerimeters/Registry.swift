@@ -84,8 +84,11 @@ public struct OfficialList: Codable, Sendable, Equatable {
     public var endBasis: String?
     public var sources: [String]
     public var dataFiles: [String]
-    /// Non-nil when a fact of this entry could not be confirmed on the official text.
+    /// Non-nil when a fact of this entry that can change an answer (a date) could not be confirmed on the
+    /// official text: verdicts relying on it say "à vérifier".
     public var uncertain: String?
+    /// What was not re-read on the official text but does not change answers.
+    public var notes: String?
 
     enum CodingKeys: String, CodingKey {
         case id, kind, vintage, territory, label
@@ -97,7 +100,7 @@ public struct OfficialList: Codable, Sendable, Equatable {
         case endBasis = "end_basis"
         case sources
         case dataFiles = "data_files"
-        case uncertain
+        case uncertain, notes
     }
 
     public func isInForce(on date: CivilDate) -> Bool {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import QPVCore
+import QPVGeocoding
 import QPVEligibility
 import QPVPerimeters
 
@@ -18,27 +19,20 @@ struct EligibilityCommand: AsyncParsableCommand {
     )
 }
 
-/// Where the person lives / the project is: `--lon/--lat` (and, later, `--address`).
+/// Where the person lives / the project is: `--lon/--lat` or `--address` (geocoded offline).
 struct EligibilityPlaceOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Longitude WGS84 en degrés décimaux (ex. 1.4437).") var lon: String?
     @Option(parsing: .unconditional, help: "Latitude WGS84 en degrés décimaux (ex. 43.6045).") var lat: String?
-    @Option(name: .customLong("boundary-tolerance"), help: "Distance (m) à une limite de quartier en deçà de laquelle le lieu est « à vérifier ».")
-    var boundaryTolerance: Double = 20
     @Option(help: "Format de la réponse.") var format: OutputFormat = .text
 
-    // HOOK for `--address` (geocoder branch, module QPVGeocoding). To enable it:
-    //   1. replace the computed property below by  `@Option(help: "Adresse du lieu (géocodée hors ligne).") var address: String?`
-    //   2. implement `AddressHook.resolver` (Eligibility.swift, below) with the geocoder.
-    // Everything else (validation, locating, reports, batches) already handles addresses.
-    var address: String? { nil }
+    @Option(help: "Adresse du lieu, géocodée hors ligne (BAN installée, ou adresses de démonstration).") var address: String?
 
     func validate() throws {
         if address != nil {
             if lon != nil || lat != nil { throw ValidationError("--address et --lon/--lat s'excluent") }
         } else if lon == nil || lat == nil {
-            throw ValidationError("indiquez le lieu : --lon et --lat")
+            throw ValidationError("indiquez le lieu : --address, ou --lon et --lat")
         }
-        if !(boundaryTolerance >= 0) { throw ValidationError("--boundary-tolerance doit être un nombre positif de mètres") }
     }
 
     /// Locates the place on `date` (the list in force that day).
@@ -56,11 +50,17 @@ struct EligibilityPlaceOptions: ParsableArguments {
     }
 }
 
-/// The geocoder plugs in here: return an `AddressResolving` (e.g. a wrapper around QPVGeocoding's `Geocoder`
-/// opened from the data directory, mapping its best result to `ResolvedAddress(lon:lat:label:score:precision:
-/// cityCode:cityName:)`), or nil when this build has no geocoder.
+/// Addresses are geocoded with the installed BAN (or the demonstration addresses, said on standard error).
 enum AddressHook {
-    static func resolver(_ dataDirectory: DataDirectory) throws -> (any AddressResolving)? { nil }
+    static func resolver(_ dataDirectory: DataDirectory) throws -> (any AddressResolving)? {
+        let (geocoder, isDemo) = try Geocoder.installedOrDemo(dataDirectory: dataDirectory)
+        if isDemo { printError("Aucune BAN installée : adresses de DÉMONSTRATION fictives utilisées. Installer la BAN : qpv data import-ban adresses-XX.csv.gz") }
+        return ClosureAddressResolver { text in
+            geocoder.geocode(text, options: GeocodeOptions(limit: 1)).first.map {
+                ResolvedAddress(lon: $0.lon, lat: $0.lat, label: $0.label, score: $0.score, precision: $0.type.rawValue, cityCode: $0.citycode, cityName: $0.city)
+            }
+        }
+    }
 }
 
 /// Shared steps of the single-verdict commands.
@@ -81,12 +81,9 @@ enum EligibilityCLI {
 
     /// Opens the perimeters and builds the locator (with the optional communes file).
     static func locator(_ perimeterOptions: PerimeterOptions, place: EligibilityPlaceOptions, communes: String? = nil) throws -> EligibilityLocator {
-        let catalog = try perimeterOptions.openCatalog()
-        if catalog.includesDemo && perimeterOptions.perimeters == nil && !perimeterOptions.demo {
-            printError("Aucun périmètre officiel installé : jeu de DÉMONSTRATION fictif utilisé (Quartville-sur-Démo, codes QX…). Installer une liste : qpv data import FICHIER")
-        }
+        let catalog = try perimeterOptions.openCatalogAnnounced()
         return try EligibilityLocator(
-            catalog: catalog, communes: try communes.map { try CommuneIndex(path: $0) }, tolerance: place.boundaryTolerance)
+            catalog: catalog, communes: try communes.map { try CommuneIndex(path: $0) }, tolerance: perimeterOptions.boundaryTolerance)
     }
 
     /// Prints a report in the chosen format; exit status 2 when the position was unusable.

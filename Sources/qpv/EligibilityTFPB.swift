@@ -32,35 +32,35 @@ struct EligibilityTFPB: AsyncParsableCommand {
     var conventionColumn: String?
     @Option(help: ArgumentHelp("Convention d'abattement signée par le bailleur, pour les lignes sans valeur : oui ou non.", valueName: "oui|non"))
     var conventionne: String?
-    @Option(name: .customLong("boundary-tolerance"), help: "Distance (m) à une limite en deçà de laquelle la ligne est « à vérifier ».")
-    var boundaryTolerance: Double = 20
+    @Option(name: .customLong("address-column"), help: "Colonne de l'adresse, géocodée hors ligne quand la ligne n'a pas de coordonnées.")
+    var addressColumn: String?
     @Option(help: "Nombre de fils de calcul (défaut : nombre de cœurs).") var workers: Int?
 
     func validate() throws {
         try EligibilityCLI.rejectDate(perimeterOptions, use: "le 1er janvier de --tax-year")
         if !(1990...2100).contains(taxYear) { throw ValidationError("--tax-year \(taxYear) : année invalide") }
         if let conventionne, TFPB.parseFlag(conventionne) == nil { throw ValidationError("--conventionne « \(conventionne) » : oui ou non") }
-        if !(boundaryTolerance >= 0) { throw ValidationError("--boundary-tolerance doit être un nombre positif de mètres") }
+        try perimeterOptions.validateTolerance()
     }
 
     func run() async throws {
-        let catalog = try perimeterOptions.openCatalog()
-        if catalog.includesDemo && perimeterOptions.perimeters == nil && !perimeterOptions.demo {
-            printError("Aucun périmètre officiel installé : jeu de DÉMONSTRATION fictif utilisé (Quartville-sur-Démo, codes QX…). Installer une liste : qpv data import FICHIER")
-        }
+        let catalog = try perimeterOptions.openCatalogAnnounced()
         var options = TFPBBatchOptions(taxYear: taxYear)
         options.lonColumn = lonColumn
         options.latColumn = latColumn
         options.dwellingsColumn = dwellingsColumn
         options.conventionColumn = conventionColumn
         options.defaultConventionSigned = conventionne.flatMap { TFPB.parseFlag($0) ?? nil }
-        options.tolerance = boundaryTolerance
+        options.tolerance = perimeterOptions.boundaryTolerance
+        options.addressColumn = addressColumn
         if let workers { options.workers = max(1, workers) }
         let reader = try CSVReader(path: input)
         let writer = try CSVWriter(path: output, dialect: reader.dialect)
         // The GeoJSON file is written through the same buffered byte writer (UTF-8, no BOM).
         let geo = try geojson.map { try CSVWriter(path: $0, dialect: CSVDialect()) }
-        let result = try TFPBBatch(catalog: catalog, book: try RuleBook.shipped("tfpb"), options: options).run(reader: reader, writer: writer, geojson: geo)
+        let resolver = try addressColumn.map { _ in try AddressHook.resolver(perimeterOptions.dataDirectory) } ?? nil
+        let result = try TFPBBatch(catalog: catalog, book: try RuleBook.shipped("tfpb"), options: options, addressResolver: resolver)
+            .run(reader: reader, writer: writer, geojson: geo)
         if let summary { try result.writeCSV(to: try CSVWriter(path: summary, dialect: reader.dialect)) }
         for p in result.problems { printError(p) }
         printError(result.text)

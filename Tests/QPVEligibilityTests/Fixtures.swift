@@ -27,7 +27,7 @@ enum Fixture {
         epci: String? = nil, listUncertain: Bool = false
     ) -> EligibilityLocation {
         var list = hexagoneList(on: date)!
-        if !listUncertain { list.uncertain = nil }
+        list.uncertain = listUncertain ? "date de fin non confirmée sur le texte officiel (test)" : nil
         return EligibilityLocation(
             status: .inside, lon: 1.33, lat: 43.47, date: date,
             qpv: [PerimeterRef(code: code, name: name, vintage: list.vintage, listId: list.listId, communes: communes, epciSiren: epci)],

@@ -145,9 +145,9 @@ struct CohesionFundCommuneTests {
         let inQPV = try verdict(bruay)
         #expect(inQPV.criteria.first { $0.id == "territory" }?.result == .met)
         #expect(inQPV.location?.code == "QN06212M")
-        // The registry's 2024 list carries an uncertainty note (décret n° 2024-806 not re-read): to verify.
-        #expect(inQPV.verdict == .toVerify)
-        #expect(inQPV.to_verify.contains { $0.contains("2024-806") })
+        // In a QPV of the 2024 list of the intercommunalité: eligible territory, nothing to verify.
+        #expect(inQPV.verdict == .eligible)
+        #expect(inQPV.to_verify.isEmpty)
 
         let divionReport = try verdict(divion)
         #expect(divionReport.verdict == .toVerify)
