@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "qpv", targets: ["qpv"]),
         .library(name: "QPVGeometry", targets: ["QPVGeometry"]),
         .library(name: "QPVPerimeters", targets: ["QPVPerimeters"]),
+        .library(name: "QPVCarreaux", targets: ["QPVCarreaux"]),
         .library(name: "QPVTabular", targets: ["QPVTabular"]),
     ],
     dependencies: [
@@ -38,11 +39,13 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // INSEE 200 m carreaux against perimeters: shares, Filosofi statistics, QIC candidates.
+        .target(name: "QPVCarreaux", dependencies: ["QPVCore", "QPVTabular", "QPVGeometry", "QPVPerimeters"]),
         // Command-line interface: parses arguments, calls the libraries, prints.
         .executableTarget(
             name: "qpv",
             dependencies: [
-                "QPVCore", "QPVPerimeters", "QPVTabular", "QPVGeometry",
+                "QPVCore", "QPVPerimeters", "QPVTabular", "QPVGeometry", "QPVCarreaux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -53,5 +56,6 @@ let package = Package(
         .testTarget(name: "QPVTabularTests", dependencies: ["QPVTabular", "QPVTestSupport"]),
         .testTarget(name: "QPVGeometryTests", dependencies: ["QPVGeometry", "QPVTestSupport"]),
         .testTarget(name: "QPVPerimetersTests", dependencies: ["QPVPerimeters", "QPVTestSupport"]),
+        .testTarget(name: "QPVCarreauxTests", dependencies: ["QPVCarreaux", "QPVPerimeters", "QPVGeometry", "QPVTabular", "QPVTestSupport"]),
     ]
 )
