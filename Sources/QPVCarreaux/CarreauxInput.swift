@@ -125,22 +125,52 @@ public func parseFilosofiNumber(_ text: String) -> Double? {
     return nil
 }
 
-/// The set of carreaux already seen, to find duplicates. Bits grouped by 5 × 5 tiles: memory grows with
-/// the territory covered (at most a few MB for all of France), not with the number of rows.
+/// The set of carreaux already seen, to find duplicates. Bits grouped by 5 × 5 tiles in an open-addressing
+/// table (it runs on the reading thread, for every row): memory grows with the territory covered (at most a
+/// few MB for all of France), not with the number of rows.
 struct SeenCells {
-    private var tiles: [UInt64: UInt32] = [:]
+    private var keys = [UInt64](repeating: 0, count: 1 << 12)  // 0 = empty slot, else tile key + 1
+    private var masks = [UInt32](repeating: 0, count: 1 << 12)
+    private var used = 0
 
     /// Inserts the cell; false when it was already there.
     mutating func insert(_ c: GridCell) -> Bool {
         let r = c.resolution
         let i = c.easting / r
         let j = c.northing / r
-        let tile = UInt64(r == 200 ? 0 : 1) << 62 | UInt64(i / 5) << 31 | UInt64(j / 5)
+        let key = (UInt64(r == 200 ? 0 : 1) << 62 | UInt64(i / 5) << 31 | UInt64(j / 5)) &+ 1
         let bit = UInt32(1) << UInt32((i % 5) + 5 * (j % 5))
-        let old = tiles[tile, default: 0]
-        if old & bit != 0 { return false }
-        tiles[tile] = old | bit
+        if 2 * (used + 1) > keys.count { grow() }
+        let slot = find(key)
+        if keys[slot] == key {
+            if masks[slot] & bit != 0 { return false }
+            masks[slot] |= bit
+            return true
+        }
+        keys[slot] = key
+        masks[slot] = bit
+        used += 1
         return true
+    }
+
+    /// The slot holding `key`, or the empty slot where it goes (linear probing, Fibonacci hashing).
+    private func find(_ key: UInt64) -> Int {
+        let mask = keys.count - 1
+        var s = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+        while keys[s] != 0 && keys[s] != key { s = (s + 1) & mask }
+        return s
+    }
+
+    private mutating func grow() {
+        let oldKeys = keys
+        let oldMasks = masks
+        keys = [UInt64](repeating: 0, count: oldKeys.count * 2)
+        masks = [UInt32](repeating: 0, count: oldKeys.count * 2)
+        for (k, m) in zip(oldKeys, oldMasks) where k != 0 {
+            let s = find(k)
+            keys[s] = k
+            masks[s] = m
+        }
     }
 }
 

@@ -66,6 +66,20 @@ func squarePerimeter(_ dir: TemporaryDirectory) throws -> GridPerimeters {
         }
     }
 
+    /// Duplicate detection stays exact past many growths of its table (30 000 distinct carreaux, then repeats).
+    @Test func findsExactlyTheDuplicatesOfALargeFile() throws {
+        let dir = try TemporaryDirectory()
+        let grid = try squarePerimeter(dir)
+        var text = "idcar_200m\n"
+        for k in 0..<30_000 { text += "CRS3035RES200mN\(2_700_000 + (k / 173) * 200)E\(3_600_000 + (k % 173) * 200)\n" }
+        for k in stride(from: 0, to: 30_000, by: 997) { text += "CRS3035RES200mN\(2_700_000 + (k / 173) * 200)E\(3_600_000 + (k % 173) * 200)\n" }
+        let reader = try CSVReader(path: try dir.write("big.csv", text))
+        let summary = try ClassifyBatch(perimeters: grid, options: ClassifyOptions()).run(reader: reader, writer: try CSVWriter(path: dir.path("o.csv"), dialect: reader.dialect))
+        #expect(summary.counts.rows == 30_000 + 31)
+        #expect(summary.counts.duplicate == 31)
+        #expect(summary.outside == 30_000)
+    }
+
     @Test func statsRejectsNonNumericCountsAndDuplicates() throws {
         let dir = try TemporaryDirectory()
         let grid = try squarePerimeter(dir)
