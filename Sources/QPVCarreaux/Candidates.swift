@@ -164,7 +164,7 @@ public struct CandidatesBatch {
         var withoutPopulation = 0
         let scanner = CarreauxScanner(input: input, options: options.read, progressLabel: "qpv carreaux candidates")
         report.seconds = try scanner.run(
-            reader: reader, perimeters: perimeters,
+            reader: reader, perimeters: perimeters, keepRecords: false,
             process: { classifier, records, rows in
                 var out: [LowCell?] = []
                 var problems: [RowProblem?] = []
@@ -202,7 +202,7 @@ public struct CandidatesBatch {
             },
             deliver: { chunk, _ in
                 let (cells, valueProblems, assessable) = chunk.payload
-                for k in chunk.records.indices {
+                for k in chunk.rows.indices {
                     report.counts.rows += 1
                     if let problem = chunk.rows[k].problem ?? valueProblems[k] {
                         report.counts.count(problem, keepingIn: &report.problems, limit: options.read.maxReportedProblems)

@@ -106,8 +106,8 @@ public struct CarreauxInput: Sendable {
     func where_(_ record: CSVRecord) -> String { "\(file), ligne \(record.line), champ « \(idColumn) »" }
 
     /// A duplicate-id problem.
-    func duplicate(_ record: CSVRecord, _ cell: GridCell) -> RowProblem {
-        RowProblem(kind: .duplicate, message: "\(where_(record)) : carreau « \(cell.id) » déjà présent plus haut dans le fichier (première occurrence gardée, celle-ci ignorée)")
+    func duplicate(line: Int, _ cell: GridCell) -> RowProblem {
+        RowProblem(kind: .duplicate, message: "\(file), ligne \(line), champ « \(idColumn) » : carreau « \(cell.id) » déjà présent plus haut dans le fichier (première occurrence gardée, celle-ci ignorée)")
     }
 }
 
@@ -176,6 +176,8 @@ struct SeenCells {
 
 /// One row as parsed by a worker.
 public struct ParsedRow: Sendable {
+    /// Physical line of the record in the file.
+    public var line: Int
     public var cell: GridCell?
     public var problem: RowProblem?
 }
@@ -188,6 +190,8 @@ struct CarreauxScanner {
     let progressLabel: String
 
     struct Chunk<Payload: Sendable>: Sendable {
+        /// The records themselves, when `keepRecords` (else empty: they are freed on the worker thread, which
+        /// takes that work off the reading thread).
         var records: [CSVRecord]
         var rows: [ParsedRow]
         var payload: Payload
@@ -199,6 +203,7 @@ struct CarreauxScanner {
     func run<Payload: Sendable>(
         reader: CSVReader,
         perimeters: GridPerimeters?,
+        keepRecords: Bool = true,
         process: @escaping @Sendable (CellClassifier?, [CSVRecord], [ParsedRow]) -> Payload,
         deliver: (Chunk<Payload>, _ duplicates: [Int]) throws -> Void
     ) throws -> Double {
@@ -217,9 +222,9 @@ struct CarreauxScanner {
             process: { holder, records in
                 let rows = records.map { rec -> ParsedRow in
                     let (cell, problem) = input.cell(of: rec)
-                    return ParsedRow(cell: cell, problem: problem)
+                    return ParsedRow(line: rec.line, cell: cell, problem: problem)
                 }
-                return Chunk(records: records, rows: rows, payload: process(holder.classifier, records, rows))
+                return Chunk(records: keepRecords ? records : [], rows: rows, payload: process(holder.classifier, records, rows))
             },
             deliver: { chunk in
                 var chunk = chunk
@@ -227,12 +232,12 @@ struct CarreauxScanner {
                 for k in chunk.rows.indices {
                     guard let c = chunk.rows[k].cell, chunk.rows[k].problem == nil else { continue }
                     if !seen.insert(c) {
-                        chunk.rows[k].problem = input.duplicate(chunk.records[k], c)
+                        chunk.rows[k].problem = input.duplicate(line: chunk.rows[k].line, c)
                         duplicates.append(k)
                     }
                 }
                 try deliver(chunk, duplicates)
-                rowsDone += chunk.records.count
+                rowsDone += chunk.rows.count
                 let (consumed, total) = reader.progress
                 progress.update(rows: rowsDone, fraction: total.map { Double(consumed) / Double(max($0, 1)) })
             })

@@ -81,22 +81,13 @@ public struct ClassifyBatch {
             try writer.writeRow(renamed + appended)
         }
 
-        /// The row(s) of one input record.
-        @Sendable func encodeRows(_ rec: CSVRecord, _ row: ParsedRow, _ shares: [CellShare], into out: inout [UInt8]) {
-            let idText = rec[input.idIndex]
-            let error = row.problem?.message ?? ""
+        /// The part of a row kept when a duplicate is rewritten: the id (long) or every input column (wide),
+        /// each followed by the separator.
+        @Sendable func encodePrefix(_ rec: CSVRecord, into out: inout [UInt8]) {
             switch options.format {
             case .long:
-                if row.problem != nil {
-                    encoder.encode([idText, "", "", "", error], into: &out)
-                } else if shares.isEmpty {
-                    encoder.encode([idText, "", "0", "", ""], into: &out)
-                } else {
-                    for s in shares {
-                        let p = perimeters.perimeters[s.perimeter]
-                        encoder.encode([idText, p.code, formatNumber(s.share, decimals: options.decimals), p.kind.rawValue, ""], into: &out)
-                    }
-                }
+                encoder.encodeField(rec[input.idIndex], into: &out)
+                out.append(encoder.dialect.separator)
             case .wide:
                 var fields = rec.fields
                 if fields.count < headerCount {
@@ -105,8 +96,28 @@ public struct ClassifyBatch {
                     let extra = fields[(headerCount - 1)...].joined(separator: separator)
                     fields = Array(fields[..<(headerCount - 1)]) + [extra]
                 }
+                for f in fields {
+                    encoder.encodeField(f, into: &out)
+                    out.append(encoder.dialect.separator)
+                }
+            }
+        }
+
+        /// What follows the prefix for one perimeter share (long), or for the whole row (wide).
+        @Sendable func encodeRest(_ problem: RowProblem?, note: String?, _ shares: [CellShare], share: CellShare?, into out: inout [UInt8]) {
+            switch options.format {
+            case .long:
+                if let problem {
+                    encoder.encode(["", "", "", problem.message], into: &out)
+                } else if let s = share {
+                    let p = perimeters.perimeters[s.perimeter]
+                    encoder.encode([p.code, formatNumber(s.share, decimals: options.decimals), p.kind.rawValue, ""], into: &out)
+                } else {
+                    encoder.encode(["", "0", "", ""], into: &out)
+                }
+            case .wide:
                 func columns(_ kind: PerimeterKind) -> [String] {
-                    guard row.problem == nil else { return ["", "", ""] }
+                    guard problem == nil else { return ["", "", ""] }
                     let mine = shares.filter { perimeters.perimeters[$0.perimeter].kind == kind }
                     let total = mine.reduce(0) { $0 + $1.share }
                     return [
@@ -115,50 +126,74 @@ public struct ClassifyBatch {
                         formatNumber(min(total, 1), decimals: options.decimals),
                     ]
                 }
-                var notes: [String] = []
-                if let p = row.problem { notes.append(p.message) } else if let issue = rec.issue { notes.append("\(input.file), ligne \(rec.line) : \(issue)") }
-                fields += columns(.qpv)
-                if withQIC { fields += columns(.qic) }
-                fields.append(notes.joined(separator: " ; "))
-                encoder.encode(fields, into: &out)
+                encoder.encode(columns(.qpv) + (withQIC ? columns(.qic) : []) + [problem?.message ?? note ?? ""], into: &out)
             }
         }
 
         struct Payload: Sendable {
             var bytes: [UInt8] = []
-            /// End offset of each input row's bytes.
+            /// Per input row: end of its prefix (kept for duplicates) and end of its bytes.
+            var prefixEnds: [Int] = []
             var ends: [Int] = []
-            var shares: [[CellShare]] = []
+            /// Per row: number of perimeter pairs << 2 | touches a QIC << 1 | touches a QPV (valid rows).
+            var outcome: [UInt32] = []
+            /// Rows with a problem found by the worker (id, resolution, computation), in order.
+            var problems: [RowProblem] = []
+            var inQPV = 0, inQIC = 0, outside = 0, pairs = 0
         }
 
         var summary = ClassifySummary()
         summary.idColumn = input.idColumn
         let scanner = CarreauxScanner(input: input, options: options.read, progressLabel: "qpv carreaux")
         summary.seconds = try scanner.run(
-            reader: reader, perimeters: perimeters,
+            reader: reader, perimeters: perimeters, keepRecords: false,
             process: { classifier, records, rows in
                 var p = Payload()
                 p.bytes.reserveCapacity(records.count * 48)
+                p.prefixEnds.reserveCapacity(records.count)
                 p.ends.reserveCapacity(records.count)
-                p.shares.reserveCapacity(records.count)
+                p.outcome.reserveCapacity(records.count)
                 for (k, rec) in records.enumerated() {
-                    var row = rows[k]
+                    var problem = rows[k].problem
                     var shares: [CellShare] = []
-                    if let cell = row.cell, row.problem == nil {
+                    if let cell = rows[k].cell, problem == nil {
                         do {
                             shares = try classifier!.shares(of: cell)
                         } catch {
-                            row.problem = RowProblem(kind: .invalidId, message: "\(input.file), ligne \(rec.line) : erreur de calcul pour « \(cell.id) » : \(error)")
+                            problem = RowProblem(kind: .invalidId, message: "\(input.file), ligne \(rec.line) : erreur de calcul pour « \(cell.id) » : \(error)")
                         }
                     }
-                    encodeRows(rec, row, shares, into: &p.bytes)
+                    let note = rec.issue.map { "\(input.file), ligne \(rec.line) : \($0)" }
+                    let start = p.bytes.count
+                    encodePrefix(rec, into: &p.bytes)
+                    let prefixEnd = p.bytes.count
+                    if options.format == .long && problem == nil && shares.count > 1 {
+                        for (j, s) in shares.enumerated() {
+                            if j > 0 { p.bytes.append(contentsOf: p.bytes[start..<prefixEnd]) }
+                            encodeRest(nil, note: note, shares, share: s, into: &p.bytes)
+                        }
+                    } else {
+                        encodeRest(problem, note: note, shares, share: shares.first, into: &p.bytes)
+                    }
+                    p.prefixEnds.append(prefixEnd)
                     p.ends.append(p.bytes.count)
-                    p.shares.append(row.problem == nil ? shares : [])
+                    if let problem {
+                        p.outcome.append(0)
+                        p.problems.append(problem)
+                        continue
+                    }
+                    let qpv = shares.contains { perimeters.perimeters[$0.perimeter].kind == .qpv }
+                    let qic = shares.contains { perimeters.perimeters[$0.perimeter].kind == .qic }
+                    p.outcome.append(UInt32(shares.count) << 2 | (qic ? 2 : 0) | (qpv ? 1 : 0))
+                    if qpv { p.inQPV += 1 }
+                    if qic { p.inQIC += 1 }
+                    if shares.isEmpty { p.outside += 1 }
+                    p.pairs += shares.count
                 }
                 return p
             },
             deliver: { chunk, duplicates in
-                let p = chunk.payload
+                var p = chunk.payload
                 if duplicates.isEmpty {
                     try writer.write(encoded: p.bytes)
                 } else {
@@ -167,10 +202,16 @@ public struct ClassifyBatch {
                     out.reserveCapacity(p.bytes.count)
                     var start = 0
                     var d = 0
-                    for k in chunk.records.indices {
+                    for k in chunk.rows.indices {
                         if d < duplicates.count && duplicates[d] == k {
-                            encodeRows(chunk.records[k], chunk.rows[k], [], into: &out)
                             d += 1
+                            out.append(contentsOf: p.bytes[start..<p.prefixEnds[k]])
+                            encodeRest(chunk.rows[k].problem, note: nil, [], share: nil, into: &out)
+                            let o = p.outcome[k]
+                            if o & 1 != 0 { p.inQPV -= 1 }
+                            if o & 2 != 0 { p.inQIC -= 1 }
+                            if o >> 2 == 0 { p.outside -= 1 }
+                            p.pairs -= Int(o >> 2)
                         } else {
                             out.append(contentsOf: p.bytes[start..<p.ends[k]])
                         }
@@ -178,18 +219,13 @@ public struct ClassifyBatch {
                     }
                     try writer.write(encoded: out)
                 }
-                for k in chunk.records.indices {
-                    summary.counts.rows += 1
-                    let row = chunk.rows[k]
-                    if let problem = row.problem {
-                        summary.counts.count(problem, keepingIn: &summary.problems, limit: options.read.maxReportedProblems)
-                        continue
-                    }
-                    let shares = p.shares[k]
-                    summary.pairs += shares.count
-                    if shares.isEmpty { summary.outside += 1 }
-                    if shares.contains(where: { perimeters.perimeters[$0.perimeter].kind == .qpv }) { summary.inQPV += 1 }
-                    if shares.contains(where: { perimeters.perimeters[$0.perimeter].kind == .qic }) { summary.inQIC += 1 }
+                summary.counts.rows += chunk.rows.count
+                summary.inQPV += p.inQPV
+                summary.inQIC += p.inQIC
+                summary.outside += p.outside
+                summary.pairs += p.pairs
+                for problem in p.problems + duplicates.compactMap({ chunk.rows[$0].problem }) {
+                    summary.counts.count(problem, keepingIn: &summary.problems, limit: options.read.maxReportedProblems)
                 }
             })
         try writer.close()

@@ -241,7 +241,7 @@ public struct StatsBatch {
             },
             deliver: { chunk, _ in
                 let (rows, valueProblems) = chunk.payload
-                for k in chunk.records.indices {
+                for k in chunk.rows.indices {
                     report.counts.rows += 1
                     let problem = chunk.rows[k].problem ?? valueProblems[k]
                     if let problem {
