@@ -129,8 +129,12 @@ public func parseFilosofiNumber(_ text: String) -> Double? {
 /// table (it runs on the reading thread, for every row): memory grows with the territory covered (at most a
 /// few MB for all of France), not with the number of rows.
 struct SeenCells {
-    private var keys = [UInt64](repeating: 0, count: 1 << 12)  // 0 = empty slot, else tile key + 1
-    private var masks = [UInt32](repeating: 0, count: 1 << 12)
+    /// key 0 = empty slot, else tile key + 1; mask = the tile's 25 cells. One cache line per probe.
+    private struct Slot {
+        var key: UInt64 = 0
+        var mask: UInt32 = 0
+    }
+    private var slots = [Slot](repeating: Slot(), count: 1 << 12)
     private var used = 0
 
     /// Inserts the cell; false when it was already there.
@@ -140,36 +144,33 @@ struct SeenCells {
         let j = c.northing / r
         let key = (UInt64(r == 200 ? 0 : 1) << 62 | UInt64(i / 5) << 31 | UInt64(j / 5)) &+ 1
         let bit = UInt32(1) << UInt32((i % 5) + 5 * (j % 5))
-        if 2 * (used + 1) > keys.count { grow() }
-        let slot = find(key)
-        if keys[slot] == key {
-            if masks[slot] & bit != 0 { return false }
-            masks[slot] |= bit
+        if 2 * (used + 1) > slots.count { grow() }
+        return slots.withUnsafeMutableBufferPointer { buf in
+            let s = SeenCells.find(key, in: buf)
+            if buf[s].key == key {
+                if buf[s].mask & bit != 0 { return false }
+                buf[s].mask |= bit
+                return true
+            }
+            buf[s] = Slot(key: key, mask: bit)
+            used += 1
             return true
         }
-        keys[slot] = key
-        masks[slot] = bit
-        used += 1
-        return true
     }
 
     /// The slot holding `key`, or the empty slot where it goes (linear probing, Fibonacci hashing).
-    private func find(_ key: UInt64) -> Int {
-        let mask = keys.count - 1
+    private static func find(_ key: UInt64, in buf: UnsafeMutableBufferPointer<Slot>) -> Int {
+        let mask = buf.count - 1
         var s = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
-        while keys[s] != 0 && keys[s] != key { s = (s + 1) & mask }
+        while buf[s].key != 0 && buf[s].key != key { s = (s + 1) & mask }
         return s
     }
 
     private mutating func grow() {
-        let oldKeys = keys
-        let oldMasks = masks
-        keys = [UInt64](repeating: 0, count: oldKeys.count * 2)
-        masks = [UInt32](repeating: 0, count: oldKeys.count * 2)
-        for (k, m) in zip(oldKeys, oldMasks) where k != 0 {
-            let s = find(k)
-            keys[s] = k
-            masks[s] = m
+        let old = slots
+        slots = [Slot](repeating: Slot(), count: old.count * 2)
+        slots.withUnsafeMutableBufferPointer { buf in
+            for slot in old where slot.key != 0 { buf[SeenCells.find(slot.key, in: buf)] = slot }
         }
     }
 }

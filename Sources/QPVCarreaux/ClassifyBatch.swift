@@ -103,6 +103,11 @@ public struct ClassifyBatch {
             }
         }
 
+        /// Long format, carreau touching nothing (most rows of a national file): the same bytes every time.
+        var outsideRow: [UInt8] = []
+        encoder.encode(["", "0", "", ""], into: &outsideRow)
+        let outsideSuffix = outsideRow
+
         /// What follows the prefix for one perimeter share (long), or for the whole row (wide).
         @Sendable func encodeRest(_ problem: RowProblem?, note: String?, _ shares: [CellShare], share: CellShare?, into out: inout [UInt8]) {
             switch options.format {
@@ -113,7 +118,7 @@ public struct ClassifyBatch {
                     let p = perimeters.perimeters[s.perimeter]
                     encoder.encode([p.code, formatNumber(s.share, decimals: options.decimals), p.kind.rawValue, ""], into: &out)
                 } else {
-                    encoder.encode(["", "0", "", ""], into: &out)
+                    out.append(contentsOf: outsideSuffix)
                 }
             case .wide:
                 func columns(_ kind: PerimeterKind) -> [String] {
