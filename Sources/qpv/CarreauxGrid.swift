@@ -29,6 +29,9 @@ struct CarreauxGrid: AsyncParsableCommand {
         if let id {
             do { cell = try GridCell(id: id) } catch { throw ValidationError("\(error)") }
         } else {
+            guard FrenchTerritory.of(lon: lon!, lat: lat!) == .hexagone else {
+                throw ValidationError("point (\(lon!), \(lat!)) hors de France métropolitaine : la grille INSEE en EPSG:3035 ne couvre que la métropole (longitude d'abord)")
+            }
             cell = try GridCell(lon: lon!, lat: lat!, resolution: resolution, using: CoordinateTransformer(from: .wgs84, to: .laea3035, context: proj))
         }
         let ring = try cell.wgs84Ring(using: CoordinateTransformer(from: .laea3035, to: .wgs84, context: proj))

@@ -67,6 +67,10 @@ import QPVTestSupport
         let back = try CLIRunner.run(["carreaux", "grid", "--lon", String(lon + 0.0005), "--lat", String(lat + 0.0005), "--format", "json"])
         #expect(try JSONParser.parse(back.stdout)["id"]?.stringValue == "CRS3035RES200mN3073200E3798000")
 
+        let far = try CLIRunner.run(["carreaux", "grid", "--lon", "150", "--lat", "-40"])
+        #expect(far.status != 0)
+        #expect(far.stderr.contains("France métropolitaine"))
+
         let wrong = try CLIRunner.run(["carreaux", "grid", "--id", "CRS3035RES200mE3798000N3073200"])
         #expect(wrong.status != 0)
         #expect(wrong.stderr.contains("le nord vient avant l'est"))
