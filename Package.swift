@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "qpv", targets: ["qpv"]),
         .library(name: "QPVGeometry", targets: ["QPVGeometry"]),
         .library(name: "QPVPerimeters", targets: ["QPVPerimeters"]),
+        .library(name: "QPVCarreaux", targets: ["QPVCarreaux"]),
         .library(name: "QPVTabular", targets: ["QPVTabular"]),
         .library(name: "QPVEligibility", targets: ["QPVEligibility"]),
     ],
@@ -50,11 +51,13 @@ let package = Package(
             name: "QPVEligibility",
             dependencies: ["QPVCore", "QPVGeometry", "QPVPerimeters", "QPVTabular", "QPVGeoData"]
         ),
+        // INSEE 200 m carreaux against perimeters: shares, Filosofi statistics, QIC candidates.
+        .target(name: "QPVCarreaux", dependencies: ["QPVCore", "QPVTabular", "QPVGeometry", "QPVPerimeters"]),
         // Command-line interface: parses arguments, calls the libraries, prints.
         .executableTarget(
             name: "qpv",
             dependencies: [
-                "QPVCore", "QPVPerimeters", "QPVTabular", "QPVGeometry", "QPVGeocoding", "QPVEligibility",
+                "QPVCore", "QPVPerimeters", "QPVTabular", "QPVGeometry", "QPVGeocoding", "QPVEligibility", "QPVCarreaux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -69,5 +72,6 @@ let package = Package(
         .testTarget(name: "QPVPerimetersTests", dependencies: ["QPVPerimeters", "QPVTestSupport"]),
         .testTarget(name: "QPVGeocodingTests", dependencies: ["QPVGeocoding", "QPVTabular", "QPVTestSupport"]),
         .testTarget(name: "QPVEligibilityTests", dependencies: ["QPVEligibility", "QPVPerimeters", "QPVGeometry", "QPVTestSupport"]),
+        .testTarget(name: "QPVCarreauxTests", dependencies: ["QPVCarreaux", "QPVPerimeters", "QPVGeometry", "QPVTabular", "QPVTestSupport"]),
     ]
 )

@@ -345,6 +345,12 @@ public final class Geometry {
     public func intersection(_ other: Geometry) throws -> Geometry {
         try context.own(GEOSIntersection_r(h, raw, other.raw), "l'intersection")
     }
+    /// The part of the geometry inside an axis-aligned rectangle (GEOS `ClipByRect`, a linear-time clip much
+    /// faster than a general `intersection` for the same area). Lines or points left where the geometry only
+    /// touches the rectangle have no area.
+    public func clipped(to e: Envelope) throws -> Geometry {
+        try context.own(GEOSClipByRect_r(h, raw, e.minX, e.minY, e.maxX, e.maxY), "le découpage par un rectangle")
+    }
     public func difference(_ other: Geometry) throws -> Geometry {
         try context.own(GEOSDifference_r(h, raw, other.raw), "la différence")
     }

@@ -20,6 +20,9 @@ public struct GridCell: Sendable, Hashable, Comparable, CustomStringConvertible 
         guard GridCell.supportedResolutions.contains(resolution) else {
             throw GridCellError.unsupportedResolution(resolution)
         }
+        guard easting >= 0, northing >= 0, easting < 1_000_000_000, northing < 1_000_000_000 else {
+            throw GridCellError.offGrid(easting: easting, northing: northing, resolution: resolution)
+        }
         guard easting % resolution == 0, northing % resolution == 0 else {
             throw GridCellError.offGrid(easting: easting, northing: northing, resolution: resolution)
         }
@@ -87,6 +90,96 @@ public struct GridCell: Sendable, Hashable, Comparable, CustomStringConvertible 
     /// Whether two cells of the same resolution share an edge (4-adjacency, "rook").
     public func sharesEdge(with o: GridCell) -> Bool {
         resolution == o.resolution && abs(easting - o.easting) + abs(northing - o.northing) == resolution
+    }
+
+    /// The four cells sharing an edge with this one (west, east, south, north).
+    public var edgeNeighbours: [GridCell] {
+        let r = resolution
+        return [(-r, 0), (r, 0), (0, -r), (0, r)].compactMap {
+            try? GridCell(resolution: r, easting: easting + $0.0, northing: northing + $0.1)
+        }
+    }
+
+    /// A compact 64-bit key, unique per cell of any supported resolution (resolution flag, then easting and
+    /// northing in units of the resolution). `init(key:)` reverses it.
+    public var key: UInt64 {
+        let flag: UInt64 = resolution == 200 ? 0 : 1
+        return flag << 62 | UInt64(easting / resolution) << 31 | UInt64(northing / resolution)
+    }
+
+    public init(key: UInt64) {
+        let r = key >> 62 == 0 ? 200 : 1000
+        self.resolution = r
+        self.easting = Int((key >> 31) & 0x7FFF_FFFF) * r
+        self.northing = Int(key & 0x7FFF_FFFF) * r
+    }
+
+    /// Fast, allocation-free parse of an INSEE id (same rules as `init(id:)`: case-insensitive, surrounding
+    /// spaces ignored); nil when the id is not valid; use `init(id:)` to learn why.
+    public static func parse(_ id: String) -> GridCell? {
+        var copy = id
+        return copy.withUTF8 { parse(bytes: $0) }
+    }
+
+    public static func parse(bytes: UnsafeBufferPointer<UInt8>) -> GridCell? {
+        var i = 0
+        var end = bytes.count
+        while i < end && (bytes[i] == 0x20 || bytes[i] == 0x09) { i += 1 }
+        while end > i && (bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09) { end -= 1 }
+        @inline(__always) func upper(_ b: UInt8) -> UInt8 { b >= 0x61 && b <= 0x7A ? b - 0x20 : b }
+        let prefix: [UInt8] = Array("CRS3035RES".utf8)
+        guard end - i > prefix.count else { return nil }
+        for p in prefix {
+            guard upper(bytes[i]) == p else { return nil }
+            i += 1
+        }
+        func number() -> Int? {
+            var v = 0
+            var n = 0
+            while i < end, bytes[i] >= 0x30, bytes[i] <= 0x39 {
+                v = v * 10 + Int(bytes[i] - 0x30)
+                i += 1
+                n += 1
+                if n > 9 { return nil }
+            }
+            return n == 0 ? nil : v
+        }
+        guard let res = number(), i < end, upper(bytes[i]) == 0x4D else { return nil }  // M
+        i += 1
+        guard i < end, upper(bytes[i]) == 0x4E else { return nil }  // N
+        i += 1
+        guard let n = number(), i < end, upper(bytes[i]) == 0x45 else { return nil }  // E
+        i += 1
+        guard let e = number(), i == end else { return nil }
+        return try? GridCell(resolution: res, easting: e, northing: n)
+    }
+
+    /// The square's outline in WGS84 (lon, lat), counter-clockwise and closed, from `transformer`
+    /// (EPSG:3035 → EPSG:4326). Only the four corners are transformed: over 200 m the edges' curvature in
+    /// WGS84 is far below a millimetre.
+    public func wgs84Ring(using transformer: CoordinateTransformer) throws -> [Coordinate] {
+        guard transformer.source == .laea3035, transformer.target == .wgs84 else {
+            throw GeometryError.invalidInput("transformation \(transformer.source) → \(transformer.target) : EPSG:3035 → EPSG:4326 attendue")
+        }
+        var xs = ring.map(\.x)
+        var ys = ring.map(\.y)
+        try transformer.transform(x: &xs, y: &ys)
+        guard xs.allSatisfy(\.isFinite), ys.allSatisfy(\.isFinite) else {
+            throw GeometryError.proj(operation: "la transformation du carreau \(id)", message: "hors du domaine de la projection")
+        }
+        return zip(xs, ys).map { Coordinate(x: $0, y: $1) }
+    }
+
+    /// The cell containing a WGS84 point, with `transformer` (EPSG:4326 → EPSG:3035).
+    public init(lon: Double, lat: Double, resolution: Int = 200, using transformer: CoordinateTransformer) throws {
+        guard transformer.source == .wgs84, transformer.target == .laea3035 else {
+            throw GeometryError.invalidInput("transformation \(transformer.source) → \(transformer.target) : EPSG:4326 → EPSG:3035 attendue")
+        }
+        guard lon.isFinite, lat.isFinite, abs(lon) <= 180, abs(lat) <= 90 else {
+            throw GridCellError.malformed(id: "(\(lon), \(lat))", reason: "longitude et latitude en degrés attendues")
+        }
+        let p = try transformer.transform(x: lon, y: lat)
+        try self.init(containingEasting: p.x, northing: p.y, resolution: resolution)
     }
 
     public static func < (a: GridCell, b: GridCell) -> Bool {

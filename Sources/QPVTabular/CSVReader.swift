@@ -303,6 +303,10 @@ public final class CSVReader {
     private func scan() -> ScanResult {
         spans.removeAll(keepingCapacity: true)
         let p = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        // Locals, not the stored properties: a class property read in the byte loops costs a dynamic
+        // exclusivity check per byte.
+        let end = self.end
+        let eof = self.eof
         let sep = dialect.separator
         let quote = UInt8(ascii: "\"")
         var i = start
