@@ -14,8 +14,9 @@ public final class PackedRTree: Sendable {
     /// First node of each level in `boxes` (in nodes, not doubles), and the number of nodes per level.
     private let levelStart: [Int]
     private let levelCount: [Int]
-    /// Item index of each leaf slot (leaf level order).
+    /// Item index of each leaf slot (leaf level order), and the leaf slot of each item.
     private let order: [Int32]
+    private let leafSlot: [Int32]
 
     /// Builds the tree. Empty envelopes are kept (they never match a query).
     public init(envelopes: [Envelope], nodeCapacity: Int = 16) {
@@ -28,6 +29,7 @@ public final class PackedRTree: Sendable {
             levelStart = []
             levelCount = []
             order = []
+            leafSlot = []
             return
         }
         // STR ordering of the leaves: sort by centre x into vertical slices, each slice by centre y.
@@ -45,6 +47,9 @@ public final class PackedRTree: Sendable {
             s = e
         }
         order = idx.map { Int32($0) }
+        var slots = [Int32](repeating: 0, count: n)
+        for (slot, item) in idx.enumerated() { slots[item] = Int32(slot) }
+        leafSlot = slots
         var boxes = [Double]()
         boxes.reserveCapacity(4 * (n + n / (nodeCapacity - 1) + 2))
         for i in idx {
@@ -74,6 +79,13 @@ public final class PackedRTree: Sendable {
         self.boxes = boxes
         self.levelStart = levelStart
         self.levelCount = levelCount
+    }
+
+    /// Whether item `item`'s envelope contains the point (boundary included).
+    @inline(__always)
+    public func envelopeContains(_ item: Int, x: Double, y: Double) -> Bool {
+        let o = 4 * Int(leafSlot[item])
+        return boxes.withUnsafeBufferPointer { b in x >= b[o] && x <= b[o + 2] && y >= b[o + 1] && y <= b[o + 3] }
     }
 
     /// Indices of the items whose envelope intersects `box`, in tree order.

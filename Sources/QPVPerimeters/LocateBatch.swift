@@ -151,23 +151,28 @@ public struct LocateBatch {
             var rows: Int
         }
 
-        let runner = OrderedBatchRunner<CSVRecord, ChunkOutput>(workers: options.workers)
+        let runner = OrderedBatchRunner<RawRecords, ChunkOutput>(workers: options.workers)
+        let separator = encoder.dialect.separator
+        let lineEnd: [UInt8] = encoder.dialect.crlf ? [0x0D, 0x0A] : [0x0A]
         try runner.run(
             next: {
-                let batch = try reader.nextBatch(options.chunkSize)
-                return batch.isEmpty ? nil : batch
+                // The reading thread only scans: fields are decoded by the workers.
+                try reader.nextRaw(maxRecords: options.chunkSize).map { [$0] }
             },
             makeWorker: { try Locator(catalog: catalog) },
-            process: { locator, records in
-                var lons = [Double](repeating: .nan, count: records.count)
-                var lats = [Double](repeating: .nan, count: records.count)
-                var notes = [String?](repeating: nil, count: records.count)
-                for (k, rec) in records.enumerated() {
+            process: { locator, chunks in
+                let records = chunks[0]
+                let count = records.count
+                var lons = [Double](repeating: .nan, count: count)
+                var lats = [Double](repeating: .nan, count: count)
+                var notes = [String?](repeating: nil, count: count)
+                for k in 0..<count {
                     var note: [String] = []
-                    if let issue = rec.issue { note.append(issue.description) }
-                    if rec.encodingFallback { note.append("caractères non UTF-8 lus en Windows-1252") }
-                    let lonText = rec[lonIndex]
-                    let latText = rec[latIndex]
+                    if let issue = records.issues[k] { note.append(issue.description) }
+                    var fellBack = false
+                    let lonText = records.field(k, lonIndex, fellBack: &fellBack)
+                    let latText = records.field(k, latIndex, fellBack: &fellBack)
+                    if fellBack { note.append("caractères non UTF-8 lus en Windows-1252") }
                     if let lon = LocateResult.parseCoordinate(lonText), let lat = LocateResult.parseCoordinate(latText) {
                         lons[k] = lon
                         lats[k] = lat
@@ -183,40 +188,50 @@ public struct LocateBatch {
                     }
                     notes[k] = note.isEmpty ? nil : note.joined(separator: " ; ")
                 }
-                var out = ChunkOutput(bytes: [], statuses: [:], qicInside: 0, problems: [], rows: records.count)
-                out.bytes.reserveCapacity(records.count * 96)
+                var out = ChunkOutput(bytes: [], statuses: [:], qicInside: 0, problems: [], rows: count)
+                out.bytes.reserveCapacity(count * 128)
                 let results: [LocateResult]
                 do {
                     results = try locator.locate(lons: lons, lats: lats, on: options.date, tolerance: options.tolerance)
                 } catch {
                     // A GEOS/PROJ failure on this chunk: every row still comes out, with the error.
-                    results = records.indices.map { k in
+                    results = (0..<count).map { k in
                         var r = LocateResult(lon: lons[k], lat: lats[k], date: options.date, status: .invalidCoordinates, toleranceM: options.tolerance)
                         r.problem = "erreur de calcul : \(error)"
                         return r
                     }
                 }
-                for (k, rec) in records.enumerated() {
+                for k in 0..<count {
                     let r = results[k]
-                    var fields = rec.fields
-                    if fields.count < headerCount {
-                        fields += Array(repeating: "", count: headerCount - fields.count)
-                    } else if fields.count > headerCount {
-                        let extra = fields[(headerCount - 1)...].joined(separator: String(UnicodeScalar(encoder.dialect.separator)))
-                        fields = Array(fields[..<(headerCount - 1)]) + [extra]
-                    }
-                    var row = fields
-                    row.append(contentsOf: columns.values(r))
-                    if r.qic?.containing.isEmpty == false { out.qicInside += 1 }
                     var parts: [String] = []
                     if let n = notes[k] { parts.append(n) }
                     if (r.status == .invalidCoordinates && !lons[k].isNaN) || r.status == .noList, let p = r.problem { parts.append(p) }
                     let error = parts.joined(separator: " ; ")
-                    row.append(error)
-                    encoder.encode(row, into: &out.bytes)
+                    if records.isPassThrough(k) {
+                        // The input bytes as they were, then our columns.
+                        records.appendRawBytes(k, to: &out.bytes)
+                        for v in columns.values(r) {
+                            out.bytes.append(separator)
+                            encoder.encodeField(v, into: &out.bytes)
+                        }
+                        out.bytes.append(separator)
+                        encoder.encodeField(error, into: &out.bytes)
+                        out.bytes.append(contentsOf: lineEnd)
+                    } else {
+                        // A record that was repaired or has too few/many fields: re-encoded, aligned on the header.
+                        var fields = records.record(k).fields
+                        if fields.count < headerCount {
+                            fields += Array(repeating: "", count: headerCount - fields.count)
+                        } else if fields.count > headerCount {
+                            let extra = fields[(headerCount - 1)...].joined(separator: String(UnicodeScalar(separator)))
+                            fields = Array(fields[..<(headerCount - 1)]) + [extra]
+                        }
+                        encoder.encode(fields + columns.values(r) + [error], into: &out.bytes)
+                    }
+                    if r.qic?.containing.isEmpty == false { out.qicInside += 1 }
                     out.statuses[r.status.rawValue, default: 0] += 1
                     if !error.isEmpty && r.status != .noList {
-                        out.problems.append("\(fileName), ligne \(rec.line) : \(error)")
+                        out.problems.append("\(fileName), ligne \(records.lines[k]) : \(error)")
                     }
                 }
                 return out

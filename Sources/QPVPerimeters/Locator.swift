@@ -51,11 +51,37 @@ public struct LocateResult: Sendable {
     public var qic: KindAnswer?
     /// The headline status, for the QPV question.
     public var status: LocateStatus
-    /// The official list that should be installed (status `no_list`).
-    public var missingList: OfficialList?
+    /// The official list that should be installed (status `no_list`). Boxed: results stay small in batches.
+    public var missingList: OfficialList? {
+        get { missingListBox?.list }
+        set { missingListBox = newValue.map(OfficialListBox.init) }
+    }
+    private var missingListBox: OfficialListBox?
+
+    public init(
+        lon: Double, lat: Double, date: CivilDate, territory: ListTerritory? = nil, zone: FrenchTerritory? = nil, qpv: KindAnswer? = nil,
+        qic: KindAnswer? = nil, status: LocateStatus, missingList: OfficialList? = nil, problem: String? = nil, toleranceM: Double
+    ) {
+        self.lon = lon
+        self.lat = lat
+        self.date = date
+        self.territory = territory
+        self.zone = zone
+        self.qpv = qpv
+        self.qic = qic
+        self.status = status
+        self.problem = problem
+        self.toleranceM = toleranceM
+        self.missingList = missingList
+    }
     /// Why the answer is `invalid_coordinates` or `no_list`, in French.
     public var problem: String?
     public var toleranceM: Double
+}
+
+final class OfficialListBox: Sendable {
+    let list: OfficialList
+    init(_ list: OfficialList) { self.list = list }
 }
 
 /// Answers "is this point in a QPV / QIC?" on a shared `PerimeterCatalog`. Owns one GEOS context, one PROJ
@@ -117,6 +143,24 @@ public final class Locator {
     /// (NaN, out of range, outside France) get an `invalid_coordinates` result, never an error.
     public func locate(lons: [Double], lats: [Double], on date: CivilDate, tolerance: Double = 20) throws -> [LocateResult] {
         precondition(lons.count == lats.count)
+        // Large inputs go in slices, so that each slice's results stay in cache while points are visited in
+        // spatial order.
+        let slice = 4096
+        if lons.count > slice {
+            var all: [LocateResult] = []
+            all.reserveCapacity(lons.count)
+            var k = 0
+            while k < lons.count {
+                let e = min(lons.count, k + slice)
+                all.append(contentsOf: try locateSlice(lons: Array(lons[k..<e]), lats: Array(lats[k..<e]), on: date, tolerance: tolerance, batch: true))
+                k = e
+            }
+            return all
+        }
+        return try locateSlice(lons: lons, lats: lats, on: date, tolerance: tolerance, batch: lons.count >= 1000)
+    }
+
+    private func locateSlice(lons: [Double], lats: [Double], on date: CivilDate, tolerance: Double, batch: Bool) throws -> [LocateResult] {
         let n = lons.count
         let catalog = self.catalog
         let partitions = catalog.partitions
@@ -144,7 +188,7 @@ public final class Locator {
             results.append(r)
         }
         // Batches: precompute the nearest-boundary candidate grids (once per catalog, shared by all threads).
-        if n >= 1000 {
+        if batch {
             for p in partitions { p.boundary.prepareForBatches() }
         }
         // Containment CRSs of the partitions, then every needed CRS transformed once, in arrays.
@@ -166,6 +210,8 @@ public final class Locator {
         /// Slot of a CRS in projectedX/Y (-1: WGS84, the input itself).
         func slot(_ crs: CRS) -> Int { crs == .wgs84 ? wgs84Slot : (needed.firstIndex(of: crs.epsg) ?? wgs84Slot) }
         let containmentSlots = partitions.map { slot($0.containmentCRS) }
+        // Batches look candidates up in grids (built once per catalog, fetched once per call).
+        let grids: [EnvelopeGrid]? = batch ? partitions.map(\.containmentGrid) : nil
 
         // What answers a point depends only on its territory and zone for this call's date: planned once per
         // (territory, zone) — sets in force, and the partitions of those sets in the zone's metric CRS.
@@ -212,13 +258,13 @@ public final class Locator {
                 }
             } else {
                 let a = try answer(parts: p.qpvParts, sets: p.qpvSets, i: i, mx: mx, my: my, lons: lons, lats: lats,
-                                   projectedX: projectedX, projectedY: projectedY, containmentSlots: containmentSlots, tolerance: tolerance)
+                                   projectedX: projectedX, projectedY: projectedY, containmentSlots: containmentSlots, tolerance: tolerance, grids: grids)
                 results[i].qpv = a
                 results[i].status = a.status
             }
             if !p.qicSets.isEmpty {
                 results[i].qic = try answer(parts: p.qicParts, sets: p.qicSets, i: i, mx: mx, my: my, lons: lons, lats: lats,
-                                            projectedX: projectedX, projectedY: projectedY, containmentSlots: containmentSlots, tolerance: tolerance)
+                                            projectedX: projectedX, projectedY: projectedY, containmentSlots: containmentSlots, tolerance: tolerance, grids: grids)
             }
         }
         return results
@@ -226,7 +272,7 @@ public final class Locator {
 
     private func answer(
         parts: [Int], sets: [Int], i: Int, mx: Double, my: Double, lons: [Double], lats: [Double],
-        projectedX: [[Double]], projectedY: [[Double]], containmentSlots: [Int], tolerance: Double
+        projectedX: [[Double]], projectedY: [[Double]], containmentSlots: [Int], tolerance: Double, grids: [EnvelopeGrid]?
     ) throws -> KindAnswer {
         var containing: [PerimeterHit] = []
         var best: (Int, Double)?
@@ -239,12 +285,19 @@ public final class Locator {
             let s = containmentSlots[pi]
             let cx = s < 0 ? lons[i] : projectedX[s][i]
             let cy = s < 0 ? lats[i] : projectedY[s][i]
-            try part.tree.forEach(intersecting: Envelope(minX: cx, minY: cy, maxX: cx, maxY: cy)) { local in
+            func test(_ local: Int) throws {
                 let gi = part.perimeters[local]
                 if try preparedGeometry(gi).contains(x: cx, y: cy) {
                     let lp = catalog.perimeters[gi]
                     containing.append(PerimeterHit(index: gi, code: lp.code, name: lp.name))
                 }
+            }
+            if let grids {
+                try grids[pi].forEachCandidate(x: cx, y: cy) { local in
+                    if part.tree.envelopeContains(local, x: cx, y: cy) { try test(local) }
+                }
+            } else {
+                try part.tree.forEach(intersecting: Envelope(minX: cx, minY: cy, maxX: cx, maxY: cy), test)
             }
             if let near = part.boundary.nearest(x: mx, y: my), best == nil || near.distance < best!.1 {
                 best = (part.perimeters[near.owner], near.distance)
@@ -334,5 +387,66 @@ extension Locator {
             guard let s = p.boundary.gridStatistics else { return "\(p.metricCRS): -" }
             return "\(p.metricCRS): \(s.cells) cellules de \(Int(s.cellSize)) m, \(String(format: "%.1f", s.meanCandidates)) candidats en moyenne"
         }
+    }
+}
+
+extension Locator {
+    /// The containment question alone, shapely-2 style (`STRtree.query(points, predicate="within")`): for
+    /// each point, the perimeters of `kind` in force on `date` for its territory whose polygon contains it,
+    /// exactly as GEOS decides. Returns parallel arrays (point index, catalog perimeter index), by point.
+    /// Points with invalid coordinates, outside France or without an installed list get no pair.
+    public func containing(lons: [Double], lats: [Double], on date: CivilDate, kind: PerimeterKind = .qpv) throws -> (points: [Int32], perimeters: [Int32]) {
+        precondition(lons.count == lats.count)
+        let n = lons.count
+        let partitions = catalog.partitions
+        // Points in the containment CRS of each partition that is not in WGS84.
+        var projected: [Int: ([Double], [Double])] = [:]
+        for p in partitions where p.containmentCRS != .wgs84 && projected[p.containmentCRS.epsg] == nil {
+            var xs = lons.map { $0.isFinite ? $0 : 0 }
+            var ys = lats.map { $0.isFinite ? $0 : 0 }
+            try transformer(to: p.containmentCRS).transform(x: &xs, y: &ys)
+            projected[p.containmentCRS.epsg] = (xs, ys)
+        }
+        let grids = partitions.map(\.containmentGrid)  // built once, shared; fetched once per call
+        var plans: [(list: ListTerritory, zone: FrenchTerritory, parts: [Int])] = []
+        var lastPlan = -1
+        var outPoints: [Int32] = []
+        var outPerimeters: [Int32] = []
+        for i in 0..<n {
+            let lon = lons[i]
+            let lat = lats[i]
+            guard Locator.coordinateProblem(lon: lon, lat: lat) == nil, let t = catalog.territory(lon: lon, lat: lat) else { continue }
+            let parts: [Int]
+            if lastPlan >= 0, plans[lastPlan].zone == t.zone, plans[lastPlan].list == t.list {
+                parts = plans[lastPlan].parts
+            } else if let k = plans.firstIndex(where: { $0.list == t.list && $0.zone == t.zone }) {
+                lastPlan = k
+                parts = plans[k].parts
+            } else {
+                let sets = catalog.setsInForce(kind: kind, territory: t.list, on: date)
+                let metric = CRS.metricCRS(lon: lon, lat: lat)
+                parts = partitions.indices.filter { sets.contains(partitions[$0].set) && partitions[$0].metricCRS == metric }
+                plans.append((t.list, t.zone, parts))
+                lastPlan = plans.count - 1
+            }
+            let first = outPerimeters.count
+            for pi in parts {
+                let part = partitions[pi]
+                let (cx, cy) = part.containmentCRS == .wgs84 ? (lon, lat) : (projected[part.containmentCRS.epsg]!.0[i], projected[part.containmentCRS.epsg]!.1[i])
+                try grids[pi].forEachCandidate(x: cx, y: cy) { local in
+                    guard part.tree.envelopeContains(local, x: cx, y: cy) else { return }
+                    let gi = part.perimeters[local]
+                    if try preparedGeometry(gi).contains(x: cx, y: cy) {
+                        outPoints.append(Int32(i))
+                        outPerimeters.append(Int32(gi))
+                    }
+                }
+            }
+            if outPerimeters.count - first > 1 {
+                let sorted = outPerimeters[first...].sorted { catalog.perimeters[Int($0)].code < catalog.perimeters[Int($1)].code }
+                outPerimeters.replaceSubrange(first..., with: sorted)
+            }
+        }
+        return (outPoints, outPerimeters)
     }
 }

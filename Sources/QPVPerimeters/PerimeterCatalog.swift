@@ -1,6 +1,7 @@
 import Foundation
 import QPVCore
 import QPVGeometry
+import Synchronization
 
 /// A perimeter as loaded for answering questions: its pack record plus where it lives.
 public struct LoadedPerimeter: Sendable {
@@ -55,14 +56,28 @@ public final class PerimeterCatalog: Sendable {
         let perimeters: [Int]
         let tree: PackedRTree
         let boundary: BoundaryIndex
+        private let envelopes: [Envelope]
+        private let grid = Mutex<EnvelopeGrid?>(nil)
 
-        init(set: Int, metricCRS: CRS, containmentCRS: CRS, perimeters: [Int], tree: PackedRTree, boundary: BoundaryIndex) {
+        /// The containment grid, built on first use by a batch (shared by all threads).
+        var containmentGrid: EnvelopeGrid {
+            grid.withLock { g in
+                if let g { return g }
+                let built = EnvelopeGrid(envelopes: envelopes)
+                g = built
+                return built
+            }
+        }
+
+        init(set: Int, metricCRS: CRS, containmentCRS: CRS, perimeters: [Int], envelopes: [Envelope], boundary: BoundaryIndex) {
+            let tree = PackedRTree(envelopes: envelopes)
             self.set = set
             self.metricCRS = metricCRS
             self.containmentCRS = containmentCRS
             self.perimeters = perimeters
             self.tree = tree
             self.boundary = boundary
+            self.envelopes = envelopes
         }
     }
 
@@ -109,7 +124,7 @@ public final class PerimeterCatalog: Sendable {
                 partitions.append(
                     Partition(
                         set: si, metricCRS: CRS(epsg: crs), containmentCRS: perimeters[members[0]].containmentCRS, perimeters: members,
-                        tree: PackedRTree(envelopes: members.map { perimeters[$0].record.envelope }),
+                        envelopes: members.map { perimeters[$0].record.envelope },
                         boundary: BoundaryIndex(owners: rings)))
             }
         }

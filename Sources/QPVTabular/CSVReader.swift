@@ -106,7 +106,7 @@ public final class CSVReader {
     private var spans: [FieldSpan] = []
     private var pendingError: Error?
 
-    struct FieldSpan {
+    struct FieldSpan: Sendable {
         var start: Int
         var end: Int
         var quoted: Bool
@@ -252,6 +252,14 @@ public final class CSVReader {
     }
 
     private func readRecord(expectedFields: Int?) throws -> CSVRecord? {
+        var none: RawRecords?
+        return try readRecord(expectedFields: expectedFields, raw: &none)
+    }
+
+    /// Reads one record. With a `raw` sink, a well-formed record is appended to it undecoded (and nil is
+    /// returned with `appended` semantics: the sink's count grows); records that need repair (unbalanced
+    /// quote, too long) are still returned decoded and also stored in the sink as fallbacks.
+    private func readRecord(expectedFields: Int?, raw: inout RawRecords?) throws -> CSVRecord? {
         while true {
             if start >= end {
                 try fill(minimum: 1)
@@ -278,8 +286,13 @@ public final class CSVReader {
                     blankLines += 1
                     continue
                 }
-                var fellBack = false
                 let base = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                if raw != nil {
+                    raw!.append(base: base, start: start, next: next, spans: spans, line: recordLine, expectedFields: expectedFields)
+                    start = next
+                    return CSVRecord(fields: [], line: recordLine)  // marker: appended raw
+                }
+                var fellBack = false
                 var fields: [String] = []
                 fields.reserveCapacity(spans.count)
                 for span in spans { fields.append(decode(span, base: base, fellBack: &fellBack)) }
@@ -291,6 +304,22 @@ public final class CSVReader {
                 return rec
             }
         }
+    }
+
+    /// Up to `maxRecords` records, undecoded: the bytes of whole records and their field positions, so that
+    /// worker threads decode only the fields they need and can copy the rest through unchanged (the reading
+    /// thread only scans). Nil at the end of the file.
+    public func nextRaw(maxRecords: Int) throws -> RawRecords? {
+        var sink: RawRecords? = RawRecords(dialect: dialect, headerCount: header.count)
+        sink!.reserve(records: maxRecords)
+        while sink!.count < maxRecords {
+            guard let rec = try readRecord(expectedFields: header.count, raw: &sink) else { break }
+            recordsRead += 1
+            if !(rec.fields.isEmpty && rec.issue == nil) || rec.issue != nil {
+                sink!.append(decoded: rec)
+            }
+        }
+        return sink!.count == 0 ? nil : sink
     }
 
     private func containsNewline(from a: Int, to b: Int) -> Bool {
@@ -369,22 +398,29 @@ public final class CSVReader {
     }
 
     private func decode(_ span: FieldSpan, base: UnsafeMutablePointer<UInt8>, fellBack: inout Bool) -> String {
-        let enc = dialect.encoding
+        CSVReader.decodeField(base: UnsafePointer(base), start: span.start, end: span.end, quoted: span.quoted, escaped: span.escapedQuotes,
+                              tail: span.tail, encoding: dialect.encoding, fellBack: &fellBack)
+    }
+
+    /// Decodes one field's bytes: doubled quotes undone, text after a closing quote kept (lenient mode).
+    static func decodeField(
+        base: UnsafePointer<UInt8>, start: Int, end: Int, quoted: Bool, escaped: Bool, tail: Int, encoding enc: TextEncoding, fellBack: inout Bool
+    ) -> String {
         var s: String
-        if span.escapedQuotes {
+        if escaped {
             var bytes: [UInt8] = []
-            bytes.reserveCapacity(span.end - span.start)
-            var k = span.start
-            while k < span.end {
+            bytes.reserveCapacity(end - start)
+            var k = start
+            while k < end {
                 bytes.append(base[k])
                 k += (base[k] == UInt8(ascii: "\"")) ? 2 : 1
             }
             s = bytes.withUnsafeBufferPointer { enc.decode($0, fellBack: &fellBack) }
         } else {
-            s = enc.decode(UnsafeBufferPointer(start: base + span.start, count: span.end - span.start), fellBack: &fellBack)
+            s = enc.decode(UnsafeBufferPointer(start: base + start, count: end - start), fellBack: &fellBack)
         }
-        if span.quoted && span.tail > span.end + 1 {
-            s += enc.decode(UnsafeBufferPointer(start: base + span.end + 1, count: span.tail - span.end - 1), fellBack: &fellBack)
+        if quoted && tail > end + 1 {
+            s += enc.decode(UnsafeBufferPointer(start: base + end + 1, count: tail - end - 1), fellBack: &fellBack)
         }
         return s
     }

@@ -129,3 +129,29 @@ func readAll(_ text: String, maxRecordBytes: Int = 1 << 20) throws -> (CSVReader
         #expect(rows[49_999].line == 2 + 2 * 49_999)
     }
 }
+
+@Suite struct RawRecordsTests {
+    @Test func rawRecordsDecodeLikeRecordsAndPassBytesThrough() throws {
+        let text = "id;adresse;n\r\n1;\"12, rue \"\"Haute\"\"\";7\r\n\r\n2;\"a\r\nb\";8\r\n3;court\r\n4;\"rue du 8 mai;59000\r\n5;fin;9\r\n"
+        let a = try CSVReader(source: MemoryByteSource(text), name: "a.csv")
+        let b = try CSVReader(source: MemoryByteSource(text), name: "b.csv")
+        var decoded: [CSVRecord] = []
+        while let r = try a.next() { decoded.append(r) }
+        var raws: [RawRecords] = []
+        while let chunk = try b.nextRaw(maxRecords: 2) { raws.append(chunk) }
+        let flat = raws.flatMap { chunk in (0..<chunk.count).map { chunk.record($0) } }
+        #expect(flat.map(\.fields) == decoded.map(\.fields))
+        #expect(flat.map(\.line) == decoded.map(\.line))
+        #expect(flat.map(\.issue) == decoded.map(\.issue))
+        #expect(raws.map(\.count) == [2, 2, 1])
+        // Well-formed records pass through byte for byte; the short and the unbalanced ones do not.
+        var bytes: [UInt8] = []
+        raws[0].appendRawBytes(0, to: &bytes)
+        #expect(String(decoding: bytes, as: UTF8.self) == "1;\"12, rue \"\"Haute\"\"\";7")
+        #expect(raws[0].isPassThrough(1))
+        #expect(!raws[1].isPassThrough(0))  // "3;court": two fields for three columns
+        #expect(!raws[1].isPassThrough(1))  // unbalanced quote, repaired
+        #expect(raws[0].field(1, 1) == "a\r\nb")
+        #expect(raws[0].field(0, 5) == "")
+    }
+}

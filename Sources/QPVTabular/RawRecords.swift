@@ -1,0 +1,130 @@
+import Foundation
+
+/// Records read but not decoded (`CSVReader.nextRaw`): the exact bytes of whole records and where their
+/// fields are. Made on the reading thread, which then only scans; worker threads decode the fields they
+/// need (`field(_:_:)`) and copy well-formed records through unchanged (`rawBytes(_:)`) — the output keeps
+/// the input's exact bytes and the reader is no longer the bottleneck of parallel batches.
+///
+/// Records that needed repair (unbalanced quote, over-long line) are carried decoded (`decoded(_:)`).
+public struct RawRecords: Sendable {
+    public let dialect: CSVDialect
+    public let headerCount: Int
+    /// Record bytes back to back, line terminators included.
+    private var bytes: [UInt8] = []
+    /// Per record: content start and end (terminator excluded) in `bytes`; first field in the field arrays.
+    private var recordStart: [Int32] = []
+    private var recordEnd: [Int32] = []
+    private var firstField: [Int32] = [0]
+    /// Per field: content start, end, tail (lenient text after a closing quote), flags (1 quoted, 2 escaped quotes).
+    private var fieldStart: [Int32] = []
+    private var fieldEnd: [Int32] = []
+    private var fieldTail: [Int32] = []
+    private var fieldFlags: [UInt8] = []
+    public private(set) var lines: [Int] = []
+    public private(set) var issues: [RecordIssue?] = []
+    private var repaired: [Int: CSVRecord] = [:]
+
+    init(dialect: CSVDialect, headerCount: Int) {
+        self.dialect = dialect
+        self.headerCount = headerCount
+    }
+
+    mutating func reserve(records: Int) {
+        recordStart.reserveCapacity(records)
+        recordEnd.reserveCapacity(records)
+        firstField.reserveCapacity(records + 1)
+        lines.reserveCapacity(records)
+        issues.reserveCapacity(records)
+        fieldStart.reserveCapacity(records * max(headerCount, 1))
+        fieldEnd.reserveCapacity(records * max(headerCount, 1))
+        fieldTail.reserveCapacity(records * max(headerCount, 1))
+        fieldFlags.reserveCapacity(records * max(headerCount, 1))
+        bytes.reserveCapacity(records * 32)
+    }
+
+    public var count: Int { lines.count }
+
+    mutating func append(
+        base: UnsafeMutablePointer<UInt8>, start: Int, next: Int, spans: [CSVReader.FieldSpan], line: Int, expectedFields: Int?
+    ) {
+        let offset = bytes.count - start
+        var contentEnd = next
+        if contentEnd > start && base[contentEnd - 1] == 0x0A { contentEnd -= 1 }
+        if contentEnd > start && base[contentEnd - 1] == 0x0D { contentEnd -= 1 }
+        bytes.append(contentsOf: UnsafeBufferPointer(start: base + start, count: next - start))
+        recordStart.append(Int32(start + offset))
+        recordEnd.append(Int32(contentEnd + offset))
+        for span in spans {
+            fieldStart.append(Int32(span.start + offset))
+            fieldEnd.append(Int32(span.end + offset))
+            fieldTail.append(Int32(span.tail + offset))
+            fieldFlags.append((span.quoted ? 1 : 0) | (span.escapedQuotes ? 2 : 0))
+        }
+        firstField.append(Int32(fieldStart.count))
+        lines.append(line)
+        if let expectedFields, spans.count != expectedFields {
+            issues.append(.fieldCount(expected: expectedFields, found: spans.count))
+        } else {
+            issues.append(nil)
+        }
+    }
+
+    mutating func append(decoded record: CSVRecord) {
+        repaired[count] = record
+        recordStart.append(Int32(bytes.count))
+        recordEnd.append(Int32(bytes.count))
+        firstField.append(Int32(fieldStart.count))
+        lines.append(record.line)
+        issues.append(record.issue)
+    }
+
+    /// Number of fields of record `r`.
+    public func fieldCount(_ r: Int) -> Int {
+        if let rec = repaired[r] { return rec.fields.count }
+        return Int(firstField[r + 1] - firstField[r])
+    }
+
+    /// Field `k` of record `r` decoded ("" when the record is shorter). `fellBack` is set when bytes were not
+    /// valid UTF-8 and were read as Windows-1252.
+    public func field(_ r: Int, _ k: Int, fellBack: inout Bool) -> String {
+        if let rec = repaired[r] { return rec[k] }
+        let f = Int(firstField[r]) + k
+        guard k >= 0, f < Int(firstField[r + 1]) else { return "" }
+        return bytes.withUnsafeBufferPointer { p in
+            CSVReader.decodeField(
+                base: p.baseAddress!, start: Int(fieldStart[f]), end: Int(fieldEnd[f]), quoted: fieldFlags[f] & 1 != 0,
+                escaped: fieldFlags[f] & 2 != 0, tail: Int(fieldTail[f]), encoding: dialect.encoding, fellBack: &fellBack)
+        }
+    }
+
+    public func field(_ r: Int, _ k: Int) -> String {
+        var ignored = false
+        return field(r, k, fellBack: &ignored)
+    }
+
+    /// The whole record decoded.
+    public func record(_ r: Int) -> CSVRecord {
+        if let rec = repaired[r] { return rec }
+        var fellBack = false
+        let fields = (0..<fieldCount(r)).map { field(r, $0, fellBack: &fellBack) }
+        return CSVRecord(fields: fields, line: lines[r], issue: issues[r], encodingFallback: fellBack)
+    }
+
+    /// Whether record `r` can be copied through as it was read: well-formed and with the header's field count.
+    public func isPassThrough(_ r: Int) -> Bool { issues[r] == nil && repaired[r] == nil }
+
+    /// Appends record `r`'s original bytes (without line terminator) to `out`.
+    public func appendRawBytes(_ r: Int, to out: inout [UInt8]) {
+        bytes.withUnsafeBufferPointer { p in
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: p[Int(recordStart[r])..<Int(recordEnd[r])]))
+        }
+    }
+
+    /// Whether any byte of record `r` is not ASCII (a fast check before looking for invalid UTF-8).
+    public func isASCII(_ r: Int) -> Bool {
+        bytes.withUnsafeBufferPointer { p in
+            for i in Int(recordStart[r])..<Int(recordEnd[r]) where p[i] >= 0x80 { return false }
+            return true
+        }
+    }
+}
