@@ -119,6 +119,68 @@ public struct PerimeterRecord: Codable, Sendable {
     }
 }
 
+extension PerimeterRecord {
+    func write(to w: inout BinaryWriter) {
+        w.write(code)
+        w.write(name)
+        w.write(UInt32(set))
+        w.write(UInt32(communes.count))
+        for c in communes {
+            w.write(c.insee)
+            w.write(c.name)
+        }
+        w.write(departement)
+        w.write(epciSiren)
+        w.write(epciName)
+        w.write(areaM2)
+        w.write(UInt64(vertexCount))
+        w.write(UInt32(featureCount))
+        w.write(UInt32(repairs.count))
+        for r in repairs { w.write(r) }
+        w.write(UInt32(metricCRS))
+        for e in [envelopeWGS84, envelope] {
+            w.write(e.minX)
+            w.write(e.minY)
+            w.write(e.maxX)
+            w.write(e.maxY)
+        }
+        for b in [geometry, metricGeometry, wgs84Geometry] {
+            w.write(UInt64(b.offset))
+            w.write(UInt64(b.length))
+        }
+    }
+
+    init(reader r: inout BinaryReader) throws {
+        code = try r.readString()
+        name = try r.readString()
+        set = Int(try r.read(UInt32.self))
+        let nc = Int(try r.read(UInt32.self))
+        guard nc < 100_000 else { throw BinaryReader.Corrupt(offset: r.offset) }
+        communes = try (0..<nc).map { _ in CommuneRef(insee: try r.readString(), name: try r.readString()) }
+        departement = try r.readOptionalString()
+        epciSiren = try r.readOptionalString()
+        epciName = try r.readOptionalString()
+        areaM2 = try r.readDouble()
+        vertexCount = Int(try r.read(UInt64.self))
+        featureCount = Int(try r.read(UInt32.self))
+        let nr = Int(try r.read(UInt32.self))
+        guard nr < 1_000_000 else { throw BinaryReader.Corrupt(offset: r.offset) }
+        repairs = try (0..<nr).map { _ in try r.readString() }
+        metricCRS = Int(try r.read(UInt32.self))
+        var envelopes: [Envelope] = []
+        for _ in 0..<2 {
+            envelopes.append(Envelope(minX: try r.readDouble(), minY: try r.readDouble(), maxX: try r.readDouble(), maxY: try r.readDouble()))
+        }
+        envelopeWGS84 = envelopes[0]
+        envelope = envelopes[1]
+        var blobs: [BlobRef] = []
+        for _ in 0..<3 { blobs.append(BlobRef(offset: Int(try r.read(UInt64.self)), length: Int(try r.read(UInt64.self)))) }
+        geometry = blobs[0]
+        metricGeometry = blobs[1]
+        wgs84Geometry = blobs[2]
+    }
+}
+
 /// Where a pack's perimeters came from.
 public struct PackSource: Codable, Sendable, Equatable {
     public var fileName: String
@@ -141,7 +203,7 @@ public struct PackSource: Codable, Sendable, Equatable {
 
 /// Everything in a pack but the geometry bytes.
 public struct PackManifest: Codable, Sendable {
-    public static let currentFormat = 1
+    public static let currentFormat = 2
 
     public var formatVersion: Int
     public var packId: String
@@ -153,7 +215,8 @@ public struct PackManifest: Codable, Sendable {
     /// CRS of `geometry` blobs (the source file's CRS: containment is decided on the original coordinates).
     public var containmentCRS: Int
     public var sets: [PerimeterSetInfo]
-    public var perimeters: [PerimeterRecord]
+    /// Stored in the pack's binary record section, not in the JSON header.
+    public var perimeters: [PerimeterRecord] = []
     /// Source features repaired with MakeValid.
     public var repairedFeatureCount: Int
     public var warnings: [String]
@@ -166,7 +229,7 @@ public struct PackManifest: Codable, Sendable {
         case qpvVersion = "qpv_version"
         case source
         case containmentCRS = "containment_crs"
-        case sets, perimeters
+        case sets
         case repairedFeatureCount = "repaired_feature_count"
         case warnings
     }
@@ -195,55 +258,95 @@ public enum PackError: Error, Sendable, CustomStringConvertible, LocalizedError 
     public var errorDescription: String? { description }
 }
 
-/// A compiled perimeter pack: one file `<pack_id>.qpvpack` =
-/// `"QPVPACK\0"` · u32 format version · u32 manifest length · manifest JSON · geometry section (WKB blobs).
+/// A compiled perimeter pack: one file `<pack_id>.qpvpack`, little-endian:
 ///
-/// Opening a pack reads the file (memory-mapped) and decodes only the manifest; geometries stay as WKB
-/// until a query needs them. No GeoJSON is parsed at query time.
+///     "QPVPACK\0" · u32 format version · u32 header length · header JSON (sets, source, warnings)
+///     · u64 length · perimeter records (binary, `PerimeterRecord.write`)
+///     · u64 length · boundary indexes (per set and metric CRS: members and a serialised `BoundaryIndex`)
+///     · geometry section (WKB blobs: containment CRS, metric CRS, WGS84 for each perimeter)
+///
+/// Opening a pack maps the file, decodes the small JSON header and the binary records, and copies the
+/// precomputed boundary indexes: no GeoJSON, no geometry parsing, no index building at query time.
 public final class PerimeterPack: @unchecked Sendable {
     public static let fileExtension = "qpvpack"
     static let magic: [UInt8] = Array("QPVPACK".utf8) + [0]
 
     public let manifest: PackManifest
     public let path: String
+    /// Precomputed boundary indexes: (set index in the pack, metric CRS, local perimeter indices, index).
+    let boundaryIndexes: [(set: Int, metricCRS: Int, members: [Int32], index: BoundaryIndex)]
     private let data: Data
     private let geometryOffset: Int
 
-    /// Opens a pack file.
-    public init(path: String) throws {
-        let url = URL(fileURLWithPath: path)
+    /// Opens a pack file (memory-mapped).
+    public convenience init(path: String) throws {
         let data: Data
         do {
-            data = try Data(contentsOf: url, options: .alwaysMapped)
+            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
         } catch {
             throw PackError.corrupt(path: path, reason: "lecture impossible")
         }
+        try self.init(data: data, path: path)
+    }
+
+    /// Reads a pack from its bytes; `path` names it in messages.
+    public init(data: Data, path: String) throws {
         guard data.count >= 16, Array(data.prefix(8)) == PerimeterPack.magic else { throw PackError.notAPack(path: path) }
         let version = data.withUnsafeBytes { Int($0.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian) }
         guard version == PackManifest.currentFormat else { throw PackError.unsupportedFormat(path: path, version: version) }
         let length = data.withUnsafeBytes { Int($0.loadUnaligned(fromByteOffset: 12, as: UInt32.self).littleEndian) }
         guard 16 + length <= data.count else { throw PackError.corrupt(path: path, reason: "en-tête tronqué") }
+        var manifest: PackManifest
         do {
             manifest = try JSONDecoder().decode(PackManifest.self, from: data.subdata(in: 16..<(16 + length)))
         } catch {
-            throw PackError.corrupt(path: path, reason: "manifeste illisible : \(error)")
+            throw PackError.corrupt(path: path, reason: "en-tête illisible : \(error)")
         }
+        var indexes: [(Int, Int, [Int32], BoundaryIndex)] = []
+        var offset = 16 + length
+        do {
+            try data.withUnsafeBytes { raw in
+                var r = BinaryReader(raw, offset: offset)
+                let recordsLength = Int(try r.read(UInt64.self))
+                let recordsEnd = r.offset + recordsLength
+                let n = Int(try r.read(UInt32.self))
+                manifest.perimeters.reserveCapacity(n)
+                for _ in 0..<n { manifest.perimeters.append(try PerimeterRecord(reader: &r)) }
+                guard r.offset == recordsEnd else { throw BinaryReader.Corrupt(offset: r.offset) }
+                let boundaryLength = Int(try r.read(UInt64.self))
+                let boundaryEnd = r.offset + boundaryLength
+                let m = Int(try r.read(UInt32.self))
+                for _ in 0..<m {
+                    let set = Int(try r.read(UInt32.self))
+                    let crs = Int(try r.read(UInt32.self))
+                    let members = try r.readArray(of: Int32.self)
+                    let index = try BoundaryIndex(reader: &r)
+                    guard set < manifest.sets.count, members.allSatisfy({ $0 >= 0 && Int($0) < n }), index.polygonCount == members.count else {
+                        throw BinaryReader.Corrupt(offset: r.offset)
+                    }
+                    indexes.append((set, crs, members, index))
+                }
+                guard r.offset == boundaryEnd else { throw BinaryReader.Corrupt(offset: r.offset) }
+                offset = r.offset
+            }
+        } catch {
+            throw PackError.corrupt(path: path, reason: "\(error)")
+        }
+        self.manifest = manifest
+        self.boundaryIndexes = indexes.map { (set: $0.0, metricCRS: $0.1, members: $0.2, index: $0.3) }
         self.data = data
         self.path = path
-        self.geometryOffset = 16 + length
+        self.geometryOffset = offset
         for p in manifest.perimeters {
-            for b in [p.geometry, p.metricGeometry, p.wgs84Geometry] where b.offset < 0 || geometryOffset + b.offset + b.length > data.count {
+            for b in [p.geometry, p.metricGeometry, p.wgs84Geometry] where b.offset < 0 || b.length < 0 || geometryOffset + b.offset + b.length > data.count {
                 throw PackError.corrupt(path: path, reason: "géométrie de \(p.code) hors du fichier")
             }
         }
     }
 
-    /// A pack held in memory (the demonstration pack, compiled on the fly).
-    public init(manifest: PackManifest, geometry: [UInt8], path: String) {
-        self.manifest = manifest
-        self.data = Data(geometry)
-        self.path = path
-        self.geometryOffset = 0
+    /// A pack held in memory (the demonstration pack, a `--perimeters` file compiled on the fly).
+    public convenience init(manifest: PackManifest, geometry: [UInt8], path: String) throws {
+        try self.init(data: Data(PerimeterPack.encode(manifest: manifest, geometry: geometry)), path: path)
     }
 
     /// Calls `body` with the WKB bytes of a blob (no copy).
@@ -253,21 +356,56 @@ public final class PerimeterPack: @unchecked Sendable {
         }
     }
 
+    /// The whole pack file's bytes: header, records, boundary indexes (built here from the metric WKB), geometry.
+    static func encode(manifest: PackManifest, geometry: [UInt8]) throws -> [UInt8] {
+        let json = try JSONEncoder().encode(manifest)
+        var out = magic
+        withUnsafeBytes(of: UInt32(PackManifest.currentFormat).littleEndian) { out.append(contentsOf: $0) }
+        withUnsafeBytes(of: UInt32(json.count).littleEndian) { out.append(contentsOf: $0) }
+        out.append(contentsOf: json)
+        var records = BinaryWriter()
+        records.write(UInt32(manifest.perimeters.count))
+        for p in manifest.perimeters { p.write(to: &records) }
+        withUnsafeBytes(of: UInt64(records.bytes.count).littleEndian) { out.append(contentsOf: $0) }
+        out.append(contentsOf: records.bytes)
+        // Boundary indexes per (set, metric CRS), from the metric geometries.
+        let geos = try GeosContext()
+        var groups: [String: (set: Int, crs: Int, members: [Int32])] = [:]
+        var order: [String] = []
+        for (i, p) in manifest.perimeters.enumerated() {
+            let key = "\(p.set)|\(p.metricCRS)"
+            if groups[key] == nil {
+                groups[key] = (p.set, p.metricCRS, [])
+                order.append(key)
+            }
+            groups[key]!.members.append(Int32(i))
+        }
+        var boundary = BinaryWriter()
+        boundary.write(UInt32(order.count))
+        for key in order {
+            let g = groups[key]!
+            let rings: [[PolygonRings]] = try g.members.map { i in
+                let blob = manifest.perimeters[Int(i)].metricGeometry
+                let wkb = Array(geometry[blob.offset..<(blob.offset + blob.length)])
+                return try Geometry(wkb: wkb, context: geos).polygons()
+            }
+            boundary.write(UInt32(g.set))
+            boundary.write(UInt32(g.crs))
+            boundary.write(array: g.members)
+            BoundaryIndex(owners: rings).serialize(into: &boundary)
+        }
+        withUnsafeBytes(of: UInt64(boundary.bytes.count).littleEndian) { out.append(contentsOf: $0) }
+        out.append(contentsOf: boundary.bytes)
+        out.append(contentsOf: geometry)
+        return out
+    }
+
     /// Writes a pack file atomically (temporary file, then rename).
     public static func write(manifest: PackManifest, geometry: [UInt8], to path: String) throws {
-        let json = try JSONEncoder().encode(manifest)
-        var out = Data()
-        out.reserveCapacity(16 + json.count + geometry.count)
-        out.append(contentsOf: magic)
-        var version = UInt32(PackManifest.currentFormat).littleEndian
-        var length = UInt32(json.count).littleEndian
-        withUnsafeBytes(of: &version) { out.append(contentsOf: $0) }
-        withUnsafeBytes(of: &length) { out.append(contentsOf: $0) }
-        out.append(json)
-        out.append(contentsOf: geometry)
+        let bytes = try encode(manifest: manifest, geometry: geometry)
         let tmp = path + ".tmp-\(getpid())"
         do {
-            try out.write(to: URL(fileURLWithPath: tmp))
+            try Data(bytes).write(to: URL(fileURLWithPath: tmp))
             if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
             try FileManager.default.moveItem(atPath: tmp, toPath: path)
         } catch {

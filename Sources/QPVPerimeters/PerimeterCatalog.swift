@@ -108,25 +108,20 @@ public final class PerimeterCatalog: Sendable {
         self.codeIndex = codeIndex
         self.demoCoverages = sets.compactMap { $0.info.isDemo ? $0.info.coverage : nil }
 
-        // Partitions and their indexes (boundary coordinates read from the metric WKB once).
-        let geos = try GeosContext()
+        // Partitions: the packs' precomputed boundary indexes, one per (set, metric CRS).
         var partitions: [Partition] = []
-        for (si, s) in sets.enumerated() {
-            var byCRS: [Int: [Int]] = [:]
-            for gi in s.perimeters { byCRS[perimeters[gi].record.metricCRS, default: []].append(gi) }
-            for (crs, members) in byCRS.sorted(by: { $0.key < $1.key }) {
-                var rings: [[PolygonRings]] = []
-                for gi in members {
-                    let p = perimeters[gi]
-                    let g = try packs[p.pack].withWKB(p.record.metricGeometry) { try Geometry(wkb: $0, context: geos) }
-                    rings.append(try g.polygons())
-                }
+        var firstSet = 0
+        var firstPerimeter = 0
+        for pack in packs {
+            for b in pack.boundaryIndexes {
+                let members = b.members.map { firstPerimeter + Int($0) }
                 partitions.append(
                     Partition(
-                        set: si, metricCRS: CRS(epsg: crs), containmentCRS: perimeters[members[0]].containmentCRS, perimeters: members,
-                        envelopes: members.map { perimeters[$0].record.envelope },
-                        boundary: BoundaryIndex(owners: rings)))
+                        set: firstSet + b.set, metricCRS: CRS(epsg: b.metricCRS), containmentCRS: perimeters[members[0]].containmentCRS,
+                        perimeters: members, envelopes: members.map { perimeters[$0].record.envelope }, boundary: b.index))
             }
+            firstSet += pack.manifest.sets.count
+            firstPerimeter += pack.manifest.perimeters.count
         }
         self.partitions = partitions
     }
@@ -144,14 +139,14 @@ public final class PerimeterCatalog: Sendable {
                 path: perimetersFile, crs: options.crs, layer: options.layer, codeColumn: options.codeColumn, nameColumn: options.nameColumn,
                 context: try GeosContext())
             let compiled = try PackCompiler(registry: registry).compile(file, options: options)
-            let pack = PerimeterPack(manifest: compiled.manifest, geometry: compiled.geometry, path: perimetersFile)
+            let pack = try PerimeterPack(manifest: compiled.manifest, geometry: compiled.geometry, path: perimetersFile)
             return try PerimeterCatalog(packs: [pack], registry: registry, origin: .file(perimetersFile), includesDemo: false)
         }
         var packs = try PackStore(dataDirectory: dataDirectory).openAll()
         let includeDemo = demo || packs.isEmpty
         if includeDemo {
             for d in try DemoData.compile(registry: registry) {
-                packs.append(PerimeterPack(manifest: d.manifest, geometry: d.geometry, path: "<démonstration>"))
+                packs.append(try PerimeterPack(manifest: d.manifest, geometry: d.geometry, path: "<démonstration>"))
             }
         }
         return try PerimeterCatalog(packs: packs, registry: registry, origin: .dataDirectory(dataDirectory.url.path), includesDemo: includeDemo)

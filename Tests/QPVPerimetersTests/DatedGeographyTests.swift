@@ -140,3 +140,52 @@ func install(_ path: String, into dir: DataDirectory, _ configure: (inout Import
         #expect(r.list(forCode: "QX000101") == nil)
     }
 }
+
+@Suite struct PackFormatTests {
+    @Test func damagedOrForeignPacksAreRefusedWithTheirPath() throws {
+        let tmp = try TemporaryDirectory()
+        let dir = DataDirectory(url: tmp.url)
+        let path = try installedPackPath(tmp, dir)
+        let good = try Data(contentsOf: URL(fileURLWithPath: path))
+        // Truncated anywhere after the header: a clear error, never a crash.
+        for cut in [10, 20, good.count / 3, good.count / 2, good.count - 10] {
+            let p = tmp.path("cut-\(cut).qpvpack")
+            try good.prefix(cut).write(to: URL(fileURLWithPath: p))
+            do {
+                _ = try PerimeterPack(path: p)
+                Issue.record("un paquet tronqué à \(cut) octets a été accepté")
+            } catch let e as PackError {
+                #expect("\(e)".contains(p))
+            }
+        }
+        let foreign = try tmp.write("x.qpvpack", "not a pack at all, just text")
+        #expect(throws: PackError.self) { try PerimeterPack(path: foreign) }
+        // An older format asks for a re-import.
+        var old = good
+        old[8] = 1
+        let oldPath = tmp.path("old.qpvpack")
+        try old.write(to: URL(fileURLWithPath: oldPath))
+        do {
+            _ = try PerimeterPack(path: oldPath)
+            Issue.record("un format ancien a été accepté")
+        } catch { #expect("\(error)".contains("réimportez")) }
+    }
+
+    @Test func packRoundTripKeepsRecordsAndIndexes() throws {
+        let tmp = try TemporaryDirectory()
+        let dir = DataDirectory(url: tmp.url)
+        let pack = try PerimeterPack(path: try installedPackPath(tmp, dir))
+        #expect(pack.manifest.perimeters.map(\.code) == ["QP062001", "QP062002"])
+        #expect(pack.manifest.perimeters[0].communes == [CommuneRef(insee: "", name: "")] || pack.manifest.perimeters[0].communes.isEmpty)
+        let catalog = try PerimeterCatalog.open(dataDirectory: dir)
+        let r = try Locator(catalog: catalog).locate(lon: 2.83, lat: 50.43, on: CivilDate("2020-01-01")!)
+        #expect(r.qpv?.containing.map(\.code) == ["QP062001"])
+        #expect(r.qpv?.nearest?.code == "QP062001")
+    }
+
+    func installedPackPath(_ tmp: TemporaryDirectory, _ dir: DataDirectory) throws -> String {
+        let file = try squareFile(tmp, name: "p.geojson", codes: [("QP062001", 2.83, 50.43), ("QP062002", 2.86, 50.43)])
+        _ = try install(file, into: dir)
+        return try #require(PackStore(dataDirectory: dir).packPaths().first)
+    }
+}
