@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "QPVGeometry", targets: ["QPVGeometry"]),
         .library(name: "QPVPerimeters", targets: ["QPVPerimeters"]),
         .library(name: "QPVTabular", targets: ["QPVTabular"]),
+        .library(name: "QPVExport", targets: ["QPVExport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -38,11 +39,13 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // Exports for other engines: PostGIS script with SQL locate functions (Citus-ready), GeoJSON, CSV+WKB.
+        .target(name: "QPVExport", dependencies: ["QPVCore", "QPVGeometry", "QPVPerimeters", "QPVTabular"]),
         // Command-line interface: parses arguments, calls the libraries, prints.
         .executableTarget(
             name: "qpv",
             dependencies: [
-                "QPVCore", "QPVPerimeters", "QPVTabular", "QPVGeometry",
+                "QPVCore", "QPVPerimeters", "QPVTabular", "QPVGeometry", "QPVExport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -53,5 +56,6 @@ let package = Package(
         .testTarget(name: "QPVTabularTests", dependencies: ["QPVTabular", "QPVTestSupport"]),
         .testTarget(name: "QPVGeometryTests", dependencies: ["QPVGeometry", "QPVTestSupport"]),
         .testTarget(name: "QPVPerimetersTests", dependencies: ["QPVPerimeters", "QPVTestSupport"]),
+        .testTarget(name: "QPVExportTests", dependencies: ["QPVExport", "QPVPerimeters", "QPVTabular", "QPVTestSupport"]),
     ]
 )
