@@ -295,6 +295,10 @@ struct PostGISFunctions {
                   AND (ps.valid_from IS NULL OR ps.valid_from <= t.on_date) AND (ps.valid_to IS NULL OR t.on_date <= ps.valid_to)
                   AND CASE WHEN t.kind = 'qic' THEN ps.is_demo = (t.territory = 'demo') ELSE ps.territory = t.territory END) s
               WHERE @S@.check_arguments(t.on_date, t.tolerance_m, t.kind)
+                -- An empty perimeter_set means the tables read are not the export's (e.g. a Citus worker's empty
+                -- shell table): fail loudly rather than answer no_list everywhere.
+                AND (EXISTS (SELECT 1 FROM @S@.perimeter_set)
+                     OR @S@._fail('@N@.locate : la table @N@.perimeter_set est vide ici ; rechargez l''export (sur Citus, voir docs/postgis.md)', true))
               OFFSET 0) w
             LEFT JOIN LATERAL (
               SELECT ol.list_id, ol.missing_message AS message FROM @S@.official_list ol
