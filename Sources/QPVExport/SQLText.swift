@@ -31,9 +31,9 @@ public struct SQLIdentifier: Sendable, Equatable, CustomStringConvertible {
 
 /// SQL text built from data: string literals and COPY fields. Every value exported from packs and the
 /// registry (names, legal texts, file names…) goes through here, never into SQL unescaped.
-enum SQLText {
+public enum SQLText {
     /// Rejects what PostgreSQL text cannot hold (the NUL character).
-    static func check(_ value: String, field: String, owner: String) throws {
+    public static func check(_ value: String, field: String, owner: String) throws {
         if value.unicodeScalars.contains(where: { $0.value == 0 }) {
             throw ExportError.unsupportedText(field: field, owner: owner, reason: "caractère NUL (U+0000), refusé par PostgreSQL")
         }
@@ -41,14 +41,14 @@ enum SQLText {
 
     /// A standard SQL string literal (`standard_conforming_strings` on, set by the script): quotes doubled,
     /// backslashes literal.
-    static func literal(_ value: String) -> String {
+    public static func literal(_ value: String) -> String {
         "'" + value.replacingOccurrences(of: "'", with: "''") + "'"
     }
 
-    static func literal(_ value: String?) -> String { value.map { literal($0) } ?? "NULL" }
+    public static func literal(_ value: String?) -> String { value.map { literal($0) } ?? "NULL" }
 
     /// A field of COPY's text format: backslash, tab, newline and carriage return escaped; nil is `\N`.
-    static func copyField(_ value: String?) -> String {
+    public static func copyField(_ value: String?) -> String {
         guard let value else { return "\\N" }
         var out = ""
         out.reserveCapacity(value.utf8.count)

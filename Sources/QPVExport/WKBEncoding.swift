@@ -3,7 +3,7 @@ import QPVGeometry
 
 /// WKB as other engines read it: hexadecimal text, EWKB with an SRID for PostGIS, polygons always as
 /// multipolygons (one column type for every perimeter). Coordinates are copied bit for bit.
-enum WKBEncoding {
+public enum WKBEncoding {
     static let pointType: UInt32 = 1
     static let lineStringType: UInt32 = 2
     static let polygonType: UInt32 = 3
@@ -11,7 +11,7 @@ enum WKBEncoding {
     static let sridFlag: UInt32 = 0x2000_0000
 
     /// The geometry type and byte order of 2-D WKB.
-    static func header(_ wkb: [UInt8], code: String) throws -> (littleEndian: Bool, type: UInt32) {
+    public static func header(_ wkb: [UInt8], code: String) throws -> (littleEndian: Bool, type: UInt32) {
         guard wkb.count >= 9, wkb[0] <= 1 else { throw ExportError.badGeometry(code: code, reason: "WKB tronqué ou illisible") }
         let little = wkb[0] == 1
         let b = wkb[1...4].map(UInt32.init)
@@ -25,7 +25,7 @@ enum WKBEncoding {
     }
 
     /// ISO WKB of a (multi)polygon, as a MultiPolygon.
-    static func multiPolygon(_ wkb: [UInt8], code: String) throws -> [UInt8] {
+    public static func multiPolygon(_ wkb: [UInt8], code: String) throws -> [UInt8] {
         let type = try header(wkb, code: code).type
         switch type {
         case multiPolygonType: return wkb
@@ -41,7 +41,7 @@ enum WKBEncoding {
     }
 
     /// EWKB (PostGIS) of a (multi)polygon as a MultiPolygon with its SRID.
-    static func ewkbMultiPolygon(_ wkb: [UInt8], srid: Int, code: String) throws -> [UInt8] {
+    public static func ewkbMultiPolygon(_ wkb: [UInt8], srid: Int, code: String) throws -> [UInt8] {
         let multi = try multiPolygon(wkb, code: code)
         let (little, type) = try header(multi, code: code)
         var out: [UInt8] = [multi[0]]
@@ -52,7 +52,7 @@ enum WKBEncoding {
     }
 
     /// EWKB of a LineString with its SRID (little-endian).
-    static func ewkbLineString(_ coords: [Coordinate], srid: Int) -> [UInt8] {
+    public static func ewkbLineString(_ coords: [Coordinate], srid: Int) -> [UInt8] {
         var out: [UInt8] = [1]
         out.reserveCapacity(13 + 16 * coords.count)
         appendUInt32(lineStringType | sridFlag, littleEndian: true, to: &out)
@@ -68,7 +68,7 @@ enum WKBEncoding {
     private static let digits = Array("0123456789ABCDEF".utf8)
 
     /// Upper-case hexadecimal, as PostGIS prints and reads it.
-    static func hex(_ bytes: [UInt8]) -> String {
+    public static func hex(_ bytes: [UInt8]) -> String {
         var out = [UInt8]()
         out.reserveCapacity(bytes.count * 2)
         for b in bytes {

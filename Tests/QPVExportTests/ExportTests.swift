@@ -6,7 +6,7 @@ import QPVTabular
 import QPVTestSupport
 import Testing
 
-@testable import QPVExport
+import QPVExport
 
 /// Export formats without a database: identifiers, escaping, WKB, GeoJSON and CSV contents, CLI errors.
 struct ExportTests {
