@@ -1,5 +1,6 @@
 import Foundation
 import QPVCore
+import QPVGeometry
 import QPVPerimeters
 import QPVTabular
 import QPVTestSupport
@@ -21,6 +22,28 @@ enum ExportFixtures {
         let dir = tmp.path("data")
         try qpv(["data", "import", try occitanie(), "--data-dir", dir])
         return dir
+    }
+
+    /// The Occitanie file reprojected to Lambert-93 (a GeoJSON with a `crs` member, like the ANCT's LB93
+    /// files), written in `tmp`: packs made from it decide containment in EPSG:2154.
+    static func occitanieLambert93(in tmp: TemporaryDirectory) throws -> String {
+        let source = try PerimeterFileReader.read(path: try occitanie(), context: try GeosContext())
+        let toL93 = try CoordinateTransformer(from: .wgs84, to: .lambert93, context: try ProjContext())
+        var features: [String] = []
+        for f in source.features {
+            let polygons = try f.polygons.map { polygon in
+                try polygon.map { ring -> [Coordinate] in
+                    var xs = ring.map(\.x)
+                    var ys = ring.map(\.y)
+                    try toL93.transform(x: &xs, y: &ys)
+                    return zip(xs, ys).map { Coordinate(x: $0, y: $1) }
+                }
+            }
+            let props = ["code_qp", "nom_qp"].compactMap { k in f.properties[k].map { jsonQuoted(k) + ":" + jsonQuoted($0) } }
+            features.append("{\"type\":\"Feature\",\"properties\":{\(props.joined(separator: ","))},\"geometry\":\(GeoJSONGeometry.text(polygons: polygons, decimals: nil))}")
+        }
+        let text = "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::2154\"}},\"features\":[\n" + features.joined(separator: ",\n") + "\n]}\n"
+        return try tmp.write("qpv-2015-occitanie-lb93.geojson", text)
     }
 
     /// CSV output of `qpv locate --input`, as rows keyed by `id`.

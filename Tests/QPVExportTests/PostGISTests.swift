@@ -123,6 +123,30 @@ struct PostGISTests {
         #expect(french == [[CivilDate("2015-01-01")!.french, CivilDate("2023-08-31")!.french]])
     }
 
+    /// A source in Lambert-93: containment is decided on the EPSG:2154 geometry (the point transformed by
+    /// PostGIS), still exactly as the CLI decides it.
+    @Test func lambert93SourceAgreesWithCLI() throws {
+        let tmp = try TemporaryDirectory(prefix: "qpv-pg-l93")
+        let file = try ExportFixtures.occitanieLambert93(in: tmp)
+        let dataDir = tmp.path("data")
+        try ExportFixtures.qpv(["data", "import", file, "--data-dir", dataDir])
+        let sqlFile = tmp.path("l93.sql")
+        try ExportFixtures.qpv(["export", "--format", "postgis", "--output", sqlFile, "--data-dir", dataDir])
+        let pg = try PostgresServer()
+        defer { pg.stop() }
+        _ = try pg.psql(["-f", sqlFile])
+        #expect(try pg.query("SELECT DISTINCT source_srid, metric_srid, ST_SRID(geom_source) FROM qpv.perimeter") == [["2154", "2154", "2154"]])
+        let truthPath = try SharedData.file("truth/points-occitanie.csv").path
+        _ = try pg.psql([
+            "-c", "CREATE TABLE truth (id text PRIMARY KEY, lon double precision, lat double precision, expected_codes text, distance double precision)",
+            "-c", "\\copy truth FROM '\(truthPath.replacingOccurrences(of: "'", with: "''"))' WITH (FORMAT csv, HEADER true)",
+        ])
+        let sql = try sqlLocate(pg, table: "truth", date: "2020-06-01")
+        let problems = compare(sql: sql, cli: try ExportFixtures.cliLocate(input: truthPath, date: "2020-06-01", dataDir: dataDir), date: "2020-06-01")
+        #expect(problems.isEmpty, "\(problems.count) écarts SQL/CLI : \(problems.prefix(8))")
+        #expect(sql.values.filter { $0["status"] == "in" }.count > 500)
+    }
+
     /// The fictional demonstration pack (2015 and 2024 QPV lists, a QIC set, its own territory) through
     /// `--demo`: the same answers as the CLI, for QPV and QIC, on a grid of points and several dates.
     @Test func demoPackAgreesWithCLIForQPVAndQIC() throws {
