@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "QPVCarreaux", targets: ["QPVCarreaux"]),
         .library(name: "QPVTabular", targets: ["QPVTabular"]),
         .library(name: "QPVEligibility", targets: ["QPVEligibility"]),
+        .library(name: "QPVExport", targets: ["QPVExport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -53,11 +54,13 @@ let package = Package(
         ),
         // INSEE 200 m carreaux against perimeters: shares, Filosofi statistics, QIC candidates.
         .target(name: "QPVCarreaux", dependencies: ["QPVCore", "QPVTabular", "QPVGeometry", "QPVPerimeters"]),
+        // Exports for other engines: PostGIS script with SQL locate functions (Citus-ready), GeoJSON, CSV+WKB.
+        .target(name: "QPVExport", dependencies: ["QPVCore", "QPVGeometry", "QPVPerimeters", "QPVTabular"]),
         // Command-line interface: parses arguments, calls the libraries, prints.
         .executableTarget(
             name: "qpv",
             dependencies: [
-                "QPVCore", "QPVPerimeters", "QPVTabular", "QPVGeometry", "QPVGeocoding", "QPVEligibility", "QPVCarreaux",
+                "QPVCore", "QPVPerimeters", "QPVTabular", "QPVGeometry", "QPVGeocoding", "QPVEligibility", "QPVCarreaux", "QPVExport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -73,5 +76,6 @@ let package = Package(
         .testTarget(name: "QPVGeocodingTests", dependencies: ["QPVGeocoding", "QPVTabular", "QPVTestSupport"]),
         .testTarget(name: "QPVEligibilityTests", dependencies: ["QPVEligibility", "QPVPerimeters", "QPVGeometry", "QPVTestSupport"]),
         .testTarget(name: "QPVCarreauxTests", dependencies: ["QPVCarreaux", "QPVPerimeters", "QPVGeometry", "QPVTabular", "QPVTestSupport"]),
+        .testTarget(name: "QPVExportTests", dependencies: ["QPVExport", "QPVPerimeters", "QPVTabular", "QPVTestSupport"]),
     ]
 )

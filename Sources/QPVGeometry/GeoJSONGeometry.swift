@@ -55,8 +55,9 @@ public enum GeoJSONGeometry {
     }
 
     /// GeoJSON text of polygons (a `Polygon` when there is one, a `MultiPolygon` otherwise), coordinates
-    /// written with `decimals` digits (7 for degrees ≈ 1 cm, 2 for metres).
-    public static func text(polygons: [PolygonRings], decimals: Int = 7) -> String {
+    /// written with `decimals` digits (7 for degrees ≈ 1 cm, 2 for metres), or exactly (shortest decimal
+    /// that reads back as the same double) when `decimals` is nil.
+    public static func text(polygons: [PolygonRings], decimals: Int? = 7) -> String {
         var out = ""
         out.reserveCapacity(polygons.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count * 24 } } + 64)
         func ring(_ r: [Coordinate]) {
@@ -89,8 +90,9 @@ public enum GeoJSONGeometry {
         return out + "}"
     }
 
-    /// A number with at most `decimals` decimals, trailing zeros removed ("2.5", "3").
-    public static func format(_ x: Double, _ decimals: Int) -> String {
+    /// A number with at most `decimals` decimals, trailing zeros removed ("2.5", "3"); exact when nil.
+    public static func format(_ x: Double, _ decimals: Int?) -> String {
+        guard let decimals else { return "\(x)" }
         var s = String(format: "%.\(decimals)f", x)
         if s.contains(".") {
             while s.hasSuffix("0") { s.removeLast() }

@@ -55,14 +55,7 @@ public struct CRS: Sendable, Hashable, Codable, CustomStringConvertible {
     /// UTM projections overseas (EPSG:5490 Antilles, 2972 Guyane, 2975 La Réunion, 4471 Mayotte, 3297
     /// Polynésie française).
     public static func metricCRS(lon: Double, lat: Double) -> CRS {
-        switch FrenchTerritory.of(lon: lon, lat: lat) {
-        case .antilles: return .antilles
-        case .guyane: return .guyane
-        case .reunion: return .reunion
-        case .mayotte: return .mayotte
-        case .polynesie: return .polynesie
-        case .hexagone, .unknown: return .lambert93
-        }
+        FrenchTerritory.of(lon: lon, lat: lat).metricCRS
     }
 }
 
@@ -73,14 +66,32 @@ public enum FrenchTerritory: String, Sendable, Codable, CaseIterable {
     /// Overseas départements and collectivities covered by the politique de la ville.
     public var isOverseas: Bool { self != .hexagone && self != .unknown }
 
+    /// The WGS84 box (x = lon, y = lat, bounds included) of each territory, tested in this order. Exported
+    /// as is to other engines (`qpv export`), so that they choose territories exactly as `of(lon:lat:)` does.
+    public static let boxes: [(territory: FrenchTerritory, box: Envelope)] = [
+        (.hexagone, Envelope(minX: -5.5, minY: 41.0, maxX: 10.0, maxY: 51.5)),
+        (.antilles, Envelope(minX: -63.5, minY: 14.0, maxX: -60.5, maxY: 18.5)),
+        (.guyane, Envelope(minX: -55.0, minY: 1.5, maxX: -51.0, maxY: 6.5)),
+        (.reunion, Envelope(minX: 54.9, minY: -21.6, maxX: 56.2, maxY: -20.6)),
+        (.mayotte, Envelope(minX: 44.8, minY: -13.2, maxX: 45.6, maxY: -12.4)),
+        (.polynesie, Envelope(minX: -155.0, minY: -28.5, maxX: -134.0, maxY: -7.0)),
+    ]
+
     public static func of(lon: Double, lat: Double) -> FrenchTerritory {
-        if lon >= -5.5 && lon <= 10.0 && lat >= 41.0 && lat <= 51.5 { return .hexagone }
-        if lon >= -63.5 && lon <= -60.5 && lat >= 14.0 && lat <= 18.5 { return .antilles }
-        if lon >= -55.0 && lon <= -51.0 && lat >= 1.5 && lat <= 6.5 { return .guyane }
-        if lon >= 54.9 && lon <= 56.2 && lat >= -21.6 && lat <= -20.6 { return .reunion }
-        if lon >= 44.8 && lon <= 45.6 && lat >= -13.2 && lat <= -12.4 { return .mayotte }
-        if lon >= -155.0 && lon <= -134.0 && lat >= -28.5 && lat <= -7.0 { return .polynesie }
+        for (territory, box) in boxes where box.contains(x: lon, y: lat) { return territory }
         return .unknown
+    }
+
+    /// The metric CRS for distances in this territory (Lambert-93 for the Hexagone and outside France).
+    public var metricCRS: CRS {
+        switch self {
+        case .antilles: return .antilles
+        case .guyane: return .guyane
+        case .reunion: return .reunion
+        case .mayotte: return .mayotte
+        case .polynesie: return .polynesie
+        case .hexagone, .unknown: return .lambert93
+        }
     }
 
     /// French name for messages.

@@ -248,14 +248,9 @@ public final class Locator {
             let my = p.metricSlot == wgs84Slot ? lats[i] : projectedY[p.metricSlot][i]
             if p.qpvSets.isEmpty {
                 results[i].status = .noList
-                if let list = catalog.officialList(kind: .qpv, territory: t.list, on: date) {
-                    results[i].missingList = list
-                    results[i].problem = "\(list.label) non installée (\(list.periodFrench), \(list.legalBasis)) ; \(list.installHint)"
-                } else if t.list == .demo {
-                    results[i].problem = "aucune liste de démonstration pour le \(date.french) (le jeu fictif couvre 2015 et après)"
-                } else {
-                    results[i].problem = "aucune liste de QPV n'existe le \(date.french) pour \(t.list.french) : les QPV existent depuis le 1er janvier 2015 (avant : zones urbaines sensibles)"
-                }
+                let list = catalog.officialList(kind: .qpv, territory: t.list, on: date)
+                results[i].missingList = list
+                results[i].problem = Locator.noListProblem(missing: list, territory: t.list, dateFrench: date.french)
             } else {
                 let a = try answer(parts: p.qpvParts, sets: p.qpvSets, i: i, mx: mx, my: my, lons: lons, lats: lats,
                                    projectedX: projectedX, projectedY: projectedY, containmentSlots: containmentSlots, tolerance: tolerance, grids: grids)
@@ -333,6 +328,18 @@ public final class Locator {
         return (0..<n).sorted { keys[$0] < keys[$1] }
     }
 
+    /// Why a point of `territory` gets `no_list` on a date (`dateFrench`, as `CivilDate.french` writes it):
+    /// the official list it needs and how to install it, or why no list exists. Also exported to other engines.
+    public static func noListProblem(missing list: OfficialList?, territory: ListTerritory, dateFrench: String) -> String {
+        if let list {
+            return "\(list.label) non installée (\(list.periodFrench), \(list.legalBasis)) ; \(list.installHint)"
+        } else if territory == .demo {
+            return "aucune liste de démonstration pour le \(dateFrench) (le jeu fictif couvre 2015 et après)"
+        } else {
+            return "aucune liste de QPV n'existe le \(dateFrench) pour \(territory.french) : les QPV existent depuis le 1er janvier 2015 (avant : zones urbaines sensibles)"
+        }
+    }
+
     /// Why coordinates cannot be used, or nil when they are finite and in range.
     public static func coordinateProblem(lon: Double, lat: Double) -> String? {
         if lon.isNaN || lat.isNaN { return "coordonnées absentes ou non numériques" }
@@ -342,7 +349,7 @@ public final class Locator {
         return nil
     }
 
-    static func outsideFranceMessage(lon: Double, lat: Double) -> String {
+    public static func outsideFranceMessage(lon: Double, lat: Double) -> String {
         if FrenchTerritory.of(lon: lat, lat: lon) != .unknown {
             return "point (\(lon), \(lat)) hors de France ; latitude et longitude semblent inversées (la longitude vient en premier)"
         }

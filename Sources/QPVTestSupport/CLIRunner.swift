@@ -25,8 +25,15 @@ public enum CLIRunner {
     /// Runs `qpv args…` with an isolated data directory unless `environment` sets `QPV_DATA_DIR`.
     @discardableResult
     public static func run(_ args: [String], environment: [String: String] = [:], stdin: String? = nil, cwd: URL? = nil) throws -> Result {
+        try run(executable: binary, args, environment: environment, stdin: stdin, cwd: cwd)
+    }
+
+    /// Runs any program (psql, pg_ctl…) the same way: arguments, extra environment, standard input, both
+    /// outputs captured.
+    @discardableResult
+    public static func run(executable: URL, _ args: [String], environment: [String: String] = [:], stdin: String? = nil, cwd: URL? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable
         process.arguments = args
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }

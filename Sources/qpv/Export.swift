@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import QPVCore
+import QPVExport
+import QPVPerimeters
+
+struct Export: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Exporter les périmètres installés pour d'autres moteurs : PostgreSQL/PostGIS (avec qpv.locate), GeoJSON, CSV+WKB.",
+        discussion: """
+            Exemples :
+              qpv export --format postgis --output qpv.sql && psql -v ON_ERROR_STOP=1 -d base -f qpv.sql
+              qpv export --format postgis --schema geo_ville --output qpv.sql
+              qpv export --format geojson --output perimetres.geojson
+              qpv export --format csv-wkb --output perimetres.csv     (DuckDB : ST_GeomFromHEXWKB ; Sedona : ST_GeomFromWKB)
+
+            Tous les paquets installés sont exportés (QPV et QIC, tous millésimes). Le jeu de démonstration fictif \
+            n'est exporté qu'avec --demo. Le script PostGIS crée les tables, les index GiST et les fonctions \
+            SCHEMA.locate(lon, lat, date, tolerance_m) et SCHEMA.locate_geom(geom, …), qui répondent comme qpv locate.
+            """)
+
+    @Option(help: ArgumentHelp("Format : postgis, geojson ou csv-wkb.", valueName: "format")) var format: String
+    @Option(help: ArgumentHelp("Fichier à écrire (- pour la sortie standard).", valueName: "fichier")) var output: String
+    @Option(help: ArgumentHelp("Schéma PostgreSQL (format postgis) : lettres minuscules, chiffres, _.", valueName: "schéma"))
+    var schema: String = "qpv"
+    @Option(name: .customLong("data-dir"), help: "Dossier des données installées (défaut : $QPV_DATA_DIR, sinon ~/.local/share/qpv).")
+    var dataDir: String?
+    @Flag(help: "Ajouter le jeu de démonstration fictif (codes QX…) à l'export.") var demo = false
+
+    func validate() throws {
+        guard ExportFormat(rawValue: format) != nil else {
+            throw ValidationError("format « \(format) » inconnu : postgis, geojson ou csv-wkb")
+        }
+        if format == ExportFormat.postgis.rawValue {
+            do { _ = try SQLIdentifier(schema) } catch { throw ValidationError("--schema : \(error)") }
+        }
+    }
+
+    func run() async throws {
+        let exportFormat = ExportFormat(rawValue: format)!
+        let catalog = try Exporter.catalog(dataDirectory: DataDirectory.resolve(explicit: dataDir), demo: demo)
+        if demo { printError("Attention : l'export contient le jeu de DÉMONSTRATION fictif (Quartville-sur-Démo, codes QX…), à ne pas confondre avec des données officielles.") }
+        let summary = try Exporter(catalog: catalog).write(format: exportFormat, schema: schema, to: output)
+        var lines = ["Export \(exportFormat.rawValue) : \(summary.perimeters) périmètres, \(summary.sets) listes ou jeux → \(output == "-" ? "sortie standard" : output) (\(FrenchFormat.integer(summary.bytes)) octets)"]
+        lines.append("  systèmes métriques : " + summary.metricSRIDs.map { "EPSG:\($0)" }.joined(separator: ", ") + " ; systèmes des fichiers sources : " + summary.sourceSRIDs.map { "EPSG:\($0)" }.joined(separator: ", "))
+        if exportFormat == .postgis {
+            lines.append("  chargement : psql -v ON_ERROR_STOP=1 -d BASE -f \(output == "-" ? "FICHIER.sql" : output)")
+            lines.append("  requête : SELECT * FROM \(schema).locate(lon, lat, DATE 'AAAA-MM-JJ');")
+        }
+        printError(lines.joined(separator: "\n"))
+    }
+}
