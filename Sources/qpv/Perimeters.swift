@@ -64,11 +64,24 @@ struct PerimetersShow: AsyncParsableCommand {
         let explorer = PerimeterExplorer(catalog: catalog)
         let found = explorer.find(code: code)
         guard !found.isEmpty else {
+            // Known to a territory registry (GeoData/registry/territories): its facts, without geometry.
+            let wanted = TerritoryRegistry.normalizedName(code)
+            for t in (try? TerritoryRegistry.shipped()) ?? [] {
+                if let q = t.qpv.first(where: { $0.code == code }) {
+                    print("\(q.code) — \(q.name) — QPV de la liste \(t.qpvVintage) — communes : \(q.communes.joined(separator: ", "))")
+                    print("  EPCI : \(t.epci.name) (\(t.epci.siren)) — \(t.contract.title)")
+                    print("  source : \(t.sources.first ?? t.origin)")
+                }
+                for q in t.qic where TerritoryRegistry.normalizedName(q.name) == wanted || q.code == code {
+                    print("\(q.code ?? "(sans code)") — \(q.name) — QIC de l'EPCI \(t.epci.name) (\(t.epci.siren)) — communes : \(q.communes.joined(separator: ", "))" + (q.population.map { " — \($0) habitants" } ?? ""))
+                    print("  source : \(t.sources.first ?? t.origin)")
+                }
+            }
             var message = "Le quartier \(code) n'est dans aucun paquet installé"
             if let list = catalog.registry.list(forCode: code) {
                 message += " : c'est un code de la \(list.label) (\(list.legalBasis)). Géométrie non installée ; pour l'installer, \(list.installHint)"
             } else {
-                message += " (ni QP…, ni QN… : pour un QIC, importez ses contours avec qpv data import FICHIER --kind qic --epci SIREN)"
+                message += " : géométrie non installée ; pour un QIC, importez ses contours avec qpv data import FICHIER --kind qic --epci SIREN (polygones, ou liste de carreaux INSEE code_qic,nom_qic,idcar_200m)"
             }
             printError(message + ".")
             throw ExitCode(1)

@@ -50,5 +50,11 @@ import QPVTestSupport
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("Géométrie non installée"))
         #expect(missing.stderr.contains("2023-1314"))
+        // The Béthune-Bruay registry knows it: name and communes, without geometry.
+        #expect(missing.stdout.contains("Mont Liébaut") && missing.stdout.contains("Béthune") && missing.stdout.contains("200072460"))
+        let qic = try CLIRunner.run(["perimeters", "show", "Cité du Transvaal"], environment: env)
+        #expect(qic.status == 1)
+        #expect(qic.stdout.contains("Divion") && qic.stdout.contains("940 habitants"))
+        #expect(qic.stderr.contains("géométrie non installée"))
     }
 }
