@@ -4,26 +4,27 @@ import Synchronization
 
 /// Distances from points to the boundaries of many polygons ("owners", e.g. perimeters), in a metric CRS.
 ///
-/// Layout, all flat arrays (`Sendable`, shared read-only by every thread, serialisable into a pack):
-/// every ring is cut into *runs* of up to 8 consecutive segments, runs into *blocks* of up to 8 runs of the
-/// same owner; each run, block and owner has its envelope. A query finds candidate owners (an STR-tree over
-/// owner envelopes, or for batches a precomputed grid of candidates), then scans an owner's blocks and runs
-/// contiguously, skipping every box farther than the best distance found so far, and computes exact
-/// point–segment distances (the computation GEOS's `distance` performs) only inside the remaining runs.
-/// Squared distances throughout, one square root at the end.
+/// Every ring is cut into *runs* of up to 8 consecutive segments, runs into *blocks* of up to 8 runs; each
+/// run, block and owner has its envelope. Each owner's data is one contiguous region of a single array —
+/// its block records, then its run records, then its coordinates — so that measuring a point against an
+/// owner reads a few neighbouring cache lines (the search is bound by memory, not arithmetic). A query finds
+/// candidate owners (an STR-tree over owner envelopes, or for batches a precomputed grid of candidates), then
+/// visits blocks and runs nearest box first, cutting off every box farther than the best distance found so
+/// far, and computes exact point–segment distances (the computation GEOS's `distance` performs) only
+/// inside the remaining runs. Squared distances throughout, one square root at the end.
+///
+/// All storage is flat arrays of plain values: `Sendable`, shared read-only by every thread, serialisable
+/// into a pack.
 public final class BoundaryIndex: Sendable {
-    /// Segment endpoints, interleaved x, y, per ring (rings stored back to back).
-    private let xy: [Double]
-    /// Per run: first point (index into xy / 2) and number of segments.
-    private let runStart: [Int32]
-    private let runLength: [UInt8]
-    /// Per run / block / owner: envelope as minX, minY, maxX, maxY.
-    private let runBoxes: [Double]
-    private let blockBoxes: [Double]
+    /// Region of owner o: `memory[regionStart[o]..<regionStart[o + 1]]` =
+    ///   blockCount, then per block (minX, minY, maxX, maxY, firstRun, runCount),
+    ///   then per run (minX, minY, maxX, maxY, firstPoint, segmentCount),
+    ///   then the points (x, y) of the owner's rings, back to back.
+    /// Indices are stored as Doubles (exact below 2^53) and are relative to the region.
+    private let memory: [Double]
+    private let regionStart: [Int64]
+    /// Per owner: envelope as minX, minY, maxX, maxY (candidate pruning without touching the region).
     private let ownerBoxes: [Double]
-    /// Block b holds runs blockRuns[b]..<blockRuns[b + 1]; owner o holds blocks ownerBlocks[o]..<ownerBlocks[o + 1].
-    private let blockRuns: [Int32]
-    private let ownerBlocks: [Int32]
     private let ownerTree: PackedRTree
     public let polygonCount: Int
     /// Candidate owners per grid cell, built on the first large batch (`prepareForBatches`).
@@ -31,70 +32,59 @@ public final class BoundaryIndex: Sendable {
 
     static let runSize = 8
     static let blockSize = 8
+    static let recordSize = 6
 
     /// - Parameter owners: for each owner, its polygons' rings in a metric CRS.
     public convenience init(owners: [[PolygonRings]]) {
-        var xy: [Double] = []
-        var runStart: [Int32] = []
-        var runLength: [UInt8] = []
-        var runBoxes: [Double] = []
-        var blockBoxes: [Double] = []
-        var blockRuns: [Int32] = []
+        var memory: [Double] = []
+        var regionStart: [Int64] = []
         var ownerBoxes: [Double] = []
-        var ownerBlocks: [Int32] = []
-        func append(_ e: Envelope, to boxes: inout [Double]) { boxes.append(contentsOf: [e.minX, e.minY, e.maxX, e.maxY]) }
         for polygons in owners {
-            ownerBlocks.append(Int32(blockRuns.count))
-            var ownerBox = Envelope.empty
-            var blockBox = Envelope.empty
-            var runsInBlock = 0
-            func closeBlock() {
-                guard runsInBlock > 0 else { return }
-                append(blockBox, to: &blockBoxes)
-                ownerBox.expand(blockBox)
-                blockBox = .empty
-                runsInBlock = 0
-            }
+            // Runs of this owner: (envelope, first point, segments), points back to back.
+            var points: [Double] = []
+            var runs: [(Envelope, Int, Int)] = []
             for polygon in polygons {
                 for ring in polygon where ring.count >= 2 {
-                    let base = xy.count / 2
-                    for c in ring { xy.append(c.x); xy.append(c.y) }
+                    let base = points.count / 2
+                    for c in ring { points.append(c.x); points.append(c.y) }
                     var s = 0
-                    let segments = ring.count - 1
-                    while s < segments {
-                        if runsInBlock == 0 { blockRuns.append(Int32(runStart.count)) }
-                        let len = min(BoundaryIndex.runSize, segments - s)
+                    while s < ring.count - 1 {
+                        let len = min(BoundaryIndex.runSize, ring.count - 1 - s)
                         var e = Envelope.empty
                         for k in s...(s + len) { e.expand(x: ring[k].x, y: ring[k].y) }
-                        runStart.append(Int32(base + s))
-                        runLength.append(UInt8(len))
-                        append(e, to: &runBoxes)
-                        blockBox.expand(e)
-                        runsInBlock += 1
-                        if runsInBlock == BoundaryIndex.blockSize { closeBlock() }
+                        runs.append((e, base + s, len))
                         s += len
                     }
                 }
             }
-            closeBlock()
-            append(ownerBox, to: &ownerBoxes)
+            var blocks: [(Envelope, Int, Int)] = []
+            var r = 0
+            while r < runs.count {
+                let count = min(BoundaryIndex.blockSize, runs.count - r)
+                var e = Envelope.empty
+                for k in r..<(r + count) { e.expand(runs[k].0) }
+                blocks.append((e, r, count))
+                r += count
+            }
+            var ownerBox = Envelope.empty
+            for b in blocks { ownerBox.expand(b.0) }
+            regionStart.append(Int64(memory.count))
+            let runsAt = 1 + BoundaryIndex.recordSize * blocks.count
+            let pointsAt = runsAt + BoundaryIndex.recordSize * runs.count
+            memory.append(Double(blocks.count))
+            for b in blocks { memory.append(contentsOf: [b.0.minX, b.0.minY, b.0.maxX, b.0.maxY, Double(runsAt + BoundaryIndex.recordSize * b.1), Double(b.2)]) }
+            for run in runs { memory.append(contentsOf: [run.0.minX, run.0.minY, run.0.maxX, run.0.maxY, Double(pointsAt + 2 * run.1), Double(run.2)]) }
+            memory.append(contentsOf: points)
+            ownerBoxes.append(contentsOf: [ownerBox.minX, ownerBox.minY, ownerBox.maxX, ownerBox.maxY])
         }
-        ownerBlocks.append(Int32(blockRuns.count))
-        blockRuns.append(Int32(runStart.count))
-        self.init(xy: xy, runStart: runStart, runLength: runLength, runBoxes: runBoxes, blockBoxes: blockBoxes,
-                  ownerBoxes: ownerBoxes, blockRuns: blockRuns, ownerBlocks: ownerBlocks)
+        regionStart.append(Int64(memory.count))
+        self.init(memory: memory, regionStart: regionStart, ownerBoxes: ownerBoxes)
     }
 
-    private init(xy: [Double], runStart: [Int32], runLength: [UInt8], runBoxes: [Double], blockBoxes: [Double],
-                 ownerBoxes: [Double], blockRuns: [Int32], ownerBlocks: [Int32]) {
-        self.xy = xy
-        self.runStart = runStart
-        self.runLength = runLength
-        self.runBoxes = runBoxes
-        self.blockBoxes = blockBoxes
+    private init(memory: [Double], regionStart: [Int64], ownerBoxes: [Double]) {
+        self.memory = memory
+        self.regionStart = regionStart
         self.ownerBoxes = ownerBoxes
-        self.blockRuns = blockRuns
-        self.ownerBlocks = ownerBlocks
         self.polygonCount = ownerBoxes.count / 4
         self.ownerTree = PackedRTree(envelopes: (0..<(ownerBoxes.count / 4)).map {
             Envelope(minX: ownerBoxes[4 * $0], minY: ownerBoxes[4 * $0 + 1], maxX: ownerBoxes[4 * $0 + 2], maxY: ownerBoxes[4 * $0 + 3])
@@ -103,37 +93,58 @@ public final class BoundaryIndex: Sendable {
 
     /// Writes the index (compiled packs store it, so opening a pack builds nothing).
     public func serialize(into w: inout BinaryWriter) {
-        w.write(array: xy)
-        w.write(array: runStart)
-        w.write(array: runLength)
-        w.write(array: runBoxes)
-        w.write(array: blockBoxes)
+        w.write(array: memory)
+        w.write(array: regionStart)
         w.write(array: ownerBoxes)
-        w.write(array: blockRuns)
-        w.write(array: ownerBlocks)
     }
 
-    /// Reads an index written by `serialize`, checking that its arrays are consistent.
+    /// Reads an index written by `serialize`, checking every region's structure (a damaged pack must not
+    /// make a query read out of bounds).
     public convenience init(reader r: inout BinaryReader) throws {
-        let xy = try r.readArray(of: Double.self)
-        let runStart = try r.readArray(of: Int32.self)
-        let runLength = try r.readArray(of: UInt8.self)
-        let runBoxes = try r.readArray(of: Double.self)
-        let blockBoxes = try r.readArray(of: Double.self)
+        let memory = try r.readArray(of: Double.self)
+        let regionStart = try r.readArray(of: Int64.self)
         let ownerBoxes = try r.readArray(of: Double.self)
-        let blockRuns = try r.readArray(of: Int32.self)
-        let ownerBlocks = try r.readArray(of: Int32.self)
-        let runs = runStart.count
-        let blocks = blockBoxes.count / 4
-        guard runLength.count == runs, runBoxes.count == 4 * runs, blockRuns.count == blocks + 1, ownerBlocks.count == ownerBoxes.count / 4 + 1,
-            ownerBoxes.count % 4 == 0, blockBoxes.count % 4 == 0, blockRuns.last.map(Int.init) == runs, ownerBlocks.last.map(Int.init) == blocks,
-            zip(runStart, runLength).allSatisfy({ Int($0) >= 0 && 2 * (Int($0) + Int($1)) < xy.count + 1 })
-        else { throw BinaryReader.Corrupt(offset: r.offset) }
-        self.init(xy: xy, runStart: runStart, runLength: runLength, runBoxes: runBoxes, blockBoxes: blockBoxes,
-                  ownerBoxes: ownerBoxes, blockRuns: blockRuns, ownerBlocks: ownerBlocks)
+        let corrupt = BinaryReader.Corrupt(offset: r.offset)
+        guard ownerBoxes.count % 4 == 0, regionStart.count == ownerBoxes.count / 4 + 1, regionStart.first == 0,
+            regionStart.last == Int64(memory.count)
+        else { throw corrupt }
+        func index(_ v: Double, below limit: Int) throws -> Int {
+            guard v >= 0, v < Double(limit), v == v.rounded() else { throw corrupt }
+            return Int(v)
+        }
+        for o in 0..<(regionStart.count - 1) {
+            let a = Int(regionStart[o])
+            let size = Int(regionStart[o + 1]) - a
+            guard size >= 1 else { throw corrupt }
+            let blocks = try index(memory[a], below: size)
+            guard 1 + BoundaryIndex.recordSize * blocks <= size else { throw corrupt }
+            for b in 0..<blocks {
+                let rec = a + 1 + BoundaryIndex.recordSize * b
+                let first = try index(memory[rec + 4], below: size)
+                let count = try index(memory[rec + 5], below: BoundaryIndex.blockSize + 1)
+                guard first + BoundaryIndex.recordSize * count <= size else { throw corrupt }
+                for k in 0..<count {
+                    let run = a + first + BoundaryIndex.recordSize * k
+                    let p = try index(memory[run + 4], below: size)
+                    let segments = try index(memory[run + 5], below: BoundaryIndex.runSize + 1)
+                    guard segments >= 1, p + 2 * (segments + 1) <= size else { throw corrupt }
+                }
+            }
+        }
+        self.init(memory: memory, regionStart: regionStart, ownerBoxes: ownerBoxes)
     }
 
-    public var segmentCount: Int { runLength.reduce(0) { $0 + Int($1) } }
+    public var segmentCount: Int {
+        var n = 0
+        for o in 0..<polygonCount {
+            let a = Int(regionStart[o])
+            for b in 0..<Int(memory[a]) {
+                let rec = a + 1 + BoundaryIndex.recordSize * b
+                for k in 0..<Int(memory[rec + 5]) { n += Int(memory[a + Int(memory[rec + 4]) + BoundaryIndex.recordSize * k + 5]) }
+            }
+        }
+        return n
+    }
 
     /// Envelope of one owner.
     public func envelope(ofOwner o: Int) -> Envelope {
@@ -180,58 +191,81 @@ public final class BoundaryIndex: Sendable {
         return dx * dx + dy * dy
     }
 
-    /// Squared distance to an owner's boundary if at most `bound`, otherwise +infinity.
+    /// Squared distance from (x, y) to the box of the record at `m[at]` (minX, minY, maxX, maxY).
+    @inline(__always)
+    static func recordDistance2(_ m: UnsafePointer<Double>, _ at: Int, _ x: Double, _ y: Double) -> Double {
+        let dx = x < m[at] ? m[at] - x : (x > m[at + 2] ? x - m[at + 2] : 0)
+        let dy = y < m[at + 1] ? m[at + 1] - y : (y > m[at + 3] ? y - m[at + 3] : 0)
+        return dx * dx + dy * dy
+    }
+
+    /// Squared distance to an owner's boundary if at most `bound` (ties included), otherwise +infinity.
     @inline(__always)
     private func ownerDistanceSquared(_ owner: Int, x: Double, y: Double, bound: Double) -> Double {
-        let first = Int(ownerBlocks[owner])
-        let last = Int(ownerBlocks[owner + 1])
-        return xy.withUnsafeBufferPointer { p in
-            runBoxes.withUnsafeBufferPointer { rb in
-                blockBoxes.withUnsafeBufferPointer { bb in
-                    runStart.withUnsafeBufferPointer { rs in
-                        runLength.withUnsafeBufferPointer { rl in
-                            blockRuns.withUnsafeBufferPointer { br in
-                                // Exact minimum over the segments that can reach `bound` (ties included);
-                                // +infinity when none can.
-                                var best2 = Double.infinity
-                                var limit = bound
-                                func scan(_ b: Int) {
-                                    for r in Int(br[b])..<Int(br[b + 1]) where BoundaryIndex.boxDistance2(rb, r, x, y) <= limit {
-                                        let s = Int(rs[r])
-                                        var ax = p[2 * s]
-                                        var ay = p[2 * s + 1]
-                                        for k in 1...Int(rl[r]) {
-                                            let bx = p[2 * (s + k)]
-                                            let by = p[2 * (s + k) + 1]
-                                            let d2 = BoundaryIndex.segmentDistanceSquared(px: x, py: y, ax: ax, ay: ay, bx: bx, by: by)
-                                            if d2 <= limit && d2 < best2 {
-                                                best2 = d2
-                                                limit = d2
-                                            }
-                                            ax = bx
-                                            ay = by
-                                        }
-                                    }
-                                }
-                                // The closest block first, so that the others are mostly skipped.
-                                var nearestBlock = first
-                                var nearestD2 = Double.infinity
-                                for b in first..<last {
-                                    let d2 = BoundaryIndex.boxDistance2(bb, b, x, y)
-                                    if d2 < nearestD2 {
-                                        nearestD2 = d2
-                                        nearestBlock = b
-                                    }
-                                }
-                                guard nearestD2 <= limit else { return .infinity }
-                                scan(nearestBlock)
-                                for b in first..<last where b != nearestBlock && BoundaryIndex.boxDistance2(bb, b, x, y) <= limit { scan(b) }
-                                return best2
+        memory.withUnsafeBufferPointer { all in
+            let m = all.baseAddress! + Int(regionStart[owner])
+            var best2 = Double.infinity
+            var limit = bound
+            let blocks = Int(m[0])
+            let size = BoundaryIndex.recordSize
+            func scanRuns(_ first: Int, _ count: Int) {
+                // Up to 8 runs sorted by box distance (insertion sort on the stack), nearest first.
+                withUnsafeTemporaryAllocation(of: (Double, Int32).self, capacity: BoundaryIndex.blockSize) { order in
+                    var n = 0
+                    for k in 0..<count {
+                        let at = first + size * k
+                        let d = BoundaryIndex.recordDistance2(m, at, x, y)
+                        guard d <= limit else { continue }
+                        var j = n
+                        while j > 0 && order[j - 1].0 > d {
+                            order[j] = order[j - 1]
+                            j -= 1
+                        }
+                        order[j] = (d, Int32(at))
+                        n += 1
+                    }
+                    for q in 0..<n {
+                        if order[q].0 > limit { break }
+                        let at = Int(order[q].1)
+                        var p = Int(m[at + 4])
+                        let segments = Int(m[at + 5])
+                        var ax = m[p]
+                        var ay = m[p + 1]
+                        for _ in 0..<segments {
+                            p += 2
+                            let bx = m[p]
+                            let by = m[p + 1]
+                            let d2 = BoundaryIndex.segmentDistanceSquared(px: x, py: y, ax: ax, ay: ay, bx: bx, by: by)
+                            if d2 <= limit && d2 < best2 {
+                                best2 = d2
+                                limit = d2
                             }
+                            ax = bx
+                            ay = by
                         }
                     }
                 }
             }
+            // Blocks nearest box first (few per owner: selection on the stack).
+            withUnsafeTemporaryAllocation(of: (Double, Int32).self, capacity: max(blocks, 1)) { order in
+                var n = 0
+                for b in 0..<blocks {
+                    let at = 1 + size * b
+                    let d = BoundaryIndex.recordDistance2(m, at, x, y)
+                    guard d <= limit else { continue }
+                    order[n] = (d, Int32(at))
+                    n += 1
+                }
+                for q in 0..<n {
+                    var k = q
+                    for j in (q + 1)..<max(n, q + 1) where order[j].0 < order[k].0 { k = j }
+                    if k != q { order.swapAt(q, k) }
+                    if order[q].0 > limit { break }
+                    let at = Int(order[q].1)
+                    scanRuns(Int(m[at + 4]), Int(m[at + 5]))
+                }
+            }
+            return best2
         }
     }
 

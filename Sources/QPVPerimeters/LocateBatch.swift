@@ -72,7 +72,34 @@ public struct LocateColumns: Sendable {
     /// "2015", or "2015;2024" when sets of several vintages answered.
     func vintageText(_ sets: [Int]) -> String {
         if sets.count == 1 { return setVintages[sets[0]] }
+        if sets.isEmpty { return "" }
         return Array(Set(sets.map { setVintages[$0] })).sorted().joined(separator: ";")
+    }
+
+    /// Appends the values of `r`, each preceded by the separator, encoded in `encoder`'s dialect (no
+    /// intermediate strings for the common single-perimeter and no-perimeter cases).
+    public func append(_ r: LocateResult, encoder: CSVRowEncoder, into out: inout [UInt8]) {
+        let sep = encoder.dialect.separator
+        @inline(__always) func field(_ s: String) {
+            out.append(sep)
+            encoder.encodeField(s, into: &out)
+        }
+        out.append(sep)
+        out.append(contentsOf: r.status.rawValue.utf8)
+        let hits = r.qpv?.containing ?? []
+        if hits.count <= 1 {
+            field(hits.first?.code ?? "")
+            field(hits.first?.name ?? "")
+        } else {
+            field(hits.map(\.code).joined(separator: ";"))
+            field(hits.map(\.name).joined(separator: ";"))
+        }
+        field(vintageText(r.qpv?.sets ?? []))
+        out.append(sep)
+        if let d = r.qpv?.distanceBoundaryM { out.append(contentsOf: LocateResult.twoDecimals(d).utf8) }
+        if withQIC {
+            for v in values(r).suffix(LocateBatch.qicColumns.count) { field(v) }
+        }
     }
 
     public func values(_ r: LocateResult) -> [String] {
@@ -210,10 +237,7 @@ public struct LocateBatch {
                     if records.isPassThrough(k) {
                         // The input bytes as they were, then our columns.
                         records.appendRawBytes(k, to: &out.bytes)
-                        for v in columns.values(r) {
-                            out.bytes.append(separator)
-                            encoder.encodeField(v, into: &out.bytes)
-                        }
+                        columns.append(r, encoder: encoder, into: &out.bytes)
                         out.bytes.append(separator)
                         encoder.encodeField(error, into: &out.bytes)
                         out.bytes.append(contentsOf: lineEnd)

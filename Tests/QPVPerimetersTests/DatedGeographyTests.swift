@@ -189,3 +189,27 @@ func install(_ path: String, into dir: DataDirectory, _ configure: (inout Import
         return try #require(PackStore(dataDirectory: dir).packPaths().first)
     }
 }
+
+@Suite struct CoordinateParsingTests {
+    @Test func fastPathAgreesWithTheStandardParser() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<200_000 {
+            let decimals = Int.random(in: 0...9, using: &rng)
+            let v = Double.random(in: -180...180, using: &rng)
+            let text = String(format: "%.\(decimals)f", v)
+            #expect(LocateResult.parseCoordinate(text) == Double(text), "\(text)")
+            #expect(LocateResult.parseCoordinate(" " + text.replacingOccurrences(of: ".", with: ",") + " ") == Double(text), "\(text)")
+        }
+    }
+
+    @Test func acceptedAndRejectedSpellings() {
+        #expect(LocateResult.parseCoordinate("2.6303") == 2.6303)
+        #expect(LocateResult.parseCoordinate("-4,612987") == -4.612987)
+        #expect(LocateResult.parseCoordinate("+1") == 1)
+        #expect(LocateResult.parseCoordinate("1e2") == 100)
+        #expect(LocateResult.parseCoordinate("12345678901234567.5") == 12345678901234567.5)
+        for bad in ["", " ", "-", ".", "1.2.3", "2,5,3", "ouest", "0x1p3", "nan", "inf", "1e400", "12 34"] {
+            #expect(LocateResult.parseCoordinate(bad) == nil, "« \(bad) »")
+        }
+    }
+}
