@@ -11,15 +11,15 @@ import QPVPerimeters
 /// The routes of the API and the page. Every handler parses its query strictly (unknown parameters are
 /// refused), answers JSON or GeoJSON, and throws `APIError` for bad input (turned into a JSON 4xx by
 /// `AccessLog`). Documented in `Web/openapi.json`; the tests check that document against these routes.
-struct APIRoutes: Sendable {
+public struct APIRoutes: Sendable {
     let engine: ServerEngine
 
     /// Route templates, as logged and documented.
-    static let getRoutes = [
+    public static let getRoutes = [
         "/", "/app.js", "/app.css", "/openapi.json", "/health", "/version", "/search", "/reverse", "/locate",
         "/eligibility/emploi-franc", "/eligibility/adulte-relais", "/eligibility/fcs", "/perimeters", "/perimeters/{code}",
     ]
-    static let postRoutes = ["/search/csv"]
+    public static let postRoutes = ["/search/csv"]
 
     /// Methods a concrete path answers to (for 405 answers).
     static func methods(forPath path: String) -> [String] {

@@ -89,8 +89,7 @@ struct CSVBatchEndpoint: Sendable {
             throw APIError(.badRequest, "invalid_csv", "\(e)")
         }
 
-        guard Self.running.add(1, ordering: .relaxed).newValue <= Self.maxConcurrent else {
-            Self.running.subtract(1, ordering: .relaxed)
+        guard let slot = BatchSlot.take() else {
             throw APIError(.serviceUnavailable, "busy", "déjà \(Self.maxConcurrent) fichiers en cours de traitement : réessayez dans un moment")
         }
         let dialect = try CSVReader(source: source(), name: name).dialect
@@ -107,7 +106,7 @@ struct CSVBatchEndpoint: Sendable {
         let started = ContinuousClock.now
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             let thread = Thread {
-                defer { CSVBatchEndpoint.running.subtract(1, ordering: .relaxed) }
+                defer { withExtendedLifetime(slot) {} }  // the slot is given back when the batch ends
                 do {
                     let reader = try CSVReader(source: source(), name: name)
                     let out = CSVWriter(name: "réponse", dialect: reader.dialect) { bytes in try channel.send(bytes) }
@@ -132,6 +131,20 @@ struct CSVBatchEndpoint: Sendable {
             let elapsed = ContinuousClock.now - started
             logger.info("lot CSV terminé", metadata: ["rows": .stringConvertible(rows), "seconds": .string("\(elapsed.components.seconds)")])
         })
+    }
+
+    /// One of the `maxConcurrent` batch places; given back when the last reference goes (the batch thread
+    /// ends, or the response is dropped before its body was written).
+    final class BatchSlot: Sendable {
+        static func take() -> BatchSlot? {
+            guard CSVBatchEndpoint.running.add(1, ordering: .relaxed).newValue <= CSVBatchEndpoint.maxConcurrent else {
+                CSVBatchEndpoint.running.subtract(1, ordering: .relaxed)
+                return nil
+            }
+            return BatchSlot()
+        }
+
+        deinit { CSVBatchEndpoint.running.subtract(1, ordering: .relaxed) }
     }
 
     static func tooLarge(_ limit: Int) -> APIError {

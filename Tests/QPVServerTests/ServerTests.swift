@@ -8,7 +8,7 @@ import QPVTestSupport
 import Synchronization
 import Testing
 
-@testable import QPVServer
+import QPVServer
 
 /// Integration tests: the real server on a loopback port, called over TCP like any client.
 @Suite("Serveur HTTP", .serialized)
@@ -271,6 +271,15 @@ struct ServerTests {
         let tooMany = try await post(Array(many.utf8))
         #expect(tooMany.status == 413)
         #expect(try tooMany.json()["error"]?.stringValue == "too_many_rows")
+        // Clients that leave in the middle of a batch give its place back: later batches are still served.
+        var big = "id;adresse\n"
+        for i in 0..<TestServer.maxRows { big += "\(i);\(i % 130 + 1) rue des Tilleuls 00100 Quartville-sur-Démo\n" }
+        for _ in 0..<4 { try TestHTTP.abandon(port: port, method: "POST", target: "/search/csv?columns=adresse", body: Array(big.utf8)) }
+        try await Task.sleep(for: .seconds(2))
+        for _ in 0..<3 {
+            let after = try await post(Array("id;adresse\n1;\(Self.insideAddress)\n".utf8))
+            #expect(after.status == 200, "lot refusé après des clients partis : \(after.status) \(after.text)")
+        }
         #expect(try await TestHTTP.get(port, "/health").status == 200)
     }
 

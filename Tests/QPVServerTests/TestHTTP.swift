@@ -29,15 +29,8 @@ enum TestHTTP {
         port: Int, method: String = "GET", target: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
         stream: BodyStream? = nil, streamLength: Int? = nil
     ) throws -> Answer {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure("socket") }
+        let fd = try connectLoopback(port)
         defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        guard ok == 0 else { throw Failure("connexion refusée sur le port \(port)") }
         var tv = timeval(tv_sec: 60, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
 
@@ -118,6 +111,29 @@ enum TestHTTP {
         shutdown(fd, Int32(SHUT_RDWR))
         if writer != nil { done.wait() }
         return Answer(status: status, headers: hs, body: out)
+    }
+
+    /// A TCP connection to 127.0.0.1:`port`.
+    static func connectLoopback(_ port: Int) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure("socket") }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard ok == 0 else {
+            close(fd)
+            throw Failure("connexion refusée sur le port \(port)")
+        }
+        return fd
+    }
+
+    /// Sends a request and closes the connection at once, without reading the answer (a client that leaves).
+    static func abandon(port: Int, method: String, target: String, body: [UInt8]) throws {
+        let fd = try connectLoopback(port)
+        defer { close(fd) }
+        sendAll(fd, Array("\(method) \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body)
     }
 
     @discardableResult

@@ -253,7 +253,7 @@ function renderEligibility(target, rep) {
   const sym = { met: "✓", not_met: "✗", unknown: "?" };
   const verdict = { eligible: "Éligible", not_eligible: "Non éligible", to_verify: "À vérifier" }[rep.verdict];
   const box = [el("h3", { class: `v-${rep.verdict}` }, `${verdict} — ${rep.programme_label}`), el("p", {}, rep.summary),
-    el("p", {}, `${rep.date_label} : ${frenchDate(rep.date)}`)];
+    el("p", {}, `${rep.date_label.charAt(0).toUpperCase()}${rep.date_label.slice(1)} : ${frenchDate(rep.date)}`)];
   const ul = el("ul", { class: "criteria", "aria-label": "Critères" });
   for (const c of rep.criteria) {
     ul.append(el("li", { class: c.result }, el("span", { class: "sym", "aria-hidden": "true" }, sym[c.result]),
