@@ -76,6 +76,9 @@ struct QueryParameters: Sendable {
             if values[key] != nil {
                 throw APIError(.badRequest, "duplicate_parameter", "paramètre « \(key) » donné plusieurs fois")
             }
+            if value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                throw APIError(.badRequest, "empty_parameter", "paramètre « \(key) » vide : donnez une valeur ou retirez-le")
+            }
             values[key] = value
         }
     }
@@ -111,7 +114,7 @@ struct QueryParameters: Sendable {
         values[name] = value
     }
 
-    /// A value, trimmed; nil when absent or empty.
+    /// A value, trimmed; nil when absent (empty values are refused when the query is parsed).
     subscript(name: String) -> String? {
         guard let v = values[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !v.isEmpty else { return nil }
         return v

@@ -95,8 +95,10 @@ public struct APIRoutes: Sendable {
     func search(_ q: QueryParameters) throws -> Response {
         try q.allowOnly(["q", "limit", "postcode", "citycode", "date"])
         let text = try q.required("q", hint: "adresse à chercher")
-        guard (3...200).contains(text.count) else {
-            throw APIError.invalid("q", "de 3 à 200 caractères attendus (\(text.count) reçus)")
+        // Characters counted as JSON Schema counts them (code points), as /openapi.json says.
+        let length = text.unicodeScalars.count
+        guard (3...200).contains(length) else {
+            throw APIError.invalid("q", "de 3 à 200 caractères attendus (\(length) reçus)")
         }
         let limit = try q.integer("limit", range: 1...engine.options.maxResults) ?? 5
         let postcode = q["postcode"]
@@ -179,7 +181,7 @@ public struct APIRoutes: Sendable {
             if q["lon"] != nil || q["lat"] != nil {
                 throw APIError(.badRequest, "conflicting_parameters", "« address » et « lon »/« lat » s'excluent : une adresse ou un point")
             }
-            guard address.count <= 200 else { throw APIError.invalid("address", "200 caractères au plus") }
+            guard address.unicodeScalars.count <= 200 else { throw APIError.invalid("address", "200 caractères au plus") }
             let loc = try engine.locators.with { try $0.locate(address: address, on: date) }
             if loc.address == nil {
                 throw APIError(.unprocessableContent, "address_not_found", "adresse introuvable : aucune adresse ne correspond à la demande")
@@ -314,7 +316,8 @@ public struct APIRoutes: Sendable {
 
     /// `minLon,minLat,maxLon,maxLat`, WGS84, at most 2° wide and high.
     static func parseBox(_ text: String) throws -> Envelope {
-        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        let plain = text.allSatisfy { $0.isASCIIDigit || $0 == "." || $0 == "-" || $0 == "," }
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { plain ? Double($0) : nil }
         guard parts.count == 4, let minX = parts[0], let minY = parts[1], let maxX = parts[2], let maxY = parts[3],
             [minX, minY, maxX, maxY].allSatisfy(\.isFinite)
         else { throw APIError.invalid("bbox", "« \(text) » : quatre nombres minLon,minLat,maxLon,maxLat attendus") }

@@ -272,17 +272,16 @@ function renderEligibility(target, rep) {
 function formParams(form) {
   const out = {};
   for (const input of form.elements) {
-    if (!input.name) continue;
+    if (!input.name || input.disabled) continue;
     if (input.type === "checkbox") out[input.name] = input.checked ? "true" : "";
     else out[input.name] = input.value;
   }
   return out;
 }
 
-async function evaluate(form, path, target, fix) {
+async function evaluate(form, path, target) {
   if (!state.place) return;
   const params = { ...formParams(form), lon: state.place.lon, lat: state.place.lat };
-  fix(params);
   try {
     renderEligibility(target, await api(path, params));
   } catch (e) {
@@ -320,12 +319,18 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   $("form-ef").addEventListener("submit", (ev) => {
     ev.preventDefault();
-    evaluate(ev.target, "/eligibility/emploi-franc", $("result-ef"), (p) => { if (p.contract === "cdi") delete p.duration_months; });
+    evaluate(ev.target, "/eligibility/emploi-franc", $("result-ef"));
   });
   $("form-ar").addEventListener("submit", (ev) => {
     ev.preventDefault();
-    evaluate(ev.target, "/eligibility/adulte-relais", $("result-ar"), (p) => { if (p.contract === "cdi") delete p.duration_months; });
+    evaluate(ev.target, "/eligibility/adulte-relais", $("result-ar"));
   });
+  // A CDI has no duration: the field is disabled (and not sent) while CDI is chosen.
+  for (const [contract, duration] of [["ef-contract", "ef-duration"], ["ar-contract", "ar-duration"]]) {
+    const sync = () => { $(duration).disabled = $(contract).value === "cdi"; };
+    $(contract).addEventListener("change", sync);
+    sync();
+  }
   $("print").addEventListener("click", () => window.print());
 
   fetch("/health").then((r) => r.json()).then((h) => { $("demo-banner").hidden = !h.demo; }).catch(() => {});
