@@ -13,10 +13,14 @@ let package = Package(
         .library(name: "QPVTabular", targets: ["QPVTabular"]),
         .library(name: "QPVEligibility", targets: ["QPVEligibility"]),
         .library(name: "QPVExport", targets: ["QPVExport"]),
+        .library(name: "QPVServer", targets: ["QPVServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // HTTP server for `qpv serve` (no default traits: swift-configuration is not needed).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // System libraries (C APIs through pkg-config; Debian packages named as providers).
@@ -56,12 +60,23 @@ let package = Package(
         .target(name: "QPVCarreaux", dependencies: ["QPVCore", "QPVTabular", "QPVGeometry", "QPVPerimeters"]),
         // Exports for other engines: PostGIS script with SQL locate functions (Citus-ready), GeoJSON, CSV+WKB.
         .target(name: "QPVExport", dependencies: ["QPVCore", "QPVGeometry", "QPVPerimeters", "QPVTabular"]),
+        // HTTP API and the counsellor's web page (`qpv serve`): one shared engine, per-thread GEOS/PROJ state.
+        .target(
+            name: "QPVServer",
+            dependencies: [
+                "QPVCore", "QPVTabular", "QPVGeometry", "QPVPerimeters", "QPVGeocoding", "QPVEligibility", "QPVGeoData",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Web")]
+        ),
         // Command-line interface: parses arguments, calls the libraries, prints.
         .executableTarget(
             name: "qpv",
             dependencies: [
-                "QPVCore", "QPVPerimeters", "QPVTabular", "QPVGeometry", "QPVGeocoding", "QPVEligibility", "QPVCarreaux", "QPVExport",
+                "QPVCore", "QPVPerimeters", "QPVTabular", "QPVGeometry", "QPVGeocoding", "QPVEligibility", "QPVCarreaux", "QPVExport", "QPVServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // In-memory benchmark of the engines (Scripts/bench compares it with shapely in the same run).
@@ -74,6 +89,13 @@ let package = Package(
         .testTarget(name: "QPVGeometryTests", dependencies: ["QPVGeometry", "QPVTestSupport"]),
         .testTarget(name: "QPVPerimetersTests", dependencies: ["QPVPerimeters", "QPVTestSupport"]),
         .testTarget(name: "QPVGeocodingTests", dependencies: ["QPVGeocoding", "QPVTabular", "QPVTestSupport"]),
+        .testTarget(
+            name: "QPVServerTests",
+            dependencies: [
+                "QPVServer", "QPVCore", "QPVPerimeters", "QPVGeocoding", "QPVEligibility", "QPVGeoData", "QPVTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "QPVEligibilityTests", dependencies: ["QPVEligibility", "QPVPerimeters", "QPVGeometry", "QPVTestSupport"]),
         .testTarget(name: "QPVCarreauxTests", dependencies: ["QPVCarreaux", "QPVPerimeters", "QPVGeometry", "QPVTabular", "QPVTestSupport"]),
         .testTarget(name: "QPVExportTests", dependencies: ["QPVExport", "QPVPerimeters", "QPVTabular", "QPVTestSupport"]),

@@ -141,17 +141,29 @@ public final class BatchGeocoder: Sendable {
 
     public func run(_ options: BatchOptions, annotation: CoordinateAnnotation? = nil,
                     progress: ((_ rows: Int, _ fraction: Double?) -> Void)? = nil) throws -> BatchSummary {
-        let start = Date()
         let reader = try CSVReader(path: options.input, separator: options.separator, encoding: options.encoding)
-        let columnIndexes: [Int]
-        switch options.columns {
-        case .single(let name): columnIndexes = [try requireColumn(reader, name)]
-        case .parts(let names): columnIndexes = try names.map { try requireColumn(reader, $0) }
+        _ = try columnIndexes(reader, options.columns)  // before the output file is created
+        let writer = try CSVWriter(path: options.output, dialect: reader.dialect)
+        return try run(reader: reader, writer: writer, options: options, annotation: annotation, progress: progress)
+    }
+
+    /// The indexes of the address columns in the reader's header; throws naming the missing ones.
+    public func columnIndexes(_ reader: CSVReader, _ columns: AddressColumns) throws -> [Int] {
+        switch columns {
+        case .single(let name): return [try requireColumn(reader, name)]
+        case .parts(let names): return try names.map { try requireColumn(reader, $0) }
         }
+    }
+
+    /// Streams an open reader to an open writer (of the reader's dialect); `options.input` and `options.output`
+    /// are not used. The writer is closed at the end.
+    public func run(reader: CSVReader, writer: CSVWriter, options: BatchOptions, annotation: CoordinateAnnotation? = nil,
+                    progress: ((_ rows: Int, _ fraction: Double?) -> Void)? = nil) throws -> BatchSummary {
+        let start = Date()
+        let columnIndexes = try columnIndexes(reader, options.columns)
         let extra = annotation?.columns ?? []
         let clash = (Self.resultColumns + extra).filter { reader.columnIndex($0) != nil }
         let headerCount = reader.header.count
-        let writer = try CSVWriter(path: options.output, dialect: reader.dialect)
         // Columns already present (a file geocoded before) are written again, suffixed, rather than silently mixed.
         try writer.writeRow(reader.header + (Self.resultColumns + extra).map { clash.contains($0) ? $0 + "_2" : $0 })
 

@@ -73,6 +73,12 @@ public struct PerimeterExplorer {
     /// Perimeters filtered by date (in force), commune (INSEE code among the communes it touches), EPCI,
     /// kind; sorted by kind, vintage, code.
     public func list(on date: CivilDate?, commune: String? = nil, epci: String? = nil, kind: PerimeterKind? = nil) -> [PerimeterSummary] {
+        indices(on: date, commune: commune, epci: epci, kind: kind).map { summary($0, on: date) }
+    }
+
+    /// Global indices of the perimeters `list` would show, in the same order; `within` keeps only those
+    /// whose WGS84 envelope meets that box (a map's view).
+    public func indices(on date: CivilDate?, commune: String? = nil, epci: String? = nil, kind: PerimeterKind? = nil, within: Envelope? = nil) -> [Int] {
         catalog.perimeters.indices.filter { i in
             let p = catalog.perimeters[i]
             let s = catalog.sets[p.set].info
@@ -80,10 +86,14 @@ public struct PerimeterExplorer {
             if let kind, s.kind != kind { return false }
             if let commune, !p.record.communes.contains(where: { $0.insee == commune }) { return false }
             if let epci, p.record.epciSiren != epci && s.territory != .epci(epci) { return false }
+            if let within, !p.record.envelopeWGS84.intersects(within) { return false }
             return true
         }
-        .map { summary($0, on: date) }
-        .sorted { ($0.kind, $0.vintage, $0.code) < ($1.kind, $1.vintage, $1.code) }
+        .sorted { i, j in
+            let a = catalog.perimeters[i], b = catalog.perimeters[j]
+            let sa = catalog.sets[a.set].info, sb = catalog.sets[b.set].info
+            return (sa.kind.rawValue, sa.vintage, a.code) < (sb.kind.rawValue, sb.vintage, b.code)
+        }
     }
 
     /// Every installed version of a code (a code can exist in several packs, e.g. a QIC re-imported).

@@ -38,18 +38,21 @@ public struct CSVRowEncoder: Sendable {
     }
 }
 
-/// A buffered CSV file writer. `-` writes to standard output. Owns its file descriptor.
+/// A buffered CSV file writer. `-` writes to standard output. Owns its file descriptor. Can also hand its
+/// bytes to a function instead of a file (`init(name:dialect:sink:)`, e.g. an HTTP response being streamed).
 public final class CSVWriter {
     public let name: String
     public let encoder: CSVRowEncoder
     private var fd: Int32
     private let owned: Bool
+    private let sink: (([UInt8]) throws -> Void)?
     private var pending: [UInt8] = []
     public private(set) var bytesWritten = 0
 
     public init(path: String, dialect: CSVDialect) throws {
         self.name = path
         self.encoder = CSVRowEncoder(dialect: dialect)
+        self.sink = nil
         if path == "-" {
             fd = 1
             owned = false
@@ -58,6 +61,17 @@ public final class CSVWriter {
             guard fd >= 0 else { throw TabularError.cannotCreate(file: path, reason: String(cString: strerror(errno))) }
             owned = true
         }
+        pending.reserveCapacity(1 << 17)
+        if dialect.hasBOM { pending.append(contentsOf: [0xEF, 0xBB, 0xBF]) }
+    }
+
+    /// A writer whose bytes (in chunks of about 128 KiB, BOM first when the dialect has one) go to `sink`.
+    public init(name: String, dialect: CSVDialect, sink: @escaping ([UInt8]) throws -> Void) {
+        self.name = name
+        self.encoder = CSVRowEncoder(dialect: dialect)
+        self.sink = sink
+        fd = -1
+        owned = false
         pending.reserveCapacity(1 << 17)
         if dialect.hasBOM { pending.append(contentsOf: [0xEF, 0xBB, 0xBF]) }
     }
@@ -76,6 +90,13 @@ public final class CSVWriter {
     }
 
     public func flush() throws {
+        if let sink {
+            guard !pending.isEmpty else { return }
+            try sink(pending)
+            bytesWritten += pending.count
+            pending.removeAll(keepingCapacity: true)
+            return
+        }
         var offset = 0
         try pending.withUnsafeBytes { raw in
             while offset < raw.count {

@@ -13,7 +13,7 @@ struct QPV: AsyncParsableCommand {
             logiciel. Installer les listes officielles : qpv data import FICHIER (voir qpv data --help).
             """,
         version: QPVVersion.string,
-        subcommands: [Locate.self, Geocode.self, Perimeters.self, Carreaux.self, EligibilityCommand.self, Export.self, DataCommand.self]
+        subcommands: [Locate.self, Geocode.self, Perimeters.self, Carreaux.self, EligibilityCommand.self, Serve.self, Export.self, DataCommand.self]
     )
 }
 

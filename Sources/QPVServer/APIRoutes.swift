@@ -1,0 +1,334 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import QPVCore
+import QPVEligibility
+import QPVGeocoding
+import QPVGeometry
+import QPVPerimeters
+
+/// The routes of the API and the page. Every handler parses its query strictly (unknown parameters are
+/// refused), answers JSON or GeoJSON, and throws `APIError` for bad input (turned into a JSON 4xx by
+/// `AccessLog`). Documented in `Web/openapi.json`; the tests check that document against these routes.
+public struct APIRoutes: Sendable {
+    let engine: ServerEngine
+
+    /// Route templates, as logged and documented.
+    public static let getRoutes = [
+        "/", "/app.js", "/app.css", "/openapi.json", "/health", "/version", "/search", "/reverse", "/locate",
+        "/eligibility/emploi-franc", "/eligibility/adulte-relais", "/eligibility/fcs", "/perimeters", "/perimeters/{code}",
+    ]
+    public static let postRoutes = ["/search/csv"]
+
+    /// Methods a concrete path answers to (for 405 answers).
+    static func methods(forPath path: String) -> [String] {
+        func matches(_ template: String) -> Bool {
+            let t = template.split(separator: "/", omittingEmptySubsequences: false)
+            let p = path.split(separator: "/", omittingEmptySubsequences: false)
+            return t.count == p.count && zip(t, p).allSatisfy { $0.hasPrefix("{") || $0 == $1 }
+        }
+        var out: [String] = []
+        if getRoutes.contains(where: matches) { out.append("GET") }
+        if postRoutes.contains(where: matches) { out.append("POST") }
+        return out
+    }
+
+    func register(on router: Router<BasicRequestContext>) {
+        for path in ["/", "/app.js", "/app.css", "/openapi.json"] {
+            router.get(RouterPath(path)) { _, _ in try asset(path) }
+        }
+        router.get("/health") { _, _ in health() }
+        router.get("/version") { _, _ in json(engine.versionJSON) }
+        router.get("/search") { request, _ in try search(try QueryParameters(request.uri.query)) }
+        router.get("/reverse") { request, _ in try reverse(try QueryParameters(request.uri.query)) }
+        router.get("/locate") { request, _ in try locate(try QueryParameters(request.uri.query)) }
+        router.get("/eligibility/emploi-franc") { request, _ in try emploiFranc(try QueryParameters(request.uri.query)) }
+        router.get("/eligibility/adulte-relais") { request, _ in try adulteRelais(try QueryParameters(request.uri.query)) }
+        router.get("/eligibility/fcs") { request, _ in try cohesionFund(try QueryParameters(request.uri.query)) }
+        router.get("/perimeters") { request, _ in try perimeters(try QueryParameters(request.uri.query)) }
+        router.get("/perimeters/:code") { request, context in
+            try perimeter(context.parameters.get("code") ?? "", try QueryParameters(request.uri.query))
+        }
+        router.post("/search/csv") { request, context in
+            try await CSVBatchEndpoint(engine: engine).respond(request, logger: context.logger)
+        }
+    }
+
+    // MARK: - Responses
+
+    func json(_ body: String, status: HTTPResponse.Status = .ok, contentType: String = "application/json; charset=utf-8") -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = contentType
+        headers[.cacheControl] = "no-store"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    func geojson(_ body: String) -> Response { json(body, contentType: "application/geo+json; charset=utf-8") }
+
+    func encode<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    func asset(_ path: String) throws -> Response {
+        guard let a = engine.assets[path] else { throw APIError(.notFound, "not_found", "fichier inconnu") }
+        var headers = HTTPFields()
+        headers[.contentType] = a.contentType
+        headers[.cacheControl] = "no-cache"
+        // The page loads nothing from elsewhere: no CDN, no tiles, no fonts.
+        headers[.contentSecurityPolicy] = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'"
+        headers[.xContentTypeOptions] = "nosniff"
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: a.bytes)))
+    }
+
+    func health() -> Response {
+        json(
+            "{\"status\":\"ok\",\"demo\":\(engine.usesDemo),\"perimeters\":\(engine.catalog.perimeters.count),"
+                + "\"addresses\":\(engine.geocoder.addressCount),\"locators\":\(engine.locators.createdCount)}")
+    }
+
+    // MARK: - Geocoding
+
+    /// `GET /search`: api-adresse's FeatureCollection, each feature with the QPV answer at its position.
+    func search(_ q: QueryParameters) throws -> Response {
+        try q.allowOnly(["q", "limit", "postcode", "citycode", "date"])
+        let text = try q.required("q", hint: "adresse à chercher")
+        // Characters counted as JSON Schema counts them (code points), as /openapi.json says.
+        let length = text.unicodeScalars.count
+        guard (3...200).contains(length) else {
+            throw APIError.invalid("q", "de 3 à 200 caractères attendus (\(length) reçus)")
+        }
+        let limit = try q.integer("limit", range: 1...engine.options.maxResults) ?? 5
+        let postcode = q["postcode"]
+        if let postcode, !(postcode.count == 5 && postcode.allSatisfy(\.isASCIIDigit)) {
+            throw APIError.invalid("postcode", "« \(postcode) » : code postal à 5 chiffres attendu")
+        }
+        let citycode = q["citycode"]
+        if let citycode, !Self.isCommuneCode(citycode) {
+            throw APIError.invalid("citycode", "« \(citycode) » : code INSEE de commune à 5 caractères attendu (ex. 59350, 2A004)")
+        }
+        let date = try q.date("date") ?? CivilDate.today()
+        let results = engine.geocoder.geocode(text, options: GeocodeOptions(limit: limit, postcode: postcode, citycode: citycode))
+        let features = try featuresJSON(results.map { ($0, nil) }, date: date)
+        var head = "{\"type\":\"FeatureCollection\",\"version\":\"draft\",\"features\":[\(features)],"
+        head += "\"attribution\":\(jsonQuoted(engine.geocoderIsDemo ? "Adresses de démonstration fictives" : "BAN")),\"licence\":\"ETALAB-2.0\","
+        head += "\"query\":\(jsonQuoted(text)),\"filters\":{" + [postcode.map { "\"postcode\":\(jsonQuoted($0))" }, citycode.map { "\"citycode\":\(jsonQuoted($0))" }].compactMap { $0 }.joined(separator: ",") + "},"
+        head += "\"limit\":\(limit),\"date\":\"\(date)\",\"boundary_tolerance_m\":\(engine.options.boundaryTolerance),\"demo\":\(engine.usesDemo)}"
+        return geojson(head)
+    }
+
+    /// `GET /reverse`: the nearest addresses of a point, same shape as `/search`, with `distance` (m).
+    func reverse(_ q: QueryParameters) throws -> Response {
+        try q.allowOnly(["lon", "lat", "limit", "date"])
+        let (lon, lat) = try q.point()
+        let limit = try q.integer("limit", range: 1...engine.options.maxResults) ?? 1
+        let date = try q.date("date") ?? CivilDate.today()
+        let found = engine.reverseGeocoder.reverse(lon: lon, lat: lat, limit: limit)
+        let features = try featuresJSON(found.map { ($0.address, $0.distanceM) }, date: date)
+        var body = "{\"type\":\"FeatureCollection\",\"version\":\"draft\",\"features\":[\(features)],"
+        body += "\"attribution\":\(jsonQuoted(engine.geocoderIsDemo ? "Adresses de démonstration fictives" : "BAN")),\"licence\":\"ETALAB-2.0\","
+        body += "\"limit\":\(limit),\"date\":\"\(date)\",\"boundary_tolerance_m\":\(engine.options.boundaryTolerance),\"demo\":\(engine.usesDemo)}"
+        return geojson(body)
+    }
+
+    /// Features of geocoding results with the QPV columns of `qpv geocode` batches as typed properties.
+    func featuresJSON(_ items: [(GeocodeResult, Double?)], date: CivilDate) throws -> String {
+        guard !items.isEmpty else { return "" }
+        let located = try engine.locators.with { l in
+            try l.locator.locate(lons: items.map(\.0.lon), lats: items.map(\.0.lat), on: date, tolerance: engine.options.boundaryTolerance)
+        }
+        let names = engine.columns.names
+        return zip(items, located).map { item, r in
+            let (a, distance) = item
+            var p = "\"label\":\(jsonQuoted(a.label)),\"score\":\(a.score),"
+            if a.type == .housenumber { p += "\"housenumber\":\(jsonQuoted(a.housenumber))," }
+            p += "\"id\":\(jsonQuoted(a.id)),\"type\":\"\(a.type.rawValue)\",\"name\":\(jsonQuoted(a.name)),"
+            p += "\"postcode\":\(jsonQuoted(a.postcode)),\"citycode\":\(jsonQuoted(a.citycode)),\"city\":\(jsonQuoted(a.city)),"
+            p += "\"street\":\(jsonQuoted(a.street)),"
+            if let distance { p += "\"distance\":\(distance)," }
+            for (name, value) in zip(names, engine.columns.values(r)) {
+                if name.hasSuffix("distance_boundary_m") {
+                    p += "\"\(name)\":\(value.isEmpty ? "null" : value),"
+                } else {
+                    p += "\"\(name)\":\(jsonQuoted(value)),"
+                }
+            }
+            p += "\"qpv_message\":\(jsonQuoted(LocateReport.sentence(r, catalog: engine.catalog)))"
+            return "{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[\(GeoJSONGeometry.format(a.lon, 7)),\(GeoJSONGeometry.format(a.lat, 7))]},\"properties\":{\(p)}}"
+        }.joined(separator: ",")
+    }
+
+    // MARK: - Locate
+
+    /// `GET /locate`: the `qpv locate --format json` answer.
+    func locate(_ q: QueryParameters) throws -> Response {
+        try q.allowOnly(["lon", "lat", "date"])
+        let (lon, lat) = try q.point()
+        let date = try q.date("date") ?? CivilDate.today()
+        let result = try engine.locators.with { try $0.locator.locate(lon: lon, lat: lat, on: date, tolerance: engine.options.boundaryTolerance) }
+        return json(try encode(LocateReport(result: result, catalog: engine.catalog)))
+    }
+
+    // MARK: - Eligibility
+
+    static let placeParameters: Set<String> = ["lon", "lat", "address"]
+
+    /// The place of a verdict: `address` (geocoded) or `lon` + `lat`, located on `date`.
+    func location(_ q: QueryParameters, on date: CivilDate) throws -> EligibilityLocation {
+        if let address = q["address"] {
+            if q["lon"] != nil || q["lat"] != nil {
+                throw APIError(.badRequest, "conflicting_parameters", "« address » et « lon »/« lat » s'excluent : une adresse ou un point")
+            }
+            guard address.unicodeScalars.count <= 200 else { throw APIError.invalid("address", "200 caractères au plus") }
+            let loc = try engine.locators.with { try $0.locate(address: address, on: date) }
+            if loc.address == nil {
+                throw APIError(.unprocessableContent, "address_not_found", "adresse introuvable : aucune adresse ne correspond à la demande")
+            }
+            return loc
+        }
+        guard q["lon"] != nil || q["lat"] != nil else {
+            throw APIError.missing("address", "indiquez le lieu : « address », ou « lon » et « lat »")
+        }
+        let (lon, lat) = try q.point()
+        return try engine.locators.with { try $0.locate(lon: lon, lat: lat, on: date) }
+    }
+
+    func validated<R>(_ request: R, _ validate: (R) throws -> Void) throws -> R {
+        do {
+            try validate(request)
+        } catch let e as EligibilityInputError {
+            throw APIError(.badRequest, "invalid_parameter", e.description)
+        }
+        return request
+    }
+
+    /// `GET /eligibility/emploi-franc`: parameters of `qpv eligibility emploi-franc`, in snake_case.
+    func emploiFranc(_ q: QueryParameters) throws -> Response {
+        try q.allowOnly(Self.placeParameters.union(
+            ["signature_date", "contract", "duration_months", "working_time", "status", "age", "previous_employment", "employer"]))
+        let date = try q.requiredDate("signature_date")
+        let request = try validated(
+            EmploiFrancRequest(
+                signatureDate: date, contract: try q.choice("contract", EmploiFrancRequest.Contract.self),
+                durationMonths: try q.number("duration_months", range: 0...600), workingTime: try q.number("working_time", range: 0...1) ?? 1,
+                status: try q.choice("status", EmploiFrancRequest.Status.self), age: try q.integer("age", range: 0...130),
+                previousEmployment: try q.flag("previous_employment"), employer: try q.choice("employer", EmploiFrancRequest.Employer.self))
+        ) { try $0.validate() }
+        let location = try location(q, on: date)
+        return json(try encode(EmploiFranc.evaluate(request, location: location, book: engine.emploiFrancBook)))
+    }
+
+    /// `GET /eligibility/adulte-relais`.
+    func adulteRelais(_ q: QueryParameters) throws -> Response {
+        try q.allowOnly(Self.placeParameters.union(["hire_date", "birth_date", "employment", "contract", "duration_months", "derogation"]))
+        let date = try q.requiredDate("hire_date")
+        let request = try validated(
+            AdulteRelaisRequest(
+                hireDate: date, birthDate: try q.date("birth_date"), employment: try q.choice("employment", AdulteRelaisRequest.Employment.self),
+                contract: try q.choice("contract", EmploiFrancRequest.Contract.self), durationMonths: try q.number("duration_months", range: 0...600),
+                derogation: try q.flag("derogation"))
+        ) { try $0.validate() }
+        let location = try location(q, on: date)
+        return json(try encode(AdulteRelais.evaluate(request, location: location, book: engine.adulteRelaisBook)))
+    }
+
+    /// `GET /eligibility/fcs`: Fonds de cohésion sociale of an intercommunalité.
+    func cohesionFund(_ q: QueryParameters) throws -> Response {
+        try q.allowOnly(Self.placeParameters.union(["date", "epci"]))
+        let date = try q.date("date") ?? CivilDate.today()
+        let programmes = engine.fcsProgrammes
+        let epci = q["epci"]
+        if let epci, !programmes.contains(where: { $0.epciSiren == epci }) {
+            throw APIError.invalid("epci", "aucun programme connu pour « \(epci) » (programmes : \(programmes.map { "\($0.epciSiren) \($0.epciName)" }.joined(separator: " ; ")))")
+        }
+        let location = try location(q, on: date)
+        guard let programme = CohesionFund.programme(siren: epci, location: location, among: programmes) else {
+            throw APIError(.unprocessableContent, "ambiguous_programme",
+                           "plusieurs programmes possibles : précisez « epci » (\(programmes.map(\.epciSiren).joined(separator: ", ")))")
+        }
+        return json(try encode(CohesionFund.evaluate(date: date, location: location, programme: programme)))
+    }
+
+    // MARK: - Perimeters
+
+    static func isCommuneCode(_ s: String) -> Bool {
+        s.count == 5 && s.allSatisfy { $0.isASCIIDigit || $0 == "A" || $0 == "B" }
+    }
+
+    /// Perimeter codes: QP…/QN…/QX… and QIC codes — letters, digits, `_` and `-` only (no path tricks).
+    static func isPerimeterCode(_ s: String) -> Bool {
+        (1...40).contains(s.count) && s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }
+    }
+
+    /// `GET /perimeters/{code}`: the perimeter (every installed version of the code) as GeoJSON.
+    func perimeter(_ code: String, _ q: QueryParameters) throws -> Response {
+        try q.allowOnly([])
+        guard Self.isPerimeterCode(code) else {
+            throw APIError(.badRequest, "invalid_code", "code de quartier invalide : lettres, chiffres, « _ » et « - » seulement (ex. QN05906M)")
+        }
+        let explorer = PerimeterExplorer(catalog: engine.catalog)
+        let found = explorer.find(code: code)
+        guard !found.isEmpty else {
+            var message = "le quartier \(code) n'est dans aucun paquet installé"
+            if let list = engine.catalog.registry.list(forCode: code) {
+                message += " : c'est un code de la \(list.label) (\(list.legalBasis)), géométrie non installée"
+            }
+            throw APIError(.notFound, "unknown_perimeter", message)
+        }
+        let features = try engine.locators.with { l in try found.map { try explorer.geoJSONFeature($0, locator: l.locator) } }
+        return geojson("{\"type\":\"FeatureCollection\",\"features\":[" + features.joined(separator: ",") + "]}")
+    }
+
+    /// `GET /perimeters`: the perimeters (in force on `date` when given) of a commune, an EPCI, a map's box;
+    /// a JSON list, or GeoJSON with their geometry (`format=geojson`, which needs `commune`, `epci` or `bbox`).
+    func perimeters(_ q: QueryParameters) throws -> Response {
+        try q.allowOnly(["commune", "epci", "kind", "date", "bbox", "format"])
+        let commune = q["commune"]
+        if let commune, !Self.isCommuneCode(commune) {
+            throw APIError.invalid("commune", "« \(commune) » : code INSEE de commune à 5 caractères attendu (ex. 59350, 2A004)")
+        }
+        let epci = q["epci"]
+        if let epci, !(epci.count == 9 && epci.allSatisfy(\.isASCIIDigit)) {
+            throw APIError.invalid("epci", "« \(epci) » : SIREN à 9 chiffres attendu")
+        }
+        let kind: PerimeterKind? = try q.choice("kind", PerimeterKind.self)
+        let date = try q.date("date")
+        let bbox = try q["bbox"].map(Self.parseBox)
+        let format = q["format"] ?? "json"
+        guard format == "json" || format == "geojson" else { throw APIError.invalid("format", "« \(format) » : json ou geojson attendu") }
+        let explorer = PerimeterExplorer(catalog: engine.catalog)
+        let indices = explorer.indices(on: date, commune: commune, epci: epci, kind: kind, within: bbox)
+        if format == "json" {
+            let items = indices.map { explorer.summary($0, on: date) }
+            return json("{\"count\":\(items.count),\"date\":\(date.map { "\"\($0)\"" } ?? "null"),\"perimeters\":\(try encode(items))}")
+        }
+        guard commune != nil || epci != nil || bbox != nil else {
+            throw APIError.missing("bbox", "la géométrie (format=geojson) demande « bbox », « commune » ou « epci »")
+        }
+        guard indices.count <= 500 else {
+            throw APIError(.unprocessableContent, "too_many_perimeters", "\(indices.count) périmètres : 500 au plus par réponse GeoJSON ; réduisez « bbox »")
+        }
+        let features = try engine.locators.with { l in try indices.map { try explorer.geoJSONFeature($0, locator: l.locator) } }
+        return geojson("{\"type\":\"FeatureCollection\",\"features\":[" + features.joined(separator: ",") + "]}")
+    }
+
+    /// `minLon,minLat,maxLon,maxLat`, WGS84, at most 2° wide and high.
+    static func parseBox(_ text: String) throws -> Envelope {
+        let plain = text.allSatisfy { $0.isASCIIDigit || $0 == "." || $0 == "-" || $0 == "," }
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { plain ? Double($0) : nil }
+        guard parts.count == 4, let minX = parts[0], let minY = parts[1], let maxX = parts[2], let maxY = parts[3],
+            [minX, minY, maxX, maxY].allSatisfy(\.isFinite)
+        else { throw APIError.invalid("bbox", "« \(text) » : quatre nombres minLon,minLat,maxLon,maxLat attendus") }
+        guard minX <= maxX, minY <= maxY, (-180...180).contains(minX), (-180...180).contains(maxX), (-90...90).contains(minY), (-90...90).contains(maxY) else {
+            throw APIError.invalid("bbox", "« \(text) » : minLon ≤ maxLon et minLat ≤ maxLat attendus, en degrés WGS84")
+        }
+        guard maxX - minX <= 2, maxY - minY <= 2 else { throw APIError.invalid("bbox", "zone trop grande : 2 degrés de côté au plus") }
+        return Envelope(minX: minX, minY: minY, maxX: maxX, maxY: maxY)
+    }
+}
+
+extension Character {
+    var isASCIIDigit: Bool { isASCII && isNumber }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import QPVCore
+import QPVEligibility
+import QPVGeocoding
+import QPVPerimeters
+import Synchronization
+
+/// Everything the server answers from, opened once at start and shared read-only by every request.
+/// GEOS and PROJ state is not shared: requests borrow an `EligibilityLocator` from `locators`.
+public final class ServerEngine: Sendable {
+    public static let softwareVersion = "0.1.0"
+
+    public let options: ServerOptions
+    public let catalog: PerimeterCatalog
+    public let geocoder: Geocoder
+    public let reverseGeocoder: ReverseGeocoder
+    /// True when no BAN is installed and the fictional demonstration addresses answer.
+    public let geocoderIsDemo: Bool
+    public let emploiFrancBook: RuleBook
+    public let adulteRelaisBook: RuleBook
+    public let fcsBook: RuleBook
+    public let fcsProgrammes: [CohesionFundProgramme]
+    public let columns: LocateColumns
+    public let locators: LocatorPool
+    let assets: WebAssets
+    let versionJSON: String
+
+    public init(catalog: PerimeterCatalog, geocoder: Geocoder, geocoderIsDemo: Bool, options: ServerOptions) throws {
+        self.options = options
+        self.catalog = catalog
+        self.geocoder = geocoder
+        self.geocoderIsDemo = geocoderIsDemo
+        self.reverseGeocoder = ReverseGeocoder(geocoder: geocoder)
+        emploiFrancBook = try RuleBook.shipped("emploi-franc")
+        adulteRelaisBook = try RuleBook.shipped("adulte-relais")
+        fcsBook = try RuleBook.shipped("fcs")
+        fcsProgrammes = try CohesionFund.programmes(book: fcsBook)
+        columns = LocateColumns(catalog: catalog)
+        let resolver = ClosureAddressResolver { [geocoder] text in
+            geocoder.geocode(text, options: GeocodeOptions(limit: 1)).first.map {
+                ResolvedAddress(lon: $0.lon, lat: $0.lat, label: $0.label, score: $0.score, precision: $0.type.rawValue,
+                                cityCode: $0.citycode, cityName: $0.city)
+            }
+        }
+        locators = LocatorPool(catalog: catalog, resolver: resolver, tolerance: options.boundaryTolerance,
+                               keep: max(4, 2 * ProcessInfo.processInfo.activeProcessorCount))
+        assets = try WebAssets.load()
+        versionJSON = try VersionReport(catalog: catalog, geocoder: geocoder, geocoderIsDemo: geocoderIsDemo,
+                                        books: [emploiFrancBook, adulteRelaisBook, fcsBook]).json()
+        // Fail at start, not at the first request, when GEOS or PROJ cannot be set up.
+        try locators.with { _ in }
+    }
+
+    /// Opens the installed perimeters and addresses of `dataDirectory` (the demonstration data when nothing
+    /// is installed, or in addition with `demo`).
+    public static func open(dataDirectory: DataDirectory, demo: Bool = false, options: ServerOptions = ServerOptions()) throws -> ServerEngine {
+        let catalog = try PerimeterCatalog.open(dataDirectory: dataDirectory, demo: demo)
+        let (geocoder, isDemo) = try Geocoder.installedOrDemo(dataDirectory: dataDirectory)
+        return try ServerEngine(catalog: catalog, geocoder: geocoder, geocoderIsDemo: isDemo, options: options)
+    }
+
+    /// True when any answer may come from the fictional demonstration data.
+    public var usesDemo: Bool { catalog.includesDemo || geocoderIsDemo }
+}
+
+/// Per-thread GEOS/PROJ state for requests: a request borrows one `EligibilityLocator` (which owns a
+/// `Locator`), uses it synchronously, and gives it back. A locator is never used by two requests at once;
+/// at most `keep` idle locators are kept (their prepared geometries stay warm).
+public final class LocatorPool: Sendable {
+    /// A locator moves between threads only through the pool's lock and is used by one caller at a time.
+    final class Slot: @unchecked Sendable {
+        let locator: EligibilityLocator
+        init(_ locator: EligibilityLocator) { self.locator = locator }
+    }
+
+    let catalog: PerimeterCatalog
+    let resolver: any AddressResolving
+    let tolerance: Double
+    let keep: Int
+    private let idle = Mutex<[Slot]>([])
+    private let created = Atomic<Int>(0)
+
+    init(catalog: PerimeterCatalog, resolver: any AddressResolving, tolerance: Double, keep: Int) {
+        self.catalog = catalog
+        self.resolver = resolver
+        self.tolerance = tolerance
+        self.keep = keep
+    }
+
+    /// Number of locators built since start (for tests: stays small under load).
+    public var createdCount: Int { created.load(ordering: .relaxed) }
+
+    /// Runs `body` with a locator no one else is using. `body` must not suspend (it is synchronous).
+    public func with<T>(_ body: (EligibilityLocator) throws -> T) throws -> T {
+        let slot: Slot
+        if let s = idle.withLock({ $0.popLast() }) {
+            slot = s
+        } else {
+            slot = Slot(try EligibilityLocator(catalog: catalog, addressResolver: resolver, tolerance: tolerance))
+            created.add(1, ordering: .relaxed)
+        }
+        defer {
+            idle.withLock { if $0.count < keep { $0.append(slot) } }
+        }
+        return try body(slot.locator)
+    }
+}

@@ -1,0 +1,338 @@
+// qpv — the counsellor's page: address suggestions (/search), the QPV verdict (/locate), an SVG map drawn
+// from GeoJSON (/perimeters), the emploi franc and adulte-relais verdicts (/eligibility/…), a print view.
+// No library, nothing loaded from elsewhere.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const state = { suggestions: [], active: -1, chosen: null, place: null, report: null, timer: null, seq: 0 };
+
+function today() {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+}
+
+function frenchDate(iso) {
+  const [y, m, d] = iso.split("-").map(Number);
+  const months = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"];
+  return `${d === 1 ? "1er" : d} ${months[m - 1]} ${y}`;
+}
+
+function metres(x) {
+  if (x == null) return "?";
+  return x >= 1000 ? `${(x / 1000).toFixed(1).replace(".", ",")} km` : `${Math.round(x)} m`;
+}
+
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") e.className = v; else e.setAttribute(k, v);
+  }
+  for (const c of children) if (c != null) e.append(c);
+  return e;
+}
+
+async function api(path, params) {
+  const query = new URLSearchParams();
+  for (const [k, v] of Object.entries(params || {})) if (v !== "" && v != null && v !== false) query.set(k, v);
+  const res = await fetch(`${path}?${query}`, { headers: { Accept: "application/json" } });
+  const body = await res.json().catch(() => ({ message: `réponse illisible (${res.status})` }));
+  if (!res.ok) throw new Error(body.message || `erreur ${res.status}`);
+  return body;
+}
+
+// ---- Suggestions (combobox) -------------------------------------------------------------------------
+
+const STATUS_TAG = { in: ["Dans un QPV", "tag-in"], out: ["Hors QPV", "tag-out"], boundary: ["À vérifier", "tag-boundary"],
+  no_list: ["Liste absente", "tag-boundary"], invalid_coordinates: ["Position inutilisable", "tag-boundary"] };
+
+function closeSuggestions() {
+  $("suggestions").hidden = true;
+  $("address").setAttribute("aria-expanded", "false");
+  $("address").removeAttribute("aria-activedescendant");
+  state.active = -1;
+}
+
+function renderSuggestions() {
+  const list = $("suggestions");
+  list.replaceChildren();
+  state.suggestions.forEach((f, i) => {
+    const [text, cls] = STATUS_TAG[f.properties.qpv_status] || ["", "tag-out"];
+    const li = el("li", { id: `sugg-${i}`, role: "option", "aria-selected": String(i === state.active) },
+      el("span", {}, f.properties.label), el("span", { class: `tag ${cls}` }, text));
+    li.addEventListener("mousedown", (ev) => { ev.preventDefault(); choose(i); submitSearch(); });
+    list.append(li);
+  });
+  const open = state.suggestions.length > 0;
+  list.hidden = !open;
+  $("address").setAttribute("aria-expanded", String(open));
+  if (state.active >= 0) $("address").setAttribute("aria-activedescendant", `sugg-${state.active}`);
+  else $("address").removeAttribute("aria-activedescendant");
+}
+
+function choose(i) {
+  state.chosen = state.suggestions[i];
+  $("address").value = state.chosen.properties.label;
+  closeSuggestions();
+}
+
+async function suggest() {
+  const q = $("address").value.trim();
+  if (q.length < 3) { state.suggestions = []; renderSuggestions(); return; }
+  const seq = ++state.seq;
+  try {
+    const fc = await api("/search", { q, limit: 5, date: $("date").value });
+    if (seq !== state.seq) return;
+    state.suggestions = fc.features;
+    state.active = -1;
+    renderSuggestions();
+  } catch (e) { /* suggestions are optional: the search button reports errors */ }
+}
+
+// ---- Verdict ------------------------------------------------------------------------------------------
+
+function verdictText(r) {
+  const names = r.qpv.map((p) => `${p.name} (${p.code})`).join(" et ");
+  switch (r.status) {
+    case "in": return `Dans un quartier prioritaire : ${names}`;
+    case "out": return "Hors quartier prioritaire";
+    case "boundary": return `À vérifier : adresse en limite de quartier, à ${metres(r.distance_boundary_m)}`;
+    case "no_list": return "À vérifier : la liste des quartiers en vigueur à cette date n'est pas installée";
+    default: return "Position inutilisable";
+  }
+}
+
+async function submitSearch() {
+  const q = $("address").value.trim();
+  const error = $("search-error");
+  error.hidden = true;
+  if (q.length < 3) { error.textContent = "Saisissez une adresse (au moins 3 caractères)."; error.hidden = false; $("address").focus(); return; }
+  closeSuggestions();
+  const date = $("date").value || today();
+  try {
+    let feature = state.chosen && state.chosen.properties.label === q ? state.chosen : null;
+    if (!feature) {
+      const fc = await api("/search", { q, limit: 1, date });
+      feature = fc.features[0];
+      if (!feature) throw new Error(`aucune adresse ne correspond à « ${q} »`);
+    }
+    const [lon, lat] = feature.geometry.coordinates;
+    const report = await api("/locate", { lon, lat, date });
+    state.place = { lon, lat, label: feature.properties.label, type: feature.properties.type, score: feature.properties.score, date };
+    state.report = report;
+    showResult(feature, report);
+    await drawMap(report, date);
+    $("result-ef").replaceChildren();
+    $("result-ar").replaceChildren();
+    if (!$("ef-signature").value) $("ef-signature").value = date;
+    if (!$("ar-hire").value) $("ar-hire").value = date;
+  } catch (e) {
+    error.textContent = `Recherche impossible : ${e.message}`;
+    error.hidden = false;
+  }
+}
+
+function showResult(feature, r) {
+  $("resultat").hidden = false;
+  const p = feature.properties;
+  const precision = { housenumber: "au numéro", street: "à la voie (numéro non trouvé)", municipality: "à la commune seulement" }[p.type] || p.type;
+  $("found-address").textContent = `Adresse trouvée : ${p.label} — ${precision}, score ${Number(p.score).toFixed(2).replace(".", ",")}`;
+  const v = $("verdict");
+  v.className = `verdict ${r.status}`;
+  v.textContent = (r.demo ? "[Démonstration] " : "") + verdictText(r);
+  let detail = r.message;
+  if (p.type !== "housenumber") detail += " Attention : la position n'est pas celle du numéro, vérifiez l'adresse.";
+  $("verdict-detail").textContent = detail;
+  const lists = $("list-used");
+  lists.replaceChildren(el("strong", {}, "Liste utilisée : "));
+  r.lists_used.forEach((l, i) => {
+    lists.append(`${i ? " ; " : ""}${l.label} — ${l.legal_basis} — source : ${l.source_file} (sha256 ${l.source_sha256.slice(0, 12)}…)`);
+  });
+  if (r.missing_list) lists.append(` Liste nécessaire : ${r.missing_list.label} — ${r.missing_list.how_to_install}`);
+  $("print-date").textContent = `${frenchDate(today())} — question posée pour le ${frenchDate(r.date)}`;
+}
+
+// ---- Map ----------------------------------------------------------------------------------------------
+
+const SVG = "http://www.w3.org/2000/svg";
+function svg(tag, attrs = {}) {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  return e;
+}
+
+function ringsOf(geometry) {
+  if (!geometry) return [];
+  if (geometry.type === "Polygon") return [geometry.coordinates];
+  if (geometry.type === "MultiPolygon") return geometry.coordinates;
+  return [];
+}
+
+function envelope(geometry) {
+  const e = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const poly of ringsOf(geometry)) for (const [x, y] of poly[0]) {
+    e[0] = Math.min(e[0], x); e[1] = Math.min(e[1], y); e[2] = Math.max(e[2], x); e[3] = Math.max(e[3], y);
+  }
+  return e;
+}
+
+async function drawMap(r, date) {
+  const map = $("map");
+  const W = 640, H = 420;
+  map.querySelectorAll("g, rect.sea").forEach((n) => n.remove());
+  const lon0 = r.lon, lat0 = r.lat;
+  const kx = 111320 * Math.cos((lat0 * Math.PI) / 180), ky = 110574;
+  // The view: 700 m around the address, widened to the perimeter it is in (or the nearest one), at most 6 km.
+  const mainCode = (r.qpv[0] && r.qpv[0].code) || (r.nearest_qpv && r.nearest_qpv.code) || null;
+  let half = 700;
+  const boxAround = (m) => [lon0 - m / kx, lat0 - m / ky, lon0 + m / kx, lat0 + m / ky];
+  let fc;
+  try {
+    fc = await api("/perimeters", { bbox: boxAround(3000).map((x) => x.toFixed(6)).join(","), date, format: "geojson" });
+  } catch (e) { fc = { features: [] }; }
+  const main = fc.features.find((f) => f.properties.code === mainCode && f.properties.kind === "qpv");
+  if (main) {
+    const e = envelope(main.geometry);
+    const need = Math.max(Math.abs(e[0] - lon0) * kx, Math.abs(e[2] - lon0) * kx, Math.abs(e[1] - lat0) * ky, Math.abs(e[3] - lat0) * ky);
+    half = Math.min(3000, Math.max(half, need * 1.1));
+  }
+  const scale = Math.min(W, H) / (2 * half); // px per metre
+  const px = ([x, y]) => [W / 2 + (x - lon0) * kx * scale, H / 2 - (y - lat0) * ky * scale];
+
+  const g = svg("g", { class: "perimeters" });
+  const labels = svg("g", { class: "labels" });
+  const sorted = fc.features.slice().sort((a, b) => (a === main) - (b === main) || (a.properties.kind === "qic") - (b.properties.kind === "qic"));
+  for (const f of sorted) {
+    let d = "";
+    for (const poly of ringsOf(f.geometry)) for (const ring of poly) {
+      d += ring.map((c, i) => `${i ? "L" : "M"}${px(c).map((v) => v.toFixed(1)).join(",")}`).join("") + "Z";
+    }
+    const cls = `perimeter ${f.properties.kind}${f === main ? " main" : ""}`;
+    const path = svg("path", { d, class: cls, "fill-rule": "evenodd", "data-code": f.properties.code });
+    const title = svg("title");
+    title.textContent = `${f.properties.kind.toUpperCase()} ${f.properties.code} — ${f.properties.name} (liste ${f.properties.vintage})`;
+    path.append(title);
+    g.append(path);
+    const e = envelope(f.geometry);
+    const [cx, cy] = px([(e[0] + e[2]) / 2, (e[1] + e[3]) / 2]);
+    if (cx > 20 && cx < W - 20 && cy > 20 && cy < H - 40) {
+      const t = svg("text", { x: cx.toFixed(1), y: cy.toFixed(1), class: "label", "text-anchor": "middle" });
+      t.textContent = f.properties.name;
+      labels.append(t);
+    }
+  }
+  const point = svg("g", { class: "address" });
+  const [ax, ay] = px([lon0, lat0]);
+  point.append(svg("circle", { cx: ax, cy: ay, r: 7, class: "point" }));
+  // Scale bar: a round length near a quarter of the width.
+  const target = (W / 4) / scale;
+  const nice = [10, 20, 50, 100, 200, 250, 500, 1000, 2000, 5000].reduce((best, v) => (Math.abs(v - target) < Math.abs(best - target) ? v : best));
+  const len = nice * scale;
+  const bar = svg("g", { class: "scale", transform: `translate(16 ${H - 18})` });
+  bar.append(svg("line", { x1: 0, y1: 0, x2: len.toFixed(1), y2: 0 }), svg("line", { x1: 0, y1: -5, x2: 0, y2: 5 }),
+    svg("line", { x1: len.toFixed(1), y1: -5, x2: len.toFixed(1), y2: 5 }));
+  const label = svg("text", { x: (len / 2).toFixed(1), y: -8, "text-anchor": "middle" });
+  label.textContent = metres(nice);
+  bar.append(label);
+  map.append(g, labels, point, bar);
+  $("map-desc").textContent = `${fc.features.length} périmètre(s) dans la vue ; point rouge : l'adresse ; barre d'échelle : ${metres(nice)}.`;
+}
+
+// ---- Eligibility tabs ---------------------------------------------------------------------------------
+
+function selectTab(tab) {
+  for (const t of document.querySelectorAll("[role=tab]")) {
+    const on = t === tab;
+    t.setAttribute("aria-selected", String(on));
+    t.tabIndex = on ? 0 : -1;
+    $(t.getAttribute("aria-controls")).hidden = !on;
+  }
+  tab.focus();
+}
+
+function renderEligibility(target, rep) {
+  const sym = { met: "✓", not_met: "✗", unknown: "?" };
+  const verdict = { eligible: "Éligible", not_eligible: "Non éligible", to_verify: "À vérifier" }[rep.verdict];
+  const box = [el("h3", { class: `v-${rep.verdict}` }, `${verdict} — ${rep.programme_label}`), el("p", {}, rep.summary),
+    el("p", {}, `${rep.date_label.charAt(0).toUpperCase()}${rep.date_label.slice(1)} : ${frenchDate(rep.date)}`)];
+  const ul = el("ul", { class: "criteria", "aria-label": "Critères" });
+  for (const c of rep.criteria) {
+    ul.append(el("li", { class: c.result }, el("span", { class: "sym", "aria-hidden": "true" }, sym[c.result]),
+      el("strong", {}, `${c.label} : `), c.detail, el("span", { class: "sr" }, ` (${{ met: "rempli", not_met: "non rempli", unknown: "inconnu" }[c.result]})`)));
+  }
+  box.push(ul);
+  if (rep.aid && rep.aid.total_eur != null) box.push(el("p", {}, `Montant de l'aide : ${rep.aid.total_eur.toLocaleString("fr-FR")} € — ${rep.aid.detail}`));
+  if (rep.filing_deadline) box.push(el("p", {}, `Date limite de la demande : ${frenchDate(rep.filing_deadline)}`));
+  for (const v of rep.to_verify) box.push(el("p", { class: "detail" }, `À vérifier : ${v}`));
+  if (rep.sources.length) {
+    box.push(el("p", { class: "list-used" }, "Sources : " + rep.sources.map((s) => s.title).join(" ; ")));
+  }
+  target.replaceChildren(...box);
+}
+
+function formParams(form) {
+  const out = {};
+  for (const input of form.elements) {
+    if (!input.name || input.disabled) continue;
+    if (input.type === "checkbox") out[input.name] = input.checked ? "true" : "";
+    else out[input.name] = input.value;
+  }
+  return out;
+}
+
+async function evaluate(form, path, target) {
+  if (!state.place) return;
+  const params = { ...formParams(form), lon: state.place.lon, lat: state.place.lat };
+  try {
+    renderEligibility(target, await api(path, params));
+  } catch (e) {
+    target.replaceChildren(el("p", { class: "error", role: "alert" }, `Évaluation impossible : ${e.message}`));
+  }
+}
+
+// ---- Wiring -------------------------------------------------------------------------------------------
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("date").value = today();
+  const input = $("address");
+  input.addEventListener("input", () => {
+    state.chosen = null;
+    clearTimeout(state.timer);
+    state.timer = setTimeout(suggest, 200);
+  });
+  input.addEventListener("keydown", (ev) => {
+    const n = state.suggestions.length;
+    if (ev.key === "ArrowDown" && n) { ev.preventDefault(); state.active = (state.active + 1) % n; renderSuggestions(); }
+    else if (ev.key === "ArrowUp" && n) { ev.preventDefault(); state.active = (state.active - 1 + n) % n; renderSuggestions(); }
+    else if (ev.key === "Escape") { closeSuggestions(); }
+    else if (ev.key === "Enter" && state.active >= 0 && !$("suggestions").hidden) { ev.preventDefault(); choose(state.active); submitSearch(); }
+  });
+  input.addEventListener("blur", () => setTimeout(closeSuggestions, 150));
+  $("search-form").addEventListener("submit", (ev) => { ev.preventDefault(); submitSearch(); });
+
+  const tabs = [...document.querySelectorAll("[role=tab]")];
+  tabs.forEach((t, i) => {
+    t.addEventListener("click", () => selectTab(t));
+    t.addEventListener("keydown", (ev) => {
+      if (ev.key === "ArrowRight") selectTab(tabs[(i + 1) % tabs.length]);
+      if (ev.key === "ArrowLeft") selectTab(tabs[(i - 1 + tabs.length) % tabs.length]);
+    });
+  });
+  $("form-ef").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    evaluate(ev.target, "/eligibility/emploi-franc", $("result-ef"));
+  });
+  $("form-ar").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    evaluate(ev.target, "/eligibility/adulte-relais", $("result-ar"));
+  });
+  // A CDI has no duration: the field is disabled (and not sent) while CDI is chosen.
+  for (const [contract, duration] of [["ef-contract", "ef-duration"], ["ar-contract", "ar-duration"]]) {
+    const sync = () => { $(duration).disabled = $(contract).value === "cdi"; };
+    $(contract).addEventListener("change", sync);
+    sync();
+  }
+  $("print").addEventListener("click", () => window.print());
+
+  fetch("/health").then((r) => r.json()).then((h) => { $("demo-banner").hidden = !h.demo; }).catch(() => {});
+  fetch("/version").then((r) => r.json()).then((v) => { $("version").textContent = v.version; }).catch(() => {});
+});

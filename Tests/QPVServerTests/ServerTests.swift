@@ -1,0 +1,385 @@
+import Foundation
+import QPVCore
+import QPVEligibility
+import QPVGeocoding
+import QPVGeoData
+import QPVPerimeters
+import QPVTestSupport
+import Synchronization
+import Testing
+
+import QPVServer
+
+/// Integration tests: the real server on a loopback port, called over TCP like any client.
+@Suite("Serveur HTTP", .serialized)
+struct ServerTests {
+    static let boundaryAddress = "15 avenue de la Mer 00100 Quartville-sur-Démo"
+    static let insideAddress = "100 rue des Tilleuls 00100 Quartville-sur-Démo"
+
+    static func encoded(_ s: String) -> String {
+        s.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+    }
+
+    func server() async throws -> (port: Int, engine: ServerEngine) { try await TestServer.shared.start() }
+
+    // MARK: - The OpenAPI document matches the server
+
+    @Test("chaque exemple documenté dans /openapi.json obtient le statut et le type documentés ; chaque route est documentée")
+    func openAPIMatchesServer() async throws {
+        let (port, _) = try await server()
+        let doc = try await TestHTTP.get(port, "/openapi.json").json()
+        guard case .object(let paths)? = doc["paths"] else { Issue.record("pas de paths"); return }
+        let documented = Set(paths.map(\.0))
+        let routes = Set(APIRoutes.getRoutes + APIRoutes.postRoutes)
+        #expect(documented == routes, "routes non documentées : \(routes.subtracting(documented)) ; documentées sans route : \(documented.subtracting(routes))")
+        var calls = 0
+        for (path, item) in paths {
+            guard case .object(let operations) = item else { continue }
+            for (method, operation) in operations {
+                guard case .object(let responses)? = operation["responses"] else { Issue.record("\(path) sans réponses"); continue }
+                let examples = operation["x-qpv-examples"]
+                for (status, response) in responses {
+                    let types = response["content"]?.objectValue?.map(\.0) ?? []
+                    let cases = examples?[status]?.arrayValue ?? []
+                    if status == "200" || status == "400" || status == "404" {
+                        #expect(!cases.isEmpty || (path.hasPrefix("/perimeters/") == false && status == "404"), "\(method) \(path) \(status) : aucun exemple")
+                    }
+                    for c in cases {
+                        let target = (c["path"]?.stringValue ?? path) + ((c["query"]?.stringValue).map { $0.isEmpty ? "" : "?" + $0 } ?? "")
+                        var headers: [(String, String)] = []
+                        if let ct = c["content_type"]?.stringValue { headers.append(("Content-Type", ct)) }
+                        let body = c["body"]?.stringValue.map { Array($0.utf8) }
+                        let answer = try await TestHTTP.send(port: port, method: method.uppercased(), target: target, headers: headers, body: body)
+                        calls += 1
+                        #expect("\(answer.status)" == status, "\(method.uppercased()) \(target) : \(answer.status) au lieu de \(status) — \(answer.text.prefix(300))")
+                        #expect(types.contains(answer.mediaType), "\(method.uppercased()) \(target) : type \(answer.mediaType) non documenté (\(types))")
+                        if answer.status >= 400 {
+                            let e = try answer.json()
+                            #expect(e["error"]?.stringValue?.isEmpty == false)
+                            #expect((e["message"]?.stringValue?.count ?? 0) > 10, "message d'erreur trop court : \(answer.text)")
+                            #expect(e["status"]?.numberValue == Double(answer.status))
+                        }
+                    }
+                }
+            }
+        }
+        #expect(calls > 60)
+        #expect(try await TestHTTP.get(port, "/health").status == 200)
+    }
+
+    // MARK: - Answers agree with the libraries
+
+    @Test("/search : forme d'api-adresse et réponse QPV identique à /locate et au Locator")
+    func searchAgreesWithLocate() async throws {
+        let (port, engine) = try await server()
+        for (address, expected) in [(Self.boundaryAddress, "boundary"), (Self.insideAddress, "in")] {
+            let a = try await TestHTTP.get(port, "/search?q=\(Self.encoded(address))&limit=3&date=2024-06-01")
+            #expect(a.status == 200)
+            #expect(a.mediaType == "application/geo+json")
+            let fc = try a.json()
+            #expect(fc["type"]?.stringValue == "FeatureCollection")
+            guard let f = fc["features"]?.arrayValue?.first else { Issue.record("aucun résultat pour \(address)"); continue }
+            let p = f["properties"]!
+            for key in ["label", "id", "type", "housenumber", "street", "postcode", "city", "citycode", "qpv_status", "qpv_code", "qpv_name", "qpv_vintage"] {
+                #expect(p[key]?.stringValue != nil, "propriété \(key) absente")
+            }
+            #expect(p["score"]?.numberValue != nil)
+            #expect(p["qpv_status"]?.stringValue == expected, "\(address) : \(p["qpv_status"]?.stringValue ?? "?")")
+            let coords = f["geometry"]?["coordinates"]?.arrayValue?.compactMap(\.numberValue) ?? []
+            #expect(coords.count == 2)
+            // The same point through /locate, and through the library directly.
+            let l = try await TestHTTP.get(port, "/locate?lon=\(coords[0])&lat=\(coords[1])&date=2024-06-01").json()
+            #expect(l["status"]?.stringValue == expected)
+            #expect(l["qpv_code"]?.stringValue == p["qpv_code"]?.stringValue)
+            let direct = try Locator(catalog: engine.catalog).locate(lon: coords[0], lat: coords[1], on: CivilDate("2024-06-01")!, tolerance: 20)
+            #expect(direct.status.rawValue == expected)
+            let d = try #require(direct.qpv?.distanceBoundaryM)
+            #expect(abs((l["distance_boundary_m"]?.numberValue ?? -1) - d) < 0.01)
+            #expect(abs((p["distance_boundary_m"]?.numberValue ?? -1) - d) < 0.01)
+            if expected == "boundary" {
+                #expect(d < 20)
+                #expect(l["to_verify"]?.arrayValue?.first?.stringValue?.contains("adresse en limite de quartier") == true)
+            } else {
+                #expect(p["qpv_code"]?.stringValue == "QX000201")
+            }
+        }
+    }
+
+    @Test("/reverse : l'adresse la plus proche, vérifiée contre un parcours complet du fichier d'adresses")
+    func reverseFindsNearest() async throws {
+        let (port, _) = try await server()
+        let csv = try String(contentsOf: try #require(GeoDataBundle.url("demo/demo-adresses.csv")), encoding: .utf8)
+        var addresses: [(id: String, lon: Double, lat: Double)] = []
+        for line in csv.split(separator: "\n").dropFirst() {
+            let f = line.split(separator: ";", omittingEmptySubsequences: false)
+            addresses.append((String(f[0]), Double(f[12])!, Double(f[13])!))
+        }
+        let points = [(-4.6181818, 46.2107914), (-4.5999351, 46.1811151), (-4.5974026, 46.2013489), (-4.6064935, 46.1802158)]
+        for (lon, lat) in points {
+            let a = try await TestHTTP.get(port, "/reverse?lon=\(lon)&lat=\(lat)&limit=2&date=2024-06-01")
+            #expect(a.status == 200)
+            let features = try a.json()["features"]?.arrayValue ?? []
+            let kx = 111_195.0 * cos(lat * .pi / 180)
+            let distances = addresses.map { ($0.id, (pow(($0.lon - lon) * kx, 2) + pow(($0.lat - lat) * 111_195.0, 2)).squareRoot()) }
+            let nearest = distances.map(\.1).min()!
+            let nearestIDs = distances.filter { $0.1 < nearest + 0.01 }.map(\.0)  // ties: equidistant addresses
+            let first = try #require(features.first)
+            let id = first["properties"]?["id"]?.stringValue ?? "?"
+            #expect(nearestIDs.contains(id), "(\(lon), \(lat)) : \(id) au lieu de \(nearestIDs)")
+            #expect(abs((first["properties"]?["distance"]?.numberValue ?? -1) - nearest) < 0.05)
+            #expect(features.count == 2)
+            #expect(first["properties"]?["qpv_status"]?.stringValue != nil)
+        }
+        // Far from every address: no feature, still 200.
+        let far = try await TestHTTP.get(port, "/reverse?lon=2.35&lat=48.85")
+        #expect(far.status == 200)
+        #expect(try far.json()["features"]?.arrayValue?.isEmpty == true)
+    }
+
+    @Test("/eligibility : le même verdict que le moteur appelé directement")
+    func eligibilityAgreesWithEngine() async throws {
+        let (port, engine) = try await server()
+        let (lon, lat) = (-4.6181818, 46.2107914)
+        let a = try await TestHTTP.get(port, "/eligibility/emploi-franc?lon=\(lon)&lat=\(lat)&signature_date=2023-03-15&contract=cdi&status=jobseeker&employer=private")
+        #expect(a.status == 200)
+        let locator = try EligibilityLocator(catalog: engine.catalog)
+        let location = try locator.locate(lon: lon, lat: lat, on: CivilDate("2023-03-15")!)
+        let report = EmploiFranc.evaluate(
+            EmploiFrancRequest(signatureDate: CivilDate("2023-03-15")!, contract: .cdi, status: .jobseeker, employer: .privateCompany),
+            location: location, book: try RuleBook.shipped("emploi-franc"))
+        let api = try a.json()
+        #expect(api["verdict"]?.stringValue == report.verdict.rawValue)
+        #expect(api["summary"]?.stringValue == report.summary)
+        #expect(api["criteria"]?.arrayValue?.count == report.criteria.count)
+        #expect(api["location"]?["code"]?.stringValue == report.location?.code)
+
+        let ar = try await TestHTTP.get(port, "/eligibility/adulte-relais?address=\(Self.encoded(Self.insideAddress))&hire_date=2024-09-02&birth_date=1990-05-12&employment=unemployed&contract=cdd&duration_months=36")
+        #expect(ar.status == 200)
+        let arj = try ar.json()
+        #expect(arj["programme"]?.stringValue == "adulte_relais")
+        #expect(arj["location"]?["status"]?.stringValue == "in")
+        #expect(arj["location"]?["address_label"]?.stringValue?.contains("Tilleuls") == true)
+    }
+
+    @Test("/perimeters et /perimeters/{code} : GeoJSON des paquets, filtres, codes inconnus et chemins piégés")
+    func perimeters() async throws {
+        let (port, engine) = try await server()
+        let one = try await TestHTTP.get(port, "/perimeters/QX000201")
+        #expect(one.status == 200)
+        #expect(one.mediaType == "application/geo+json")
+        let f = try #require(try one.json()["features"]?.arrayValue?.first)
+        #expect(f["properties"]?["code"]?.stringValue == "QX000201")
+        #expect(["Polygon", "MultiPolygon"].contains(f["geometry"]?["type"]?.stringValue ?? ""))
+
+        let list = try await TestHTTP.get(port, "/perimeters?commune=00101&date=2024-06-01").json()
+        let expected = PerimeterExplorer(catalog: engine.catalog).list(on: CivilDate("2024-06-01")!, commune: "00101").map(\.code)
+        #expect(list["perimeters"]?.arrayValue?.compactMap { $0["code"]?.stringValue } == expected)
+        #expect(!expected.isEmpty)
+
+        let view = try await TestHTTP.get(port, "/perimeters?bbox=-4.62,46.17,-4.59,46.19&date=2024-06-01&format=geojson").json()
+        let codes = view["features"]?.arrayValue?.compactMap { $0["properties"]?["code"]?.stringValue } ?? []
+        #expect(codes.contains("QX000204"), "le Haut-Quartier est dans la vue : \(codes)")
+        #expect(!codes.contains("QX000101"), "liste 2015 exclue en 2024 : \(codes)")
+
+        let unknown = try await TestHTTP.get(port, "/perimeters/QN99999Z")
+        #expect(unknown.status == 404)
+        #expect(try unknown.json()["error"]?.stringValue == "unknown_perimeter")
+        for target in ["/perimeters/..%2F..%2Fetc%2Fpasswd", "/perimeters/%2e%2e", "/perimeters/QX%00"] {
+            let a = try await TestHTTP.get(port, target)
+            #expect(a.status == 400, "\(target) : \(a.status)")
+            #expect(a.mediaType == "application/json")
+        }
+        for target in ["/../../etc/passwd", "/perimeters/../../../etc/passwd", "/app.js/../../Package.swift", "/%2e%2e/%2e%2e/etc/passwd", "/Web/index.html"] {
+            let a = try await TestHTTP.get(port, target)
+            #expect((400..<500).contains(a.status), "\(target) : \(a.status)")
+            #expect(a.mediaType == "application/json", "\(target) : \(a.mediaType)")
+            #expect(!a.text.contains("root:"))
+        }
+        let post = try await TestHTTP.send(port: port, method: "POST", target: "/locate", body: [])
+        #expect(post.status == 405)
+        #expect(post.headers["allow"] == "GET")
+        #expect(try await TestHTTP.get(port, "/health").status == 200)
+    }
+
+    // MARK: - CSV batches
+
+    static func csvRows(_ text: String, separator: Character = ";") -> [[String]] {
+        text.split(separator: "\n", omittingEmptySubsequences: true).map { $0.split(separator: separator, omittingEmptySubsequences: false).map(String.init) }
+    }
+
+    @Test("/search/csv : chaque ligne une fois, colonnes de qpv geocode, réponse QPV égale à /search ; multipart accepté")
+    func csvBatch() async throws {
+        let (port, engine) = try await server()
+        let input = "id;adresse\n1;\(Self.boundaryAddress)\n2;\(Self.insideAddress)\n3;\n4;zzzz qqqq xxxx\n"
+        let a = try await TestHTTP.send(port: port, method: "POST", target: "/search/csv?columns=adresse&date=2024-06-01",
+                                     headers: [("Content-Type", "text/csv")], body: Array(input.utf8))
+        #expect(a.status == 200)
+        #expect(a.mediaType == "text/csv")
+        #expect(a.headers["x-qpv-rows"] == "4")
+        let rows = Self.csvRows(a.text)
+        let header = rows[0]
+        #expect(header == ["id", "adresse"] + BatchGeocoder.resultColumns + engine.columns.names)
+        #expect(rows.count == 5)
+        #expect(rows.dropFirst().map { $0[0] } == ["1", "2", "3", "4"])
+        let status = header.firstIndex(of: "result_status")!, qpv = header.firstIndex(of: "qpv_status")!, code = header.firstIndex(of: "qpv_code")!
+        #expect(rows[1][status] == "ok" && rows[1][qpv] == "boundary")
+        #expect(rows[2][status] == "ok" && rows[2][qpv] == "in" && rows[2][code] == "QX000201")
+        #expect(rows[3][status] == "not_found" && rows[3][qpv] == "not_geocoded")
+
+        // The same file as api-adresse takes it: multipart, `data` and `columns` fields.
+        let boundary = "----qpvTestBoundary"
+        var form = "--\(boundary)\r\nContent-Disposition: form-data; name=\"columns\"\r\n\r\nadresse\r\n"
+        form += "--\(boundary)\r\nContent-Disposition: form-data; name=\"date\"\r\n\r\n2024-06-01\r\n"
+        form += "--\(boundary)\r\nContent-Disposition: form-data; name=\"data\"; filename=\"mes adresses.csv\"\r\nContent-Type: text/csv\r\n\r\n\(input)\r\n--\(boundary)--\r\n"
+        let m = try await TestHTTP.send(port: port, method: "POST", target: "/search/csv",
+                                     headers: [("Content-Type", "multipart/form-data; boundary=\(boundary)")], body: Array(form.utf8))
+        #expect(m.status == 200)
+        #expect(m.text == a.text)
+        #expect(m.headers["content-disposition"]?.contains("mes_adresses-qpv.csv") == true)
+    }
+
+    @Test("/search/csv : CSV mal formé, Windows-1252, colonnes absentes, trop de lignes")
+    func csvBadInput() async throws {
+        let (port, _) = try await server()
+        func post(_ body: [UInt8], _ query: String = "columns=adresse") async throws -> TestHTTP.Answer {
+            try await TestHTTP.send(port: port, method: "POST", target: "/search/csv?\(query)", headers: [("Content-Type", "text/csv")], body: body)
+        }
+        // An unbalanced quote: that row and the rest of the file come out as `error`, once each; still a 200.
+        let broken = try await post(Array("id;adresse\n1;\(Self.insideAddress)\n2;\"rue des Tilleuls\n3;Mairie\n".utf8))
+        #expect(broken.status == 200)
+        let rows = Self.csvRows(broken.text)
+        let status = rows[0].firstIndex(of: "result_status")!
+        #expect(rows[1][status] == "ok")
+        #expect(rows.dropFirst(2).contains { $0.count > status && $0[status] == "error" }, "\(broken.text)")
+        // Windows-1252 with a comma: answered in the same dialect.
+        let latin1: [UInt8] = Array("id,adresse\n1,100 rue des Tilleuls 00100 Quartville-sur-D".utf8) + [0xE9] + Array("mo\n".utf8)
+        let w = try await post(latin1)
+        #expect(w.status == 200)
+        #expect(w.headers["content-type"]?.contains("windows-1252") == true)
+        #expect(w.body.contains(0xE9))
+        #expect(w.text.split(separator: "\n")[1].contains(",in,QX000201,"))
+        // Missing column: 400 naming the columns present.
+        let missing = try await post(Array("id;adresse\n1;rue\n".utf8), "columns=voie")
+        #expect(missing.status == 400)
+        #expect(try missing.json()["message"]?.stringValue?.contains("adresse") == true)
+        #expect(try await post(Array("id;adresse\n1;rue\n".utf8), "").status == 400)
+        #expect(try await post([]).status == 400)
+        #expect(try await post([0xFF, 0xFE, 0x41, 0x00]).status == 400)  // UTF-16
+        // More rows than the server's limit: 413 before anything is sent.
+        var many = "id;adresse\n"
+        for i in 0...TestServer.maxRows { many += "\(i);\(Self.insideAddress)\n" }
+        let tooMany = try await post(Array(many.utf8))
+        #expect(tooMany.status == 413)
+        #expect(try tooMany.json()["error"]?.stringValue == "too_many_rows")
+        // Clients that leave in the middle of a batch give its place back: later batches are still served.
+        var big = "id;adresse\n"
+        for i in 0..<TestServer.maxRows { big += "\(i);\(i % 130 + 1) rue des Tilleuls 00100 Quartville-sur-Démo\n" }
+        for _ in 0..<4 { try TestHTTP.abandon(port: port, method: "POST", target: "/search/csv?columns=adresse", body: Array(big.utf8)) }
+        try await Task.sleep(for: .seconds(2))
+        for _ in 0..<3 {
+            let after = try await post(Array("id;adresse\n1;\(Self.insideAddress)\n".utf8))
+            #expect(after.status == 200, "lot refusé après des clients partis : \(after.status) \(after.text)")
+        }
+        #expect(try await TestHTTP.get(port, "/health").status == 200)
+    }
+
+    @Test("un corps de 100 Mo est refusé (413, JSON), annoncé ou envoyé par morceaux, et le serveur répond ensuite")
+    func hugeBody() async throws {
+        let (port, _) = try await server()
+        let piece = [UInt8](repeating: UInt8(ascii: "a"), count: 1 << 20)
+        for announced in [true, false] {
+            let sent = Mutex(0)
+            let a = try await TestHTTP.send(
+                port: port, method: "POST", target: "/search/csv?columns=adresse", headers: [("Content-Type", "text/csv")],
+                stream: { sent.withLock { n in n += 1; return n <= 100 ? piece : nil } }, streamLength: announced ? 100 << 20 : nil)
+            #expect(a.status == 413, "annoncé \(announced) : \(a.status) \(a.text)")
+            #expect(try a.json()["error"]?.stringValue == "body_too_large")
+        }
+        // A 100 MB body on a GET route is not read into memory either: the route answers.
+        let count = Mutex(0)
+        let h = try await TestHTTP.send(port: port, target: "/health", stream: { count.withLock { n in n += 1; return n <= 100 ? piece : nil } },
+                                        streamLength: 100 << 20)
+        #expect(h.status == 200)
+        #expect(try await TestHTTP.get(port, "/locate?lon=-4.6181818&lat=46.2107914").status == 200)
+    }
+
+    // MARK: - Concurrency, logs
+
+    @Test("64 requêtes simultanées : mêmes réponses, peu de Locator créés")
+    func concurrentRequests() async throws {
+        let (port, engine) = try await server()
+        let points = [(-4.6181818, 46.2107914, "in"), (-4.5999351, 46.1811151, "boundary"), (-4.5974026, 46.2013489, "out")]
+        let failures = Mutex<[String]>([])
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in DispatchQueue.global().async {
+        DispatchQueue.concurrentPerform(iterations: 64) { i in
+            let (lon, lat, expected) = points[i % points.count]
+            do {
+                let a = try TestHTTP.request(port: port, target: "/locate?lon=\(lon)&lat=\(lat)&date=2024-06-01")
+                let s = try a.json()["status"]?.stringValue
+                if a.status != 200 || s != expected { failures.withLock { $0.append("\(i): \(a.status) \(s ?? "?")") } }
+            } catch {
+                failures.withLock { $0.append("\(i): \(error)") }
+            }
+        }
+        done.resume()
+        } }
+        #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0 })")
+        #expect(engine.locators.createdCount <= 4 * ProcessInfo.processInfo.activeProcessorCount + 4)
+    }
+
+    @Test("les journaux donnent route et statut, jamais l'adresse ni la requête")
+    func logsWithoutPersonalData() async throws {
+        let (port, _) = try await server()
+        let secret = "7 impasse des Goélands 00100 Quartville-sur-Démo"
+        _ = try await TestHTTP.get(port, "/search?q=\(Self.encoded(secret))")
+        _ = try await TestHTTP.get(port, "/eligibility/adulte-relais?address=\(Self.encoded(secret))&hire_date=2024-09-02&birth_date=1990-05-12")
+        _ = try await TestHTTP.send(port: port, method: "POST", target: "/search/csv?columns=adresse", body: Array("adresse\n\(secret)\n".utf8))
+        try await Task.sleep(for: .milliseconds(200))
+        let logs = TestServer.logs.all
+        #expect(logs.contains { $0.contains("route=/search ") && $0.contains("status=200") })
+        #expect(logs.contains { $0.contains("route=/eligibility/adulte-relais") })
+        for forbidden in ["Goélands", "Go%C3%A9lands", "impasse", "q=", "1990-05-12", "address="] {
+            #expect(!logs.contains { $0.contains(forbidden) }, "« \(forbidden) » dans les journaux")
+        }
+    }
+
+    // MARK: - The binary
+
+    @Test("qpv serve : démarre sur un port libre, répond, s'arrête proprement sur SIGTERM")
+    func serveCommand() async throws {
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("qpv-serve-cli-\(getpid())")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let process = Process()
+        process.executableURL = CLIRunner.binary
+        process.arguments = ["serve", "--port", "0", "--data-dir", empty.path]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // The port is announced on standard output.
+        var announced = ""
+        let deadline = Date().addingTimeInterval(60)
+        while !announced.contains("\n") && Date() < deadline {
+            let d = out.fileHandleForReading.availableData
+            if d.isEmpty { break }
+            announced += String(decoding: d, as: UTF8.self)
+        }
+        let port = try #require(announced.split(separator: ":").last.flatMap { Int($0.filter(\.isNumber)) }, "annonce : \(announced)")
+        let health = try await TestHTTP.get(port, "/health")
+        #expect(health.status == 200)
+        let page = try await TestHTTP.get(port, "/")
+        #expect(page.status == 200)
+        #expect(page.text.contains("<html lang=\"fr\">"))
+        #expect(!page.text.contains("http://") || !page.text.contains("<script src=\"http"), "aucune ressource externe")
+        #expect(try await TestHTTP.get(port, "/search?q=\(Self.encoded(Self.insideAddress))").status == 200)
+        process.terminate()  // SIGTERM
+        let stopped = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async { process.waitUntilExit(); stopped.signal() }
+        #expect(stopped.wait(timeout: .now() + 20) == .success, "qpv serve ne s'est pas arrêté")
+        #expect(process.terminationStatus == 0)
+        let logs = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            + String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(logs.contains("route=/search") || logs.contains("route: /search") || logs.contains("/search"))
+        #expect(!logs.contains("Tilleuls"), "adresse dans les journaux : \(logs)")
+    }
+}
