@@ -91,11 +91,24 @@ public final class BoundaryIndex: Sendable {
         })
     }
 
-    /// Writes the index (compiled packs store it, so opening a pack builds nothing).
+    /// Writes the index, candidate grid included (compiled packs store it, so opening a pack builds nothing).
     public func serialize(into w: inout BinaryWriter) {
         w.write(array: memory)
         w.write(array: regionStart)
         w.write(array: ownerBoxes)
+        prepareForBatches()
+        if let g = gridSnapshot {
+            w.write(UInt8(1))
+            w.write(g.minX)
+            w.write(g.minY)
+            w.write(g.size)
+            w.write(UInt64(g.nx))
+            w.write(UInt64(g.ny))
+            w.write(array: g.offsets)
+            w.write(array: g.owners)
+        } else {
+            w.write(UInt8(0))
+        }
     }
 
     /// Reads an index written by `serialize`, checking every region's structure (a damaged pack must not
@@ -132,6 +145,21 @@ public final class BoundaryIndex: Sendable {
             }
         }
         self.init(memory: memory, regionStart: regionStart, ownerBoxes: ownerBoxes)
+        if try r.read(UInt8.self) == 1 {
+            let minX = try r.readDouble()
+            let minY = try r.readDouble()
+            let size = try r.readDouble()
+            let nx = Int(try r.read(UInt64.self))
+            let ny = Int(try r.read(UInt64.self))
+            let offsets = try r.readArray(of: Int32.self)
+            let owners = try r.readArray(of: Int32.self)
+            guard nx > 0, ny > 0, nx < 1 << 20, ny < 1 << 20, size > 0, offsets.count == nx * ny + 1, offsets.first == 0,
+                offsets.last.map(Int.init) == owners.count, zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }),
+                owners.allSatisfy({ $0 >= 0 && Int($0) < polygonCount })
+            else { throw corrupt }
+            let g = CandidateGrid(minX: minX, minY: minY, size: size, nx: nx, ny: ny, offsets: offsets, owners: owners)
+            grid.withLock { $0 = g }
+        }
     }
 
     public var segmentCount: Int {
@@ -155,26 +183,45 @@ public final class BoundaryIndex: Sendable {
     /// (or none within `maxDistance`). Among owners at exactly the same distance, the lowest index wins
     /// (whichever path answers).
     public func nearest(x: Double, y: Double, maxDistance: Double = .infinity) -> (owner: Int, distance: Double)? {
+        var hint = -1
+        return nearest(x: x, y: y, maxDistance: maxDistance, hint: &hint)
+    }
+
+    /// Like `nearest(x:y:maxDistance:)`, trying first the owner `hint` (the previous answer, for points
+    /// visited in spatial order): its exact distance, usually read from cache, bounds the search so that the
+    /// other candidates are mostly cut off by their envelope. `hint` is updated with the answer. The result
+    /// is the same as without a hint, ties included (lowest index).
+    public func nearest(x: Double, y: Double, maxDistance: Double = .infinity, hint: inout Int) -> (owner: Int, distance: Double)? {
         let bound2 = maxDistance.isInfinite ? Double.infinity : maxDistance * maxDistance
         if let grid = gridSnapshot, let cell = grid.cell(x: x, y: y) {
             var best = -1
             var best2 = bound2
+            if hint >= 0 && hint < polygonCount {
+                let d2 = ownerDistanceSquared(hint, x: x, y: y, bound: best2)
+                if d2.isFinite && d2 <= best2 {
+                    best2 = d2
+                    best = hint
+                }
+            }
             ownerBoxes.withUnsafeBufferPointer { boxes in
                 grid.forEachCandidate(cell) { owner in
-                    guard BoundaryIndex.boxDistance2(boxes, owner, x, y) <= best2 else { return }
+                    guard owner != best, BoundaryIndex.boxDistance2(boxes, owner, x, y) <= best2 else { return }
                     let d2 = ownerDistanceSquared(owner, x: x, y: y, bound: best2)
-                    // Candidates come in ascending order: on a tie the lower index, found first, stays.
-                    if d2 < best2 || (best < 0 && d2 <= best2 && d2.isFinite) {
+                    guard d2.isFinite else { return }
+                    // On a tie the lower index wins.
+                    if d2 < best2 || best < 0 || (d2 == best2 && owner < best) {
                         best2 = d2
                         best = owner
                     }
                 }
             }
+            hint = best
             return best >= 0 ? (best, best2.squareRoot()) : nil
         }
         guard let hit = ownerTree.nearestSquared(x: x, y: y, maxSquaredDistance: bound2, boundedSquaredDistance: { ownerDistanceSquared($0, x: x, y: y, bound: $1) }) else {
             return nil
         }
+        hint = hit.index
         return (hit.index, hit.squaredDistance.squareRoot())
     }
 
@@ -312,6 +359,16 @@ struct CandidateGrid: Sendable {
     let ny: Int
     let offsets: [Int32]
     let owners: [Int32]
+
+    init(minX: Double, minY: Double, size: Double, nx: Int, ny: Int, offsets: [Int32], owners: [Int32]) {
+        self.minX = minX
+        self.minY = minY
+        self.size = size
+        self.nx = nx
+        self.ny = ny
+        self.offsets = offsets
+        self.owners = owners
+    }
 
     init(envelopes: [Envelope], tree: PackedRTree, targetCells: Int) {
         var extent = Envelope.empty

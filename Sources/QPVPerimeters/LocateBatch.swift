@@ -78,7 +78,7 @@ public struct LocateColumns: Sendable {
 
     /// Appends the values of `r`, each preceded by the separator, encoded in `encoder`'s dialect (no
     /// intermediate strings for the common single-perimeter and no-perimeter cases).
-    public func append(_ r: LocateResult, encoder: CSVRowEncoder, into out: inout [UInt8]) {
+    public func append(_ r: borrowing LocateResult, encoder: CSVRowEncoder, into out: inout [UInt8]) {
         let sep = encoder.dialect.separator
         @inline(__always) func field(_ s: String) {
             out.append(sep)
@@ -96,9 +96,9 @@ public struct LocateColumns: Sendable {
         }
         field(vintageText(r.qpv?.sets ?? []))
         out.append(sep)
-        if let d = r.qpv?.distanceBoundaryM { out.append(contentsOf: LocateResult.twoDecimals(d).utf8) }
+        if let d = r.qpv?.distanceBoundaryM { LocateResult.appendTwoDecimals(d, to: &out) }
         if withQIC {
-            for v in values(r).suffix(LocateBatch.qicColumns.count) { field(v) }
+            for v in values(copy r).suffix(LocateBatch.qicColumns.count) { field(v) }
         }
     }
 
@@ -229,15 +229,14 @@ public struct LocateBatch {
                     }
                 }
                 for k in 0..<count {
-                    let r = results[k]
                     var parts: [String] = []
                     if let n = notes[k] { parts.append(n) }
-                    if (r.status == .invalidCoordinates && !lons[k].isNaN) || r.status == .noList, let p = r.problem { parts.append(p) }
+                    if (results[k].status == .invalidCoordinates && !lons[k].isNaN) || results[k].status == .noList, let p = results[k].problem { parts.append(p) }
                     let error = parts.joined(separator: " ; ")
                     if records.isPassThrough(k) {
                         // The input bytes as they were, then our columns.
                         records.appendRawBytes(k, to: &out.bytes)
-                        columns.append(r, encoder: encoder, into: &out.bytes)
+                        columns.append(results[k], encoder: encoder, into: &out.bytes)
                         out.bytes.append(separator)
                         encoder.encodeField(error, into: &out.bytes)
                         out.bytes.append(contentsOf: lineEnd)
@@ -250,11 +249,11 @@ public struct LocateBatch {
                             let extra = fields[(headerCount - 1)...].joined(separator: String(UnicodeScalar(separator)))
                             fields = Array(fields[..<(headerCount - 1)]) + [extra]
                         }
-                        encoder.encode(fields + columns.values(r) + [error], into: &out.bytes)
+                        encoder.encode(fields + columns.values(results[k]) + [error], into: &out.bytes)
                     }
-                    if r.qic?.containing.isEmpty == false { out.qicInside += 1 }
-                    out.statuses[r.status.rawValue, default: 0] += 1
-                    if !error.isEmpty && r.status != .noList {
+                    if results[k].qic?.containing.isEmpty == false { out.qicInside += 1 }
+                    out.statuses[results[k].status.rawValue, default: 0] += 1
+                    if !error.isEmpty && results[k].status != .noList {
                         out.problems.append("\(fileName), ligne \(records.lines[k]) : \(error)")
                     }
                 }

@@ -160,6 +160,31 @@ public final class Locator {
         return try locateSlice(lons: lons, lats: lats, on: date, tolerance: tolerance, batch: lons.count >= 1000)
     }
 
+    /// What answers the points of one (territory, zone) on one date: sets in force, and the partitions of
+    /// those sets in the zone's metric CRS. A class: the hot loop holds one reference, not four arrays.
+    private final class Plan {
+        let list: ListTerritory
+        let zone: FrenchTerritory
+        let qpvSets: [Int]
+        let qicSets: [Int]
+        let qpvParts: [Int]
+        let qicParts: [Int]
+        let metricSlot: Int
+
+        init(list: ListTerritory, zone: FrenchTerritory, qpvSets: [Int], qicSets: [Int], qpvParts: [Int], qicParts: [Int], metricSlot: Int) {
+            self.list = list
+            self.zone = zone
+            self.qpvSets = qpvSets
+            self.qicSets = qicSets
+            self.qpvParts = qpvParts
+            self.qicParts = qicParts
+            self.metricSlot = metricSlot
+        }
+    }
+
+    /// Per partition, the owner that held the previous point's nearest boundary (points come in spatial order).
+    private var nearestHints: [Int] = []
+
     private func locateSlice(lons: [Double], lats: [Double], on date: CivilDate, tolerance: Double, batch: Bool) throws -> [LocateResult] {
         let n = lons.count
         let catalog = self.catalog
@@ -206,104 +231,106 @@ public final class Locator {
             projectedX.append(xs)
             projectedY.append(ys)
         }
-        let wgs84Slot = -1
         /// Slot of a CRS in projectedX/Y (-1: WGS84, the input itself).
-        func slot(_ crs: CRS) -> Int { crs == .wgs84 ? wgs84Slot : (needed.firstIndex(of: crs.epsg) ?? wgs84Slot) }
+        func slot(_ crs: CRS) -> Int { crs == .wgs84 ? -1 : (needed.firstIndex(of: crs.epsg) ?? -1) }
         let containmentSlots = partitions.map { slot($0.containmentCRS) }
         // Batches look candidates up in grids (built once per catalog, fetched once per call).
         let grids: [EnvelopeGrid]? = batch ? partitions.map(\.containmentGrid) : nil
 
-        // What answers a point depends only on its territory and zone for this call's date: planned once per
-        // (territory, zone) — sets in force, and the partitions of those sets in the zone's metric CRS.
-        struct Plan {
-            var list: ListTerritory
-            var zone: FrenchTerritory
-            var qpvSets: [Int]
-            var qicSets: [Int]
-            var qpvParts: [Int]
-            var qicParts: [Int]
-            var metricSlot: Int
-        }
         var plans: [Plan] = []
-        func plan(_ t: (list: ListTerritory, zone: FrenchTerritory), lon: Double, lat: Double) -> Plan {
-            if let p = plans.first(where: { $0.zone == t.zone && $0.list == t.list }) { return p }
-            let metric = CRS.metricCRS(lon: lon, lat: lat)
-            let qpvSets = catalog.setsInForce(kind: .qpv, territory: t.list, on: date)
-            let qicSets = catalog.setsInForce(kind: .qic, territory: t.list, on: date)
-            let p = Plan(
-                list: t.list, zone: t.zone, qpvSets: qpvSets, qicSets: qicSets,
-                qpvParts: partitions.indices.filter { qpvSets.contains(partitions[$0].set) && partitions[$0].metricCRS == metric },
-                qicParts: partitions.indices.filter { qicSets.contains(partitions[$0].set) && partitions[$0].metricCRS == metric },
-                metricSlot: slot(metric))
-            plans.append(p)
-            return p
+        var planOfPoint = [Int32](repeating: -1, count: n)
+        var metricX = [Double](repeating: .nan, count: n)
+        var metricY = [Double](repeating: .nan, count: n)
+        for i in 0..<n {
+            guard let t = territories[i] else { continue }
+            let k: Int
+            if let found = plans.firstIndex(where: { $0.zone == t.zone && $0.list == t.list }) {
+                k = found
+            } else {
+                let metric = CRS.metricCRS(lon: lons[i], lat: lats[i])
+                let qpvSets = catalog.setsInForce(kind: .qpv, territory: t.list, on: date)
+                let qicSets = catalog.setsInForce(kind: .qic, territory: t.list, on: date)
+                plans.append(
+                    Plan(
+                        list: t.list, zone: t.zone, qpvSets: qpvSets, qicSets: qicSets,
+                        qpvParts: partitions.indices.filter { qpvSets.contains(partitions[$0].set) && partitions[$0].metricCRS == metric },
+                        qicParts: partitions.indices.filter { qicSets.contains(partitions[$0].set) && partitions[$0].metricCRS == metric },
+                        metricSlot: slot(metric)))
+                k = plans.count - 1
+            }
+            planOfPoint[i] = Int32(k)
+            let s = plans[k].metricSlot
+            metricX[i] = s < 0 ? lons[i] : projectedX[s][i]
+            metricY[i] = s < 0 ? lats[i] : projectedY[s][i]
+        }
+
+        if nearestHints.count != partitions.count { nearestHints = Array(repeating: -1, count: partitions.count) }
+        var hints = nearestHints
+        defer { nearestHints = hints }
+
+        /// The answer of one kind (QPV or QIC) for point i, from the partitions `parts`.
+        func answer(_ parts: [Int], _ sets: [Int], _ i: Int) throws -> KindAnswer {
+            let mx = metricX[i]
+            let my = metricY[i]
+            guard mx.isFinite, my.isFinite else {
+                return KindAnswer(status: .outside, containing: [], distanceBoundaryM: nil, nearest: nil, sets: sets)
+            }
+            var containing: [PerimeterHit] = []
+            var best = -1
+            var bestDistance = Double.infinity
+            for pi in parts {
+                let part = partitions[pi]
+                let s = containmentSlots[pi]
+                let cx = s < 0 ? lons[i] : projectedX[s][i]
+                let cy = s < 0 ? lats[i] : projectedY[s][i]
+                func test(_ local: Int) throws {
+                    let gi = part.perimeters[local]
+                    if try preparedGeometry(gi).contains(x: cx, y: cy) {
+                        let lp = catalog.perimeters[gi]
+                        containing.append(PerimeterHit(index: gi, code: lp.code, name: lp.name))
+                    }
+                }
+                if let grids {
+                    try grids[pi].forEachCandidate(x: cx, y: cy) { local in
+                        if part.tree.envelopeContains(local, x: cx, y: cy) { try test(local) }
+                    }
+                } else {
+                    try part.tree.forEach(intersecting: Envelope(minX: cx, minY: cy, maxX: cx, maxY: cy), test)
+                }
+                if let near = part.boundary.nearest(x: mx, y: my, hint: &hints[pi]), best < 0 || near.distance < bestDistance {
+                    best = part.perimeters[near.owner]
+                    bestDistance = near.distance
+                }
+            }
+            if containing.count > 1 { containing.sort { $0.code < $1.code } }
+            var status: LocateStatus = containing.isEmpty ? .outside : .inside
+            if best >= 0 && bestDistance < tolerance { status = .boundary }
+            let nearest = best >= 0 ? PerimeterHit(index: best, code: catalog.perimeters[best].code, name: catalog.perimeters[best].name) : nil
+            return KindAnswer(status: status, containing: containing, distanceBoundaryM: best >= 0 ? bestDistance : nil, nearest: nearest, sets: sets)
         }
 
         // Points are visited in Morton (Z-order) of their coordinates: neighbours in space are processed
-        // together, so the perimeter data they need stays in cache (a large gain on scattered inputs).
+        // together, so the perimeter data they need stays in cache and the previous nearest boundary is a
+        // good first guess.
         for i in Locator.spatialOrder(lons: lons, lats: lats) {
-            guard let t = territories[i] else { continue }
-            let p = plan(t, lon: lons[i], lat: lats[i])
-            let mx = p.metricSlot == wgs84Slot ? lons[i] : projectedX[p.metricSlot][i]
-            let my = p.metricSlot == wgs84Slot ? lats[i] : projectedY[p.metricSlot][i]
+            let k = Int(planOfPoint[i])
+            guard k >= 0 else { continue }
+            let p = plans[k]
             if p.qpvSets.isEmpty {
                 results[i].status = .noList
-                let list = catalog.officialList(kind: .qpv, territory: t.list, on: date)
+                let list = catalog.officialList(kind: .qpv, territory: p.list, on: date)
                 results[i].missingList = list
-                results[i].problem = Locator.noListProblem(missing: list, territory: t.list, dateFrench: date.french)
+                results[i].problem = Locator.noListProblem(missing: list, territory: p.list, dateFrench: date.french)
             } else {
-                let a = try answer(parts: p.qpvParts, sets: p.qpvSets, i: i, mx: mx, my: my, lons: lons, lats: lats,
-                                   projectedX: projectedX, projectedY: projectedY, containmentSlots: containmentSlots, tolerance: tolerance, grids: grids)
-                results[i].qpv = a
+                let a = try answer(p.qpvParts, p.qpvSets, i)
                 results[i].status = a.status
+                results[i].qpv = a
             }
             if !p.qicSets.isEmpty {
-                results[i].qic = try answer(parts: p.qicParts, sets: p.qicSets, i: i, mx: mx, my: my, lons: lons, lats: lats,
-                                            projectedX: projectedX, projectedY: projectedY, containmentSlots: containmentSlots, tolerance: tolerance, grids: grids)
+                results[i].qic = try answer(p.qicParts, p.qicSets, i)
             }
         }
         return results
-    }
-
-    private func answer(
-        parts: [Int], sets: [Int], i: Int, mx: Double, my: Double, lons: [Double], lats: [Double],
-        projectedX: [[Double]], projectedY: [[Double]], containmentSlots: [Int], tolerance: Double, grids: [EnvelopeGrid]?
-    ) throws -> KindAnswer {
-        var containing: [PerimeterHit] = []
-        var best: (Int, Double)?
-        guard mx.isFinite, my.isFinite else {
-            return KindAnswer(status: .outside, containing: [], distanceBoundaryM: nil, nearest: nil, sets: sets)
-        }
-        let partitions = catalog.partitions
-        for pi in parts {
-            let part = partitions[pi]
-            let s = containmentSlots[pi]
-            let cx = s < 0 ? lons[i] : projectedX[s][i]
-            let cy = s < 0 ? lats[i] : projectedY[s][i]
-            func test(_ local: Int) throws {
-                let gi = part.perimeters[local]
-                if try preparedGeometry(gi).contains(x: cx, y: cy) {
-                    let lp = catalog.perimeters[gi]
-                    containing.append(PerimeterHit(index: gi, code: lp.code, name: lp.name))
-                }
-            }
-            if let grids {
-                try grids[pi].forEachCandidate(x: cx, y: cy) { local in
-                    if part.tree.envelopeContains(local, x: cx, y: cy) { try test(local) }
-                }
-            } else {
-                try part.tree.forEach(intersecting: Envelope(minX: cx, minY: cy, maxX: cx, maxY: cy), test)
-            }
-            if let near = part.boundary.nearest(x: mx, y: my), best == nil || near.distance < best!.1 {
-                best = (part.perimeters[near.owner], near.distance)
-            }
-        }
-        if containing.count > 1 { containing.sort { $0.code < $1.code } }
-        let distance = best?.1
-        var status: LocateStatus = containing.isEmpty ? .outside : .inside
-        if let distance, distance < tolerance { status = .boundary }
-        let nearest = best.map { PerimeterHit(index: $0.0, code: catalog.perimeters[$0.0].code, name: catalog.perimeters[$0.0].name) }
-        return KindAnswer(status: status, containing: containing, distanceBoundaryM: distance, nearest: nearest, sets: sets)
     }
 
     /// Indices of the points sorted by the Morton code of their (lon, lat) quantised to about 0.005°.
@@ -319,13 +346,17 @@ public final class Locator {
             x = (x | (x << 1)) & 0x5555_5555_5555_5555
             return x
         }
+        // Morton code (2 × 17 bits) in the high bits, the index in the low 24: one plain integer sort.
+        guard n < 1 << 24 else { return Array(0..<n) }
         var keys = [UInt64](repeating: 0, count: n)
         for i in 0..<n {
             let lon = lons[i].isFinite ? min(max(lons[i], -180), 180) : 0
             let lat = lats[i].isFinite ? min(max(lats[i], -90), 90) : 0
-            keys[i] = spread(UInt64((lon + 180) * 200)) | (spread(UInt64((lat + 90) * 200)) << 1)
+            let code = spread(UInt64((lon + 180) * 200) & 0x1FFFF) | (spread(UInt64((lat + 90) * 200) & 0x1FFFF) << 1)
+            keys[i] = code << 24 | UInt64(i)
         }
-        return (0..<n).sorted { keys[$0] < keys[$1] }
+        keys.sort()
+        return keys.map { Int($0 & 0xFF_FFFF) }
     }
 
     /// Why a point of `territory` gets `no_list` on a date (`dateFrench`, as `CivilDate.french` writes it):
@@ -416,6 +447,28 @@ extension LocateResult {
         guard i == n, any, digits <= 15, fraction <= 22 else { return nil }
         let v = Double(mantissa) / exactPowersOfTen[fraction]
         return negative ? -v : v
+    }
+
+    /// Appends `x` with exactly two decimals, as ASCII bytes (no intermediate string).
+    public static func appendTwoDecimals(_ x: Double, to out: inout [UInt8]) {
+        guard x.isFinite, abs(x) < 9e15 else { return }
+        let v = UInt64((abs(x) * 100).rounded())
+        if x < 0 && v != 0 { out.append(UInt8(ascii: "-")) }
+        var whole = v / 100
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat {
+                d[n] = UInt8(whole % 10) + 0x30
+                whole /= 10
+                n += 1
+            } while whole > 0
+            for k in stride(from: n - 1, through: 0, by: -1) { out.append(d[k]) }
+        }
+        let frac = v % 100
+        out.append(UInt8(ascii: "."))
+        out.append(UInt8(frac / 10) + 0x30)
+        out.append(UInt8(frac % 10) + 0x30)
     }
 
     /// `x` with exactly two decimals ("12.30"), without Foundation formatting (hot path of batches).

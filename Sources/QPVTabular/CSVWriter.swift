@@ -83,22 +83,27 @@ public final class CSVWriter {
         if pending.count >= 1 << 17 { try flush() }
     }
 
-    /// Appends bytes already encoded by a `CSVRowEncoder` of the same dialect.
+    /// Appends bytes already encoded by a `CSVRowEncoder` of the same dialect (large chunks are written
+    /// straight through, without a copy).
     public func write(encoded bytes: [UInt8]) throws {
+        if bytes.count >= 1 << 16 {
+            try flush()
+            try writeAll(bytes)
+            bytesWritten += bytes.count
+            return
+        }
         pending.append(contentsOf: bytes)
         if pending.count >= 1 << 17 { try flush() }
     }
 
-    public func flush() throws {
+    /// Hands `bytes` to the sink, or writes them all to the file descriptor.
+    private func writeAll(_ bytes: [UInt8]) throws {
         if let sink {
-            guard !pending.isEmpty else { return }
-            try sink(pending)
-            bytesWritten += pending.count
-            pending.removeAll(keepingCapacity: true)
+            if !bytes.isEmpty { try sink(bytes) }
             return
         }
         var offset = 0
-        try pending.withUnsafeBytes { raw in
+        try bytes.withUnsafeBytes { raw in
             while offset < raw.count {
                 let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
                 if n < 0 {
@@ -108,6 +113,11 @@ public final class CSVWriter {
                 offset += n
             }
         }
+    }
+
+    public func flush() throws {
+        guard !pending.isEmpty else { return }
+        try writeAll(pending)
         bytesWritten += pending.count
         pending.removeAll(keepingCapacity: true)
     }

@@ -76,6 +76,35 @@ struct SplitMix: RandomNumberGenerator {
         }
     }
 
+    @Test func hintsAndGridNeverChangeTheAnswer() throws {
+        var rng = SplitMix(state: 1234)
+        var owners: [[PolygonRings]] = []
+        for k in 0..<200 {
+            // Clusters of squares sharing edges, so that exact ties between owners happen.
+            let cx = Double(k % 10) * 1000 + Double(k / 100) * 20_000
+            let cy = Double((k / 10) % 10) * 1000
+            let ring = [Coordinate(x: cx, y: cy), Coordinate(x: cx + 1000, y: cy), Coordinate(x: cx + 1000, y: cy + 1000), Coordinate(x: cx, y: cy + 1000), Coordinate(x: cx, y: cy)]
+            owners.append([[ring]])
+        }
+        let plain = BoundaryIndex(owners: owners)
+        let gridded = BoundaryIndex(owners: owners)
+        gridded.prepareForBatches(cells: 2048)
+        var hint = -1
+        for i in 0..<20_000 {
+            let x = i % 3 == 0 ? Double(Int.random(in: -5...45, using: &rng)) * 1000 : Double.random(in: -5000..<45_000, using: &rng)
+            let y = i % 3 == 0 ? Double(Int.random(in: -5...15, using: &rng)) * 1000 : Double.random(in: -5000..<15_000, using: &rng)
+            let a = try #require(plain.nearest(x: x, y: y))
+            let b = try #require(gridded.nearest(x: x, y: y))
+            if Int.random(in: 0..<4, using: &rng) == 0 { hint = Int.random(in: 0..<200, using: &rng) }
+            let c = try #require(gridded.nearest(x: x, y: y, hint: &hint))
+            var cold = Int.random(in: -1..<200, using: &rng)
+            let d = try #require(plain.nearest(x: x, y: y, hint: &cold))
+            #expect(a.owner == b.owner && a.distance == b.distance, "\(x), \(y)")
+            #expect(a.owner == c.owner && a.distance == c.distance, "\(x), \(y) hint")
+            #expect(a.owner == d.owner && a.distance == d.distance, "\(x), \(y) tree + hint")
+        }
+    }
+
     @Test func gridCellIds() throws {
         let c = try GridCell(id: "CRS3035RES200mN3073200E3798000")
         #expect(c.northing == 3_073_200)
