@@ -76,6 +76,42 @@ public struct LocateColumns: Sendable {
         return Array(Set(sets.map { setVintages[$0] })).sorted().joined(separator: ";")
     }
 
+    /// Appends the values of point `i` of `answers`, each preceded by the separator, encoded in `encoder`'s
+    /// dialect — straight from the flat arrays, no object per row.
+    public func append(_ answers: LocateAnswers, _ i: Int, encoder: CSVRowEncoder, into out: inout [UInt8]) {
+        let sep = encoder.dialect.separator
+        @inline(__always) func field(_ s: String) {
+            out.append(sep)
+            encoder.encodeField(s, into: &out)
+        }
+        func kindColumns(_ kind: Int, withStatus: Bool) {
+            if withStatus {
+                out.append(sep)
+                out.append(contentsOf: (kind == 0 ? answers.status(i).rawValue : answers.kindStatus(i, kind: kind)?.rawValue ?? "").utf8)
+            }
+            if answers.hitCount(i, kind: kind) <= 1 {
+                let g = answers.firstHitIndex(i, kind: kind)
+                field(g.map { catalog.perimeters[$0].code } ?? "")
+                field(g.map { catalog.perimeters[$0].name } ?? "")
+            } else {
+                let hits = answers.hits(i, kind: kind)
+                field(hits.map { catalog.perimeters[$0].code }.joined(separator: ";"))
+                field(hits.map { catalog.perimeters[$0].name }.joined(separator: ";"))
+            }
+        }
+        kindColumns(0, withStatus: true)
+        field(answers.kindStatus(i, kind: 0) == .noList ? "" : vintageText(answers.sets(i, kind: 0)))
+        out.append(sep)
+        if let d = answers.distanceBoundary(i, kind: 0) { LocateResult.appendTwoDecimals(d, to: &out) }
+        if withQIC {
+            let applies = answers.kindStatus(i, kind: 1) != nil
+            kindColumns(1, withStatus: true)
+            field(applies ? Array(Set(answers.hits(i, kind: 1).compactMap { catalog.perimeters[$0].record.epciSiren })).sorted().joined(separator: ";") : "")
+            out.append(sep)
+            if let d = answers.distanceBoundary(i, kind: 1) { LocateResult.appendTwoDecimals(d, to: &out) }
+        }
+    }
+
     /// Appends the values of `r`, each preceded by the separator, encoded in `encoder`'s dialect (no
     /// intermediate strings for the common single-perimeter and no-perimeter cases).
     public func append(_ r: borrowing LocateResult, encoder: CSVRowEncoder, into out: inout [UInt8]) {
@@ -217,26 +253,26 @@ public struct LocateBatch {
                 }
                 var out = ChunkOutput(bytes: [], statuses: [:], qicInside: 0, problems: [], rows: count)
                 out.bytes.reserveCapacity(count * 128)
-                let results: [LocateResult]
+                let answers: LocateAnswers
+                var failure: String?
                 do {
-                    results = try locator.locate(lons: lons, lats: lats, on: options.date, tolerance: options.tolerance)
+                    answers = try locator.locateAnswers(lons: lons, lats: lats, on: options.date, tolerance: options.tolerance)
                 } catch {
                     // A GEOS/PROJ failure on this chunk: every row still comes out, with the error.
-                    results = (0..<count).map { k in
-                        var r = LocateResult(lon: lons[k], lat: lats[k], date: options.date, status: .invalidCoordinates, toleranceM: options.tolerance)
-                        r.problem = "erreur de calcul : \(error)"
-                        return r
-                    }
+                    failure = "erreur de calcul : \(error)"
+                    answers = try! locator.locateAnswers(lons: [Double](repeating: .nan, count: count), lats: [Double](repeating: .nan, count: count), on: options.date, tolerance: options.tolerance)
                 }
                 for k in 0..<count {
                     var parts: [String] = []
                     if let n = notes[k] { parts.append(n) }
-                    if (results[k].status == .invalidCoordinates && !lons[k].isNaN) || results[k].status == .noList, let p = results[k].problem { parts.append(p) }
+                    let status = answers.status(k)
+                    if let failure { parts.append(failure) }
+                    if (status == .invalidCoordinates && !lons[k].isNaN) || status == .noList, let p = answers.problem(k) { parts.append(p) }
                     let error = parts.joined(separator: " ; ")
                     if records.isPassThrough(k) {
                         // The input bytes as they were, then our columns.
                         records.appendRawBytes(k, to: &out.bytes)
-                        columns.append(results[k], encoder: encoder, into: &out.bytes)
+                        columns.append(answers, k, encoder: encoder, into: &out.bytes)
                         out.bytes.append(separator)
                         encoder.encodeField(error, into: &out.bytes)
                         out.bytes.append(contentsOf: lineEnd)
@@ -249,11 +285,16 @@ public struct LocateBatch {
                             let extra = fields[(headerCount - 1)...].joined(separator: String(UnicodeScalar(separator)))
                             fields = Array(fields[..<(headerCount - 1)]) + [extra]
                         }
-                        encoder.encode(fields + columns.values(results[k]) + [error], into: &out.bytes)
+                        encoder.encode(fields, into: &out.bytes)
+                        out.bytes.removeLast(encoder.dialect.crlf ? 2 : 1)  // reopen the row
+                        columns.append(answers, k, encoder: encoder, into: &out.bytes)
+                        out.bytes.append(separator)
+                        encoder.encodeField(error, into: &out.bytes)
+                        out.bytes.append(contentsOf: lineEnd)
                     }
-                    if results[k].qic?.containing.isEmpty == false { out.qicInside += 1 }
-                    out.statuses[results[k].status.rawValue, default: 0] += 1
-                    if !error.isEmpty && results[k].status != .noList {
+                    if answers.hitCount(k, kind: 1) > 0 { out.qicInside += 1 }
+                    out.statuses[status.rawValue, default: 0] += 1
+                    if !error.isEmpty && status != .noList {
                         out.problems.append("\(fileName), ligne \(records.lines[k]) : \(error)")
                     }
                 }

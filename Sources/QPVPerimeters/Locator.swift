@@ -142,27 +142,20 @@ public final class Locator {
     /// Locates many points at once (coordinates transformed in arrays, shapely-style). Invalid coordinates
     /// (NaN, out of range, outside France) get an `invalid_coordinates` result, never an error.
     public func locate(lons: [Double], lats: [Double], on date: CivilDate, tolerance: Double = 20) throws -> [LocateResult] {
+        let answers = try locateAnswers(lons: lons, lats: lats, on: date, tolerance: tolerance)
+        return (0..<answers.count).map { answers.result($0) }
+    }
+
+    /// Locates many points, answers kept in flat arrays (`LocateAnswers`): what batches format from, with
+    /// no object per point. Same answers as `locate(lons:lats:on:tolerance:)`.
+    public func locateAnswers(lons: [Double], lats: [Double], on date: CivilDate, tolerance: Double = 20) throws -> LocateAnswers {
         precondition(lons.count == lats.count)
-        // Large inputs go in slices, so that each slice's results stay in cache while points are visited in
-        // spatial order.
-        let slice = 16384
-        if lons.count > slice {
-            var all: [LocateResult] = []
-            all.reserveCapacity(lons.count)
-            var k = 0
-            while k < lons.count {
-                let e = min(lons.count, k + slice)
-                all.append(contentsOf: try locateSlice(lons: Array(lons[k..<e]), lats: Array(lats[k..<e]), on: date, tolerance: tolerance, batch: true))
-                k = e
-            }
-            return all
-        }
         return try locateSlice(lons: lons, lats: lats, on: date, tolerance: tolerance, batch: lons.count >= 1000)
     }
 
     /// What answers the points of one (territory, zone) on one date: sets in force, and the partitions of
     /// those sets in the zone's metric CRS. A class: the hot loop holds one reference, not four arrays.
-    private final class Plan {
+    final class Plan: Sendable {
         let list: ListTerritory
         let zone: FrenchTerritory
         let qpvSets: [Int]
@@ -170,8 +163,14 @@ public final class Locator {
         let qpvParts: [Int]
         let qicParts: [Int]
         let metricSlot: Int
+        /// When no QPV set is in force: the list needed (if any) and why, in French.
+        let missingList: OfficialList?
+        let noListProblem: String?
 
-        init(list: ListTerritory, zone: FrenchTerritory, qpvSets: [Int], qicSets: [Int], qpvParts: [Int], qicParts: [Int], metricSlot: Int) {
+        init(
+            list: ListTerritory, zone: FrenchTerritory, qpvSets: [Int], qicSets: [Int], qpvParts: [Int], qicParts: [Int], metricSlot: Int,
+            missingList: OfficialList?, noListProblem: String?
+        ) {
             self.list = list
             self.zone = zone
             self.qpvSets = qpvSets
@@ -179,38 +178,34 @@ public final class Locator {
             self.qpvParts = qpvParts
             self.qicParts = qicParts
             self.metricSlot = metricSlot
+            self.missingList = missingList
+            self.noListProblem = noListProblem
         }
     }
 
     /// Per partition, the owner that held the previous point's nearest boundary (points come in spatial order).
     private var nearestHints: [Int] = []
 
-    private func locateSlice(lons: [Double], lats: [Double], on date: CivilDate, tolerance: Double, batch: Bool) throws -> [LocateResult] {
+    private func locateSlice(lons: [Double], lats: [Double], on date: CivilDate, tolerance: Double, batch: Bool) throws -> LocateAnswers {
         let n = lons.count
         let catalog = self.catalog
         let partitions = catalog.partitions
-        var results: [LocateResult] = []
-        results.reserveCapacity(n)
-        // Territory of each point and which points need which CRS.
+        var out = LocateAnswers(count: n, date: date, tolerance: tolerance, lons: lons, lats: lats, catalog: catalog)
+        // Territory of each point and which CRSs are needed.
         var territories: [(list: ListTerritory, zone: FrenchTerritory)?] = Array(repeating: nil, count: n)
         var needed: [Int] = []
         for i in 0..<n {
             let lon = lons[i]
             let lat = lats[i]
-            var r = LocateResult(lon: lon, lat: lat, date: date, status: .invalidCoordinates, toleranceM: tolerance)
             if let problem = Locator.coordinateProblem(lon: lon, lat: lat) {
-                r.problem = problem
+                out.problems[i] = problem
             } else if let t = catalog.territory(lon: lon, lat: lat) {
                 territories[i] = t
-                r.territory = t.list
-                r.zone = t.zone
-                r.status = .outside
                 let epsg = CRS.metricCRS(lon: lon, lat: lat).epsg
                 if !needed.contains(epsg) { needed.append(epsg) }
             } else {
-                r.problem = Locator.outsideFranceMessage(lon: lon, lat: lat)
+                out.problems[i] = Locator.outsideFranceMessage(lon: lon, lat: lat)
             }
-            results.append(r)
         }
         // Batches: precompute the nearest-boundary candidate grids (once per catalog, shared by all threads).
         if batch {
@@ -237,29 +232,29 @@ public final class Locator {
         // Batches look candidates up in grids (built once per catalog, fetched once per call).
         let grids: [EnvelopeGrid]? = batch ? partitions.map(\.containmentGrid) : nil
 
-        var plans: [Plan] = []
-        var planOfPoint = [Int32](repeating: -1, count: n)
         var metricX = [Double](repeating: .nan, count: n)
         var metricY = [Double](repeating: .nan, count: n)
         for i in 0..<n {
             guard let t = territories[i] else { continue }
             let k: Int
-            if let found = plans.firstIndex(where: { $0.zone == t.zone && $0.list == t.list }) {
+            if let found = out.plans.firstIndex(where: { $0.zone == t.zone && $0.list == t.list }) {
                 k = found
             } else {
                 let metric = CRS.metricCRS(lon: lons[i], lat: lats[i])
                 let qpvSets = catalog.setsInForce(kind: .qpv, territory: t.list, on: date)
                 let qicSets = catalog.setsInForce(kind: .qic, territory: t.list, on: date)
-                plans.append(
+                let missing = qpvSets.isEmpty ? catalog.officialList(kind: .qpv, territory: t.list, on: date) : nil
+                out.plans.append(
                     Plan(
                         list: t.list, zone: t.zone, qpvSets: qpvSets, qicSets: qicSets,
                         qpvParts: partitions.indices.filter { qpvSets.contains(partitions[$0].set) && partitions[$0].metricCRS == metric },
                         qicParts: partitions.indices.filter { qicSets.contains(partitions[$0].set) && partitions[$0].metricCRS == metric },
-                        metricSlot: slot(metric)))
-                k = plans.count - 1
+                        metricSlot: slot(metric), missingList: missing,
+                        noListProblem: qpvSets.isEmpty ? Locator.noListProblem(missing: missing, territory: t.list, dateFrench: date.french) : nil))
+                k = out.plans.count - 1
             }
-            planOfPoint[i] = Int32(k)
-            let s = plans[k].metricSlot
+            out.plan[i] = Int32(k)
+            let s = out.plans[k].metricSlot
             metricX[i] = s < 0 ? lons[i] : projectedX[s][i]
             metricY[i] = s < 0 ? lats[i] : projectedY[s][i]
         }
@@ -268,14 +263,16 @@ public final class Locator {
         var hints = nearestHints
         defer { nearestHints = hints }
 
-        /// The answer of one kind (QPV or QIC) for point i, from the partitions `parts`.
-        func answer(_ parts: [Int], _ sets: [Int], _ i: Int) throws -> KindAnswer {
+        /// One kind's answer for point i into `kind` (0 QPV, 1 QIC) of `out`.
+        func answer(_ parts: [Int], _ kind: Int, _ i: Int) throws {
             let mx = metricX[i]
             let my = metricY[i]
             guard mx.isFinite, my.isFinite else {
-                return KindAnswer(status: .outside, containing: [], distanceBoundaryM: nil, nearest: nil, sets: sets)
+                out.status[kind][i] = .outside
+                return
             }
-            var containing: [PerimeterHit] = []
+            var first: Int32 = -1
+            var more: [Int32] = []
             var best = -1
             var bestDistance = Double.infinity
             for pi in parts {
@@ -286,8 +283,7 @@ public final class Locator {
                 func test(_ local: Int) throws {
                     let gi = part.perimeters[local]
                     if try preparedGeometry(gi).contains(x: cx, y: cy) {
-                        let lp = catalog.perimeters[gi]
-                        containing.append(PerimeterHit(index: gi, code: lp.code, name: lp.name))
+                        if first < 0 { first = Int32(gi) } else { more.append(Int32(gi)) }
                     }
                 }
                 if let grids {
@@ -302,35 +298,37 @@ public final class Locator {
                     bestDistance = near.distance
                 }
             }
-            if containing.count > 1 { containing.sort { $0.code < $1.code } }
-            var status: LocateStatus = containing.isEmpty ? .outside : .inside
+            if !more.isEmpty {
+                var all = [first] + more
+                all.sort { catalog.perimeters[Int($0)].code < catalog.perimeters[Int($1)].code }
+                first = all[0]
+                out.moreHits[2 * i + kind] = Array(all.dropFirst())
+            }
+            out.firstHit[kind][i] = first
+            out.nearest[kind][i] = Int32(best)
+            out.distance[kind][i] = best >= 0 ? bestDistance : .nan
+            var status: LocateStatus = first < 0 ? .outside : .inside
             if best >= 0 && bestDistance < tolerance { status = .boundary }
-            let nearest = best >= 0 ? PerimeterHit(index: best, code: catalog.perimeters[best].code, name: catalog.perimeters[best].name) : nil
-            return KindAnswer(status: status, containing: containing, distanceBoundaryM: best >= 0 ? bestDistance : nil, nearest: nearest, sets: sets)
+            out.status[kind][i] = status
         }
 
         // Points are visited in Morton (Z-order) of their coordinates: neighbours in space are processed
         // together, so the perimeter data they need stays in cache and the previous nearest boundary is a
         // good first guess.
         for i in Locator.spatialOrder(lons: lons, lats: lats) {
-            let k = Int(planOfPoint[i])
+            let k = Int(out.plan[i])
             guard k >= 0 else { continue }
-            let p = plans[k]
+            let p = out.plans[k]
             if p.qpvSets.isEmpty {
-                results[i].status = .noList
-                let list = catalog.officialList(kind: .qpv, territory: p.list, on: date)
-                results[i].missingList = list
-                results[i].problem = Locator.noListProblem(missing: list, territory: p.list, dateFrench: date.french)
+                out.status[0][i] = .noList
             } else {
-                let a = try answer(p.qpvParts, p.qpvSets, i)
-                results[i].status = a.status
-                results[i].qpv = a
+                try answer(p.qpvParts, 0, i)
             }
             if !p.qicSets.isEmpty {
-                results[i].qic = try answer(p.qicParts, p.qicSets, i)
+                try answer(p.qicParts, 1, i)
             }
         }
-        return results
+        return out
     }
 
     /// Indices of the points sorted by the Morton code of their (lon, lat) quantised to about 0.005°.
@@ -549,5 +547,107 @@ extension Locator {
             }
         }
         return (outPoints, outPerimeters)
+    }
+}
+
+/// Answers for many points in flat arrays (`Locator.locateAnswers`): batches format straight from them;
+/// `result(_:)` gives the full `LocateResult` of one point.
+public struct LocateAnswers: Sendable {
+    public let count: Int
+    public let date: CivilDate
+    public let tolerance: Double
+    let lons: [Double]
+    let lats: [Double]
+    let catalog: PerimeterCatalog
+    /// Per kind (0 QPV, 1 QIC) and point: status (QIC: nil when no QIC set applies), first containing
+    /// perimeter (-1: none; others, sorted by code, in `moreHits[2 × point + kind]`), nearest boundary's
+    /// perimeter (-1: none) and its distance (NaN: none).
+    var status: [[LocateStatus?]]
+    var firstHit: [[Int32]]
+    var nearest: [[Int32]]
+    var distance: [[Double]]
+    var moreHits: [Int: [Int32]] = [:]
+    /// Per point: its plan (-1: coordinates unusable); why coordinates are unusable.
+    var plan: [Int32]
+    var plans: [Locator.Plan] = []
+    var problems: [Int: String] = [:]
+
+    init(count: Int, date: CivilDate, tolerance: Double, lons: [Double], lats: [Double], catalog: PerimeterCatalog) {
+        self.count = count
+        self.date = date
+        self.tolerance = tolerance
+        self.lons = lons
+        self.lats = lats
+        self.catalog = catalog
+        status = [[LocateStatus?]](repeating: [LocateStatus?](repeating: nil, count: count), count: 2)
+        firstHit = [[Int32]](repeating: [Int32](repeating: -1, count: count), count: 2)
+        nearest = firstHit
+        distance = [[Double]](repeating: [Double](repeating: .nan, count: count), count: 2)
+        plan = [Int32](repeating: -1, count: count)
+    }
+
+    /// The headline (QPV) status of point i.
+    public func status(_ i: Int) -> LocateStatus { plan[i] < 0 ? .invalidCoordinates : (status[0][i] ?? .outside) }
+
+    /// Why point i has no answer (`invalid_coordinates`, `no_list`), in French.
+    public func problem(_ i: Int) -> String? {
+        if plan[i] < 0 { return problems[i] }
+        return status[0][i] == .noList ? plans[Int(plan[i])].noListProblem : nil
+    }
+
+    /// Catalog indices of the perimeters of `kind` (0 QPV, 1 QIC) containing point i, sorted by code.
+    public func hits(_ i: Int, kind: Int) -> [Int] {
+        let f = firstHit[kind][i]
+        guard f >= 0 else { return [] }
+        return [Int(f)] + (moreHits[2 * i + kind] ?? []).map(Int.init)
+    }
+
+    public func hitCount(_ i: Int, kind: Int) -> Int {
+        firstHit[kind][i] < 0 ? 0 : 1 + (moreHits[2 * i + kind]?.count ?? 0)
+    }
+
+    public func firstHitIndex(_ i: Int, kind: Int) -> Int? { firstHit[kind][i] >= 0 ? Int(firstHit[kind][i]) : nil }
+
+    public func distanceBoundary(_ i: Int, kind: Int) -> Double? {
+        let d = distance[kind][i]
+        return d.isNaN ? nil : d
+    }
+
+    public func kindStatus(_ i: Int, kind: Int) -> LocateStatus? { plan[i] < 0 ? nil : status[kind][i] }
+
+    /// Sets (catalog indices) that answered for point i.
+    public func sets(_ i: Int, kind: Int) -> [Int] {
+        guard plan[i] >= 0 else { return [] }
+        return kind == 0 ? plans[Int(plan[i])].qpvSets : plans[Int(plan[i])].qicSets
+    }
+
+    /// The full answer of point i.
+    public func result(_ i: Int) -> LocateResult {
+        var r = LocateResult(lon: lons[i], lat: lats[i], date: date, status: .invalidCoordinates, toleranceM: tolerance)
+        guard plan[i] >= 0 else {
+            r.problem = problems[i]
+            return r
+        }
+        let p = plans[Int(plan[i])]
+        r.territory = p.list
+        r.zone = p.zone
+        func hit(_ g: Int) -> PerimeterHit { PerimeterHit(index: g, code: catalog.perimeters[g].code, name: catalog.perimeters[g].name) }
+        func kindAnswer(_ kind: Int, _ sets: [Int]) -> KindAnswer? {
+            guard let st = status[kind][i], st != .noList else { return nil }
+            let n = nearest[kind][i]
+            return KindAnswer(
+                status: st, containing: hits(i, kind: 0 + kind).map(hit), distanceBoundaryM: distanceBoundary(i, kind: kind),
+                nearest: n >= 0 ? hit(Int(n)) : nil, sets: sets)
+        }
+        if status[0][i] == .noList {
+            r.status = .noList
+            r.missingList = p.missingList
+            r.problem = p.noListProblem
+        } else if let a = kindAnswer(0, p.qpvSets) {
+            r.qpv = a
+            r.status = a.status
+        }
+        if !p.qicSets.isEmpty { r.qic = kindAnswer(1, p.qicSets) }
+        return r
     }
 }
