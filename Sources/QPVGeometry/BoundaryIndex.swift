@@ -4,7 +4,7 @@ import Synchronization
 
 /// Distances from points to the boundaries of many polygons ("owners", e.g. perimeters), in a metric CRS.
 ///
-/// Every ring is cut into *runs* of up to 8 consecutive segments, runs into *blocks* of up to 8 runs; each
+/// Every ring is cut into *runs* of up to 4 consecutive segments, runs into *blocks* of up to 8 runs; each
 /// run, block and owner has its envelope. Each owner's data is one contiguous region of a single array —
 /// its block records, then its run records, then its coordinates — so that measuring a point against an
 /// owner reads a few neighbouring cache lines (the search is bound by memory, not arithmetic). A query finds
@@ -30,7 +30,7 @@ public final class BoundaryIndex: Sendable {
     /// Candidate owners per grid cell, built on the first large batch (`prepareForBatches`).
     private let grid = Mutex<CandidateGrid?>(nil)
 
-    static let runSize = 8
+    static let runSize = 4
     static let blockSize = 8
     static let recordSize = 6
 
@@ -139,7 +139,7 @@ public final class BoundaryIndex: Sendable {
                 for k in 0..<count {
                     let run = a + first + BoundaryIndex.recordSize * k
                     let p = try index(memory[run + 4], below: size)
-                    let segments = try index(memory[run + 5], below: BoundaryIndex.runSize + 1)
+                    let segments = try index(memory[run + 5], below: size)
                     guard segments >= 1, p + 2 * (segments + 1) <= size else { throw corrupt }
                 }
             }

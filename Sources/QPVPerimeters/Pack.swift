@@ -203,7 +203,7 @@ public struct PackSource: Codable, Sendable, Equatable {
 
 /// Everything in a pack but the geometry bytes.
 public struct PackManifest: Codable, Sendable {
-    public static let currentFormat = 3
+    public static let currentFormat = 4
 
     public var formatVersion: Int
     public var packId: String
