@@ -10,7 +10,7 @@ public struct LocateBatchOptions: Sendable {
     public var date: CivilDate
     public var tolerance: Double = 20
     public var workers: Int = ProcessInfo.processInfo.activeProcessorCount
-    public var chunkSize: Int = 16384
+    public var chunkSize: Int = 65536
     public var showProgress: Bool? = nil
     /// Row problems echoed on standard error (the rest are counted).
     public var maxReportedProblems: Int = 20
@@ -165,6 +165,16 @@ public struct LocateBatch {
     public static let qpvColumns = ["qpv_status", "qpv_code", "qpv_name", "qpv_vintage", "distance_boundary_m"]
     public static let qicColumns = ["qic_status", "qic_code", "qic_name", "qic_epci", "qic_distance_boundary_m"]
     public static let errorColumn = "qpv_error"
+    static let statusOrder: [LocateStatus] = [.inside, .outside, .boundary, .noList, .invalidCoordinates]
+    static func statusSlot(_ s: LocateStatus) -> Int {
+        switch s {
+        case .inside: return 0
+        case .outside: return 1
+        case .boundary: return 2
+        case .noList: return 3
+        case .invalidCoordinates: return 4
+        }
+    }
 
     public let catalog: PerimeterCatalog
     public let options: LocateBatchOptions
@@ -208,7 +218,7 @@ public struct LocateBatch {
 
         struct ChunkOutput: Sendable {
             var bytes: [UInt8]
-            var statuses: [String: Int]
+            var statusCounts = [Int](repeating: 0, count: LocateBatch.statusOrder.count)
             var qicInside: Int
             var problems: [String]
             var rows: Int
@@ -230,6 +240,14 @@ public struct LocateBatch {
                 var lats = [Double](repeating: .nan, count: count)
                 var notes = [String?](repeating: nil, count: count)
                 for k in 0..<count {
+                    // Fast path: both fields plain decimals, read from the record's bytes (no string made).
+                    if records.issues[k] == nil, let lon = records.withPlainField(k, lonIndex, LocateResult.fastDecimal),
+                        let lat = records.withPlainField(k, latIndex, LocateResult.fastDecimal)
+                    {
+                        lons[k] = lon
+                        lats[k] = lat
+                        continue
+                    }
                     var note: [String] = []
                     if let issue = records.issues[k] { note.append(issue.description) }
                     var fellBack = false
@@ -251,7 +269,7 @@ public struct LocateBatch {
                     }
                     notes[k] = note.isEmpty ? nil : note.joined(separator: " ; ")
                 }
-                var out = ChunkOutput(bytes: [], statuses: [:], qicInside: 0, problems: [], rows: count)
+                var out = ChunkOutput(bytes: [], qicInside: 0, problems: [], rows: count)
                 out.bytes.reserveCapacity(count * 128)
                 let answers: LocateAnswers
                 var failure: String?
@@ -263,12 +281,15 @@ public struct LocateBatch {
                     answers = try! locator.locateAnswers(lons: [Double](repeating: .nan, count: count), lats: [Double](repeating: .nan, count: count), on: options.date, tolerance: options.tolerance)
                 }
                 for k in 0..<count {
-                    var parts: [String] = []
-                    if let n = notes[k] { parts.append(n) }
                     let status = answers.status(k)
-                    if let failure { parts.append(failure) }
-                    if (status == .invalidCoordinates && !lons[k].isNaN) || status == .noList, let p = answers.problem(k) { parts.append(p) }
-                    let error = parts.joined(separator: " ; ")
+                    var error = ""
+                    if notes[k] != nil || failure != nil || status == .invalidCoordinates || status == .noList {
+                        var parts: [String] = []
+                        if let n = notes[k] { parts.append(n) }
+                        if let failure { parts.append(failure) }
+                        if (status == .invalidCoordinates && !lons[k].isNaN) || status == .noList, let p = answers.problem(k) { parts.append(p) }
+                        error = parts.joined(separator: " ; ")
+                    }
                     if records.isPassThrough(k) {
                         // The input bytes as they were, then our columns.
                         records.appendRawBytes(k, to: &out.bytes)
@@ -293,7 +314,7 @@ public struct LocateBatch {
                         out.bytes.append(contentsOf: lineEnd)
                     }
                     if answers.hitCount(k, kind: 1) > 0 { out.qicInside += 1 }
-                    out.statuses[status.rawValue, default: 0] += 1
+                    out.statusCounts[LocateBatch.statusSlot(status)] += 1
                     if !error.isEmpty && status != .noList {
                         out.problems.append("\(fileName), ligne \(records.lines[k]) : \(error)")
                     }
@@ -304,7 +325,7 @@ public struct LocateBatch {
                 try writer.write(encoded: chunk.bytes)
                 summary.rows += chunk.rows
                 summary.qicInside += chunk.qicInside
-                for (k, v) in chunk.statuses { summary.byStatus[k, default: 0] += v }
+                for (k, v) in chunk.statusCounts.enumerated() where v > 0 { summary.byStatus[LocateBatch.statusOrder[k].rawValue, default: 0] += v }
                 summary.problemCount += chunk.problems.count
                 for p in chunk.problems where summary.problems.count < options.maxReportedProblems { summary.problems.append(p) }
                 let (consumed, total) = reader.progress

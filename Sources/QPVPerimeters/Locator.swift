@@ -413,7 +413,7 @@ extension LocateResult {
 
     /// [spaces] [-|+] digits [.|, digits] [spaces] with at most 15 significant digits, else nil.
     @inline(__always)
-    static func fastDecimal(_ p: UnsafeBufferPointer<UInt8>) -> Double? {
+    public static func fastDecimal(_ p: UnsafeBufferPointer<UInt8>) -> Double? {
         var i = 0
         let n = p.count
         while i < n, p[i] == 0x20 || p[i] == 0x09 { i += 1 }

@@ -80,14 +80,14 @@ public struct RawRecords: Sendable {
 
     /// Number of fields of record `r`.
     public func fieldCount(_ r: Int) -> Int {
-        if let rec = repaired[r] { return rec.fields.count }
+        if !repaired.isEmpty, let rec = repaired[r] { return rec.fields.count }
         return Int(firstField[r + 1] - firstField[r])
     }
 
     /// Field `k` of record `r` decoded ("" when the record is shorter). `fellBack` is set when bytes were not
     /// valid UTF-8 and were read as Windows-1252.
     public func field(_ r: Int, _ k: Int, fellBack: inout Bool) -> String {
-        if let rec = repaired[r] { return rec[k] }
+        if !repaired.isEmpty, let rec = repaired[r] { return rec[k] }
         let f = Int(firstField[r]) + k
         guard k >= 0, f < Int(firstField[r + 1]) else { return "" }
         return bytes.withUnsafeBufferPointer { p in
@@ -102,6 +102,17 @@ public struct RawRecords: Sendable {
         return field(r, k, fellBack: &ignored)
     }
 
+    /// Calls `body` with the bytes of field `k` of record `r` when it can be read as they are (not quoted,
+    /// record not repaired, field present); nil otherwise — the caller then decodes with `field(_:_:)`.
+    public func withPlainField<T>(_ r: Int, _ k: Int, _ body: (UnsafeBufferPointer<UInt8>) -> T?) -> T? {
+        if !repaired.isEmpty && repaired[r] != nil { return nil }
+        let f = Int(firstField[r]) + k
+        guard k >= 0, f < Int(firstField[r + 1]), fieldFlags[f] == 0 else { return nil }
+        return bytes.withUnsafeBufferPointer { p in
+            body(UnsafeBufferPointer(rebasing: p[Int(fieldStart[f])..<Int(fieldEnd[f])]))
+        }
+    }
+
     /// The whole record decoded.
     public func record(_ r: Int) -> CSVRecord {
         if let rec = repaired[r] { return rec }
@@ -111,7 +122,7 @@ public struct RawRecords: Sendable {
     }
 
     /// Whether record `r` can be copied through as it was read: well-formed and with the header's field count.
-    public func isPassThrough(_ r: Int) -> Bool { issues[r] == nil && repaired[r] == nil }
+    public func isPassThrough(_ r: Int) -> Bool { issues[r] == nil && (repaired.isEmpty || repaired[r] == nil) }
 
     /// Appends record `r`'s original bytes (without line terminator) to `out`.
     public func appendRawBytes(_ r: Int, to out: inout [UInt8]) {
