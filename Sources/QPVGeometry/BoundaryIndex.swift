@@ -1,6 +1,5 @@
 import Foundation
 import QPVCore
-import Synchronization
 
 /// Distances from points to the boundaries of many polygons ("owners", e.g. perimeters), in a metric CRS.
 ///
@@ -8,7 +7,7 @@ import Synchronization
 /// run, block and owner has its envelope. Each owner's data is one contiguous region of a single array —
 /// its block records, then its run records, then its coordinates — so that measuring a point against an
 /// owner reads a few neighbouring cache lines (the search is bound by memory, not arithmetic). A query finds
-/// candidate owners (an STR-tree over owner envelopes, or for batches a precomputed grid of candidates), then
+/// candidate owners (a precomputed grid of candidates, or outside it an STR-tree over owner envelopes), then
 /// visits blocks and runs nearest box first, cutting off every box farther than the best distance found so
 /// far, and computes exact point–segment distances (the computation GEOS's `distance` performs) only
 /// inside the remaining runs. Squared distances throughout, one square root at the end.
@@ -27,15 +26,22 @@ public final class BoundaryIndex: Sendable {
     private let ownerBoxes: [Double]
     private let ownerTree: PackedRTree
     public let polygonCount: Int
-    /// Candidate owners per grid cell, built on the first large batch (`prepareForBatches`).
-    private let grid = Mutex<CandidateGrid?>(nil)
+    /// Candidate owners per grid cell (nil: every query goes through `ownerTree`). Immutable, so queries
+    /// read it without a lock.
+    private let grid: CandidateGrid?
 
     static let runSize = 4
     static let blockSize = 8
     static let recordSize = 6
 
-    /// - Parameter owners: for each owner, its polygons' rings in a metric CRS.
-    public convenience init(owners: [[PolygonRings]]) {
+    /// - Parameters:
+    ///   - owners: for each owner, its polygons' rings in a metric CRS.
+    ///   - candidateGridCells: about how many cells the candidate grid has over the owners' extent (nil: no
+    ///     grid, queries use the STR-tree alone). On a grid cell, the owners that can hold the nearest
+    ///     boundary of any point of the cell are precomputed (bound: the smallest "min-max" distance from the
+    ///     cell to an owner's envelope, whose four sides each touch the boundary), so a query examines only
+    ///     those. About 0.1 s for 1,575 perimeters; packs store the grid.
+    public convenience init(owners: [[PolygonRings]], candidateGridCells: Int? = 1 << 16) {
         var memory: [Double] = []
         var regionStart: [Int64] = []
         var ownerBoxes: [Double] = []
@@ -78,17 +84,26 @@ public final class BoundaryIndex: Sendable {
             ownerBoxes.append(contentsOf: [ownerBox.minX, ownerBox.minY, ownerBox.maxX, ownerBox.maxY])
         }
         regionStart.append(Int64(memory.count))
-        self.init(memory: memory, regionStart: regionStart, ownerBoxes: ownerBoxes)
+        self.init(memory: memory, regionStart: regionStart, ownerBoxes: ownerBoxes, gridCells: candidateGridCells)
     }
 
-    private init(memory: [Double], regionStart: [Int64], ownerBoxes: [Double]) {
+    /// `grid` when read from a pack; otherwise one of about `gridCells` cells is built (nil: none).
+    private init(memory: [Double], regionStart: [Int64], ownerBoxes: [Double], grid: CandidateGrid? = nil, gridCells: Int? = nil) {
         self.memory = memory
         self.regionStart = regionStart
         self.ownerBoxes = ownerBoxes
         self.polygonCount = ownerBoxes.count / 4
-        self.ownerTree = PackedRTree(envelopes: (0..<(ownerBoxes.count / 4)).map {
+        let envelopes = (0..<(ownerBoxes.count / 4)).map {
             Envelope(minX: ownerBoxes[4 * $0], minY: ownerBoxes[4 * $0 + 1], maxX: ownerBoxes[4 * $0 + 2], maxY: ownerBoxes[4 * $0 + 3])
-        })
+        }
+        self.ownerTree = PackedRTree(envelopes: envelopes)
+        if let grid {
+            self.grid = grid
+        } else if let gridCells, !envelopes.isEmpty {
+            self.grid = CandidateGrid(envelopes: envelopes, tree: ownerTree, targetCells: gridCells)
+        } else {
+            self.grid = nil
+        }
     }
 
     /// Writes the index, candidate grid included (compiled packs store it, so opening a pack builds nothing).
@@ -96,8 +111,7 @@ public final class BoundaryIndex: Sendable {
         w.write(array: memory)
         w.write(array: regionStart)
         w.write(array: ownerBoxes)
-        prepareForBatches()
-        if let g = gridSnapshot {
+        if let g = grid {
             w.write(UInt8(1))
             w.write(g.minX)
             w.write(g.minY)
@@ -144,7 +158,7 @@ public final class BoundaryIndex: Sendable {
                 }
             }
         }
-        self.init(memory: memory, regionStart: regionStart, ownerBoxes: ownerBoxes)
+        var grid: CandidateGrid?
         if try r.read(UInt8.self) == 1 {
             let minX = try r.readDouble()
             let minY = try r.readDouble()
@@ -155,11 +169,11 @@ public final class BoundaryIndex: Sendable {
             let owners = try r.readArray(of: Int32.self)
             guard nx > 0, ny > 0, nx < 1 << 20, ny < 1 << 20, size > 0, offsets.count == nx * ny + 1, offsets.first == 0,
                 offsets.last.map(Int.init) == owners.count, zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }),
-                owners.allSatisfy({ $0 >= 0 && Int($0) < polygonCount })
+                owners.allSatisfy({ $0 >= 0 && Int($0) < ownerBoxes.count / 4 })
             else { throw corrupt }
-            let g = CandidateGrid(minX: minX, minY: minY, size: size, nx: nx, ny: ny, offsets: offsets, owners: owners)
-            grid.withLock { $0 = g }
+            grid = CandidateGrid(minX: minX, minY: minY, size: size, nx: nx, ny: ny, offsets: offsets, owners: owners)
         }
+        self.init(memory: memory, regionStart: regionStart, ownerBoxes: ownerBoxes, grid: grid)
     }
 
     public var segmentCount: Int {
@@ -193,7 +207,7 @@ public final class BoundaryIndex: Sendable {
     /// is the same as without a hint, ties included (lowest index).
     public func nearest(x: Double, y: Double, maxDistance: Double = .infinity, hint: inout Int) -> (owner: Int, distance: Double)? {
         let bound2 = maxDistance.isInfinite ? Double.infinity : maxDistance * maxDistance
-        if let grid = gridSnapshot, let cell = grid.cell(x: x, y: y) {
+        if let grid, let cell = grid.cell(x: x, y: y) {
             var best = -1
             var best2 = bound2
             if hint >= 0 && hint < polygonCount {
@@ -316,22 +330,9 @@ public final class BoundaryIndex: Sendable {
         }
     }
 
-    private var gridSnapshot: CandidateGrid? { grid.withLock { $0 } }
-
-    /// Size of the candidate grid once built: cells, cell side, mean candidates per cell.
+    /// Size of the candidate grid: cells, cell side, mean candidates per cell (nil: no grid).
     public var gridStatistics: (cells: Int, cellSize: Double, meanCandidates: Double)? {
-        gridSnapshot.map { ($0.nx * $0.ny, $0.size, Double($0.owners.count) / Double($0.nx * $0.ny)) }
-    }
-
-    /// Precomputes, on a grid of about `cells` cells over the owners' extent, which owners can hold the
-    /// nearest boundary of any point of each cell (bound: the smallest "min-max" distance from the cell to an
-    /// owner's envelope, whose four sides each touch the boundary). Later `nearest` calls inside the grid
-    /// then examine only those owners. Worth it for batches of many points; idempotent and thread-safe.
-    public func prepareForBatches(cells: Int = 1 << 16) {
-        if gridSnapshot != nil || polygonCount == 0 { return }
-        grid.withLock { g in
-            if g == nil { g = CandidateGrid(envelopes: (0..<polygonCount).map(envelope(ofOwner:)), tree: ownerTree, targetCells: cells) }
-        }
+        grid.map { ($0.nx * $0.ny, $0.size, Double($0.owners.count) / Double($0.nx * $0.ny)) }
     }
 
     /// Squared distance from P to segment AB (projection clamped to the segment).

@@ -89,7 +89,11 @@ public struct LocateColumns: Sendable {
                 out.append(sep)
                 out.append(contentsOf: (kind == 0 ? answers.status(i).rawValue : answers.kindStatus(i, kind: kind)?.rawValue ?? "").utf8)
             }
-            if answers.hitCount(i, kind: kind) <= 1 {
+            if answers.firstHitIndex(i, kind: kind) == nil {
+                // Most rows: no perimeter, two empty fields.
+                out.append(sep)
+                out.append(sep)
+            } else if answers.hitCount(i, kind: kind) == 1 {
                 let g = answers.firstHitIndex(i, kind: kind)
                 field(g.map { catalog.perimeters[$0].code } ?? "")
                 field(g.map { catalog.perimeters[$0].name } ?? "")

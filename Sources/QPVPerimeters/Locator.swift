@@ -150,7 +150,16 @@ public final class Locator {
     /// no object per point. Same answers as `locate(lons:lats:on:tolerance:)`.
     public func locateAnswers(lons: [Double], lats: [Double], on date: CivilDate, tolerance: Double = 20) throws -> LocateAnswers {
         precondition(lons.count == lats.count)
-        return try locateSlice(lons: lons, lats: lats, on: date, tolerance: tolerance, batch: lons.count >= 1000)
+        guard lons.count >= 1000 else { return try locateSlice(lons: lons, lats: lats, on: date, tolerance: tolerance, batch: false) }
+        // Batches work on the points copied into spatial (Morton) order: neighbours in space are processed
+        // together, so the perimeter data they need stays in cache and the previous nearest boundary is a good
+        // first guess; and every per-point array is then read and written sequentially. Answers are put back
+        // in input order at the end.
+        let order = Locator.spatialOrder(lons: lons, lats: lats)
+        let sortedLons = order.map { lons[$0] }
+        let sortedLats = order.map { lats[$0] }
+        let sorted = try locateSlice(lons: sortedLons, lats: sortedLats, on: date, tolerance: tolerance, batch: true)
+        return sorted.inInputOrder(order, lons: lons, lats: lats)
     }
 
     /// What answers the points of one (territory, zone) on one date: sets in force, and the partitions of
@@ -206,10 +215,6 @@ public final class Locator {
             } else {
                 out.problems[i] = Locator.outsideFranceMessage(lon: lon, lat: lat)
             }
-        }
-        // Batches: precompute the nearest-boundary candidate grids (once per catalog, shared by all threads).
-        if batch {
-            for p in partitions { p.boundary.prepareForBatches() }
         }
         // Containment CRSs of the partitions, then every needed CRS transformed once, in arrays.
         for p in partitions where p.containmentCRS != .wgs84 && !needed.contains(p.containmentCRS.epsg) { needed.append(p.containmentCRS.epsg) }
@@ -312,10 +317,7 @@ public final class Locator {
             out.status[kind][i] = status
         }
 
-        // Points are visited in Morton (Z-order) of their coordinates: neighbours in space are processed
-        // together, so the perimeter data they need stays in cache and the previous nearest boundary is a
-        // good first guess.
-        for i in Locator.spatialOrder(lons: lons, lats: lats) {
+        for i in 0..<n {
             let k = Int(out.plan[i])
             guard k >= 0 else { continue }
             let p = out.plans[k]
@@ -344,7 +346,8 @@ public final class Locator {
             x = (x | (x << 1)) & 0x5555_5555_5555_5555
             return x
         }
-        // Morton code (2 × 17 bits) in the high bits, the index in the low 24: one plain integer sort.
+        // Morton code (2 × 17 bits) in the high bits, the index in the low 24, sorted by the code with a
+        // stable LSD radix sort (3 passes of 12 bits): equal codes keep input order.
         guard n < 1 << 24 else { return Array(0..<n) }
         var keys = [UInt64](repeating: 0, count: n)
         for i in 0..<n {
@@ -353,7 +356,19 @@ public final class Locator {
             let code = spread(UInt64((lon + 180) * 200) & 0x1FFFF) | (spread(UInt64((lat + 90) * 200) & 0x1FFFF) << 1)
             keys[i] = code << 24 | UInt64(i)
         }
-        keys.sort()
+        var other = [UInt64](repeating: 0, count: n)
+        var counts = [Int](repeating: 0, count: 4097)
+        for shift: UInt64 in [24, 36, 48] {
+            for k in counts.indices { counts[k] = 0 }
+            for key in keys { counts[Int((key >> shift) & 0xFFF) + 1] += 1 }
+            for k in 1..<counts.count { counts[k] += counts[k - 1] }
+            for key in keys {
+                let d = Int((key >> shift) & 0xFFF)
+                other[counts[d]] = key
+                counts[d] += 1
+            }
+            swap(&keys, &other)
+        }
         return keys.map { Int($0 & 0xFF_FFFF) }
     }
 
@@ -479,10 +494,9 @@ extension LocateResult {
 }
 
 extension Locator {
-    /// Candidate-grid statistics of every partition (building the grids if needed), for benchmarks.
+    /// Candidate-grid statistics of every partition, for benchmarks.
     public static func gridStatistics(_ catalog: PerimeterCatalog) -> [String] {
         catalog.partitions.map { p in
-            p.boundary.prepareForBatches()
             guard let s = p.boundary.gridStatistics else { return "\(p.metricCRS): -" }
             return "\(p.metricCRS): \(s.cells) cellules de \(Int(s.cellSize)) m, \(String(format: "%.1f", s.meanCandidates)) candidats en moyenne"
         }
@@ -584,6 +598,26 @@ public struct LocateAnswers: Sendable {
         nearest = firstHit
         distance = [[Double]](repeating: [Double](repeating: .nan, count: count), count: 2)
         plan = [Int32](repeating: -1, count: count)
+    }
+
+    /// These answers, computed for points taken in `order` (answer j is point `order[j]`), put back in input
+    /// order; `lons`, `lats` are the input arrays.
+    func inInputOrder(_ order: [Int], lons: [Double], lats: [Double]) -> LocateAnswers {
+        var r = LocateAnswers(count: count, date: date, tolerance: tolerance, lons: lons, lats: lats, catalog: catalog)
+        r.plans = plans
+        func scatter<T>(_ sorted: [T], into result: inout [T]) {
+            for (j, i) in order.enumerated() { result[i] = sorted[j] }
+        }
+        for kind in 0..<2 {
+            scatter(status[kind], into: &r.status[kind])
+            scatter(firstHit[kind], into: &r.firstHit[kind])
+            scatter(nearest[kind], into: &r.nearest[kind])
+            scatter(distance[kind], into: &r.distance[kind])
+        }
+        scatter(plan, into: &r.plan)
+        for (key, hits) in moreHits { r.moreHits[2 * order[key / 2] + key % 2] = hits }
+        for (j, problem) in problems { r.problems[order[j]] = problem }
+        return r
     }
 
     /// The headline (QPV) status of point i.

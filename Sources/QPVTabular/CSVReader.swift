@@ -330,7 +330,11 @@ public final class CSVReader {
 
     /// Scans one record starting at `start`, filling `spans`.
     private func scan() -> ScanResult {
+        // The spans array is moved into a local for the scan and back at the end (same reason as below).
+        var spans = self.spans
+        self.spans = []
         spans.removeAll(keepingCapacity: true)
+        defer { self.spans = spans }
         let p = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
         // Locals, not the stored properties: a class property read in the byte loops costs a dynamic
         // exclusivity check per byte.

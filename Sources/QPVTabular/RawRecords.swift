@@ -104,7 +104,8 @@ public struct RawRecords: Sendable {
 
     /// Calls `body` with the bytes of field `k` of record `r` when it can be read as they are (not quoted,
     /// record not repaired, field present); nil otherwise — the caller then decodes with `field(_:_:)`.
-    public func withPlainField<T>(_ r: Int, _ k: Int, _ body: (UnsafeBufferPointer<UInt8>) -> T?) -> T? {
+    /// Not generic: called per row from other modules, where a generic would not be specialised.
+    public func withPlainField(_ r: Int, _ k: Int, _ body: (UnsafeBufferPointer<UInt8>) -> Double?) -> Double? {
         if !repaired.isEmpty && repaired[r] != nil { return nil }
         let f = Int(firstField[r]) + k
         guard k >= 0, f < Int(firstField[r + 1]), fieldFlags[f] == 0 else { return nil }

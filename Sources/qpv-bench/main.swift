@@ -166,7 +166,7 @@ if CommandLine.arguments.contains("--parts") {
         envelopes.append(g.envelope)
         prepared.append(try g.prepared())
     }
-    let index = BoundaryIndex(owners: owners)
+    let plain = BoundaryIndex(owners: owners, candidateGridCells: nil)
     let tree = PackedRTree(envelopes: envelopes)
     func timed(_ label: String, _ body: () throws -> Void) rethrows {
         let c = threadCPU()
@@ -178,10 +178,10 @@ if CommandLine.arguments.contains("--parts") {
     let t = try CoordinateTransformer(from: .wgs84, to: .lambert93, context: proj)
     try timed("PROJ WGS84→L93 (arrays)") { try t.transform(x: &xs, y: &ys) }
     var sink = 0.0
-    timed("nearest boundary, STR-tree path") { for i in 0..<n { sink += index.nearest(x: xs[i], y: ys[i])?.distance ?? 0 } }
+    timed("nearest boundary, STR-tree path") { for i in 0..<n { sink += plain.nearest(x: xs[i], y: ys[i])?.distance ?? 0 } }
     let g0 = threadCPU()
-    index.prepareForBatches()
-    print("candidate grid built in \(String(format: "%.3f", threadCPU() - g0)) s: \(index.gridStatistics.map { "\($0)" } ?? "-")")
+    let index = BoundaryIndex(owners: owners)
+    print("index with candidate grid built in \(String(format: "%.3f", threadCPU() - g0)) s: \(index.gridStatistics.map { "\($0)" } ?? "-")")
     timed("nearest boundary, grid path") { for i in 0..<n { sink += index.nearest(x: xs[i], y: ys[i])?.distance ?? 0 } }
     let keys: [Int] = (0..<n).map { i -> Int in
         let a = Int((lons[i] + 180) * 200)

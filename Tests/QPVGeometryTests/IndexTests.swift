@@ -86,9 +86,9 @@ struct SplitMix: RandomNumberGenerator {
             let ring = [Coordinate(x: cx, y: cy), Coordinate(x: cx + 1000, y: cy), Coordinate(x: cx + 1000, y: cy + 1000), Coordinate(x: cx, y: cy + 1000), Coordinate(x: cx, y: cy)]
             owners.append([[ring]])
         }
-        let plain = BoundaryIndex(owners: owners)
-        let gridded = BoundaryIndex(owners: owners)
-        gridded.prepareForBatches(cells: 2048)
+        let plain = BoundaryIndex(owners: owners, candidateGridCells: nil)
+        let gridded = BoundaryIndex(owners: owners, candidateGridCells: 2048)
+        #expect(plain.gridStatistics == nil && gridded.gridStatistics != nil)
         var hint = -1
         for i in 0..<20_000 {
             let x = i % 3 == 0 ? Double(Int.random(in: -5...45, using: &rng)) * 1000 : Double.random(in: -5000..<45_000, using: &rng)
