@@ -29,7 +29,7 @@ public struct APIRoutes: Sendable {
             return t.count == p.count && zip(t, p).allSatisfy { $0.hasPrefix("{") || $0 == $1 }
         }
         var out: [String] = []
-        if getRoutes.contains(where: matches) { out.append("GET") }
+        if getRoutes.contains(where: matches) { out += ["GET", "HEAD"] }
         if postRoutes.contains(where: matches) { out.append("POST") }
         return out
     }

@@ -48,7 +48,8 @@ public enum QPVHTTPServer {
     public static func application(
         engine: ServerEngine, logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        let router = Router(context: BasicRequestContext.self)
+        // HEAD answers every GET route (same status and headers, no body), as HTTP asks of GET resources.
+        let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
         APIRoutes(engine: engine).register(on: router)
         let responder = AccessLog(inner: router.buildResponder(), logger: logger)
         return Application(

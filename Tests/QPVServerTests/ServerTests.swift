@@ -197,7 +197,18 @@ struct ServerTests {
         }
         let post = try await TestHTTP.send(port: port, method: "POST", target: "/locate", body: [])
         #expect(post.status == 405)
-        #expect(post.headers["allow"] == "GET")
+        #expect(post.headers["allow"] == "GET, HEAD")
+        // HEAD: the GET answer's status and headers, no body; not offered where only POST exists.
+        for target in ["/health", "/", "/perimeters/QX000204"] {
+            let get = try await TestHTTP.get(port, target)
+            let head = try await TestHTTP.send(port: port, method: "HEAD", target: target)
+            #expect(head.status == get.status && head.status == 200, "\(target) : \(head.status)")
+            #expect(head.headers["content-type"] == get.headers["content-type"], "\(target)")
+            #expect(head.body.isEmpty)
+        }
+        #expect(try await TestHTTP.send(port: port, method: "HEAD", target: "/perimeters/QN99999Z").status == 404)
+        let headCSV = try await TestHTTP.send(port: port, method: "HEAD", target: "/search/csv")
+        #expect(headCSV.status == 405 && headCSV.headers["allow"] == "POST")
         #expect(try await TestHTTP.get(port, "/health").status == 200)
     }
 
