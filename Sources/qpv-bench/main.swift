@@ -46,29 +46,47 @@ let lons = lonsRead
 let lats = latsRead
 let n = lons.count
 
+/// One result slot per worker, each written once under a lock and read after every worker has joined.
+final class SliceSlots<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [Result<T, Error>?]
+    init(_ count: Int) { values = Array(repeating: nil, count: count) }
+    func put(_ index: Int, _ value: Result<T, Error>) { lock.withLock { values[index] = value } }
+    func all() throws -> [T] { try lock.withLock { try values.compactMap { try $0?.get() } } }
+}
+
+/// Runs `body` on `threads` contiguous slices of `0..<n`, one worker per slice, each building its own result;
+/// the results come back in slice order once every worker has joined. The first error is rethrown. No state is
+/// shared between workers: each writes only its own slot, under a lock, once.
+func forEachSlice<T: Sendable>(threads: Int, _ body: @Sendable (Range<Int>) throws -> T) throws -> [T] {
+    let slice = (n + threads - 1) / threads
+    let slots = SliceSlots<T>(threads)
+    DispatchQueue.concurrentPerform(iterations: threads) { t in
+        let lo = min(n, t * slice)
+        let hi = min(n, lo + slice)
+        slots.put(t, Result { try body(lo..<hi) })
+    }
+    return try slots.all()
+}
+
 /// Runs the engine over all points with `threads` threads (contiguous slices, one Locator each).
 func run(threads: Int) throws -> (seconds: Double, codes: [String]) {
-    let slice = (n + threads - 1) / threads
-    nonisolated(unsafe) var codes = [String](repeating: "", count: n)
-    nonisolated(unsafe) var failure: Error?
     let start = Date()
-    DispatchQueue.concurrentPerform(iterations: threads) { t in
-        let lo = t * slice
-        let hi = min(n, lo + slice)
-        guard lo < hi else { return }
-        do {
-            let locator = try Locator(catalog: catalog)
-            var k = lo
-            while k < hi {
-                let e = min(hi, k + 4096)
-                let results = try locator.locate(lons: Array(lons[k..<e]), lats: Array(lats[k..<e]), on: date)
-                for (j, r) in results.enumerated() { codes[k + j] = (r.qpv?.containing ?? []).map(\.code).joined(separator: ";") }
-                k = e
-            }
-        } catch { failure = error }
+    let parts = try forEachSlice(threads: threads) { range -> [String] in
+        guard !range.isEmpty else { return [] }
+        let locator = try Locator(catalog: catalog)
+        var codes: [String] = []
+        codes.reserveCapacity(range.count)
+        var k = range.lowerBound
+        while k < range.upperBound {
+            let e = min(range.upperBound, k + 4096)
+            let results = try locator.locate(lons: Array(lons[k..<e]), lats: Array(lats[k..<e]), on: date)
+            for r in results { codes.append((r.qpv?.containing ?? []).map(\.code).joined(separator: ";")) }
+            k = e
+        }
+        return codes
     }
-    if let failure { throw failure }
-    return (Date().timeIntervalSince(start), codes)
+    return (Date().timeIntervalSince(start), parts.flatMap { $0 })
 }
 
 /// CPU seconds of the calling thread (robust to other processes loading the machine).
@@ -92,21 +110,13 @@ for _ in 0..<max(1, repeats) {
 }
 // The containment question alone (what shapely's STRtree.query answers), all threads, best of `repeats`.
 func runContaining(threads: Int) throws -> (seconds: Double, pairs: Int, codes: [String]) {
-    let slice = (n + threads - 1) / threads
-    nonisolated(unsafe) var partial = [[(Int32, Int32)]](repeating: [], count: threads)
-    nonisolated(unsafe) var failure: Error?
     let start = Date()
-    DispatchQueue.concurrentPerform(iterations: threads) { t in
-        let lo = t * slice
-        let hi = min(n, lo + slice)
-        guard lo < hi else { return }
-        do {
-            let locator = try Locator(catalog: catalog)
-            let r = try locator.containing(lons: Array(lons[lo..<hi]), lats: Array(lats[lo..<hi]), on: date)
-            partial[t] = zip(r.points, r.perimeters).map { (Int32(lo) + $0.0, $0.1) }
-        } catch { failure = error }
+    let partial = try forEachSlice(threads: threads) { range -> [(Int32, Int32)] in
+        guard !range.isEmpty else { return [] }
+        let locator = try Locator(catalog: catalog)
+        let r = try locator.containing(lons: Array(lons[range]), lats: Array(lats[range]), on: date)
+        return zip(r.points, r.perimeters).map { (Int32(range.lowerBound) + $0.0, $0.1) }
     }
-    if let failure { throw failure }
     let seconds = Date().timeIntervalSince(start)
     var codes = [String](repeating: "", count: n)
     var pairs = 0
