@@ -56,6 +56,12 @@ let package = Package(
             name: "QPVEligibility",
             dependencies: ["QPVCore", "QPVGeometry", "QPVPerimeters", "QPVTabular", "QPVGeoData"]
         ),
+        // Geocoded addresses with their QPV answer (shared by `qpv geocode`, `--address` and the API): the
+        // geocoding confidence policy and the street-level check applied to the QPV columns.
+        .target(
+            name: "QPVAddressing",
+            dependencies: ["QPVCore", "QPVTabular", "QPVPerimeters", "QPVGeocoding", "QPVEligibility"]
+        ),
         // INSEE 200 m carreaux against perimeters: shares, Filosofi statistics, QIC candidates.
         .target(name: "QPVCarreaux", dependencies: ["QPVCore", "QPVTabular", "QPVGeometry", "QPVPerimeters"]),
         // Exports for other engines: PostGIS script with SQL locate functions (Citus-ready), GeoJSON, CSV+WKB.
@@ -64,7 +70,7 @@ let package = Package(
         .target(
             name: "QPVServer",
             dependencies: [
-                "QPVCore", "QPVTabular", "QPVGeometry", "QPVPerimeters", "QPVGeocoding", "QPVEligibility", "QPVGeoData",
+                "QPVCore", "QPVTabular", "QPVGeometry", "QPVPerimeters", "QPVGeocoding", "QPVEligibility", "QPVGeoData", "QPVAddressing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -74,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "qpv",
             dependencies: [
-                "QPVCore", "QPVPerimeters", "QPVTabular", "QPVGeometry", "QPVGeocoding", "QPVEligibility", "QPVCarreaux", "QPVExport", "QPVServer",
+                "QPVCore", "QPVPerimeters", "QPVTabular", "QPVGeometry", "QPVGeocoding", "QPVEligibility", "QPVCarreaux", "QPVExport", "QPVServer", "QPVAddressing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -92,7 +98,7 @@ let package = Package(
         .testTarget(
             name: "QPVServerTests",
             dependencies: [
-                "QPVServer", "QPVCore", "QPVPerimeters", "QPVGeocoding", "QPVEligibility", "QPVGeoData", "QPVTestSupport",
+                "QPVServer", "QPVCore", "QPVPerimeters", "QPVGeocoding", "QPVEligibility", "QPVGeoData", "QPVTestSupport", "QPVAddressing",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -90,6 +90,14 @@ public struct ResolvedAddress: Sendable, Equatable {
     /// INSEE code and name of the commune found, when the geocoder knows them.
     public var cityCode: String?
     public var cityName: String?
+    /// The geocoder's own doubt (low score, close second candidate, commune only), in French; nil when sure.
+    public var confidenceProblem: String?
+    /// Labels of the other candidates, best first.
+    public var candidates: [String] = []
+    /// For a `street` / `locality` result: the known addresses of that street (to check it is on one side of
+    /// every boundary). Empty otherwise.
+    public var streetLons: [Double] = []
+    public var streetLats: [Double] = []
 
     public init(lon: Double, lat: Double, label: String, score: Double, precision: String? = nil, cityCode: String? = nil, cityName: String? = nil) {
         self.lon = lon
@@ -116,20 +124,22 @@ public struct ClosureAddressResolver: AddressResolving {
     public func resolve(_ address: String) throws -> ResolvedAddress? { try body(address) }
 }
 
-/// When a geocoded address is precise enough to decide: below `minimumScore`, or located only at the commune
-/// (`municipality`), the location criterion is `unknown`.
+/// When a geocoded address is precise enough to decide: the geocoder's confidence policy said it is doubtful,
+/// its score is not above `minimumScore` (0.8, as les-emplois), or it is located only at the commune
+/// (`municipality`): the location criterion is `unknown`.
 public struct AddressPolicy: Sendable, Equatable {
     public var minimumScore: Double
     public var acceptedPrecisions: Set<String>
 
-    public init(minimumScore: Double = 0.6, acceptedPrecisions: Set<String> = ["housenumber", "street"]) {
+    public init(minimumScore: Double = 0.8, acceptedPrecisions: Set<String> = ["housenumber", "street", "locality"]) {
         self.minimumScore = minimumScore
         self.acceptedPrecisions = acceptedPrecisions
     }
 
     /// Why this address cannot be relied on, or nil.
     public func problem(_ a: ResolvedAddress) -> String? {
-        if a.score < minimumScore {
+        if let p = a.confidenceProblem { return p + " ; vérifiez l'adresse" }
+        if !(a.score > minimumScore) {
             return "adresse reconnue avec un score faible (\(String(format: "%.2f", a.score)) < \(String(format: "%.2f", minimumScore))) : « \(a.label) » ; vérifiez l'adresse"
         }
         if let p = a.precision, !acceptedPrecisions.contains(p) {

@@ -132,6 +132,12 @@ public final class EligibilityLocator {
         var loc = try locate(lon: found.lon, lat: found.lat, on: date)
         loc.address = found
         loc.addressProblem = addressPolicy.problem(found)
+        // A street-level answer (the number is not in the BAN, or none was given): safe only when every known
+        // address of the street gives the same answer.
+        if loc.addressProblem == nil, !found.streetLons.isEmpty {
+            let side = try locator.streetSide(lons: found.streetLons, lats: found.streetLats, on: date, tolerance: tolerance)
+            if !side.uniform { loc.addressProblem = side.frenchReason() }
+        }
         if communes == nil, let name = found.cityName ?? found.cityCode {
             loc.setCommune(CommuneRef(insee: found.cityCode ?? "", name: name), source: "commune de l'adresse géocodée")
         }

@@ -33,6 +33,12 @@ import QPVCore
 //   Addresses, grouped by street, sorted by number then suffix:
 //   h.num                UInt32 number; h.suf UInt32 string (suffix "bis", "a"…; 0 = none)
 //   h.lon, h.lat         Int32 position; h.pc UInt32 postcode
+//   Optional sections (packs built before them read as "none"):
+//   s.old                UInt32 per street: former commune (o.*) index + 1, 0 when none
+//   s.kind               UInt8 per street: 0 street, 1 lieu-dit (result type `locality`)
+//   o.insee, o.name      UInt32 strings: former communes (anciennes communes, communes déléguées), sorted by code
+//   o.com                UInt32 the commune they now belong to; o.lon, o.lat Int32 centre of their addresses
+//
 //   h.id                 UInt32 string: the BAN id, or UInt32.max when it is s.idp + "_" + 5-digit number
 //                        (+ "_" + suffix), which is the case of nearly every BAN id
 
@@ -53,6 +59,12 @@ final class AddressPack: @unchecked Sendable {
     let hLon, hLat: UnsafeBufferPointer<Int32>
     /// Commune number by INSEE code (built at open: a few thousand entries).
     let communeByInsee: [String: UInt32]
+    let sOld: UnsafeBufferPointer<UInt32>?
+    let sKind: UnsafeBufferPointer<UInt8>?
+    let oInsee, oName, oCom: UnsafeBufferPointer<UInt32>
+    let oLon, oLat: UnsafeBufferPointer<Int32>
+    /// Former communes by the hash of their normalised name (built at open).
+    let oldByName: [UInt64: [Int]]
 
     init(path: String) throws {
         let f = try MappedPack(path: path)
@@ -101,7 +113,39 @@ final class AddressPack: @unchecked Sendable {
         byInsee.reserveCapacity(communes)
         for k in 0..<communes { byInsee[str.string(cInsee[k])] = UInt32(k) }
         communeByInsee = byInsee
+
+        func optional<T: FixedWidthInteger>(_ name: String, _ t: T.Type, count: Int) -> UnsafeBufferPointer<T>? {
+            guard let a = try? f.array(name, t), a.count == count else { return nil }
+            return a
+        }
+        sOld = optional("s.old", UInt32.self, count: streets)
+        sKind = optional("s.kind", UInt8.self, count: streets)
+        let empty32 = UnsafeBufferPointer<UInt32>(start: nil, count: 0), emptyI32 = UnsafeBufferPointer<Int32>(start: nil, count: 0)
+        let olds = (try? f.array("o.insee", UInt32.self))?.count ?? 0
+        if olds > 0, let a = optional("o.insee", UInt32.self, count: olds), let b = optional("o.name", UInt32.self, count: olds),
+           let c = optional("o.com", UInt32.self, count: olds), let d = optional("o.lon", Int32.self, count: olds),
+           let e = optional("o.lat", Int32.self, count: olds), c.allSatisfy({ Int($0) < communes }) {
+            oInsee = a; oName = b; oCom = c; oLon = d; oLat = e
+        } else {
+            oInsee = empty32; oName = empty32; oCom = empty32; oLon = emptyI32; oLat = emptyI32
+        }
+        var byName: [UInt64: [Int]] = [:]
+        for k in 0..<oInsee.count {
+            let key = AddressQuery.communeNameWords(str.string(oName[k])).joined(separator: " ")
+            if !key.isEmpty { byName[stableHash(key.utf8), default: []].append(k) }
+        }
+        oldByName = byName
     }
+
+    /// Former commune of street `s` (index into o.*), nil when none.
+    @inline(__always)
+    func oldCommune(street s: Int) -> Int? {
+        guard let sOld, s >= 0, sOld[s] != 0, Int(sOld[s]) <= oInsee.count else { return nil }
+        return Int(sOld[s]) - 1
+    }
+
+    @inline(__always)
+    func isLocality(street s: Int) -> Bool { sKind.map { s >= 0 && $0[s] == 1 } ?? false }
 
     /// The standard location of the pack in a data directory.
     static func url(in directory: DataDirectory) -> URL {

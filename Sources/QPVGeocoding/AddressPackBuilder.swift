@@ -69,9 +69,17 @@ public final class AddressPackBuilder {
     private struct StreetKey: Hashable {
         var insee: String
         var name: String
+        /// INSEE code of the former commune (commune déléguée / ancienne commune) the street lies in, "" if none.
+        var old: String = ""
+        /// A lieu-dit (BAN `nom_ld`, or a `nom_voie` numbered 99999): result type `locality`.
+        var locality = false
     }
     private var streetIndex: [StreetKey: UInt32] = [:]
     private var streetKeys: [StreetKey] = []
+    /// Position of streets without addresses (lieux-dits): sum of lon, lat (degrees × 10⁷) and count.
+    private var bareStreetPosition: [UInt32: (Double, Double, Int)] = [:]
+    /// Former communes by INSEE code: name and the commune they now belong to.
+    private var oldCommunes: [String: (name: String, insee: String)] = [:]
 
     // Communes by INSEE code.
     private struct CommuneAcc {
@@ -113,6 +121,7 @@ public final class AddressPackBuilder {
         let cInsee = reader.columnIndex("code_insee")!, cCommune = reader.columnIndex("nom_commune")!
         let cLon = reader.columnIndex("lon")!, cLat = reader.columnIndex("lat")!
         let cLD = reader.columnIndex("nom_ld"), cAncienne = reader.columnIndex("nom_ancienne_commune")
+        let cAncienneCode = reader.columnIndex("code_insee_ancienne_commune")
         let cAcheminement = reader.columnIndex("libelle_acheminement")
         let header = reader.header
 
@@ -149,24 +158,47 @@ public final class AddressPackBuilder {
                 reject(cLat, "« \(rec[cLat]) » n'est pas une latitude"); continue
             }
             var voie = rec[cVoie]
-            if voie.isEmpty, let cLD { voie = rec[cLD] }
+            let ld = cLD.map { rec[$0] } ?? ""
+            // A lieu-dit: the name of a numbered address's place (nom_ld), the street itself when nom_voie is
+            // empty, or a BAN toponym (numero 99999, no house).
+            var isLocality = numero == 99999
+            if voie.isEmpty { voie = ld; isLocality = true }
             guard !voie.isEmpty else { reject(cVoie, "nom de voie vide"); continue }
             let cpText = rec[cCP]
             let cp = UInt32(cpText) ?? 0
+            var oldCode = cAncienneCode.map { rec[$0] } ?? ""
+            if !oldCode.isEmpty {
+                if oldCode == insee || !Self.isINSEE(oldCode) { oldCode = "" }
+                else if oldCommunes[oldCode] == nil {
+                    oldCommunes[oldCode] = (cAncienne.map { rec[$0] } ?? "", insee)
+                }
+            }
 
-            let key = StreetKey(insee: insee, name: voie)
+            func streetNumber(_ key: StreetKey) -> UInt32 {
+                if let s = streetIndex[key] { return s }
+                let s = UInt32(streetKeys.count)
+                streetKeys.append(key)
+                streetIndex[key] = s
+                return s
+            }
+            let key = StreetKey(insee: insee, name: voie, old: oldCode, locality: isLocality)
             let street: UInt32
             if key == lastKey {
                 street = lastStreet
-            } else if let s = streetIndex[key] {
-                street = s
             } else {
-                street = UInt32(streetKeys.count)
-                streetKeys.append(key)
-                streetIndex[key] = street
+                street = streetNumber(key)
             }
             lastKey = key
             lastStreet = street
+            let lonE7 = Int32((lon * 1e7).rounded()), latE7 = Int32((lat * 1e7).rounded())
+            func addBarePosition(_ s: UInt32) {
+                var p = bareStreetPosition[s] ?? (0, 0, 0)
+                p.0 += Double(lonE7); p.1 += Double(latE7); p.2 += 1
+                bareStreetPosition[s] = p
+            }
+            if !ld.isEmpty && ld != voie {
+                addBarePosition(streetNumber(StreetKey(insee: insee, name: ld, old: oldCode, locality: true)))
+            }
 
             if insee != lastInsee || cp != lastCP {
                 let communeName = rec[cCommune]
@@ -184,6 +216,14 @@ public final class AddressPackBuilder {
                 }
             }
 
+            if numero == 99999 {
+                // A toponym without a house: the lieu-dit's position, no address row.
+                addBarePosition(street)
+                if communes[insee] == nil { communes[insee] = CommuneAcc() }
+                if communes[insee]!.name.isEmpty { communes[insee]!.name = rec[cCommune] }
+                imported += 1
+                continue
+            }
             var suffix: UInt32 = 0
             if let cRep {
                 let rep = rec[cRep].lowercased()
@@ -197,8 +237,8 @@ public final class AddressPackBuilder {
             rowStreet.append(street)
             rowNumber.append(numero)
             rowSuffix.append(suffix)
-            rowLon.append(Int32((lon * 1e7).rounded()))
-            rowLat.append(Int32((lat * 1e7).rounded()))
+            rowLon.append(lonE7)
+            rowLat.append(latE7)
             rowID.append(rec[cID])
             rowPostcode.append(cp)
             imported += 1
@@ -328,6 +368,11 @@ public final class AddressPackBuilder {
         // Street columns.
         var sName = [UInt32](), sKeyIdx = [UInt32](), sFull = [UInt32](), sCore = [UInt32](), sSig = [UInt64]()
         var sLon = [Int32](), sLat = [Int32](), sHN = [UInt32](), sPC = [UInt32](), sIDP = [UInt32](), sCom = [UInt32]()
+        var sOld = [UInt32](), sKind = [UInt8]()
+        let oldList = oldCommunes.keys.sorted()
+        var oldIndex: [String: UInt32] = [:]
+        for (k, code) in oldList.enumerated() { oldIndex[code] = UInt32(k) }
+        var oldSum = [(Double, Double, Int)](repeating: (0, 0, 0), count: oldList.count)
         var hNum = [UInt32](), hSuf = [UInt32](), hLon = [Int32](), hLat = [Int32](), hID = [UInt32](), hPC = [UInt32]()
         hNum.reserveCapacity(rowCount); hSuf.reserveCapacity(rowCount); hLon.reserveCapacity(rowCount)
         hLat.reserveCapacity(rowCount); hID.reserveCapacity(rowCount); hPC.reserveCapacity(rowCount)
@@ -347,6 +392,8 @@ public final class AddressPackBuilder {
             sCore.append(strings.add(String(decoding: core, as: UTF8.self)))
             sSig.append(NameForms.signature(full))
             sCom.append(com)
+            sOld.append(key.old.isEmpty ? 0 : (oldIndex[key.old].map { $0 + 1 } ?? 0))
+            sKind.append(key.locality ? 1 : 0)
             for t in Set(words) where !AddressNormalizer.stopWords.contains(t) && !AddressNormalizer.streetTypes.contains(t) && t.utf8.count >= 2 {
                 tokenPairs.append((stableHash(t.utf8), UInt32(newS)))
             }
@@ -380,8 +427,15 @@ public final class AddressPackBuilder {
                 let d = dx * dx + dy * dy
                 if d < bestD { bestD = d; best = rowLon[r]; bestLat = rowLat[r] }
             }
+            if range.isEmpty, let p = bareStreetPosition[UInt32(old)], p.2 > 0 {
+                best = Int32((p.0 / Double(p.2)).rounded()); bestLat = Int32((p.1 / Double(p.2)).rounded())
+            }
             sLon.append(best); sLat.append(bestLat)
             communeSum[Int(com)].0 += sumLon; communeSum[Int(com)].1 += sumLat; communeSum[Int(com)].2 += range.count
+            if let o = oldIndex[key.old] {
+                oldSum[Int(o)].0 += sumLon; oldSum[Int(o)].1 += sumLat; oldSum[Int(o)].2 += range.count
+                if range.isEmpty { oldSum[Int(o)].0 += Double(best); oldSum[Int(o)].1 += Double(bestLat); oldSum[Int(o)].2 += 1 }
+            }
         }
         sHN.append(UInt32(hNum.count))
         for k in 0..<inseeList.count { communeStreetStart[k + 1] += communeStreetStart[k] }
@@ -443,6 +497,16 @@ public final class AddressPackBuilder {
         w.add("t.hash", tokenPairs.map(\.0)); w.add("t.st", tokenPairs.map(\.1))
         w.add("s.name", sName); w.add("s.key", sKeyIdx); w.add("s.full", sFull); w.add("s.core", sCore); w.add("s.sig", sSig)
         w.add("s.lon", sLon); w.add("s.lat", sLat); w.add("s.hn0", sHN); w.add("s.pc", sPC); w.add("s.idp", sIDP); w.add("s.com", sCom)
+        // Former communes (sections absent from packs built before them: read as none).
+        var oInsee = [UInt32](), oName = [UInt32](), oCom = [UInt32](), oLon = [Int32](), oLat = [Int32]()
+        for (k, code) in oldList.enumerated() {
+            let o = oldCommunes[code]!
+            oInsee.append(strings.add(code)); oName.append(strings.add(o.name)); oCom.append(communeOf[o.insee] ?? 0)
+            let n = Double(max(1, oldSum[k].2))
+            oLon.append(Int32((oldSum[k].0 / n).rounded())); oLat.append(Int32((oldSum[k].1 / n).rounded()))
+        }
+        w.add("s.old", sOld); w.add("s.kind", sKind)
+        w.add("o.insee", oInsee); w.add("o.name", oName); w.add("o.com", oCom); w.add("o.lon", oLon); w.add("o.lat", oLat)
         w.add("h.num", hNum); w.add("h.suf", hSuf); w.add("h.lon", hLon); w.add("h.lat", hLat); w.add("h.id", hID); w.add("h.pc", hPC)
         w.add("str", strings: strings)
         try w.write(to: url)

@@ -29,7 +29,7 @@ public struct AddressQuery: Sendable, Equatable {
     /// Parses one line of text.
     public init(parsing text: String) {
         self.init()
-        var words = AddressQuery.removeNoise(AddressNormalizer.words(text))
+        var words = AddressQuery.removeNoise(AddressQuery.splitGlued(AddressNormalizer.words(text)))
 
         // Postcode: the last five-digit word (a BP or CS number was removed with its keyword).
         var after: [String] = []
@@ -37,6 +37,14 @@ public struct AddressQuery: Sendable, Equatable {
             postcode = words[k]
             after = Array(words[(k + 1)...])
             words = Array(words[..<k])
+            // Postcode and commune first: "62400 Béthune, 181 rue Gambetta", "Béthune (62400) 181 rue Gambetta".
+            // The address starts at the first house number after the postcode; what stands before it (on
+            // either side of the postcode) is the commune.
+            if let j = AddressQuery.addressStart(after, commune: words.isEmpty ? nil : words) {
+                words += Array(after[..<j])
+                after = Array(after[j...])
+                swap(&words, &after)
+            }
         }
 
         // House number: first word, or the first number followed by a street type ("Résidence Les Lilas 4 rue…").
@@ -44,14 +52,9 @@ public struct AddressQuery: Sendable, Equatable {
         if !words.isEmpty {
             var at: Int? = AddressQuery.numberAndGluedSuffix(words[0]) != nil ? 0 : nil
             if at == nil {
-                for i in 1..<max(1, words.count - 1) where AddressQuery.numberAndGluedSuffix(words[i]) != nil {
-                    let next = i + 1 < words.count ? words[i + 1] : ""
-                    let afterSuffix = i + 2 < words.count ? words[i + 2] : ""
-                    // "4 rue…", "4 bis rue…", "56 grande rue…": a street type right after, or one word later.
-                    if AddressQuery.isStreetType(next) || AddressQuery.isStreetType(afterSuffix) {
-                        at = i
-                        break
-                    }
+                for i in 1..<max(1, words.count - 1) where AddressQuery.isHouseNumber(words, at: i) {
+                    at = i
+                    break
                 }
             }
             if let at, let (number, glued) = AddressQuery.numberAndGluedSuffix(words[at]) {
@@ -66,8 +69,11 @@ public struct AddressQuery: Sendable, Equatable {
                         start += 1
                     }
                 }
-                // A range "12-14 rue…": keep the first number.
-                if start < words.count - 1, let n = Int(words[start]), words[start].count <= 4, n > (housenumber ?? 0) {
+                // A range "12-14 rue…", "12 à 14", "12 au 14", "12 et 14": keep the first number.
+                if start < words.count - 2, AddressQuery.rangeWords.contains(words[start]), let n = Int(words[start + 1]),
+                   words[start + 1].count <= 4, n > (housenumber ?? 0) {
+                    start += 2
+                } else if start < words.count - 1, let n = Int(words[start]), words[start].count <= 4, n > (housenumber ?? 0) {
                     start += 1
                 }
             }
@@ -117,7 +123,57 @@ public struct AddressQuery: Sendable, Equatable {
 
     static func isPostcode(_ w: String) -> Bool {
         guard w.utf8.count == 5, isNumber(w), let v = Int(w) else { return false }
-        return v >= 1000 && v < 99000
+        return v >= 100 && v < 99000  // 00100–00999: the fictional département 00 of the demonstration data
+    }
+
+    /// Words joining the two numbers of a range: "12 à 14", "12 au 14", "12 et 14".
+    static let rangeWords: Set<String> = ["a", "au", "et"]
+
+    /// Whether `words[i]` is a house number: a number (with its suffix) followed, after an optional suffix or
+    /// range ("bis", "-14", "à 14"), by a street type within two words ("4 rue…", "4 bis rue…", "56 grande rue…").
+    static func isHouseNumber(_ words: [String], at i: Int) -> Bool {
+        guard i < words.count, numberAndGluedSuffix(words[i]) != nil else { return false }
+        var k = i + 1
+        if k + 1 < words.count, rangeWords.contains(words[k]), isNumber(words[k + 1]) { k += 2 }
+        else if k < words.count, isNumber(words[k]), words[k].count <= 4 { k += 1 }
+        for j in k..<min(words.count, k + 2) where isStreetType(words[j]) { return true }
+        return false
+    }
+
+    /// Where the address (house number, then street) starts in the words after a postcode, when the postcode
+    /// and the commune come first. nil when these words are a commune's name. `commune`: the words before the
+    /// postcode, when there are some ("Béthune (62400) 181 rue…").
+    static func addressStart(_ after: [String], commune: [String]?) -> Int? {
+        guard after.count >= 2 else { return nil }
+        for i in 0..<(after.count - 1) where isHouseNumber(after, at: i) { return i }
+        // No street type ("62400 Béthune, 12 Gambetta"): the postcode opened the text, a number after the
+        // commune's name starts the address.
+        if commune == nil {
+            for i in 1..<(after.count - 1) where numberAndGluedSuffix(after[i]) != nil && !isNumber(after[i + 1]) { return i }
+        }
+        return nil
+    }
+
+    /// Splits a number glued to a street type: "181rue" → "181", "rue"; "12bisav" → "12bis", "av".
+    static func splitGlued(_ words: [String]) -> [String] {
+        guard words.contains(where: { w in w.utf8.first.map { $0 >= 0x30 && $0 <= 0x39 } ?? false }) else { return words }
+        var out: [String] = []
+        out.reserveCapacity(words.count + 1)
+        for w in words {
+            let digits = w.prefix { $0.isASCII && $0.isNumber }
+            if !digits.isEmpty, digits.count <= 4, digits.count < w.count, numberAndGluedSuffix(w) == nil {
+                let rest = String(w.dropFirst(digits.count))
+                if isStreetType(rest) {
+                    out.append(String(digits)); out.append(rest); continue
+                }
+                if let s = ["bis", "ter", "quater"].first(where: { rest.hasPrefix($0) }) ?? rest.first.map({ String($0) }),
+                   rest.count > s.count, isStreetType(String(rest.dropFirst(s.count))) {
+                    out.append(String(digits) + s); out.append(String(rest.dropFirst(s.count))); continue
+                }
+            }
+            out.append(w)
+        }
+        return out
     }
 
     /// "56" → (56, ""), "1bis" → (1, "bis"), "12b" → (12, "b"); nil for anything else ("3eme", "1945a1").
@@ -183,6 +239,8 @@ public struct AddressQuery: Sendable, Equatable {
             if (w == "lieu" && next == "dit") && out.isEmpty { i += 2; continue }
             if (w == "lieudit" || w == "ld") && out.isEmpty { i += 1; continue }
             if w == "france" && i == n - 1 && out.count > 1 { i += 1; continue }
+            // "N° 12", "numéro 12", "no 12": the keyword goes, the number stays.
+            if (w == "n" || w == "no" || w == "numero" || w == "num") && numberAndGluedSuffix(next) != nil { i += 1; continue }
             out.append(w)
             i += 1
         }

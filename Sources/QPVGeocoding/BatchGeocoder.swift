@@ -10,14 +10,26 @@ import QPVTabular
 public struct CoordinateAnnotation: Sendable {
     public var columns: [String]
     public var valuesWhenNotGeocoded: [String]
-    public var makeWorker: @Sendable () throws -> (_ lon: Double, _ lat: Double) -> [String]
+    /// Per-thread function of the geocoding results of a row (best first, then the next candidates).
+    public var makeResultWorker: @Sendable () throws -> (_ results: [GeocodeResult]) -> [String]
 
+    /// Columns computed from the best result's position only.
     public init(columns: [String], valuesWhenNotGeocoded: [String],
                 makeWorker: @escaping @Sendable () throws -> (_ lon: Double, _ lat: Double) -> [String]) {
+        self.init(columns: columns, valuesWhenNotGeocoded: valuesWhenNotGeocoded, makeResultWorker: {
+            let f = try makeWorker()
+            return { results in f(results[0].lon, results[0].lat) }
+        })
+    }
+
+    /// Columns computed from the results of the row (the QPV answer checks the geocoding's confidence and, for a
+    /// street-level result, the whole street).
+    public init(columns: [String], valuesWhenNotGeocoded: [String],
+                makeResultWorker: @escaping @Sendable () throws -> (_ results: [GeocodeResult]) -> [String]) {
         precondition(columns.count == valuesWhenNotGeocoded.count, "one value per column")
         self.columns = columns
         self.valuesWhenNotGeocoded = valuesWhenNotGeocoded
-        self.makeWorker = makeWorker
+        self.makeResultWorker = makeResultWorker
     }
 }
 
@@ -34,7 +46,7 @@ public struct BatchOptions: Sendable {
     /// Output path, `-` for standard output.
     public var output: String
     public var columns: AddressColumns
-    /// Below this score a row is left ungeocoded (status `not_found`) with the reason in `result_label`.
+    /// Below this score a row is left ungeocoded (status `not-found`) with the reason in `result_label`.
     public var minScore: Double?
     /// Rows scoring below this (or answered by a commune only) are counted as needing a manual check.
     public var reviewBelow: Double
@@ -44,6 +56,13 @@ public struct BatchOptions: Sendable {
     public var separator: UInt8?
     public var encoding: TextEncoding?
     public var geocodeOptions: GeocodeOptions
+    /// Per-row filters, as api-adresse's `postcode=<column>` / `citycode=<column>`: the row's value in that
+    /// column restricts its results (empty value: no filter).
+    public var postcodeColumn: String?
+    public var citycodeColumn: String?
+    /// Only these of `BatchGeocoder.resultColumns` are written (api-adresse's `result_columns`), in their
+    /// standard order; nil: all. The annotation's columns are always written.
+    public var resultColumns: [String]?
 
     public init(input: String, output: String, columns: AddressColumns, minScore: Double? = nil, reviewBelow: Double = 0.7,
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount, chunkSize: Int = 256,
@@ -93,12 +112,13 @@ public struct BatchSummary: Sendable, Equatable {
         var out = "\(FrenchFormat.integer(rows)) lignes traitées en \(FrenchFormat.decimal(seconds, digits: 1)) s"
         if seconds > 0 { out += " (\(FrenchFormat.integer(Int(Double(rows) / seconds))) lignes/s)" }
         out += "\n"
-        let statusNames = ["ok": "géocodées (ok)", "not_found": "non trouvées (not_found)", "error": "en erreur (error)"]
-        for s in ["ok", "not_found", "error"] {
+        let statusNames = ["ok": "géocodées (ok)", "not-found": "non trouvées (not-found)", "skipped": "vides, ignorées (skipped)",
+                           "error": "en erreur (error)"]
+        for s in ["ok", "not-found", "skipped", "error"] where s != "skipped" || (byStatus[s] ?? 0) > 0 {
             out += "  \(statusNames[s]!) : \(FrenchFormat.integer(byStatus[s] ?? 0))\n"
         }
-        let typeNames = ["housenumber": "au numéro", "street": "à la voie", "municipality": "à la commune"]
-        for t in ["housenumber", "street", "municipality"] where (byType[t] ?? 0) > 0 {
+        let typeNames = ["housenumber": "au numéro", "street": "à la voie", "locality": "au lieu-dit", "municipality": "à la commune"]
+        for t in ["housenumber", "street", "locality", "municipality"] where (byType[t] ?? 0) > 0 {
             out += "    dont \(typeNames[t]!) (\(t)) : \(FrenchFormat.integer(byType[t]!))\n"
         }
         if belowMinScore > 0 { out += "  laissées sans coordonnées (score sous le minimum) : \(FrenchFormat.integer(belowMinScore))\n" }
@@ -112,13 +132,16 @@ public struct BatchSummary: Sendable, Equatable {
 /// annotation's columns. Streams (memory does not grow with the file), uses `threads` worker threads, writes
 /// rows in input order in the input's dialect (separator, encoding, BOM, line endings).
 ///
-/// Statuses: `ok` (coordinates given); `not_found` (nothing recognised, or score under `minScore`: the reason
-/// and the rejected candidate are in `result_label`); `error` (the row could not be read: unbalanced quote,
-/// over-long line, more fields than the header; the reason is in `result_label`).
+/// Columns and statuses are those of the national geocoding service's CSV API (api-adresse.data.gouv.fr, now
+/// the Géoplateforme's `/search/csv`), so that files and scripts made for it work unchanged.
+/// Statuses: `ok` (coordinates given); `not-found` (nothing recognised, or score under `minScore`: the reason
+/// and the rejected candidate are in `result_label`); `skipped` (empty address); `error` (the row could not be
+/// read: unbalanced quote, over-long line, more fields than the header; the reason is in `result_label`).
 public final class BatchGeocoder: Sendable {
     public static let resultColumns = [
         "latitude", "longitude", "result_label", "result_score", "result_score_next", "result_type", "result_id",
-        "result_housenumber", "result_name", "result_street", "result_postcode", "result_city", "result_citycode", "result_status",
+        "result_housenumber", "result_name", "result_street", "result_postcode", "result_city", "result_context",
+        "result_citycode", "result_oldcitycode", "result_oldcity", "result_district", "result_status",
     ]
 
     public let geocoder: Geocoder
@@ -126,9 +149,9 @@ public final class BatchGeocoder: Sendable {
     public init(geocoder: Geocoder) { self.geocoder = geocoder }
 
     final class Worker {
-        let annotate: ((Double, Double) -> [String])?
+        let annotate: (([GeocodeResult]) -> [String])?
         let encoder: CSVRowEncoder
-        init(annotate: ((Double, Double) -> [String])?, encoder: CSVRowEncoder) {
+        init(annotate: (([GeocodeResult]) -> [String])?, encoder: CSVRowEncoder) {
             self.annotate = annotate
             self.encoder = encoder
         }
@@ -161,11 +184,22 @@ public final class BatchGeocoder: Sendable {
                     progress: ((_ rows: Int, _ fraction: Double?) -> Void)? = nil) throws -> BatchSummary {
         let start = Date()
         let columnIndexes = try columnIndexes(reader, options.columns)
+        let filterColumns = (try options.postcodeColumn.map { try requireColumn(reader, $0) }, try options.citycodeColumn.map { try requireColumn(reader, $0) })
         let extra = annotation?.columns ?? []
         let clash = (Self.resultColumns + extra).filter { reader.columnIndex($0) != nil }
         let headerCount = reader.header.count
+        // api-adresse's result_columns: a subset of the result columns.
+        let keep: [Int]? = try options.resultColumns.map { wanted in
+            let unknown = wanted.filter { !Self.resultColumns.contains($0) }
+            guard unknown.isEmpty else {
+                throw GeocodingError.invalidInput("result_columns : colonne(s) inconnue(s) \(unknown.joined(separator: ", ")) ; colonnes possibles : \(Self.resultColumns.joined(separator: ", "))")
+            }
+            return Array(0..<headerCount) + Self.resultColumns.indices.filter { wanted.contains(Self.resultColumns[$0]) }.map { headerCount + $0 }
+                + (0..<extra.count).map { headerCount + Self.resultColumns.count + $0 }
+        }
         // Columns already present (a file geocoded before) are written again, suffixed, rather than silently mixed.
-        try writer.writeRow(reader.header + (Self.resultColumns + extra).map { clash.contains($0) ? $0 + "_2" : $0 })
+        let fullHeader = reader.header + (Self.resultColumns + extra).map { clash.contains($0) ? $0 + "_2" : $0 }
+        try writer.writeRow(keep.map { $0.map { fullHeader[$0] } } ?? fullHeader)
 
         let geocoder = self.geocoder
         let encoderTemplate = writer.encoder
@@ -178,15 +212,15 @@ public final class BatchGeocoder: Sendable {
                 return batch.isEmpty ? nil : batch
             },
             makeWorker: {
-                Worker(annotate: try annotation?.makeWorker(), encoder: encoderTemplate)
+                Worker(annotate: try annotation?.makeResultWorker(), encoder: encoderTemplate)
             },
             process: { worker, records in
                 var chunk = Chunk(bytes: [], summary: BatchSummary())
                 chunk.bytes.reserveCapacity(records.count * 256)
                 for record in records {
-                    let row = Self.processRow(record, headerCount: headerCount, columns: columnIndexes, options: options,
+                    let row = Self.processRow(record, headerCount: headerCount, columns: columnIndexes, filters: filterColumns, options: options,
                                               geocoder: geocoder, annotation: annotation, worker: worker, summary: &chunk.summary)
-                    worker.encoder.encode(row, into: &chunk.bytes)
+                    worker.encoder.encode(keep.map { $0.map { row[$0] } } ?? row, into: &chunk.bytes)
                 }
                 return chunk
             },
@@ -211,7 +245,7 @@ public final class BatchGeocoder: Sendable {
         return i
     }
 
-    static func processRow(_ record: CSVRecord, headerCount: Int, columns: [Int], options: BatchOptions, geocoder: Geocoder,
+    static func processRow(_ record: CSVRecord, headerCount: Int, columns: [Int], filters: (Int?, Int?) = (nil, nil), options: BatchOptions, geocoder: Geocoder,
                            annotation: CoordinateAnnotation?, worker: Worker, summary: inout BatchSummary) -> [String] {
         summary.rows += 1
         if record.encodingFallback { summary.encodingFallbacks += 1 }
@@ -234,19 +268,28 @@ public final class BatchGeocoder: Sendable {
         let notGeocoded = annotation?.valuesWhenNotGeocoded ?? []
         func unresolved(_ status: String, _ label: String, score: String = "") -> [String] {
             summary.byStatus[status, default: 0] += 1
-            return fields + ["", "", label, score, "", "", "", "", "", "", "", "", "", status] + notGeocoded
+            return fields + ["", "", label, score] + Array(repeating: "", count: Self.resultColumns.count - 5) + [status] + notGeocoded
         }
         if let readError { return unresolved("error", "ligne illisible : \(readError)") }
 
         let text = columns.map { record[$0].trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
-        if text.isEmpty { return unresolved("not_found", "adresse vide") }
+        if text.isEmpty { return unresolved("skipped", "adresse vide") }
         let query = AddressQuery(parsing: text)
-        let results = geocoder.geocode(query: query, options: options.geocodeOptions)
-        guard let best = results.first else { return unresolved("not_found", "aucune adresse ni commune reconnue") }
+        var geocodeOptions = options.geocodeOptions
+        if let k = filters.0 {
+            let v = record[k].filter(\.isNumber)
+            if !v.isEmpty { geocodeOptions.postcode = v.count == 4 ? "0" + v : v }
+        }
+        if let k = filters.1 {
+            let v = record[k].trimmingCharacters(in: .whitespaces).uppercased()
+            if !v.isEmpty { geocodeOptions.citycode = v.count == 4 && v.allSatisfy(\.isNumber) ? "0" + v : v }
+        }
+        let results = geocoder.geocode(query: query, options: geocodeOptions)
+        guard let best = results.first else { return unresolved("not-found", "aucune adresse ni commune reconnue") }
         let score = format(best.score)
         if let minScore = options.minScore, best.score < minScore {
             summary.belowMinScore += 1
-            return unresolved("not_found", "score \(score) inférieur au minimum \(format(minScore)) ; meilleur candidat : \(best.label)", score: score)
+            return unresolved("not-found", "score \(score) inférieur au minimum \(format(minScore)) ; meilleur candidat : \(best.label)", score: score)
         }
         summary.byStatus["ok", default: 0] += 1
         summary.byType[best.type.rawValue, default: 0] += 1
@@ -255,9 +298,9 @@ public final class BatchGeocoder: Sendable {
         row += [
             fixed(best.lat, 7), fixed(best.lon, 7), best.label, score,
             results.count > 1 ? format(results[1].score) : "", best.type.rawValue, best.id, best.housenumber, best.name,
-            best.street, best.postcode, best.city, best.citycode, "ok",
+            best.street, best.postcode, best.city, best.context, best.citycode, best.oldcitycode, best.oldcity, best.district, "ok",
         ]
-        if let annotate = worker.annotate { row += annotate(best.lon, best.lat) }
+        if let annotate = worker.annotate { row += annotate(results) }
         return row
     }
 

@@ -91,6 +91,19 @@ public final class Geocoder: Sendable {
         if let pcf = postcodeFilter {
             candidates = candidates.filter { postcodeOf($0) == pcf }
         }
+        if let wanted = options.type {
+            candidates = candidates.filter { $0.type == wanted }
+        }
+        if let near = options.near {
+            // api-adresse's lat/lon: a bonus of up to 0.1 fading over about 10 km, so that homonyms near the
+            // point come first.
+            for k in candidates.indices {
+                let (lon, lat) = position(candidates[k])
+                let dx = (lon - near.lon) * cos(near.lat * .pi / 180), dy = lat - near.lat
+                let km = (dx * dx + dy * dy).squareRoot() * 111.2
+                candidates[k].score = min(1, candidates[k].score + 0.1 / (1 + km / 3))
+            }
+        }
         candidates.sort { a, b in
             if a.score != b.score { return a.score > b.score }
             if a.type != b.type { return a.type.rank < b.type.rank }
@@ -117,6 +130,14 @@ public final class Geocoder: Sendable {
         var postcodeMatch: Bool?
         /// The words left for the street.
         var words: [String]
+        /// The former commune named by the query (index into the pack's o.* tables), nil when none.
+        var old: Int? = nil
+    }
+
+    /// The former commune of commune `c` whose name is `words`, if any.
+    func oldCommune(_ c: Int, named words: ArraySlice<String>) -> Int? {
+        guard !pack.oldByName.isEmpty, !words.isEmpty else { return nil }
+        return pack.oldByName[stableHash(words.joined(separator: " ").utf8)]?.first { Int(pack.oCom[$0]) == c }
     }
 
     func communeHypotheses(_ q: AddressQuery) -> [Hypothesis] {
@@ -133,7 +154,14 @@ public final class Geocoder: Sendable {
                 for c in byPostcode {
                     let s = nameSimilarity(Int(c), q.cityWords)
                     best = max(best, s)
-                    add(Hypothesis(commune: Int(c), nameSim: s, postcodeMatch: true, words: q.streetWords))
+                    add(Hypothesis(commune: Int(c), nameSim: s, postcodeMatch: true, words: q.streetWords,
+                                   old: oldCommune(Int(c), named: q.cityWords[...])))
+                    // Commune first, street after, no house number: "62400 Béthune rue Gambetta".
+                    if s < 0.9, q.streetWords.isEmpty, let (k, hs) = headMatch(Int(c), q.cityWords) {
+                        add(Hypothesis(commune: Int(c), nameSim: hs, postcodeMatch: true, words: Array(q.cityWords[k...]),
+                                       old: oldCommune(Int(c), named: q.cityWords[..<k])))
+                        best = max(best, hs)
+                    }
                 }
                 if best < 0.9 {
                     // CEDEX or wrong postcode: find the commune by name.
@@ -142,9 +170,20 @@ public final class Geocoder: Sendable {
                     }
                 }
             } else {
+                // The commune written first, the postcode last: "Hornaing, 12 rue Jean-Jaurès 59171". When the
+                // words before the number name one of the postcode's communes, the others are told apart by name.
+                var leading: [UInt32: Double] = [:]
+                if !q.leadingWords.isEmpty {
+                    for c in byPostcode { leading[c] = nameSimilarity(Int(c), q.leadingWords) }
+                    if (leading.values.max() ?? 0) < 0.9 { leading = [:] }
+                }
                 for c in byPostcode {
-                    if let (k, s) = tailMatch(Int(c), q.streetWords) {
-                        add(Hypothesis(commune: Int(c), nameSim: s, postcodeMatch: true, words: Array(q.streetWords.dropLast(k))))
+                    if let s = leading[c] {
+                        add(Hypothesis(commune: Int(c), nameSim: s, postcodeMatch: true, words: q.streetWords,
+                                       old: oldCommune(Int(c), named: q.leadingWords[...])))
+                    } else if let (k, s) = tailMatch(Int(c), q.streetWords) {
+                        add(Hypothesis(commune: Int(c), nameSim: s, postcodeMatch: true, words: Array(q.streetWords.dropLast(k)),
+                                       old: oldCommune(Int(c), named: q.streetWords.suffix(k))))
                     } else {
                         add(Hypothesis(commune: Int(c), nameSim: nil, postcodeMatch: true, words: q.streetWords))
                     }
@@ -161,7 +200,8 @@ public final class Geocoder: Sendable {
                 for k in 1...min(6, lead.count) {
                     for key in Set([lead[..<k].joined(separator: " "), lead[(lead.count - k)...].joined(separator: " ")]) {
                         for c in pack.communes(nameKey: stableHash(key.utf8)) {
-                            add(Hypothesis(commune: Int(c), nameSim: 1, postcodeMatch: nil, words: q.streetWords))
+                            add(Hypothesis(commune: Int(c), nameSim: 1, postcodeMatch: nil, words: q.streetWords,
+                                           old: oldCommune(Int(c), named: key.split(separator: " ").map(String.init)[...])))
                         }
                     }
                 }
@@ -181,7 +221,8 @@ public final class Geocoder: Sendable {
         for k in stride(from: min(7, n), through: 1, by: -1) {
             let key = words[(n - k)...].joined(separator: " ")
             for c in pack.communes(nameKey: stableHash(key.utf8)) {
-                out.append(Hypothesis(commune: Int(c), nameSim: 1, postcodeMatch: pcMatch(Int(c)), words: Array(words[..<(n - k)])))
+                out.append(Hypothesis(commune: Int(c), nameSim: 1, postcodeMatch: pcMatch(Int(c)), words: Array(words[..<(n - k)]),
+                                      old: oldCommune(Int(c), named: words[(n - k)...])))
             }
         }
         // Exact names at the start: "Estrun, 56 grand rue" (also when a word at the end happens to be a
@@ -190,7 +231,8 @@ public final class Geocoder: Sendable {
             for k in 1...min(5, n - 1) {
                 let key = words[..<k].joined(separator: " ")
                 for c in pack.communes(nameKey: stableHash(key.utf8)) {
-                    out.append(Hypothesis(commune: Int(c), nameSim: 1, postcodeMatch: pcMatch(Int(c)), words: Array(words[k...])))
+                    out.append(Hypothesis(commune: Int(c), nameSim: 1, postcodeMatch: pcMatch(Int(c)), words: Array(words[k...]),
+                                          old: oldCommune(Int(c), named: words[..<k])))
                 }
             }
         }
@@ -250,6 +292,19 @@ public final class Geocoder: Sendable {
         return best
     }
 
+    /// The commune's name at the start of `words` ("bethune rue gambetta"): number of words, similarity.
+    func headMatch(_ c: Int, _ words: [String]) -> (Int, Double)? {
+        let n = words.count
+        guard n > 1 else { return nil }
+        var best: (Int, Double)?
+        for k in 1...min(6, n - 1) {
+            let s = nameSimilarity(c, Array(words[..<k]))
+            if s >= 0.8, s > (best?.1 ?? 0) { best = (k, s) }
+            if s == 1 { break }
+        }
+        return best
+    }
+
     func cityScore(_ h: Hypothesis) -> Double {
         var total = 0.0, parts = 0.0
         if let m = h.postcodeMatch { total += m ? 1 : 0; parts += 1 }
@@ -267,6 +322,10 @@ public final class Geocoder: Sendable {
         var type: GeocodeResultType
         /// Importance for ties: number of addresses of the street.
         var weight: Int
+        /// The former commune named by the query (a municipality answer for it), nil otherwise.
+        var old: Int? = nil
+        /// A house number was asked and the BAN lacks it (with its suffix): the street's position is given.
+        var numberMissing = false
     }
 
     static let weightStreet = 0.6, weightCity = 0.3, weightNumber = 0.05
@@ -278,16 +337,19 @@ public final class Geocoder: Sendable {
         let city = cityScore(h)
         let hasCity = h.postcodeMatch != nil || h.nameSim != nil
         if h.words.isEmpty {
-            out.append(Candidate(commune: h.commune, street: -1, address: -1, score: hasCity ? city : 0.3, type: .municipality, weight: 0))
+            out.append(Candidate(commune: h.commune, street: -1, address: -1, score: hasCity ? city : 0.3, type: .municipality, weight: 0, old: h.old))
             return
         }
         let streets = bestStreets(commune: h.commune, words: h.words)
         for (s, sim) in streets where sim >= Self.minStreetSimilarity {
-            addStreetCandidate(commune: h.commune, street: s, sim: sim, city: hasCity ? city : nil, q, into: &out)
+            // The query names a former commune: its streets first, homonyms of the other former communes lower.
+            var c = city
+            if let o = h.old, let so = pack.oldCommune(street: s), so != o { c *= 0.8 }
+            addStreetCandidate(commune: h.commune, street: s, sim: sim, city: hasCity ? c : nil, q, into: &out)
         }
         // The commune itself, well below any street found.
         let muni = hasCity ? city * 0.5 : 0.2
-        out.append(Candidate(commune: h.commune, street: -1, address: -1, score: muni, type: .municipality, weight: 0))
+        out.append(Candidate(commune: h.commune, street: -1, address: -1, score: muni, type: .municipality, weight: 0, old: h.old))
     }
 
     /// The best score any candidate of hypothesis `h` could reach (a street matching exactly, number found).
@@ -310,12 +372,16 @@ public final class Geocoder: Sendable {
             weights += Self.weightNumber
             total += Self.weightNumber * numberScore
         }
-        let score = total / weights
+        var score = total / weights
+        // Homonyms of one commune (the same street name in two former communes): the one of the query's postcode.
+        if let pc = q.postcode.flatMap({ UInt32($0) }), pack.sPC[s] == pc { score += 1e-4 }
+        let type: GeocodeResultType = address >= 0 ? .housenumber : (pack.isLocality(street: s) ? .locality : .street)
         out.append(Candidate(commune: commune, street: s, address: address, score: score,
-                             type: address >= 0 ? .housenumber : .street, weight: range.count))
+                             type: type, weight: range.count, numberMissing: q.housenumber != nil && address < 0))
     }
 
-    /// The address with number `n` and `suffix` in `range`: exact 1; b for bis 0.97; other suffix 0.85.
+    /// The address with number `n` and `suffix` in `range`: exact 1; b for bis 0.97. Another suffix (42bis
+    /// for 42, 42 for 42 bis) is another house: not found (-1), the street answers.
     func findNumber(_ n: UInt32, suffix: String, in range: Range<Int>) -> (Int, Double) {
         var lo = range.lowerBound, hi = range.upperBound
         while lo < hi {
@@ -329,9 +395,9 @@ public final class Geocoder: Sendable {
             let score: Double
             if s == suffix { score = 1 }
             else if AddressQuery.suffixesEquivalent(s, suffix) { score = 0.97 }
-            else if s.isEmpty || suffix.isEmpty { score = 0.85 }
-            else { score = 0.7 }
+            else { score = 0 }
             if score > bestScore { best = i; bestScore = score }
+            if score == 1 { break }
             i += 1
         }
         return (best, bestScore)
@@ -439,24 +505,55 @@ public final class Geocoder: Sendable {
         return r.isEmpty ? 0 : pack.cPCs[r.lowerBound]
     }
 
+    /// Where candidate `c` is (degrees).
+    func position(_ c: Candidate) -> (Double, Double) {
+        if c.address >= 0 { return (Double(pack.hLon[c.address]) / 1e7, Double(pack.hLat[c.address]) / 1e7) }
+        if c.street >= 0 { return (Double(pack.sLon[c.street]) / 1e7, Double(pack.sLat[c.street]) / 1e7) }
+        if let o = c.old { return (Double(pack.oLon[o]) / 1e7, Double(pack.oLat[o]) / 1e7) }
+        return (Double(pack.cLon[c.commune]) / 1e7, Double(pack.cLat[c.commune]) / 1e7)
+    }
+
+    /// The positions of the addresses of the street of `result` (a `street` answer: is the whole street on
+    /// one side of a boundary?). Empty for a commune; at most `limit` points, evenly spread.
+    public func addressPositions(ofStreetOf result: GeocodeResult, limit: Int = 4096) -> [(lon: Double, lat: Double)] {
+        guard let s = result.streetIndex, s >= 0, s < pack.sName.count else { return [] }
+        let range = pack.addressRange(street: s)
+        if range.isEmpty { return [(Double(pack.sLon[s]) / 1e7, Double(pack.sLat[s]) / 1e7)] }
+        let step = max(1, range.count / max(1, limit))
+        return stride(from: range.lowerBound, to: range.upperBound, by: step).map { (Double(pack.hLon[$0]) / 1e7, Double(pack.hLat[$0]) / 1e7) }
+    }
+
     func result(_ c: Candidate, _ q: AddressQuery) -> GeocodeResult {
+        var r = plainResult(c, q)
+        let old = c.street >= 0 ? pack.oldCommune(street: c.street) : c.old
+        if let old {
+            r.oldcity = pack.str.string(pack.oName[old])
+            r.oldcitycode = pack.str.string(pack.oInsee[old])
+            if c.type == .municipality { r.label = "\(r.oldcity) (\(r.city))"; r.name = r.oldcity }
+        }
+        r.context = Departements.context(citycode: r.citycode)
+        r.streetIndex = c.street >= 0 ? c.street : nil
+        if c.numberMissing, let n = q.housenumber { r.missingHousenumber = String(n) + q.suffix }
+        return r
+    }
+
+    func plainResult(_ c: Candidate, _ q: AddressQuery) -> GeocodeResult {
         let city = pack.str.string(pack.cName[c.commune])
         let citycode = pack.str.string(pack.cInsee[c.commune])
         var pc = postcodeOf(c)
         if c.street < 0, let qpc = q.postcode.flatMap({ UInt32($0) }), pack.communeHasPostcode(c.commune, qpc) { pc = qpc }
         let postcode = AddressPack.postcodeText(pc)
-        let score = (c.score * 10_000).rounded() / 10_000
+        let score = (min(1, c.score) * 10_000).rounded() / 10_000
+        let (lon, lat) = position(c)
         switch c.type {
         case .municipality:
             return GeocodeResult(label: city, score: score, type: .municipality, id: citycode, housenumber: "", street: "",
-                                 name: city, postcode: postcode, city: city, citycode: citycode,
-                                 lon: Double(pack.cLon[c.commune]) / 1e7, lat: Double(pack.cLat[c.commune]) / 1e7)
-        case .street:
+                                 name: city, postcode: postcode, city: city, citycode: citycode, lon: lon, lat: lat)
+        case .street, .locality:
             let street = pack.str.string(pack.sName[c.street])
-            return GeocodeResult(label: "\(street) \(postcode) \(city)", score: score, type: .street,
-                                 id: pack.str.string(pack.sIDP[c.street]), housenumber: "", street: street, name: street,
-                                 postcode: postcode, city: city, citycode: citycode,
-                                 lon: Double(pack.sLon[c.street]) / 1e7, lat: Double(pack.sLat[c.street]) / 1e7)
+            return GeocodeResult(label: "\(street) \(postcode) \(city)", score: score, type: c.type,
+                                 id: pack.str.string(pack.sIDP[c.street]), housenumber: "", street: c.type == .locality ? "" : street, name: street,
+                                 postcode: postcode, city: city, citycode: citycode, lon: lon, lat: lat)
         case .housenumber:
             let street = pack.str.string(pack.sName[c.street])
             let h = c.address
@@ -474,7 +571,8 @@ extension GeocodeResultType {
         switch self {
         case .housenumber: return 0
         case .street: return 1
-        case .municipality: return 2
+        case .locality: return 2
+        case .municipality: return 3
         }
     }
 }

@@ -15,6 +15,8 @@ public enum GeocodeResultType: String, Sendable, Codable, CaseIterable {
     case housenumber
     /// The street was found but not the number (or no number was given): the street's position.
     case street
+    /// A lieu-dit (BAN `nom_ld`, or a toponym without houses): its position.
+    case locality
     /// Only the commune was found: its centre.
     case municipality
 }
@@ -37,6 +39,23 @@ public struct GeocodeResult: Sendable, Codable, Equatable {
     public var citycode: String
     public var lon: Double
     public var lat: Double
+    /// The former commune (ancienne commune, commune déléguée) the address lies in: name and INSEE code, "" if none.
+    public var oldcity: String = ""
+    public var oldcitycode: String = ""
+    /// Arrondissement municipal (Paris, Lyon, Marseille), "" elsewhere.
+    public var district: String = ""
+    /// "62, Pas-de-Calais, Hauts-de-France", as api-adresse writes it.
+    public var context: String = ""
+    /// The requested house number the BAN lacks ("42" asked, only "42bis" known): the result is the street's
+    /// position, never another number. "" when none was asked or it was found.
+    public var missingHousenumber: String = ""
+    /// Street number in the pack (to list the street's addresses); nil for a commune.
+    public var streetIndex: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case label, score, type, id, housenumber, street, name, postcode, city, citycode, lon, lat, oldcity, oldcitycode, district, context
+        case missingHousenumber = "missing_housenumber"
+    }
 
     public init(label: String, score: Double, type: GeocodeResultType, id: String, housenumber: String, street: String,
                 name: String, postcode: String, city: String, citycode: String, lon: Double, lat: Double) {
@@ -63,11 +82,23 @@ public struct GeocodeOptions: Sendable, Equatable {
     public var postcode: String?
     /// Only results in the commune with this INSEE code.
     public var citycode: String?
+    /// Only results of this type (api-adresse's `type`: housenumber, street, locality, municipality).
+    public var type: GeocodeResultType?
+    /// Prefer results near this point (api-adresse's `lat`/`lon`): a small bonus fading with distance.
+    public var near: (lon: Double, lat: Double)?
 
-    public init(limit: Int = 5, postcode: String? = nil, citycode: String? = nil) {
+    public init(limit: Int = 5, postcode: String? = nil, citycode: String? = nil, type: GeocodeResultType? = nil,
+                near: (lon: Double, lat: Double)? = nil) {
         self.limit = limit
         self.postcode = postcode
         self.citycode = citycode
+        self.type = type
+        self.near = near
+    }
+
+    public static func == (a: GeocodeOptions, b: GeocodeOptions) -> Bool {
+        a.limit == b.limit && a.postcode == b.postcode && a.citycode == b.citycode && a.type == b.type
+            && a.near?.lon == b.near?.lon && a.near?.lat == b.near?.lat
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import QPVAddressing
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -93,7 +94,7 @@ public struct APIRoutes: Sendable {
 
     /// `GET /search`: api-adresse's FeatureCollection, each feature with the QPV answer at its position.
     func search(_ q: QueryParameters) throws -> Response {
-        try q.allowOnly(["q", "limit", "postcode", "citycode", "date"])
+        try q.allowOnly(["q", "limit", "postcode", "citycode", "type", "lat", "lon", "autocomplete", "date"])
         let text = try q.required("q", hint: "adresse à chercher")
         // Characters counted as JSON Schema counts them (code points), as /openapi.json says.
         let length = text.unicodeScalars.count
@@ -110,8 +111,20 @@ public struct APIRoutes: Sendable {
             throw APIError.invalid("citycode", "« \(citycode) » : code INSEE de commune à 5 caractères attendu (ex. 59350, 2A004)")
         }
         let date = try q.date("date") ?? CivilDate.today()
-        let results = engine.geocoder.geocode(text, options: GeocodeOptions(limit: limit, postcode: postcode, citycode: citycode))
-        let features = try featuresJSON(results.map { ($0, nil) }, date: date)
+        let type = try Self.resultType(q)
+        // api-adresse: lat and lon together give priority to results near the point.
+        var near: (lon: Double, lat: Double)?
+        if q["lat"] != nil || q["lon"] != nil {
+            let (lon, lat) = try q.point()
+            near = (lon, lat)
+        }
+        // api-adresse's autocomplete (1 by default) completes the last word; qpv's matcher already tolerates
+        // a truncated or mistyped word, so both values are accepted and answer alike.
+        if let a = q["autocomplete"], a != "0" && a != "1" {
+            throw APIError.invalid("autocomplete", "« \(a) » : 0 ou 1 attendu")
+        }
+        let results = engine.geocoder.geocode(text, options: GeocodeOptions(limit: limit, postcode: postcode, citycode: citycode, type: type, near: near))
+        let features = try featuresJSON(results.map { ($0, nil) }, date: date, ranked: results)
         var head = "{\"type\":\"FeatureCollection\",\"version\":\"draft\",\"features\":[\(features)],"
         head += "\"attribution\":\(jsonQuoted(engine.geocoderIsDemo ? "Adresses de démonstration fictives" : "BAN")),\"licence\":\"ETALAB-2.0\","
         head += "\"query\":\(jsonQuoted(text)),\"filters\":{" + [postcode.map { "\"postcode\":\(jsonQuoted($0))" }, citycode.map { "\"citycode\":\(jsonQuoted($0))" }].compactMap { $0 }.joined(separator: ",") + "},"
@@ -121,11 +134,13 @@ public struct APIRoutes: Sendable {
 
     /// `GET /reverse`: the nearest addresses of a point, same shape as `/search`, with `distance` (m).
     func reverse(_ q: QueryParameters) throws -> Response {
-        try q.allowOnly(["lon", "lat", "limit", "date"])
+        try q.allowOnly(["lon", "lat", "limit", "type", "date"])
         let (lon, lat) = try q.point()
         let limit = try q.integer("limit", range: 1...engine.options.maxResults) ?? 1
         let date = try q.date("date") ?? CivilDate.today()
-        let found = engine.reverseGeocoder.reverse(lon: lon, lat: lat, limit: limit)
+        let type = try Self.resultType(q)
+        var found = engine.reverseGeocoder.reverse(lon: lon, lat: lat, limit: type == nil ? limit : max(limit, 20))
+        if let type { found = Array(found.filter { $0.address.type == type }.prefix(limit)) }
         let features = try featuresJSON(found.map { ($0.address, $0.distanceM) }, date: date)
         var body = "{\"type\":\"FeatureCollection\",\"version\":\"draft\",\"features\":[\(features)],"
         body += "\"attribution\":\(jsonQuoted(engine.geocoderIsDemo ? "Adresses de démonstration fictives" : "BAN")),\"licence\":\"ETALAB-2.0\","
@@ -133,31 +148,70 @@ public struct APIRoutes: Sendable {
         return geojson(body)
     }
 
-    /// Features of geocoding results with the QPV columns of `qpv geocode` batches as typed properties.
-    func featuresJSON(_ items: [(GeocodeResult, Double?)], date: CivilDate) throws -> String {
-        guard !items.isEmpty else { return "" }
-        let located = try engine.locators.with { l in
-            try l.locator.locate(lons: items.map(\.0.lon), lats: items.map(\.0.lat), on: date, tolerance: engine.options.boundaryTolerance)
+    /// api-adresse's `type` parameter.
+    static func resultType(_ q: QueryParameters) throws -> GeocodeResultType? {
+        guard let t = q["type"] else { return nil }
+        guard let type = GeocodeResultType(rawValue: t) else {
+            throw APIError.invalid("type", "« \(t) » : valeurs possibles \(GeocodeResultType.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        let names = engine.columns.names
-        return zip(items, located).map { item, r in
-            let (a, distance) = item
+        return type
+    }
+
+    /// Features of geocoding results with api-adresse's properties, then the QPV columns of `qpv geocode`
+    /// batches as typed properties (`qpv_status` is `to_verify` when the confidence policy or the street check
+    /// says so, with `qpv_reason`). `ranked`: the search's results, best first (the confidence of the first
+    /// feature depends on the second).
+    func featuresJSON(_ items: [(GeocodeResult, Double?)], date: CivilDate, ranked: [GeocodeResult]? = nil) throws -> String {
+        guard !items.isEmpty else { return "" }
+        let tolerance = engine.options.boundaryTolerance
+        let (located, values, xy) = try engine.locators.with { l in
+            let located = try l.locator.locate(lons: items.map(\.0.lon), lats: items.map(\.0.lat), on: date, tolerance: tolerance)
+            let values = items.enumerated().map { k, item in
+                engine.addressColumns.values(k == 0 && ranked != nil ? ranked! : [item.0], geocoder: engine.geocoder, locator: l.locator,
+                                             on: date, tolerance: tolerance)
+            }
+            let xy = items.map { (try? l.locator.projected(lon: $0.0.lon, lat: $0.0.lat)) ?? (x: .nan, y: .nan) }
+            return (located, values, xy)
+        }
+        let names = engine.addressColumns.names
+        return items.indices.map { k in
+            let (a, distance) = items[k]
+            let r = located[k]
             var p = "\"label\":\(jsonQuoted(a.label)),\"score\":\(a.score),"
             if a.type == .housenumber { p += "\"housenumber\":\(jsonQuoted(a.housenumber))," }
             p += "\"id\":\(jsonQuoted(a.id)),\"type\":\"\(a.type.rawValue)\",\"name\":\(jsonQuoted(a.name)),"
             p += "\"postcode\":\(jsonQuoted(a.postcode)),\"citycode\":\(jsonQuoted(a.citycode)),\"city\":\(jsonQuoted(a.city)),"
-            p += "\"street\":\(jsonQuoted(a.street)),"
+            if xy[k].x.isFinite { p += "\"x\":\(GeoJSONGeometry.format(xy[k].x, 2)),\"y\":\(GeoJSONGeometry.format(xy[k].y, 2)),"}
+            p += "\"context\":\(jsonQuoted(a.context)),\"importance\":\(Self.importance(a)),"
+            if a.type != .municipality && a.type != .locality { p += "\"street\":\(jsonQuoted(a.street))," }
+            if !a.oldcity.isEmpty { p += "\"oldcity\":\(jsonQuoted(a.oldcity)),\"oldcitycode\":\(jsonQuoted(a.oldcitycode))," }
+            if !a.district.isEmpty { p += "\"district\":\(jsonQuoted(a.district))," }
+            if !a.missingHousenumber.isEmpty { p += "\"missing_housenumber\":\(jsonQuoted(a.missingHousenumber))," }
             if let distance { p += "\"distance\":\(distance)," }
-            for (name, value) in zip(names, engine.columns.values(r)) {
+            let doubt = engine.addressColumns.policy.problem(k == 0 && ranked != nil ? ranked! : [a]) != nil
+            p += "\"geocoding_to_verify\":\(doubt),"
+            for (name, value) in zip(names, values[k]) {
                 if name.hasSuffix("distance_boundary_m") {
                     p += "\"\(name)\":\(value.isEmpty ? "null" : value),"
                 } else {
                     p += "\"\(name)\":\(jsonQuoted(value)),"
                 }
             }
-            p += "\"qpv_message\":\(jsonQuoted(LocateReport.sentence(r, catalog: engine.catalog)))"
+            let sentence = LocateReport.sentence(r, catalog: engine.catalog)
+            p += "\"qpv_message\":\(jsonQuoted(values[k][0] == AddressLocateColumns.toVerify ? "À vérifier : \(values[k].last ?? "") — au point trouvé : \(sentence)" : sentence))"
             return "{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[\(GeoJSONGeometry.format(a.lon, 7)),\(GeoJSONGeometry.format(a.lat, 7))]},\"properties\":{\(p)}}"
         }.joined(separator: ",")
+    }
+
+    /// api-adresse's `importance` (0–1). qpv has no popularity model: the result type's rank stands for it
+    /// (house number 0.6, street 0.5, lieu-dit 0.4, commune 0.3), constant and documented.
+    static func importance(_ a: GeocodeResult) -> String {
+        switch a.type {
+        case .housenumber: return "0.6"
+        case .street: return "0.5"
+        case .locality: return "0.4"
+        case .municipality: return "0.3"
+        }
     }
 
     // MARK: - Locate

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import QPVAddressing
 import QPVCore
 import QPVGeocoding
 import QPVPerimeters
@@ -24,7 +25,7 @@ struct CSVBatchEndpoint: Sendable {
 
     func respond(_ request: Request, logger: Logger) async throws -> Response {
         var params = try QueryParameters(request.uri.query)
-        try params.allowOnly(["columns", "date"])
+        try params.allowOnly(Set(Self.fields.filter { $0 != "data" }))
         let maxBody = engine.options.maxBodyBytes
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBody {
             throw Self.tooLarge(maxBody)
@@ -36,6 +37,8 @@ struct CSVBatchEndpoint: Sendable {
         var range = 0..<body.count
         var fileName = "adresses.csv"
         var formColumns: [String] = []
+        var formResultColumns: [String] = []
+        var formValues: [String: String] = [:]
         if let type = request.headers[.contentType], type.lowercased().hasPrefix("multipart/form-data") {
             guard let boundary = Multipart.boundary(contentType: type) else {
                 throw APIError(.badRequest, "invalid_multipart", "formulaire multipart sans « boundary » dans Content-Type")
@@ -50,16 +53,37 @@ struct CSVBatchEndpoint: Sendable {
                 let value = String(decoding: body.bytes[p.range], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
                 switch p.name {
                 case "columns": formColumns.append(value)
-                case "date": try params.setIfAbsent("date", value)
+                case "result_columns": formResultColumns.append(value)
+                case "date", "postcode", "citycode", "delimiter", "encoding": formValues[p.name] = value
                 case "data": break
-                default: throw APIError(.badRequest, "unknown_parameter", "champ « \(p.name) » inconnu ; champs acceptés : data, columns, date")
+                default:
+                    throw APIError(.badRequest, "unknown_parameter", "champ « \(p.name) » inconnu ; champs acceptés : \(Self.fields.joined(separator: ", "))")
                 }
             }
         }
         guard !range.isEmpty else { throw APIError(.badRequest, "empty_body", "corps de requête vide : envoyez un fichier CSV") }
+        for (k, v) in formValues { try params.setIfAbsent(k, v) }
         let date = try params.date("date") ?? CivilDate.today()
-        let columnNames = (params["columns"].map { [$0] } ?? formColumns)
-            .flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
+        func list(_ name: String, _ form: [String]) -> [String] {
+            (params[name].map { [$0] } ?? form).flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
+        }
+        let columnNames = list("columns", formColumns)
+        let resultColumns = list("result_columns", formResultColumns)
+        // api-adresse: `delimiter` (one character) and `encoding` of the sent file; sniffed otherwise.
+        let separator: UInt8? = try params["delimiter"].flatMap { d in
+            if d.isEmpty { return nil }
+            guard d.utf8.count == 1, let b = d.utf8.first, [0x2C, 0x3B, 0x09, 0x7C].contains(b) else {
+                throw APIError.invalid("delimiter", "« \(d) » : séparateur attendu , ; | ou tabulation")
+            }
+            return b
+        }
+        let encoding: TextEncoding? = try params["encoding"].flatMap { e in
+            if e.isEmpty { return nil }
+            guard let t = TextEncoding(name: e) else { throw APIError.invalid("encoding", "« \(e) » : encodages possibles utf-8, windows-1252 (latin1)") }
+            return t
+        }
+        let postcodeColumn = params["postcode"].flatMap { $0.isEmpty ? nil : $0 }
+        let citycodeColumn = params["citycode"].flatMap { $0.isEmpty ? nil : $0 }
 
         // Checks before the first byte is sent: a readable header, the columns, the number of rows.
         let csvRange = range
@@ -68,11 +92,19 @@ struct CSVBatchEndpoint: Sendable {
         let batch = BatchGeocoder(geocoder: engine.geocoder)
         let rows: Int
         do {
-            let reader = try CSVReader(source: source(), name: name)
+            let reader = try CSVReader(source: source(), name: name, separator: separator, encoding: encoding)
             guard !columnNames.isEmpty else {
                 throw APIError.missing("columns", "colonne(s) de l'adresse, séparées par des virgules ; colonnes du fichier : \(reader.header.joined(separator: ", "))")
             }
             _ = try batch.columnIndexes(reader, Self.columns(columnNames))
+            for (field, column) in [("postcode", postcodeColumn), ("citycode", citycodeColumn)] {
+                if let column, reader.columnIndex(column) == nil {
+                    throw APIError.invalid(field, "colonne « \(column) » absente du fichier ; colonnes : \(reader.header.joined(separator: ", "))")
+                }
+            }
+            if let bad = resultColumns.first(where: { !BatchGeocoder.resultColumns.contains($0) }) {
+                throw APIError.invalid("result_columns", "« \(bad) » inconnue ; colonnes possibles : \(BatchGeocoder.resultColumns.joined(separator: ", "))")
+            }
             var n = 0
             while try reader.next() != nil {
                 n += 1
@@ -92,15 +124,19 @@ struct CSVBatchEndpoint: Sendable {
         guard let slot = BatchSlot.take() else {
             throw APIError(.serviceUnavailable, "busy", "déjà \(Self.maxConcurrent) fichiers en cours de traitement : réessayez dans un moment")
         }
-        let dialect = try CSVReader(source: source(), name: name).dialect
+        let dialect = try CSVReader(source: source(), name: name, separator: separator, encoding: encoding).dialect
         var headers = HTTPFields()
         headers[.contentType] = "text/csv; charset=" + (dialect.encoding == .utf8 ? "utf-8" : "windows-1252")
         headers[.contentDisposition] = "attachment; filename=\"\(Self.outputName(name))\""
         headers[.cacheControl] = "no-store"
         headers[HTTPField.Name("X-QPV-Rows")!] = String(rows)
-        let options = BatchOptions(
+        var batchOptions = BatchOptions(
             input: name, output: "-", columns: Self.columns(columnNames), threads: engine.options.batchThreads,
-            geocodeOptions: GeocodeOptions(limit: 2))
+            separator: separator, encoding: encoding, geocodeOptions: GeocodeOptions(limit: 2))
+        batchOptions.postcodeColumn = postcodeColumn
+        batchOptions.citycodeColumn = citycodeColumn
+        batchOptions.resultColumns = resultColumns.isEmpty ? nil : resultColumns
+        let options = batchOptions
         let annotation = Self.annotation(engine: engine, date: date)
         let channel = ChunkChannel()
         let started = ContinuousClock.now
@@ -108,7 +144,7 @@ struct CSVBatchEndpoint: Sendable {
             let thread = Thread {
                 defer { withExtendedLifetime(slot) {} }  // the slot is given back when the batch ends
                 do {
-                    let reader = try CSVReader(source: source(), name: name)
+                    let reader = try CSVReader(source: source(), name: name, separator: separator, encoding: encoding)
                     let out = CSVWriter(name: "réponse", dialect: reader.dialect) { bytes in try channel.send(bytes) }
                     _ = try batch.run(reader: reader, writer: out, options: options, annotation: annotation)
                     channel.finish(nil)
@@ -160,20 +196,12 @@ struct CSVBatchEndpoint: Sendable {
         return (safe.isEmpty ? "adresses" : safe) + "-qpv.csv"
     }
 
-    /// The QPV columns of `qpv geocode` batches, one `Locator` per worker thread (built on that thread).
+    /// The fields of api-adresse's `/search/csv` form (and query string), plus qpv's `date`.
+    static let fields = ["data", "columns", "postcode", "citycode", "result_columns", "delimiter", "encoding", "date"]
+
+    /// The QPV columns of `qpv geocode` batches (the same library function), one `Locator` per worker thread.
     static func annotation(engine: ServerEngine, date: CivilDate) -> CoordinateAnnotation {
-        let catalog = engine.catalog
-        let columns = engine.columns
-        let tolerance = engine.options.boundaryTolerance
-        return CoordinateAnnotation(
-            columns: columns.names, valuesWhenNotGeocoded: columns.values(status: "not_geocoded"),
-            makeWorker: {
-                let locator = try Locator(catalog: catalog)
-                return { lon, lat in
-                    (try? locator.locate(lon: lon, lat: lat, on: date, tolerance: tolerance)).map(columns.values)
-                        ?? columns.values(status: "invalid_coordinates")
-                }
-            })
+        engine.addressColumns.annotation(geocoder: engine.geocoder, catalog: engine.catalog, date: date, tolerance: engine.options.boundaryTolerance)
     }
 }
 

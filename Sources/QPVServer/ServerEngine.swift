@@ -1,4 +1,5 @@
 import Foundation
+import QPVAddressing
 import QPVCore
 import QPVEligibility
 import QPVGeocoding
@@ -21,6 +22,9 @@ public final class ServerEngine: Sendable {
     public let fcsBook: RuleBook
     public let fcsProgrammes: [CohesionFundProgramme]
     public let columns: LocateColumns
+    /// The QPV columns of geocoded addresses (`/search/csv`, `/search`): `columns` + `qpv_reason`, with the
+    /// confidence policy.
+    public let addressColumns: AddressLocateColumns
     public let locators: LocatorPool
     let assets: WebAssets
     let versionJSON: String
@@ -36,12 +40,8 @@ public final class ServerEngine: Sendable {
         fcsBook = try RuleBook.shipped("fcs")
         fcsProgrammes = try CohesionFund.programmes(book: fcsBook)
         columns = LocateColumns(catalog: catalog)
-        let resolver = ClosureAddressResolver { [geocoder] text in
-            geocoder.geocode(text, options: GeocodeOptions(limit: 1)).first.map {
-                ResolvedAddress(lon: $0.lon, lat: $0.lat, label: $0.label, score: $0.score, precision: $0.type.rawValue,
-                                cityCode: $0.citycode, cityName: $0.city)
-            }
-        }
+        addressColumns = AddressLocateColumns(catalog: catalog)
+        let resolver = GeocoderAddressResolver(geocoder: geocoder)
         locators = LocatorPool(catalog: catalog, resolver: resolver, tolerance: options.boundaryTolerance,
                                keep: max(4, 2 * ProcessInfo.processInfo.activeProcessorCount))
         assets = try WebAssets.load()

@@ -1,4 +1,5 @@
 import ArgumentParser
+import QPVAddressing
 import Foundation
 import QPVCore
 import QPVGeocoding
@@ -55,11 +56,7 @@ enum AddressHook {
     static func resolver(_ dataDirectory: DataDirectory) throws -> (any AddressResolving)? {
         let (geocoder, isDemo) = try Geocoder.installedOrDemo(dataDirectory: dataDirectory)
         if isDemo { printError("Aucune BAN installée : adresses de DÉMONSTRATION fictives utilisées. Installer la BAN : qpv data import-ban adresses-XX.csv.gz") }
-        return ClosureAddressResolver { text in
-            geocoder.geocode(text, options: GeocodeOptions(limit: 1)).first.map {
-                ResolvedAddress(lon: $0.lon, lat: $0.lat, label: $0.label, score: $0.score, precision: $0.type.rawValue, cityCode: $0.citycode, cityName: $0.city)
-            }
-        }
+        return GeocoderAddressResolver(geocoder: geocoder)
     }
 }
 

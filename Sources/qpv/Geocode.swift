@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import QPVAddressing
 import QPVCore
 import QPVPerimeters
 import Synchronization
@@ -12,9 +13,14 @@ struct Geocode: AsyncParsableCommand {
         discussion: """
             Une adresse : qpv geocode "56 grand rue 59295 Estrun" [--format json] [--limit 5].
             Un fichier : qpv geocode --input adresses.csv --column adresse --output resultat.csv, ou \
-            --columns numero,voie,code_postal,commune. Toutes les lignes et colonnes sont gardées ; s'ajoutent latitude, \
-            longitude, result_label, result_score, result_score_next, result_type, result_id, result_housenumber, \
-            result_name, result_street, result_postcode, result_city, result_citycode, result_status (ok, not_found, error).
+            --columns numero,voie,code_postal,commune. Toutes les lignes et colonnes sont gardées ; s'ajoutent, dans \
+            l'ordre de l'API nationale de géocodage (/search/csv) : latitude, longitude, result_label, result_score, \
+            result_score_next, result_type, result_id, result_housenumber, result_name, result_street, result_postcode, \
+            result_city, result_context, result_citycode, result_oldcitycode, result_oldcity, result_district, \
+            result_status (ok, not-found, skipped, error) ; puis la réponse QPV (qpv_status… et qpv_reason). \
+            Un géocodage douteux (score ≤ 0,8, second candidat presque aussi probable, commune seule) donne \
+            qpv_status=to_verify avec la raison ; un numéro absent de la BAN donne la voie (result_type=street), \
+            dont la réponse QPV n'est donnée que si toute la voie est du même côté des limites.
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -48,7 +54,7 @@ struct Geocode: AsyncParsableCommand {
     @Option(help: "Colonnes à assembler, dans l'ordre (ex. numero,voie,code_postal,commune).")
     var columns: String?
 
-    @Option(name: .customLong("min-score"), help: "Score minimal : en dessous, la ligne reste sans coordonnées (not_found) avec la raison.")
+    @Option(name: .customLong("min-score"), help: "Score minimal : en dessous, la ligne reste sans coordonnées (not-found) avec la raison.")
     var minScore: Double?
 
     @Option(help: "Nombre de fils de calcul (défaut : tous les cœurs).")
@@ -87,23 +93,10 @@ struct Geocode: AsyncParsableCommand {
             let catalog = try perimeterOptions.openCatalogAnnounced()
             let date = try perimeterOptions.civilDate()
             let tolerance = perimeterOptions.boundaryTolerance
-            let columns = LocateColumns(catalog: catalog)
             let counts = Mutex<[String: Int]>([:])
-            let annotation = CoordinateAnnotation(
-                columns: columns.names, valuesWhenNotGeocoded: columns.values(status: "not_geocoded"),
-                makeWorker: {
-                    let locator = try Locator(catalog: catalog)
-                    return { lon, lat in
-                        let values: [String]
-                        do {
-                            values = columns.values(try locator.locate(lon: lon, lat: lat, on: date, tolerance: tolerance))
-                        } catch {
-                            values = columns.values(status: "invalid_coordinates")
-                        }
-                        counts.withLock { $0[values[0], default: 0] += 1 }
-                        return values
-                    }
-                })
+            let annotation = AddressLocateColumns(catalog: catalog).annotation(
+                geocoder: geocoder, catalog: catalog, date: date, tolerance: tolerance,
+                count: { status in counts.withLock { $0[status, default: 0] += 1 } })
             let line = ProgressLine(label: "géocodage")
             let summary = try BatchGeocoder(geocoder: geocoder).run(batch, annotation: annotation) { rows, fraction in line.update(rows: rows, fraction: fraction) }
             line.finish()
@@ -112,7 +105,9 @@ struct Geocode: AsyncParsableCommand {
             let located = max(1, c.values.reduce(0, +))
             func pct(_ n: Int) -> String { FrenchFormat.decimal(100 * Double(n) / Double(located), digits: 1) + " %" }
             var qpvLines = ["Réponse QPV au \(date.french) (lignes géocodées) :"]
-            for (status, label) in [("in", "dans un QPV"), ("boundary", "en limite de quartier, à vérifier"), ("out", "hors QPV"), ("no_list", "liste non installée")] where (c[status] ?? 0) > 0 {
+            for (status, label) in [("in", "dans un QPV"), ("boundary", "en limite de quartier, à vérifier"), ("out", "hors QPV"),
+                                    ("to_verify", "géocodage douteux ou voie à cheval sur une limite, à vérifier (voir qpv_reason)"),
+                                    ("no_list", "liste non installée")] where (c[status] ?? 0) > 0 {
                 qpvLines.append("  \(label) (\(status)) : \(FrenchFormat.integer(c[status]!)) (\(pct(c[status]!)))")
             }
             printError(qpvLines.joined(separator: "\n"))
@@ -135,6 +130,7 @@ struct Geocode: AsyncParsableCommand {
                 throw ExitCode(1)
             }
             print(Self.describe(best))
+            if let problem = ConfidencePolicy.standard.problem(results) { print("  À VÉRIFIER : \(problem)") }
             if results.count > 1 {
                 print("Autres possibilités :")
                 for (k, r) in results.dropFirst().enumerated() {
@@ -148,6 +144,7 @@ struct Geocode: AsyncParsableCommand {
         switch t {
         case .housenumber: return "numéro"
         case .street: return "voie (numéro non trouvé)"
+        case .locality: return "lieu-dit"
         case .municipality: return "commune seulement"
         }
     }
@@ -157,7 +154,7 @@ struct Geocode: AsyncParsableCommand {
         \(r.label)
           trouvé : \(typeName(r.type)) · score \(FrenchFormat.decimal(r.score, digits: 2))
           identifiant BAN : \(r.id)
-          commune : \(r.city) (INSEE \(r.citycode)), code postal \(r.postcode)
+          commune : \(r.city) (INSEE \(r.citycode)), code postal \(r.postcode)\(r.oldcity.isEmpty ? "" : " ; ancienne commune \(r.oldcity) (\(r.oldcitycode))")\(r.missingHousenumber.isEmpty ? "" : "\n  numéro \(r.missingHousenumber) absent de la BAN : position de la voie, aucun autre numéro substitué")
           position : latitude \(String(format: "%.7f", r.lat)), longitude \(String(format: "%.7f", r.lon))
         """
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import QPVAddressing
 import Foundation
 import QPVCore
 import QPVGeocoding
@@ -78,23 +79,34 @@ struct Locate: AsyncParsableCommand {
         let results = geocoder.geocode(text, options: GeocodeOptions(limit: 3))
         guard let best = results.first else {
             if format == .json {
-                print(try jsonString(AddressAnswer(query: text, geocoding: nil, alternatives: [], locate: nil, message: "Adresse introuvable dans la BAN installée.")))
+                print(try jsonString(AddressAnswer(query: text, geocoding: nil, alternatives: [], locate: nil, verdict: "not_found", reason: nil, message: "Adresse introuvable dans la BAN installée.")))
             } else {
                 print("✗ ADRESSE INTROUVABLE : « \(text) » ne correspond à aucune adresse de la BAN installée.")
             }
             throw ExitCode(1)
         }
-        let result = try Locator(catalog: catalog).locate(lon: best.lon, lat: best.lat, on: date, tolerance: boundaryTolerance)
+        let locator = try Locator(catalog: catalog)
+        let result = try locator.locate(lon: best.lon, lat: best.lat, on: date, tolerance: boundaryTolerance)
         let report = LocateReport(result: result, catalog: catalog)
-        var caution: String?
-        if best.score < 0.6 { caution = "score de géocodage faible (\(FrenchFormat.decimal(best.score, digits: 2))) : vérifiez l'adresse trouvée" }
-        if best.type != .housenumber { caution = "numéro non trouvé, position de la \(best.type == .street ? "voie" : "commune") : réponse à vérifier" }
+        // One confidence policy (score > 0,8, no close second candidate, not the commune only) and, for a
+        // street-level result, the whole street checked.
+        let check = AddressCheck(results, located: result, geocoder: geocoder, locator: locator, on: date, tolerance: boundaryTolerance)
         switch format {
         case .json:
-            print(try jsonString(AddressAnswer(query: text, geocoding: best, alternatives: Array(results.dropFirst()), locate: report, message: caution ?? report.message)))
+            print(try jsonString(AddressAnswer(query: text, geocoding: best, alternatives: Array(results.dropFirst()), locate: report,
+                                               verdict: check.toVerify ? "to_verify" : result.status.rawValue, reason: check.reason,
+                                               message: check.toVerify ? "À vérifier : \(check.reason ?? "")" : report.message)))
         case .text:
             print("Adresse trouvée : \(best.label) (\(Geocode.typeName(best.type)), score \(FrenchFormat.decimal(best.score, digits: 2)))")
-            if let caution { print("Attention : \(caution)") }
+            if check.toVerify {
+                print("? À VÉRIFIER — \(check.reason ?? "")")
+                for (k, r) in results.dropFirst().enumerated() {
+                    print("  candidat \(k + 2) : \(r.label) (\(Geocode.typeName(r.type)), score \(FrenchFormat.decimal(r.score, digits: 2)))")
+                }
+                print("Réponse au point trouvé, à confirmer :")
+            } else if let reason = check.reason {
+                print("Note : \(reason)")
+            }
             print(report.text())
         }
     }
@@ -104,6 +116,9 @@ struct Locate: AsyncParsableCommand {
         var geocoding: GeocodeResult?
         var alternatives: [GeocodeResult]
         var locate: LocateReport?
+        /// `to_verify` when the geocoding or the street cannot be relied on, else the locate status.
+        var verdict: String
+        var reason: String?
         var message: String
     }
 

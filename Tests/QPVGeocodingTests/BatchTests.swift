@@ -50,7 +50,11 @@ func readCSV(_ path: String) throws -> (header: [String], rows: [[String]], dial
             BatchOptions(input: input, output: dir.path("out.csv"), columns: .single("adresse"), threads: 2, chunkSize: 2),
             annotation: roundedCoordinates(made: counter))
         let out = try readCSV(dir.path("out.csv"))
-        #expect(out.header == ["ref", "adresse", "note"] + BatchGeocoder.resultColumns + ["lon_arrondi", "lat_arrondi"])
+        // Exactly the columns of the national geocoding CSV API, in its order, then the annotation's.
+        #expect(out.header == ["ref", "adresse", "note", "latitude", "longitude", "result_label", "result_score", "result_score_next",
+                               "result_type", "result_id", "result_housenumber", "result_name", "result_street", "result_postcode",
+                               "result_city", "result_context", "result_citycode", "result_oldcitycode", "result_oldcity",
+                               "result_district", "result_status", "lon_arrondi", "lat_arrondi"])
         #expect(out.rows.map { $0[0] } == ["1", "2", "3", "4", "5", "6", "7", "8"])
         #expect(out.rows.allSatisfy { $0.count == out.header.count })
         let col = Dictionary(uniqueKeysWithValues: out.header.enumerated().map { ($1, $0) })
@@ -63,8 +67,8 @@ func readCSV(_ path: String) throws -> (header: [String], rows: [[String]], dial
         #expect(cell("2", "result_id") == "62901_0002_00010")
         #expect(cell("3", "result_status") == "error" && cell("3", "result_label").contains("guillemet"))
         #expect(cell("3", "lon_arrondi") == "not_geocoded")
-        #expect(cell("4", "result_status") == "not_found" && cell("4", "adresse") == long)
-        #expect(cell("5", "result_status") == "not_found" && cell("5", "result_label") == "adresse vide")
+        #expect(cell("4", "result_status") == "not-found" && cell("4", "adresse") == long)
+        #expect(cell("5", "result_status") == "skipped" && cell("5", "result_label") == "adresse vide")
         #expect(cell("6", "result_status") != "error")
         #expect(cell("7", "result_type") == "municipality" && cell("7", "result_citycode") == "62902" && cell("7", "note") == "")
         #expect(cell("8", "result_status") == "error" && cell("8", "note") == "f;en trop")
@@ -101,7 +105,7 @@ func readCSV(_ path: String) throws -> (header: [String], rows: [[String]], dial
             BatchOptions(input: input, output: dir.path("out.csv"), columns: .single("adresse"), minScore: 0.97))
         let out = try readCSV(dir.path("out.csv"))
         let status = out.header.firstIndex(of: "result_status")!, label = out.header.firstIndex(of: "result_label")!
-        #expect(out.rows[0][status] == "not_found" && out.rows[0][label].contains("inférieur au minimum"))
+        #expect(out.rows[0][status] == "not-found" && out.rows[0][label].contains("inférieur au minimum"))
         #expect(out.rows[0][out.header.firstIndex(of: "latitude")!] == "")
         #expect(out.rows[1][status] == "ok")
         #expect(summary.belowMinScore == 1)

@@ -1,4 +1,5 @@
 import Foundation
+import QPVAddressing
 import QPVCore
 import QPVEligibility
 import QPVGeocoding
@@ -229,13 +230,14 @@ struct ServerTests {
         #expect(a.headers["x-qpv-rows"] == "4")
         let rows = Self.csvRows(a.text)
         let header = rows[0]
-        #expect(header == ["id", "adresse"] + BatchGeocoder.resultColumns + engine.columns.names)
+        #expect(header == ["id", "adresse"] + BatchGeocoder.resultColumns + engine.addressColumns.names)
+        #expect(header.last == "qpv_reason")
         #expect(rows.count == 5)
         #expect(rows.dropFirst().map { $0[0] } == ["1", "2", "3", "4"])
         let status = header.firstIndex(of: "result_status")!, qpv = header.firstIndex(of: "qpv_status")!, code = header.firstIndex(of: "qpv_code")!
         #expect(rows[1][status] == "ok" && rows[1][qpv] == "boundary")
         #expect(rows[2][status] == "ok" && rows[2][qpv] == "in" && rows[2][code] == "QX000201")
-        #expect(rows[3][status] == "not_found" && rows[3][qpv] == "not_geocoded")
+        #expect(rows[3][status] == "skipped" && rows[3][qpv] == "not_geocoded")
 
         // The same file as api-adresse takes it: multipart, `data` and `columns` fields.
         let boundary = "----qpvTestBoundary"
@@ -247,6 +249,100 @@ struct ServerTests {
         #expect(m.status == 200)
         #expect(m.text == a.text)
         #expect(m.headers["content-disposition"]?.contains("mes_adresses-qpv.csv") == true)
+    }
+
+    @Test("issue 12.3 : numéro absent de la BAN → la voie ; réponse QPV seulement si toute la voie est du même côté, sinon to_verify")
+    func streetLevelAnswersAreCheckedOnTheWholeStreet() async throws {
+        let (port, engine) = try await server()
+        let streets = ["rue des Tilleuls", "avenue de la Mer", "rue Victor Hugo", "boulevard du Port",
+                       "rue Jean Moulin", "rue du Parc", "allée du Clos", "impasse des Goélands", "place de la Mairie", "rue Saint-Exupéry",
+                       "avenue du Général de Gaulle"]
+        var input = "id;adresse\n"
+        for (k, s) in streets.enumerated() { input += "\(k);9876 \(s) 00100 Quartville-sur-Démo\n" }
+        let a = try await TestHTTP.send(port: port, method: "POST", target: "/search/csv?columns=adresse&date=2024-06-01",
+                                     headers: [("Content-Type", "text/csv")], body: Array(input.utf8))
+        #expect(a.status == 200)
+        let rows = Self.csvRows(a.text)
+        let h = rows[0]
+        let type = h.firstIndex(of: "result_type")!, hn = h.firstIndex(of: "result_housenumber")!
+        let qpv = h.firstIndex(of: "qpv_status")!, reason = h.firstIndex(of: "qpv_reason")!
+        var crossing = 0, uniform = 0
+        for row in rows.dropFirst() {
+            // Never another number in place of 9876.
+            #expect(row[type] == "street" && row[hn] == "", "\(row)")
+            if row[qpv] == "to_verify" {
+                #expect(row[reason].contains("numéro 9876 introuvable"), "\(row[reason])")
+                if row[reason].contains("rue à cheval sur la limite du QPV") { crossing += 1 }
+            } else {
+                #expect(["in", "out"].contains(row[qpv]), "\(row)")
+                #expect(row[reason].contains("toutes les adresses connues de la voie"), "\(row[reason])")
+                uniform += 1
+            }
+        }
+        // Rue des Tilleuls has addresses inside QX000201 and outside it.
+        let tilleuls = rows[1]
+        #expect(tilleuls[qpv] == "to_verify" && tilleuls[reason].contains("QX000201"), "\(tilleuls)")
+        #expect(crossing >= 1 && uniform >= 1, "à cheval : \(crossing), d'un seul côté : \(uniform)")
+        // The same through the library used by --address and the eligibility commands.
+        let loc = try engine.locators.with { try $0.locate(address: "9876 rue des Tilleuls 00100 Quartville-sur-Démo", on: CivilDate("2024-06-01")!) }
+        #expect(loc.addressProblem?.contains("rue à cheval") == true, "\(loc.addressProblem ?? "nil")")
+    }
+
+    @Test("issue 12.4 : politique de confiance — score faible ou commune seule → to_verify avec les candidats ; /search donne les propriétés d'api-adresse")
+    func confidencePolicyAndAPIProperties() async throws {
+        let (port, _) = try await server()
+        let sure = try await TestHTTP.get(port, "/search?q=100+rue+des+Tilleuls+00100+Quartville-sur-D%C3%A9mo&limit=3&date=2024-06-01").json()
+        let p = try #require(sure["features"]?.arrayValue?.first?["properties"])
+        for key in ["label", "score", "housenumber", "id", "name", "postcode", "citycode", "x", "y", "city", "context", "type", "importance", "street"] {
+            #expect(p[key] != nil, "propriété \(key) absente")
+        }
+        #expect(p["qpv_status"]?.stringValue == "in" && p["geocoding_to_verify"] == .bool(false))
+        // Commune only: never a firm answer.
+        let muni = try await TestHTTP.get(port, "/search?q=Quartville-sur-D%C3%A9mo&limit=2&date=2024-06-01").json()
+        let mp = try #require(muni["features"]?.arrayValue?.first?["properties"])
+        #expect(mp["type"]?.stringValue == "municipality")
+        #expect(mp["qpv_status"]?.stringValue == "to_verify" && mp["geocoding_to_verify"] == .bool(true))
+        #expect(mp["qpv_reason"]?.stringValue?.contains("seule la commune") == true)
+        // A badly typed address: low score → to_verify, the reason names the score.
+        let low = try await TestHTTP.get(port, "/search?q=1+rue+Tileuls+Quartvile&limit=3&date=2024-06-01").json()
+        if let lp = low["features"]?.arrayValue?.first?["properties"], let score = lp["score"]?.numberValue, score <= 0.8 {
+            #expect(lp["qpv_status"]?.stringValue == "to_verify" && lp["qpv_reason"]?.stringValue?.contains("score faible") == true)
+        }
+        // type filter.
+        let streets = try await TestHTTP.get(port, "/search?q=rue+des+Tilleuls&type=street").json()
+        #expect(streets["features"]?.arrayValue?.allSatisfy { $0["properties"]?["type"]?.stringValue == "street" } == true)
+        #expect(try await TestHTTP.get(port, "/search?q=rue+des+Tilleuls&type=rue").status == 400)
+        // The trailing slash of api-adresse's documented URLs.
+        #expect(try await TestHTTP.get(port, "/search/?q=rue+des+Tilleuls").status == 200)
+    }
+
+    @Test("/search/csv : champs d'api-adresse (columns répété, postcode=<colonne>, result_columns, delimiter, encoding) ; champ inconnu → 400")
+    func csvApiAdresseFields() async throws {
+        let (port, _) = try await server()
+        let boundary = "----qpvCompat"
+        func form(_ fields: [(String, String)], data: String) -> [UInt8] {
+            var f = ""
+            for (k, v) in fields { f += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n" }
+            f += "--\(boundary)\r\nContent-Disposition: form-data; name=\"data\"; filename=\"a.csv\"\r\nContent-Type: text/csv\r\n\r\n\(data)\r\n--\(boundary)--\r\n"
+            return Array(f.utf8)
+        }
+        func post(_ body: [UInt8]) async throws -> TestHTTP.Answer {
+            try await TestHTTP.send(port: port, method: "POST", target: "/search/csv",
+                                    headers: [("Content-Type", "multipart/form-data; boundary=\(boundary)")], body: body)
+        }
+        let data = "num;voie;ville;cp\n100;rue des Tilleuls;Quartville-sur-Démo;00100\n100;rue des Tilleuls;Quartville-sur-Démo;75001\n"
+        let a = try await post(form([("columns", "num"), ("columns", "voie"), ("columns", "ville"), ("postcode", "cp"),
+                                     ("result_columns", "result_label"), ("result_columns", "result_status"), ("date", "2024-06-01")], data: data))
+        #expect(a.status == 200)
+        let rows = Self.csvRows(a.text)
+        #expect(Array(rows[0].prefix(6)) == ["num", "voie", "ville", "cp", "result_label", "result_status"], "\(rows[0])")
+        #expect(rows[1][5] == "ok" && rows[2][5] == "not-found", "\(rows)")
+        let comma = try await post(form([("columns", "a"), ("delimiter", ","), ("encoding", "utf-8")], data: "a,b\n100 rue des Tilleuls Quartville-sur-Démo,x\n"))
+        #expect(comma.status == 200 && Self.csvRows(comma.text, separator: ",")[0].contains("result_status"))
+        let unknown = try await post(form([("columns", "a"), ("colonnes", "a")], data: "a\nx\n"))
+        #expect(unknown.status == 400 && unknown.text.contains("colonnes"))
+        #expect(try await post(form([("columns", "a"), ("result_columns", "result_foo")], data: "a\nx\n")).status == 400)
+        #expect(try await post(form([("columns", "a"), ("postcode", "absente")], data: "a\nx\n")).status == 400)
     }
 
     @Test("/search/csv : CSV mal formé, Windows-1252, colonnes absentes, trop de lignes")

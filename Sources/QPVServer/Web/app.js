@@ -110,10 +110,14 @@ async function submitSearch() {
   const date = $("date").value || today();
   try {
     let feature = state.chosen && state.chosen.properties.label === q ? state.chosen : null;
+    $("candidates").hidden = true;
     if (!feature) {
-      const fc = await api("/search", { q, limit: 1, date });
+      // The confidence policy (score above 0,8, no close second candidate, not the commune only) is the
+      // server's: when it doubts, the candidates are listed for the counsellor to choose, never picked silently.
+      const fc = await api("/search", { q, limit: 5, date });
       feature = fc.features[0];
       if (!feature) throw new Error(`aucune adresse ne correspond à « ${q} »`);
+      if (geocodingDoubt(feature)) { showCandidates(feature.properties.qpv_reason, fc.features); return; }
     }
     const [lon, lat] = feature.geometry.coordinates;
     const report = await api("/locate", { lon, lat, date });
@@ -131,16 +135,38 @@ async function submitSearch() {
   }
 }
 
+/// True when the server's confidence policy doubts the geocoding itself (not the street check).
+function geocodingDoubt(feature) {
+  return feature.properties.geocoding_to_verify === true;
+}
+
+function showCandidates(reason, features) {
+  const box = $("candidates");
+  const list = el("ul", {});
+  features.forEach((f) => {
+    const p = f.properties;
+    const kind = { housenumber: "au numéro", street: "à la voie", locality: "au lieu-dit", municipality: "commune seulement" }[p.type] || p.type;
+    const b = el("button", { type: "button" }, `${p.label} — ${kind}, score ${Number(p.score).toFixed(2).replace(".", ",")}`);
+    b.addEventListener("click", () => { state.chosen = f; $("address").value = p.label; submitSearch(); });
+    list.append(el("li", {}, b));
+  });
+  box.replaceChildren(el("p", {}, el("strong", {}, "Adresse à vérifier : "), reason || "géocodage incertain", ". Choisissez l'adresse voulue :"), list);
+  box.hidden = false;
+  $("resultat").hidden = true;
+}
+
 function showResult(feature, r) {
   $("resultat").hidden = false;
   const p = feature.properties;
   const precision = { housenumber: "au numéro", street: "à la voie (numéro non trouvé)", municipality: "à la commune seulement" }[p.type] || p.type;
   $("found-address").textContent = `Adresse trouvée : ${p.label} — ${precision}, score ${Number(p.score).toFixed(2).replace(".", ",")}`;
   const v = $("verdict");
-  v.className = `verdict ${r.status}`;
-  v.textContent = (r.demo ? "[Démonstration] " : "") + verdictText(r);
+  const doubt = p.qpv_status === "to_verify";
+  v.className = `verdict ${doubt ? "boundary" : r.status}`;
+  v.textContent = (r.demo ? "[Démonstration] " : "") + (doubt ? `À vérifier : ${p.qpv_reason} — au point trouvé : ` : "") + verdictText(r);
   let detail = r.message;
   if (p.type !== "housenumber") detail += " Attention : la position n'est pas celle du numéro, vérifiez l'adresse.";
+  if (p.qpv_reason) detail += ` ${p.qpv_status === "to_verify" ? "À vérifier" : "Note"} : ${p.qpv_reason}.`;
   $("verdict-detail").textContent = detail;
   const lists = $("list-used");
   lists.replaceChildren(el("strong", {}, "Liste utilisée : "));
