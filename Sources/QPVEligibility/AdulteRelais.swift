@@ -14,13 +14,30 @@ public struct AdulteRelaisRequest: Sendable, Equatable {
     public var employment: Employment?
     public var contract: EmploiFrancRequest.Contract?
     public var durationMonths: Double?
-    /// The préfet granted (or is asked for) a derogation to the residence condition.
-    public var derogation: Bool
+    /// The préfet granted (or is asked for) a derogation to the residence condition (nil: not declared).
+    public var derogation: Bool?
+    /// The employer's kind (associations, collectivités, établissements publics, HLM…).
+    public var employerKind: EmployerKind?
+    /// The post is covered by a convention with the State (préfet) signed before the hire (nil: not declared).
+    public var conventionBeforeHire: Bool?
+
+    /// Employer kinds of art. L5134-101 of the code du travail (values of `--employer`).
+    public enum EmployerKind: String, Sendable, CaseIterable {
+        case association
+        case localAuthority = "collectivite"
+        case publicEstablishment = "etablissement-public"
+        case hlm
+        case publicServicePrivate = "delegataire-service-public"
+        case company = "entreprise"
+        case other
+    }
 
     public init(
         hireDate: CivilDate, birthDate: CivilDate?, employment: Employment?, contract: EmploiFrancRequest.Contract? = nil, durationMonths: Double? = nil,
-        derogation: Bool = false
+        derogation: Bool? = nil, employerKind: EmployerKind? = nil, conventionBeforeHire: Bool? = nil
     ) {
+        self.employerKind = employerKind
+        self.conventionBeforeHire = conventionBeforeHire
         self.hireDate = hireDate
         self.birthDate = birthDate
         self.employment = employment
@@ -43,7 +60,9 @@ public struct AdulteRelaisRequest: Sendable, Equatable {
         if let employment { i["employment"] = .text(employment.rawValue) }
         if let contract { i["contract"] = .text(contract.rawValue) }
         if let durationMonths { i["duration_months"] = .number(durationMonths) }
-        i["derogation"] = .flag(derogation)
+        if let derogation { i["derogation"] = .flag(derogation) }
+        if let employerKind { i["employer_kind"] = .text(employerKind.rawValue) }
+        if let conventionBeforeHire { i["convention_before_hire"] = .flag(conventionBeforeHire) }
         return i
     }
 }
@@ -55,7 +74,7 @@ public enum AdulteRelais {
         let date = request.hireDate
         var (criteria, caveats, sources) = RuleEngine(book: book).evaluate(date: date, inputs: request.inputs, location: location)
         var aid: AidReport?
-        var notes = ["la création du poste suppose une convention préalable entre l'employeur et l'État (préfet) : qpv ne la vérifie pas"]
+        var notes: [String] = []
         if request.contract == .cdd {
             notes.append("un CDD d'adulte-relais peut être renouvelé une fois (trois ans au plus chaque fois)")
         }
@@ -67,13 +86,13 @@ public enum AdulteRelais {
                     detail: "aide annuelle de l'État à l'employeur pour un poste à temps plein en \(date.year) — \(v.note ?? "")",
                     source: v.sources.map(\.citation).joined(separator: " ; "), uncertain: v.uncertain)
                 sources += v.sources
-                if let u = v.uncertain { caveats.append("montant de l'aide \(date.year) : \(u)") }
+                // The amount's doubt stays on the amount ("montant à vérifier"): it never changes the verdict.
             } else {
                 let known = (book.rules["aid_per_post"] ?? []).compactMap { v in v.validFrom.map { String($0.year) } }.joined(separator: ", ")
                 aid = AidReport(
                     total_eur: nil, by_year_eur: [], per_year_full_time_eur: nil,
                     detail: "montant de l'aide de l'État non connu pour \(date.year) (montants saisis : \(known.isEmpty ? "aucun" : known)) ; il est revalorisé chaque année",
-                    source: "", uncertain: nil)
+                    source: "", uncertain: "montant \(date.year) non saisi dans \(book.origin)")
             }
         }
         return EligibilityReport(

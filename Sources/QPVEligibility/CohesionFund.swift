@@ -49,8 +49,8 @@ public enum CohesionFund {
         if let t = programme.registry?.transcription { notes.append(t) }
         let inQIC = location.qic?.containing.contains { $0.epciSiren == programme.epciSiren } ?? false
         let inQPV = location.qpv.contains { programme.owns($0) }
-        if inQIC && !inQPV {
-            notes.append("un QIC est éligible au Fonds de cohésion sociale de l'intercommunalité mais pas aux crédits spécifiques de l'État pour les QPV (programme 147 « Politique de la ville »)")
+        if inQIC && !inQPV, let n = book.version("qic_state_credits", on: date)?.note {
+            notes.append(n)
         }
         return EligibilityReport(
             book: book, date: date, criteria: criteria, extraReasons: caveats, location: location.report, notes: notes, sources: sources)
@@ -64,6 +64,7 @@ public enum CohesionFund {
         let citations = Array(Set(loc.qpvLists.map(\.legalBasis).filter { !$0.isEmpty })).sorted()
         var unknowns: [String] = []
         var found: [String] = []
+        var excludedParts: [String] = []
         var caveat = loc.qpvLists.compactMap { l in l.uncertain.map { "\(l.label) : \($0)" } }.first
 
         // QPV of the intercommunalité.
@@ -73,6 +74,25 @@ public enum CohesionFund {
             unknowns.append("liste des QPV en vigueur le \(loc.date.french) non disponible : \(list)")
         case .inside:
             for q in loc.qpv where p.owns(q) {
+                // A part of the QPV on a commune outside the EPCI (QN06216M on Hulluch, CA de Lens-Liévin).
+                if let excluded = p.registry?.qpv(code: q.code)?.excludedCommunes, !excluded.isEmpty {
+                    let isExcluded = { (c: CommuneRef) in
+                        excluded.contains { $0.insee == c.insee || TerritoryRegistry.normalizedName($0.name) == TerritoryRegistry.normalizedName(c.name) }
+                    }
+                    // The point's commune is known when one commune remains (communes file, geocoder, or a QPV
+                    // on a single commune); the QPV's own communes are only candidates.
+                    if loc.communes.count == 1, isExcluded(loc.communes[0]) {
+                        let e = excluded.first { $0.insee == loc.communes[0].insee } ?? excluded[0]
+                        excludedParts.append("dans le QPV \(q.code) « \(q.name) », mais sur la commune de \(e.name) (\(e.insee)) : \(e.reason)")
+                        continue
+                    }
+                    if loc.communes.count != 1 && (loc.communes.isEmpty || loc.communes.contains(where: isExcluded)) {
+                        let names = excluded.map { "\($0.name) (\($0.insee))" }.joined(separator: ", ")
+                        unknowns.append(
+                            "dans le QPV \(q.code) « \(q.name) », qui s'étend aussi sur \(names), hors de l'intercommunalité : commune du point inconnue (indiquez --communes FICHIER, ou une adresse) ; \(excluded[0].reason)")
+                        continue
+                    }
+                }
                 if vintages.isEmpty || vintages.contains(q.vintage) {
                     found.append("dans le QPV \(q.code) « \(q.name) » de l'intercommunalité (liste \(q.vintage))")
                 } else {
@@ -121,6 +141,7 @@ public enum CohesionFund {
 
         if !found.isEmpty { return CheckOutcome(.met, found.joined(separator: " ; "), caveat: caveat, citations: citations) }
         if !unknowns.isEmpty { return CheckOutcome(.unknown, unknowns.joined(separator: " ; "), caveat: caveat, citations: citations) }
+        if !excludedParts.isEmpty { return CheckOutcome(.notMet, excludedParts.joined(separator: " ; "), caveat: caveat, citations: citations) }
         var s = "ni dans un QPV ni dans un QIC de l'intercommunalité \(p.epciName)"
         if let q = loc.qpv.first { s += " (dans le QPV \(q.code) « \(q.name) », qui n'en fait pas partie)" }
         if !loc.communes.isEmpty, qicSets.isEmpty, let r = p.registry, !r.qic.isEmpty {

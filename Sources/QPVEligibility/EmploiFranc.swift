@@ -33,14 +33,28 @@ public struct EmploiFrancRequest: Sendable, Equatable {
     public var status: Status?
     /// Age on the signature date (emploi franc+).
     public var age: Int?
-    /// Employed by the same employer in the 6 months before the hire.
-    public var previousEmployment: Bool
+    /// Employed by the same employer in the 6 months before the hire (nil: not declared → à vérifier).
+    public var previousEmployment: Bool?
     public var employer: Employer?
+    /// Employer conditions, each yes/no or not declared (nil → à vérifier, never assumed):
+    /// an economic dismissal on the post in the previous 6 months,
+    public var economicDismissal: Bool?
+    /// the employer up to date with its social and tax obligations,
+    public var obligationsUpToDate: Bool?
+    /// another State aid for the same hire,
+    public var otherStateAid: Bool?
+    /// the employee kept in the workforce at least 6 months from the start of the contract.
+    public var keptSixMonths: Bool?
 
     public init(
         signatureDate: CivilDate, contract: Contract?, durationMonths: Double? = nil, workingTime: Double = 1, status: Status?, age: Int? = nil,
-        previousEmployment: Bool = false, employer: Employer?
+        previousEmployment: Bool? = nil, employer: Employer?, economicDismissal: Bool? = nil, obligationsUpToDate: Bool? = nil,
+        otherStateAid: Bool? = nil, keptSixMonths: Bool? = nil
     ) {
+        self.economicDismissal = economicDismissal
+        self.obligationsUpToDate = obligationsUpToDate
+        self.otherStateAid = otherStateAid
+        self.keptSixMonths = keptSixMonths
         self.signatureDate = signatureDate
         self.contract = contract
         self.durationMonths = durationMonths
@@ -67,7 +81,11 @@ public struct EmploiFrancRequest: Sendable, Equatable {
         if let durationMonths { i["duration_months"] = .number(durationMonths) }
         if let status { i["status"] = .text(status.rawValue) }
         if let employer { i["employer"] = .text(employer.rawValue) }
-        i["previous_employment"] = .flag(previousEmployment)
+        let flags: [(String, Bool?)] = [
+            ("previous_employment", previousEmployment), ("economic_dismissal", economicDismissal),
+            ("obligations_up_to_date", obligationsUpToDate), ("other_state_aid", otherStateAid), ("kept_six_months", keptSixMonths),
+        ]
+        for (name, value) in flags { if let value { i[name] = .flag(value) } }
         if let age { i["age"] = .number(Double(age)) }
         i["working_time"] = .number(workingTime)
         return i
@@ -108,7 +126,8 @@ public enum EmploiFranc {
                 deadline = date.adding(months: Int(months))
                 deadlineDetail = "\(Int(months)) mois après la signature du contrat — \(v.note ?? "")"
                 sources += v.sources
-                if let u = v.uncertain { caveats.append("délai de dépôt : \(u)") }
+                // A doubt on the deadline goes with the deadline, like the amount's: it never changes the verdict.
+                if let u = v.uncertain { deadlineDetail! += " ; délai à vérifier : \(u)" }
             }
             if request.workingTime < 1 {
                 notes.append("temps partiel (\(FrenchFormat.decimal(request.workingTime * 100, digits: 0)) % d'un temps plein) : montants proratisés")
@@ -123,7 +142,8 @@ public enum EmploiFranc {
     /// emploi franc+ replaces the first year's rate for a person under 26 in its window.
     static func computeAid(_ r: EmploiFrancRequest, book: RuleBook) -> (aid: AidReport?, reasons: [String], notes: [String], sources: [RuleSource]) {
         guard let v = book.version("aid", on: r.signatureDate), let contract = r.contract else { return (nil, [], [], []) }
-        var reasons: [String] = []
+        // Doubts on the amount go with the amount ("montant à vérifier"), never into the verdict.
+        var amountDoubts: [String] = []
         var notes: [String] = []
         var sources = v.sources
         let plus = book.version("aid_plus", on: r.signatureDate)
@@ -139,10 +159,10 @@ public enum EmploiFranc {
                     notes.append("emploi franc+ non applicable : personne de \(age) ans à la signature (réservé aux moins de \(limit) ans)")
                 }
             } else {
-                reasons.append(
+                amountDoubts.append(
                     "âge à la signature non indiqué (--age) : pour un contrat signé \(plus.periodFrench), l'aide majorée « emploi franc+ » s'applique aux moins de \(limit) ans ; montant calculé au taux normal")
             }
-            if let u = plus.uncertain { reasons.append("emploi franc+ : \(u)") }
+            if let u = plus.uncertain { amountDoubts.append("emploi franc+ : \(u)") }
         }
         var years: [Double] = []
         let detail: String
@@ -153,7 +173,7 @@ public enum EmploiFranc {
             years = (0..<count).map { i in (i == 0 ? (firstYear ?? perYear) : perYear) * r.workingTime }
             detail = "CDI : \(FrenchFormat.euros(perYear)) par an pendant \(count) ans pour un temps plein" + (firstYear.map { " (\(FrenchFormat.euros($0)) la première année)" } ?? "")
         case .cdd:
-            guard let months = r.durationMonths else { return (nil, reasons, notes, sources) }
+            guard let months = r.durationMonths else { return (nil, [], notes, sources) }
             let perYear = v.number("cdd_per_year") ?? 0
             let maxYears = v.number("cdd_max_years") ?? 0
             let covered = min(months, maxYears * 12)
@@ -174,10 +194,11 @@ public enum EmploiFranc {
         var full = detail
         if r.workingTime < 1 { full += ", × \(FrenchFormat.decimal(r.workingTime, digits: 2)) (temps de travail)" }
         if let note = v.note { full += " — \(note)" }
-        if let u = v.uncertain { reasons.append("montant de l'aide : \(u)") }
+        if let u = v.uncertain { amountDoubts.append("montant de l'aide : \(u)") }
         let aid = AidReport(
             total_eur: total, by_year_eur: years, per_year_full_time_eur: nil, detail: full,
-            source: (v.sources + (plus?.sources ?? [])).map(\.citation).joined(separator: " ; "), uncertain: v.uncertain)
-        return (aid, reasons, notes, sources)
+            source: (v.sources + (plus?.sources ?? [])).map(\.citation).joined(separator: " ; "),
+            uncertain: amountDoubts.isEmpty ? nil : amountDoubts.joined(separator: " ; "))
+        return (aid, [], notes, sources)
     }
 }

@@ -84,6 +84,24 @@ public struct CriterionSpec: Sendable, Equatable {
     public var rule: String
     /// The input the check reads (nil for location checks).
     public var input: String?
+    /// Yes/no criteria: the French sentence when the declared fact is true / false, and how to declare it when
+    /// it was not given (`ask`: the CLI options and API parameter). An undeclared fact is never assumed.
+    public var whenTrue: String?
+    public var whenFalse: String?
+    public var ask: String?
+
+    public init(
+        id: String, label: String, check: CheckKind, rule: String, input: String?, whenTrue: String? = nil, whenFalse: String? = nil, ask: String? = nil
+    ) {
+        self.id = id
+        self.label = label
+        self.check = check
+        self.rule = rule
+        self.input = input
+        self.whenTrue = whenTrue
+        self.whenFalse = whenFalse
+        self.ask = ask
+    }
 }
 
 /// Errors reading a rule file.
@@ -112,6 +130,12 @@ public struct RuleBook: Sendable {
     /// Per-EPCI programmes (Fonds de cohésion sociale): each with its own rules.
     public var programmes: [TerritoryProgramme]
     public var origin: String
+    /// How an `eligible` verdict is said when location is only one condition ("Territoire éligible" for the
+    /// FCS), nil for the plain "Éligible".
+    public var eligibleWording: String?
+    /// What else decides, beyond the criteria qpv checks (the programme's règlement, the committee, the council
+    /// vote…): listed with every verdict that is not `not_eligible`.
+    public var alsoDecides: [String] = []
 
     /// One intercommunalité's programme inside a rule file.
     public struct TerritoryProgramme: Sendable {
@@ -121,6 +145,8 @@ public struct RuleBook: Sendable {
         public var registryPath: String?
         public var demo: Bool
         public var rules: [String: [RuleVersion]]
+        /// Programme-specific conditions beyond the territory (fonds de concours: communes only, works excluded…).
+        public var alsoDecides: [String] = []
     }
 
     /// Loads a shipped rule file: `shipped("emploi-franc")` reads `GeoData/rules/emploi-franc.json`.
@@ -148,6 +174,7 @@ public struct RuleBook: Sendable {
     public func forProgramme(_ p: TerritoryProgramme) -> RuleBook {
         var b = self
         b.rules = p.rules
+        b.alsoDecides += p.alsoDecides
         return b
     }
 
@@ -228,7 +255,8 @@ public struct RuleBook: Sendable {
             programmes.append(
                 TerritoryProgramme(
                     epciSiren: siren, epciName: try string(p["epci_name"], path + ".epci_name"), registryPath: p["registry"]?.stringValue,
-                    demo: demo, rules: try parseRules(p["rules"], path + ".rules")))
+                    demo: demo, rules: try parseRules(p["rules"], path + ".rules"),
+                    alsoDecides: p["also_decides"]?.arrayValue?.compactMap(\.stringValue) ?? []))
         }
 
         var vocabulary: [String: [String: String]] = [:]
@@ -251,7 +279,8 @@ public struct RuleBook: Sendable {
             criteria.append(
                 CriterionSpec(
                     id: try string(c["id"], path + ".id"), label: try string(c["label"], path + ".label"), check: check, rule: rule,
-                    input: c["input"]?.stringValue))
+                    input: c["input"]?.stringValue, whenTrue: c["when_true"]?.stringValue, whenFalse: c["when_false"]?.stringValue,
+                    ask: c["ask"]?.stringValue))
         }
         if criteria.isEmpty { throw fail("criteria", "aucun critère déclaré") }
 
@@ -259,6 +288,8 @@ public struct RuleBook: Sendable {
             programme: try string(root["programme"], "programme"), label: try string(root["label"], "label"),
             about: root["about"]?.stringValue ?? "", updated: root["updated"]?.stringValue ?? "",
             dateInput: try string(root["date_input"], "date_input"), dateLabel: try string(root["date_label"], "date_label"),
-            sources: sources, vocabulary: vocabulary, criteria: criteria, rules: rules, programmes: programmes, origin: origin)
+            sources: sources, vocabulary: vocabulary, criteria: criteria, rules: rules, programmes: programmes, origin: origin,
+            eligibleWording: root["eligible_wording"]?.stringValue,
+            alsoDecides: root["also_decides"]?.arrayValue?.compactMap(\.stringValue) ?? [])
     }
 }

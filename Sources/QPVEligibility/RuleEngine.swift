@@ -60,8 +60,7 @@ public struct RuleEngine: Sendable {
         "duration_months": "durée du CDD non indiquée (--duration-months)",
         "birth_date": "date de naissance non indiquée (--birth-date)",
         "employment": "situation au regard de l'emploi non indiquée (--employment)",
-        "previous_employment": "emploi antérieur chez le même employeur non indiqué",
-        "convention_signed": "signature du contrat de ville et de la convention d'abattement non indiquée (colonne conventionne)",
+        "employer_kind": "nature de l'employeur non indiquée (--employer)",
     ]
 
     static func missing(_ input: String) -> String { missingInput[input] ?? "information « \(input) » non fournie" }
@@ -93,8 +92,8 @@ public struct RuleEngine: Sendable {
             case .periodOpen: outcome = Checks.periodOpen(version, date: date, book: book)
             case .oneOf: outcome = Checks.oneOf(version, input: spec.input ?? "", inputs: inputs, book: book)
             case .residenceQPV: outcome = Checks.residence(version, location: location, inputs: inputs)
-            case .flagFalse: outcome = Checks.flag(version, input: spec.input ?? "", inputs: inputs, mustBe: false)
-            case .flagTrue: outcome = Checks.flag(version, input: spec.input ?? "", inputs: inputs, mustBe: true)
+            case .flagFalse: outcome = Checks.flag(version, spec: spec, inputs: inputs, mustBe: false)
+            case .flagTrue: outcome = Checks.flag(version, spec: spec, inputs: inputs, mustBe: true)
             case .contract: outcome = Checks.contract(version, inputs: inputs, book: book)
             case .minAge: outcome = Checks.minimumAge(version, input: spec.input ?? "birth_date", inputs: inputs, date: date)
             case .programmeTerritory: outcome = custom(spec, version)
@@ -136,20 +135,17 @@ enum Checks {
             .notMet, "\(book.label(input, value)) : non admis (admis à cette date : \(allowed.map { book.label(input, $0) }.joined(separator: " ; ")))")
     }
 
-    static func flag(_ v: RuleVersion, input: String, inputs: EligibilityInputs, mustBe: Bool) -> CheckOutcome {
-        guard let value = inputs.flag(input) else { return CheckOutcome(.unknown, RuleEngine.missing(input)) }
-        switch (input, value) {
-        case ("previous_employment", false):
-            return CheckOutcome(.met, "aucun emploi chez le même employeur dans les \(Int(v.number("months") ?? 6)) mois précédant l'embauche (déclaré)")
-        case ("previous_employment", true):
-            return CheckOutcome(.notMet, "la personne a appartenu à l'effectif de l'employeur dans les \(Int(v.number("months") ?? 6)) mois précédant l'embauche")
-        case ("convention_signed", true):
-            return CheckOutcome(.met, "bailleur signataire (déclaré)")
-        case ("convention_signed", false):
-            return CheckOutcome(.notMet, "bailleur non signataire du contrat de ville ou de la convention d'abattement")
-        default:
-            return CheckOutcome(value == mustBe ? .met : .notMet, "\(input) = \(value ? "oui" : "non")")
+    /// A declared yes/no fact: true, false, or not given (→ unknown, never assumed). The sentences come from the
+    /// criterion (`when_true`, `when_false`, `ask`), `{months}` replaced by the rule's value.
+    static func flag(_ v: RuleVersion, spec: CriterionSpec, inputs: EligibilityInputs, mustBe: Bool) -> CheckOutcome {
+        let input = spec.input ?? ""
+        func fill(_ s: String) -> String { s.replacingOccurrences(of: "{months}", with: String(Int(v.number("months") ?? 6))) }
+        guard let value = inputs.flag(input) else {
+            let ask = spec.ask.map { " (\($0))" } ?? ""
+            return CheckOutcome(.unknown, "non renseigné\(ask) : ce critère n'est jamais supposé rempli")
         }
+        let text = (value ? spec.whenTrue : spec.whenFalse).map(fill) ?? "\(spec.label.lowercasedFirst) : \(value ? "oui" : "non")"
+        return CheckOutcome(value == mustBe ? .met : .notMet, text + " (déclaré)")
     }
 
     static func contract(_ v: RuleVersion, inputs: EligibilityInputs, book: RuleBook) -> CheckOutcome {
@@ -221,17 +217,35 @@ enum Checks {
                     + ", \(at) : la limite d'un quartier bordé par une voie passe au milieu de la voie, vérifiez sur sig.ville.gouv.fr",
                 citations: listCitations)
         case .outside:
-            if derogation != nil, inputs.flag("derogation") == true {
-                return CheckOutcome(.unknown, "hors QPV (\(listLabel)) ; dérogation déclarée : à faire confirmer (\(derogation!))", citations: listCitations)
-            }
             var s = "hors QPV (\(listLabel))"
             if let n = loc.nearestQPV, let d = distance { s += " ; le plus proche est \(n.code) « \(n.name) » à \(d)" }
-            if let derogation { s += " ; \(derogation)" }
+            if let derogation {
+                // A derogation of the préfet is a yes/no fact: never assumed either way.
+                switch inputs.flag("derogation") {
+                case true?: return CheckOutcome(.unknown, "\(s) ; dérogation déclarée : à faire confirmer (\(derogation))", citations: listCitations)
+                case false?: return CheckOutcome(.notMet, "\(s) ; pas de dérogation du préfet (déclaré)", citations: listCitations)
+                case nil:
+                    return CheckOutcome(
+                        .unknown, "\(s) ; dérogation du préfet non renseignée (--derogation / --no-derogation) : \(derogation)", citations: listCitations)
+                }
+            }
             return CheckOutcome(.notMet, s, citations: listCitations)
         case .inside:
             let q = loc.qpv[0]
             if let prefixes = v.strings("excluded_code_prefixes"), prefixes.contains(where: { q.code.hasPrefix($0) }) {
                 return CheckOutcome(.notMet, "QPV \(q.code) « \(q.name) » : quartier exclu (\(v.string("excluded_label") ?? "territoire exclu"))", citations: listCitations)
+            }
+            // Only the QPV of some départements (emplois francs, 28 March – 31 December 2019): the code carries
+            // the département (QP + 3 digits).
+            if let prefixes = v.strings("included_code_prefixes") {
+                let label = v.string("included_label") ?? "territoires admis"
+                guard let admitted = loc.qpv.first(where: { p in prefixes.contains { p.code.hasPrefix($0) } }) else {
+                    return CheckOutcome(
+                        .notMet, "QPV \(q.code) « \(q.name) » : hors des territoires admis à cette date (\(label))", citations: listCitations)
+                }
+                return CheckOutcome(
+                    .met, "dans le QPV \(admitted.code) « \(admitted.name) » (\(listLabel)), d'un territoire admis (\(label))"
+                        + (distance.map { ", à \($0) de la limite la plus proche" } ?? ""), caveat: listCaveat, citations: listCitations)
             }
             if let expected = v.strings("expected_vintages"), !loc.qpv.contains(where: { expected.contains($0.vintage) }) {
                 return CheckOutcome(

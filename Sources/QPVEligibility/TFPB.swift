@@ -9,11 +9,25 @@ public enum TFPB {
     public static func referenceDate(taxYear: Int) -> CivilDate { CivilDate(year: taxYear, month: 1, day: 1)! }
 
     /// Criteria and verdict for one row.
-    public static func evaluate(taxYear: Int, conventionSigned: Bool?, location: EligibilityLocation?, book: RuleBook) -> EligibilityReport {
+    /// `socialHousing` (a social rental dwelling of an HLM body or a SEM) and `exonerationEnded` (no longer
+    /// under a TFPB exoneration) are the dwelling conditions: nil (column absent or empty) → à vérifier.
+    public static func evaluate(
+        taxYear: Int, conventionSigned: Bool?, socialHousing: Bool? = nil, exonerationEnded: Bool? = nil, location: EligibilityLocation?, book: RuleBook
+    ) -> EligibilityReport {
         let date = referenceDate(taxYear: taxYear)
         var inputs = EligibilityInputs(["reference_date": .date(date)])
         if let conventionSigned { inputs["convention_signed"] = .flag(conventionSigned) }
-        let (criteria, caveats, sources) = RuleEngine(book: book).evaluate(date: date, inputs: inputs, location: location)
+        if let socialHousing { inputs["social_housing"] = .flag(socialHousing) }
+        if let exonerationEnded { inputs["exoneration_ended"] = .flag(exonerationEnded) }
+        var (criteria, caveats, sources) = RuleEngine(book: book).evaluate(date: date, inputs: inputs, location: location)
+        // Overseas 2025 (LFI 2025 art. 47): a dwelling abated in 2024 keeps the abatement even outside the 2025 QPV.
+        if let renewal = book.version("overseas_renewal", on: date), location?.territory == .outreMer,
+            let i = criteria.firstIndex(where: { $0.id == "location_qpv" }), criteria[i].result == .notMet
+        {
+            criteria[i].result = .unknown
+            criteria[i].detail += " ; mais \(renewal.note ?? "reconduction outre-mer") : indiquez si le logement a bénéficié de l'abattement en 2024"
+            sources += renewal.sources
+        }
         var notes: [String] = []
         if let rate = book.version("scheme", on: date)?.number("rate") {
             notes.append("abattement de \(FrenchFormat.decimal(rate * 100, digits: 0)) % sur la base d'imposition à la taxe foncière sur les propriétés bâties")
@@ -51,6 +65,11 @@ public struct TFPBBatchOptions: Sendable {
     public var conventionColumn: String?
     /// Value for rows whose convention cell is empty or absent (the landlord's status as a whole).
     public var defaultConventionSigned: Bool?
+    /// Dwelling conditions: columns (oui/non) and whole-file values for empty or absent cells.
+    public var socialHousingColumn: String?
+    public var defaultSocialHousing: Bool?
+    public var exonerationColumn: String?
+    public var defaultExonerationEnded: Bool?
     public var tolerance: Double = 20
     public var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     public var chunkSize: Int = 2048
@@ -61,6 +80,8 @@ public struct TFPBBatchOptions: Sendable {
 
     public static let dwellingsNames = ["logements", "nb_logements", "nombre_logements", "nb_logts", "dwellings"]
     public static let conventionNames = ["conventionne", "conventionné", "convention", "convention_signee", "convention_signed"]
+    public static let socialHousingNames = ["logement_social", "hlm", "social_housing", "parc_social"]
+    public static let exonerationNames = ["exoneration_terminee", "exonération_terminée", "hors_exoneration", "exoneration_ended"]
 }
 
 /// One line of the per-QPV summary.
@@ -150,7 +171,9 @@ final class TFPBWorker {
 
     init(locator: EligibilityLocator) { self.locator = locator }
 
-    func verdict(taxYear: Int, conventionSigned: Bool?, location: EligibilityLocation, book: RuleBook) -> (Verdict, String) {
+    func verdict(
+        taxYear: Int, conventionSigned: Bool?, socialHousing: Bool? = nil, exonerationEnded: Bool? = nil, location: EligibilityLocation, book: RuleBook
+    ) -> (Verdict, String) {
         var canonical = location
         canonical.lon = nil
         canonical.lat = nil
@@ -161,12 +184,17 @@ final class TFPBWorker {
         canonical.communeSource = nil
         var key = canonical.status.rawValue
         key += conventionSigned.map { $0 ? "|1" : "|0" } ?? "|?"
+        key += socialHousing.map { $0 ? "1" : "0" } ?? "?"
+        key += exonerationEnded.map { $0 ? "1" : "0" } ?? "?"
+        if let t = canonical.territory { key += "|t\(t)" }
         if let p = canonical.problem { key += "|p" + p }
         if let p = canonical.addressProblem { key += "|a" + p }
         for q in canonical.qpv { key += "|q" + q.code + "/" + q.vintage }
         for l in canonical.qpvLists { key += "|l" + (l.listId ?? l.label) + "/" + l.vintage }
         if let hit = memo[key] { return hit }
-        let report = TFPB.evaluate(taxYear: taxYear, conventionSigned: conventionSigned, location: canonical, book: book)
+        let report = TFPB.evaluate(
+            taxYear: taxYear, conventionSigned: conventionSigned, socialHousing: socialHousing, exonerationEnded: exonerationEnded, location: canonical,
+            book: book)
         var reason: String
         switch report.verdict {
         case .eligible:
@@ -231,6 +259,10 @@ public struct TFPBBatch {
             ?? TFPBBatchOptions.dwellingsNames.lazy.compactMap { reader.columnIndex($0) }.first
         let conventionIndex = try options.conventionColumn.map { try reader.requireColumn($0) }
             ?? TFPBBatchOptions.conventionNames.lazy.compactMap { reader.columnIndex($0) }.first
+        let socialIndex = try options.socialHousingColumn.map { try reader.requireColumn($0) }
+            ?? TFPBBatchOptions.socialHousingNames.lazy.compactMap { reader.columnIndex($0) }.first
+        let exonerationIndex = try options.exonerationColumn.map { try reader.requireColumn($0) }
+            ?? TFPBBatchOptions.exonerationNames.lazy.compactMap { reader.columnIndex($0) }.first
 
         let appended = TFPBBatch.appendedColumns
         let header = reader.header.map { appended.contains($0.lowercased()) ? $0 + "_input" : $0 }
@@ -251,6 +283,7 @@ public struct TFPBBatch {
         let latName = latIndex.map { reader.header[$0] } ?? "lat"
         let dwellingsName = dwellingsIndex.map { reader.header[$0] } ?? "logements"
         let conventionName = conventionIndex.map { reader.header[$0] } ?? "conventionne"
+        let header0 = reader.header
         let date = TFPB.referenceDate(taxYear: options.taxYear)
 
         let runner = OrderedBatchRunner<CSVRecord, ChunkOutput>(workers: options.workers)
@@ -332,7 +365,22 @@ public struct TFPBBatch {
                         case .none: errors[k].append("champ « \(conventionName) » : « \(rec[ci].prefix(40)) » n'est pas oui/non")
                         }
                     }
-                    var (verdict, reason) = worker.verdict(taxYear: options.taxYear, conventionSigned: convention, location: location, book: book)
+                    // Dwelling conditions: the bailleur's yes/no columns when present, else the whole-file value.
+                    func flagCell(_ index: Int?, _ fallback: Bool?) -> Bool? {
+                        guard let index else { return fallback }
+                        switch TFPB.parseFlag(rec[index]) {
+                        case .some(.some(let b)): return b
+                        case .some(.none): return fallback
+                        case .none:
+                            errors[k].append("champ « \(header0[index]) » : « \(rec[index].prefix(40)) » n'est pas oui/non")
+                            return nil
+                        }
+                    }
+                    let social = flagCell(socialIndex, options.defaultSocialHousing)
+                    let exoneration = flagCell(exonerationIndex, options.defaultExonerationEnded)
+                    var (verdict, reason) = worker.verdict(
+                        taxYear: options.taxYear, conventionSigned: convention, socialHousing: social, exonerationEnded: exoneration, location: location,
+                        book: book)
                     if !dwellingsKnown && verdict != .notEligible {
                         if verdict == .eligible { reason = "" }
                         verdict = .toVerify

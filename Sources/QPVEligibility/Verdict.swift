@@ -126,6 +126,12 @@ public struct EligibilityReport: Sendable, Codable, Equatable {
     public var programme: String
     public var programme_label: String
     public var verdict: Verdict
+    /// The verdict as a counsellor reads it: « Éligible », « Territoire éligible » (FCS: location is one
+    /// condition, not a grant), « Non éligible », « À vérifier ».
+    public var verdict_label: String
+    /// What else decides beyond the criteria qpv checks (règlement, committee, council vote…); empty when the
+    /// verdict is `not_eligible`.
+    public var also_decides: [String]
     /// One French sentence: the verdict and its main reason.
     public var summary: String
     /// The programme's date (signature, hire, 1 January of the tax year, request date).
@@ -162,6 +168,13 @@ public struct EligibilityReport: Sendable, Codable, Equatable {
         programme = book.programme
         programme_label = book.label
         self.verdict = verdict
+        let eligibleWord = book.eligibleWording ?? "Éligible"
+        switch verdict {
+        case .eligible: verdict_label = eligibleWord
+        case .notEligible: verdict_label = "Non éligible"
+        case .toVerify: verdict_label = "À vérifier"
+        }
+        also_decides = verdict == .notEligible ? [] : book.alsoDecides
         self.date = date.description
         date_label = book.dateLabel
         self.criteria = criteria
@@ -183,7 +196,9 @@ public struct EligibilityReport: Sendable, Codable, Equatable {
         sources = refs
         switch verdict {
         case .eligible:
-            summary = "Éligible (\(book.label)) : tous les critères sont remplis à la \(book.dateLabel) (\(date.french))."
+            summary = "\(eligibleWord) (\(book.label)) : tous les critères vérifiés par qpv sont remplis à la \(book.dateLabel) (\(date.french))."
+            if !book.alsoDecides.isEmpty { summary += " Décident aussi : " + book.alsoDecides.joined(separator: " ; ") + "." }
+            if let u = aid?.uncertain { summary += " Montant à vérifier : \(u)." }
         case .notEligible:
             let failed = criteria.filter { $0.result == .notMet }
             summary = "Non éligible (\(book.label)) : " + failed.map { "\($0.label.lowercasedFirst) — \($0.detail)" }.joined(separator: " ; ") + "."
@@ -195,7 +210,8 @@ public struct EligibilityReport: Sendable, Codable, Equatable {
     /// What a counsellor reads aloud: verdict line, criteria with ✓ / ✗ / ?, amounts, deadline, list, sources.
     public func text() -> String {
         var lines: [String] = []
-        lines.append((demo ? "[DÉMONSTRATION — données fictives] " : "") + "\(verdict.headline) — \(programme_label)")
+        let head = verdict == .eligible ? "✓ " + verdict_label.uppercased() : verdict.headline
+        lines.append((demo ? "[DÉMONSTRATION — données fictives] " : "") + "\(head) — \(programme_label)")
         lines.append(summary)
         lines.append("")
         lines.append("Critères (\(date_label) : \(CivilDate(date)?.french ?? date)) :")
@@ -220,6 +236,11 @@ public struct EligibilityReport: Sendable, Codable, Equatable {
             }
             lines.append("  \(aid.detail)")
             if let u = aid.uncertain { lines.append("  ? montant à vérifier : \(u)") }
+        }
+        if !also_decides.isEmpty {
+            lines.append("")
+            lines.append("Décident aussi (hors de ce que qpv vérifie) :")
+            for a in also_decides { lines.append("  - \(a)") }
         }
         if let d = filing_deadline {
             lines.append("")
@@ -358,6 +379,8 @@ extension EligibilityReport {
         try c.encode(programme, forKey: .programme)
         try c.encode(programme_label, forKey: .programme_label)
         try c.encode(verdict, forKey: .verdict)
+        try c.encode(verdict_label, forKey: .verdict_label)
+        try c.encode(also_decides, forKey: .also_decides)
         try c.encode(summary, forKey: .summary)
         try c.encode(date, forKey: .date)
         try c.encode(date_label, forKey: .date_label)

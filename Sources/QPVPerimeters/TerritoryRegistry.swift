@@ -16,18 +16,82 @@ public struct TerritoryRegistry: Codable, Sendable, Equatable {
         public var title: String
         public var validFrom: CivilDate?
         public var validTo: CivilDate?
+        /// Date of the council's vote approving it, when the registry knows it.
+        public var councilVote: CivilDate?
+        /// Date from which the deliberation is enforceable (received by the préfet and published).
+        public var enforceableFrom: CivilDate?
+        /// Where these dates are written (document title and section).
+        public var source: String?
 
         enum CodingKeys: String, CodingKey {
             case title
             case validFrom = "valid_from"
             case validTo = "valid_to"
+            case councilVote = "council_vote"
+            case enforceableFrom = "enforceable_from"
+            case source
         }
     }
 
+    /// A commune a perimeter touches but that lies outside the EPCI: the EPCI's own programmes do not count it.
+    public struct ExcludedCommune: Codable, Sendable, Equatable {
+        public var insee: String
+        public var name: String
+        public var reason: String
+        public var source: String
+    }
+
     public struct QPV: Codable, Sendable, Equatable {
-        public var code: String
+        /// Code in the registry's `qpv_vintage` list; nil when no document nor official list at hand gives it.
+        public var code: String?
         public var name: String
         public var communes: [String]
+        /// Code(s) of the 2024 list covering the same quartier, when the registry's list is 2015.
+        public var successors2024: [String]?
+        /// How the successor was matched, or why the code is missing.
+        public var note: String?
+        public var excludedCommunes: [ExcludedCommune]?
+        public var source: String?
+
+        enum CodingKeys: String, CodingKey {
+            case code, name, communes, note, source
+            case successors2024 = "successors_2024"
+            case excludedCommunes = "excluded_communes"
+        }
+    }
+
+    /// A quartier named by the documents without being a QPV of the list (quartier de veille active, NPNRU
+    /// site, pre-2015 CUCS / ZUS / PNRU quartier…), with the document that names it.
+    public struct NamedArea: Codable, Sendable, Equatable {
+        public var name: String
+        public var communes: [String]
+        public var note: String?
+        public var source: String
+    }
+
+    /// One fact of a document that touches qpv's rules (a partner's commitment on TFPB, emplois francs,
+    /// adultes-relais…), typed in the team's own words, with the document title and section.
+    public struct Fact: Codable, Sendable, Equatable {
+        public var topic: String
+        public var text: String
+        public var source: String
+    }
+
+    /// The median-income threshold the contract states for the EPCI (`carreaux candidates` default).
+    public struct IncomeThreshold: Codable, Sendable, Equatable {
+        public var eur: Double
+        public var basis: String
+        public var source: String
+    }
+
+    /// The geography before the 2015 QPV (CUCS, ZUS, PNRU), as a pre-2015 document describes it.
+    public struct Pre2015: Codable, Sendable, Equatable {
+        public var summary: String
+        public var cucs: [NamedArea]
+        public var zus: [NamedArea]
+        public var pnru: [NamedArea]
+        public var pnrqad: [NamedArea]
+        public var source: String
     }
 
     public struct QIC: Codable, Sendable, Equatable {
@@ -36,6 +100,14 @@ public struct TerritoryRegistry: Codable, Sendable, Equatable {
         public var name: String
         public var communes: [String]
         public var population: Int?
+        /// Other spellings of the name in the same documents (the table of a deliberation vs its text).
+        public var aliases: [String]?
+
+        /// Whether `name` is this QIC's name or one of its aliases (compared by `normalizedName`).
+        public func isNamed(_ name: String) -> Bool {
+            let key = TerritoryRegistry.normalizedName(name)
+            return ([self.name] + (aliases ?? [])).contains { TerritoryRegistry.normalizedName($0) == key }
+        }
     }
 
     public var id: String
@@ -51,6 +123,11 @@ public struct TerritoryRegistry: Codable, Sendable, Equatable {
     public var qpv: [QPV]
     public var qicPopulationTotal: Int?
     public var qic: [QIC]
+    public var watchAreas: [NamedArea] = []
+    public var npnruSites: [NamedArea] = []
+    public var facts: [Fact] = []
+    public var incomeThreshold: IncomeThreshold?
+    public var pre2015: Pre2015?
     /// Where it was read from (`GeoData/registry/territories/cabbalr.json`), for messages.
     public var origin: String = ""
 
@@ -61,10 +138,43 @@ public struct TerritoryRegistry: Codable, Sendable, Equatable {
         case qpv
         case qicPopulationTotal = "qic_population_total"
         case qic
+        case watchAreas = "watch_areas"
+        case npnruSites = "npnru_sites"
+        case facts
+        case incomeThreshold = "income_threshold"
+        case pre2015 = "pre_2015"
     }
 
-    /// QPV codes of the territory.
-    public var qpvCodes: Set<String> { Set(qpv.map(\.code)) }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        epci = try c.decode(EPCI.self, forKey: .epci)
+        contract = try c.decode(Contract.self, forKey: .contract)
+        sources = try c.decode([String].self, forKey: .sources)
+        transcription = try c.decodeIfPresent(String.self, forKey: .transcription)
+        uncertain = try c.decodeIfPresent(String.self, forKey: .uncertain)
+        qpvVintage = try c.decode(String.self, forKey: .qpvVintage)
+        qpvPopulationEstimate = try c.decodeIfPresent(Int.self, forKey: .qpvPopulationEstimate)
+        qpv = try c.decodeIfPresent([QPV].self, forKey: .qpv) ?? []
+        qicPopulationTotal = try c.decodeIfPresent(Int.self, forKey: .qicPopulationTotal)
+        qic = try c.decodeIfPresent([QIC].self, forKey: .qic) ?? []
+        watchAreas = try c.decodeIfPresent([NamedArea].self, forKey: .watchAreas) ?? []
+        npnruSites = try c.decodeIfPresent([NamedArea].self, forKey: .npnruSites) ?? []
+        facts = try c.decodeIfPresent([Fact].self, forKey: .facts) ?? []
+        incomeThreshold = try c.decodeIfPresent(IncomeThreshold.self, forKey: .incomeThreshold)
+        pre2015 = try c.decodeIfPresent(Pre2015.self, forKey: .pre2015)
+    }
+
+    /// QPV codes of the territory (those the registry knows).
+    public var qpvCodes: Set<String> { Set(qpv.compactMap(\.code)) }
+
+    /// The registry's QPV of a code: its own code or a 2024 successor.
+    public func qpv(code: String) -> QPV? {
+        qpv.first { $0.code == code } ?? qpv.first { $0.successors2024?.contains(code) ?? false }
+    }
+
+    /// Whether the registry holds a pre-2015 geography (CUCS, ZUS).
+    public var hasPre2015Geography: Bool { pre2015 != nil }
 
     /// QIC whose communes include `commune` (compared by `normalizedName`).
     public func qic(inCommune commune: String) -> [QIC] {
@@ -84,12 +194,18 @@ public struct TerritoryRegistry: Codable, Sendable, Equatable {
     public func problems(registry: Registry? = nil) -> [String] {
         var out: [String] = []
         if epci.siren.count != 9 || !epci.siren.allSatisfy(\.isNumber) { out.append("SIREN « \(epci.siren) » invalide (9 chiffres attendus)") }
-        if Set(qpv.map(\.code)).count != qpv.count { out.append("code de QPV en double") }
+        let codes = qpv.compactMap(\.code)
+        if Set(codes).count != codes.count { out.append("code de QPV en double") }
         if let registry {
-            for q in qpv where registry.list(forCode: q.code, vintage: qpvVintage) == nil {
-                out.append("code \(q.code) : ne suit le format d'aucune liste officielle \(qpvVintage)")
+            for c in codes where registry.list(forCode: c, vintage: qpvVintage) == nil {
+                out.append("code \(c) : ne suit le format d'aucune liste officielle \(qpvVintage)")
+            }
+            for c in qpv.flatMap({ $0.successors2024 ?? [] }) where registry.list(forCode: c, vintage: "2024") == nil {
+                out.append("code successeur \(c) : ne suit le format d'aucune liste officielle 2024")
             }
         }
+        for q in qpv where q.code == nil && q.note == nil { out.append("QPV « \(q.name) » sans code ni explication (note)") }
+        for e in qpv.flatMap({ $0.excludedCommunes ?? [] }) where e.insee.count != 5 { out.append("commune exclue « \(e.name) » : code INSEE « \(e.insee) » invalide") }
         for q in qpv where q.communes.isEmpty { out.append("QPV \(q.code) sans commune") }
         for q in qic where q.communes.isEmpty { out.append("QIC « \(q.name) » sans commune") }
         if let total = qicPopulationTotal {
@@ -138,4 +254,95 @@ public struct TerritoryRegistry: Codable, Sendable, Equatable {
         @unknown default: return "\(error)"
         }
     }
+}
+
+// MARK: - What `qpv perimeters show / list` say from the registries (no geometry needed)
+
+extension TerritoryRegistry {
+    /// French lines about a code (a QPV code of the registry's list or a 2024 successor, or a QIC name / code),
+    /// or an empty array when the registry does not know it.
+    public func describe(code: String) -> [String] {
+        var out: [String] = []
+        let epciLine = "  EPCI : \(epci.name) (\(epci.siren)) — \(contract.title)" + contractDatesFrench
+        if let q = qpv(code: code) {
+            let own = q.code.map { "\($0) — \(q.name) — QPV de la liste \(qpvVintage)" } ?? "\(q.name) — QPV de la liste \(qpvVintage) (code non connu)"
+            out.append(own + " — communes : \(q.communes.joined(separator: ", "))")
+            if let s = q.successors2024, !s.isEmpty, q.code != code { out.append("  \(code) est le successeur, dans la liste 2024, de ce quartier") }
+            if let s = q.successors2024, !s.isEmpty { out.append("  successeur(s) dans la liste 2024 : \(s.joined(separator: ", "))") }
+            if let n = q.note { out.append("  note : \(n)") }
+            for e in q.excludedCommunes ?? [] { out.append("  hors de l'EPCI : \(e.name) (\(e.insee)) — \(e.reason) [source : \(e.source)]") }
+            out.append(epciLine)
+            out.append("  source : \(q.source ?? sources.first ?? origin)")
+        }
+        let wanted = TerritoryRegistry.normalizedName(code)
+        for q in qic where q.isNamed(code) || q.code == code {
+            out.append(
+                "\(q.code ?? "(sans code)") — \(q.name) — QIC de l'EPCI \(epci.name) (\(epci.siren)) — communes : \(q.communes.joined(separator: ", "))"
+                    + (q.population.map { " — \($0) habitants" } ?? ""))
+            if let a = q.aliases, !a.isEmpty { out.append("  autres graphies : \(a.joined(separator: " ; "))") }
+            out.append("  source : \(sources.first ?? origin)")
+        }
+        for a in watchAreas + npnruSites where TerritoryRegistry.normalizedName(a.name) == wanted {
+            out.append("\(a.name) — \(a.note ?? "quartier") — \(a.communes.joined(separator: ", ")) — source : \(a.source)")
+        }
+        if !out.isEmpty {
+            for f in facts { out.append("  fait (\(f.topic)) : \(f.text) [source : \(f.source)]") }
+            out.append("  registre : \(origin)")
+        }
+        return out
+    }
+
+    var contractDatesFrench: String {
+        var parts: [String] = []
+        if let v = contract.councilVote { parts.append("voté le \(v.french)") }
+        if let e = contract.enforceableFrom { parts.append("exécutoire le \(e.french)") }
+        switch (contract.validFrom, contract.validTo) {
+        case (let f?, let t?): parts.append("du \(f.french) au \(t.french)")
+        case (let f?, nil): parts.append("depuis le \(f.french)")
+        case (nil, let t?): parts.append("jusqu'au \(t.french)")
+        default: break
+        }
+        return parts.isEmpty ? "" : " (" + parts.joined(separator: ", ") + ")"
+    }
+
+    /// Every fact of the registry, in French, for `qpv perimeters list --epci SIREN`.
+    public func overview() -> [String] {
+        var out = ["\(epci.name) (\(epci.siren)) — \(contract.title)\(contractDatesFrench) — registre \(origin)"]
+        if let s = contract.source { out.append("  dates : \(s)") }
+        if !qpv.isEmpty {
+            out.append("  \(qpv.count) QPV (liste \(qpvVintage))" + (qpvPopulationEstimate.map { ", environ \($0) habitants" } ?? "") + " :")
+            for q in qpv {
+                var line = "    \(q.code ?? "(code non connu)")  \(q.name) — \(q.communes.joined(separator: ", "))"
+                if let s = q.successors2024, !s.isEmpty { line += " → 2024 : \(s.joined(separator: ", "))" }
+                if let e = q.excludedCommunes, !e.isEmpty { line += " ; hors EPCI : " + e.map { "\($0.name) (\($0.insee))" }.joined(separator: ", ") }
+                out.append(line)
+            }
+        }
+        if !qic.isEmpty {
+            out.append("  \(qic.count) quartiers d'intérêt communautaire (QIC)" + (qicPopulationTotal.map { ", \($0) habitants" } ?? "") + " :")
+            for q in qic { out.append("    \(q.name) — \(q.communes.joined(separator: ", "))" + (q.population.map { " — \($0) habitants" } ?? "")) }
+        }
+        if !watchAreas.isEmpty {
+            out.append("  quartiers de veille active :")
+            for a in watchAreas { out.append("    \(a.name) — \(a.communes.joined(separator: ", ")) [\(a.source)]") }
+        }
+        if !npnruSites.isEmpty {
+            out.append("  sites de renouvellement urbain :")
+            for a in npnruSites { out.append("    \(a.name) — \(a.communes.joined(separator: ", "))" + (a.note.map { " — \($0)" } ?? "") + " [\(a.source)]") }
+        }
+        if let t = incomeThreshold {
+            out.append("  seuil de revenu médian : \(FrenchFormat.integer(Int(t.eur))) € — \(t.basis) [\(t.source)]")
+        }
+        if let p = pre2015 {
+            out.append("  géographie d'avant 2015 (CUCS, ZUS) : \(p.summary) [\(p.source)]")
+            for (label, areas) in [("quartiers CUCS", p.cucs), ("ZUS", p.zus), ("rénovation urbaine (PNRU)", p.pnru), ("PNRQAD", p.pnrqad)] where !areas.isEmpty {
+                out.append("    \(label) : " + areas.map { "\($0.name) (\($0.communes.joined(separator: ", ")))" }.joined(separator: " ; "))
+            }
+        }
+        for f in facts { out.append("  fait (\(f.topic)) : \(f.text) [source : \(f.source)]") }
+        return out
+    }
+
+    /// Shipped registries that hold a pre-2015 geography (CUCS / ZUS), for the `no_list` sentence before 2015.
+    public static let shippedPre2015: [TerritoryRegistry] = ((try? shipped()) ?? []).filter(\.hasPre2015Geography)
 }

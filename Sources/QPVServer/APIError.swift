@@ -160,8 +160,9 @@ struct QueryParameters: Sendable {
         return n
     }
 
-    func flag(_ name: String) throws -> Bool {
-        guard let v = self[name]?.lowercased() else { return false }
+    /// A yes/no parameter: true, false, or nil when absent or empty (not declared: never assumed).
+    func flag(_ name: String) throws -> Bool? {
+        guard let v = self[name]?.lowercased(), !v.isEmpty else { return nil }
         switch v {
         case "true", "1", "oui", "yes": return true
         case "false", "0", "non", "no": return false

@@ -261,14 +261,17 @@ public struct APIRoutes: Sendable {
     /// `GET /eligibility/emploi-franc`: parameters of `qpv eligibility emploi-franc`, in snake_case.
     func emploiFranc(_ q: QueryParameters) throws -> Response {
         try q.allowOnly(Self.placeParameters.union(
-            ["signature_date", "contract", "duration_months", "working_time", "status", "age", "previous_employment", "employer"]))
+            ["signature_date", "contract", "duration_months", "working_time", "status", "age", "previous_employment", "employer",
+             "economic_dismissal", "obligations_up_to_date", "other_state_aid", "kept_six_months"]))
         let date = try q.requiredDate("signature_date")
         let request = try validated(
             EmploiFrancRequest(
                 signatureDate: date, contract: try q.choice("contract", EmploiFrancRequest.Contract.self),
                 durationMonths: try q.number("duration_months", range: 0...600), workingTime: try q.number("working_time", range: 0...1) ?? 1,
                 status: try q.choice("status", EmploiFrancRequest.Status.self), age: try q.integer("age", range: 0...130),
-                previousEmployment: try q.flag("previous_employment"), employer: try q.choice("employer", EmploiFrancRequest.Employer.self))
+                previousEmployment: try q.flag("previous_employment"), employer: try q.choice("employer", EmploiFrancRequest.Employer.self),
+                economicDismissal: try q.flag("economic_dismissal"), obligationsUpToDate: try q.flag("obligations_up_to_date"),
+                otherStateAid: try q.flag("other_state_aid"), keptSixMonths: try q.flag("kept_six_months"))
         ) { try $0.validate() }
         let location = try location(q, on: date)
         return json(try encode(EmploiFranc.evaluate(request, location: location, book: engine.emploiFrancBook)))
@@ -276,13 +279,14 @@ public struct APIRoutes: Sendable {
 
     /// `GET /eligibility/adulte-relais`.
     func adulteRelais(_ q: QueryParameters) throws -> Response {
-        try q.allowOnly(Self.placeParameters.union(["hire_date", "birth_date", "employment", "contract", "duration_months", "derogation"]))
+        try q.allowOnly(Self.placeParameters.union(["hire_date", "birth_date", "employment", "contract", "duration_months", "derogation", "employer", "convention_before_hire"]))
         let date = try q.requiredDate("hire_date")
         let request = try validated(
             AdulteRelaisRequest(
                 hireDate: date, birthDate: try q.date("birth_date"), employment: try q.choice("employment", AdulteRelaisRequest.Employment.self),
                 contract: try q.choice("contract", EmploiFrancRequest.Contract.self), durationMonths: try q.number("duration_months", range: 0...600),
-                derogation: try q.flag("derogation"))
+                derogation: try q.flag("derogation"), employerKind: try q.choice("employer", AdulteRelaisRequest.EmployerKind.self),
+                conventionBeforeHire: try q.flag("convention_before_hire"))
         ) { try $0.validate() }
         let location = try location(q, on: date)
         return json(try encode(AdulteRelais.evaluate(request, location: location, book: engine.adulteRelaisBook)))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import QPVCarreaux
+import QPVPerimeters
 import QPVTabular
 
 struct CarreauxCandidates: AsyncParsableCommand {
@@ -10,7 +11,9 @@ struct CarreauxCandidates: AsyncParsableCommand {
         discussion: """
             Un carreau est « à bas revenus » quand son niveau de vie moyen (ind_snv / ind) est sous le seuil : \
             --threshold en euros, ou la formule officielle S = 0,6 × (0,7 × médiane nationale + 0,3 × médiane de \
-            l'unité urbaine) avec --national-median et --urban-unit-median.
+            l'unité urbaine) avec --national-median et --urban-unit-median ; avec --epci SIREN seul, le seuil que le \
+            contrat de ville de l'EPCI énonce (registre du territoire : 12 600 € pour la CA de Béthune-Bruay, Artois \
+            Lys Romane, Filosofi, population fiscale 2019).
             Contiguïté : deux carreaux sont dans la même grappe s'ils ont un côté commun (4-connexité) ; un coin \
             commun ne suffit pas. Chaque grappe est fusionnée en un polygone (GeoJSON WGS84, RFC 7946, lisible \
             dans QGIS) avec sa population, sa part de ménages pauvres, son niveau de vie moyen et les QPV/QIC en \
@@ -28,6 +31,8 @@ struct CarreauxCandidates: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seuil de niveau de vie moyen en euros par an (ex. 12600).", valueName: "euros")) var threshold: Double?
     @Option(name: .customLong("national-median"), help: "Médiane nationale du niveau de vie (euros), pour la formule officielle.") var nationalMedian: Double?
     @Option(name: .customLong("urban-unit-median"), help: "Médiane du niveau de vie de l'unité urbaine (euros), pour la formule officielle.") var urbanUnitMedian: Double?
+    @Option(help: ArgumentHelp("SIREN de l'EPCI : seuil par défaut, celui de son contrat de ville (registre du territoire).", valueName: "siren"))
+    var epci: String?
     @Option(name: .customLong("min-population"), help: "Population minimale d'une grappe retenue.") var minPopulation: Double = 300
     @Option(help: ArgumentHelp("Fichier GeoJSON de sortie (- pour la sortie standard).", valueName: "fichier")) var output: String
 
@@ -37,15 +42,28 @@ struct CarreauxCandidates: AsyncParsableCommand {
         case (nil, .some, .some): break
         case (.some, _, _): throw ValidationError("--threshold et --national-median/--urban-unit-median s'excluent : un seuil, ou les deux médianes")
         case (nil, .some, nil), (nil, nil, .some): throw ValidationError("la formule officielle demande les deux médianes : --national-median et --urban-unit-median")
-        case (nil, nil, nil): throw ValidationError("indiquez --threshold EUROS, ou --national-median et --urban-unit-median")
+        case (nil, nil, nil):
+            guard let epci else { throw ValidationError("indiquez --threshold EUROS, --national-median et --urban-unit-median, ou --epci SIREN") }
+            guard try Self.registryThreshold(epci) != nil else {
+                throw ValidationError("--epci \(epci) : aucun seuil de revenu dans les registres de territoire (GeoData/registry/territories) ; indiquez --threshold EUROS")
+            }
         }
         if let t = threshold, !(t > 0) { throw ValidationError("--threshold doit être un nombre positif d'euros") }
         if !(minPopulation >= 0) { throw ValidationError("--min-population doit être positif") }
     }
 
+    /// The median-income threshold the EPCI's contract states, from its territory registry.
+    static func registryThreshold(_ siren: String) throws -> TerritoryRegistry.IncomeThreshold? {
+        try TerritoryRegistry.shipped().first { $0.epci.siren == siren && $0.incomeThreshold != nil }?.incomeThreshold
+    }
+
     func run() async throws {
-        let s = threshold ?? CandidatesOptions.threshold(nationalMedian: nationalMedian!, urbanUnitMedian: urbanUnitMedian!)
-        if threshold == nil {
+        let fromRegistry = threshold == nil && nationalMedian == nil ? try epci.flatMap { try Self.registryThreshold($0) } : nil
+        if let t = fromRegistry {
+            printError("Seuil du contrat de ville de l'EPCI \(epci ?? "") : \(String(format: "%.0f", t.eur)) € — \(t.basis) [\(t.source)]")
+        }
+        let s = threshold ?? fromRegistry?.eur ?? CandidatesOptions.threshold(nationalMedian: nationalMedian!, urbanUnitMedian: urbanUnitMedian!)
+        if threshold == nil && fromRegistry == nil {
             printError("Seuil calculé : 0,6 × (0,7 × \(nationalMedian!) + 0,3 × \(urbanUnitMedian!)) = \(String(format: "%.0f", s)) €")
         }
         let grid: GridPerimeters?

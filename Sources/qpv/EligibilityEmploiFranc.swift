@@ -10,10 +10,12 @@ struct EligibilityEmploiFranc: AsyncParsableCommand {
         abstract: "Aide « emplois francs » : éligibilité d'une embauche, montant, date limite de la demande.",
         discussion: """
             qpv eligibility emploi-franc --lon 1.4437 --lat 43.6045 --signature-date 2022-03-15 --contract cdi \
-            --status jobseeker --employer private
+            --status jobseeker --employer private --no-previous-employment --no-economic-dismissal --obligations-up-to-date \
+            --no-other-state-aid --kept-six-months
 
             La résidence est jugée sur la liste de QPV en vigueur à la date de signature. Contrats signés du 1er avril 2018 \
-            au 31 décembre 2024 (aucune embauche signée depuis le 1er janvier 2025).
+            au 31 décembre 2024 : aucune nouvelle embauche en emploi franc depuis le 1er janvier 2025 (les contrats \
+            antérieurs restent évalués). Chaque fait oui/non non renseigné rend le verdict « à vérifier ».
             """)
 
     @OptionGroup var perimeterOptions: PerimeterOptions
@@ -29,9 +31,22 @@ struct EligibilityEmploiFranc: AsyncParsableCommand {
     var status: String?
     @Option(help: "Âge de la personne à la signature (emploi franc+ : moins de 26 ans, contrats signés du 15 octobre 2020 au 31 mai 2021).")
     var age: Int?
-    @Flag(name: .customLong("previous-employment"), help: "La personne a travaillé chez cet employeur dans les 6 mois précédant l'embauche.")
-    var previousEmployment = false
+    @Flag(name: .customLong("previous-employment"), inversion: .prefixedNo, exclusivity: .exclusive,
+          help: "La personne a (ou n'a pas) travaillé chez cet employeur dans les 6 mois précédant l'embauche ; sans l'une ou l'autre : à vérifier.")
+    var previousEmployment: Bool?
     @Option(help: ArgumentHelp("Employeur : private, association, sem, epa, epic, individual.", valueName: "type")) var employer: String?
+    @Flag(name: .customLong("economic-dismissal"), inversion: .prefixedNo, exclusivity: .exclusive,
+          help: "L'employeur a (ou n'a pas) licencié pour motif économique sur ce poste dans les 6 mois précédents ; sans l'une ou l'autre : à vérifier.")
+    var economicDismissal: Bool?
+    @Flag(name: .customLong("obligations-up-to-date"), inversion: .prefixedNo, exclusivity: .exclusive,
+          help: "L'employeur est (ou n'est pas) à jour de ses obligations sociales et fiscales ; sans l'une ou l'autre : à vérifier.")
+    var obligationsUpToDate: Bool?
+    @Flag(name: .customLong("other-state-aid"), inversion: .prefixedNo, exclusivity: .exclusive,
+          help: "Une autre aide de l'État est (ou n'est pas) versée pour cette embauche ; sans l'une ou l'autre : à vérifier.")
+    var otherStateAid: Bool?
+    @Flag(name: .customLong("kept-six-months"), inversion: .prefixedNo, exclusivity: .exclusive,
+          help: "Le salarié est (ou n'est pas) maintenu dans l'effectif au moins 6 mois ; sans l'une ou l'autre : à vérifier.")
+    var keptSixMonths: Bool?
 
     func validate() throws { try EligibilityCLI.rejectDate(perimeterOptions, use: "--signature-date") }
 
@@ -41,7 +56,8 @@ struct EligibilityEmploiFranc: AsyncParsableCommand {
             signatureDate: date, contract: try EligibilityCLI.parse(contract, option: "--contract", as: EmploiFrancRequest.Contract.self),
             durationMonths: durationMonths, workingTime: workingTime,
             status: try EligibilityCLI.parse(status, option: "--status", as: EmploiFrancRequest.Status.self), age: age,
-            previousEmployment: previousEmployment, employer: try EligibilityCLI.parse(employer, option: "--employer", as: EmploiFrancRequest.Employer.self))
+            previousEmployment: previousEmployment, employer: try EligibilityCLI.parse(employer, option: "--employer", as: EmploiFrancRequest.Employer.self),
+            economicDismissal: economicDismissal, obligationsUpToDate: obligationsUpToDate, otherStateAid: otherStateAid, keptSixMonths: keptSixMonths)
         do { try request.validate() } catch { throw ValidationError("\(error)") }
         let book = try RuleBook.shipped("emploi-franc")
         let locator = try EligibilityCLI.locator(perimeterOptions, place: place)

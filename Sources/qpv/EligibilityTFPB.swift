@@ -12,10 +12,13 @@ struct EligibilityTFPB: AsyncParsableCommand {
         discussion: """
             qpv eligibility tfpb --input parc.csv --tax-year 2026 --output resultats.csv [--summary par-qpv.csv] [--geojson carte.geojson]
 
-            Colonnes lues : lon/lat (ou --lon-column/--lat-column), logements (facultatif, 1 par défaut), conventionne \
-            (facultatif : oui/non ; --conventionne pour tout le fichier). Le QPV est celui de la liste en vigueur au \
-            1er janvier de l'année d'imposition : 2016 à 2023 sur la liste 2015, 2025 à 2030 sur la liste 2024 avec la \
-            convention signée ; 2024 est « à vérifier ». Chaque ligne ressort une fois, avec son verdict.
+            Colonnes lues : lon/lat (ou --lon-column/--lat-column), logements (facultatif, 1 par défaut), conventionne, \
+            logement_social (logement locatif social d'un organisme HLM ou d'une SEM) et exoneration_terminee (hors \
+            exonération de TFPB) : oui/non ; --conventionne, --logement-social, --exoneration-terminee pour tout le \
+            fichier. Une condition non renseignée rend la ligne « à vérifier ». Le QPV est celui de la liste en vigueur \
+            au 1er janvier de l'année d'imposition : 2016 à 2023 sur la liste 2015, 2025 à 2030 sur la liste 2024 (2025 \
+            outre-mer) avec la convention signée (au plus tard le 31 mars 2025 pour l'imposition 2025 en métropole) ; la \
+            liste de référence de 2024 reste « à vérifier ». Chaque ligne ressort une fois, avec son verdict.
             """)
 
     @OptionGroup var perimeterOptions: PerimeterOptions
@@ -32,6 +35,10 @@ struct EligibilityTFPB: AsyncParsableCommand {
     var conventionColumn: String?
     @Option(help: ArgumentHelp("Convention d'abattement signée par le bailleur, pour les lignes sans valeur : oui ou non.", valueName: "oui|non"))
     var conventionne: String?
+    @Option(name: .customLong("logement-social"), help: ArgumentHelp("Logements locatifs sociaux d'un organisme HLM ou d'une SEM, pour les lignes sans colonne logement_social : oui ou non.", valueName: "oui|non"))
+    var logementSocial: String?
+    @Option(name: .customLong("exoneration-terminee"), help: ArgumentHelp("Logements hors période d'exonération de TFPB, pour les lignes sans colonne exoneration_terminee : oui ou non.", valueName: "oui|non"))
+    var exonerationTerminee: String?
     @Option(name: .customLong("address-column"), help: "Colonne de l'adresse, géocodée hors ligne quand la ligne n'a pas de coordonnées.")
     var addressColumn: String?
     @Option(help: "Nombre de fils de calcul (défaut : nombre de cœurs).") var workers: Int?
@@ -40,6 +47,10 @@ struct EligibilityTFPB: AsyncParsableCommand {
         try EligibilityCLI.rejectDate(perimeterOptions, use: "le 1er janvier de --tax-year")
         if !(1990...2100).contains(taxYear) { throw ValidationError("--tax-year \(taxYear) : année invalide") }
         if let conventionne, TFPB.parseFlag(conventionne) == nil { throw ValidationError("--conventionne « \(conventionne) » : oui ou non") }
+        if let logementSocial, TFPB.parseFlag(logementSocial) == nil { throw ValidationError("--logement-social « \(logementSocial) » : oui ou non") }
+        if let exonerationTerminee, TFPB.parseFlag(exonerationTerminee) == nil {
+            throw ValidationError("--exoneration-terminee « \(exonerationTerminee) » : oui ou non")
+        }
         try perimeterOptions.validateTolerance()
     }
 
@@ -51,6 +62,8 @@ struct EligibilityTFPB: AsyncParsableCommand {
         options.dwellingsColumn = dwellingsColumn
         options.conventionColumn = conventionColumn
         options.defaultConventionSigned = conventionne.flatMap { TFPB.parseFlag($0) ?? nil }
+        options.defaultSocialHousing = logementSocial.flatMap { TFPB.parseFlag($0) ?? nil }
+        options.defaultExonerationEnded = exonerationTerminee.flatMap { TFPB.parseFlag($0) ?? nil }
         options.tolerance = perimeterOptions.boundaryTolerance
         options.addressColumn = addressColumn
         if let workers { options.workers = max(1, workers) }

@@ -39,8 +39,16 @@ struct PerimetersList: AsyncParsableCommand {
                     .map { $0.contains(",") || $0.contains("\"") ? "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : $0 }.joined(separator: ","))
             }
         default:
+            // The territory registries of that EPCI: their facts, even without any geometry installed.
+            let registries = epci.map { siren in ((try? TerritoryRegistry.shipped()) ?? []).filter { $0.epci.siren == siren } } ?? []
+            defer {
+                for r in registries {
+                    print("")
+                    for line in r.overview() { print(line) }
+                }
+            }
             guard !items.isEmpty else {
-                print("Aucun périmètre ne correspond" + (date.map { " au \($0.french)" } ?? "") + ".")
+                print("Aucun périmètre installé ne correspond" + (date.map { " au \($0.french)" } ?? "") + "." + (registries.isEmpty ? "" : " Faits des registres du territoire :"))
                 return
             }
             for p in items {
@@ -65,18 +73,8 @@ struct PerimetersShow: AsyncParsableCommand {
         let found = explorer.find(code: code)
         guard !found.isEmpty else {
             // Known to a territory registry (GeoData/registry/territories): its facts, without geometry.
-            let wanted = TerritoryRegistry.normalizedName(code)
-            for t in (try? TerritoryRegistry.shipped()) ?? [] {
-                if let q = t.qpv.first(where: { $0.code == code }) {
-                    print("\(q.code) — \(q.name) — QPV de la liste \(t.qpvVintage) — communes : \(q.communes.joined(separator: ", "))")
-                    print("  EPCI : \(t.epci.name) (\(t.epci.siren)) — \(t.contract.title)")
-                    print("  source : \(t.sources.first ?? t.origin)")
-                }
-                for q in t.qic where TerritoryRegistry.normalizedName(q.name) == wanted || q.code == code {
-                    print("\(q.code ?? "(sans code)") — \(q.name) — QIC de l'EPCI \(t.epci.name) (\(t.epci.siren)) — communes : \(q.communes.joined(separator: ", "))" + (q.population.map { " — \($0) habitants" } ?? ""))
-                    print("  source : \(t.sources.first ?? t.origin)")
-                }
-            }
+            let facts = ((try? TerritoryRegistry.shipped()) ?? []).flatMap { $0.describe(code: code) }
+            for line in facts { print(line) }
             var message = "Le quartier \(code) n'est dans aucun paquet installé"
             if let list = catalog.registry.list(forCode: code) {
                 message += " : c'est un code de la \(list.label) (\(list.legalBasis)). Géométrie non installée ; pour l'installer, \(list.installHint)"
@@ -105,6 +103,7 @@ struct PerimetersShow: AsyncParsableCommand {
                 print("  réparations : " + (p.repairs.isEmpty ? "aucune" : p.repairs.joined(separator: " ; ")))
                 print("  source : \(p.source_file) (sha256 \(p.source_sha256)) — paquet \(p.pack_id)")
             }
+            for line in ((try? TerritoryRegistry.shipped()) ?? []).flatMap({ $0.describe(code: code) }) { print(line) }
         }
     }
 }

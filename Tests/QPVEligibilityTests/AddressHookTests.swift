@@ -34,7 +34,7 @@ import Testing
         let (l, _) = try locator()
         let date = CivilDate("2022-03-15")!
         let location = try l.locate(address: address, on: date)
-        let hire = EmploiFrancRequest(signatureDate: date, contract: .cdi, status: .jobseeker, employer: .privateCompany)
+        let hire = Fixture.hire("2022-03-15")
         return (EmploiFranc.evaluate(hire, location: location, book: Fixture.emploiFranc), location)
     }
 

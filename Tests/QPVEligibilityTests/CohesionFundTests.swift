@@ -42,7 +42,8 @@ import Testing
         let report = CohesionFund.evaluate(date: date, location: loc, programme: bethune)
         #expect(report.verdict == .eligible)
         #expect(Fixture.criterion(report, "territory").detail.contains("Cité du Transvaal"))
-        #expect(report.notes.contains { $0.contains("programme 147") && $0.contains("pas aux crédits") })
+        // A QIC is not a QPV, but the contract makes it a "territoire vulnérable": programme 147 credits possible.
+        #expect(report.notes.contains { $0.contains("programme 147") && $0.contains("territoire vulnérable") && $0.contains("2,5 %") })
         // Installed QIC geometry decides, even in a commune hosting a QIC.
         loc.qic = qicAnswer(inside: false)
         #expect(CohesionFund.evaluate(date: date, location: loc, programme: bethune).verdict == .notEligible)
@@ -56,7 +57,7 @@ import Testing
         #expect(unknown.verdict == .toVerify)
         #expect(Fixture.criterion(unknown, "territory").detail.contains("--communes"))
         // A commune hosting QIC (registry): to verify, naming them and how to install their outlines.
-        for (name, qic) in [("Divion", "Cité du Transvaal"), ("NOEUX LES MINES", "Cité 10 / Fond de Sains"), ("Béthune", "Catorive")] {
+        for (name, qic) in [("Divion", "Cité du Transvaal"), ("NOEUX LES MINES", "Fond de Sains"), ("Béthune", "Catorive")] {
             let r = CohesionFund.evaluate(date: date, location: Fixture.outside(on: date, communes: [commune(name)]), programme: bethune)
             #expect(r.verdict == .toVerify, "\(name)")
             #expect(Fixture.criterion(r, "territory").detail.contains(qic), "\(name)")
@@ -84,8 +85,11 @@ import Testing
         #expect(Fixture.criterion(missing, "territory").detail.contains("liste 2024 des QPV de l'Hexagone"))
     }
 
-    // The contract runs 2024–2030; outside it no rule is typed.
-    @Test(arguments: [("2023-12-31", Verdict.toVerify), ("2024-01-01", .eligible), ("2030-12-31", .eligible), ("2031-01-01", .toVerify)])
+    // The contract is enforceable from 15 April 2024 to 2030; before, the 2017 rules are not typed (to verify).
+    @Test(arguments: [
+        ("2023-12-31", Verdict.toVerify), ("2024-01-01", .toVerify), ("2024-04-14", .toVerify), ("2024-04-15", .eligible), ("2030-12-31", .eligible),
+        ("2031-01-01", .toVerify),
+    ])
     func programmePeriod(day: String, verdict: Verdict) {
         let d = Fixture.date(day)
         var loc = Fixture.inside("QN06208M", on: Fixture.date("2024-06-01"))

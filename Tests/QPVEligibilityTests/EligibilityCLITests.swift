@@ -12,9 +12,45 @@ import Testing
     }
 
     static let tilleuls = ["--lon", "-4.6181818", "--lat", "46.2107914"]
+    static let employerFacts = ["--no-previous-employment", "--no-economic-dismissal", "--obligations-up-to-date", "--no-other-state-aid", "--kept-six-months"]
+
+    /// Issue 12.5: neither --previous-employment nor --no-previous-employment → unknown, never "(déclaré)".
+    @Test func undeclaredYesNoFactsAreToVerifyThroughTheBinary() throws {
+        let base = ["eligibility", "emploi-franc"] + Self.tilleuls + ["--signature-date", "2022-03-15", "--contract", "cdi", "--status", "jobseeker", "--employer", "private"]
+        let none = try qpv(base)
+        #expect(none.stdout.contains("? À VÉRIFIER"), "\(none.stdout)")
+        #expect(none.stdout.contains("? Pas d'emploi chez le même employeur dans les 6 mois précédents : non renseigné (--previous-employment ou --no-previous-employment"))
+        #expect(!none.stdout.contains("(déclaré)"))
+        let yes = try qpv(base + Self.employerFacts.filter { $0 != "--no-previous-employment" } + ["--previous-employment"])
+        #expect(yes.stdout.contains("✗ NON ÉLIGIBLE"))
+        let both = try qpv(base + ["--previous-employment", "--no-previous-employment"])
+        #expect(both.status != 0, "contradictory flags are refused")
+        // Adulte-relais: employer kind and convention asked, derogation tri-state.
+        let arBase = ["eligibility", "adulte-relais"] + Self.tilleuls + ["--hire-date", "2023-05-01", "--birth-date", "1980-01-01", "--employment", "unemployed", "--contract", "cdi"]
+        let ar = try qpv(arBase + ["--employer", "association", "--convention"])
+        #expect(ar.stdout.contains("✓ ÉLIGIBLE — contrat adultes-relais"), "\(ar.stdout)")
+        #expect(ar.stdout.contains("montant à vérifier"))
+        let noConvention = try qpv(arBase + ["--employer", "association"])
+        #expect(noConvention.stdout.contains("? À VÉRIFIER"))
+        let company = try qpv(arBase + ["--employer", "entreprise", "--convention"])
+        #expect(company.stdout.contains("✗ NON ÉLIGIBLE"))
+    }
+
+    @Test func carreauxCandidatesTakeTheEPCIThreshold() throws {
+        let tmp = try TemporaryDirectory()
+        let input = try tmp.write("c.csv", "idcar_200m,ind,ind_snv\nCRS3035RES200mN3073200E3798000,100,900000\n")
+        let r = try CLIRunner.run(["carreaux", "candidates", "--input", input, "--epci", "200072460", "--output", tmp.path("o.geojson")], environment: ["QPV_DATA_DIR": tmp.path("data")])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("12600 €") && r.stderr.contains("Filosofi"))
+        #expect(try JSONParser.parse(try tmp.read("o.geojson"))["qpv_threshold"]?.numberValue == 12600)
+        let none = try CLIRunner.run(["carreaux", "candidates", "--input", input, "--epci", "245901160", "--output", tmp.path("p.geojson")], environment: ["QPV_DATA_DIR": tmp.path("data")])
+        #expect(none.status != 0)
+        #expect(none.stderr.contains("--threshold"))
+    }
 
     @Test func emploiFrancOnDemoDataInTextAndJSON() throws {
         let args = ["eligibility", "emploi-franc"] + Self.tilleuls + ["--signature-date", "2022-03-15", "--contract", "cdi", "--status", "jobseeker", "--employer", "private"]
+            + Self.employerFacts
         let text = try qpv(args)
         #expect(text.status == 0, "\(text.stderr)")
         #expect(text.stdout.hasPrefix("[DÉMONSTRATION — données fictives] ✓ ÉLIGIBLE"))
@@ -57,16 +93,17 @@ import Testing
     @Test func adulteRelaisAndFCSOnDemoData() throws {
         let ar = try qpv(
             ["eligibility", "adulte-relais"] + Self.tilleuls
-                + ["--hire-date", "2024-09-02", "--birth-date", "1990-05-12", "--employment", "unemployed", "--contract", "cdd", "--duration-months", "36"])
+                + ["--hire-date", "2024-09-02", "--birth-date", "1990-05-12", "--employment", "unemployed", "--contract", "cdd", "--duration-months", "36",
+                   "--employer", "association", "--convention"])
         #expect(ar.status == 0, "\(ar.stderr)")
         #expect(ar.stdout.contains("✓ ÉLIGIBLE — contrat adultes-relais"))
         #expect(ar.stdout.contains("22 810,61 €"))
         // Clos des Sables is a demo QIC, outside every demo QPV.
         let qic = try qpv(["eligibility", "fcs", "--lon", "-4.6324675", "--lat", "46.1932554", "--date", "2025-03-01"])
         #expect(qic.status == 0, "\(qic.stderr)")
-        #expect(qic.stdout.contains("✓ ÉLIGIBLE"))
+        #expect(qic.stdout.contains("✓ TERRITOIRE ÉLIGIBLE"))
         #expect(qic.stdout.contains("QIC QXC00001"))
-        #expect(qic.stdout.contains("programme 147"))
+        #expect(qic.stdout.contains("Décident aussi"))
         let mairie = try qpv(["eligibility", "fcs", "--lon", "-4.5974026", "--lat", "46.2013489", "--date", "2025-03-01", "--format", "json"])
         #expect(try JSONParser.parse(mairie.stdout)["verdict"]?.stringValue == "not_eligible")
         let unknown = try qpv(["eligibility", "fcs", "--lon", "-4.5974026", "--lat", "46.2013489", "--epci", "123456789"])
@@ -80,7 +117,7 @@ import Testing
         let r = try CLIRunner.run(
             [
                 "eligibility", "tfpb", "--input", input, "--tax-year", "2026", "--output", tmp.path("out.csv"), "--summary", tmp.path("sum.csv"),
-                "--geojson", tmp.path("out.geojson"), "--conventionne", "oui",
+                "--geojson", tmp.path("out.geojson"), "--conventionne", "oui", "--logement-social", "oui", "--exoneration-terminee", "oui",
             ], environment: ["QPV_DATA_DIR": tmp.path("data")])
         #expect(r.status == 0, "\(r.stderr)")
         let out = try tmp.read("out.csv").split(separator: "\n")
@@ -106,7 +143,7 @@ import Testing
                 [
                     "eligibility", "emploi-franc", "--perimeters", perimeters, "--lon", String(p.lon), "--lat", String(p.lat), "--signature-date", date,
                     "--contract", "cdi", "--status", "jobseeker", "--employer", "private", "--format", "json",
-                ])
+                ] + Self.employerFacts)
             #expect(r.status == 0, "\(r.stderr)")
             return try JSONParser.parse(r.stdout)
         }

@@ -15,8 +15,8 @@ import Testing
         ("2018-03-31", Verdict.notEligible, CriterionResult.notMet),
         ("2018-04-01", .toVerify, .met),  // experiment: the arrêté's list of QPV is not available
         ("2018-04-02", .toVerify, .met),
-        ("2019-12-30", .toVerify, .met),
-        ("2019-12-31", .toVerify, .met),
+        ("2019-12-30", .eligible, .met),  // QP031001: Haute-Garonne, admitted from 28 March 2019
+        ("2019-12-31", .eligible, .met),
         ("2020-01-01", .eligible, .met),
         ("2020-01-02", .eligible, .met),
         ("2024-12-30", .eligible, .met),
@@ -28,10 +28,10 @@ import Testing
         let report = run(Fixture.hire(date))
         #expect(report.verdict == verdict, "\(date): \(report.summary)")
         #expect(Fixture.criterion(report, "signature_period").result == period, "\(date)")
-        if date < "2020-01-01" && date >= "2018-04-01" {
+        if date < "2019-03-28" && date >= "2018-04-01" {
             let residence = Fixture.criterion(report, "residence_qpv")
             #expect(residence.result == .unknown)
-            #expect(residence.detail.contains("expérimentation"))
+            #expect(residence.detail.contains("arrêté du 30 mars 2018"))
         }
         if verdict == .notEligible { #expect(report.aid == nil && report.filing_deadline == nil) }
     }
@@ -199,9 +199,10 @@ import Testing
     }
 
     @Test func missingAgeInTheEmploiFrancPlusWindowIsToVerify() {
+        // The amount is to verify (emploi franc+ or not), not the eligibility (issue 12.6).
         let inWindow = run(Fixture.hire("2021-03-01", age: nil))
-        #expect(inWindow.verdict == .toVerify)
-        #expect(inWindow.to_verify.contains { $0.contains("emploi franc+") })
+        #expect(inWindow.verdict == .eligible)
+        #expect(inWindow.aid?.uncertain?.contains("emploi franc+") == true)
         #expect(inWindow.aid?.total_eur == 15000)
         // Outside the window the age does not matter.
         #expect(run(Fixture.hire("2022-03-01", age: nil)).verdict == .eligible)

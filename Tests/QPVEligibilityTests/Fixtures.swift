@@ -59,11 +59,21 @@ enum Fixture {
         return l
     }
 
-    /// An emploi-franc hire meeting every criterion on `date` (CDI, jobseeker, private employer).
+    /// An emploi-franc hire meeting every criterion on `date` (CDI, jobseeker, private employer, every yes/no
+    /// employer condition declared as required).
     static func hire(_ date: String, contract: EmploiFrancRequest.Contract = .cdi, months: Double? = nil, age: Int? = 40) -> EmploiFrancRequest {
         EmploiFrancRequest(
             signatureDate: Self.date(date), contract: contract, durationMonths: months, status: .jobseeker, age: age, previousEmployment: false,
-            employer: .privateCompany)
+            employer: .privateCompany, economicDismissal: false, obligationsUpToDate: true, otherStateAid: false, keptSixMonths: true)
+    }
+
+    /// An adulte-relais hire meeting every criterion on `date` (40 years old, unemployed, CDD of 36 months, an
+    /// association with a convention signed before the hire).
+    static func adulteRelaisHire(_ date: String) -> AdulteRelaisRequest {
+        let d = Self.date(date)
+        return AdulteRelaisRequest(
+            hireDate: d, birthDate: CivilDate(year: d.year - 40, month: 1, day: 1), employment: .unemployed, contract: .cdd, durationMonths: 36,
+            derogation: false, employerKind: .association, conventionBeforeHire: true)
     }
 
     static func criterion(_ r: EligibilityReport, _ id: String) -> Criterion { r.criteria.first { $0.id == id }! }

@@ -20,7 +20,7 @@ struct RealPerimeterTests {
     var catalog: PerimeterCatalog { Self.installed.1 }
 
     func hire(_ date: String) -> EmploiFrancRequest {
-        EmploiFrancRequest(signatureDate: CivilDate(date)!, contract: .cdi, status: .jobseeker, employer: .privateCompany)
+        Fixture.hire(date)
     }
 
     /// The reference point deepest inside QP031001.
@@ -80,7 +80,9 @@ struct RealPerimeterTests {
     @Test func adulteRelaisOnRealPerimeters() throws {
         let p = try insideQP031001()
         let location = try EligibilityLocator(catalog: catalog).locate(lon: p.lon, lat: p.lat, on: CivilDate("2021-09-16")!)
-        let request = AdulteRelaisRequest(hireDate: CivilDate("2021-09-16")!, birthDate: CivilDate("1994-01-01")!, employment: .unemployed, contract: .cdi)
+        let request = AdulteRelaisRequest(
+            hireDate: CivilDate("2021-09-16")!, birthDate: CivilDate("1994-01-01")!, employment: .unemployed, contract: .cdi, derogation: false,
+            employerKind: .association, conventionBeforeHire: true)
         #expect(AdulteRelais.evaluate(request, location: location, book: Fixture.adulteRelais).verdict == .eligible)
         var earlier = request
         earlier.hireDate = CivilDate("2021-09-15")!
@@ -155,7 +157,7 @@ struct CohesionFundCommuneTests {
         #expect(divionReport.to_verify.contains { $0.contains("Cité du Transvaal") && $0.contains("Cité de la Clarence") })
 
         let noeuxReport = try verdict(noeux)
-        #expect(noeuxReport.to_verify.contains { $0.contains("Cité 10 / Fond de Sains") })
+        #expect(noeuxReport.to_verify.contains { $0.contains("Fond de Sains") })
 
         let lillersReport = try verdict(lillers)
         #expect(lillersReport.verdict == .notEligible)

@@ -11,7 +11,7 @@ import Testing
 
     func row(_ year: Int, convention: Bool? = true, location: EligibilityLocation? = nil) -> EligibilityReport {
         let date = TFPB.referenceDate(taxYear: year)
-        return TFPB.evaluate(taxYear: year, conventionSigned: convention, location: location ?? Fixture.inside(on: date), book: book)
+        return TFPB.evaluate(taxYear: year, conventionSigned: convention, socialHousing: true, exonerationEnded: true, location: location ?? Fixture.inside(on: date), book: book)
     }
 
     // Tax years: 2016–2023 on the 2015 list, 2024 uncertain, 2025–2030 on the 2024 list, nothing after 2030.
@@ -30,7 +30,7 @@ import Testing
         // A 2025 tax year answered from a 2015-list QPV (e.g. a pack with wrong dates) is not accepted silently.
         var loc = Fixture.inside(on: Fixture.date("2023-06-01"))
         loc.date = Fixture.date("2025-01-01")
-        let r = TFPB.evaluate(taxYear: 2025, conventionSigned: true, location: loc, book: book)
+        let r = TFPB.evaluate(taxYear: 2025, conventionSigned: true, socialHousing: true, exonerationEnded: true, location: loc, book: book)
         #expect(r.verdict == .toVerify)
         #expect(Fixture.criterion(r, "location_qpv").detail.contains("liste 2024"))
     }
@@ -86,6 +86,8 @@ import Testing
         let writer = try CSVWriter(path: tmp.path("out.csv"), dialect: reader.dialect)
         let geo = try CSVWriter(path: tmp.path("out.geojson"), dialect: CSVDialect())
         var options = TFPBBatchOptions(taxYear: 2026)
+        options.defaultSocialHousing = true
+        options.defaultExonerationEnded = true
         options.workers = 2
         options.chunkSize = 3
         let summary = try TFPBBatch(catalog: try demoCatalog(tmp), book: book, options: options).run(reader: reader, writer: writer, geojson: geo)
@@ -145,6 +147,8 @@ import Testing
         for (year, verdict) in [(2023, "eligible"), (2026, "not_eligible")] {
             let reader = try CSVReader(path: input)
             var options = TFPBBatchOptions(taxYear: year)
+            options.defaultSocialHousing = true
+            options.defaultExonerationEnded = true
             options.defaultConventionSigned = true
             _ = try TFPBBatch(catalog: try demoCatalog(tmp), book: book, options: options).run(
                 reader: reader, writer: try CSVWriter(path: tmp.path("o\(year).csv"), dialect: reader.dialect))
@@ -157,6 +161,8 @@ import Testing
         let tmp = try TemporaryDirectory()
         let input = try tmp.write("a.csv", "id,adresse\n1,Place des Tilleuls Quartville\n2,Rue inconnue\n")
         var options = TFPBBatchOptions(taxYear: 2026)
+        options.defaultSocialHousing = true
+        options.defaultExonerationEnded = true
         options.addressColumn = "adresse"
         options.defaultConventionSigned = true
         let reader = try CSVReader(path: input)
@@ -202,6 +208,8 @@ import Testing
         let input = try tmp.write("parc.csv", text)
         let reader = try CSVReader(path: input)
         var options = TFPBBatchOptions(taxYear: 2026)
+        options.defaultSocialHousing = true
+        options.defaultExonerationEnded = true
         options.workers = 2
         let summary = try TFPBBatch(catalog: try demoCatalog(tmp), book: book, options: options).run(
             reader: reader, writer: try CSVWriter(path: tmp.path("out.csv"), dialect: reader.dialect))
@@ -240,5 +248,33 @@ import Testing
         #expect(summary.lines.filter { !$0.code.isEmpty }.count >= 3)
         #expect(Set(byVerdict.keys) == ["eligible", "to_verify", "not_eligible"])
         #expect(summary.problemCount == (0..<n).filter { $0 % 997 == 0 || $0 % 1009 == 0 }.count)
+    }
+
+    /// Dwelling conditions read from the bailleur's columns when present; absent or empty → to verify.
+    @Test func dwellingConditionColumns() throws {
+        let tmp = try TemporaryDirectory()
+        var text = "id;lon;lat;logements;conventionne;logement_social;exoneration_terminee\n"
+        text += "A;-4.6181818;46.2107914;10;oui;oui;oui\n"  // every condition met
+        text += "B;-4.6181818;46.2107914;10;oui;non;oui\n"  // not a social dwelling
+        text += "C;-4.6181818;46.2107914;10;oui;oui;non\n"  // still exonerated
+        text += "D;-4.6181818;46.2107914;10;oui;;oui\n"  // empty cell: not assumed
+        text += "E;-4.6181818;46.2107914;10;oui;oui;peut-être\n"  // unreadable cell
+        let input = try tmp.write("parc.csv", text)
+        let reader = try CSVReader(path: input)
+        let writer = try CSVWriter(path: tmp.path("out.csv"), dialect: reader.dialect)
+        var options = TFPBBatchOptions(taxYear: 2026)
+        options.workers = 1
+        _ = try TFPBBatch(catalog: try demoCatalog(tmp), book: book, options: options).run(reader: reader, writer: writer)
+        let out = try readAll(tmp.path("out.csv"))
+        let col = { (name: String) in out.header.firstIndex(of: name)! }
+        #expect(out.rows.map { $0[col("tfpb_verdict")] } == ["eligible", "not_eligible", "not_eligible", "to_verify", "to_verify"])
+        #expect(out.rows[3][col("tfpb_reason")].contains("logement_social"))
+        #expect(out.rows[4][col("tfpb_error")].contains("exoneration_terminee"))
+        // Without the columns (and no whole-file value), every dwelling in a QPV is to verify.
+        let bare = try tmp.write("bare.csv", "id;lon;lat;conventionne\nA;-4.6181818;46.2107914;oui\n")
+        let r2 = try CSVReader(path: bare)
+        _ = try TFPBBatch(catalog: try demoCatalog(tmp), book: book, options: options).run(reader: r2, writer: try CSVWriter(path: tmp.path("b.csv"), dialect: r2.dialect))
+        let b = try readAll(tmp.path("b.csv"))
+        #expect(b.rows[0][b.header.firstIndex(of: "tfpb_verdict")!] == "to_verify")
     }
 }

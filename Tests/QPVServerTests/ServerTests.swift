@@ -162,6 +162,32 @@ struct ServerTests {
         #expect(arj["location"]?["address_label"]?.stringValue?.contains("Tilleuls") == true)
     }
 
+    @Test("/eligibility : un fait oui/non absent est « non renseigné », jamais supposé")
+    func eligibilityFlagsAreTriState() async throws {
+        let (port, _) = try await server()
+        let base = "/eligibility/emploi-franc?lon=-4.6181818&lat=46.2107914&signature_date=2023-03-15&contract=cdi&status=jobseeker&employer=private"
+        func criterion(_ j: JSONValue, _ id: String) -> JSONValue? { j["criteria"]?.arrayValue?.first { $0["id"]?.stringValue == id } }
+        let absent = try await TestHTTP.get(port, base).json()
+        #expect(criterion(absent, "no_recent_employment")?["result"]?.stringValue == "unknown")
+        #expect(absent["verdict"]?.stringValue == "to_verify")
+        // An empty value is refused (as for every parameter): "non renseigné" is the parameter left out.
+        #expect(try await TestHTTP.get(port, base + "&previous_employment=").status == 400)
+        let all = base + "&previous_employment=false&economic_dismissal=false&obligations_up_to_date=true&other_state_aid=false&kept_six_months=true"
+        let declared = try await TestHTTP.get(port, all).json()
+        #expect(criterion(declared, "no_recent_employment")?["result"]?.stringValue == "met")
+        #expect(declared["verdict"]?.stringValue == "eligible")
+        #expect(declared["verdict_label"]?.stringValue == "Éligible")
+        let yes = try await TestHTTP.get(port, base + "&previous_employment=true").json()
+        #expect(yes["verdict"]?.stringValue == "not_eligible")
+        let bad = try await TestHTTP.get(port, base + "&kept_six_months=peut-etre")
+        #expect(bad.status == 400)
+        let ar = try await TestHTTP.get(
+            port, "/eligibility/adulte-relais?lon=-4.6181818&lat=46.2107914&hire_date=2023-05-01&birth_date=1980-01-01&employment=unemployed&contract=cdi"
+                + "&employer=association&convention_before_hire=true").json()
+        #expect(ar["verdict"]?.stringValue == "eligible", "2023 amount doubt stays on the amount")
+        #expect(ar["aid"]?["uncertain"]?.stringValue != nil)
+    }
+
     @Test("/perimeters et /perimeters/{code} : GeoJSON des paquets, filtres, codes inconnus et chemins piégés")
     func perimeters() async throws {
         let (port, engine) = try await server()

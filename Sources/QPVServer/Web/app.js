@@ -277,7 +277,7 @@ function selectTab(tab) {
 
 function renderEligibility(target, rep) {
   const sym = { met: "✓", not_met: "✗", unknown: "?" };
-  const verdict = { eligible: "Éligible", not_eligible: "Non éligible", to_verify: "À vérifier" }[rep.verdict];
+  const verdict = rep.verdict_label || { eligible: "Éligible", not_eligible: "Non éligible", to_verify: "À vérifier" }[rep.verdict];
   const box = [el("h3", { class: `v-${rep.verdict}` }, `${verdict} — ${rep.programme_label}`), el("p", {}, rep.summary),
     el("p", {}, `${rep.date_label.charAt(0).toUpperCase()}${rep.date_label.slice(1)} : ${frenchDate(rep.date)}`)];
   const ul = el("ul", { class: "criteria", "aria-label": "Critères" });
@@ -287,6 +287,12 @@ function renderEligibility(target, rep) {
   }
   box.push(ul);
   if (rep.aid && rep.aid.total_eur != null) box.push(el("p", {}, `Montant de l'aide : ${rep.aid.total_eur.toLocaleString("fr-FR")} € — ${rep.aid.detail}`));
+  else if (rep.aid && rep.aid.per_year_full_time_eur != null) {
+    box.push(el("p", {}, `Montant de l'aide : ${rep.aid.per_year_full_time_eur.toLocaleString("fr-FR")} € par an et par poste à temps plein — ${rep.aid.detail}`));
+  } else if (rep.aid) box.push(el("p", {}, `Montant de l'aide : ${rep.aid.detail}`));
+  // The amount's own doubt: it never changes the verdict.
+  if (rep.aid && rep.aid.uncertain) box.push(el("p", { class: "detail amount-doubt" }, `Montant à vérifier : ${rep.aid.uncertain}`));
+  for (const a of rep.also_decides || []) box.push(el("p", { class: "detail also-decides" }, `Décide aussi : ${a}`));
   if (rep.filing_deadline) box.push(el("p", {}, `Date limite de la demande : ${frenchDate(rep.filing_deadline)}`));
   for (const v of rep.to_verify) box.push(el("p", { class: "detail" }, `À vérifier : ${v}`));
   if (rep.sources.length) {
