@@ -373,6 +373,13 @@ public final class Geometry {
         return d
     }
 
+    /// Discrete Hausdorff distance: how far the farthest point of either geometry is from the other.
+    public func hausdorffDistance(to other: Geometry) throws -> Double {
+        var d = 0.0
+        guard GEOSHausdorffDistance_r(h, raw, other.raw, &d) == 1 else { throw context.error("le calcul de distance de Hausdorff") }
+        return d
+    }
+
     public func intersects(_ other: Geometry) throws -> Bool { try predicate(GEOSIntersects_r(h, raw, other.raw), "intersects") }
     public func contains(_ other: Geometry) throws -> Bool { try predicate(GEOSContains_r(h, raw, other.raw), "contains") }
     public func covers(_ other: Geometry) throws -> Bool { try predicate(GEOSCovers_r(h, raw, other.raw), "covers") }

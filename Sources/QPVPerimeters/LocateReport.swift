@@ -33,6 +33,8 @@ public struct LocateReport: Codable, Sendable {
         public var legal_basis: String
         public var source_file: String
         public var source_sha256: String
+        /// Publication date of the release of the list the answer used (nil when unknown).
+        public var source_release_date: String?
         public var pack_id: String
         public var demo: Bool
         public var to_verify: String?
@@ -112,8 +114,8 @@ public struct LocateReport: Codable, Sendable {
             return ListUsed(
                 list_id: s.info.listId, label: s.info.label, kind: s.info.kind.rawValue, vintage: s.info.vintage,
                 territory: s.info.territory.description, valid_from: s.info.validFrom?.description, valid_to: s.info.validTo?.description,
-                legal_basis: s.info.legalBasis, source_file: s.source.fileName, source_sha256: s.source.sha256, pack_id: s.packId,
-                demo: s.info.isDemo, to_verify: s.info.uncertain)
+                legal_basis: s.info.legalBasis, source_file: s.source.fileName, source_sha256: s.source.sha256,
+                source_release_date: s.source.releaseDate?.description, pack_id: s.packId, demo: s.info.isDemo, to_verify: s.info.uncertain)
         }
         missing_list = r.missingList.map {
             MissingList(
@@ -210,7 +212,8 @@ public struct LocateReport: Codable, Sendable {
             lines.append("Pour l'installer : \(m.how_to_install)")
         }
         for l in lists_used {
-            lines.append("Liste utilisée : \(l.label) — \(l.legal_basis) — fichier \(l.source_file) (sha256 \(l.source_sha256.prefix(12))…)")
+            let release = l.source_release_date.flatMap(CivilDate.init).map { ", publication du \($0.french)" } ?? ""
+            lines.append("Liste utilisée : \(l.label) — \(l.legal_basis) — fichier \(l.source_file)\(release) (sha256 \(l.source_sha256.prefix(12))…)")
         }
         for v in to_verify { lines.append("À vérifier : \(v)") }
         return lines.joined(separator: "\n")

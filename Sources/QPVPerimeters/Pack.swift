@@ -190,6 +190,14 @@ public struct PackSource: Codable, Sendable, Equatable {
     public var crs: Int
     public var featureCount: Int
     public var layer: String?
+    /// Publication date of this release of the list (data.gouv.fr metadata, `--release-date`, or the date of
+    /// the files in the archive); nil when unknown. Optional in the header: older packs read as unknown.
+    public var releaseDate: CivilDate?
+    /// Where `releaseDate` comes from, in French ("option --release-date", "date des fichiers de l'archive").
+    public var releaseOrigin: String?
+    /// The ZIP archive the file was read from, and the member's path inside it.
+    public var archive: String?
+    public var member: String?
 
     enum CodingKeys: String, CodingKey {
         case fileName = "file_name"
@@ -198,6 +206,14 @@ public struct PackSource: Codable, Sendable, Equatable {
         case format, crs
         case featureCount = "feature_count"
         case layer
+        case releaseDate = "release_date"
+        case releaseOrigin = "release_origin"
+        case archive, member
+    }
+
+    /// "publication du 15 janvier 2026" or "date de publication inconnue".
+    public var releaseFrench: String {
+        releaseDate.map { "publication du \($0.french)" } ?? "date de publication inconnue"
     }
 }
 

@@ -23,6 +23,9 @@ public struct ImportOptions: Sendable {
     public var legalBasis: String?
     /// Marks the pack as the demonstration pack (fictional territory covering `coverage`).
     public var demoCoverage: Envelope?
+    /// Publication date of the release imported (`--release-date`, data.gouv.fr metadata) and its origin.
+    public var releaseDate: CivilDate?
+    public var releaseOrigin: String?
 
     public init() {}
 }
@@ -227,13 +230,15 @@ public struct PackCompiler {
         }
         let iso = ISO8601DateFormatter()
         let territorySlug = sets.count == 1 ? sets[0].territory.description.replacingOccurrences(of: ":", with: "-") : "mixte"
-        let packId = "\(options.kind.rawValue)-\(vintage)-\(territorySlug)-\(file.sha256.prefix(8))"
+        let identity = file.attributesSHA256.map { PerimeterFileReader.sha256(Data((file.sha256 + $0).utf8)) } ?? file.sha256
+        let packId = "\(options.kind.rawValue)-\(vintage)-\(territorySlug)-\(identity.prefix(8))"
         let manifest = PackManifest(
             formatVersion: PackManifest.currentFormat, packId: packId, kind: options.kind, vintage: vintage,
             importedAt: iso.string(from: importedAt), qpvVersion: QPVPerimetersInfo.version,
             source: PackSource(
                 fileName: file.fileName, sha256: file.sha256, byteCount: file.byteCount, format: file.format,
-                crs: file.crs.epsg, featureCount: file.features.count, layer: file.layer),
+                crs: file.crs.epsg, featureCount: file.features.count, layer: file.layer,
+                releaseDate: options.releaseDate, releaseOrigin: options.releaseDate == nil ? nil : options.releaseOrigin),
             containmentCRS: file.crs.epsg, sets: sets, perimeters: records, repairedFeatureCount: repaired, warnings: warnings)
         return Result(manifest: manifest, geometry: blob)
     }

@@ -129,9 +129,11 @@ public final class PerimeterCatalog: Sendable {
     /// Opens what a command should use:
     /// - `perimetersFile` given: that file alone, compiled in memory (`--perimeters`);
     /// - otherwise the packs installed in `dataDirectory`, plus the demonstration pack when nothing is
-    ///   installed or `demo` is true.
+    ///   installed or `demo` is true; with `release`, the packs of that publication of a list (kept with
+    ///   `--keep-previous`) in place of the installed packs of the same list parts.
     public static func open(
-        dataDirectory: DataDirectory, perimetersFile: String? = nil, options: ImportOptions = ImportOptions(), demo: Bool = false
+        dataDirectory: DataDirectory, perimetersFile: String? = nil, options: ImportOptions = ImportOptions(), demo: Bool = false,
+        release: CivilDate? = nil
     ) throws -> PerimeterCatalog {
         let registry = try Registry.shipped()
         if let perimetersFile {
@@ -142,7 +144,7 @@ public final class PerimeterCatalog: Sendable {
             let pack = try PerimeterPack(manifest: compiled.manifest, geometry: compiled.geometry, path: perimetersFile)
             return try PerimeterCatalog(packs: [pack], registry: registry, origin: .file(perimetersFile), includesDemo: false)
         }
-        var packs = try PackStore(dataDirectory: dataDirectory).openAll()
+        var packs = try PackStore(dataDirectory: dataDirectory).openAll(release: release)
         let includeDemo = demo || packs.isEmpty
         if includeDemo {
             for d in try DemoData.compile(registry: registry) {

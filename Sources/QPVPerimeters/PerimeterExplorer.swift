@@ -28,6 +28,8 @@ public struct PerimeterSummary: Codable, Sendable {
     public var source_sha256: String
     public var pack_id: String
     public var demo: Bool
+    /// Publication date of the release the perimeter comes from (nil when unknown).
+    public var source_release_date: String? = nil
 }
 
 /// What `qpv perimeters diff` reports for one commune.
@@ -67,7 +69,7 @@ public struct PerimeterExplorer {
             in_force: date.map { s.info.isInForce(on: $0) }, communes: r.communes, departement: r.departement, epci_siren: r.epciSiren,
             epci_name: r.epciName, area_m2: (r.areaM2 * 10).rounded() / 10, vertex_count: r.vertexCount, feature_count: r.featureCount,
             repairs: r.repairs, metric_crs: r.metricCRS, legal_basis: s.info.legalBasis, source_file: s.source.fileName,
-            source_sha256: s.source.sha256, pack_id: s.packId, demo: s.info.isDemo)
+            source_sha256: s.source.sha256, pack_id: s.packId, demo: s.info.isDemo, source_release_date: s.source.releaseDate?.description)
     }
 
     /// Perimeters filtered by date (in force), commune (INSEE code among the communes it touches), EPCI,

@@ -21,6 +21,9 @@ public struct SourceFile: Sendable {
     public var features: [SourceFeature]
     public var sha256: String
     public var byteCount: Int
+    /// SHA-256 of the attribute file when it is separate (a shapefile's `.dbf`): two releases differing only
+    /// in names then get different pack ids.
+    public var attributesSHA256: String? = nil
 
     public var fileName: String { URL(fileURLWithPath: path).lastPathComponent }
 }
@@ -59,18 +62,20 @@ public enum PerimeterFileError: Error, Sendable, CustomStringConvertible, Locali
 
 /// Reads GeoJSON, GeoPackage and Shapefile perimeter files.
 public enum PerimeterFileReader {
-    /// Reads a file; `crs` overrides what the file declares. A `.csv` is a list of INSEE carreaux per quartier
+    /// Reads a file; `crs` overrides what the file declares, `fallbackCRS` (the CRS an archive member's name
+    /// gives) applies only when the file declares none. A `.csv` is a list of INSEE carreaux per quartier
     /// (`CarreauxListReader`), whose code and name columns `codeColumn` / `nameColumn` may name.
     public static func read(
-        path: String, crs: CRS? = nil, layer: String? = nil, codeColumn: String? = nil, nameColumn: String? = nil, context: GeosContext
+        path: String, crs: CRS? = nil, fallbackCRS: CRS? = nil, layer: String? = nil, codeColumn: String? = nil, nameColumn: String? = nil,
+        context: GeosContext
     ) throws -> SourceFile {
         let lower = path.lowercased()
         if lower.hasSuffix(".csv") || lower.hasSuffix(".txt") {
             return try CarreauxListReader.read(path: path, codeColumn: codeColumn, nameColumn: nameColumn)
         }
-        if lower.hasSuffix(".gpkg") { return try readGeoPackage(path: path, crs: crs, layer: layer, context: context) }
-        if lower.hasSuffix(".shp") { return try ShapefileReader.read(path: path, crs: crs) }
-        if lower.hasSuffix(".geojson") || lower.hasSuffix(".json") { return try readGeoJSON(path: path, crs: crs) }
+        if lower.hasSuffix(".gpkg") { return try readGeoPackage(path: path, crs: crs, fallback: fallbackCRS, layer: layer, context: context) }
+        if lower.hasSuffix(".shp") { return try ShapefileReader.read(path: path, crs: crs, fallback: fallbackCRS) }
+        if lower.hasSuffix(".geojson") || lower.hasSuffix(".json") { return try readGeoJSON(path: path, crs: crs, fallback: fallbackCRS) }
         throw PerimeterFileError.unsupportedFormat(path: path)
     }
 
@@ -104,7 +109,7 @@ public enum PerimeterFileReader {
 
     // MARK: GeoJSON
 
-    public static func readGeoJSON(path: String, crs override: CRS?) throws -> SourceFile {
+    public static func readGeoJSON(path: String, crs override: CRS?, fallback: CRS? = nil) throws -> SourceFile {
         let data = try fileBytes(path)
         guard !data.isEmpty else { throw PerimeterFileError.empty(path: path) }
         let root: JSONValue
@@ -146,7 +151,7 @@ public enum PerimeterFileReader {
                 throw PerimeterFileError.badFeature(path: path, feature: k + 1, code: code, reason: e.description)
             }
         }
-        let resolved = try resolveCRS(crs, features: features, path: path)
+        let resolved = try resolveCRS(crs ?? fallback, features: features, path: path)
         return SourceFile(path: path, format: "geojson", crs: resolved, layer: nil, features: features, sha256: sha256(data), byteCount: data.count)
     }
 
@@ -165,7 +170,7 @@ public enum PerimeterFileReader {
 
     // MARK: GeoPackage
 
-    public static func readGeoPackage(path: String, crs override: CRS?, layer: String?, context: GeosContext) throws -> SourceFile {
+    public static func readGeoPackage(path: String, crs override: CRS?, fallback: CRS? = nil, layer: String?, context: GeosContext) throws -> SourceFile {
         let data = try fileBytes(path)
         guard !data.isEmpty else { throw PerimeterFileError.empty(path: path) }
         let db = try SQLiteDatabase(path: path)
@@ -221,7 +226,7 @@ public enum PerimeterFileReader {
             }
         }
         guard !features.isEmpty else { throw PerimeterFileError.empty(path: path) }
-        let resolved = try resolveCRS(crs, features: features, path: path)
+        let resolved = try resolveCRS(crs ?? fallback, features: features, path: path)
         return SourceFile(path: path, format: "gpkg", crs: resolved, layer: table, features: features, sha256: sha256(data), byteCount: data.count)
     }
 }

@@ -6,7 +6,7 @@ import QPVTabular
 /// ESRI Shapefile reader (.shp geometry, .dbf attributes, .prj CRS, .cpg encoding), for the polygon
 /// shapefiles the ANCT published (e.g. `QP_METROPOLE_LB93.shp`, Lambert-93).
 enum ShapefileReader {
-    static func read(path: String, crs override: CRS?) throws -> SourceFile {
+    static func read(path: String, crs override: CRS?, fallback: CRS? = nil) throws -> SourceFile {
         let base = String(path.dropLast(4))
         let shp = try PerimeterFileReader.fileBytes(path)
         guard shp.count >= 100 else { throw PerimeterFileError.malformed(path: path, reason: "fichier .shp tronqué (moins de 100 octets)") }
@@ -36,16 +36,18 @@ enum ShapefileReader {
             let ctx = try ProjContext()
             if let code = ctx.identifyEPSG(wkt: wkt) {
                 crs = CRS(epsg: code)
-            } else if wkt.contains("Lambert_93") || wkt.contains("Lambert-93") {
-                crs = .lambert93
+            } else if let named = CRS.officialHint(in: wkt) {
+                crs = named  // an official projection named in the .prj PROJ could not identify
             } else {
                 throw PerimeterFileError.unknownCRS(path: prjPath, crs: String(wkt.prefix(80)))
             }
         }
-        let resolved = try PerimeterFileReader.resolveCRS(crs, features: features, path: path)
-        return SourceFile(
+        let resolved = try PerimeterFileReader.resolveCRS(crs ?? fallback, features: features, path: path)
+        var file = SourceFile(
             path: path, format: "shapefile", crs: resolved, layer: nil, features: features,
             sha256: PerimeterFileReader.sha256(shp), byteCount: shp.count)
+        file.attributesSHA256 = PerimeterFileReader.sha256(dbf)
+        return file
     }
 
     static func sibling(_ base: String, _ ext: String) -> String? {

@@ -24,6 +24,9 @@ struct PerimeterOptions: ParsableArguments {
     @Flag(help: "Ajouter le jeu de démonstration fictif (utilisé d'office quand rien n'est installé).")
     var demo = false
 
+    @Option(help: ArgumentHelp("Répondre avec la publication de cette date d'une liste (paquet gardé par qpv data import --keep-previous) au lieu de la publication installée.", valueName: "AAAA-MM-JJ"))
+    var release: String?
+
     @Option(name: .customLong("boundary-tolerance"), help: "Distance (m) à une limite de quartier en deçà de laquelle la réponse est « boundary » (à vérifier).")
     var boundaryTolerance: Double = 20
 
@@ -55,7 +58,12 @@ struct PerimeterOptions: ParsableArguments {
             options.crs = parsed
         }
         options.vintage = vintage
-        return try PerimeterCatalog.open(dataDirectory: dataDirectory, perimetersFile: perimeters, options: options, demo: demo)
+        var releaseDate: CivilDate?
+        if let release {
+            guard let d = CivilDate(release) else { throw ValidationError("--release « \(release) » : date AAAA-MM-JJ attendue") }
+            releaseDate = d
+        }
+        return try PerimeterCatalog.open(dataDirectory: dataDirectory, perimetersFile: perimeters, options: options, demo: demo, release: releaseDate)
     }
 }
 

@@ -19,13 +19,15 @@ struct DataImport: AsyncParsableCommand {
         discussion: """
             Exemples :
               qpv data import QP2024_France_Hexagonale_Outre_Mer_WGS84.geojson
+              qpv data import qpv-2024-shp.zip --release-date 2026-01-15   (archive ZIP telle que publiée : tous ses fichiers de périmètres)
+              qpv data import qpv-2024-shp.zip --member QP2024_Guyane_RGF95_UTM22N
               qpv data import qic-carreaux.csv --kind qic --epci 200072460 --vintage 2024   (colonnes code_qic,nom_qic,idcar_200m)
               qpv data import QP_METROPOLE_LB93.shp --vintage 2015
               qpv data import qic.geojson --kind qic --epci 200072460 --vintage 2024 --valid-from 2024-01-01 \\
                   --code-column code_qic --name-column nom_qic --legal-basis "délibération du 12 mars 2024"
             """)
 
-    @Argument(help: "Fichier de périmètres.") var file: String
+    @Argument(help: "Fichier de périmètres, ou archive ZIP qui en contient.") var file: String
     @Option(help: "qpv (liste de l'État) ou qic (quartiers d'intérêt communautaire).") var kind: String = "qpv"
     @Option(help: "Millésime : 2015, 2024, 2025 (déduit des codes QP…/QN… s'il est omis).") var vintage: String?
     @Option(name: .customLong("data-dir"), help: "Dossier des données (défaut : $QPV_DATA_DIR, sinon ~/.local/share/qpv).") var dataDir: String?
@@ -39,6 +41,13 @@ struct DataImport: AsyncParsableCommand {
     @Option(name: .customLong("valid-to"), help: "Fin de validité AAAA-MM-JJ.") var validTo: String?
     @Option(name: .customLong("legal-basis"), help: "QIC : délibération qui les définit.") var legalBasis: String?
     @Flag(name: .customLong("allow-overlap"), help: "Installer même si les dates chevauchent un paquet de même nature et territoire.") var allowOverlap = false
+    // New releases of a list and ZIP archives (DataImportArchive.swift).
+    @Option(help: "Archive ZIP : n'importer que ce membre (chemin dans l'archive ou nom de fichier, avec ou sans extension).") var member: String?
+    @Option(name: .customLong("release-date"), help: "Date de publication de cette version de la liste, AAAA-MM-JJ (défaut : date des fichiers dans l'archive).")
+    var releaseDate: String?
+    @Option(name: .customLong("release-origin"), help: "D'où vient la date de publication (texte libre, ex. « data.gouv.fr »).") var releaseOrigin: String?
+    @Flag(name: .customLong("keep-previous"), help: "Garder pour audit le paquet de la publication remplacée (interrogeable avec --release DATE).") var keepPrevious = false
+    @Option(name: .customLong("move-tolerance"), help: "Mètres au-delà desquels un contour est dit déplacé entre deux publications.") var moveTolerance: Double = 1
 
     func run() async throws {
         var options = ImportOptions()
@@ -62,17 +71,25 @@ struct DataImport: AsyncParsableCommand {
         options.validTo = validTo.flatMap(CivilDate.init)
         if let f = options.validFrom, let t = options.validTo, t < f { throw ValidationError("--valid-to est antérieure à --valid-from") }
 
+        try applyReleaseOptions(&options)
+
         let started = Date()
         let registry = try Registry.shipped()
+        if try isArchive() {
+            try importArchive(options: options, registry: registry, started: started)
+            return
+        }
+        if member != nil { throw ValidationError("--member ne s'emploie qu'avec une archive ZIP") }
         let source = try PerimeterFileReader.read(
             path: file, crs: options.crs, layer: layer, codeColumn: codeColumn, nameColumn: nameColumn, context: try GeosContext())
         let compiled = try PackCompiler(registry: registry).compile(source, options: options)
         let store = PackStore(dataDirectory: DataDirectory.resolve(explicit: dataDir))
-        let installed = try store.install(compiled, allowOverlap: allowOverlap)
+        let installed = try installRelease([compiled], store: store, registry: registry).single
         let m = compiled.manifest
         print("Paquet installé : \(m.packId)")
         print("  fichier : \(m.source.fileName) (\(FrenchFormat.integer(m.source.byteCount)) octets, sha256 \(m.source.sha256))")
         print("  \(m.source.featureCount) entités → \(m.perimeters.count) périmètres (\(m.source.format), EPSG:\(m.source.crs))")
+        print("  \(m.source.releaseFrench)" + (m.source.releaseOrigin.map { " (\($0))" } ?? ""))
         for s in m.sets {
             print("  \(s.label) : \(s.perimeterCount) périmètres, \(s.periodFrench)")
             print("    base légale : \(s.legalBasis)")
@@ -102,29 +119,44 @@ struct DataList: AsyncParsableCommand {
         var repaired: Int
         var sets: [PerimeterSetInfo]
         var path: String
+        var release_date: String?
+        var release_origin: String?
+        var archive: String?
+        var member: String?
+        /// True for a pack of an earlier release kept with --keep-previous (not used unless --release asks).
+        var previous: Bool
     }
 
     func run() async throws {
         let dir = DataDirectory.resolve(explicit: dataDir)
-        let packs = try PackStore(dataDirectory: dir).openAll()
-        let entries = packs.map {
+        let store = PackStore(dataDirectory: dir)
+        let packs = try store.openAll()
+        let kept = try store.previousPackPaths().map { try PerimeterPack(path: $0) }
+        let entries = (packs.map { ($0, false) } + kept.map { ($0, true) }).map { p, previous in
             Entry(
-                pack_id: $0.manifest.packId, kind: $0.manifest.kind.rawValue, vintage: $0.manifest.vintage, source_file: $0.manifest.source.fileName,
-                sha256: $0.manifest.source.sha256, imported_at: $0.manifest.importedAt, perimeters: $0.manifest.perimeters.count,
-                repaired: $0.manifest.repairedFeatureCount, sets: $0.manifest.sets, path: $0.path)
+                pack_id: p.manifest.packId, kind: p.manifest.kind.rawValue, vintage: p.manifest.vintage, source_file: p.manifest.source.fileName,
+                sha256: p.manifest.source.sha256, imported_at: p.manifest.importedAt, perimeters: p.manifest.perimeters.count,
+                repaired: p.manifest.repairedFeatureCount, sets: p.manifest.sets, path: p.path,
+                release_date: p.manifest.source.releaseDate?.description, release_origin: p.manifest.source.releaseOrigin,
+                archive: p.manifest.source.archive, member: p.manifest.source.member, previous: previous)
         }
         if format == .json {
             print(try jsonString(entries))
             return
         }
-        guard !entries.isEmpty else {
+        guard !packs.isEmpty else {
             print("Aucun paquet de périmètres installé dans \(dir.perimetersURL.path).")
             print("Sans données installées, qpv répond sur le jeu de démonstration fictif. Installer une liste : qpv data import FICHIER")
             return
         }
         print("Paquets installés dans \(dir.perimetersURL.path) :")
-        for e in entries {
+        for (k, e) in entries.enumerated() {
+            if e.previous && (k == 0 || !entries[k - 1].previous) {
+                print("Publications précédentes gardées (--keep-previous ; interrogeables avec --release AAAA-MM-JJ) :")
+            }
             print("• \(e.pack_id) — \(e.perimeters) périmètres — \(e.source_file) (sha256 \(e.sha256.prefix(12))…) — importé le \(e.imported_at)")
+            let release = e.release_date.flatMap(CivilDate.init).map { "publication du \($0.french)" } ?? "date de publication inconnue"
+            print("    \(release)" + (e.release_origin.map { " (\($0))" } ?? "") + (e.archive.map { " — archive \($0)" + (e.member.map { " → \($0)" } ?? "") } ?? ""))
             for s in e.sets {
                 print("    \(s.label) : \(s.perimeterCount) périmètres, \(s.periodFrench)" + (s.uncertain != nil ? " — à vérifier : \(s.uncertain!)" : ""))
             }

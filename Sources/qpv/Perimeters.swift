@@ -101,7 +101,8 @@ struct PerimetersShow: AsyncParsableCommand {
                 if let e = p.epci_siren { print("  EPCI : \(p.epci_name ?? "") (\(e))") }
                 print("  surface : \(FrenchFormat.decimal(p.area_m2 / 10_000, digits: 2)) ha (EPSG:\(p.metric_crs)) — \(FrenchFormat.integer(p.vertex_count)) sommets — \(p.feature_count) entité(s) source fusionnée(s)")
                 print("  réparations : " + (p.repairs.isEmpty ? "aucune" : p.repairs.joined(separator: " ; ")))
-                print("  source : \(p.source_file) (sha256 \(p.source_sha256)) — paquet \(p.pack_id)")
+                print("  source : \(p.source_file) (sha256 \(p.source_sha256)) — paquet \(p.pack_id)"
+                    + (p.source_release_date.flatMap(CivilDate.init).map { " — publication du \($0.french)" } ?? ""))
             }
             for line in ((try? TerritoryRegistry.shipped()) ?? []).flatMap({ $0.describe(code: code) }) { print(line) }
         }
