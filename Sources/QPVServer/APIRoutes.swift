@@ -137,7 +137,8 @@ public struct APIRoutes: Sendable {
     func featuresJSON(_ items: [(GeocodeResult, Double?)], date: CivilDate) throws -> String {
         guard !items.isEmpty else { return "" }
         let located = try engine.locators.with { l in
-            try l.locator.locate(lons: items.map(\.0.lon), lats: items.map(\.0.lat), on: date, tolerance: engine.options.boundaryTolerance)
+            try l.locator.locate(
+                lons: items.map(\.0.lon), lats: items.map(\.0.lat), on: date, tolerance: engine.options.boundaryTolerance, communes: items.map(\.0.citycode))
         }
         let names = engine.columns.names
         return zip(items, located).map { item, r in
@@ -164,10 +165,15 @@ public struct APIRoutes: Sendable {
 
     /// `GET /locate`: the `qpv locate --format json` answer.
     func locate(_ q: QueryParameters) throws -> Response {
-        try q.allowOnly(["lon", "lat", "date"])
+        try q.allowOnly(["lon", "lat", "date", "citycode"])
         let (lon, lat) = try q.point()
         let date = try q.date("date") ?? CivilDate.today()
-        let result = try engine.locators.with { try $0.locator.locate(lon: lon, lat: lat, on: date, tolerance: engine.options.boundaryTolerance) }
+        // citycode (INSEE code of the geocoded commune) places the point in its département / EPCI.
+        let citycode = q["citycode"]
+        if let c = citycode, c.count != 5 { throw APIError.invalid("citycode", "code INSEE de commune sur 5 caractères attendu") }
+        let result = try engine.locators.with {
+            try $0.locator.locate(lon: lon, lat: lat, on: date, tolerance: engine.options.boundaryTolerance, commune: citycode)
+        }
         return json(try encode(LocateReport(result: result, catalog: engine.catalog)))
     }
 

@@ -112,7 +112,7 @@ struct Geocode: AsyncParsableCommand {
             let located = max(1, c.values.reduce(0, +))
             func pct(_ n: Int) -> String { FrenchFormat.decimal(100 * Double(n) / Double(located), digits: 1) + " %" }
             var qpvLines = ["Réponse QPV au \(date.french) (lignes géocodées) :"]
-            for (status, label) in [("in", "dans un QPV"), ("boundary", "en limite de quartier, à vérifier"), ("out", "hors QPV"), ("no_list", "liste non installée")] where (c[status] ?? 0) > 0 {
+            for (status, label) in [("in", "dans un QPV"), ("boundary", "en limite de quartier, à vérifier"), ("out", "hors QPV"), ("not_covered", "hors de la couverture de la liste installée, à vérifier"), ("no_list", "liste non installée")] where (c[status] ?? 0) > 0 {
                 qpvLines.append("  \(label) (\(status)) : \(FrenchFormat.integer(c[status]!)) (\(pct(c[status]!)))")
             }
             printError(qpvLines.joined(separator: "\n"))
