@@ -60,7 +60,7 @@ public struct AddressLocateColumns: Sendable {
         guard let best = results.first else { return values(status: "not_geocoded") }
         let located: LocateResult
         do {
-            located = try locator.locate(lon: best.lon, lat: best.lat, on: date, tolerance: tolerance)
+            located = try locator.locate(lon: best.lon, lat: best.lat, on: date, tolerance: tolerance, commune: best.citycode.isEmpty ? nil : best.citycode)
         } catch {
             return values(status: "invalid_coordinates")
         }
@@ -109,7 +109,8 @@ public struct AddressCheck: Sendable, Equatable {
         guard best.type == .street || best.type == .locality,
               located.status == .inside || located.status == .outside || located.status == .boundary else { return }
         let points = geocoder.addressPositions(ofStreetOf: best)
-        guard let side = try? locator.streetSide(lons: points.map(\.lon), lats: points.map(\.lat), on: date, tolerance: tolerance) else { return }
+        guard let side = try? locator.streetSide(lons: points.map(\.lon), lats: points.map(\.lat), on: date, tolerance: tolerance,
+                                                 commune: best.citycode.isEmpty ? nil : best.citycode) else { return }
         toVerify = !side.uniform
         reason = side.frenchReason(best.missingHousenumber.isEmpty ? "adresse sans numéro" : "numéro \(best.missingHousenumber) introuvable dans la BAN")
     }

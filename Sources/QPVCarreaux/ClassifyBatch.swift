@@ -29,6 +29,8 @@ public struct ClassifySummary: Sendable {
     public var inQPV = 0
     public var inQIC = 0
     public var outside = 0
+    /// Carreaux touching no QPV of a partial list, outside its coverage (not "hors de tout périmètre").
+    public var notCovered = 0
     public var pairs = 0
     public var seconds = 0.0
     public var problems: [String] = []
@@ -41,6 +43,9 @@ public struct ClassifySummary: Sendable {
         ]
         if inQIC > 0 { lines.append("  touchant un QIC : \(FrenchFormat.integer(inQIC))") }
         lines.append("  hors de tout périmètre : \(FrenchFormat.integer(outside))")
+        if notCovered > 0 {
+            lines.append("  hors de la couverture de la liste installée (not_covered, à vérifier) : \(FrenchFormat.integer(notCovered))")
+        }
         lines.append("  couples carreau × périmètre : \(FrenchFormat.integer(pairs))")
         lines += counts.frenchLines
         if counts.rejected > problems.count { lines.append("  … \(counts.rejected - problems.count) autres lignes en anomalie (voir la colonne d'erreur)") }
@@ -109,11 +114,15 @@ public struct ClassifyBatch {
         let outsideSuffix = outsideRow
 
         /// What follows the prefix for one perimeter share (long), or for the whole row (wide).
-        @Sendable func encodeRest(_ problem: RowProblem?, note: String?, _ shares: [CellShare], share: CellShare?, into out: inout [UInt8]) {
+        @Sendable func encodeRest(
+            _ problem: RowProblem?, note: String?, _ shares: [CellShare], share: CellShare?, uncovered: String? = nil, into out: inout [UInt8]
+        ) {
             switch options.format {
             case .long:
                 if let problem {
                     encoder.encode(["", "", "", problem.message], into: &out)
+                } else if share == nil, let uncovered {
+                    encoder.encode(["", "0", "", "not_covered : " + uncovered], into: &out)
                 } else if let s = share {
                     let p = perimeters.perimeters[s.perimeter]
                     encoder.encode([p.code, formatNumber(s.share, decimals: options.decimals), p.kind.rawValue, ""], into: &out)
@@ -131,7 +140,8 @@ public struct ClassifyBatch {
                         formatNumber(min(total, 1), decimals: options.decimals),
                     ]
                 }
-                encoder.encode(columns(.qpv) + (withQIC ? columns(.qic) : []) + [problem?.message ?? note ?? ""], into: &out)
+                let message = problem?.message ?? ([note, uncovered.map { "not_covered : " + $0 }].compactMap { $0 }.joined(separator: " ; "))
+                encoder.encode(columns(.qpv) + (withQIC ? columns(.qic) : []) + [message], into: &out)
             }
         }
 
@@ -144,7 +154,9 @@ public struct ClassifyBatch {
             var outcome: [UInt32] = []
             /// Rows with a problem found by the worker (id, resolution, computation), in order.
             var problems: [RowProblem] = []
-            var inQPV = 0, inQIC = 0, outside = 0, pairs = 0
+            var inQPV = 0, inQIC = 0, outside = 0, notCovered = 0, pairs = 0
+            /// Rows counted as not covered (duplicates are uncounted from here).
+            var uncovered: Set<Int> = []
         }
 
         var summary = ClassifySummary()
@@ -169,6 +181,12 @@ public struct ClassifyBatch {
                         }
                     }
                     let note = rec.issue.map { "\(input.file), ligne \(rec.line) : \($0)" }
+                    var uncovered: String?
+                    if problem == nil, let cell = rows[k].cell, !shares.contains(where: { perimeters.perimeters[$0.perimeter].kind == .qpv }) {
+                        do { uncovered = try classifier?.coverageProblem(of: cell) } catch {
+                            uncovered = "couverture non vérifiable : \(error)"
+                        }
+                    }
                     let start = p.bytes.count
                     encodePrefix(rec, into: &p.bytes)
                     let prefixEnd = p.bytes.count
@@ -178,7 +196,7 @@ public struct ClassifyBatch {
                             encodeRest(nil, note: note, shares, share: s, into: &p.bytes)
                         }
                     } else {
-                        encodeRest(problem, note: note, shares, share: shares.first, into: &p.bytes)
+                        encodeRest(problem, note: note, shares, share: shares.first, uncovered: uncovered, into: &p.bytes)
                     }
                     p.prefixEnds.append(prefixEnd)
                     p.ends.append(p.bytes.count)
@@ -192,7 +210,12 @@ public struct ClassifyBatch {
                     p.outcome.append(UInt32(shares.count) << 2 | (qic ? 2 : 0) | (qpv ? 1 : 0))
                     if qpv { p.inQPV += 1 }
                     if qic { p.inQIC += 1 }
-                    if shares.isEmpty { p.outside += 1 }
+                    if uncovered != nil {
+                        p.notCovered += 1
+                        p.uncovered.insert(k)
+                    } else if shares.isEmpty {
+                        p.outside += 1
+                    }
                     p.pairs += shares.count
                 }
                 return p
@@ -215,7 +238,7 @@ public struct ClassifyBatch {
                             let o = p.outcome[k]
                             if o & 1 != 0 { p.inQPV -= 1 }
                             if o & 2 != 0 { p.inQIC -= 1 }
-                            if o >> 2 == 0 { p.outside -= 1 }
+                            if p.uncovered.contains(k) { p.notCovered -= 1 } else if o >> 2 == 0 { p.outside -= 1 }
                             p.pairs -= Int(o >> 2)
                         } else {
                             out.append(contentsOf: p.bytes[start..<p.ends[k]])
@@ -228,6 +251,7 @@ public struct ClassifyBatch {
                 summary.inQPV += p.inQPV
                 summary.inQIC += p.inQIC
                 summary.outside += p.outside
+                summary.notCovered += p.notCovered
                 summary.pairs += p.pairs
                 for problem in p.problems + duplicates.compactMap({ chunk.rows[$0].problem }) {
                     summary.counts.count(problem, keepingIn: &summary.problems, limit: options.read.maxReportedProblems)

@@ -52,11 +52,20 @@ public struct GridPerimeters: Sendable {
 
     public var hasQPV: Bool { perimeters.contains { $0.kind == .qpv } }
     public var hasQIC: Bool { perimeters.contains { $0.kind == .qic } }
+    /// The catalog the perimeters come from (coverage of partial lists is checked on it).
+    public let catalog: PerimeterCatalog
+    /// True when no QPV set in force is a complete list: carreaux touching no QPV must be placed in a covered
+    /// département before they are "hors de tout périmètre".
+    public var partialCoverage: Bool {
+        let qpvSets = sets.filter { catalog.sets[$0].info.kind == .qpv }
+        return !qpvSets.isEmpty && !qpvSets.contains { catalog.coverages[$0]?.complete ?? false }
+    }
 
     /// Selects the sets in force on `date` for mainland France (and the demonstration territory) and
     /// transforms their perimeters. Throws when nothing is in force.
     public init(catalog: PerimeterCatalog, date: CivilDate, kinds: [PerimeterKind] = [.qpv, .qic]) throws {
         self.date = date
+        self.catalog = catalog
         var sets: [Int] = []
         for kind in kinds {
             for territory in [ListTerritory.hexagone, .demo] {
@@ -193,6 +202,23 @@ public final class CellClassifier {
     /// Intersections smaller than this (m²) are dropped: slivers left by reprojecting a boundary that runs
     /// along grid lines (1 mm², a share of 2.5·10⁻¹¹ of a 200 m carreau).
     public static let minimumArea = 1e-6
+
+    /// Coverage checks of partial lists (built on first use): a locator and EPSG:3035 → WGS84.
+    private var coverage: (locator: Locator, toWGS84: CoordinateTransformer)?
+
+    /// Why a carreau touching no QPV cannot be said outside every QPV (the list installed is partial and the
+    /// carreau's centre is not surely in a covered département), or nil. The centre decides: the rule's margin
+    /// (200 m) exceeds the half-diagonal of a 200 m carreau.
+    public func coverageProblem(of cell: GridCell) throws -> String? {
+        guard perimeters.partialCoverage else { return nil }
+        if coverage == nil {
+            coverage = (try Locator(catalog: perimeters.catalog), try CoordinateTransformer(from: CRS(epsg: 3035), to: .wgs84, context: try ProjContext()))
+        }
+        let e = cell.envelope
+        let (lon, lat) = try coverage!.toWGS84.transform(x: (e.minX + e.maxX) / 2, y: (e.minY + e.maxY) / 2)
+        let r = try coverage!.locator.locate(lon: lon, lat: lat, on: perimeters.date)
+        return r.status == .notCovered ? (r.problem ?? "hors de la couverture de la liste installée") : nil
+    }
 
     public init(perimeters: GridPerimeters) throws {
         self.perimeters = perimeters

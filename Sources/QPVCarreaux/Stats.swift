@@ -85,6 +85,8 @@ public struct StatsReport: Sendable {
     /// Valid carreaux used in at least one perimeter, and those outside every perimeter.
     public var carreauxUsed = 0
     public var carreauxOutside = 0
+    /// Carreaux touching no QPV of a partial list, outside its coverage: neither summed nor "hors de tout périmètre".
+    public var carreauxNotCovered = 0
     public var notes: [String] = []
     public var problems: [String] = []
     public var seconds = 0.0
@@ -137,7 +139,7 @@ public struct StatsReport: Sendable {
         o += "  \"method\": \(jsonQuoted(CarreauxMethod.statsNote)),\n"
         o += "  \"date\": \(jsonQuoted(date.description)),\n"
         o += "  \"input\": {\"file\": \(jsonQuoted(file)), \"resolution_m\": \(resolution), \"columns_summed\": [\(columns.map(jsonQuoted).joined(separator: ", "))], "
-        o += "\"imputed_column\": \(imputedColumn.map(jsonQuoted) ?? "null"), \"rows\": \(counts.rows), \"carreaux_used\": \(carreauxUsed), \"carreaux_outside\": \(carreauxOutside), "
+        o += "\"imputed_column\": \(imputedColumn.map(jsonQuoted) ?? "null"), \"rows\": \(counts.rows), \"carreaux_used\": \(carreauxUsed), \"carreaux_outside\": \(carreauxOutside), \"carreaux_not_covered\": \(carreauxNotCovered), "
         o += "\"rejected\": {\"invalid_id\": \(counts.invalidId), \"wrong_resolution\": \(counts.wrongResolution), \"duplicate\": \(counts.duplicate), \"invalid_value\": \(counts.invalidValue)}, \"blank_lines\": \(counts.blankLines)},\n"
         o += "  \"notes\": [\(notes.map(jsonQuoted).joined(separator: ", "))],\n"
         o += "  \"perimeters_without_carreaux\": \(perimetersWithoutCarreaux),\n"
@@ -159,6 +161,9 @@ public struct StatsReport: Sendable {
 
     public var text: String {
         var lines = ["\(FrenchFormat.integer(counts.rows)) carreaux lus en \(String(format: "%.1f", seconds)) s ; \(FrenchFormat.integer(carreauxUsed)) dans au moins un périmètre, \(FrenchFormat.integer(carreauxOutside)) hors de tout périmètre"]
+        if carreauxNotCovered > 0 {
+            lines.append("  \(FrenchFormat.integer(carreauxNotCovered)) hors de la couverture de la liste installée (not_covered : ni comptés, ni « hors de tout périmètre » ; installez la liste complète ou des communes)")
+        }
         lines.append("  \(perimeters.count) périmètre(s) avec des carreaux" + (perimetersWithoutCarreaux > 0 ? ", \(perimetersWithoutCarreaux) sans aucun carreau du fichier" : ""))
         lines.append("  colonnes sommées : \(columns.joined(separator: ", "))")
         lines += counts.frenchLines
@@ -202,6 +207,7 @@ public struct StatsBatch {
             var values: [Double?]
             var imputed: Bool
             var shares: [CellShare]
+            var notCovered = false
         }
         let ratios = FilosofiColumns.ratioIndices(columns)
         var acc = perimeters.perimeters.map {
@@ -230,7 +236,11 @@ public struct StatsBatch {
                     }
                     do {
                         let shares = try classifier!.shares(of: cell)
-                        out.append(Row(values: shares.isEmpty ? [] : values, imputed: imputed, shares: shares))
+                        var uncovered = false
+                        if !shares.contains(where: { perimeters.perimeters[$0.perimeter].kind == .qpv }) {
+                            uncovered = try classifier!.coverageProblem(of: cell) != nil
+                        }
+                        out.append(Row(values: shares.isEmpty ? [] : values, imputed: imputed, shares: shares, notCovered: uncovered))
                         problems.append(nil)
                     } catch {
                         out.append(nil)
@@ -250,6 +260,10 @@ public struct StatsBatch {
                         continue
                     }
                     guard let row = rows[k] else { continue }
+                    if row.notCovered && row.shares.isEmpty {
+                        report.carreauxNotCovered += 1
+                        continue
+                    }
                     if row.shares.isEmpty {
                         report.carreauxOutside += 1
                         continue

@@ -104,6 +104,8 @@ public enum CohesionFund {
                 unknowns.append(
                     "en limite du QPV \(near.code) « \(near.name) » de l'intercommunalité, à \(loc.distanceBoundaryM.map { FrenchFormat.metres($0) } ?? "?") (tolérance \(FrenchFormat.metres(loc.toleranceM))) : vérifiez sur sig.ville.gouv.fr")
             }
+        case .notCovered:
+            unknowns.append("hors des QPV installés, mais la liste installée ne couvre pas ce lieu : \(loc.problem ?? "couverture insuffisante")")
         default: break
         }
 
@@ -119,6 +121,8 @@ public enum CohesionFund {
                     if let near = mine.first ?? q.nearest, near.epciSiren == p.epciSiren {
                         unknowns.append("en limite du QIC \(near.code) « \(near.name) », à \(q.distanceBoundaryM.map { FrenchFormat.metres($0) } ?? "?")")
                     }
+                case .notCovered:
+                    unknowns.append("QIC : impossible d'établir si le lieu est dans l'intercommunalité (installez ses communes : qpv data import-communes FICHIER --epci \(p.epciSiren))")
                 default: break
                 }
                 if let u = qicSets.compactMap(\.uncertain).first, caveat == nil { caveat = "QIC : \(u)" }

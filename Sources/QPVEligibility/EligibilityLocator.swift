@@ -106,13 +106,14 @@ public final class EligibilityLocator {
         self.tolerance = tolerance
     }
 
-    public func locate(lon: Double, lat: Double, on date: CivilDate) throws -> EligibilityLocation {
-        try locate(lons: [lon], lats: [lat], on: date)[0]
+    public func locate(lon: Double, lat: Double, on date: CivilDate, commune: String? = nil) throws -> EligibilityLocation {
+        try locate(lons: [lon], lats: [lat], on: date, communes: commune.map { [$0] })[0]
     }
 
-    /// Many points at once (batches): coordinates transformed in arrays.
-    public func locate(lons: [Double], lats: [Double], on date: CivilDate) throws -> [EligibilityLocation] {
-        let results = try locator.locate(lons: lons, lats: lats, on: date, tolerance: tolerance)
+    /// Many points at once (batches): coordinates transformed in arrays; `communes`: INSEE codes when known
+    /// (geocoded addresses), which place the points in their département and EPCI.
+    public func locate(lons: [Double], lats: [Double], on date: CivilDate, communes codes: [String?]? = nil) throws -> [EligibilityLocation] {
+        let results = try locator.locate(lons: lons, lats: lats, on: date, tolerance: tolerance, communes: codes)
         return try results.map { r in
             var loc = EligibilityLocation(result: r, catalog: catalog)
             if let communes, r.status != .invalidCoordinates, let c = try communes.commune(lon: r.lon, lat: r.lat) {
@@ -129,7 +130,7 @@ public final class EligibilityLocator {
         guard let found = try resolver.resolve(address) else {
             return EligibilityLocation(status: .invalidCoordinates, date: date, territory: nil, toleranceM: tolerance, problem: "adresse introuvable : « \(address) »")
         }
-        var loc = try locate(lon: found.lon, lat: found.lat, on: date)
+        var loc = try locate(lon: found.lon, lat: found.lat, on: date, commune: found.cityCode)
         loc.address = found
         loc.addressProblem = addressPolicy.problem(found)
         // A street-level answer (the number is not in the BAN, or none was given): safe only when every known

@@ -192,6 +192,9 @@ enum Checks {
         case .noList:
             let list = loc.missingList.map { "\($0.label) (\($0.legalBasis)) non installée ; \($0.installHint)" } ?? (loc.problem ?? "aucune liste installée")
             return CheckOutcome(.unknown, "liste des QPV en vigueur le \(loc.date.french) non disponible : \(list)")
+        case .notCovered, .notApplicable:
+            // A partial list: outside its quartiers is not "hors QPV" (issue 12).
+            return CheckOutcome(.unknown, "hors des quartiers installés, mais la liste installée ne couvre pas ce lieu : \(loc.problem ?? "couverture de la liste insuffisante")", citations: listCitations)
         default: break
         }
         let distance = loc.distanceBoundaryM.map { FrenchFormat.metres($0) }

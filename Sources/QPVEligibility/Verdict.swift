@@ -291,6 +291,8 @@ extension LocationReport {
             s += "hors QPV" + (l.nearest_code.map { " (le plus proche : \($0) « \(l.nearest_name ?? "") »)" } ?? "")
         case "no_list":
             s += "liste non installée"
+        case "not_covered":
+            s += "hors de la couverture de la liste installée" + (l.problem.map { " (\($0))" } ?? "")
         default:
             s += "position inutilisable" + (l.problem.map { " (\($0))" } ?? "")
         }

@@ -75,7 +75,9 @@ public struct Exporter {
                 packs.append(try PerimeterPack(manifest: d.manifest, geometry: d.geometry, path: "<démonstration>"))
             }
         }
-        return try PerimeterCatalog(packs: packs, registry: registry, origin: .dataDirectory(dataDirectory.url.path), includesDemo: demo)
+        return try PerimeterCatalog(
+            packs: packs, registry: registry, origin: .dataDirectory(dataDirectory.url.path), includesDemo: demo,
+            areas: try AdminAreas.openAll(dataDirectory))
     }
 
     /// Writes the export to `path` (`-` for standard output). A file is written under a temporary name and

@@ -32,6 +32,7 @@ struct PostGISFunctions {
             ("\(s).outside_message(double precision, double precision)", outsideMessageFunction),
             ("\(s).check_arguments(date, double precision, text)", checkArgumentsFunction),
             ("\(s).parse_coordinate(text)", parseCoordinateFunction),
+            ("\(s).coverage(text, integer[], geometry)", coverageFunction),
             ("\(s).locate(double precision, double precision, date, double precision, text)", locateFunction),
             ("\(s).locate(text, text, date, double precision, text)", locateTextFunction),
             ("\(s).checked_point(geometry)", checkedPointFunction),
@@ -261,10 +262,12 @@ struct PostGISFunctions {
                    WHEN w.sets IS NULL THEN 'no_list'
                    WHEN w.distance < w.tolerance_m THEN 'boundary'
                    WHEN w.hits[1] IS NOT NULL THEN 'in'
+                   WHEN c.status IS NOT NULL THEN c.status
                    ELSE 'out' END,
-              w.hits[1], w.hits[2], w.kind, w.vintages, w.distance, m.list_id,
+              w.hits[1], w.hits[2], w.kind, w.vintages, CASE WHEN c.status = 'not_applicable' THEN NULL ELSE w.distance END, m.list_id,
               CASE WHEN w.problem IS NOT NULL THEN w.problem
-                   WHEN w.sets IS NULL THEN coalesce(m.message, \(noRegistryListProblem)) END
+                   WHEN w.sets IS NULL THEN coalesce(m.message, \(noRegistryListProblem))
+                   ELSE c.problem END
             FROM (
               -- Each level is a subquery fenced by OFFSET 0: evaluated once per point, not expanded into every use.
               SELECT t.*, s.sets, s.vintages,
@@ -293,6 +296,7 @@ struct PostGISFunctions {
                 FROM @S@.perimeter_set ps
                 WHERE t.territory IS NOT NULL AND ps.kind = t.kind
                   AND (ps.valid_from IS NULL OR ps.valid_from <= t.on_date) AND (ps.valid_to IS NULL OR t.on_date <= ps.valid_to)
+                  AND (t.kind = 'qpv' OR ps.valid_from IS NOT NULL OR ps.is_demo)
                   AND CASE WHEN t.kind = 'qic' THEN ps.is_demo = (t.territory = 'demo') ELSE ps.territory = t.territory END) s
               WHERE @S@.check_arguments(t.on_date, t.tolerance_m, t.kind)
                 -- An empty perimeter_set means the tables read are not the export's (e.g. a Citus worker's empty
@@ -305,6 +309,60 @@ struct PostGISFunctions {
               WHERE w.sets IS NULL AND w.territory IS NOT NULL AND ol.kind = w.kind AND ol.territory = w.territory
                 AND ol.valid_from <= w.on_date AND (ol.valid_to IS NULL OR w.on_date <= ol.valid_to)
               ORDER BY ol.ordinal LIMIT 1) m ON true
+            LEFT JOIN LATERAL (
+              SELECT cv.status, cv.problem FROM @S@.coverage(w.kind, w.sets, w.pm) cv
+              WHERE w.problem IS NULL AND w.sets IS NOT NULL AND w.hits[1] IS NULL AND NOT coalesce(w.distance < w.tolerance_m, false)) c ON true
+            $f$;
+            """)
+    }
+
+    /// `Locator.coverageProblem` and `Locator.qicScope`: for a point outside every perimeter of `sets`, NULL
+    /// when it is a sure `out`, else `not_covered` (partial QPV list, département not covered or not sure;
+    /// QIC whose EPCI cannot be established) or `not_applicable` (QIC: surely outside their EPCI), with the
+    /// reason. Places the point with `admin_zone` (installed commune data), `AdminAreas.margin` metres from
+    /// an outline counting as not sure.
+    private var coverageFunction: String {
+        let margin = Self.number(AdminAreas.margin)
+        let marginText = FrenchFormat.metres(AdminAreas.margin)
+        return fill(
+            """
+            CREATE FUNCTION @S@.coverage(perimeter_kind text, sets integer[], pm geometry) RETURNS TABLE (status text, problem text)
+            LANGUAGE sql STABLE PARALLEL SAFE AS $f$
+            SELECT
+              CASE WHEN perimeter_kind = 'qpv' THEN
+                     CASE WHEN c.complete OR d.known = ANY (c.departements) THEN NULL ELSE 'not_covered' END
+                   ELSE CASE WHEN e.member THEN NULL WHEN e.unknown IS NULL THEN 'not_applicable' ELSE 'not_covered' END END,
+              CASE WHEN perimeter_kind = 'qpv' THEN
+                     CASE WHEN c.complete OR d.known = ANY (c.departements) THEN NULL
+                          WHEN d.known IS NOT NULL THEN 'département ' || d.known || ' non couvert par la liste installée : réponse « hors QPV » impossible'
+                          WHEN d.near THEN 'hors de tout quartier installé, mais le point est à moins de \(marginText) d''une limite de département (ou du bord des communes installées) : département incertain, réponse « hors QPV » impossible'
+                          ELSE 'hors de tout quartier installé, mais le département du point est inconnu (aucune commune installée à cet endroit : qpv data import-communes FICHIER) : réponse « hors QPV » impossible' END
+                   ELSE CASE WHEN e.member THEN NULL
+                          WHEN e.unknown IS NULL THEN 'point hors de l''EPCI ' || e.outside || ' auquel appartiennent les QIC installés : les QIC ne s''appliquent pas ici'
+                          ELSE 'impossible d''établir si le point est dans l''EPCI ' || e.unknown || ' des QIC installés : installez ses communes avec qpv data import-communes FICHIER --epci SIREN' END END
+            FROM (SELECT coalesce(bool_or(ps.coverage_complete OR ps.is_demo), false) AS complete,
+                         (SELECT array_agg(x) FROM @S@.perimeter_set p2 CROSS JOIN LATERAL unnest(p2.coverage_departements) x
+                           WHERE p2.set_id = ANY (sets)) AS departements
+                  FROM @S@.perimeter_set ps WHERE ps.set_id = ANY (sets)) c
+            CROSS JOIN LATERAL (
+              SELECT CASE WHEN count(DISTINCT z.code) FILTER (WHERE z.inside) = 1 THEN min(z.code) FILTER (WHERE z.inside) END AS known,
+                     coalesce(bool_or(z.near), false) AS near
+              FROM (SELECT a.code, ST_DWithin(a.outline, pm, \(margin)) AS near,
+                           NOT ST_DWithin(a.outline, pm, \(margin)) AND ST_Contains(a.geom, pm) AS inside
+                    FROM @S@.admin_zone a
+                    WHERE perimeter_kind = 'qpv' AND NOT c.complete AND a.kind = 'departement' AND a.metric_srid = ST_SRID(pm)
+                      AND ST_DWithin(a.geom, pm, \(margin))) z) d
+            CROSS JOIN LATERAL (
+              SELECT coalesce(bool_or(q.is_demo OR q.placement = 'inside'), false) AS member,
+                     string_agg(q.epci_siren, ', ' ORDER BY q.epci_siren) FILTER (WHERE NOT q.is_demo AND q.placement IN ('unknown', 'ambiguous')) AS unknown,
+                     string_agg(q.epci_siren, ', ' ORDER BY q.epci_siren) FILTER (WHERE NOT q.is_demo AND q.placement = 'outside') AS outside
+              FROM (SELECT ps.is_demo, ps.epci_siren,
+                           (SELECT CASE WHEN count(*) = 0 THEN 'unknown'
+                                        WHEN bool_or(a.metric_srid = ST_SRID(pm) AND NOT ST_DWithin(a.outline, pm, \(margin)) AND ST_Contains(a.geom, pm)) THEN 'inside'
+                                        WHEN bool_or(a.metric_srid = ST_SRID(pm) AND ST_DWithin(a.outline, pm, \(margin))) THEN 'ambiguous'
+                                        ELSE 'outside' END
+                            FROM @S@.admin_zone a WHERE a.kind = 'epci' AND a.code = ps.epci_siren) AS placement
+                    FROM @S@.perimeter_set ps WHERE perimeter_kind = 'qic' AND ps.set_id = ANY (sets)) q) e
             $f$;
             """)
     }

@@ -34,7 +34,9 @@ struct PostGISScript {
         "set_id", "pack_id", "list_id", "kind", "vintage", "territory", "label", "valid_from", "valid_to", "legal_basis", "uncertain",
         "is_demo", "coverage_min_lon", "coverage_min_lat", "coverage_max_lon", "coverage_max_lat", "epci_name", "perimeter_count",
         "source_file", "source_sha256", "source_format", "source_srid", "source_byte_count", "imported_at",
+        "coverage_complete", "coverage_departements", "epci_siren",
     ]
+    static let zoneColumns = ["zone_id", "kind", "code", "name", "metric_srid", "members", "geom"]
     static let perimeterColumns = [
         "perimeter_id", "set_id", "code", "name", "kind", "vintage", "territory", "valid_from", "valid_to", "legal_basis", "list_id",
         "is_demo", "source_file", "source_sha256", "departement", "epci_siren", "epci_name", "communes", "area_m2", "feature_count",
@@ -70,7 +72,7 @@ struct PostGISScript {
         let functions = PostGISFunctions(model: model, schema: schema).statements()
         for f in functions.reversed() { try out("DROP FUNCTION IF EXISTS \(f.signature);") }
         for srid in PostGISScript.allMetricSRIDs { try out("DROP VIEW IF EXISTS \(schema.qualified("perimeter_\(srid)"));") }
-        for table in ["perimeter_boundary", "perimeter", "perimeter_set", "official_list", "export_info"] {
+        for table in ["admin_zone", "perimeter_boundary", "perimeter", "perimeter_set", "official_list", "export_info"] {
             try out("DROP TABLE IF EXISTS \(schema.qualified(table));")
         }
 
@@ -88,7 +90,12 @@ struct PostGISScript {
               legal_basis text NOT NULL, uncertain text, is_demo boolean NOT NULL,
               coverage_min_lon double precision, coverage_min_lat double precision, coverage_max_lon double precision, coverage_max_lat double precision,
               epci_name text, perimeter_count integer NOT NULL, source_file text NOT NULL, source_sha256 text NOT NULL,
-              source_format text NOT NULL, source_srid integer NOT NULL, source_byte_count bigint NOT NULL, imported_at text NOT NULL);
+              source_format text NOT NULL, source_srid integer NOT NULL, source_byte_count bigint NOT NULL, imported_at text NOT NULL,
+              coverage_complete boolean, coverage_departements text[], epci_siren text);
+            CREATE TABLE \(s).admin_zone (
+              zone_id integer PRIMARY KEY, kind text NOT NULL CHECK (kind IN ('departement', 'epci')), code text NOT NULL, name text NOT NULL,
+              metric_srid integer NOT NULL, members text[] NOT NULL,
+              geom geometry(MultiPolygon) NOT NULL CHECK (ST_SRID(geom) = metric_srid), outline geometry);
             CREATE TABLE \(s).perimeter (
               perimeter_id integer PRIMARY KEY, set_id integer NOT NULL REFERENCES \(s).perimeter_set (set_id),
               code text NOT NULL, name text NOT NULL, kind text NOT NULL, vintage text NOT NULL, territory text NOT NULL,
@@ -142,6 +149,9 @@ struct PostGISScript {
                 i.coverage.map { PostGISFunctions.number($0.maxX) }, i.coverage.map { PostGISFunctions.number($0.maxY) },
                 i.epciName, String(i.perimeterCount), set.source.fileName, set.source.sha256, set.source.format,
                 String(set.source.crs), String(set.source.byteCount), set.importedAt,
+                model.catalog.coverages[set.id].map { $0.complete ? "t" : "f" },
+                model.catalog.coverages[set.id].map { "{" + $0.departements.joined(separator: ",") + "}" },
+                { if case .epci(let siren) = i.territory { return siren } else { return nil } }(),
             ]
             try out(try copyRow(row, PostGISScript.setColumns, owner: "jeu « \(i.label) »"))
         }
@@ -167,6 +177,22 @@ struct PostGISScript {
             try out(try copyRow(row, PostGISScript.perimeterColumns, owner: "périmètre \(r.code)"))
         }
         try out("\\.")
+
+        // Installed commune data (départements, EPCI): coverage of partial lists and scope of QIC.
+        try out(copyHeader("admin_zone", PostGISScript.zoneColumns))
+        var zoneId = 0
+        for areas in model.catalog.areas {
+            for (z, zone) in areas.manifest.zones.enumerated() {
+                let row: [String?] = [
+                    String(zoneId), zone.kind.rawValue, zone.code, zone.name, String(zone.metricCRS), "{" + zone.members.joined(separator: ",") + "}",
+                    WKBEncoding.hex(try WKBEncoding.ewkbMultiPolygon(areas.wkb(zone: z), srid: zone.metricCRS, code: zone.code)),
+                ]
+                try out(try copyRow(row, PostGISScript.zoneColumns, owner: "zone \(zone.kind.rawValue) \(zone.code)"))
+                zoneId += 1
+            }
+        }
+        try out("\\.")
+        try out("UPDATE \(s).admin_zone SET outline = ST_Boundary(geom);")
 
         let geos = try GeosContext()
         try out(copyHeader("perimeter_boundary", PostGISScript.boundaryColumns))
@@ -200,13 +226,14 @@ struct PostGISScript {
         try out(
             """
             COMMENT ON SCHEMA \(s) IS \(SQLText.literal("Périmètres de la politique de la ville exportés par qpv \(QPVPerimetersInfo.version) (QPV, QIC), avec les fonctions locate et locate_geom"));
-            COMMENT ON FUNCTION \(s).locate(double precision, double precision, date, double precision, text) IS \(SQLText.literal("Statut d'un point WGS84 (lon, lat) à une date, comme qpv locate : in, out, boundary (à moins de tolerance_m mètres d'une limite), no_list (liste en vigueur non chargée, nommée dans missing_list), invalid_coordinates. code et name : périmètres contenant le point, séparés par « ; » ; distance_boundary_m : distance à la limite la plus proche, en mètres, dans le système métrique du territoire."));
+            COMMENT ON FUNCTION \(s).locate(double precision, double precision, date, double precision, text) IS \(SQLText.literal("Statut d'un point WGS84 (lon, lat) à une date, comme qpv locate : in, out, boundary (à moins de tolerance_m mètres d'une limite), not_covered (hors des quartiers d'une liste partielle dont la couverture n'inclut pas sûrement le point ; QIC : EPCI du point indéterminé), not_applicable (QIC : point hors de l'EPCI des QIC), no_list (liste en vigueur non chargée, nommée dans missing_list), invalid_coordinates. code et name : périmètres contenant le point, séparés par « ; » ; distance_boundary_m : distance à la limite la plus proche, en mètres, dans le système métrique du territoire."));
             COMMENT ON FUNCTION \(s).locate(text, text, date, double precision, text) IS \(SQLText.literal("Comme locate(double precision, …) pour des coordonnées en texte (virgule décimale acceptée) : une valeur non numérique donne invalid_coordinates au lieu d'une erreur."));
             COMMENT ON FUNCTION \(s).locate_geom(geometry, date, double precision, text) IS \(SQLText.literal("Comme locate pour un point PostGIS de SRID quelconque (transformé en WGS84)."));
             ANALYZE \(s).official_list;
             ANALYZE \(s).perimeter_set;
             ANALYZE \(s).perimeter;
             ANALYZE \(s).perimeter_boundary;
+            ANALYZE \(s).admin_zone;
             COMMIT;
             """)
         return summary

@@ -26,6 +26,9 @@ public struct LocateBatchSummary: Sendable {
     public var rows = 0
     public var byStatus: [String: Int] = [:]
     public var qicInside = 0
+    /// Rows whose QIC answer is `not_covered`, and the reason given for the first of them.
+    public var qicNotCovered = 0
+    public var qicReason: String?
     /// Row problems, each naming file, line and field (the first `maxReportedProblems`).
     public var problems: [String] = []
     public var problemCount = 0
@@ -37,13 +40,19 @@ public struct LocateBatchSummary: Sendable {
     /// French summary printed at the end of a batch.
     public var text: String {
         var lines = ["\(FrenchFormat.integer(rows)) lignes traitées en \(String(format: "%.1f", seconds)) s (\(FrenchFormat.integer(seconds > 0 ? Int(Double(rows) / seconds) : rows)) lignes/s), colonnes \(lonColumn)/\(latColumn)"]
-        let order = ["in", "boundary", "out", "no_list", "invalid_coordinates"]
-        let labels = ["in": "dans un QPV", "boundary": "en limite (à vérifier)", "out": "hors QPV", "no_list": "liste non installée", "invalid_coordinates": "coordonnées invalides"]
+        let order = ["in", "boundary", "out", "not_covered", "no_list", "invalid_coordinates"]
+        let labels = [
+            "in": "dans un QPV", "boundary": "en limite (à vérifier)", "out": "hors QPV", "not_covered": "hors de la couverture de la liste installée (à vérifier)",
+            "no_list": "liste non installée", "invalid_coordinates": "coordonnées invalides",
+        ]
         for s in order where (byStatus[s] ?? 0) > 0 {
             let n = byStatus[s]!
             lines.append("  \(labels[s]!) (\(s)) : \(FrenchFormat.integer(n)) (\(String(format: "%.1f", 100 * Double(n) / Double(max(rows, 1)))) %)")
         }
         if qicInside > 0 { lines.append("  dans un QIC : \(FrenchFormat.integer(qicInside))") }
+        if qicNotCovered > 0 {
+            lines.append("  QIC à vérifier (qic_status not_covered) : \(FrenchFormat.integer(qicNotCovered)) — \(qicReason ?? "EPCI du point indéterminé")")
+        }
         if blankLines > 0 { lines.append("  lignes vides ignorées : \(blankLines)") }
         if problemCount > problems.count { lines.append("  … et \(problemCount - problems.count) autres lignes en anomalie (voir la colonne qpv_error)") }
         return lines.joined(separator: "\n")
@@ -169,7 +178,7 @@ public struct LocateBatch {
     public static let qpvColumns = ["qpv_status", "qpv_code", "qpv_name", "qpv_vintage", "distance_boundary_m"]
     public static let qicColumns = ["qic_status", "qic_code", "qic_name", "qic_epci", "qic_distance_boundary_m"]
     public static let errorColumn = "qpv_error"
-    static let statusOrder: [LocateStatus] = [.inside, .outside, .boundary, .noList, .invalidCoordinates]
+    static let statusOrder: [LocateStatus] = [.inside, .outside, .boundary, .noList, .invalidCoordinates, .notCovered, .notApplicable]
     static func statusSlot(_ s: LocateStatus) -> Int {
         switch s {
         case .inside: return 0
@@ -177,6 +186,8 @@ public struct LocateBatch {
         case .boundary: return 2
         case .noList: return 3
         case .invalidCoordinates: return 4
+        case .notCovered: return 5
+        case .notApplicable: return 6
         }
     }
 
@@ -224,6 +235,8 @@ public struct LocateBatch {
             var bytes: [UInt8]
             var statusCounts = [Int](repeating: 0, count: LocateBatch.statusOrder.count)
             var qicInside: Int
+            var qicNotCovered = 0
+            var qicReason: String?
             var problems: [String]
             var rows: Int
         }
@@ -287,11 +300,15 @@ public struct LocateBatch {
                 for k in 0..<count {
                     let status = answers.status(k)
                     var error = ""
-                    if notes[k] != nil || failure != nil || status == .invalidCoordinates || status == .noList {
+                    if answers.kindStatus(k, kind: 1) == .notCovered {
+                        out.qicNotCovered += 1
+                        if out.qicReason == nil { out.qicReason = answers.qicProblem(k) }
+                    }
+                    if notes[k] != nil || failure != nil || status == .invalidCoordinates || status == .noList || status == .notCovered {
                         var parts: [String] = []
                         if let n = notes[k] { parts.append(n) }
                         if let failure { parts.append(failure) }
-                        if (status == .invalidCoordinates && !lons[k].isNaN) || status == .noList, let p = answers.problem(k) { parts.append(p) }
+                        if (status == .invalidCoordinates && !lons[k].isNaN) || status == .noList || status == .notCovered, let p = answers.problem(k) { parts.append(p) }
                         error = parts.joined(separator: " ; ")
                     }
                     if records.isPassThrough(k) {
@@ -319,7 +336,7 @@ public struct LocateBatch {
                     }
                     if answers.hitCount(k, kind: 1) > 0 { out.qicInside += 1 }
                     out.statusCounts[LocateBatch.statusSlot(status)] += 1
-                    if !error.isEmpty && status != .noList {
+                    if !error.isEmpty && status != .noList && status != .notCovered {
                         out.problems.append("\(fileName), ligne \(records.lines[k]) : \(error)")
                     }
                 }
@@ -329,6 +346,8 @@ public struct LocateBatch {
                 try writer.write(encoded: chunk.bytes)
                 summary.rows += chunk.rows
                 summary.qicInside += chunk.qicInside
+                summary.qicNotCovered += chunk.qicNotCovered
+                if summary.qicReason == nil { summary.qicReason = chunk.qicReason }
                 for (k, v) in chunk.statusCounts.enumerated() where v > 0 { summary.byStatus[LocateBatch.statusOrder[k].rawValue, default: 0] += v }
                 summary.problemCount += chunk.problems.count
                 for p in chunk.problems where summary.problems.count < options.maxReportedProblems { summary.problems.append(p) }

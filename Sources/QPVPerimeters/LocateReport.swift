@@ -62,6 +62,8 @@ public struct LocateReport: Codable, Sendable {
     public var qpv: [Perimeter]
     public var nearest_qpv: Nearest?
     public var qic_status: String?
+    /// Why `qic_status` is `not_covered` or `not_applicable`.
+    public var qic_problem: String?
     public var qic: [Perimeter]
     public var qic_distance_boundary_m: Double?
     public var nearest_qic: Nearest?
@@ -100,6 +102,7 @@ public struct LocateReport: Codable, Sendable {
         qpv = qpvHits.map(perimeter)
         nearest_qpv = nearest(r.qpv)
         qic_status = r.qic?.status.rawValue
+        qic_problem = r.qicProblem
         qic = (r.qic?.containing ?? []).map(perimeter)
         qic_distance_boundary_m = r.qic?.distanceBoundaryM.map(LocateReport.round2)
         nearest_qic = nearest(r.qic)
@@ -129,6 +132,8 @@ public struct LocateReport: Codable, Sendable {
         if r.qic?.status == .boundary, let d = r.qic?.distanceBoundaryM {
             verify.append("point en limite d'un QIC, à \(FrenchFormat.metres(d)) de la limite")
         }
+        if r.status == .notCovered, let p = r.problem { verify.append(p) }
+        if r.qic?.status == .notCovered, let p = r.qicProblem { verify.append("QIC : " + p) }
         for i in usedSets.sorted() { if let u = c.sets[i].info.uncertain { verify.append("\(c.sets[i].info.label) : \(u)") } }
         to_verify = verify
         demo = usedSets.contains { c.sets[$0].info.isDemo }
@@ -145,6 +150,8 @@ public struct LocateReport: Codable, Sendable {
             return "Coordonnées inutilisables : \(r.problem ?? "valeur invalide")."
         case .noList:
             return "Impossible de répondre pour le \(r.date.french) : \(r.problem ?? "liste non installée")."
+        case .notCovered, .notApplicable:
+            return "À vérifier : le point n'est dans aucun des quartiers installés, mais la liste installée ne permet pas de dire qu'il est hors QPV — \(r.problem ?? "hors de la couverture de la liste")."
         case .inside, .outside, .boundary:
             guard let a = r.qpv else { return "" }
             let list = listPhrase(a.sets, c)
@@ -173,6 +180,8 @@ public struct LocateReport: Codable, Sendable {
                     s += ". Il est aussi dans le QIC " + q.containing.map { "« \($0.name) » (\($0.code))" }.joined(separator: " et ") + " de l'EPCI \(epci)"
                 case .boundary:
                     s += ". Il est en limite d'un QIC (à \(q.distanceBoundaryM.map(FrenchFormat.metres) ?? "?"))"
+                case .notCovered:
+                    s += ". QIC à vérifier : \(r.qicProblem ?? "EPCI du point inconnu")"
                 default: break
                 }
             }
@@ -197,6 +206,7 @@ public struct LocateReport: Codable, Sendable {
         case "out": head = "✗ HORS QPV"
         case "boundary": head = "? À VÉRIFIER — EN LIMITE DE QUARTIER"
         case "no_list": head = "? LISTE NON INSTALLÉE"
+        case "not_covered": head = "? À VÉRIFIER — HORS DE LA COUVERTURE DE LA LISTE INSTALLÉE"
         default: head = "! COORDONNÉES INVALIDES"
         }
         lines.append((demo ? "[DÉMONSTRATION — données fictives] " : "") + head)
@@ -207,6 +217,7 @@ public struct LocateReport: Codable, Sendable {
         for p in qpv { lines.append("QPV \(p.code) — \(p.name) — liste \(p.vintage)" + (p.communes.isEmpty ? "" : " — " + p.communes.map { $0.name.isEmpty ? $0.insee : "\($0.name) (\($0.insee))" }.joined(separator: ", "))) }
         if let n = nearest_qpv, qpv.isEmpty { lines.append("QPV le plus proche : \(n.code) — \(n.name) — à \(FrenchFormat.metres(n.distance_m))") }
         for p in qic { lines.append("QIC \(p.code) — \(p.name) — EPCI \(p.epci_name ?? p.epci_siren ?? "?")") }
+        if qic_status == "not_applicable", let q = qic_problem { lines.append("QIC : sans objet — \(q)") }
         if let m = missing_list {
             lines.append("Liste nécessaire : \(m.label) — \(m.legal_basis)")
             lines.append("Pour l'installer : \(m.how_to_install)")

@@ -15,6 +15,12 @@ public enum LocateStatus: String, Sendable, Codable {
     case noList = "no_list"
     /// Coordinates missing, non-numeric, out of range or outside France.
     case invalidCoordinates = "invalid_coordinates"
+    /// Outside every perimeter, but the installed list does not cover the point's département (partial list),
+    /// or the département cannot be established (no commune data, near a département border): not a sure
+    /// "out". The reason names what to install.
+    case notCovered = "not_covered"
+    /// QIC only: the point is outside the EPCI the installed QIC belong to (their columns stay empty).
+    case notApplicable = "not_applicable"
 }
 
 /// A perimeter found at (or near) a point.
@@ -74,9 +80,11 @@ public struct LocateResult: Sendable {
         self.toleranceM = toleranceM
         self.missingList = missingList
     }
-    /// Why the answer is `invalid_coordinates` or `no_list`, in French.
+    /// Why the answer is `invalid_coordinates`, `no_list` or `not_covered`, in French.
     public var problem: String?
     public var toleranceM: Double
+    /// Why the QIC answer is `not_covered` or `not_applicable`, in French.
+    public var qicProblem: String?
 }
 
 final class OfficialListBox: Sendable {
@@ -92,6 +100,9 @@ public final class Locator {
     let proj: ProjContext
     private var prepared: [Int: PreparedGeometry] = [:]
     private var transformers: [Int: CoordinateTransformer] = [:]
+    /// Installed commune data (départements, EPCI), built on first use.
+    private lazy var areaLookup: AreaLookup? =
+        catalog.areas.isEmpty ? nil : AreaLookup(areas: catalog.areas, geos: geos, transformer: { [unowned self] in try self.transformer(to: $0) })
 
     public init(catalog: PerimeterCatalog) throws {
         self.catalog = catalog
@@ -135,22 +146,24 @@ public final class Locator {
     }
 
     /// Locates one point.
-    public func locate(lon: Double, lat: Double, on date: CivilDate, tolerance: Double = 20) throws -> LocateResult {
-        try locate(lons: [lon], lats: [lat], on: date, tolerance: tolerance)[0]
+    /// `commune`: the INSEE code of the point's commune when known (the citycode of a geocoded address): it
+    /// places the point in its département and EPCI without commune outlines.
+    public func locate(lon: Double, lat: Double, on date: CivilDate, tolerance: Double = 20, commune: String? = nil) throws -> LocateResult {
+        try locate(lons: [lon], lats: [lat], on: date, tolerance: tolerance, communes: commune.map { [$0] })[0]
     }
 
     /// Locates many points at once (coordinates transformed in arrays, shapely-style). Invalid coordinates
     /// (NaN, out of range, outside France) get an `invalid_coordinates` result, never an error.
-    public func locate(lons: [Double], lats: [Double], on date: CivilDate, tolerance: Double = 20) throws -> [LocateResult] {
-        let answers = try locateAnswers(lons: lons, lats: lats, on: date, tolerance: tolerance)
+    public func locate(lons: [Double], lats: [Double], on date: CivilDate, tolerance: Double = 20, communes: [String?]? = nil) throws -> [LocateResult] {
+        let answers = try locateAnswers(lons: lons, lats: lats, on: date, tolerance: tolerance, communes: communes)
         return (0..<answers.count).map { answers.result($0) }
     }
 
     /// Locates many points, answers kept in flat arrays (`LocateAnswers`): what batches format from, with
     /// no object per point. Same answers as `locate(lons:lats:on:tolerance:)`.
-    public func locateAnswers(lons: [Double], lats: [Double], on date: CivilDate, tolerance: Double = 20) throws -> LocateAnswers {
-        precondition(lons.count == lats.count)
-        guard lons.count >= 1000 else { return try locateSlice(lons: lons, lats: lats, on: date, tolerance: tolerance, batch: false) }
+    public func locateAnswers(lons: [Double], lats: [Double], on date: CivilDate, tolerance: Double = 20, communes: [String?]? = nil) throws -> LocateAnswers {
+        precondition(lons.count == lats.count && (communes == nil || communes!.count == lons.count))
+        guard lons.count >= 1000 else { return try locateSlice(lons: lons, lats: lats, on: date, tolerance: tolerance, batch: false, communes: communes) }
         // Batches work on the points copied into spatial (Morton) order: neighbours in space are processed
         // together, so the perimeter data they need stays in cache and the previous nearest boundary is a good
         // first guess; and every per-point array is then read and written sequentially. Answers are put back
@@ -158,7 +171,8 @@ public final class Locator {
         let order = Locator.spatialOrder(lons: lons, lats: lats)
         let sortedLons = order.map { lons[$0] }
         let sortedLats = order.map { lats[$0] }
-        let sorted = try locateSlice(lons: sortedLons, lats: sortedLats, on: date, tolerance: tolerance, batch: true)
+        let sorted = try locateSlice(
+            lons: sortedLons, lats: sortedLats, on: date, tolerance: tolerance, batch: true, communes: communes.map { c in order.map { c[$0] } })
         return sorted.inInputOrder(order, lons: lons, lats: lats)
     }
 
@@ -175,11 +189,17 @@ public final class Locator {
         /// When no QPV set is in force: the list needed (if any) and why, in French.
         let missingList: OfficialList?
         let noListProblem: String?
+        /// Départements the QPV sets answer for; nil when one of them is complete (no check: today's speed).
+        let qpvCovered: Set<String>?
+        /// QIC sets whose EPCI must contain the point before it can be `out` (nil: none, the demo sets).
+        let qicScopes: [(siren: String, communes: Set<String>)]?
 
         init(
             list: ListTerritory, zone: FrenchTerritory, qpvSets: [Int], qicSets: [Int], qpvParts: [Int], qicParts: [Int], metricSlot: Int,
-            missingList: OfficialList?, noListProblem: String?
+            missingList: OfficialList?, noListProblem: String?, qpvCovered: Set<String>? = nil, qicScopes: [(siren: String, communes: Set<String>)]? = nil
         ) {
+            self.qpvCovered = qpvCovered
+            self.qicScopes = qicScopes
             self.list = list
             self.zone = zone
             self.qpvSets = qpvSets
@@ -195,7 +215,7 @@ public final class Locator {
     /// Per partition, the owner that held the previous point's nearest boundary (points come in spatial order).
     private var nearestHints: [Int] = []
 
-    private func locateSlice(lons: [Double], lats: [Double], on date: CivilDate, tolerance: Double, batch: Bool) throws -> LocateAnswers {
+    private func locateSlice(lons: [Double], lats: [Double], on date: CivilDate, tolerance: Double, batch: Bool, communes: [String?]?) throws -> LocateAnswers {
         let n = lons.count
         let catalog = self.catalog
         let partitions = catalog.partitions
@@ -249,13 +269,15 @@ public final class Locator {
                 let qpvSets = catalog.setsInForce(kind: .qpv, territory: t.list, on: date)
                 let qicSets = catalog.setsInForce(kind: .qic, territory: t.list, on: date)
                 let missing = qpvSets.isEmpty ? catalog.officialList(kind: .qpv, territory: t.list, on: date) : nil
+                let scope = catalog.scope(qpvSets: qpvSets, qicSets: qicSets)
                 out.plans.append(
                     Plan(
                         list: t.list, zone: t.zone, qpvSets: qpvSets, qicSets: qicSets,
                         qpvParts: partitions.indices.filter { qpvSets.contains(partitions[$0].set) && partitions[$0].metricCRS == metric },
                         qicParts: partitions.indices.filter { qicSets.contains(partitions[$0].set) && partitions[$0].metricCRS == metric },
                         metricSlot: slot(metric), missingList: missing,
-                        noListProblem: qpvSets.isEmpty ? Locator.noListProblem(missing: missing, territory: t.list, dateFrench: date.french) : nil))
+                        noListProblem: qpvSets.isEmpty ? Locator.noListProblem(missing: missing, territory: t.list, dateFrench: date.french) : nil,
+                        qpvCovered: scope.qpvCovered, qicScopes: scope.qicScopes))
                 k = out.plans.count - 1
             }
             out.plan[i] = Int32(k)
@@ -325,12 +347,75 @@ public final class Locator {
                 out.status[0][i] = .noList
             } else {
                 try answer(p.qpvParts, 0, i)
+                // A partial list: "out" only for a point surely in a covered département.
+                if let covered = p.qpvCovered, out.status[0][i] == .outside,
+                    let why = try coverageProblem(lon: lons[i], lat: lats[i], commune: communes?[i] ?? nil, covered: covered, plan: p, date: date)
+                {
+                    out.clear(kind: 0, i, status: .notCovered, note: why)
+                }
             }
             if !p.qicSets.isEmpty {
                 try answer(p.qicParts, 1, i)
+                if let scopes = p.qicScopes, out.status[1][i] == .outside {
+                    let (status, why) = try qicScope(lon: lons[i], lat: lats[i], commune: communes?[i] ?? nil, scopes: scopes)
+                    if status != .outside { out.clear(kind: 1, i, status: status, note: why) }
+                }
             }
         }
         return out
+    }
+
+    /// Why a point outside every perimeter of a partial list cannot be `out`, or nil when it is surely in a
+    /// covered département.
+    func coverageProblem(lon: Double, lat: Double, commune: String?, covered: Set<String>, plan: Plan, date: CivilDate) throws -> String? {
+        let lists = catalog.coverageLabel(plan.qpvSets)
+        let install = catalog.officialList(kind: .qpv, territory: plan.list, on: date)
+            .map { " ; installez la liste complète : \($0.installHint)" } ?? ""
+        var departement: String?
+        if let commune, !commune.isEmpty, let d = Departement.of(commune: commune) {
+            departement = d
+        } else if let lookup = areaLookup, let answer = try lookup.departement(lon: lon, lat: lat) {
+            switch answer {
+            case .known(let d): departement = d
+            case .ambiguous:
+                return "hors de tout quartier de la \(lists), mais le point est à moins de \(FrenchFormat.metres(AdminAreas.margin)) d'une limite de département (ou du bord des communes installées) : département incertain, réponse « hors QPV » impossible\(install)"
+            }
+        }
+        guard let departement else {
+            return "hors de tout quartier de la \(lists), mais le département du point est inconnu (aucune commune installée à cet endroit : qpv data import-communes FICHIER, contours IGN ADMIN EXPRESS) : réponse « hors QPV » impossible\(install)"
+        }
+        if covered.contains(departement) { return nil }
+        return "département \(departement) non couvert par la \(lists) : réponse « hors QPV » impossible\(install)"
+    }
+
+    /// QIC scope of a point outside every QIC: `out` when it is surely in one of the EPCIs, `not_applicable`
+    /// when surely in none, else `not_covered` (the EPCI's communes cannot be established here).
+    func qicScope(lon: Double, lat: Double, commune: String?, scopes: [(siren: String, communes: Set<String>)]) throws -> (LocateStatus, String?) {
+        var unknown: [String] = []
+        var outside: [String] = []
+        for s in scopes {
+            var placement: ZonePlacement?
+            if let commune, !commune.isEmpty {
+                if let member = areaLookup?.epci(s.siren, commune: commune) {
+                    placement = member ? .inside : .outside
+                } else if s.communes.contains(commune) {
+                    placement = .inside
+                }
+            }
+            if placement == nil, let lookup = areaLookup { placement = try lookup.epci(s.siren, lon: lon, lat: lat) }
+            switch placement {
+            case .inside: return (.outside, nil)
+            case .outside: outside.append(s.siren)
+            case .ambiguous, nil: unknown.append(s.siren)
+            }
+        }
+        if unknown.isEmpty {
+            return (.notApplicable, "point hors de l'EPCI \(outside.joined(separator: ", ")) auquel appartiennent les QIC installés : les QIC ne s'appliquent pas ici")
+        }
+        return (
+            .notCovered,
+            "impossible d'établir si le point est dans l'EPCI \(unknown.joined(separator: ", ")) des QIC installés (communes de l'EPCI non installées ici, ou point à moins de \(FrenchFormat.metres(AdminAreas.margin)) de sa limite) : installez ses communes avec qpv data import-communes FICHIER --epci SIREN"
+        )
     }
 
     /// Indices of the points sorted by the Morton code of their (lon, lat) quantised to about 0.005°.
@@ -590,6 +675,22 @@ public struct LocateAnswers: Sendable {
     var plan: [Int32]
     var plans: [Locator.Plan] = []
     var problems: [Int: String] = [:]
+    /// Why answer (2 × point + kind) is `not_covered` / `not_applicable`.
+    var notes: [Int: String] = [:]
+
+    /// Marks point i's answer for `kind` as `status` (no containing perimeter) with its reason.
+    /// The QPV distance and nearest perimeter are kept for `not_covered` (facts, and what the reference
+    /// answers compare); a `not_applicable` QIC answer has none.
+    mutating func clear(kind: Int, _ i: Int, status s: LocateStatus, note: String?) {
+        status[kind][i] = s
+        firstHit[kind][i] = -1
+        if s == .notApplicable {
+            nearest[kind][i] = -1
+            distance[kind][i] = .nan
+        }
+        moreHits[2 * i + kind] = nil
+        if let note { notes[2 * i + kind] = note }
+    }
 
     init(count: Int, date: CivilDate, tolerance: Double, lons: [Double], lats: [Double], catalog: PerimeterCatalog) {
         self.count = count
@@ -622,17 +723,22 @@ public struct LocateAnswers: Sendable {
         scatter(plan, into: &r.plan)
         for (key, hits) in moreHits { r.moreHits[2 * order[key / 2] + key % 2] = hits }
         for (j, problem) in problems { r.problems[order[j]] = problem }
+        for (key, note) in notes { r.notes[2 * order[key / 2] + key % 2] = note }
         return r
     }
 
     /// The headline (QPV) status of point i.
     public func status(_ i: Int) -> LocateStatus { plan[i] < 0 ? .invalidCoordinates : (status[0][i] ?? .outside) }
 
-    /// Why point i has no answer (`invalid_coordinates`, `no_list`), in French.
+    /// Why point i has no sure answer (`invalid_coordinates`, `no_list`, `not_covered`), in French.
     public func problem(_ i: Int) -> String? {
         if plan[i] < 0 { return problems[i] }
+        if status[0][i] == .notCovered { return notes[2 * i] }
         return status[0][i] == .noList ? plans[Int(plan[i])].noListProblem : nil
     }
+
+    /// Why point i's QIC answer is `not_covered` / `not_applicable`, in French.
+    public func qicProblem(_ i: Int) -> String? { notes[2 * i + 1] }
 
     /// Catalog indices of the perimeters of `kind` (0 QPV, 1 QIC) containing point i, sorted by code.
     public func hits(_ i: Int, kind: Int) -> [Int] {
@@ -685,8 +791,12 @@ public struct LocateAnswers: Sendable {
         } else if let a = kindAnswer(0, p.qpvSets) {
             r.qpv = a
             r.status = a.status
+            if a.status == .notCovered { r.problem = notes[2 * i] }
         }
-        if !p.qicSets.isEmpty { r.qic = kindAnswer(1, p.qicSets) }
+        if !p.qicSets.isEmpty {
+            r.qic = kindAnswer(1, p.qicSets)
+            r.qicProblem = notes[2 * i + 1]
+        }
         return r
     }
 }

@@ -20,6 +20,9 @@ public struct PerimeterSetInfo: Codable, Sendable, Equatable {
     public var coverage: Envelope?
     public var epciName: String?
     public var perimeterCount: Int
+    /// QPV sets: the départements the set answers for (`Coverage.swift`); nil in packs imported before it
+    /// (then the départements of its perimeters, presumed). Optional JSON key: older packs still open.
+    public var departementCoverage: DepartementCoverage? = nil
 
     enum CodingKeys: String, CodingKey {
         case listId = "list_id"
@@ -32,6 +35,7 @@ public struct PerimeterSetInfo: Codable, Sendable, Equatable {
         case coverage
         case epciName = "epci_name"
         case perimeterCount = "perimeter_count"
+        case departementCoverage = "departement_coverage"
     }
 
     public func isInForce(on date: CivilDate) -> Bool {

@@ -26,6 +26,9 @@ public struct ImportOptions: Sendable {
     /// Publication date of the release imported (`--release-date`, data.gouv.fr metadata) and its origin.
     public var releaseDate: CivilDate?
     public var releaseOrigin: String?
+    /// QPV: what the file covers (`--coverage national | none | 59,62`); nil: the départements of its perimeters,
+    /// presumed complete (see `DepartementCoverage`).
+    public var coverage: String?
 
     public init() {}
 }
@@ -120,8 +123,18 @@ public struct PackCompiler {
         if options.kind == .qic && options.epciSiren == nil && options.demoCoverage == nil {
             throw PerimeterFileError.malformed(path: path, reason: "un jeu de QIC appartient à un EPCI : précisez --epci SIREN")
         }
+        if options.kind == .qic && options.coverage != nil {
+            throw PerimeterFileError.malformed(path: path, reason: "--coverage ne s'applique qu'aux listes de QPV (un jeu de QIC couvre son EPCI)")
+        }
+        let declaredCoverage = try options.coverage.map { try DepartementCoverage.parseOption($0) }
         if let siren = options.epciSiren, siren.count != 9 || !siren.allSatisfy(\.isNumber) {
             throw PerimeterFileError.malformed(path: path, reason: "SIREN d'EPCI « \(siren) » invalide (9 chiffres attendus)")
+        }
+        if options.kind == .qic && options.validFrom == nil && options.demoCoverage == nil {
+            // An undated QIC set would be "in force" on every date: refused (issue 12).
+            throw PerimeterFileError.malformed(
+                path: path,
+                reason: "dates de validité des QIC non renseignées : précisez --valid-from AAAA-MM-JJ (date d'effet de la délibération de l'EPCI), et --valid-to si elle est connue")
         }
         let vintage = try options.vintage ?? detectVintage(groups.map(\.code), path: path, kind: options.kind)
 
@@ -131,13 +144,8 @@ public struct PackCompiler {
         var records: [PerimeterRecord] = []
         var blob: [UInt8] = []
         var repaired = 0
-        var transformers: [Int: CoordinateTransformer] = [:]
-        func transformer(_ to: CRS) throws -> CoordinateTransformer {
-            if let t = transformers[to.epsg] { return t }
-            let t = try CoordinateTransformer(from: file.crs, to: to, context: proj)
-            transformers[to.epsg] = t
-            return t
-        }
+        let transformers = TransformerCache(from: file.crs, context: proj)
+        func transformer(_ to: CRS) throws -> CoordinateTransformer { try transformers.to(to) }
         let toWGS84 = file.crs == .wgs84 ? nil : try transformer(.wgs84)
 
         for g in groups {
@@ -216,11 +224,34 @@ public struct PackCompiler {
             records.append(
                 PerimeterRecord(
                     code: g.code, name: g.name, set: setIndex, communes: g.communes,
-                    departement: g.departement ?? departement(ofCode: g.code),
+                    departement: g.departement.flatMap(Departement.normalized) ?? departement(ofCode: g.code)
+                        ?? g.communes.lazy.compactMap { Departement.of(commune: $0.insee) }.first,
                     epciSiren: options.epciSiren ?? g.epciSiren, epciName: options.epciName ?? g.epciName,
                     areaM2: try metricGeom.area(), vertexCount: merged.numCoordinates, featureCount: g.features.count,
                     repairs: repairs, metricCRS: metric.epsg, envelopeWGS84: envWGS, envelope: merged.envelope,
                     geometry: try append(merged), metricGeometry: try append(metricGeom), wgs84Geometry: try append(wgs)))
+        }
+        // Coverage of each QPV set (demo sets answer for their whole fictional area).
+        for k in sets.indices where sets[k].kind == .qpv {
+            let present = records.filter { $0.set == k }.compactMap(\.departement)
+            if sets[k].isDemo {
+                sets[k].departementCoverage = .national(present: present)
+            } else if let declared = declaredCoverage {
+                sets[k].departementCoverage = declared.national
+                    ? .national(present: present)
+                    : DepartementCoverage(complete: false, departements: declared.departements, basis: .declared, present: present)
+                let outside = Set(present).subtracting(declared.departements)
+                if !declared.national && !outside.isEmpty {
+                    warnings.append("\(sets[k].label) : le fichier contient aussi des quartiers des départements \(outside.sorted().joined(separator: ", ")), hors de --coverage : un point de ces départements hors de tout quartier répondra not_covered")
+                }
+            } else {
+                let c = DepartementCoverage(complete: false, departements: present, basis: .presumed, present: present)
+                sets[k].departementCoverage = c
+                warnings.append(
+                    "\(sets[k].label) : liste partielle ? couverture non déclarée, supposée complète pour les départements présents "
+                        + "(\(c.departements.isEmpty ? "aucun" : c.departements.joined(separator: ", "))) ; ailleurs, un point hors de tout quartier répondra not_covered. "
+                        + "Si c'est la liste nationale complète : --coverage national ; si un département n'est pas complet : --coverage avec les seuls départements complets (ou none)")
+            }
         }
         if repaired > 0 {
             warnings.append("\(repaired) polygone(s) invalide(s) réparé(s) avec GEOS MakeValid : " + records.filter { !$0.repairs.isEmpty }.map(\.code).joined(separator: ", "))
@@ -309,12 +340,7 @@ public struct PackCompiler {
     }
 
     /// "QP059043" → "59", "QN97101M" → "971", "QN06208M" → "62".
-    func departement(ofCode code: String) -> String? {
-        guard code.count >= 5, code.hasPrefix("QP") || code.hasPrefix("QN") else { return nil }
-        let d = String(code.dropFirst(2).prefix(3))
-        if d.hasPrefix("0") { return String(d.dropFirst()) }
-        return d
-    }
+    func departement(ofCode code: String) -> String? { Departement.of(perimeterCode: code) }
 }
 
 public enum QPVPerimetersInfo {

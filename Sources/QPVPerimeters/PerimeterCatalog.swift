@@ -46,6 +46,10 @@ public final class PerimeterCatalog: Sendable {
     private let codeIndex: [String: [Int]]
     /// Areas answered by the demonstration sets.
     private let demoCoverages: [Envelope]
+    /// Installed commune data (`qpv data import-communes`): départements and EPCIs.
+    public let areas: [AdminAreas]
+    /// Per set: the départements a QPV set answers for (nil for QIC sets).
+    public let coverages: [DepartementCoverage?]
 
     /// Perimeters of one set that share a metric CRS: their containment envelopes in an STR-tree, their
     /// boundaries (metric coordinates) in a `BoundaryIndex`.
@@ -81,8 +85,9 @@ public final class PerimeterCatalog: Sendable {
         }
     }
 
-    public init(packs: [PerimeterPack], registry: Registry, origin: Origin, includesDemo: Bool) throws {
+    public init(packs: [PerimeterPack], registry: Registry, origin: Origin, includesDemo: Bool, areas: [AdminAreas] = []) throws {
         self.packs = packs
+        self.areas = areas
         self.registry = registry
         self.origin = origin
         self.includesDemo = includesDemo
@@ -107,6 +112,13 @@ public final class PerimeterCatalog: Sendable {
         self.perimeters = perimeters
         self.codeIndex = codeIndex
         self.demoCoverages = sets.compactMap { $0.info.isDemo ? $0.info.coverage : nil }
+        // Packs imported before coverage was recorded: the départements of their perimeters, presumed.
+        self.coverages = sets.map { s in
+            guard s.info.kind == .qpv else { return nil }
+            if let c = s.info.departementCoverage { return c }
+            let present = s.perimeters.compactMap { perimeters[$0].record.departement }
+            return s.info.isDemo ? .national(present: present) : DepartementCoverage(complete: false, departements: present, basis: .presumed, present: present)
+        }
 
         // Partitions: the packs' precomputed boundary indexes, one per (set, metric CRS).
         var partitions: [Partition] = []
@@ -142,7 +154,8 @@ public final class PerimeterCatalog: Sendable {
                 context: try GeosContext())
             let compiled = try PackCompiler(registry: registry).compile(file, options: options)
             let pack = try PerimeterPack(manifest: compiled.manifest, geometry: compiled.geometry, path: perimetersFile)
-            return try PerimeterCatalog(packs: [pack], registry: registry, origin: .file(perimetersFile), includesDemo: false)
+            return try PerimeterCatalog(
+                packs: [pack], registry: registry, origin: .file(perimetersFile), includesDemo: false, areas: try AdminAreas.openAll(dataDirectory))
         }
         var packs = try PackStore(dataDirectory: dataDirectory).openAll(release: release)
         let includeDemo = demo || packs.isEmpty
@@ -151,7 +164,9 @@ public final class PerimeterCatalog: Sendable {
                 packs.append(try PerimeterPack(manifest: d.manifest, geometry: d.geometry, path: "<démonstration>"))
             }
         }
-        return try PerimeterCatalog(packs: packs, registry: registry, origin: .dataDirectory(dataDirectory.url.path), includesDemo: includeDemo)
+        return try PerimeterCatalog(
+            packs: packs, registry: registry, origin: .dataDirectory(dataDirectory.url.path), includesDemo: includeDemo,
+            areas: try AdminAreas.openAll(dataDirectory))
     }
 
     /// Global indices of perimeters with this code (a code may exist in several vintages' packs).
@@ -176,6 +191,8 @@ public final class PerimeterCatalog: Sendable {
         sets.indices.filter { i in
             let s = sets[i].info
             guard s.kind == kind, s.isInForce(on: date) else { return false }
+            // An undated QIC set (packs imported before dates were required) is never taken as in force.
+            if kind == .qic && s.validFrom == nil && !s.isDemo { return false }
             if kind == .qic { return s.isDemo == (territory == .demo) }
             return s.territory == territory
         }
@@ -184,6 +201,37 @@ public final class PerimeterCatalog: Sendable {
     /// The official list a point needs on a date (when none is installed).
     public func officialList(kind: PerimeterKind, territory: ListTerritory, on date: CivilDate) -> OfficialList? {
         registry.list(kind: kind, territory: territory, on: date)
+    }
+
+    /// What the QPV sets answering a point cover (nil: one of them is complete) and which QIC sets need their
+    /// EPCI checked before `out` (nil: none — the demo sets answer for their whole fictional area).
+    func scope(qpvSets: [Int], qicSets: [Int]) -> (qpvCovered: Set<String>?, qicScopes: [(siren: String, communes: Set<String>)]?) {
+        var covered: Set<String>? = []
+        for i in qpvSets {
+            guard let c = coverages[i], !c.complete else {
+                covered = nil
+                break
+            }
+            covered!.formUnion(c.departements)
+        }
+        if qpvSets.isEmpty { covered = nil }
+        var scopes: [(siren: String, communes: Set<String>)] = []
+        for i in qicSets where !sets[i].info.isDemo {
+            guard case .epci(let siren) = sets[i].info.territory else { continue }
+            let communes = Set(sets[i].perimeters.flatMap { perimeters[$0].record.communes.map(\.insee) }.filter { !$0.isEmpty })
+            scopes.append((siren, communes))
+        }
+        return (covered, scopes.isEmpty ? nil : scopes)
+    }
+
+    /// "liste 2015 des QPV de l'Hexagone (partielle : départements 09, 11…)", for not_covered reasons.
+    public func coverageLabel(_ qpvSets: [Int]) -> String {
+        var seen: [String] = []
+        for i in qpvSets {
+            let text = sets[i].info.label + (coverages[i].map { " installée (\($0.french))" } ?? "")
+            if !seen.contains(text) { seen.append(text) }
+        }
+        return seen.joined(separator: " et ")
     }
 
     /// Total number of QIC sets installed (any date), to decide whether QIC columns are worth showing.

@@ -29,9 +29,11 @@ public struct StreetSide: Sendable, Equatable {
 }
 
 extension Locator {
-    /// Locates the points of one street and says whether they all agree.
-    public func streetSide(lons: [Double], lats: [Double], on date: CivilDate, tolerance: Double = 20) throws -> StreetSide {
-        let results = try locate(lons: lons, lats: lats, on: date, tolerance: tolerance)
+    /// Locates the points of one street (in `commune`, its INSEE code when known: it places the points in their
+    /// département for a partial list) and says whether they all agree.
+    public func streetSide(lons: [Double], lats: [Double], on date: CivilDate, tolerance: Double = 20, commune: String? = nil) throws -> StreetSide {
+        let results = try locate(lons: lons, lats: lats, on: date, tolerance: tolerance,
+                                 communes: commune.map { Array(repeating: $0, count: lons.count) })
         var statuses = Set<String>()
         var codes = Set<String>()
         var seen: [String: String] = [:]

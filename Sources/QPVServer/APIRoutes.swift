@@ -165,7 +165,8 @@ public struct APIRoutes: Sendable {
         guard !items.isEmpty else { return "" }
         let tolerance = engine.options.boundaryTolerance
         let (located, values, xy) = try engine.locators.with { l in
-            let located = try l.locator.locate(lons: items.map(\.0.lon), lats: items.map(\.0.lat), on: date, tolerance: tolerance)
+            let located = try l.locator.locate(
+                lons: items.map(\.0.lon), lats: items.map(\.0.lat), on: date, tolerance: tolerance, communes: items.map(\.0.citycode))
             let values = items.enumerated().map { k, item in
                 engine.addressColumns.values(k == 0 && ranked != nil ? ranked! : [item.0], geocoder: engine.geocoder, locator: l.locator,
                                              on: date, tolerance: tolerance)
@@ -218,10 +219,15 @@ public struct APIRoutes: Sendable {
 
     /// `GET /locate`: the `qpv locate --format json` answer.
     func locate(_ q: QueryParameters) throws -> Response {
-        try q.allowOnly(["lon", "lat", "date"])
+        try q.allowOnly(["lon", "lat", "date", "citycode"])
         let (lon, lat) = try q.point()
         let date = try q.date("date") ?? CivilDate.today()
-        let result = try engine.locators.with { try $0.locator.locate(lon: lon, lat: lat, on: date, tolerance: engine.options.boundaryTolerance) }
+        // citycode (INSEE code of the geocoded commune) places the point in its département / EPCI.
+        let citycode = q["citycode"]
+        if let c = citycode, c.count != 5 { throw APIError.invalid("citycode", "code INSEE de commune sur 5 caractères attendu") }
+        let result = try engine.locators.with {
+            try $0.locator.locate(lon: lon, lat: lat, on: date, tolerance: engine.options.boundaryTolerance, commune: citycode)
+        }
         return json(try encode(LocateReport(result: result, catalog: engine.catalog)))
     }
 

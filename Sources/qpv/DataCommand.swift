@@ -8,7 +8,7 @@ struct DataCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Installer et lister les données : périmètres (QPV, QIC) et adresses (BAN).",
-        subcommands: [DataImport.self, DataImportBan.self, DataList.self, DataRemove.self]
+        subcommands: [DataImport.self, DataImportBan.self, DataImportCommunes.self, DataList.self, DataRemove.self]
     )
 }
 
@@ -19,10 +19,16 @@ struct DataImport: AsyncParsableCommand {
         discussion: """
             Exemples :
               qpv data import QP2024_France_Hexagonale_Outre_Mer_WGS84.geojson
-              qpv data import qpv-2024-shp.zip --release-date 2026-01-15   (archive ZIP telle que publiée : tous ses fichiers de périmètres)
-              qpv data import qpv-2024-shp.zip --member QP2024_Guyane_RGF95_UTM22N
-              qpv data import qic-carreaux.csv --kind qic --epci 200072460 --vintage 2024   (colonnes code_qic,nom_qic,idcar_200m)
-              qpv data import QP_METROPOLE_LB93.shp --vintage 2015
+              qpv data import qpv-2024-shp.zip --release-date 2026-01-15 --coverage national   (archive ZIP telle que publiée : tous ses fichiers de périmètres)
+              qpv data import qpv-2024-shp.zip --member QP2024_Guyane_RGF95_UTM22N --coverage national
+              qpv data import qic-carreaux.csv --kind qic --epci 200072460 --vintage 2024 --valid-from 2024-01-01   (colonnes code_qic,nom_qic,idcar_200m)
+              qpv data import QP_METROPOLE_LB93.shp --vintage 2015 --coverage national
+              qpv data import qpv-2015-occitanie.geojson --coverage 09,11,12,30,31,32,34,46,48,65,66,81,82
+
+            Couverture (--coverage) : national si le fichier est la liste officielle complète de son territoire ;
+            sinon la liste des départements dont le fichier contient TOUS les quartiers (none : aucun). Sans
+            --coverage, les départements présents dans le fichier sont supposés complets (avertissement). Hors de
+            la couverture, un point hors de tout quartier répond not_covered (jamais « hors QPV »).
               qpv data import qic.geojson --kind qic --epci 200072460 --vintage 2024 --valid-from 2024-01-01 \\
                   --code-column code_qic --name-column nom_qic --legal-basis "délibération du 12 mars 2024"
             """)
@@ -40,6 +46,8 @@ struct DataImport: AsyncParsableCommand {
     @Option(name: .customLong("valid-from"), help: "Début de validité AAAA-MM-JJ (défaut : celui de la liste officielle).") var validFrom: String?
     @Option(name: .customLong("valid-to"), help: "Fin de validité AAAA-MM-JJ.") var validTo: String?
     @Option(name: .customLong("legal-basis"), help: "QIC : délibération qui les définit.") var legalBasis: String?
+    @Option(help: ArgumentHelp("QPV : ce que couvre le fichier : national, none, ou des départements (59,62,2A,971).", valueName: "couverture"))
+    var coverage: String?
     @Flag(name: .customLong("allow-overlap"), help: "Installer même si les dates chevauchent un paquet de même nature et territoire.") var allowOverlap = false
     // New releases of a list and ZIP archives (DataImportArchive.swift).
     @Option(help: "Archive ZIP : n'importer que ce membre (chemin dans l'archive ou nom de fichier, avec ou sans extension).") var member: String?
@@ -60,6 +68,7 @@ struct DataImport: AsyncParsableCommand {
         options.epciSiren = epci
         options.epciName = epciName
         options.legalBasis = legalBasis
+        options.coverage = coverage
         if let crs {
             guard let c = CRS(string: crs) else { throw ValidationError("système de coordonnées « \(crs) » non reconnu") }
             options.crs = c
@@ -93,6 +102,7 @@ struct DataImport: AsyncParsableCommand {
         for s in m.sets {
             print("  \(s.label) : \(s.perimeterCount) périmètres, \(s.periodFrench)")
             print("    base légale : \(s.legalBasis)")
+            if let c = s.departementCoverage { print("    couverture : \(c.french)") }
         }
         if m.repairedFeatureCount > 0 { print("  réparations : \(m.repairedFeatureCount) polygone(s) invalide(s) réparé(s)") }
         for w in m.warnings { printError("Attention : \(w)") }
@@ -140,11 +150,20 @@ struct DataList: AsyncParsableCommand {
                 release_date: p.manifest.source.releaseDate?.description, release_origin: p.manifest.source.releaseOrigin,
                 archive: p.manifest.source.archive, member: p.manifest.source.member, previous: previous)
         }
+        let areas = try AdminAreas.openAll(dir)
         if format == .json {
             print(try jsonString(entries))
             return
         }
-        guard !packs.isEmpty else {
+        defer {
+            for a in areas {
+                let deps = a.manifest.zones.filter { $0.kind == .departement }.map(\.code)
+                let epcis = a.manifest.zones.filter { $0.kind == .epci }.map { "\($0.name) (\($0.code), \($0.members.count) communes)" }
+                print("• communes \(a.manifest.id) — \(a.manifest.communeCount) communes — \(a.manifest.source.fileName) — départements \(deps.joined(separator: ", "))"
+                    + (epcis.isEmpty ? "" : " — intercommunalités : \(epcis.joined(separator: ", "))"))
+            }
+        }
+        guard !entries.isEmpty else {
             print("Aucun paquet de périmètres installé dans \(dir.perimetersURL.path).")
             print("Sans données installées, qpv répond sur le jeu de démonstration fictif. Installer une liste : qpv data import FICHIER")
             return
@@ -159,9 +178,50 @@ struct DataList: AsyncParsableCommand {
             print("    \(release)" + (e.release_origin.map { " (\($0))" } ?? "") + (e.archive.map { " — archive \($0)" + (e.member.map { " → \($0)" } ?? "") } ?? ""))
             for s in e.sets {
                 print("    \(s.label) : \(s.perimeterCount) périmètres, \(s.periodFrench)" + (s.uncertain != nil ? " — à vérifier : \(s.uncertain!)" : ""))
+                if let c = s.departementCoverage { print("      couverture : \(c.french)") }
+                if s.kind == .qpv && s.departementCoverage == nil && !s.isDemo {
+                    print("      couverture : non enregistrée (paquet ancien) : départements présents supposés complets ; réimportez avec --coverage")
+                }
+                if s.kind == .qic && s.validFrom == nil { print("      dates de validité non renseignées : jeu jamais utilisé ; réimportez avec --valid-from") }
             }
             if e.repaired > 0 { print("    \(e.repaired) polygone(s) réparé(s) à l'import") }
         }
+    }
+}
+
+struct DataImportCommunes: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import-communes",
+        abstract: "Installer des contours de communes (IGN ADMIN EXPRESS : GeoJSON, GeoPackage, Shapefile).",
+        discussion: """
+            Ils placent un point dans son département (listes de QPV partielles) et dans son EPCI (portée des QIC).
+            Attributs lus : code INSEE (code, insee_com…), département (insee_dep, sinon déduit du code), EPCI
+            (siren_epci). --epci SIREN déclare que le fichier contient TOUTES les communes de cet EPCI.
+            À moins de 200 m d'une limite (contours simplifiés), la place d'un point reste incertaine.
+              qpv data import-communes COMMUNE.shp
+              qpv data import-communes communes-cabbalr.geojson --epci 200072460 --epci-name "CA de Béthune-Bruay"
+            """)
+
+    @Argument(help: "Fichier de communes.") var file: String
+    @Option(name: .customLong("data-dir"), help: "Dossier des données.") var dataDir: String?
+    @Option(help: "Système de coordonnées si le fichier ne le déclare pas (EPSG:2154…).") var crs: String?
+    @Option(help: "Couche d'un GeoPackage.") var layer: String?
+    @Option(help: "SIREN de l'EPCI dont le fichier contient toutes les communes.") var epci: String?
+    @Option(name: .customLong("epci-name"), help: "Nom de cet EPCI.") var epciName: String?
+
+    func run() async throws {
+        var c: CRS?
+        if let crs {
+            guard let parsed = CRS(string: crs) else { throw ValidationError("système de coordonnées « \(crs) » non reconnu") }
+            c = parsed
+        }
+        let compiled = try AdminAreas.compile(path: file, crs: c, layer: layer, epciSiren: epci, epciName: epciName)
+        let path = try AdminAreas.install(compiled, dataDirectory: DataDirectory.resolve(explicit: dataDir))
+        let m = compiled.manifest
+        print("Communes installées : \(m.id) — \(m.communeCount) communes (\(m.source.fileName), sha256 \(m.source.sha256))")
+        for z in m.zones { print("  \(z.kind == .departement ? "département" : "EPCI") \(z.code) : \(z.members.count) communes") }
+        for w in m.warnings { printError("Attention : \(w)") }
+        print("  → \(path)")
     }
 }
 

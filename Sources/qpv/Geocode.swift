@@ -107,6 +107,7 @@ struct Geocode: AsyncParsableCommand {
             var qpvLines = ["Réponse QPV au \(date.french) (lignes géocodées) :"]
             for (status, label) in [("in", "dans un QPV"), ("boundary", "en limite de quartier, à vérifier"), ("out", "hors QPV"),
                                     ("to_verify", "géocodage douteux ou voie à cheval sur une limite, à vérifier (voir qpv_reason)"),
+                                    ("not_covered", "hors de la couverture de la liste installée, à vérifier"),
                                     ("no_list", "liste non installée")] where (c[status] ?? 0) > 0 {
                 qpvLines.append("  \(label) (\(status)) : \(FrenchFormat.integer(c[status]!)) (\(pct(c[status]!)))")
             }

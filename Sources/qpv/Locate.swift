@@ -15,7 +15,8 @@ struct Locate: AsyncParsableCommand {
             Un fichier : qpv locate --input points.csv --output resultats.csv [--lon-column lon --lat-column lat]
 
             Statuts : in (dans un QPV), out (hors QPV), boundary (à moins de --boundary-tolerance mètres d'une limite : \
-            à vérifier, la limite d'un quartier bordé par une voie passe au milieu de la voie), no_list (liste en vigueur \
+            à vérifier, la limite d'un quartier bordé par une voie passe au milieu de la voie), not_covered (hors des \
+            quartiers d'une liste partielle, département non couvert ou indéterminé : à vérifier), no_list (liste en vigueur \
             à cette date non installée), invalid_coordinates.
             """)
 
@@ -86,7 +87,7 @@ struct Locate: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let locator = try Locator(catalog: catalog)
-        let result = try locator.locate(lon: best.lon, lat: best.lat, on: date, tolerance: boundaryTolerance)
+        let result = try locator.locate(lon: best.lon, lat: best.lat, on: date, tolerance: boundaryTolerance, commune: best.citycode)
         let report = LocateReport(result: result, catalog: catalog)
         // One confidence policy (score > 0,8, no close second candidate, not the commune only) and, for a
         // street-level result, the whole street checked.

@@ -20,6 +20,7 @@ func grid(fromGeoJSON text: String, in dir: TemporaryDirectory, date: String = "
     let path = try dir.write("perimetres.geojson", text)
     var options = ImportOptions()
     options.vintage = "2024"
+    options.coverage = "national"  // a test fixture standing for a complete list (issue 12: a partial one answers not_covered)
     let catalog = try PerimeterCatalog.open(dataDirectory: DataDirectory(url: dir.url.appendingPathComponent("data")), perimetersFile: path, options: options)
     return try GridPerimeters(catalog: catalog, date: CivilDate(date)!)
 }

@@ -133,7 +133,8 @@ struct CohesionFundCommuneTests {
             "qpv2024.geojson",
             #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code_qp":"QN06212M","lib_qp":"Terrasses Basly"},"geometry":{"type":"Polygon","coordinates":[\#(ring)]}}]}"#
         )
-        try installPerimeters(path, into: DataDirectory(url: tmp.url.appendingPathComponent("data")))
+        // A fixture standing for the complete 2024 list (issue 12: a partial list answers not_covered outside its quartiers).
+        try installPerimeters(path, into: DataDirectory(url: tmp.url.appendingPathComponent("data"))) { $0.coverage = "national" }
         let catalog = try PerimeterCatalog.open(dataDirectory: DataDirectory(url: tmp.url.appendingPathComponent("data")))
         let locator = try EligibilityLocator(catalog: catalog, communes: index)
         let programme = try #require(try CohesionFund.programmes(book: Fixture.fcs).first { $0.epciSiren == "200072460" })

@@ -22,6 +22,7 @@ struct BatchOrderTests {
         let path = try dir.write("perimetres.geojson", Self.geojson)
         var options = ImportOptions()
         options.vintage = "2024"
+        options.coverage = "national"  // a test fixture standing for a complete list (issue 12: a partial one answers not_covered)
         let catalog = try PerimeterCatalog.open(dataDirectory: DataDirectory(url: dir.url.appendingPathComponent("data")), perimetersFile: path, options: options)
         let date = CivilDate("2024-06-01")!
 

@@ -43,7 +43,8 @@ async function api(path, params) {
 // ---- Suggestions (combobox) -------------------------------------------------------------------------
 
 const STATUS_TAG = { in: ["Dans un QPV", "tag-in"], out: ["Hors QPV", "tag-out"], boundary: ["À vérifier", "tag-boundary"],
-  no_list: ["Liste absente", "tag-boundary"], invalid_coordinates: ["Position inutilisable", "tag-boundary"] };
+  no_list: ["Liste absente", "tag-boundary"], not_covered: ["Hors couverture", "tag-boundary"],
+  invalid_coordinates: ["Position inutilisable", "tag-boundary"] };
 
 function closeSuggestions() {
   $("suggestions").hidden = true;
@@ -97,6 +98,7 @@ function verdictText(r) {
     case "out": return "Hors quartier prioritaire";
     case "boundary": return `À vérifier : adresse en limite de quartier, à ${metres(r.distance_boundary_m)}`;
     case "no_list": return "À vérifier : la liste des quartiers en vigueur à cette date n'est pas installée";
+    case "not_covered": return "À vérifier : la liste installée ne couvre pas ce lieu (liste partielle ou département incertain)";
     default: return "Position inutilisable";
   }
 }
@@ -120,7 +122,8 @@ async function submitSearch() {
       if (geocodingDoubt(feature)) { showCandidates(feature.properties.qpv_reason, fc.features); return; }
     }
     const [lon, lat] = feature.geometry.coordinates;
-    const report = await api("/locate", { lon, lat, date });
+    const citycode = feature.properties.citycode;
+    const report = await api("/locate", citycode ? { lon, lat, date, citycode } : { lon, lat, date });
     state.place = { lon, lat, label: feature.properties.label, type: feature.properties.type, score: feature.properties.score, date };
     state.report = report;
     showResult(feature, report);
@@ -165,6 +168,8 @@ function showResult(feature, r) {
   v.className = `verdict ${doubt ? "boundary" : r.status}`;
   v.textContent = (r.demo ? "[Démonstration] " : "") + (doubt ? `À vérifier : ${p.qpv_reason} — au point trouvé : ` : "") + verdictText(r);
   let detail = r.message;
+  if (r.qic_status === "not_applicable") detail += " QIC : sans objet ici (le lieu est hors de l'intercommunalité des QIC installés).";
+  if (r.qic_status === "not_covered") detail += ` QIC : à vérifier — ${r.qic_problem || "intercommunalité du lieu indéterminée"}.`;
   if (p.type !== "housenumber") detail += " Attention : la position n'est pas celle du numéro, vérifiez l'adresse.";
   if (p.qpv_reason) detail += ` ${p.qpv_status === "to_verify" ? "À vérifier" : "Note"} : ${p.qpv_reason}.`;
   $("verdict-detail").textContent = detail;
