@@ -170,8 +170,9 @@ struct CSVBatchEndpoint: Sendable {
             makeWorker: {
                 let locator = try Locator(catalog: catalog)
                 return { lon, lat in
+                    // An engine failure is `error`, never blamed on the address (`invalid_coordinates`).
                     (try? locator.locate(lon: lon, lat: lat, on: date, tolerance: tolerance)).map(columns.values)
-                        ?? columns.values(status: "invalid_coordinates")
+                        ?? columns.values(status: LocateBatch.errorStatus)
                 }
             })
     }

@@ -3,6 +3,7 @@ import Foundation
 import QPVCore
 import QPVGeometry
 import QPVPerimeters
+import QPVGeocoding
 
 struct DataCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -117,6 +118,7 @@ struct DataList: AsyncParsableCommand {
             print(try jsonString(entries))
             return
         }
+        defer { listAddressBase(dir) }
         guard !entries.isEmpty else {
             print("Aucun paquet de périmètres installé dans \(dir.perimetersURL.path).")
             print("Sans données installées, qpv répond sur le jeu de démonstration fictif. Installer une liste : qpv data import FICHIER")
@@ -130,6 +132,24 @@ struct DataList: AsyncParsableCommand {
             }
             if e.repaired > 0 { print("    \(e.repaired) polygone(s) réparé(s) à l'import") }
         }
+    }
+}
+
+/// The installed address base and what it came from (files, sizes, sha256, rows rejected).
+func listAddressBase(_ dir: DataDirectory) {
+    let url = Geocoder.packURL(in: dir)
+    guard FileManager.default.fileExists(atPath: url.path) else {
+        print("Aucune base d'adresses installée (qpv data import-ban adresses-XX.csv.gz).")
+        return
+    }
+    do {
+        let info = try Geocoder(packPath: url.path).info
+        print("Base d'adresses : \(url.path) — \(FrenchFormat.integer(info.addresses)) adresses, \(FrenchFormat.integer(info.communes)) communes — importée le \(info.importedAt), à partir de :")
+        for s in info.sources {
+            print("    \(s.file) (\(s.kind), \(FrenchFormat.integer(s.bytes)) octets, sha256 \(s.sha256.prefix(12))…) : \(FrenchFormat.integer(s.rows)) lignes, \(FrenchFormat.integer(s.imported)) importées, \(FrenchFormat.integer(s.rejected)) rejetées")
+        }
+    } catch {
+        print("Base d'adresses : \(url.path) — inutilisable : \(error)")
     }
 }
 

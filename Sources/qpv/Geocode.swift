@@ -89,6 +89,7 @@ struct Geocode: AsyncParsableCommand {
             let tolerance = perimeterOptions.boundaryTolerance
             let columns = LocateColumns(catalog: catalog)
             let counts = Mutex<[String: Int]>([:])
+            let engineError = Mutex<String?>(nil)
             let annotation = CoordinateAnnotation(
                 columns: columns.names, valuesWhenNotGeocoded: columns.values(status: "not_geocoded"),
                 makeWorker: {
@@ -98,7 +99,9 @@ struct Geocode: AsyncParsableCommand {
                         do {
                             values = columns.values(try locator.locate(lon: lon, lat: lat, on: date, tolerance: tolerance))
                         } catch {
-                            values = columns.values(status: "invalid_coordinates")
+                            // An engine failure, not the address's fault: `error`, reported, exit non-zero.
+                            values = columns.values(status: LocateBatch.errorStatus)
+                            engineError.withLock { if $0 == nil { $0 = "\(error)" } }
                         }
                         counts.withLock { $0[values[0], default: 0] += 1 }
                         return values
@@ -116,6 +119,10 @@ struct Geocode: AsyncParsableCommand {
                 qpvLines.append("  \(label) (\(status)) : \(FrenchFormat.integer(c[status]!)) (\(pct(c[status]!)))")
             }
             printError(qpvLines.joined(separator: "\n"))
+            if let e = engineError.withLock({ $0 }) {
+                printError("Erreur : \(FrenchFormat.integer(c[LocateBatch.errorStatus] ?? 0)) ligne(s) non calculées (qpv_status=error) : erreur de calcul (moteur) : \(e) ; le paquet de périmètres est peut-être endommagé : réimportez-le")
+                throw ExitCode(1)
+            }
             return
         }
         let text = address ?? ""
