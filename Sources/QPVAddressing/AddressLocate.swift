@@ -55,14 +55,20 @@ public struct AddressLocateColumns: Sendable {
 
     public func values(status: String) -> [String] { locate.values(status: status) + [""] }
 
-    /// The values for one row's geocoding results (best first), located with `locator`.
-    public func values(_ results: [GeocodeResult], geocoder: Geocoder, locator: Locator, on date: CivilDate, tolerance: Double) -> [String] {
+    /// The values for one row's geocoding results (best first), located with `locator`. An engine failure
+    /// (GEOS/PROJ, damaged pack) gives `qpv_status=error` with the reason in `qpv_reason`, never blamed on the
+    /// address, and is passed to `engineError`.
+    public func values(_ results: [GeocodeResult], geocoder: Geocoder, locator: Locator, on date: CivilDate, tolerance: Double,
+                       engineError: ((String) -> Void)? = nil) -> [String] {
         guard let best = results.first else { return values(status: "not_geocoded") }
         let located: LocateResult
         do {
             located = try locator.locate(lon: best.lon, lat: best.lat, on: date, tolerance: tolerance, commune: best.citycode.isEmpty ? nil : best.citycode)
         } catch {
-            return values(status: "invalid_coordinates")
+            engineError?("\(error)")
+            var row = values(status: LocateBatch.errorStatus)
+            row[row.count - 1] = "erreur de calcul (moteur, pas l'adresse) : \(error)"
+            return row
         }
         var row = locate.values(located)
         let check = AddressCheck(results, located: located, geocoder: geocoder, locator: locator, on: date, tolerance: tolerance, policy: policy)
@@ -71,16 +77,17 @@ public struct AddressLocateColumns: Sendable {
     }
 
     /// The annotation of a `BatchGeocoder` run: one `Locator` per worker thread; `count` sees each row's
-    /// `qpv_status`.
+    /// `qpv_status`; `engineError` sees each engine failure (the batch then exits non-zero).
     public func annotation(geocoder: Geocoder, catalog: PerimeterCatalog, date: CivilDate, tolerance: Double,
-                           count: (@Sendable (String) -> Void)? = nil) -> CoordinateAnnotation {
+                           count: (@Sendable (String) -> Void)? = nil,
+                           engineError: (@Sendable (String) -> Void)? = nil) -> CoordinateAnnotation {
         let columns = self
         return CoordinateAnnotation(
             columns: names, valuesWhenNotGeocoded: values(status: "not_geocoded"),
             makeResultWorker: {
                 let locator = try Locator(catalog: catalog)
                 return { results in
-                    let v = columns.values(results, geocoder: geocoder, locator: locator, on: date, tolerance: tolerance)
+                    let v = columns.values(results, geocoder: geocoder, locator: locator, on: date, tolerance: tolerance, engineError: engineError)
                     count?(v[0])
                     return v
                 }

@@ -50,7 +50,27 @@ public struct BinaryReader {
     }
 
     private mutating func need(_ n: Int) throws {
-        guard n >= 0, offset + n <= base.count else { throw Corrupt(offset: offset) }
+        guard n >= 0, n <= base.count - offset else { throw Corrupt(offset: offset) }
+    }
+
+    /// Bytes left after `offset`.
+    public var remaining: Int { base.count - offset }
+
+    /// A 64-bit count or length that must fit in what is left of the buffer (times `unit` bytes each):
+    /// a damaged value throws instead of trapping in `Int(_:)` or asking for terabytes.
+    public mutating func readCount(unit: Int = 1) throws -> Int {
+        let at = offset
+        let v = try read(UInt64.self)
+        guard v <= UInt64(Int.max), Int(v) <= (base.count - offset) / max(unit, 1) else { throw Corrupt(offset: at) }
+        return Int(v)
+    }
+
+    /// A 32-bit count of items each taking at least `unit` bytes in what is left of the buffer.
+    public mutating func readCount32(unit: Int = 1) throws -> Int {
+        let at = offset
+        let v = Int(try read(UInt32.self))
+        guard v <= (base.count - offset) / max(unit, 1) else { throw Corrupt(offset: at) }
+        return v
     }
 
     public mutating func read<T: FixedWidthInteger>(_: T.Type = T.self) throws -> T {
@@ -75,9 +95,8 @@ public struct BinaryReader {
     }
 
     public mutating func readArray<T: BitwiseCopyable>(of _: T.Type) throws -> [T] {
-        let count = Int(try read(UInt64.self))
+        let count = try readCount(unit: MemoryLayout<T>.stride)
         let size = count * MemoryLayout<T>.stride
-        guard count >= 0, size / max(MemoryLayout<T>.stride, 1) == count else { throw Corrupt(offset: offset) }
         try need(size)
         let out = [T](unsafeUninitializedCapacity: count) { buf, initialized in
             if size > 0 { UnsafeMutableRawBufferPointer(buf).copyMemory(from: UnsafeRawBufferPointer(rebasing: base[offset..<(offset + size)])) }

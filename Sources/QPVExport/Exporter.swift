@@ -80,16 +80,15 @@ public struct Exporter {
             areas: try AdminAreas.openAll(dataDirectory))
     }
 
-    /// Writes the export to `path` (`-` for standard output). A file is written under a temporary name and
-    /// renamed when complete: a failed export never leaves a truncated file behind.
+    /// Writes the export to `path` (`-` for standard output). A file is an `OutputFile` (temporary name,
+    /// renamed when complete): a failed export never leaves a truncated file behind.
     @discardableResult
     public func write(format: ExportFormat, schema: String = "qpv", to path: String, exportedAt: Date = Date()) throws -> ExportSummary {
         let identifier = try SQLIdentifier(schema)
         let model = try ExportModel(catalog: catalog, exportedAt: exportedAt)
-        let target = path == "-" ? "-" : path + ".tmp-\(getpid())"
         let sink: CSVWriter
         do {
-            sink = try CSVWriter(path: target, dialect: CSVDialect())
+            sink = try CSVWriter(path: path, dialect: CSVDialect())
         } catch {
             throw ExportError.cannotWrite(path: path, reason: "\(error)")
         }
@@ -102,13 +101,8 @@ public struct Exporter {
             }
             try sink.close()
             summary.bytes = sink.bytesWritten
-            if target != path {
-                if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-                try FileManager.default.moveItem(atPath: target, toPath: path)
-            }
         } catch {
-            try? sink.close()
-            if target != path { try? FileManager.default.removeItem(atPath: target) }
+            sink.abandon()
             if let e = error as? ExportError { throw e }
             throw ExportError.cannotWrite(path: path, reason: "\(error)")
         }

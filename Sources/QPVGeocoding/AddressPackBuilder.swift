@@ -54,6 +54,11 @@ public final class AddressPackBuilder {
     public private(set) var issues: [ImportIssue] = []
     public private(set) var rejectedRows = 0
     public private(set) var sources: [ImportedSource] = []
+    /// Largest share of rejected rows a BAN file may have (`--max-rejected`, 5 % by default): beyond, the file
+    /// is refused (a damaged or foreign file must not replace a good base).
+    public var maxRejectedFraction = 0.05
+    /// A few bad rows never refuse a file (a small hand-made file with one typo is imported, its rows reported).
+    public static let rejectedAlwaysAccepted = 10
     public let maxIssues: Int
 
     // Rows, one entry per accepted address.
@@ -242,6 +247,9 @@ public final class AddressPackBuilder {
             rowID.append(rec[cID])
             rowPostcode.append(cp)
             imported += 1
+        }
+        guard Double(rejected) <= maxRejectedFraction * Double(rows) || rejected <= Self.rejectedAlwaysAccepted else {
+            throw GeocodingError.tooManyRejected(file: path, rejected: rejected, rows: rows, limit: maxRejectedFraction)
         }
         sources.append(ImportedSource(file: name, kind: "ban", bytes: Self.fileSize(path), sha256: Self.sha256(path: path),
                                       rows: rows, imported: imported, rejected: rejected))

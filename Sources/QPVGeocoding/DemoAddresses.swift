@@ -11,15 +11,15 @@ extension Geocoder {
         }
         let attributes = try FileManager.default.attributesOfItem(atPath: csv.path)
         let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
-        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("qpv-demo-adresses-\(size)-\(getuid()).qpvaddr")
-        if !FileManager.default.fileExists(atPath: cache.path) {
-            let builder = AddressPackBuilder()
-            try builder.addBAN(path: csv.path)
-            let tmp = cache.appendingPathExtension("tmp\(getpid())")
-            _ = try builder.write(to: tmp, importDate: Date(timeIntervalSince1970: 0))
-            try? FileManager.default.removeItem(at: cache)
-            try FileManager.default.moveItem(at: tmp, to: cache)
-        }
+        // The cache name carries the formats: qpv builds of other formats on the same machine keep their own.
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "qpv-demo-adresses-\(size)-f\(PackFile.formatVersion)n\(AddressNormalizer.version)-\(getuid()).qpvaddr")
+        if FileManager.default.fileExists(atPath: cache.path), let g = try? Geocoder(packPath: cache.path) { return g }
+        // Missing or unreadable (damaged): rebuilt, written atomically (OutputFile) so that concurrent
+        // processes never read half a file.
+        let builder = AddressPackBuilder()
+        try builder.addBAN(path: csv.path)
+        _ = try builder.write(to: cache, importDate: Date(timeIntervalSince1970: 0))
         return try Geocoder(packPath: cache.path)
     }
 

@@ -1,4 +1,6 @@
 import Foundation
+import QPVCore
+import QPVTabular
 
 // Address pack container: one file, a directory of named sections, every section 8-byte aligned, opened
 // with mmap(2) and read in place (no parsing at open time, pages loaded on first touch).
@@ -10,12 +12,15 @@ import Foundation
 //     offset 12  UInt32    number of sections N
 //     offset 16  N × 32    directory entries: name (16 bytes ASCII, NUL-padded), UInt64 offset, UInt64 length
 //     then       sections  each starting on an 8-byte boundary
+//     last 8     UInt64    `ContentChecksum` of every byte before it (format 2), verified at open
+//                          (once per file identity: `VerifiedFileCache`)
 //
 // What the sections hold is described in `AddressPack.swift`.
 
 enum PackFile {
     static let magic: [UInt8] = Array("QPVADDR".utf8) + [0]
-    static let formatVersion: UInt32 = 1
+    /// 2: checksum trailer.
+    static let formatVersion: UInt32 = 2
 }
 
 /// Collects sections in memory and writes the pack atomically (temporary file, then rename).
@@ -68,11 +73,17 @@ struct PackWriter {
             if data.count < Int(offsets[k]) { data.append(contentsOf: [UInt8](repeating: 0, count: Int(offsets[k]) - data.count)) }
             data.append(contentsOf: s.bytes)
         }
+        if data.count < Int(offset) { data.append(contentsOf: [UInt8](repeating: 0, count: Int(offset) - data.count)) }
+        let sum = data.withUnsafeBytes { ContentChecksum.digest($0) }
+        withUnsafeBytes(of: sum.littleEndian) { data.append(contentsOf: $0) }
         do {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try data.write(to: url, options: .atomic)
+            // Temporary file in the same folder, fsync, rename: the old base stays until the new one is complete.
+            let out = try OutputFile(path: url.path)
+            try data.withUnsafeBytes { try out.write($0) }
+            try out.commit()
         } catch {
-            throw GeocodingError.cannotWritePack(path: url.path, reason: error.localizedDescription)
+            throw GeocodingError.cannotWritePack(path: url.path, reason: "\(error)")
         }
     }
 }
@@ -125,8 +136,22 @@ final class MappedPack: @unchecked Sendable {
             munmap(p, size)
             throw GeocodingError.outdatedPack(path: path, found: Int(version), expected: Int(PackFile.formatVersion))
         }
+        // Checksum of the whole file (its last 8 bytes): a damaged base is refused, never half-read.
+        guard size >= 24 else {
+            munmap(p, size)
+            throw GeocodingError.corruptPack(path: path, reason: "fichier trop court")
+        }
+        let body = size - 8
+        let stored = base.loadUnaligned(fromByteOffset: body, as: UInt64.self).littleEndian
+        if !VerifiedFileCache.isVerified(path: path, digest: stored) {
+            guard ContentChecksum.digest(UnsafeRawBufferPointer(start: base, count: body)) == stored else {
+                munmap(p, size)
+                throw GeocodingError.corruptPack(path: path, reason: "somme de contrôle différente : fichier endommagé ou tronqué")
+            }
+            VerifiedFileCache.remember(path: path, digest: stored)
+        }
         let count = Int(base.loadUnaligned(fromByteOffset: 12, as: UInt32.self).littleEndian)
-        guard 16 + 32 * count <= size else {
+        guard count <= (body - 16) / 32 else {
             munmap(p, size)
             throw GeocodingError.corruptPack(path: path, reason: "répertoire tronqué")
         }
@@ -134,13 +159,15 @@ final class MappedPack: @unchecked Sendable {
         for k in 0..<count {
             let e = 16 + 32 * k
             let nameBytes = UnsafeRawBufferPointer(start: base + e, count: 16).prefix { $0 != 0 }
-            let offset = Int(base.loadUnaligned(fromByteOffset: e + 16, as: UInt64.self).littleEndian)
-            let length = Int(base.loadUnaligned(fromByteOffset: e + 24, as: UInt64.self).littleEndian)
-            guard offset >= 0, length >= 0, offset + length <= size else {
+            // Offsets and lengths from the file are checked before any Int conversion or addition: within
+            // the body, 8-byte aligned (sections are read in place as arrays of integers).
+            let offset = base.loadUnaligned(fromByteOffset: e + 16, as: UInt64.self).littleEndian
+            let length = base.loadUnaligned(fromByteOffset: e + 24, as: UInt64.self).littleEndian
+            guard offset <= UInt64(body), length <= UInt64(body) - offset, offset % 8 == 0 else {
                 munmap(p, size)
-                throw GeocodingError.corruptPack(path: path, reason: "section hors du fichier")
+                throw GeocodingError.corruptPack(path: path, reason: "section hors du fichier ou mal alignée")
             }
-            dir[String(decoding: nameBytes, as: UTF8.self)] = (offset, length)
+            dir[String(decoding: nameBytes, as: UTF8.self)] = (Int(offset), Int(length))
         }
         directory = dir
     }
@@ -157,8 +184,17 @@ final class MappedPack: @unchecked Sendable {
         return UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: T.self), count: raw.count / MemoryLayout<T>.size)
     }
 
+    /// A string table, its offsets checked (at least one, non-decreasing, within the bytes).
     func strings(_ name: String) throws -> StringTable {
-        StringTable(bytes: try bytes(name + ".b"), offsets: try array(name + ".o", UInt32.self))
+        let bytes = try bytes(name + ".b"), offsets = try array(name + ".o", UInt32.self)
+        guard let first = offsets.first, first == 0 else { throw GeocodingError.corruptPack(path: path, reason: "table « \(name) » vide") }
+        var previous: UInt32 = 0
+        for o in offsets {
+            guard o >= previous else { throw GeocodingError.corruptPack(path: path, reason: "table « \(name) » désordonnée") }
+            previous = o
+        }
+        guard Int(previous) <= bytes.count else { throw GeocodingError.corruptPack(path: path, reason: "table « \(name) » hors de sa section") }
+        return StringTable(bytes: bytes, offsets: offsets)
     }
 }
 
@@ -171,6 +207,8 @@ struct StringTable: @unchecked Sendable {
 
     @inline(__always)
     func utf8(_ i: UInt32) -> UnsafeBufferPointer<UInt8> {
+        // An index read from another section: out of range gives an empty string, never a trap.
+        guard Int(i) < count else { return UnsafeBufferPointer(start: nil, count: 0) }
         let a = Int(offsets[Int(i)]), b = Int(offsets[Int(i) + 1])
         return UnsafeBufferPointer(start: bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) + a, count: b - a)
     }

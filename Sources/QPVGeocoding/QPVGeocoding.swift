@@ -132,6 +132,8 @@ public enum GeocodingError: Error, Equatable, Sendable, CustomStringConvertible,
     case missingColumns(file: String, columns: [String], available: [String])
     case noAddressImported(files: [String])
     case invalidInput(String)
+    /// More rows rejected than `AddressPackBuilder.maxRejectedFraction` allows: the file is not installed.
+    case tooManyRejected(file: String, rejected: Int, rows: Int, limit: Double)
 
     public var description: String {
         switch self {
@@ -153,6 +155,9 @@ public enum GeocodingError: Error, Equatable, Sendable, CustomStringConvertible,
             return "aucune adresse valide dans \(files.joined(separator: ", "))"
         case .invalidInput(let message):
             return message
+        case .tooManyRejected(let file, let rejected, let rows, let limit):
+            let pct = { (v: Double) in String(format: "%.1f", 100 * v).replacingOccurrences(of: ".", with: ",") + " %" }
+            return "\(file) : \(rejected) ligne(s) rejetée(s) sur \(rows) (\(pct(Double(rejected) / Double(max(rows, 1))))), plus que la limite de \(pct(limit)) : fichier refusé, la base installée n'est pas remplacée (fichier endommagé ou qui n'est pas un fichier BAN ? --max-rejected pour changer la limite)"
         }
     }
 

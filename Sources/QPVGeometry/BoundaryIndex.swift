@@ -163,8 +163,8 @@ public final class BoundaryIndex: Sendable {
             let minX = try r.readDouble()
             let minY = try r.readDouble()
             let size = try r.readDouble()
-            let nx = Int(try r.read(UInt64.self))
-            let ny = Int(try r.read(UInt64.self))
+            let nx = Int(truncatingIfNeeded: try r.read(UInt64.self))
+            let ny = Int(truncatingIfNeeded: try r.read(UInt64.self))
             let offsets = try r.readArray(of: Int32.self)
             let owners = try r.readArray(of: Int32.self)
             guard nx > 0, ny > 0, nx < 1 << 20, ny < 1 << 20, size > 0, offsets.count == nx * ny + 1, offsets.first == 0,

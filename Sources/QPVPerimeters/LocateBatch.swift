@@ -36,14 +36,16 @@ public struct LocateBatchSummary: Sendable {
     public var seconds = 0.0
     public var lonColumn = ""
     public var latColumn = ""
+    /// Rows the engine could not compute (`qpv_status=error`): the command must exit non-zero.
+    public var engineErrors: Int { byStatus[LocateBatch.errorStatus] ?? 0 }
 
     /// French summary printed at the end of a batch.
     public var text: String {
         var lines = ["\(FrenchFormat.integer(rows)) lignes traitées en \(String(format: "%.1f", seconds)) s (\(FrenchFormat.integer(seconds > 0 ? Int(Double(rows) / seconds) : rows)) lignes/s), colonnes \(lonColumn)/\(latColumn)"]
-        let order = ["in", "boundary", "out", "not_covered", "no_list", "invalid_coordinates"]
+        let order = ["in", "boundary", "out", "not_covered", "no_list", "invalid_coordinates", "error"]
         let labels = [
             "in": "dans un QPV", "boundary": "en limite (à vérifier)", "out": "hors QPV", "not_covered": "hors de la couverture de la liste installée (à vérifier)",
-            "no_list": "liste non installée", "invalid_coordinates": "coordonnées invalides",
+            "no_list": "liste non installée", "invalid_coordinates": "coordonnées invalides", "error": "erreur du moteur",
         ]
         for s in order where (byStatus[s] ?? 0) > 0 {
             let n = byStatus[s]!
@@ -178,6 +180,9 @@ public struct LocateBatch {
     public static let qpvColumns = ["qpv_status", "qpv_code", "qpv_name", "qpv_vintage", "distance_boundary_m"]
     public static let qicColumns = ["qic_status", "qic_code", "qic_name", "qic_epci", "qic_distance_boundary_m"]
     public static let errorColumn = "qpv_error"
+    /// `qpv_status` of a row the engine could not compute (GEOS/PROJ failure, damaged pack): never blamed on
+    /// the input (`invalid_coordinates`); the command exits non-zero.
+    public static let errorStatus = "error"
     static let statusOrder: [LocateStatus] = [.inside, .outside, .boundary, .noList, .invalidCoordinates, .notCovered, .notApplicable]
     static func statusSlot(_ s: LocateStatus) -> Int {
         switch s {
@@ -239,6 +244,7 @@ public struct LocateBatch {
             var qicReason: String?
             var problems: [String]
             var rows: Int
+            var engineErrors = 0
         }
 
         let runner = OrderedBatchRunner<RawRecords, ChunkOutput>(workers: options.workers)
@@ -253,6 +259,17 @@ public struct LocateBatch {
             process: { locator, chunks in
                 let records = chunks[0]
                 let count = records.count
+                /// Record k's fields, padded or with the extra ones joined into the last, to the header's width.
+                func alignedFields(_ k: Int) -> [String] {
+                    var fields = records.record(k).fields
+                    if fields.count < headerCount {
+                        fields += Array(repeating: "", count: headerCount - fields.count)
+                    } else if fields.count > headerCount {
+                        let extra = fields[(headerCount - 1)...].joined(separator: String(UnicodeScalar(separator)))
+                        fields = Array(fields[..<(headerCount - 1)]) + [extra]
+                    }
+                    return fields
+                }
                 var lons = [Double](repeating: .nan, count: count)
                 var lats = [Double](repeating: .nan, count: count)
                 var notes = [String?](repeating: nil, count: count)
@@ -289,13 +306,19 @@ public struct LocateBatch {
                 var out = ChunkOutput(bytes: [], qicInside: 0, problems: [], rows: count)
                 out.bytes.reserveCapacity(count * 128)
                 let answers: LocateAnswers
-                var failure: String?
                 do {
                     answers = try locator.locateAnswers(lons: lons, lats: lats, on: options.date, tolerance: options.tolerance)
                 } catch {
-                    // A GEOS/PROJ failure on this chunk: every row still comes out, with the error.
-                    failure = "erreur de calcul : \(error)"
-                    answers = try! locator.locateAnswers(lons: [Double](repeating: .nan, count: count), lats: [Double](repeating: .nan, count: count), on: options.date, tolerance: options.tolerance)
+                    // A GEOS/PROJ failure on this chunk: an engine error, not the input's fault. Every row
+                    // still comes out, with `qpv_status=error` and the reason; the command exits non-zero.
+                    let failure = "erreur de calcul (moteur, pas la ligne) : \(error)"
+                    for k in 0..<count {
+                        let fields = alignedFields(k)
+                        encoder.encode(fields + columns.values(status: LocateBatch.errorStatus) + [failure], into: &out.bytes)
+                    }
+                    out.engineErrors = count
+                    out.problems.append("\(fileName), lignes \(records.lines.first ?? 0) à \(records.lines.last ?? 0) : \(failure)")
+                    return out
                 }
                 for k in 0..<count {
                     let status = answers.status(k)
@@ -304,10 +327,9 @@ public struct LocateBatch {
                         out.qicNotCovered += 1
                         if out.qicReason == nil { out.qicReason = answers.qicProblem(k) }
                     }
-                    if notes[k] != nil || failure != nil || status == .invalidCoordinates || status == .noList || status == .notCovered {
+                    if notes[k] != nil || status == .invalidCoordinates || status == .noList || status == .notCovered {
                         var parts: [String] = []
                         if let n = notes[k] { parts.append(n) }
-                        if let failure { parts.append(failure) }
                         if (status == .invalidCoordinates && !lons[k].isNaN) || status == .noList || status == .notCovered, let p = answers.problem(k) { parts.append(p) }
                         error = parts.joined(separator: " ; ")
                     }
@@ -320,13 +342,7 @@ public struct LocateBatch {
                         out.bytes.append(contentsOf: lineEnd)
                     } else {
                         // A record that was repaired or has too few/many fields: re-encoded, aligned on the header.
-                        var fields = records.record(k).fields
-                        if fields.count < headerCount {
-                            fields += Array(repeating: "", count: headerCount - fields.count)
-                        } else if fields.count > headerCount {
-                            let extra = fields[(headerCount - 1)...].joined(separator: String(UnicodeScalar(separator)))
-                            fields = Array(fields[..<(headerCount - 1)]) + [extra]
-                        }
+                        let fields = alignedFields(k)
                         encoder.encode(fields, into: &out.bytes)
                         out.bytes.removeLast(encoder.dialect.crlf ? 2 : 1)  // reopen the row
                         columns.append(answers, k, encoder: encoder, into: &out.bytes)
@@ -350,6 +366,7 @@ public struct LocateBatch {
                 if summary.qicReason == nil { summary.qicReason = chunk.qicReason }
                 for (k, v) in chunk.statusCounts.enumerated() where v > 0 { summary.byStatus[LocateBatch.statusOrder[k].rawValue, default: 0] += v }
                 summary.problemCount += chunk.problems.count
+                if chunk.engineErrors > 0 { summary.byStatus[LocateBatch.errorStatus, default: 0] += chunk.engineErrors }
                 for p in chunk.problems where summary.problems.count < options.maxReportedProblems { summary.problems.append(p) }
                 let (consumed, total) = reader.progress
                 progress.update(rows: summary.rows, fraction: total.map { Double(consumed) / Double(max($0, 1)) })

@@ -1,6 +1,7 @@
 import Foundation
 import QPVCore
 import QPVGeometry
+import QPVTabular
 
 /// Metadata of a perimeter set (the perimeters of one list, or one EPCI's QIC) inside a pack.
 public struct PerimeterSetInfo: Codable, Sendable, Equatable {
@@ -158,16 +159,17 @@ extension PerimeterRecord {
         code = try r.readString()
         name = try r.readString()
         set = Int(try r.read(UInt32.self))
-        let nc = Int(try r.read(UInt32.self))
+        let nc = try r.readCount32(unit: 8)  // two strings of at least their 4-byte length each
         guard nc < 100_000 else { throw BinaryReader.Corrupt(offset: r.offset) }
         communes = try (0..<nc).map { _ in CommuneRef(insee: try r.readString(), name: try r.readString()) }
         departement = try r.readOptionalString()
         epciSiren = try r.readOptionalString()
         epciName = try r.readOptionalString()
         areaM2 = try r.readDouble()
-        vertexCount = Int(try r.read(UInt64.self))
+        vertexCount = Int(truncatingIfNeeded: try r.read(UInt64.self))
+        guard vertexCount >= 0 else { throw BinaryReader.Corrupt(offset: r.offset) }
         featureCount = Int(try r.read(UInt32.self))
-        let nr = Int(try r.read(UInt32.self))
+        let nr = try r.readCount32(unit: 4)
         guard nr < 1_000_000 else { throw BinaryReader.Corrupt(offset: r.offset) }
         repairs = try (0..<nr).map { _ in try r.readString() }
         metricCRS = Int(try r.read(UInt32.self))
@@ -178,7 +180,12 @@ extension PerimeterRecord {
         envelopeWGS84 = envelopes[0]
         envelope = envelopes[1]
         var blobs: [BlobRef] = []
-        for _ in 0..<3 { blobs.append(BlobRef(offset: Int(try r.read(UInt64.self)), length: Int(try r.read(UInt64.self)))) }
+        for _ in 0..<3 {
+            // Checked against the geometry section when the pack is opened; here only made representable.
+            let offset = try r.read(UInt64.self), length = try r.read(UInt64.self)
+            guard offset <= UInt64(Int.max / 2), length <= UInt64(Int.max / 2) else { throw BinaryReader.Corrupt(offset: r.offset) }
+            blobs.append(BlobRef(offset: Int(offset), length: Int(length)))
+        }
         geometry = blobs[0]
         metricGeometry = blobs[1]
         wgs84Geometry = blobs[2]
@@ -223,7 +230,8 @@ public struct PackSource: Codable, Sendable, Equatable {
 
 /// Everything in a pack but the geometry bytes.
 public struct PackManifest: Codable, Sendable {
-    public static let currentFormat = 4
+    /// 5: checksum trailer (issue 16).
+    public static let currentFormat = 5
 
     public var formatVersion: Int
     public var packId: String
@@ -284,6 +292,8 @@ public enum PackError: Error, Sendable, CustomStringConvertible, LocalizedError 
 ///     · u64 length · perimeter records (binary, `PerimeterRecord.write`)
 ///     · u64 length · boundary indexes (per set and metric CRS: members and a serialised `BoundaryIndex`)
 ///     · geometry section (WKB blobs: containment CRS, metric CRS, WGS84 for each perimeter)
+///     · u64 `ContentChecksum` of every byte before it (format 5): a damaged pack is refused at open, naming
+///       the file and saying to re-import it
 ///
 /// Opening a pack maps the file, decodes the small JSON header and the binary records, and copies the
 /// precomputed boundary indexes: no GeoJSON, no geometry parsing, no index building at query time.
@@ -309,13 +319,20 @@ public final class PerimeterPack: @unchecked Sendable {
         try self.init(data: data, path: path)
     }
 
-    /// Reads a pack from its bytes; `path` names it in messages.
+    /// Reads a pack from its bytes; `path` names it in messages. The checksum trailer is verified first.
     public init(data: Data, path: String) throws {
         guard data.count >= 16, Array(data.prefix(8)) == PerimeterPack.magic else { throw PackError.notAPack(path: path) }
         let version = data.withUnsafeBytes { Int($0.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian) }
         guard version == PackManifest.currentFormat else { throw PackError.unsupportedFormat(path: path, version: version) }
+        guard data.count >= 32 else { throw PackError.corrupt(path: path, reason: "fichier tronqué") }
+        // Everything after this point reads only `body` (the bytes the checksum covers).
+        let body = data.count - 8
+        let intact = data.withUnsafeBytes { raw in
+            ContentChecksum.digest(UnsafeRawBufferPointer(rebasing: raw[0..<body])) == raw.loadUnaligned(fromByteOffset: body, as: UInt64.self).littleEndian
+        }
+        guard intact else { throw PackError.corrupt(path: path, reason: "somme de contrôle différente : fichier endommagé ou tronqué") }
         let length = data.withUnsafeBytes { Int($0.loadUnaligned(fromByteOffset: 12, as: UInt32.self).littleEndian) }
-        guard 16 + length <= data.count else { throw PackError.corrupt(path: path, reason: "en-tête tronqué") }
+        guard length <= body - 16 else { throw PackError.corrupt(path: path, reason: "en-tête tronqué") }
         var manifest: PackManifest
         do {
             manifest = try JSONDecoder().decode(PackManifest.self, from: data.subdata(in: 16..<(16 + length)))
@@ -326,16 +343,21 @@ public final class PerimeterPack: @unchecked Sendable {
         var offset = 16 + length
         do {
             try data.withUnsafeBytes { raw in
-                var r = BinaryReader(raw, offset: offset)
-                let recordsLength = Int(try r.read(UInt64.self))
+                var r = BinaryReader(UnsafeRawBufferPointer(rebasing: raw[0..<body]), offset: offset)
+                let recordsLength = try r.readCount()
                 let recordsEnd = r.offset + recordsLength
-                let n = Int(try r.read(UInt32.self))
+                let n = try r.readCount32(unit: 100)  // a record takes more than 100 bytes
                 manifest.perimeters.reserveCapacity(n)
-                for _ in 0..<n { manifest.perimeters.append(try PerimeterRecord(reader: &r)) }
+                for _ in 0..<n {
+                    let record = try PerimeterRecord(reader: &r)
+                    // The catalog indexes its sets with this number.
+                    guard record.set < manifest.sets.count else { throw BinaryReader.Corrupt(offset: r.offset) }
+                    manifest.perimeters.append(record)
+                }
                 guard r.offset == recordsEnd else { throw BinaryReader.Corrupt(offset: r.offset) }
-                let boundaryLength = Int(try r.read(UInt64.self))
+                let boundaryLength = try r.readCount()
                 let boundaryEnd = r.offset + boundaryLength
-                let m = Int(try r.read(UInt32.self))
+                let m = try r.readCount32(unit: 8)
                 for _ in 0..<m {
                     let set = Int(try r.read(UInt32.self))
                     let crs = Int(try r.read(UInt32.self))
@@ -358,7 +380,8 @@ public final class PerimeterPack: @unchecked Sendable {
         self.path = path
         self.geometryOffset = offset
         for p in manifest.perimeters {
-            for b in [p.geometry, p.metricGeometry, p.wgs84Geometry] where b.offset < 0 || b.length < 0 || geometryOffset + b.offset + b.length > data.count {
+            // Offsets and lengths are below Int.max / 2 (record reader): the sum cannot overflow.
+            for b in [p.geometry, p.metricGeometry, p.wgs84Geometry] where b.offset < 0 || b.length < 0 || b.offset + b.length > body - geometryOffset {
                 throw PackError.corrupt(path: path, reason: "géométrie de \(p.code) hors du fichier")
             }
         }
@@ -417,20 +440,18 @@ public final class PerimeterPack: @unchecked Sendable {
         withUnsafeBytes(of: UInt64(boundary.bytes.count).littleEndian) { out.append(contentsOf: $0) }
         out.append(contentsOf: boundary.bytes)
         out.append(contentsOf: geometry)
+        let sum = ContentChecksum.digest(out)
+        withUnsafeBytes(of: sum.littleEndian) { out.append(contentsOf: $0) }
         return out
     }
 
-    /// Writes a pack file atomically (temporary file, then rename).
+    /// Writes a pack file atomically (`OutputFile`: temporary file in the folder, fsync, rename).
     public static func write(manifest: PackManifest, geometry: [UInt8], to path: String) throws {
         let bytes = try encode(manifest: manifest, geometry: geometry)
-        let tmp = path + ".tmp-\(getpid())"
         do {
-            try Data(bytes).write(to: URL(fileURLWithPath: tmp))
-            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-            try FileManager.default.moveItem(atPath: tmp, toPath: path)
+            try OutputFile.write(path: path, bytes: bytes)
         } catch {
-            try? FileManager.default.removeItem(atPath: tmp)
-            throw PackError.corrupt(path: path, reason: "écriture impossible : \(error.localizedDescription)")
+            throw PackError.corrupt(path: path, reason: "écriture impossible : \(error)")
         }
     }
 }

@@ -98,6 +98,11 @@ public struct PackCompiler {
                     path: path, feature: f.number, code: nil,
                     reason: "pas de code de quartier (attributs cherchés : \(codeNames.joined(separator: ", ")) ; précisez --code-column)")
             }
+            guard PackCompiler.isSafeCode(code) else {
+                throw PerimeterFileError.badFeature(
+                    path: path, feature: f.number, code: nil,
+                    reason: "code de quartier « \(code.prefix(40).unicodeScalars.map { $0.isASCII && $0.value >= 0x20 ? String($0) : "\\u{\(String($0.value, radix: 16))}" }.joined()) » refusé : lettres, chiffres, « - », « _ » ou « . » attendus (40 caractères au plus) ; vérifiez la colonne du code (--code-column)")
+            }
             let name = AttributeNames.value(f.properties, nameNames) ?? code
             let gi: Int
             if let i = groupIndex[code] {
@@ -198,6 +203,18 @@ public struct PackCompiler {
             let envWGS = wgs.envelope
             let centre = envWGS.center
             let territoryZone = FrenchTerritory.of(lon: centre.x, lat: centre.y)
+            // Impossible geometry (degrees under a declared Lambert-93, 1e308…): the perimeter must lie in
+            // the area of use of its CRS, here the box of a French territory (demo data: its coverage).
+            let allowed = options.demoCoverage ?? FrenchTerritory.boxes.first { $0.territory == territoryZone }?.box
+            guard let allowed, envWGS.minX.isFinite, envWGS.maxY.isFinite, allowed.contains(x: envWGS.minX, y: envWGS.minY),
+                allowed.contains(x: envWGS.maxX, y: envWGS.maxY)
+            else {
+                let e = merged.envelope
+                func n(_ v: Double) -> String { v.isFinite && abs(v) < 1e12 ? String(format: "%.6g", v) : String(format: "%.3g", v) }
+                throw PerimeterFileError.badFeature(
+                    path: path, feature: g.features[0].number, code: g.code,
+                    reason: "coordonnées (x de \(n(e.minX)) à \(n(e.maxX)), y de \(n(e.minY)) à \(n(e.maxY))) hors des territoires français dans le système EPSG:\(file.crs.epsg) du fichier ; si le fichier est dans un autre système, précisez-le avec --crs (ex. --crs EPSG:2154 pour du Lambert-93, --crs EPSG:4326 pour des degrés)")
+            }
             let metric = CRS.metricCRS(lon: centre.x, lat: centre.y)
             let metricGeom = file.crs == metric ? merged : try transformer(metric).transform(merged)
 
@@ -275,6 +292,15 @@ public struct PackCompiler {
     }
 
     /// QP… codes → 2015, QN… → 2024 (the overseas QN list is the 2025 list; the set resolves it).
+    /// A perimeter code becomes file names, CSV fields and HTML: letters, digits, `-`, `_`, `.`, at most 40,
+    /// never `..` (no newline, path or markup can come in through a code).
+    static func isSafeCode(_ code: String) -> Bool {
+        guard (1...40).contains(code.utf8.count), !code.contains("..") else { return false }
+        return code.utf8.allSatisfy { b in
+            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D || b == 0x5F || b == 0x2E
+        }
+    }
+
     func detectVintage(_ codes: [String], path: String, kind: PerimeterKind) throws -> String {
         if kind == .qic {
             throw PerimeterFileError.malformed(path: path, reason: "précisez le millésime des QIC avec --vintage (par exemple l'année de la délibération)")
@@ -328,6 +354,8 @@ public struct PackCompiler {
                 throw PerimeterFileError.malformed(path: path, reason: "aucune liste officielle \(vintage) pour le territoire \(territory.french) (millésimes connus : 2015, 2024 ; 2025 outre-mer)")
             }
             var uncertain = list.uncertain
+            // A safe code (checked in step 1) outside the list's pattern: answers relying on it say
+            // « à vérifier » (a code with a newline, a path or markup never gets this far).
             if !list.matches(code: code) {
                 let note = "codes hors du format officiel de la \(list.label) (ex. \(code), attendu comme \(list.codeExample))"
                 uncertain = uncertain.map { $0 + " ; " + note } ?? note

@@ -247,6 +247,13 @@ extension PackStore {
     /// The packs a command answers from: the installed ones, or with `release`, the packs of that
     /// publication (installed or kept with `--keep-previous`) in place of the installed packs of the same
     /// list parts.
+    /// `openIntact()` for one publication: without `release`, every intact installed pack (damaged ones
+    /// described); with it, the packs of `openAll(release:)`, or none and the reason when one cannot be opened.
+    public func openIntact(release: CivilDate?) -> (packs: [PerimeterPack], damaged: [String]) {
+        guard release != nil else { return openIntact() }
+        do { return (try openAll(release: release), []) } catch { return ([], ["\(error)"]) }
+    }
+
     public func openAll(release: CivilDate?) throws -> [PerimeterPack] {
         let current = try openAll()
         guard let release else { return current }

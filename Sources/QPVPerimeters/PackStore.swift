@@ -20,6 +20,17 @@ public struct PackStore: Sendable {
     /// Opens every installed pack.
     public func openAll() throws -> [PerimeterPack] { try packPaths().map { try PerimeterPack(path: $0) } }
 
+    /// Opens every installed pack that is intact; the damaged ones (checksum, structure) are left out and
+    /// described (file named, « réimportez »), for a server that must start and report them (`/health`).
+    public func openIntact() -> (packs: [PerimeterPack], damaged: [String]) {
+        var packs: [PerimeterPack] = []
+        var damaged: [String] = []
+        for p in packPaths() {
+            do { packs.append(try PerimeterPack(path: p)) } catch { damaged.append("\(error)") }
+        }
+        return (packs, damaged)
+    }
+
     /// What installing `manifest` would conflict with: packs replaced (same source list re-imported) and
     /// packs whose sets overlap in kind, territory and dates.
     public func conflicts(for manifest: PackManifest) throws -> (replaced: [PerimeterPack], overlapping: [(PerimeterPack, String)]) {
@@ -31,9 +42,19 @@ public struct PackStore: Sendable {
                 replaced.append(pack)
                 continue
             }
-            for new in manifest.sets {
-                for old in pack.manifest.sets where old.kind == new.kind && old.territory == new.territory && old.overlaps(new) {
-                    if old.listId != nil && old.listId == new.listId { continue }  // parts of one list (one file per région)
+            for (ni, new) in manifest.sets.enumerated() {
+                for (oi, old) in pack.manifest.sets.enumerated() where old.kind == new.kind && old.territory == new.territory && old.overlaps(new) {
+                    if old.listId != nil && old.listId == new.listId {
+                        // Parts of one list (one file per région) are fine; two files holding the same
+                        // quartiers (the national file and a régional extract, two copies) are an overlap.
+                        let oldCodes = Set(pack.manifest.perimeters.filter { $0.set == oi }.map(\.code))
+                        let shared = manifest.perimeters.filter { $0.set == ni && oldCodes.contains($0.code) }.map(\.code)
+                        if !shared.isEmpty {
+                            overlapping.append(
+                                (pack, "\(new.label) : \(shared.count) quartier(s) déjà installé(s) par le fichier \(pack.manifest.source.fileName) (ex. \(shared.prefix(3).joined(separator: ", "))), chacun serait compté deux fois ; --allow-overlap pour l'accepter quand même"))
+                        }
+                        continue
+                    }
                     overlapping.append(
                         (pack, "\(new.label) (\(new.periodFrench)) et \(old.label) (\(old.periodFrench)) couvrent les mêmes dates pour \(new.territory.french)"))
                 }

@@ -42,6 +42,8 @@ public final class PerimeterCatalog: Sendable {
     public let origin: Origin
     /// True when the demonstration pack is part of the catalog.
     public let includesDemo: Bool
+    /// Installed packs left out because they are damaged (`open(…, skipDamaged: true)`), one message each.
+    public let damagedPacks: [String]
     let partitions: [Partition]
     private let codeIndex: [String: [Int]]
     /// Areas answered by the demonstration sets.
@@ -85,7 +87,8 @@ public final class PerimeterCatalog: Sendable {
         }
     }
 
-    public init(packs: [PerimeterPack], registry: Registry, origin: Origin, includesDemo: Bool, areas: [AdminAreas] = []) throws {
+    public init(packs: [PerimeterPack], registry: Registry, origin: Origin, includesDemo: Bool, areas: [AdminAreas] = [], damagedPacks: [String] = []) throws {
+        self.damagedPacks = damagedPacks
         self.packs = packs
         self.areas = areas
         self.registry = registry
@@ -101,7 +104,7 @@ public final class PerimeterCatalog: Sendable {
             for r in m.perimeters {
                 let gi = perimeters.count
                 perimeters.append(LoadedPerimeter(record: r, pack: pi, set: base + r.set, containmentCRS: CRS(epsg: m.containmentCRS)))
-                members[r.set].append(gi)
+                members[r.set].append(gi)  // r.set < m.sets.count: checked when the pack was read
                 codeIndex[r.code, default: []].append(gi)
             }
             for (k, s) in m.sets.enumerated() {
@@ -129,7 +132,7 @@ public final class PerimeterCatalog: Sendable {
                 let members = b.members.map { firstPerimeter + Int($0) }
                 partitions.append(
                     Partition(
-                        set: firstSet + b.set, metricCRS: CRS(epsg: b.metricCRS), containmentCRS: perimeters[members[0]].containmentCRS,
+                        set: firstSet + b.set, metricCRS: CRS(epsg: b.metricCRS), containmentCRS: CRS(epsg: pack.manifest.containmentCRS),
                         perimeters: members, envelopes: members.map { perimeters[$0].record.envelope }, boundary: b.index))
             }
             firstSet += pack.manifest.sets.count
@@ -145,7 +148,7 @@ public final class PerimeterCatalog: Sendable {
     ///   `--keep-previous`) in place of the installed packs of the same list parts.
     public static func open(
         dataDirectory: DataDirectory, perimetersFile: String? = nil, options: ImportOptions = ImportOptions(), demo: Bool = false,
-        release: CivilDate? = nil
+        release: CivilDate? = nil, skipDamaged: Bool = false
     ) throws -> PerimeterCatalog {
         let registry = try Registry.shipped()
         if let perimetersFile {
@@ -157,8 +160,16 @@ public final class PerimeterCatalog: Sendable {
             return try PerimeterCatalog(
                 packs: [pack], registry: registry, origin: .file(perimetersFile), includesDemo: false, areas: try AdminAreas.openAll(dataDirectory))
         }
-        var packs = try PackStore(dataDirectory: dataDirectory).openAll(release: release)
-        let includeDemo = demo || packs.isEmpty
+        let store = PackStore(dataDirectory: dataDirectory)
+        var packs: [PerimeterPack]
+        var damaged: [String] = []
+        if skipDamaged {
+            (packs, damaged) = store.openIntact(release: release)
+        } else {
+            packs = try store.openAll(release: release)
+        }
+        // The demonstration data never stands in for a damaged installed pack (its points answer no_list).
+        let includeDemo = demo || (packs.isEmpty && damaged.isEmpty)
         if includeDemo {
             for d in try DemoData.compile(registry: registry) {
                 packs.append(try PerimeterPack(manifest: d.manifest, geometry: d.geometry, path: "<démonstration>"))
@@ -166,7 +177,7 @@ public final class PerimeterCatalog: Sendable {
         }
         return try PerimeterCatalog(
             packs: packs, registry: registry, origin: .dataDirectory(dataDirectory.url.path), includesDemo: includeDemo,
-            areas: try AdminAreas.openAll(dataDirectory))
+            areas: try AdminAreas.openAll(dataDirectory), damagedPacks: damaged)
     }
 
     /// Global indices of perimeters with this code (a code may exist in several vintages' packs).

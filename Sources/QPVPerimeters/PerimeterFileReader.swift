@@ -163,7 +163,7 @@ public enum PerimeterFileReader {
         if e.minX < -180 || e.maxX > 180 || e.minY < -90 || e.maxY > 90 {
             throw PerimeterFileError.missingCRS(
                 path: path,
-                hint: "aucun système de coordonnées déclaré et les coordonnées ne sont pas des degrés (x de \(Int(e.minX)) à \(Int(e.maxX))) ; précisez --crs EPSG:2154 pour du Lambert-93")
+                hint: "aucun système de coordonnées déclaré et les coordonnées ne sont pas des degrés (x de \(String(format: "%.0f", e.minX)) à \(String(format: "%.0f", e.maxX))) ; précisez --crs EPSG:2154 pour du Lambert-93")
         }
         return .wgs84
     }

@@ -107,8 +107,9 @@ public struct OfficialList: Codable, Sendable, Equatable {
         date >= validFrom && (validTo.map { date <= $0 } ?? true)
     }
 
+    /// The whole code matches the pattern (`$` alone would also accept a code ending in a newline).
     public func matches(code: String) -> Bool {
-        code.range(of: codePattern, options: .regularExpression) != nil
+        code.range(of: codePattern, options: .regularExpression) == code.startIndex..<code.endIndex
     }
 
     /// "du 1er janvier 2015 au 31 décembre 2023", "depuis le 1er janvier 2024".

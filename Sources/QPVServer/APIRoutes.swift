@@ -62,6 +62,7 @@ public struct APIRoutes: Sendable {
         var headers = HTTPFields()
         headers[.contentType] = contentType
         headers[.cacheControl] = "no-store"
+        headers[.xContentTypeOptions] = "nosniff"
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
     }
 
@@ -78,16 +79,19 @@ public struct APIRoutes: Sendable {
         var headers = HTTPFields()
         headers[.contentType] = a.contentType
         headers[.cacheControl] = "no-cache"
-        // The page loads nothing from elsewhere: no CDN, no tiles, no fonts.
-        headers[.contentSecurityPolicy] = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'"
+        // The page loads nothing from elsewhere (no CDN, no tiles, no fonts) and is never framed (clickjacking).
+        headers[.contentSecurityPolicy] = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'"
         headers[.xContentTypeOptions] = "nosniff"
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: a.bytes)))
     }
 
     func health() -> Response {
-        json(
-            "{\"status\":\"ok\",\"demo\":\(engine.usesDemo),\"perimeters\":\(engine.catalog.perimeters.count),"
-                + "\"addresses\":\(engine.geocoder.addressCount),\"locators\":\(engine.locators.createdCount)}")
+        let damaged = engine.damagedPacks
+        let status = damaged.isEmpty ? "ok" : "degraded"
+        return json(
+            "{\"status\":\"\(status)\",\"demo\":\(engine.usesDemo),\"perimeters\":\(engine.catalog.perimeters.count),"
+                + "\"addresses\":\(engine.geocoder.addressCount),\"locators\":\(engine.locators.createdCount),"
+                + "\"damaged_packs\":[\(damaged.map(jsonQuoted).joined(separator: ","))]}")
     }
 
     // MARK: - Geocoding

@@ -28,9 +28,13 @@ public final class ServerEngine: Sendable {
     public let locators: LocatorPool
     let assets: WebAssets
     let versionJSON: String
+    /// Installed packs (perimeters, addresses) left out at start because they are damaged: `/health` says
+    /// `degraded` and lists them.
+    public let damagedPacks: [String]
 
-    public init(catalog: PerimeterCatalog, geocoder: Geocoder, geocoderIsDemo: Bool, options: ServerOptions) throws {
+    public init(catalog: PerimeterCatalog, geocoder: Geocoder, geocoderIsDemo: Bool, options: ServerOptions, damagedPacks: [String] = []) throws {
         self.options = options
+        self.damagedPacks = damagedPacks
         self.catalog = catalog
         self.geocoder = geocoder
         self.geocoderIsDemo = geocoderIsDemo
@@ -54,9 +58,17 @@ public final class ServerEngine: Sendable {
     /// Opens the installed perimeters and addresses of `dataDirectory` (the demonstration data when nothing
     /// is installed, or in addition with `demo`).
     public static func open(dataDirectory: DataDirectory, demo: Bool = false, options: ServerOptions = ServerOptions()) throws -> ServerEngine {
-        let catalog = try PerimeterCatalog.open(dataDirectory: dataDirectory, demo: demo)
-        let (geocoder, isDemo) = try Geocoder.installedOrDemo(dataDirectory: dataDirectory)
-        return try ServerEngine(catalog: catalog, geocoder: geocoder, geocoderIsDemo: isDemo, options: options)
+        // A damaged pack does not stop the server: it is left out and reported on /health.
+        let catalog = try PerimeterCatalog.open(dataDirectory: dataDirectory, demo: demo, skipDamaged: true)
+        var damaged = catalog.damagedPacks
+        let geocoder: Geocoder, isDemo: Bool
+        do {
+            (geocoder, isDemo) = try Geocoder.installedOrDemo(dataDirectory: dataDirectory)
+        } catch let e as GeocodingError {
+            damaged.append("\(e)")
+            (geocoder, isDemo) = (try Geocoder.demo(), true)
+        }
+        return try ServerEngine(catalog: catalog, geocoder: geocoder, geocoderIsDemo: isDemo, options: options, damagedPacks: damaged)
     }
 
     /// True when any answer may come from the fictional demonstration data.

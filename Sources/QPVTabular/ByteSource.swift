@@ -39,6 +39,8 @@ public final class FileByteSource: ByteSource {
     public let name: String
     public let totalBytes: Int?
     public private(set) var consumedBytes: Int = 0
+    /// Registered in `OpenInputs` while open (an output may not be this file).
+    private let identity: FileIdentity?
 
     public init(path: String) throws {
         let fd = open(path, O_RDONLY)
@@ -54,6 +56,8 @@ public final class FileByteSource: ByteSource {
         self.owned = true
         self.name = path
         self.totalBytes = (st.st_mode & S_IFMT) == S_IFREG ? Int(st.st_size) : nil
+        self.identity = FileIdentity(fileDescriptor: fd)
+        OpenInputs.register(identity, name: path)
     }
 
     public init(fileDescriptor: Int32, name: String, owned: Bool) throws {
@@ -62,6 +66,8 @@ public final class FileByteSource: ByteSource {
         self.name = name
         var st = stat()
         self.totalBytes = fstat(fileDescriptor, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG ? Int(st.st_size) : nil
+        self.identity = (st.st_mode & S_IFMT) == S_IFREG ? FileIdentity(fileDescriptor: fileDescriptor) : nil
+        OpenInputs.register(identity, name: name)
     }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
@@ -78,7 +84,10 @@ public final class FileByteSource: ByteSource {
     }
 
     func close() {
-        if fd >= 0 && owned { Foundation.close(fd) }
+        if fd >= 0 {
+            OpenInputs.unregister(identity)
+            if owned { Foundation.close(fd) }
+        }
         fd = -1
     }
 
@@ -90,6 +99,7 @@ public final class GzipByteSource: ByteSource {
     private var handle: gzFile?
     public let name: String
     public let totalBytes: Int?
+    private let identity: FileIdentity?
 
     public init(path: String) throws {
         guard let handle = gzopen(path, "rb") else {
@@ -100,6 +110,8 @@ public final class GzipByteSource: ByteSource {
         self.name = path
         var st = stat()
         self.totalBytes = stat(path, &st) == 0 ? Int(st.st_size) : nil
+        self.identity = FileIdentity(path: path)
+        OpenInputs.register(identity, name: path)
     }
 
     public var consumedBytes: Int {
@@ -115,11 +127,21 @@ public final class GzipByteSource: ByteSource {
             let message = gzerror(handle, &code).map { String(cString: $0) } ?? "erreur zlib"
             throw TabularError.readFailed(file: name, reason: "fichier gzip illisible (\(message))")
         }
+        if n == 0 {
+            // End of input: zlib has checked the trailer (CRC-32 and length: Z_DATA_ERROR above when they
+            // differ); Z_BUF_ERROR means the file stopped in the middle of the stream (truncated download).
+            var code: Int32 = 0
+            _ = gzerror(handle, &code)
+            if code == Z_BUF_ERROR {
+                throw TabularError.readFailed(file: name, reason: "fichier gzip tronqué (fin du flux compressé absente : téléchargement incomplet ?) ; téléchargez-le à nouveau")
+            }
+        }
         return Int(n)
     }
 
     deinit {
         if let handle { gzclose(handle) }
+        OpenInputs.unregister(identity)
     }
 }
 

@@ -145,9 +145,19 @@ public final class CSVReader {
         guard let headerRecord = try readRecord(expectedFields: nil) else {
             throw TabularError.emptyFile(file: name)
         }
+        guard headerRecord.fields.count <= CSVReader.maxColumns else {
+            throw TabularError.tooManyColumns(file: name, count: headerRecord.fields.count, limit: CSVReader.maxColumns)
+        }
         self.header = headerRecord.fields.map { $0.trimmingCharacters(in: .whitespaces) }
         self.headerLine = headerRecord.line
     }
+
+    /// Most columns a file may have (documented in the README, « Fiabilité »): beyond, the file is refused
+    /// with a clear error rather than processed with unbounded per-row memory.
+    public static let maxColumns = 10_000
+    /// Bounds of one chunk of `nextRaw` (bytes of records, fields).
+    static let maxBytesPerChunk = 32 << 20
+    static let maxFieldsPerChunk = 4 << 20
 
     deinit { buffer.deallocate() }
 
@@ -312,7 +322,8 @@ public final class CSVReader {
     public func nextRaw(maxRecords: Int) throws -> RawRecords? {
         var sink: RawRecords? = RawRecords(dialect: dialect, headerCount: header.count)
         sink!.reserve(records: maxRecords)
-        while sink!.count < maxRecords {
+        // A chunk also ends at a bounded size, so wide or long rows cannot make it huge.
+        while sink!.count < maxRecords && sink!.byteCount < CSVReader.maxBytesPerChunk && sink!.fieldCount < CSVReader.maxFieldsPerChunk {
             guard let rec = try readRecord(expectedFields: header.count, raw: &sink) else { break }
             recordsRead += 1
             if !(rec.fields.isEmpty && rec.issue == nil) || rec.issue != nil {

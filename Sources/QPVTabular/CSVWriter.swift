@@ -38,13 +38,14 @@ public struct CSVRowEncoder: Sendable {
     }
 }
 
-/// A buffered CSV file writer. `-` writes to standard output. Owns its file descriptor. Can also hand its
-/// bytes to a function instead of a file (`init(name:dialect:sink:)`, e.g. an HTTP response being streamed).
+/// A buffered CSV file writer. `-` writes to standard output. A file is an `OutputFile`: written under a
+/// temporary name and renamed by `close()`; a writer dropped without `close()` (an error) leaves no file and
+/// keeps any older one. Can also hand its bytes to a function instead of a file (`init(name:dialect:sink:)`,
+/// e.g. an HTTP response being streamed).
 public final class CSVWriter {
     public let name: String
     public let encoder: CSVRowEncoder
-    private var fd: Int32
-    private let owned: Bool
+    private var file: OutputFile?
     private let sink: (([UInt8]) throws -> Void)?
     private var pending: [UInt8] = []
     public private(set) var bytesWritten = 0
@@ -53,14 +54,7 @@ public final class CSVWriter {
         self.name = path
         self.encoder = CSVRowEncoder(dialect: dialect)
         self.sink = nil
-        if path == "-" {
-            fd = 1
-            owned = false
-        } else {
-            fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-            guard fd >= 0 else { throw TabularError.cannotCreate(file: path, reason: String(cString: strerror(errno))) }
-            owned = true
-        }
+        self.file = try OutputFile(path: path)
         pending.reserveCapacity(1 << 17)
         if dialect.hasBOM { pending.append(contentsOf: [0xEF, 0xBB, 0xBF]) }
     }
@@ -70,8 +64,7 @@ public final class CSVWriter {
         self.name = name
         self.encoder = CSVRowEncoder(dialect: dialect)
         self.sink = sink
-        fd = -1
-        owned = false
+        file = nil
         pending.reserveCapacity(1 << 17)
         if dialect.hasBOM { pending.append(contentsOf: [0xEF, 0xBB, 0xBF]) }
     }
@@ -102,17 +95,8 @@ public final class CSVWriter {
             if !bytes.isEmpty { try sink(bytes) }
             return
         }
-        var offset = 0
-        try bytes.withUnsafeBytes { raw in
-            while offset < raw.count {
-                let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw TabularError.writeFailed(file: name, reason: String(cString: strerror(errno)))
-                }
-                offset += n
-            }
-        }
+        guard let file else { throw TabularError.writeFailed(file: name, reason: "fichier déjà fermé") }
+        try file.write(bytes)
     }
 
     public func flush() throws {
@@ -122,16 +106,23 @@ public final class CSVWriter {
         pending.removeAll(keepingCapacity: true)
     }
 
+    /// Writes what is pending and makes the file visible (rename over the destination). On failure the
+    /// temporary file is removed.
     public func close() throws {
-        try flush()
-        if owned && fd >= 0 { Foundation.close(fd) }
-        fd = -1
+        do {
+            try flush()
+            try file?.commit()
+        } catch {
+            file?.abandon()
+            file = nil
+            throw error
+        }
+        file = nil
     }
 
-    deinit {
-        if owned && fd >= 0 {
-            try? flush()
-            Foundation.close(fd)
-        }
+    /// Drops the output (an error happened): no file is left, an older file keeps its content.
+    public func abandon() {
+        file?.abandon()
+        file = nil
     }
 }

@@ -29,17 +29,24 @@ public struct RawRecords: Sendable {
         self.headerCount = headerCount
     }
 
+    /// Bytes and fields held: `CSVReader.nextRaw` ends a chunk when they reach its bounds.
+    var byteCount: Int { bytes.count }
+    var fieldCount: Int { fieldStart.count }
+
     mutating func reserve(records: Int) {
+        // Field arrays sized for typical rows only: a file with very many columns must not ask for
+        // records × columns slots up front (100,000 columns × 65,536 records was 26 GB).
+        let fields = min(records * max(headerCount, 1), CSVReader.maxFieldsPerChunk)
         recordStart.reserveCapacity(records)
         recordEnd.reserveCapacity(records)
         firstField.reserveCapacity(records + 1)
         lines.reserveCapacity(records)
         issues.reserveCapacity(records)
-        fieldStart.reserveCapacity(records * max(headerCount, 1))
-        fieldEnd.reserveCapacity(records * max(headerCount, 1))
-        fieldTail.reserveCapacity(records * max(headerCount, 1))
-        fieldFlags.reserveCapacity(records * max(headerCount, 1))
-        bytes.reserveCapacity(records * 32)
+        fieldStart.reserveCapacity(fields)
+        fieldEnd.reserveCapacity(fields)
+        fieldTail.reserveCapacity(fields)
+        fieldFlags.reserveCapacity(fields)
+        bytes.reserveCapacity(min(records * 32, CSVReader.maxBytesPerChunk))
     }
 
     public var count: Int { lines.count }

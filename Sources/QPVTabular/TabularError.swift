@@ -11,6 +11,10 @@ public enum TabularError: Error, Equatable, Sendable, CustomStringConvertible, L
     case unsupportedEncoding(file: String, encoding: String)
     case missingColumn(file: String, column: String, available: [String])
     case invalidOption(String)
+    /// The output designates a file being read (same device and inode).
+    case outputIsInput(output: String, input: String)
+    /// The header has more columns than `CSVReader.maxColumns`.
+    case tooManyColumns(file: String, count: Int, limit: Int)
 
     public var description: String {
         switch self {
@@ -31,6 +35,10 @@ public enum TabularError: Error, Equatable, Sendable, CustomStringConvertible, L
             return "\(file), ligne 1 (en-tête) : colonne « \(column) » introuvable ; colonnes présentes : \(list)"
         case .invalidOption(let message):
             return message
+        case .tooManyColumns(let file, let count, let limit):
+            return "\(file), ligne 1 (en-tête) : \(count) colonnes ; au plus \(limit) colonnes sont acceptées : retirez les colonnes inutiles"
+        case .outputIsInput(let output, let input):
+            return "\(output) : c'est le fichier d'entrée « \(input) » (même fichier sur le disque) ; il ne sera pas écrasé : choisissez un autre fichier de sortie"
         }
     }
 

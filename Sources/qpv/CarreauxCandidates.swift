@@ -80,7 +80,7 @@ struct CarreauxCandidates: AsyncParsableCommand {
         if output == "-" {
             FileHandle.standardOutput.write(Data(text.utf8))
         } else {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: output))
+            try OutputFile.write(path: output, bytes: Array(text.utf8))
         }
         for p in report.problems { printError(p) }
         printError(report.text)

@@ -36,7 +36,7 @@ struct CarreauxStats: AsyncParsableCommand {
         let rejectsWriter = try rejects.map { try CSVWriter(path: $0, dialect: reader.dialect) }
         let report = try StatsBatch(perimeters: grid, options: options).run(reader: reader, rejects: rejectsWriter)
         if output.lowercased().hasSuffix(".json") {
-            try Data(report.json().utf8).write(to: URL(fileURLWithPath: output))
+            try OutputFile.write(path: output, bytes: Array(report.json().utf8))
         } else {
             try StatsBatch.writeCSV(report, path: output, dialect: reader.dialect)
         }

@@ -3,6 +3,7 @@ import Foundation
 import QPVCore
 import QPVGeometry
 import QPVPerimeters
+import QPVGeocoding
 
 struct DataCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -156,6 +157,7 @@ struct DataList: AsyncParsableCommand {
             return
         }
         defer {
+            listAddressBase(dir)
             for a in areas {
                 let deps = a.manifest.zones.filter { $0.kind == .departement }.map(\.code)
                 let epcis = a.manifest.zones.filter { $0.kind == .epci }.map { "\($0.name) (\($0.code), \($0.members.count) communes)" }
@@ -222,6 +224,24 @@ struct DataImportCommunes: AsyncParsableCommand {
         for z in m.zones { print("  \(z.kind == .departement ? "département" : "EPCI") \(z.code) : \(z.members.count) communes") }
         for w in m.warnings { printError("Attention : \(w)") }
         print("  → \(path)")
+    }
+}
+
+/// The installed address base and what it came from (files, sizes, sha256, rows rejected).
+func listAddressBase(_ dir: DataDirectory) {
+    let url = Geocoder.packURL(in: dir)
+    guard FileManager.default.fileExists(atPath: url.path) else {
+        print("Aucune base d'adresses installée (qpv data import-ban adresses-XX.csv.gz).")
+        return
+    }
+    do {
+        let info = try Geocoder(packPath: url.path).info
+        print("Base d'adresses : \(url.path) — \(FrenchFormat.integer(info.addresses)) adresses, \(FrenchFormat.integer(info.communes)) communes — importée le \(info.importedAt), à partir de :")
+        for s in info.sources {
+            print("    \(s.file) (\(s.kind), \(FrenchFormat.integer(s.bytes)) octets, sha256 \(s.sha256.prefix(12))…) : \(FrenchFormat.integer(s.rows)) lignes, \(FrenchFormat.integer(s.imported)) importées, \(FrenchFormat.integer(s.rejected)) rejetées")
+        }
+    } catch {
+        print("Base d'adresses : \(url.path) — inutilisable : \(error)")
     }
 }
 

@@ -12,7 +12,9 @@ struct DataImportBan: AsyncParsableCommand {
             Lit un ou plusieurs fichiers BAN au format officiel (séparateur point-virgule, colonnes id, numero, rep, \
             nom_voie, code_postal, code_insee, nom_commune, lon, lat…), compressés ou non, et, avec --postcodes, la table \
             des codes postaux de La Poste (toutes les communes, même sans adresse). Les lignes invalides sont comptées et \
-            signalées (fichier, ligne, champ) sans arrêter l'import. La base remplace la précédente dans <data-dir>/addresses.
+            signalées (fichier, ligne, champ) sans arrêter l'import, sauf au-delà de --max-rejected (5 % par défaut) : le \
+            fichier est alors refusé. Un .gz tronqué ou dont la somme CRC ne correspond pas est refusé. La nouvelle base \
+            remplace la précédente dans <data-dir>/addresses seulement une fois complète (fichier temporaire puis renommage).
             """)
 
     @Argument(help: "Fichiers BAN adresses-XX.csv[.gz].")
@@ -27,16 +29,21 @@ struct DataImportBan: AsyncParsableCommand {
     @Option(help: "Écrire la base dans ce fichier plutôt que dans le dossier des données.")
     var output: String?
 
+    @Option(name: .customLong("max-rejected"), help: ArgumentHelp("Part maximale de lignes rejetées par fichier BAN, en % (au-delà, le fichier est refusé et la base installée reste).", valueName: "pourcentage"))
+    var maxRejected: Double = 5
+
     func validate() throws {
         if files.isEmpty && postcodes == nil {
             throw ValidationError("indiquez au moins un fichier BAN (ou --postcodes)")
         }
+        guard (0...100).contains(maxRejected) else { throw ValidationError("--max-rejected : pourcentage entre 0 et 100 attendu") }
     }
 
     func run() async throws {
         let directory = DataDirectory.resolve(explicit: dataDir)
         let target = output.map { URL(fileURLWithPath: $0) } ?? Geocoder.packURL(in: directory)
         let builder = AddressPackBuilder()
+        builder.maxRejectedFraction = maxRejected / 100
         let start = Date()
         for file in files {
             let line = ProgressLine(label: "import \(URL(fileURLWithPath: file).lastPathComponent)")

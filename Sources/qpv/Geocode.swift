@@ -94,9 +94,11 @@ struct Geocode: AsyncParsableCommand {
             let date = try perimeterOptions.civilDate()
             let tolerance = perimeterOptions.boundaryTolerance
             let counts = Mutex<[String: Int]>([:])
+            let engineError = Mutex<String?>(nil)
             let annotation = AddressLocateColumns(catalog: catalog).annotation(
                 geocoder: geocoder, catalog: catalog, date: date, tolerance: tolerance,
-                count: { status in counts.withLock { $0[status, default: 0] += 1 } })
+                count: { status in counts.withLock { $0[status, default: 0] += 1 } },
+                engineError: { error in engineError.withLock { if $0 == nil { $0 = error } } })
             let line = ProgressLine(label: "géocodage")
             let summary = try BatchGeocoder(geocoder: geocoder).run(batch, annotation: annotation) { rows, fraction in line.update(rows: rows, fraction: fraction) }
             line.finish()
@@ -108,10 +110,14 @@ struct Geocode: AsyncParsableCommand {
             for (status, label) in [("in", "dans un QPV"), ("boundary", "en limite de quartier, à vérifier"), ("out", "hors QPV"),
                                     ("to_verify", "géocodage douteux ou voie à cheval sur une limite, à vérifier (voir qpv_reason)"),
                                     ("not_covered", "hors de la couverture de la liste installée, à vérifier"),
-                                    ("no_list", "liste non installée")] where (c[status] ?? 0) > 0 {
+                                    ("no_list", "liste non installée"), (LocateBatch.errorStatus, "erreur du moteur")] where (c[status] ?? 0) > 0 {
                 qpvLines.append("  \(label) (\(status)) : \(FrenchFormat.integer(c[status]!)) (\(pct(c[status]!)))")
             }
             printError(qpvLines.joined(separator: "\n"))
+            if let e = engineError.withLock({ $0 }) {
+                printError("Erreur : \(FrenchFormat.integer(c[LocateBatch.errorStatus] ?? 0)) ligne(s) non calculées (qpv_status=error) : erreur de calcul (moteur) : \(e) ; le paquet de périmètres est peut-être endommagé : réimportez-le")
+                throw ExitCode(1)
+            }
             return
         }
         let text = address ?? ""

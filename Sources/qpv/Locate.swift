@@ -134,5 +134,9 @@ struct Locate: AsyncParsableCommand {
         let summary = try LocateBatch(catalog: catalog, options: options).run(reader: reader, writer: writer)
         for p in summary.problems { printError(p) }
         printError(summary.text)
+        if summary.engineErrors > 0 {
+            printError("Erreur : \(summary.engineErrors) ligne(s) non calculées (qpv_status=error, voir qpv_error) ; le paquet de périmètres est peut-être endommagé : réimportez-le")
+            throw ExitCode(1)
+        }
     }
 }

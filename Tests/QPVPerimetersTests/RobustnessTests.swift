@@ -1,0 +1,207 @@
+import Foundation
+import Testing
+import QPVCore
+import QPVGeometry
+import QPVPerimeters
+import QPVTabular
+import QPVTestSupport
+
+/// Issue 16: damaged or impossible perimeter data is refused with a clear message, never a trap, never a
+/// silent wrong answer.
+@Suite struct PerimeterRobustnessTests {
+    let tmp: TemporaryDirectory
+    let dir: DataDirectory
+    init() throws {
+        tmp = try TemporaryDirectory()
+        dir = DataDirectory(url: tmp.url)
+    }
+
+    func readError(_ text: String, crs: CRS? = nil, vintage: String? = nil, name: String = "f.geojson") -> String {
+        do {
+            let path = try tmp.write(name, text)
+            let file = try PerimeterFileReader.read(path: path, crs: crs, context: try GeosContext())
+            var options = ImportOptions()
+            options.vintage = vintage
+            _ = try PackCompiler(registry: try Registry.shipped()).compile(file, options: options)
+            return ""
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    static func polygon(_ ring: [(Double, Double)], code: String = "QP062001") -> String {
+        let r = ring.map { "[\($0.0),\($0.1)]" }.joined(separator: ",")
+        return #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code_qp":"\#(code)"},"geometry":{"type":"Polygon","coordinates":[[\#(r)]]}}]}"#
+    }
+
+    // Finding 4: formatting the "not degrees" message converted a huge Double to Int and trapped.
+    @Test func hugeCoordinatesWithoutCRSAreAnErrorNotATrap() {
+        for v in [9.3e18, -9.3e18, 1e300] {
+            let m = readError(Self.polygon([(v, 50), (2.1, 50), (2.1, 50.1), (v, 50)]))
+            #expect(m.contains("--crs"), "\(v): \(m)")
+        }
+    }
+
+    // Finding 10: a declared CRS whose coordinates cannot be in it (degrees under Lambert-93, 1e308).
+    @Test func impossibleGeometryUnderADeclaredCRSIsRefusedWithTheFix() {
+        let degrees = Self.polygon([(2.83, 50.43), (2.84, 50.43), (2.84, 50.44), (2.83, 50.43)])
+        let m = readError(degrees, crs: .lambert93)
+        #expect(m.contains("hors des territoires") && m.contains("--crs") && m.contains("QP062001"), "\(m)")
+        let huge = Self.polygon([(1e308, 7_040_000), (681_000, 7_040_000), (681_000, 7_041_000), (1e308, 7_040_000)])
+        let m2 = readError(huge, crs: .lambert93)
+        #expect(m2.contains("--crs"), "\(m2)")
+        // The same square in real Lambert-93 coordinates is accepted.
+        let l93 = Self.polygon([(680_000, 7_040_000), (681_000, 7_040_000), (681_000, 7_041_000), (680_000, 7_040_000)])
+        #expect(readError(l93, crs: .lambert93) == "")
+        // Degrees in the middle of the Atlantic are not a French territory either.
+        #expect(readError(Self.polygon([(-30, 40), (-29.9, 40), (-29.9, 40.1), (-30, 40)])).contains("hors des territoires"))
+    }
+
+    @Test func codesOutsideTheListPatternAreRefused() throws {
+        let ring = [(2.83, 50.43), (2.84, 50.43), (2.84, 50.44), (2.83, 50.43)]
+        for bad in ["QP062001\\n", "../../etc", "<b>QP062001</b>", "QP062001 ; DROP", "QP06\\u00002001", String(repeating: "Q", count: 41)] {
+            let m = readError(Self.polygon(ring, code: bad), vintage: "2015")
+            #expect(m.contains("refusé") && m.contains("--code-column"), "\(bad): \(m)")
+        }
+        #expect(readError(Self.polygon(ring, code: "QP062001")) == "")
+        // A safe code outside the official pattern is kept, its list marked « à vérifier ».
+        let path = try tmp.write("hors-format.geojson", Self.polygon(ring, code: "QP06200"))
+        let file = try PerimeterFileReader.read(path: path, crs: nil, context: try GeosContext())
+        var options = ImportOptions()
+        options.vintage = "2015"
+        let compiled = try PackCompiler(registry: try Registry.shipped()).compile(file, options: options)
+        #expect(compiled.manifest.sets[0].uncertain?.contains("hors du format officiel") == true)
+        // The pattern matches the whole code: "$" alone would accept a code ending in a newline.
+        let list = try #require(try Registry.shipped().list(forCode: "QP062001"))
+        #expect(list.matches(code: "QP062001") && !list.matches(code: "QP062001\n"))
+    }
+
+    // Finding 11: two files of the same list holding the same quartiers need --allow-overlap.
+    @Test func twoFilesOfTheSameListNeedAllowOverlap() throws {
+        let codes = [("QP062001", 2.83, 50.43), ("QP062002", 2.86, 50.43)]
+        _ = try install(try squareFile(tmp, name: "national.geojson", codes: codes), into: dir)
+        let copy = try squareFile(tmp, name: "copie.geojson", codes: codes + [("QP062003", 2.89, 50.43)])
+        #expect(throws: PackError.self) { _ = try install(copy, into: dir) }
+        #expect(try PerimeterCatalog.open(dataDirectory: dir).perimeters.count == 2)
+        // Another région of the same list (no quartier in common) is a part of it, not an overlap.
+        _ = try install(try squareFile(tmp, name: "autre-region.geojson", codes: [("QP059001", 3.06, 50.63)]), into: dir)
+        #expect(try PerimeterCatalog.open(dataDirectory: dir).perimeters.count == 3)
+        // Asked for explicitly, the overlap is accepted.
+        let file = try PerimeterFileReader.read(path: copy, crs: nil, context: try GeosContext())
+        let compiled = try PackCompiler(registry: try Registry.shipped()).compile(file, options: ImportOptions())
+        let r = try PackStore(dataDirectory: dir).install(compiled, allowOverlap: true)
+        #expect(!r.overlapWarnings.isEmpty)
+    }
+
+    func goodPack() throws -> (path: String, bytes: [UInt8]) {
+        let file = try squareFile(tmp, name: "p.geojson", codes: [("QP062001", 2.83, 50.43), ("QP062002", 2.86, 50.43)])
+        let store = try install(file, into: dir)
+        let path = try #require(store.packPaths().first)
+        return (path, Array(try Data(contentsOf: URL(fileURLWithPath: path))))
+    }
+
+    /// Rewrites the checksum trailer, so that the structure checks behind it are what is tested.
+    static func resealed(_ b: [UInt8]) -> [UInt8] {
+        var out = Array(b.dropLast(8))
+        withUnsafeBytes(of: ContentChecksum.digest(out).littleEndian) { out.append(contentsOf: $0) }
+        return out
+    }
+
+    // Finding 8: any damaged byte is refused at open, naming the file and saying to re-import.
+    @Test func everyDamagedByteIsRefusedNamingTheFile() throws {
+        let (_, good) = try goodPack()
+        var rng = SplitMix(seed: 16)
+        for _ in 0..<400 {
+            var b = good
+            let at = Int(rng.next() % UInt64(b.count - 8))
+            b[at] ^= UInt8(1 + rng.next() % 255)
+            do {
+                _ = try PerimeterPack(data: Data(b), path: "/chemin/paquet.qpvpack")
+                Issue.record("octet \(at) modifié, paquet accepté")
+            } catch {
+                let m = "\(error)"
+                #expect(m.contains("/chemin/paquet.qpvpack") && m.contains("réimportez"), "\(m)")
+            }
+        }
+        #expect(throws: Never.self) { _ = try PerimeterPack(data: Data(good), path: "ok") }
+    }
+
+    // Finding 5: counts, offsets and set numbers read from the file are checked (damage behind a valid
+    // checksum, as a buggy writer would leave): an error, never a trap or a 26 GB allocation.
+    @Test func structuralDamageBehindAValidChecksumNeverTraps() throws {
+        let (_, good) = try goodPack()
+        let headerLength = Int(good[12]) | Int(good[13]) << 8 | Int(good[14]) << 16 | Int(good[15]) << 24
+        let records = 16 + headerLength
+        // u64 records length, u32 count, then record 0: code (u32 + 8 bytes), name (u32 + bytes), u32 set.
+        let nameLength = Int(good[records + 12 + 4 + 8])
+        let setAt = records + 12 + 4 + 8 + 4 + nameLength
+        func expectRefused(_ b: [UInt8], _ what: String) {
+            do {
+                let pack = try PerimeterPack(data: Data(Self.resealed(b)), path: "p.qpvpack")
+                _ = try PerimeterCatalog(packs: [pack], registry: try Registry.shipped(), origin: .file("p"), includesDemo: false)
+                Issue.record("\(what) : accepté")
+            } catch {}
+        }
+        var b = good
+        b[setAt] = 7  // set number out of range (PerimeterCatalog indexed with it)
+        expectRefused(b, "numéro de jeu hors limites")
+        b = good
+        for k in 0..<8 { b[records + k] = 0xFF }  // records length ≥ 2⁶³
+        expectRefused(b, "longueur 64 bits énorme")
+        b = good
+        for k in 8..<12 { b[records + k] = 0xFF }  // 4 billion records
+        expectRefused(b, "nombre d'enregistrements énorme")
+        // Random damage, resealed: errors or a readable pack, never a crash.
+        var rng = SplitMix(seed: 5)
+        for _ in 0..<300 {
+            var m = good
+            let at = 16 + headerLength + Int(rng.next() % UInt64(m.count - 24 - headerLength))
+            m[at] = UInt8(truncatingIfNeeded: rng.next())
+            if let pack = try? PerimeterPack(data: Data(Self.resealed(m)), path: "p.qpvpack") {
+                _ = try? PerimeterCatalog(packs: [pack], registry: try Registry.shipped(), origin: .file("p"), includesDemo: false)
+            }
+        }
+    }
+
+    // Finding 9: a geometry the engine cannot read makes `error` rows (with the reason), not
+    // `invalid_coordinates`, and the summary counts them (the CLI exits non-zero on them).
+    @Test func anEngineErrorIsAnEngineErrorNotBadInput() throws {
+        let (path, good) = try goodPack()
+        let pack = try PerimeterPack(path: path)
+        let p0 = pack.manifest.perimeters[0]
+        let blobs = pack.manifest.perimeters.flatMap { [$0.geometry, $0.metricGeometry, $0.wgs84Geometry] }
+        let geometryStart = good.count - 8 - blobs.map { $0.offset + $0.length }.max()!
+        var b = good
+        for k in 1...4 { b[geometryStart + p0.geometry.offset + k] = 0x7F }  // WKB geometry type: nonsense
+        let damaged = try PerimeterPack(data: Data(Self.resealed(b)), path: path)
+        let catalog = try PerimeterCatalog(packs: [damaged], registry: try Registry.shipped(), origin: .file(path), includesDemo: false)
+        let input = try tmp.write("points.csv", "id,lon,lat\n1,2.83,50.43\n2,2.8301,50.4301\n")
+        let out = tmp.path("sortie.csv")
+        var options = LocateBatchOptions(date: CivilDate("2020-01-01")!)
+        options.workers = 1
+        let summary = try LocateBatch(catalog: catalog, options: options).run(reader: try CSVReader(path: input), writer: try CSVWriter(path: out, dialect: CSVDialect()))
+        #expect(summary.engineErrors == 2)
+        let reader = try CSVReader(path: out)
+        let status = try #require(reader.columnIndex("qpv_status")), error = try #require(reader.columnIndex("qpv_error"))
+        var rows = 0
+        while let r = try reader.next() {
+            rows += 1
+            #expect(r.fields[status] == "error")
+            #expect(r.fields[error].contains("erreur de calcul"))
+        }
+        #expect(rows == 2)
+    }
+}
+
+/// A small seeded generator (SplitMix64): reproducible mutations.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
