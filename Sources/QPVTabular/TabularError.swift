@@ -11,6 +11,10 @@ public enum TabularError: Error, Equatable, Sendable, CustomStringConvertible, L
     case unsupportedEncoding(file: String, encoding: String)
     case missingColumn(file: String, column: String, available: [String])
     case invalidOption(String)
+    /// No header answers a needed role (`ColumnMatcher`).
+    case missingRole(file: String, role: String, option: String, names: [String], available: [String])
+    /// Several headers answer the same role (`ColumnMatcher`): the user names the column.
+    case ambiguousColumn(file: String, role: String, option: String, candidates: [String], available: [String])
 
     public var description: String {
         switch self {
@@ -31,6 +35,15 @@ public enum TabularError: Error, Equatable, Sendable, CustomStringConvertible, L
             return "\(file), ligne 1 (en-tête) : colonne « \(column) » introuvable ; colonnes présentes : \(list)"
         case .invalidOption(let message):
             return message
+        case .missingRole(let file, let role, let option, let names, let available):
+            let list = available.map { "« \($0) »" }.joined(separator: ", ")
+            return "\(file), ligne 1 (en-tête) : aucune colonne de \(role) (noms reconnus : \(names.joined(separator: ", "))) ; "
+                + "colonnes présentes : \(list) ; précisez la colonne avec \(option)"
+        case .ambiguousColumn(let file, let role, let option, let candidates, let available):
+            let found = candidates.map { "« \($0) »" }.joined(separator: " et ")
+            let list = available.map { "« \($0) »" }.joined(separator: ", ")
+            return "\(file), ligne 1 (en-tête) : plusieurs colonnes peuvent servir de \(role) (\(found)) ; "
+                + "précisez laquelle avec \(option) ; colonnes présentes : \(list)"
         }
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import QPVCore
+import QPVGeocoding
 import QPVGeometry
 import QPVPerimeters
 
@@ -81,64 +82,101 @@ struct DataImport: AsyncParsableCommand {
         for w in m.warnings { printError("Attention : \(w)") }
         for r in installed.replaced { print("  remplace le paquet \(r)") }
         for w in installed.overlapWarnings { printError("Attention, chevauchement accepté : \(w)") }
-        print("  → \(installed.path) (\(String(format: "%.2f", Date().timeIntervalSince(started))) s)")
+        print("  → \(installed.path) (\(FrenchFormat.decimal(Date().timeIntervalSince(started), digits: 2)) s)")
     }
 }
 
 struct DataList: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "Lister les paquets installés.")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "Lister tout ce qui est installé : paquets de périmètres, base d'adresses (BAN).",
+        discussion: "Chaque entrée a un identifiant (pack_id) à donner à qpv data remove ; sa nature est dans « data » (perimeters, addresses).")
 
     @Option(name: .customLong("data-dir"), help: "Dossier des données.") var dataDir: String?
     @Option(help: "Format.") var format: OutputFormat = .text
 
+    /// One installed item; `data` says its nature (perimeters, addresses; other kinds can be added).
     struct Entry: Encodable {
         var pack_id: String
-        var kind: String
-        var vintage: String
-        var source_file: String
-        var sha256: String
+        var data = "perimeters"
+        var kind: String?
+        var vintage: String?
+        var source_file: String?
+        var sha256: String?
         var imported_at: String
-        var perimeters: Int
-        var repaired: Int
-        var sets: [PerimeterSetInfo]
+        var perimeters: Int?
+        var repaired: Int?
+        var sets: [PerimeterSetInfo]?
+        var sources: [ImportedSource]?
+        var addresses: Int?
+        var streets: Int?
+        var communes: Int?
         var path: String
     }
+
+    /// The identifier of the address base in `qpv data list` / `qpv data remove`.
+    static let addressesId = "adresses"
 
     func run() async throws {
         let dir = DataDirectory.resolve(explicit: dataDir)
         let packs = try PackStore(dataDirectory: dir).openAll()
-        let entries = packs.map {
+        var entries = packs.map {
             Entry(
                 pack_id: $0.manifest.packId, kind: $0.manifest.kind.rawValue, vintage: $0.manifest.vintage, source_file: $0.manifest.source.fileName,
                 sha256: $0.manifest.source.sha256, imported_at: $0.manifest.importedAt, perimeters: $0.manifest.perimeters.count,
                 repaired: $0.manifest.repairedFeatureCount, sets: $0.manifest.sets, path: $0.path)
         }
+        let banURL = Geocoder.packURL(in: dir)
+        if FileManager.default.fileExists(atPath: banURL.path) {
+            let info = try Geocoder(dataDirectory: dir).info
+            entries.append(
+                Entry(pack_id: Self.addressesId, data: "addresses", imported_at: info.importedAt, sources: info.sources, addresses: info.addresses,
+                      streets: info.streets, communes: info.communes, path: banURL.path))
+        }
         if format == .json {
             print(try jsonString(entries))
             return
         }
-        guard !entries.isEmpty else {
+        let perimeterEntries = entries.filter { $0.data == "perimeters" }
+        if perimeterEntries.isEmpty {
             print("Aucun paquet de périmètres installé dans \(dir.perimetersURL.path).")
             print("Sans données installées, qpv répond sur le jeu de démonstration fictif. Installer une liste : qpv data import FICHIER")
-            return
+        } else {
+            print("Paquets de périmètres installés dans \(dir.perimetersURL.path) :")
         }
-        print("Paquets installés dans \(dir.perimetersURL.path) :")
-        for e in entries {
-            print("• \(e.pack_id) — \(e.perimeters) périmètres — \(e.source_file) (sha256 \(e.sha256.prefix(12))…) — importé le \(e.imported_at)")
-            for s in e.sets {
+        for e in perimeterEntries {
+            let (perimeters, source, sha, sets, repaired) = (e.perimeters ?? 0, e.source_file ?? "", e.sha256 ?? "", e.sets ?? [], e.repaired ?? 0)
+            print("• \(e.pack_id) — \(FrenchFormat.integer(perimeters)) périmètres — \(source) (sha256 \(sha.prefix(12))…) — importé le \(e.imported_at)")
+            for s in sets {
                 print("    \(s.label) : \(s.perimeterCount) périmètres, \(s.periodFrench)" + (s.uncertain != nil ? " — à vérifier : \(s.uncertain!)" : ""))
             }
-            if e.repaired > 0 { print("    \(e.repaired) polygone(s) réparé(s) à l'import") }
+            if repaired > 0 { print("    \(repaired) polygone(s) réparé(s) à l'import") }
+        }
+        if let a = entries.first(where: { $0.data == "addresses" }) {
+            print("Base d'adresses installée (identifiant « \(a.pack_id) ») : \(FrenchFormat.integer(a.addresses ?? 0)) adresses, "
+                + "\(FrenchFormat.integer(a.streets ?? 0)) voies, \(FrenchFormat.integer(a.communes ?? 0)) communes — importée le \(a.imported_at) — \(a.path)")
+            for s in a.sources ?? [] {
+                print("    \(s.file) (\(s.kind), sha256 \(s.sha256.prefix(12))…) : \(FrenchFormat.integer(s.imported)) lignes importées, \(FrenchFormat.integer(s.rejected)) rejetées")
+            }
+        } else {
+            print("Aucune base d'adresses installée : géocodage sur les adresses de démonstration. Installer la BAN : qpv data import-ban adresses-XX.csv.gz")
         }
     }
 }
 
 struct DataRemove: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "remove", abstract: "Supprimer un paquet installé (voir qpv data list).")
+    static let configuration = CommandConfiguration(
+        commandName: "remove", abstract: "Supprimer un paquet installé, ou la base d'adresses (« adresses ») : voir qpv data list.")
     @Argument(help: "Identifiant du paquet.") var packId: String
     @Option(name: .customLong("data-dir"), help: "Dossier des données.") var dataDir: String?
 
     func run() async throws {
+        if packId == DataList.addressesId {
+            let url = Geocoder.packURL(in: DataDirectory.resolve(explicit: dataDir))
+            guard FileManager.default.fileExists(atPath: url.path) else { throw ValidationError("aucune base d'adresses installée (voir qpv data list)") }
+            try FileManager.default.removeItem(at: url)
+            print("Base d'adresses supprimée (\(url.path)).")
+            return
+        }
         guard try PackStore(dataDirectory: DataDirectory.resolve(explicit: dataDir)).remove(packId: packId) else {
             throw ValidationError("aucun paquet « \(packId) » installé (voir qpv data list)")
         }

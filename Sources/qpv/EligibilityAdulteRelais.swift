@@ -24,7 +24,8 @@ struct EligibilityAdulteRelais: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Situation : unemployed (sans emploi), cae-cui (en CUI-CAE, à rompre), employed.", valueName: "situation"))
     var employment: String?
     @Option(help: ArgumentHelp("Type de contrat : cdi ou cdd.", valueName: "cdi|cdd")) var contract: String?
-    @Option(name: .customLong("duration-months"), help: "Durée du CDD en mois.") var durationMonths: Double?
+    @Option(name: .customLong("duration-months"), help: "Durée du CDD en mois.") var durationMonthsArgument: NumberArgument?
+    var durationMonths: Double? { durationMonthsArgument?.value }
     @Flag(help: "Le préfet a accordé (ou doit accorder) une dérogation à la condition de résidence.") var derogation = false
 
     func validate() throws { try EligibilityCLI.rejectDate(perimeterOptions, use: "--hire-date") }
@@ -40,6 +41,6 @@ struct EligibilityAdulteRelais: AsyncParsableCommand {
         let book = try RuleBook.shipped("adulte-relais")
         let locator = try EligibilityCLI.locator(perimeterOptions, place: place)
         let location = try place.locate(with: locator, dataDirectory: perimeterOptions.dataDirectory, on: date)
-        try EligibilityCLI.print(AdulteRelais.evaluate(request, location: location, book: book), format: place.format, location: location)
+        try EligibilityCLI.print(AdulteRelais.evaluate(request, location: location, book: book), format: place.format, location: location, exitStatus: place.exitStatus)
     }
 }

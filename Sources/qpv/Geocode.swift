@@ -11,8 +11,9 @@ struct Geocode: AsyncParsableCommand {
         abstract: "Géocoder une adresse, ou chaque ligne d'un fichier CSV, avec la BAN installée (hors ligne).",
         discussion: """
             Une adresse : qpv geocode "56 grand rue 59295 Estrun" [--format json] [--limit 5].
-            Un fichier : qpv geocode --input adresses.csv --column adresse --output resultat.csv, ou \
-            --columns numero,voie,code_postal,commune. Toutes les lignes et colonnes sont gardées ; s'ajoutent latitude, \
+            Un fichier : qpv geocode --input adresses.csv --output resultat.csv [--column adresse | --columns \
+            numero,voie,code_postal,commune] ; sans --column ni --columns, les colonnes sont trouvées par leur nom \
+            (adresse, numéro, voie, code postal ou cp, commune ou ville ; casse, accents, espaces et _ indifférents). Toutes les lignes et colonnes sont gardées ; s'ajoutent latitude, \
             longitude, result_label, result_score, result_score_next, result_type, result_id, result_housenumber, \
             result_name, result_street, result_postcode, result_city, result_citycode, result_status (ok, not_found, error).
             """)
@@ -49,12 +50,14 @@ struct Geocode: AsyncParsableCommand {
     var columns: String?
 
     @Option(name: .customLong("min-score"), help: "Score minimal : en dessous, la ligne reste sans coordonnées (not_found) avec la raison.")
-    var minScore: Double?
+    var minScoreArgument: NumberArgument?
+    var minScore: Double? { minScoreArgument?.value }
 
     @Option(help: "Nombre de fils de calcul (défaut : tous les cœurs).")
     var threads: Int?
 
     @OptionGroup var perimeterOptions: PerimeterOptions
+    @OptionGroup var conventions: OutputConventions
 
     func validate() throws {
         if input == nil {
@@ -65,7 +68,7 @@ struct Geocode: AsyncParsableCommand {
         } else {
             if address != nil { throw ValidationError("donnez soit une adresse, soit --input, pas les deux") }
             if output == nil { throw ValidationError("--input demande --output (fichier de sortie, ou - pour la sortie standard)") }
-            if (column == nil) == (columns == nil) { throw ValidationError("--input demande soit --column NOM, soit --columns A,B,C") }
+            if column != nil && columns != nil { throw ValidationError("--column et --columns s'excluent : une colonne d'adresse complète, ou des colonnes à assembler") }
         }
         if limit < 1 { throw ValidationError("--limit doit valoir au moins 1") }
         if let minScore, !(0...1).contains(minScore) { throw ValidationError("--min-score doit être compris entre 0 et 1") }
@@ -78,16 +81,28 @@ struct Geocode: AsyncParsableCommand {
         if isDemo { printError("Aucune BAN installée : adresses de DÉMONSTRATION fictives utilisées. Installer la BAN : qpv data import-ban adresses-XX.csv.gz") }
         let options = GeocodeOptions(limit: limit, postcode: postcode, citycode: citycode)
         if let input, let output {
-            let which: AddressColumns = column.map { .single($0) }
-                ?? .parts(columns!.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+            let which: AddressColumns
+            if let column {
+                which = .single(column)
+            } else if let columns {
+                which = .parts(columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+            } else {
+                // Columns found by their names ("adresse", "code postal", "ville"…), said before the run.
+                let found = try BatchGeocoder.automaticColumns(header: try CSVReader(path: input).header, file: input)
+                printError(ColumnMatcher.describe(found.matches))
+                which = found.columns
+            }
             var batch = BatchOptions(input: input, output: output, columns: which, minScore: minScore,
                                      geocodeOptions: GeocodeOptions(limit: 2, postcode: postcode, citycode: citycode))
             if let threads { batch.threads = threads }
+            batch.decimalMark = conventions.decimal?.mark
             // The QPV answer of `qpv locate` for every geocoded row (one Locator per worker thread).
             let catalog = try perimeterOptions.openCatalogAnnounced()
             let date = try perimeterOptions.civilDate()
             let tolerance = perimeterOptions.boundaryTolerance
-            let columns = LocateColumns(catalog: catalog)
+            var locateColumns = LocateColumns(catalog: catalog)
+            locateColumns.decimalMark = try conventions.decimal?.mark ?? CSVReader(path: input).dialect.decimalMark
+            let columns = locateColumns
             let counts = Mutex<[String: Int]>([:])
             let annotation = CoordinateAnnotation(
                 columns: columns.names, valuesWhenNotGeocoded: columns.values(status: "not_geocoded"),
@@ -120,21 +135,30 @@ struct Geocode: AsyncParsableCommand {
         }
         let text = address ?? ""
         let results = geocoder.geocode(text, options: options)
+        // The QPV answer of the best result, as the batch gives it in its qpv_… columns.
+        var qpv: LocateReport?
+        if let best = results.first {
+            let catalog = try perimeterOptions.openCatalogAnnounced()
+            let result = try Locator(catalog: catalog).locate(lon: best.lon, lat: best.lat, on: try perimeterOptions.civilDate(), tolerance: perimeterOptions.boundaryTolerance)
+            qpv = LocateReport(result: result, catalog: catalog)
+        }
         switch format {
         case .json:
             struct Answer: Encodable {
                 var query: String
                 var results: [GeocodeResult]
+                var locate: LocateReport?
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(Answer(query: text, results: results)), as: UTF8.self))
+            print(String(decoding: try encoder.encode(Answer(query: text, results: results, locate: qpv)), as: UTF8.self))
         case .text:
             guard let best = results.first else {
                 print("Aucune adresse trouvée pour « \(text) ».")
                 throw ExitCode(1)
             }
             print(Self.describe(best))
+            if let qpv { print(qpv.text()) }
             if results.count > 1 {
                 print("Autres possibilités :")
                 for (k, r) in results.dropFirst().enumerated() {
