@@ -7,10 +7,12 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "qpv", targets: ["qpv"]),
+        .library(name: "QPVCore", targets: ["QPVCore"]),
         .library(name: "QPVGeometry", targets: ["QPVGeometry"]),
         .library(name: "QPVPerimeters", targets: ["QPVPerimeters"]),
         .library(name: "QPVCarreaux", targets: ["QPVCarreaux"]),
         .library(name: "QPVTabular", targets: ["QPVTabular"]),
+        .library(name: "QPVGeocoding", targets: ["QPVGeocoding"]),
         .library(name: "QPVEligibility", targets: ["QPVEligibility"]),
         .library(name: "QPVExport", targets: ["QPVExport"]),
         .library(name: "QPVServer", targets: ["QPVServer"]),

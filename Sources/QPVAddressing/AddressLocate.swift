@@ -11,6 +11,7 @@ import QPVCore
 import QPVEligibility
 import QPVGeocoding
 import QPVPerimeters
+import QPVTabular
 
 /// An `AddressResolving` backed by the offline geocoder, applying the confidence policy.
 public struct GeocoderAddressResolver: AddressResolving {
@@ -41,13 +42,15 @@ public struct GeocoderAddressResolver: AddressResolving {
 /// The QPV columns appended to geocoded rows: those of `qpv locate` batches, plus `qpv_reason`. `qpv_status`
 /// is `to_verify` when the geocoding cannot be relied on or the street crosses a boundary.
 public struct AddressLocateColumns: Sendable {
-    public let locate: LocateColumns
+    public var locate: LocateColumns
     public let policy: ConfidencePolicy
     public static let reasonColumn = "qpv_reason"
     public static let toVerify = "to_verify"
 
-    public init(catalog: PerimeterCatalog, policy: ConfidencePolicy = .standard) {
+    /// `decimalMark`: the output file's decimal separator for `distance_boundary_m` (the input's, or `--decimal`).
+    public init(catalog: PerimeterCatalog, policy: ConfidencePolicy = .standard, decimalMark: DecimalMark = .point) {
         locate = LocateColumns(catalog: catalog)
+        locate.decimalMark = decimalMark
         self.policy = policy
     }
 

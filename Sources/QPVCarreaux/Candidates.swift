@@ -75,7 +75,7 @@ public struct CandidatesReport: Sendable {
     public var text: String {
         let big = clusters.filter { $0.category == .qpvSized }.count
         var lines = [
-            "\(FrenchFormat.integer(counts.rows)) carreaux lus en \(String(format: "%.1f", seconds)) s ; seuil de niveau de vie \(FrenchFormat.integer(Int(threshold.rounded()))) € : \(FrenchFormat.integer(lowIncomeCells)) carreaux sous le seuil",
+            "\(FrenchFormat.integer(counts.rows)) carreaux lus en \(FrenchFormat.decimal(seconds, digits: 1)) s ; seuil de niveau de vie \(FrenchFormat.integer(Int(threshold.rounded()))) € : \(FrenchFormat.integer(lowIncomeCells)) carreaux sous le seuil",
             "  \(clusters.count) grappe(s) retenue(s) : \(big) de la taille d'un QPV, \(clusters.count - big) candidate(s) QIC ; \(clustersTooSmall) trop petite(s) (< \(FrenchFormat.integer(Int(minPopulation))) habitants)",
             "  contiguïté : \(CandidatesOptions.adjacencyRule)",
         ]
@@ -114,7 +114,7 @@ public struct CandidatesReport: Sendable {
             props.append(("first_carreau", jsonQuoted(c.cells.first?.id ?? "")))
             props.append(("approximation", "true"))
             o += props.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",")
-            o += "},\"geometry\":" + GeoJSONGeometry.text(polygons: c.polygons, decimals: 7) + "}"
+            o += "},\"geometry\":" + GeoJSONGeometry.text(polygons: c.polygons, decimals: 7, multi: true) + "}"
         }
         o += "\n]}\n"
         return o

@@ -30,7 +30,8 @@ public struct CarreauxReadOptions: Sendable {
     public var resolution: Int?
     public var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     public var chunkSize: Int = 4096
-    public var showProgress: Bool? = nil
+    /// Called after each chunk is processed (rows so far, fraction of the file); the CLI draws it.
+    public var progress: BatchProgressHandler? = nil
     /// Row problems kept for standard error (the rest are counted).
     public var maxReportedProblems: Int = 20
 
@@ -41,6 +42,9 @@ public struct CarreauxReadOptions: Sendable {
 public struct CarreauxInput: Sendable {
     /// Id column names tried in order (Filosofi 2015–2021 and the 2010 "idINSPIRE" files), case-insensitive.
     public static let idColumnNames = ["idcar_200m", "idcar_1km", "idinspire", "idcar", "id_carreau"]
+    /// The id column's role for `ColumnMatcher` (names above, tried in order: a 200 m file that also lists its
+    /// 1 km carreau uses the 200 m ids).
+    public static let idRole = ColumnRole(label: "identifiant de carreau", option: "--id-column", tiers: idColumnNames.map { [$0] })
 
     public let file: String
     public let header: [String]
@@ -56,13 +60,7 @@ public struct CarreauxInput: Sendable {
     public init(reader: CSVReader, idColumn: String?, resolution: Int?) throws {
         file = reader.name
         header = reader.header
-        if let idColumn {
-            idIndex = try reader.requireColumn(idColumn)
-        } else if let i = CarreauxInput.idColumnNames.lazy.compactMap({ reader.columnIndex($0) }).first {
-            idIndex = i
-        } else {
-            throw CarreauxError.missingColumns(file: reader.name, wanted: CarreauxInput.idColumnNames, available: reader.header)
-        }
+        idIndex = try ColumnMatcher.find(CarreauxInput.idRole, in: reader, explicit: idColumn, required: true)!
         self.idColumn = reader.header[idIndex]
         if let resolution {
             guard GridCell.supportedResolutions.contains(resolution) else {
@@ -209,14 +207,15 @@ struct CarreauxScanner {
         deliver: (Chunk<Payload>, _ duplicates: [Int]) throws -> Void
     ) throws -> Double {
         let input = self.input
-        let progress = ProgressLine(label: progressLabel, enabled: options.showProgress)
+        let started = Date()
+        let progress = BatchProgress(reader: reader, handler: options.progress)
         var seen = SeenCells()
-        var rowsDone = 0
         let runner = OrderedBatchRunner<CSVRecord, Chunk<Payload>>(workers: options.workers)
         let chunkSize = options.chunkSize
         try runner.run(
             next: {
                 let batch = try reader.nextBatch(chunkSize)
+                if !batch.isEmpty { progress.chunkRead() }
                 return batch.isEmpty ? nil : batch
             },
             makeWorker: { ClassifierHolder(try perimeters.map { try CellClassifier(perimeters: $0) }) },
@@ -238,12 +237,9 @@ struct CarreauxScanner {
                     }
                 }
                 try deliver(chunk, duplicates)
-                rowsDone += chunk.rows.count
-                let (consumed, total) = reader.progress
-                progress.update(rows: rowsDone, fraction: total.map { Double(consumed) / Double(max($0, 1)) })
+                progress.chunkDelivered(rows: chunk.rows.count)
             })
-        progress.finish()
-        return progress.elapsed
+        return Date().timeIntervalSince(started)
     }
 }
 

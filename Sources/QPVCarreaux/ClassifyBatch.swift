@@ -38,7 +38,7 @@ public struct ClassifySummary: Sendable {
 
     public var text: String {
         var lines = [
-            "\(FrenchFormat.integer(counts.rows)) carreaux lus en \(String(format: "%.1f", seconds)) s (\(FrenchFormat.integer(seconds > 0 ? Int(Double(counts.rows) / seconds) : counts.rows)) lignes/s), colonne \(idColumn)",
+            "\(FrenchFormat.integer(counts.rows)) carreaux lus en \(FrenchFormat.decimal(seconds, digits: 1)) s (\(FrenchFormat.integer(seconds > 0 ? Int(Double(counts.rows) / seconds) : counts.rows)) lignes/s), colonne \(idColumn)",
             "  touchant un QPV : \(FrenchFormat.integer(inQPV))",
         ]
         if inQIC > 0 { lines.append("  touchant un QIC : \(FrenchFormat.integer(inQIC))") }
@@ -125,7 +125,7 @@ public struct ClassifyBatch {
                     encoder.encode(["", "0", "", "not_covered : " + uncovered], into: &out)
                 } else if let s = share {
                     let p = perimeters.perimeters[s.perimeter]
-                    encoder.encode([p.code, formatNumber(s.share, decimals: options.decimals), p.kind.rawValue, ""], into: &out)
+                    encoder.encode([p.code, encoder.decimal(formatNumber(s.share, decimals: options.decimals)), p.kind.rawValue, ""], into: &out)
                 } else {
                     out.append(contentsOf: outsideSuffix)
                 }
@@ -136,8 +136,8 @@ public struct ClassifyBatch {
                     let total = mine.reduce(0) { $0 + $1.share }
                     return [
                         mine.map { perimeters.perimeters[$0.perimeter].code }.joined(separator: ";"),
-                        mine.map { formatNumber($0.share, decimals: options.decimals) }.joined(separator: ";"),
-                        formatNumber(min(total, 1), decimals: options.decimals),
+                        mine.map { encoder.decimal(formatNumber($0.share, decimals: options.decimals)) }.joined(separator: ";"),
+                        encoder.decimal(formatNumber(min(total, 1), decimals: options.decimals)),
                     ]
                 }
                 let message = problem?.message ?? ([note, uncovered.map { "not_covered : " + $0 }].compactMap { $0 }.joined(separator: " ; "))

@@ -122,14 +122,15 @@ public struct StatsReport: Sendable {
         (columns.contains("ind") ? ["population"] : []) + FilosofiColumns.ratioIndices(columns).map(\.name)
     }
 
-    public func csvRow(_ s: PerimeterStats) -> [String] {
+    public func csvRow(_ s: PerimeterStats, decimalMark: DecimalMark = .point) -> [String] {
         let p = s.perimeter
+        let formatNumber = { (x: Double, decimals: Int) in decimalMark.apply(QPVCarreaux.formatNumber(x, decimals: decimals)) }
         let covered = s.weight * cellArea
         let ind = Dictionary(uniqueKeysWithValues: indicators(s))
-        return [p.code, p.name, p.kind.rawValue, p.vintage, p.setLabel, formatNumber(p.area, decimals: 1), String(s.carreaux), String(s.carreauxImputed),
-            formatNumber(s.weight), formatNumber(covered, decimals: 1), formatNumber(p.area > 0 ? covered / p.area : 0)]
-            + s.sums.map { formatNumber($0, decimals: 4) }
-            + indicatorNames.map { ind[$0].map { formatNumber($0, decimals: 4) } ?? "" }
+        return [p.code, p.name, p.kind.rawValue, p.vintage, p.setLabel, formatNumber(p.area, 1), String(s.carreaux), String(s.carreauxImputed),
+            formatNumber(s.weight, 6), formatNumber(covered, 1), formatNumber(p.area > 0 ? covered / p.area : 0, 6)]
+            + s.sums.map { formatNumber($0, 4) }
+            + indicatorNames.map { ind[$0].map { formatNumber($0, 4) } ?? "" }
             + [missingText(s), CarreauxMethod.statsNote]
     }
 
@@ -160,7 +161,7 @@ public struct StatsReport: Sendable {
     }
 
     public var text: String {
-        var lines = ["\(FrenchFormat.integer(counts.rows)) carreaux lus en \(String(format: "%.1f", seconds)) s ; \(FrenchFormat.integer(carreauxUsed)) dans au moins un périmètre, \(FrenchFormat.integer(carreauxOutside)) hors de tout périmètre"]
+        var lines = ["\(FrenchFormat.integer(counts.rows)) carreaux lus en \(FrenchFormat.decimal(seconds, digits: 1)) s ; \(FrenchFormat.integer(carreauxUsed)) dans au moins un périmètre, \(FrenchFormat.integer(carreauxOutside)) hors de tout périmètre"]
         if carreauxNotCovered > 0 {
             lines.append("  \(FrenchFormat.integer(carreauxNotCovered)) hors de la couverture de la liste installée (not_covered : ni comptés, ni « hors de tout périmètre » ; installez la liste complète ou des communes)")
         }
@@ -300,7 +301,7 @@ public struct StatsBatch {
     public static func writeCSV(_ report: StatsReport, path: String, dialect: CSVDialect) throws {
         let w = try CSVWriter(path: path, dialect: dialect)
         try w.writeRow(report.csvHeader)
-        for s in report.perimeters { try w.writeRow(report.csvRow(s)) }
+        for s in report.perimeters { try w.writeRow(report.csvRow(s, decimalMark: dialect.decimalMark)) }
         try w.close()
     }
 }

@@ -73,15 +73,29 @@ public struct TFPBBatchOptions: Sendable {
     public var tolerance: Double = 20
     public var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     public var chunkSize: Int = 2048
-    public var showProgress: Bool? = nil
+    /// Called after each chunk is written (rows so far, fraction of the file); the CLI draws it.
+    public var progress: BatchProgressHandler? = nil
     public var maxReportedProblems: Int = 20
 
     public init(taxYear: Int) { self.taxYear = taxYear }
 
-    public static let dwellingsNames = ["logements", "nb_logements", "nombre_logements", "nb_logts", "dwellings"]
-    public static let conventionNames = ["conventionne", "conventionné", "convention", "convention_signee", "convention_signed"]
-    public static let socialHousingNames = ["logement_social", "hlm", "social_housing", "parc_social"]
-    public static let exonerationNames = ["exoneration_terminee", "exonération_terminée", "hors_exoneration", "exoneration_ended"]
+    /// Column of the number of dwellings of a row ("Nb logements", "nombre de logements"…).
+    public static let dwellingsRole = ColumnRole(
+        label: "nombre de logements", option: "--dwellings-column",
+        tiers: [["logements", "nb logements", "nombre logements", "nombre de logements", "nb logts", "nb lgts", "nb de logements",
+                 "nombre logts", "nb logement", "logement", "dwellings"]])
+    /// Column saying whether the abatement convention is signed.
+    public static let conventionRole = ColumnRole(
+        label: "convention signée", option: "--convention-column",
+        tiers: [["conventionne", "convention", "convention signee", "convention signed", "convention abattement", "convention tfpb"]])
+    /// Column saying whether the dwelling is a social dwelling (HLM, SEM) — a condition of the abatement.
+    public static let socialHousingRole = ColumnRole(
+        label: "logement social", option: "--social-housing-column",
+        tiers: [["logement social", "hlm", "social housing", "parc social"]])
+    /// Column saying whether a long exoneration of the dwelling has ended — a condition of the abatement.
+    public static let exonerationRole = ColumnRole(
+        label: "exonération terminée", option: "--exoneration-column",
+        tiers: [["exoneration terminee", "hors exoneration", "exoneration ended"]])
 }
 
 /// One line of the per-QPV summary.
@@ -140,7 +154,7 @@ public struct TFPBBatchSummary: Sendable {
     public var text: String {
         let t = total
         var out = [
-            "\(FrenchFormat.integer(rows)) lignes traitées en \(String(format: "%.1f", seconds)) s (\(FrenchFormat.integer(seconds > 0 ? Int(Double(rows) / seconds) : rows)) lignes/s)",
+            "\(FrenchFormat.integer(rows)) lignes traitées en \(FrenchFormat.decimal(seconds, digits: 1)) s (\(FrenchFormat.integer(seconds > 0 ? Int(Double(rows) / seconds) : rows)) lignes/s)",
             "  éligibles : \(FrenchFormat.integer(byVerdict[.eligible] ?? 0)) lignes, \(FrenchFormat.integer(t.eligibleDwellings)) logements sur \(FrenchFormat.integer(t.dwellings))",
             "  à vérifier : \(FrenchFormat.integer(byVerdict[.toVerify] ?? 0)) lignes",
             "  non éligibles : \(FrenchFormat.integer(byVerdict[.notEligible] ?? 0)) lignes",
@@ -241,28 +255,38 @@ public struct TFPBBatch {
         var rows: Int
     }
 
+    /// The columns the batch reads (`ColumnMatcher`): longitude and latitude (needed unless an address column
+    /// is given), address (only when named), dwellings, convention and the dwelling conditions (optional).
+    public func columns(_ reader: CSVReader) throws -> [ColumnMatch] {
+        var found: [ColumnMatch] = []
+        func add(_ role: ColumnRole, explicit: String?, required: Bool) throws {
+            if let i = try ColumnMatcher.find(role, in: reader, explicit: explicit, required: required) {
+                found.append(ColumnMatch(role: role, index: i, header: reader.header[i]))
+            }
+        }
+        if let a = options.addressColumn { try add(.address, explicit: a, required: true) }
+        try add(.longitude, explicit: options.lonColumn, required: options.addressColumn == nil)
+        try add(.latitude, explicit: options.latColumn, required: options.addressColumn == nil)
+        try add(TFPBBatchOptions.dwellingsRole, explicit: options.dwellingsColumn, required: false)
+        try add(TFPBBatchOptions.conventionRole, explicit: options.conventionColumn, required: false)
+        try add(TFPBBatchOptions.socialHousingRole, explicit: options.socialHousingColumn, required: false)
+        try add(TFPBBatchOptions.exonerationRole, explicit: options.exonerationColumn, required: false)
+        return found
+    }
+
     /// Runs the batch. `geojson`, when given, receives a FeatureCollection of the rows (null geometry for rows
     /// without a usable position).
     public func run(reader: CSVReader, writer: CSVWriter, geojson: CSVWriter? = nil) throws -> TFPBBatchSummary {
-        let addressIndex = try options.addressColumn.map { try reader.requireColumn($0) }
+        let found = try columns(reader)
+        func index(_ role: ColumnRole) -> Int? { found.first { $0.role == role }?.index }
+        let addressIndex = index(.address)
         if addressIndex != nil && addressResolver == nil { throw EligibilityLocationError.geocodingUnavailable }
-        let lonIndex: Int?
-        let latIndex: Int?
-        if addressIndex == nil {
-            lonIndex = try LocateBatch.findColumn(reader, explicit: options.lonColumn, candidates: LocateBatchOptions.lonNames)
-            latIndex = try LocateBatch.findColumn(reader, explicit: options.latColumn, candidates: LocateBatchOptions.latNames)
-        } else {
-            lonIndex = try options.lonColumn.map { try reader.requireColumn($0) } ?? LocateBatchOptions.lonNames.lazy.compactMap { reader.columnIndex($0) }.first
-            latIndex = try options.latColumn.map { try reader.requireColumn($0) } ?? LocateBatchOptions.latNames.lazy.compactMap { reader.columnIndex($0) }.first
-        }
-        let dwellingsIndex = try options.dwellingsColumn.map { try reader.requireColumn($0) }
-            ?? TFPBBatchOptions.dwellingsNames.lazy.compactMap { reader.columnIndex($0) }.first
-        let conventionIndex = try options.conventionColumn.map { try reader.requireColumn($0) }
-            ?? TFPBBatchOptions.conventionNames.lazy.compactMap { reader.columnIndex($0) }.first
-        let socialIndex = try options.socialHousingColumn.map { try reader.requireColumn($0) }
-            ?? TFPBBatchOptions.socialHousingNames.lazy.compactMap { reader.columnIndex($0) }.first
-        let exonerationIndex = try options.exonerationColumn.map { try reader.requireColumn($0) }
-            ?? TFPBBatchOptions.exonerationNames.lazy.compactMap { reader.columnIndex($0) }.first
+        let lonIndex = index(.longitude)
+        let latIndex = index(.latitude)
+        let dwellingsIndex = index(TFPBBatchOptions.dwellingsRole)
+        let conventionIndex = index(TFPBBatchOptions.conventionRole)
+        let socialIndex = index(TFPBBatchOptions.socialHousingRole)
+        let exonerationIndex = index(TFPBBatchOptions.exonerationRole)
 
         let appended = TFPBBatch.appendedColumns
         let header = reader.header.map { appended.contains($0.lowercased()) ? $0 + "_input" : $0 }
@@ -272,7 +296,8 @@ public struct TFPBBatch {
         var summary = TFPBBatchSummary()
         var lines: [String: TFPBSummaryLine] = [:]
         var firstFeature = true
-        let progress = ProgressLine(label: "qpv eligibility tfpb", enabled: options.showProgress)
+        let started = Date()
+        let progress = BatchProgress(reader: reader, handler: options.progress)
         let encoder = writer.encoder
         let (catalog, book, options, resolver) = (self.catalog, self.book, self.options, self.addressResolver)
         let headerCount = reader.header.count
@@ -290,6 +315,7 @@ public struct TFPBBatch {
         try runner.run(
             next: {
                 let batch = try reader.nextBatch(options.chunkSize)
+                if !batch.isEmpty { progress.chunkRead() }
                 return batch.isEmpty ? nil : batch
             },
             makeWorker: { TFPBWorker(locator: try EligibilityLocator(catalog: catalog, addressResolver: resolver, tolerance: options.tolerance)) },
@@ -401,16 +427,37 @@ public struct TFPBBatch {
                     let error = errors[k].filter { !$0.isEmpty }.joined(separator: " ; ")
                     let added = [
                         verdict.rawValue, location.status.rawValue, location.qpv.map(\.code).joined(separator: ";"),
-                        location.qpv.map(\.name).joined(separator: ";"), vintage, location.distanceBoundaryM.map(LocateResult.twoDecimals) ?? "",
+                        location.qpv.map(\.name).joined(separator: ";"), vintage, location.distanceBoundaryM.map { encoder.decimal(LocateResult.twoDecimals($0)) } ?? "",
                         dwellingsKnown ? String(dwellings) : "", String(eligibleDwellings), reason, error,
                     ]
                     encoder.encode(fields + added, into: &out.bytes)
                     if withGeoJSON {
                         var props: [String] = []
                         props.append("\"line\":\(rec.line)")
-                        for (name, value) in zip(columnNames + TFPBBatch.appendedColumns, fields + added) {
-                            props.append("\(jsonQuoted(name)):\(jsonQuoted(value))")
+                        for (c, (name, value)) in zip(columnNames, fields).enumerated() {
+                            let json: String
+                            if value.trimmingCharacters(in: .whitespaces).isEmpty {
+                                json = "null"
+                            } else if c == lonIndex || c == latIndex {
+                                // Coordinates are numbers (a decimal comma read as such), null when unreadable.
+                                json = LocateResult.parseCoordinate(value).map { "\($0)" } ?? "null"
+                            } else if c == dwellingsIndex {
+                                json = Int(value.trimmingCharacters(in: .whitespaces)).map(String.init) ?? "null"
+                            } else {
+                                json = jsonQuoted(value)
+                            }
+                            props.append("\(jsonQuoted(name)):\(json)")
                         }
+                        // Our columns typed (RFC 7946 properties for QGIS): numbers, or null when unknown.
+                        let typed: [String] = [
+                            jsonQuoted(verdict.rawValue), jsonQuoted(location.status.rawValue),
+                            location.qpv.isEmpty ? "null" : jsonQuoted(added[2]), location.qpv.isEmpty ? "null" : jsonQuoted(added[3]),
+                            vintage.isEmpty ? "null" : jsonQuoted(vintage),
+                            location.distanceBoundaryM.map { $0.isFinite ? LocateResult.twoDecimals($0) : "null" } ?? "null",
+                            dwellingsKnown ? String(dwellings) : "null", String(eligibleDwellings),
+                            reason.isEmpty ? "null" : jsonQuoted(reason), error.isEmpty ? "null" : jsonQuoted(error),
+                        ]
+                        for (name, value) in zip(TFPBBatch.appendedColumns, typed) { props.append("\(jsonQuoted(name)):\(value)") }
                         let geometry: String
                         if location.status != .invalidCoordinates, let lon = location.lon, let lat = location.lat, lon.isFinite, lat.isFinite {
                             geometry = "{\"type\":\"Point\",\"coordinates\":[\(lon),\(lat)]}"
@@ -459,18 +506,16 @@ public struct TFPBBatch {
                 }
                 summary.problemCount += chunk.problems.count
                 for p in chunk.problems where summary.problems.count < options.maxReportedProblems { summary.problems.append(p) }
-                let (consumed, total) = reader.progress
-                progress.update(rows: summary.rows, fraction: total.map { Double(consumed) / Double(max($0, 1)) })
+                progress.chunkDelivered(rows: chunk.rows)
             })
         try writer.close()
         if let geojson {
             try geojson.write(encoded: Array("\n]}\n".utf8))
             try geojson.close()
         }
-        progress.finish()
         summary.lines = lines.values.sorted { ($0.code.isEmpty ? "~" : $0.code) < ($1.code.isEmpty ? "~" : $1.code) }
         summary.blankLines = reader.blankLines
-        summary.seconds = progress.elapsed
+        summary.seconds = Date().timeIntervalSince(started)
         return summary
     }
 }

@@ -279,7 +279,7 @@ extension LocationReport {
     static func describe(_ l: LocationReport) -> String {
         var s = ""
         if let a = l.address_label {
-            s += "adresse « \(a) »" + (l.address_score.map { " (score \(String(format: "%.2f", $0)))" } ?? "") + ", "
+            s += "adresse « \(a) »" + (l.address_score.map { " (score \(FrenchFormat.decimal($0, digits: 2)))" } ?? "") + ", "
         }
         if let lon = l.lon, let lat = l.lat { s += "point lon \(String(format: "%.6f", lon)), lat \(String(format: "%.6f", lat)) — " }
         switch l.status {

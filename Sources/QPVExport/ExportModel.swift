@@ -96,6 +96,11 @@ struct ExportModel {
 
     /// Communes as "INSEE nom" pairs joined for flat formats.
     static func communesText(_ communes: [CommuneRef]) -> String {
-        communes.map { $0.name.isEmpty ? $0.insee : "\($0.insee) \($0.name)" }.joined(separator: ";")
+        communeLabels(communes).joined(separator: ";")
+    }
+
+    /// "59295 Estrun" for each commune (the code alone when the name is unknown).
+    static func communeLabels(_ communes: [CommuneRef]) -> [String] {
+        communes.map { $0.name.isEmpty ? $0.insee : "\($0.insee) \($0.name)" }
     }
 }

@@ -83,7 +83,7 @@ public struct Exporter {
     /// Writes the export to `path` (`-` for standard output). A file is an `OutputFile` (temporary name,
     /// renamed when complete): a failed export never leaves a truncated file behind.
     @discardableResult
-    public func write(format: ExportFormat, schema: String = "qpv", to path: String, exportedAt: Date = Date()) throws -> ExportSummary {
+    public func write(format: ExportFormat, schema: String = "qpv", to path: String, exportedAt: Date = Date(), postgis: PostGISOptions = PostGISOptions()) throws -> ExportSummary {
         let identifier = try SQLIdentifier(schema)
         let model = try ExportModel(catalog: catalog, exportedAt: exportedAt)
         let sink: CSVWriter
@@ -95,7 +95,7 @@ public struct Exporter {
         var summary: ExportSummary
         do {
             switch format {
-            case .postgis: summary = try PostGISScript(model: model, schema: identifier).write(to: sink)
+            case .postgis: summary = try PostGISScript(model: model, schema: identifier, options: postgis).write(to: sink)
             case .geojson: summary = try GeoJSONExport(model: model).write(to: sink)
             case .csvWKB: summary = try CSVWKBExport(model: model).write(to: sink)
             }

@@ -44,10 +44,13 @@ struct GeoJSONExport {
         for (k, p) in model.perimeters.enumerated() {
             var props: [String] = []
             for (name, value) in zip(PerimeterAttributes.names, PerimeterAttributes.values(p, model)) {
-                let json = value.map { PerimeterAttributes.nonStrings.contains(name) ? $0 : jsonQuoted($0) } ?? "null"
+                // `communes` is an array of "INSEE nom" strings, as in `qpv perimeters show --format geojson`.
+                let json = name == "communes"
+                    ? "[" + ExportModel.communeLabels(p.record.communes).map(jsonQuoted).joined(separator: ",") + "]"
+                    : value.map { PerimeterAttributes.nonStrings.contains(name) ? $0 : jsonQuoted($0) } ?? "null"
                 props.append(jsonQuoted(name) + ":" + json)
             }
-            let geometry = GeoJSONGeometry.text(polygons: try Geometry(wkb: p.wgs84WKB, context: geos).polygons(), decimals: nil)
+            let geometry = GeoJSONGeometry.text(polygons: try Geometry(wkb: p.wgs84WKB, context: geos).polygons(), decimals: nil, multi: true)
             let feature = "{\"type\":\"Feature\",\"id\":\(p.id),\"properties\":{\(props.joined(separator: ","))},\"geometry\":\(geometry)}"
             try sink.write(encoded: Array(((k > 0 ? ",\n" : "") + feature).utf8))
         }

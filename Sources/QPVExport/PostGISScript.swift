@@ -22,9 +22,16 @@ import QPVTabular
 /// query the functions run names the SRID as a constant, so it uses that SRID's partial index and never
 /// compares geometries of two SRIDs. One table (rather than one per CRS) keeps a single reference table
 /// per kind of row on Citus and lets a perimeter's three geometries live on one row.
+///
+/// Re-runnable over a previous load, even when the user built views or functions on its tables: the tables
+/// are created if absent and their rows replaced in place (`TRUNCATE` then load), the views and functions
+/// are `CREATE OR REPLACE`d; nothing is dropped. `PostGISOptions.createExtension` off leaves
+/// `CREATE EXTENSION postgis` to the administrator; `plainSQL` writes `INSERT` statements instead of psql's
+/// `COPY … FROM stdin` and `\set` (pgAdmin, DBeaver, JDBC).
 struct PostGISScript {
     let model: ExportModel
     let schema: SQLIdentifier
+    var options = PostGISOptions()
 
     static let listColumns = [
         "list_id", "ordinal", "kind", "vintage", "territory", "label", "valid_from", "valid_to", "legal_basis", "end_basis", "uncertain",
@@ -51,40 +58,37 @@ struct PostGISScript {
         var summary = model.summary(.postgis)
         let s = schema.quoted
         func out(_ text: String) throws { try sink.write(encoded: Array((text + "\n").utf8)) }
+        func emit(_ text: String) throws { if !text.isEmpty { try out(text) } }
 
         try out(
             """
             -- qpv \(QPVPerimetersInfo.version) : périmètres de la politique de la ville pour PostgreSQL/PostGIS.
             -- \(model.perimeters.count) périmètres, \(model.sets.count) listes ou jeux\(model.includesDemo ? ", dont le jeu de DÉMONSTRATION fictif" : "").
-            -- Chargement : psql -v ON_ERROR_STOP=1 -d BASE -f FICHIER.sql (PostGIS 3 requis ; une seule transaction).
+            -- Chargement : \(options.plainSQL ? "SQL standard sans commande psql : l'exécuter tel quel (pgAdmin, DBeaver, JDBC, psql -f)" : "psql -v ON_ERROR_STOP=1 -d BASE -f FICHIER.sql") (PostGIS 3 requis ; une seule transaction).
+            -- Rechargeable : tables créées si absentes, lignes remplacées (TRUNCATE), vues et fonctions CREATE OR REPLACE ;
+            -- les vues faites sur ces tables restent en place.
             -- Interrogation : SELECT * FROM \(schema.name).locate(2.6303, 50.5297, DATE '2024-06-01');
-            \\set ON_ERROR_STOP on
+            \(options.plainSQL ? "-- (sans \\\\set : arrêter à la première erreur dans l'outil utilisé)" : "\\set ON_ERROR_STOP on")
             SET client_encoding = 'UTF8';
             SET standard_conforming_strings = on;
             SET client_min_messages = warning;
             BEGIN;
-            CREATE EXTENSION IF NOT EXISTS postgis;
+            \(options.createExtension ? "CREATE EXTENSION IF NOT EXISTS postgis;" : "-- CREATE EXTENSION postgis laissé à l'administrateur (--no-create-extension)")
             CREATE SCHEMA IF NOT EXISTS \(s);
             """)
 
-        // Objects of a previous export, without CASCADE: a user object depending on them stops the load
-        // (and the transaction leaves everything as it was) instead of being dropped silently.
+        // Nothing of a previous load is dropped (a user view on these tables stays valid): tables are created
+        // when absent and emptied, then filled again.
         let functions = PostGISFunctions(model: model, schema: schema).statements()
-        for f in functions.reversed() { try out("DROP FUNCTION IF EXISTS \(f.signature);") }
-        for srid in PostGISScript.allMetricSRIDs { try out("DROP VIEW IF EXISTS \(schema.qualified("perimeter_\(srid)"));") }
-        for table in ["admin_zone", "perimeter_boundary", "perimeter", "perimeter_set", "official_list", "export_info"] {
-            try out("DROP TABLE IF EXISTS \(schema.qualified(table));")
-        }
-
         try out(
             """
 
-            CREATE TABLE \(s).export_info (key text PRIMARY KEY, value text NOT NULL);
-            CREATE TABLE \(s).official_list (
+            CREATE TABLE IF NOT EXISTS \(s).export_info (key text PRIMARY KEY, value text NOT NULL);
+            CREATE TABLE IF NOT EXISTS \(s).official_list (
               list_id text PRIMARY KEY, ordinal integer NOT NULL, kind text NOT NULL, vintage text NOT NULL, territory text NOT NULL,
               label text NOT NULL, valid_from date NOT NULL, valid_to date, legal_basis text NOT NULL, end_basis text, uncertain text,
               period_fr text NOT NULL, install_hint text NOT NULL, missing_message text NOT NULL, installed boolean NOT NULL);
-            CREATE TABLE \(s).perimeter_set (
+            CREATE TABLE IF NOT EXISTS \(s).perimeter_set (
               set_id integer PRIMARY KEY, pack_id text NOT NULL, list_id text, kind text NOT NULL CHECK (kind IN ('qpv', 'qic')),
               vintage text NOT NULL, territory text NOT NULL, label text NOT NULL, valid_from date, valid_to date,
               legal_basis text NOT NULL, uncertain text, is_demo boolean NOT NULL,
@@ -92,11 +96,11 @@ struct PostGISScript {
               epci_name text, perimeter_count integer NOT NULL, source_file text NOT NULL, source_sha256 text NOT NULL,
               source_format text NOT NULL, source_srid integer NOT NULL, source_byte_count bigint NOT NULL, imported_at text NOT NULL,
               coverage_complete boolean, coverage_departements text[], epci_siren text);
-            CREATE TABLE \(s).admin_zone (
+            CREATE TABLE IF NOT EXISTS \(s).admin_zone (
               zone_id integer PRIMARY KEY, kind text NOT NULL CHECK (kind IN ('departement', 'epci')), code text NOT NULL, name text NOT NULL,
               metric_srid integer NOT NULL, members text[] NOT NULL,
               geom geometry(MultiPolygon) NOT NULL CHECK (ST_SRID(geom) = metric_srid), outline geometry);
-            CREATE TABLE \(s).perimeter (
+            CREATE TABLE IF NOT EXISTS \(s).perimeter (
               perimeter_id integer PRIMARY KEY, set_id integer NOT NULL REFERENCES \(s).perimeter_set (set_id),
               code text NOT NULL, name text NOT NULL, kind text NOT NULL, vintage text NOT NULL, territory text NOT NULL,
               valid_from date, valid_to date, legal_basis text NOT NULL, list_id text, is_demo boolean NOT NULL,
@@ -107,39 +111,40 @@ struct PostGISScript {
               geom_4326 geometry(MultiPolygon, 4326) NOT NULL,
               geom_metric geometry(MultiPolygon) NOT NULL CHECK (ST_SRID(geom_metric) = metric_srid),
               geom_source geometry(MultiPolygon) NOT NULL CHECK (ST_SRID(geom_source) = source_srid));
-            CREATE TABLE \(s).perimeter_boundary (
+            CREATE TABLE IF NOT EXISTS \(s).perimeter_boundary (
               perimeter_id integer NOT NULL REFERENCES \(s).perimeter (perimeter_id), part integer NOT NULL,
               set_id integer NOT NULL, metric_srid integer NOT NULL,
               geom geometry(LineString) NOT NULL CHECK (ST_SRID(geom) = metric_srid),
               PRIMARY KEY (perimeter_id, part));
+            TRUNCATE \(s).admin_zone, \(s).perimeter_boundary, \(s).perimeter, \(s).perimeter_set, \(s).official_list, \(s).export_info;
 
             """)
 
         // Data.
         let iso = ISO8601DateFormatter()
-        try out(copyHeader("export_info", ["key", "value"]))
+        try emit(begin("export_info", ["key", "value"]))
         for row in [
                 ["qpv_version", QPVPerimetersInfo.version], ["exported_at", iso.string(from: model.exportedAt)],
                 ["includes_demo", model.includesDemo ? "true" : "false"], ["perimeter_count", String(model.perimeters.count)],
                 ["set_count", String(model.sets.count)], ["boundary_run_segments", String(ExportModel.boundaryRunSegments)],
         ] {
-            try out(try copyRow(row, ["key", "value"], owner: "export_info"))
+            try emit(dataRow(row, ["key", "value"], owner: "export_info"))
         }
-        try out("\\.")
+        try emit(end())
 
         let installedLists = Set(model.sets.compactMap(\.info.listId))
-        try out(copyHeader("official_list", PostGISScript.listColumns))
+        try emit(begin("official_list", PostGISScript.listColumns))
         for (ordinal, l) in model.registry.lists.enumerated() {
             let row: [String?] = [
                 l.id, String(ordinal), l.kind.rawValue, l.vintage, l.territory.description, l.label, l.validFrom.description,
                 l.validTo?.description, l.legalBasis, l.endBasis, l.uncertain, l.periodFrench, l.installHint,
                 Locator.noListProblem(missing: l, territory: l.territory, dateFrench: ""), installedLists.contains(l.id) ? "t" : "f",
             ]
-            try out(try copyRow(row, PostGISScript.listColumns, owner: "liste officielle \(l.id)"))
+            try emit(dataRow(row, PostGISScript.listColumns, owner: "liste officielle \(l.id)"))
         }
-        try out("\\.")
+        try emit(end())
 
-        try out(copyHeader("perimeter_set", PostGISScript.setColumns))
+        try emit(begin("perimeter_set", PostGISScript.setColumns))
         for set in model.sets {
             let i = set.info
             let row: [String?] = [
@@ -153,13 +158,13 @@ struct PostGISScript {
                 model.catalog.coverages[set.id].map { "{" + $0.departements.joined(separator: ",") + "}" },
                 { if case .epci(let siren) = i.territory { return siren } else { return nil } }(),
             ]
-            try out(try copyRow(row, PostGISScript.setColumns, owner: "jeu « \(i.label) »"))
+            try emit(dataRow(row, PostGISScript.setColumns, owner: "jeu « \(i.label) »"))
         }
-        try out("\\.")
+        try emit(end())
 
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        try out(copyHeader("perimeter", PostGISScript.perimeterColumns))
+        try emit(begin("perimeter", PostGISScript.perimeterColumns))
         for p in model.perimeters {
             let set = model.set(of: p)
             let i = set.info
@@ -174,12 +179,12 @@ struct PostGISScript {
                 WKBEncoding.hex(try WKBEncoding.ewkbMultiPolygon(p.metricWKB, srid: p.metricSRID, code: r.code)),
                 WKBEncoding.hex(try WKBEncoding.ewkbMultiPolygon(p.sourceWKB, srid: p.sourceSRID, code: r.code)),
             ]
-            try out(try copyRow(row, PostGISScript.perimeterColumns, owner: "périmètre \(r.code)"))
+            try emit(dataRow(row, PostGISScript.perimeterColumns, owner: "périmètre \(r.code)"))
         }
-        try out("\\.")
+        try emit(end())
 
         // Installed commune data (départements, EPCI): coverage of partial lists and scope of QIC.
-        try out(copyHeader("admin_zone", PostGISScript.zoneColumns))
+        try emit(begin("admin_zone", PostGISScript.zoneColumns))
         var zoneId = 0
         for areas in model.catalog.areas {
             for (z, zone) in areas.manifest.zones.enumerated() {
@@ -187,42 +192,42 @@ struct PostGISScript {
                     String(zoneId), zone.kind.rawValue, zone.code, zone.name, String(zone.metricCRS), "{" + zone.members.joined(separator: ",") + "}",
                     WKBEncoding.hex(try WKBEncoding.ewkbMultiPolygon(areas.wkb(zone: z), srid: zone.metricCRS, code: zone.code)),
                 ]
-                try out(try copyRow(row, PostGISScript.zoneColumns, owner: "zone \(zone.kind.rawValue) \(zone.code)"))
+                try emit(dataRow(row, PostGISScript.zoneColumns, owner: "zone \(zone.kind.rawValue) \(zone.code)"))
                 zoneId += 1
             }
         }
-        try out("\\.")
+        try emit(end())
         try out("UPDATE \(s).admin_zone SET outline = ST_Boundary(geom);")
 
         let geos = try GeosContext()
-        try out(copyHeader("perimeter_boundary", PostGISScript.boundaryColumns))
+        try emit(begin("perimeter_boundary", PostGISScript.boundaryColumns))
         for p in model.perimeters {
             for (k, run) in try model.boundaryRuns(p, context: geos).enumerated() {
                 let hex = WKBEncoding.hex(WKBEncoding.ewkbLineString(run, srid: p.metricSRID))
-                try out("\(p.id)\t\(k)\t\(p.set)\t\(p.metricSRID)\t\(hex)")
+                try emit(dataRow([String(p.id), String(k), String(p.set), String(p.metricSRID), hex], PostGISScript.boundaryColumns, owner: "limite \(p.record.code)"))
                 summary.boundaryParts += 1
             }
         }
-        try out("\\.")
+        try emit(end())
 
         // Indexes: one partial GiST index per SRID for the mixed-SRID columns.
         try out("")
-        try out("CREATE INDEX perimeter_geom_4326_gist ON \(s).perimeter USING gist (geom_4326);")
-        try out("CREATE INDEX perimeter_set_id_idx ON \(s).perimeter (set_id);")
+        try out("CREATE INDEX IF NOT EXISTS perimeter_geom_4326_gist ON \(s).perimeter USING gist (geom_4326);")
+        try out("CREATE INDEX IF NOT EXISTS perimeter_set_id_idx ON \(s).perimeter (set_id);")
         for srid in model.metricSRIDs {
-            try out("CREATE INDEX perimeter_metric_\(srid)_gist ON \(s).perimeter USING gist (geom_metric) WHERE metric_srid = \(srid);")
-            try out("CREATE INDEX perimeter_boundary_\(srid)_gist ON \(s).perimeter_boundary USING gist (geom) WITH (buffering = on, fillfactor = 10) WHERE metric_srid = \(srid);")
+            try out("CREATE INDEX IF NOT EXISTS perimeter_metric_\(srid)_gist ON \(s).perimeter USING gist (geom_metric) WHERE metric_srid = \(srid);")
+            try out("CREATE INDEX IF NOT EXISTS perimeter_boundary_\(srid)_gist ON \(s).perimeter_boundary USING gist (geom) WITH (buffering = on, fillfactor = 10) WHERE metric_srid = \(srid);")
         }
         for srid in model.sourceSRIDs {
-            try out("CREATE INDEX perimeter_source_\(srid)_gist ON \(s).perimeter USING gist (geom_source) WITH (buffering = on, fillfactor = 10) WHERE source_srid = \(srid);")
+            try out("CREATE INDEX IF NOT EXISTS perimeter_source_\(srid)_gist ON \(s).perimeter USING gist (geom_source) WITH (buffering = on, fillfactor = 10) WHERE source_srid = \(srid);")
         }
         for srid in model.metricSRIDs {
             try out(
-                "CREATE VIEW \(schema.qualified("perimeter_\(srid)")) AS SELECT perimeter_id, set_id, code, name, kind, vintage, territory, valid_from, valid_to, legal_basis, source_file, source_sha256, geom_metric::geometry(MultiPolygon, \(srid)) AS geom FROM \(s).perimeter WHERE metric_srid = \(srid);"
+                "CREATE OR REPLACE VIEW \(schema.qualified("perimeter_\(srid)")) AS SELECT perimeter_id, set_id, code, name, kind, vintage, territory, valid_from, valid_to, legal_basis, source_file, source_sha256, geom_metric::geometry(MultiPolygon, \(srid)) AS geom FROM \(s).perimeter WHERE metric_srid = \(srid);"
             )
         }
         try out("")
-        for f in functions { try out(f.create) }
+        for f in functions { try out(f.create.replacingOccurrences(of: "CREATE FUNCTION", with: "CREATE OR REPLACE FUNCTION")) }
         try out(
             """
             COMMENT ON SCHEMA \(s) IS \(SQLText.literal("Périmètres de la politique de la ville exportés par qpv \(QPVPerimetersInfo.version) (QPV, QIC), avec les fonctions locate et locate_geom"));
@@ -239,14 +244,52 @@ struct PostGISScript {
         return summary
     }
 
-    private func copyHeader(_ table: String, _ columns: [String]) -> String {
-        "COPY \(schema.qualified(table)) (\(columns.joined(separator: ", "))) FROM stdin;"
+    /// The table and columns of the data block being written, and its pending INSERT rows (plain SQL).
+    private final class Block {
+        var table = ""
+        var columns: [String] = []
+        var pending: [String] = []
+    }
+    private let block = Block()
+
+    /// Starts the rows of `table`: `COPY … FROM stdin` (psql), or nothing yet (INSERTs in plain SQL).
+    private func begin(_ table: String, _ columns: [String]) throws -> String {
+        block.table = table
+        block.columns = columns
+        block.pending = []
+        return options.plainSQL ? "" : "COPY \(schema.qualified(table)) (\(columns.joined(separator: ", "))) FROM stdin;"
     }
 
-    /// One line of COPY data; every text must be storable (see `SQLText.check`).
-    private func copyRow(_ row: [String?], _ columns: [String], owner: String) throws -> String {
+    /// One row: a COPY line, or a VALUES tuple of the next INSERT; every text must be storable (`SQLText.check`).
+    private func dataRow(_ row: [String?], _ columns: [String], owner: String) throws -> String {
         precondition(row.count == columns.count)
         for (column, value) in zip(columns, row) { if let value { try SQLText.check(value, field: column, owner: owner) } }
-        return row.map(SQLText.copyField).joined(separator: "\t")
+        if !options.plainSQL { return row.map(SQLText.copyField).joined(separator: "\t") }
+        block.pending.append("(" + row.map(SQLText.literal).joined(separator: ", ") + ")")
+        return block.pending.count >= 200 ? flushInserts() : ""
+    }
+
+    /// Ends the block: `\.` (COPY), or the last INSERT.
+    private func end() throws -> String { options.plainSQL ? flushInserts() : "\\." }
+
+    private func flushInserts() -> String {
+        guard !block.pending.isEmpty else { return "" }
+        let text = "INSERT INTO \(schema.qualified(block.table)) (\(block.columns.joined(separator: ", "))) VALUES\n" + block.pending.joined(separator: ",\n") + ";"
+        block.pending = []
+        return text
+    }
+}
+
+/// How the PostGIS script is written (`qpv export --format postgis`).
+public struct PostGISOptions: Sendable {
+    /// `CREATE EXTENSION IF NOT EXISTS postgis` at the start (off: `--no-create-extension`, for a user who may
+    /// not create extensions; PostGIS must then already be installed in the database).
+    public var createExtension = true
+    /// Plain SQL (INSERT statements, no psql meta-command) instead of psql's COPY blocks (`--plain-sql`).
+    public var plainSQL = false
+
+    public init(createExtension: Bool = true, plainSQL: Bool = false) {
+        self.createExtension = createExtension
+        self.plainSQL = plainSQL
     }
 }

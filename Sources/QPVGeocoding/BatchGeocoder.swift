@@ -55,6 +55,8 @@ public struct BatchOptions: Sendable {
     /// Forces the input's separator or encoding instead of sniffing them.
     public var separator: UInt8?
     public var encoding: TextEncoding?
+    /// Forces the decimal separator of the output's numbers (default: the input's, see `DecimalMark.sniff`).
+    public var decimalMark: DecimalMark?
     public var geocodeOptions: GeocodeOptions
     /// Per-row filters, as api-adresse's `postcode=<column>` / `citycode=<column>`: the row's value in that
     /// column restricts its results (empty value: no filter).
@@ -166,8 +168,34 @@ public final class BatchGeocoder: Sendable {
                     progress: ((_ rows: Int, _ fraction: Double?) -> Void)? = nil) throws -> BatchSummary {
         let reader = try CSVReader(path: options.input, separator: options.separator, encoding: options.encoding)
         _ = try columnIndexes(reader, options.columns)  // before the output file is created
-        let writer = try CSVWriter(path: options.output, dialect: reader.dialect)
+        var dialect = reader.dialect
+        if let mark = options.decimalMark { dialect.decimalMark = mark }
+        let writer = try CSVWriter(path: options.output, dialect: dialect)
         return try run(reader: reader, writer: writer, options: options, annotation: annotation, progress: progress)
+    }
+
+    /// The address columns of a file whose columns were not named (`ColumnMatcher`): a whole-address column
+    /// ("adresse", "adresse 1"…) or number and street columns, followed by the postcode ("code postal", "cp")
+    /// and commune ("commune", "ville") columns when present. Throws listing the headers when there is no
+    /// address or street column.
+    public static func automaticColumns(header: [String], file: String) throws -> (columns: AddressColumns, matches: [ColumnMatch]) {
+        var matches: [ColumnMatch] = []
+        func add(_ role: ColumnRole, required: Bool = false) throws {
+            if let i = try ColumnMatcher.find(role, in: header, file: file, required: required) {
+                matches.append(ColumnMatch(role: role, index: i, header: header[i]))
+            }
+        }
+        if try ColumnMatcher.find(.address, in: header, file: file, required: false) != nil {
+            try add(.address)
+        } else if try ColumnMatcher.find(.street, in: header, file: file, required: false) != nil {
+            try add(.housenumber)
+            try add(.street)
+        } else {
+            try add(.address, required: true)
+        }
+        try add(.postcode)
+        try add(.city)
+        return (.parts(matches.map(\.header)), matches)
     }
 
     /// The indexes of the address columns in the reader's header; throws naming the missing ones.
@@ -286,7 +314,7 @@ public final class BatchGeocoder: Sendable {
         }
         let results = geocoder.geocode(query: query, options: geocodeOptions)
         guard let best = results.first else { return unresolved("not-found", "aucune adresse ni commune reconnue") }
-        let score = format(best.score)
+        let score = worker.encoder.decimal(format(best.score))
         if let minScore = options.minScore, best.score < minScore {
             summary.belowMinScore += 1
             return unresolved("not-found", "score \(score) inférieur au minimum \(format(minScore)) ; meilleur candidat : \(best.label)", score: score)
@@ -296,8 +324,8 @@ public final class BatchGeocoder: Sendable {
         if best.score < options.reviewBelow || (best.type == .municipality && query.hasStreet) { summary.needsReview += 1 }
         var row = fields
         row += [
-            fixed(best.lat, 7), fixed(best.lon, 7), best.label, score,
-            results.count > 1 ? format(results[1].score) : "", best.type.rawValue, best.id, best.housenumber, best.name,
+            worker.encoder.decimal(fixed(best.lat, 7)), worker.encoder.decimal(fixed(best.lon, 7)), best.label, score,
+            results.count > 1 ? worker.encoder.decimal(format(results[1].score)) : "", best.type.rawValue, best.id, best.housenumber, best.name,
             best.street, best.postcode, best.city, best.context, best.citycode, best.oldcitycode, best.oldcity, best.district, "ok",
         ]
         if let annotate = worker.annotate { row += annotate(results) }

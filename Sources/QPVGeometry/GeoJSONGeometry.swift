@@ -54,10 +54,30 @@ public enum GeoJSONGeometry {
         return Coordinate(x: x, y: y)
     }
 
-    /// GeoJSON text of polygons (a `Polygon` when there is one, a `MultiPolygon` otherwise), coordinates
-    /// written with `decimals` digits (7 for degrees ≈ 1 cm, 2 for metres), or exactly (shortest decimal
-    /// that reads back as the same double) when `decimals` is nil.
-    public static func text(polygons: [PolygonRings], decimals: Int? = 7) -> String {
+    /// Twice the signed area of a ring (shoelace): positive when counter-clockwise.
+    public static func signedArea2(_ r: [Coordinate]) -> Double {
+        guard r.count > 2 else { return 0 }
+        var s = 0.0
+        for k in 0..<(r.count - 1) { s += r[k].x * r[k + 1].y - r[k + 1].x * r[k].y }
+        if r.first != r.last, let a = r.last, let b = r.first { s += a.x * b.y - b.x * a.y }
+        return s
+    }
+
+    /// The rings in RFC 7946 order (right-hand rule): exterior ring counter-clockwise, holes clockwise.
+    public static func rightHandRule(_ p: PolygonRings) -> PolygonRings {
+        p.enumerated().map { k, r in
+            let area = signedArea2(r)
+            return (k == 0 ? area < 0 : area > 0) ? Array(r.reversed()) : r
+        }
+    }
+
+    /// GeoJSON text of polygons (a `Polygon` when there is one, a `MultiPolygon` otherwise or when `multi`
+    /// is set, so that a layer has one geometry type), rings oriented by the right-hand rule of RFC 7946
+    /// (exterior counter-clockwise, holes clockwise), coordinates written with `decimals` digits (7 for
+    /// degrees ≈ 1 cm, 2 for metres), or exactly (shortest decimal that reads back as the same double) when
+    /// `decimals` is nil.
+    public static func text(polygons unoriented: [PolygonRings], decimals: Int? = 7, multi: Bool = false) -> String {
+        let polygons = unoriented.map(rightHandRule)
         var out = ""
         out.reserveCapacity(polygons.reduce(0) { $0 + $1.reduce(0) { $0 + $1.count * 24 } } + 64)
         func ring(_ r: [Coordinate]) {
@@ -76,7 +96,7 @@ public enum GeoJSONGeometry {
             }
             out += "]"
         }
-        if polygons.count == 1 {
+        if polygons.count == 1 && !multi {
             out += "{\"type\":\"Polygon\",\"coordinates\":"
             polygon(polygons[0])
         } else {

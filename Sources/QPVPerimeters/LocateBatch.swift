@@ -11,14 +11,12 @@ public struct LocateBatchOptions: Sendable {
     public var tolerance: Double = 20
     public var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     public var chunkSize: Int = 65536
-    public var showProgress: Bool? = nil
+    /// Called after each chunk is written (rows so far, fraction of the file); the CLI draws it.
+    public var progress: BatchProgressHandler? = nil
     /// Row problems echoed on standard error (the rest are counted).
     public var maxReportedProblems: Int = 20
 
     public init(date: CivilDate) { self.date = date }
-
-    public static let lonNames = ["lon", "longitude", "lng", "long", "x"]
-    public static let latNames = ["lat", "latitude", "y"]
 }
 
 /// What a batch did.
@@ -41,7 +39,7 @@ public struct LocateBatchSummary: Sendable {
 
     /// French summary printed at the end of a batch.
     public var text: String {
-        var lines = ["\(FrenchFormat.integer(rows)) lignes traitées en \(String(format: "%.1f", seconds)) s (\(FrenchFormat.integer(seconds > 0 ? Int(Double(rows) / seconds) : rows)) lignes/s), colonnes \(lonColumn)/\(latColumn)"]
+        var lines = ["\(FrenchFormat.integer(rows)) lignes traitées en \(FrenchFormat.decimal(seconds, digits: 1)) s (\(FrenchFormat.integer(seconds > 0 ? Int(Double(rows) / seconds) : rows)) lignes/s), colonnes \(lonColumn)/\(latColumn)"]
         let order = ["in", "boundary", "out", "not_covered", "no_list", "invalid_coordinates", "error"]
         let labels = [
             "in": "dans un QPV", "boundary": "en limite (à vérifier)", "out": "hors QPV", "not_covered": "hors de la couverture de la liste installée (à vérifier)",
@@ -49,7 +47,7 @@ public struct LocateBatchSummary: Sendable {
         ]
         for s in order where (byStatus[s] ?? 0) > 0 {
             let n = byStatus[s]!
-            lines.append("  \(labels[s]!) (\(s)) : \(FrenchFormat.integer(n)) (\(String(format: "%.1f", 100 * Double(n) / Double(max(rows, 1)))) %)")
+            lines.append("  \(labels[s]!) (\(s)) : \(FrenchFormat.integer(n)) (\(FrenchFormat.decimal(100 * Double(n) / Double(max(rows, 1)), digits: 1)) %)")
         }
         if qicInside > 0 { lines.append("  dans un QIC : \(FrenchFormat.integer(qicInside))") }
         if qicNotCovered > 0 {
@@ -67,11 +65,21 @@ public struct LocateColumns: Sendable {
     public let catalog: PerimeterCatalog
     public let withQIC: Bool
     private let setVintages: [String]
+    /// Decimal separator of the distances in `values(_:)` (the `append` functions follow their encoder).
+    public var decimalMark: DecimalMark = .point
 
     public init(catalog: PerimeterCatalog) {
         self.catalog = catalog
         self.withQIC = catalog.hasQIC
         self.setVintages = catalog.sets.map(\.info.vintage)
+    }
+
+    /// A distance: its bytes straight in, quoted when the decimal comma is also the separator.
+    @inline(__always) static func appendDistance(_ d: Double?, separator: UInt8, mark: UInt8, into out: inout [UInt8]) {
+        guard let d else { return }
+        if mark == separator { out.append(UInt8(ascii: "\"")) }
+        LocateResult.appendTwoDecimals(d, to: &out, mark: mark)
+        if mark == separator { out.append(UInt8(ascii: "\"")) }
     }
 
     /// Column names, in order.
@@ -91,6 +99,8 @@ public struct LocateColumns: Sendable {
     /// dialect — straight from the flat arrays, no object per row.
     public func append(_ answers: LocateAnswers, _ i: Int, encoder: CSVRowEncoder, into out: inout [UInt8]) {
         let sep = encoder.dialect.separator
+        let mark = encoder.dialect.decimalMark.character
+        @inline(__always) func distance(_ d: Double?) { LocateColumns.appendDistance(d, separator: sep, mark: mark, into: &out) }
         @inline(__always) func field(_ s: String) {
             out.append(sep)
             encoder.encodeField(s, into: &out)
@@ -117,13 +127,13 @@ public struct LocateColumns: Sendable {
         kindColumns(0, withStatus: true)
         field(answers.kindStatus(i, kind: 0) == .noList ? "" : vintageText(answers.sets(i, kind: 0)))
         out.append(sep)
-        if let d = answers.distanceBoundary(i, kind: 0) { LocateResult.appendTwoDecimals(d, to: &out) }
+        distance(answers.distanceBoundary(i, kind: 0))
         if withQIC {
             let applies = answers.kindStatus(i, kind: 1) != nil
             kindColumns(1, withStatus: true)
             field(applies ? Array(Set(answers.hits(i, kind: 1).compactMap { catalog.perimeters[$0].record.epciSiren })).sorted().joined(separator: ";") : "")
             out.append(sep)
-            if let d = answers.distanceBoundary(i, kind: 1) { LocateResult.appendTwoDecimals(d, to: &out) }
+            distance(answers.distanceBoundary(i, kind: 1))
         }
     }
 
@@ -131,6 +141,8 @@ public struct LocateColumns: Sendable {
     /// intermediate strings for the common single-perimeter and no-perimeter cases).
     public func append(_ r: borrowing LocateResult, encoder: CSVRowEncoder, into out: inout [UInt8]) {
         let sep = encoder.dialect.separator
+        let mark = encoder.dialect.decimalMark.character
+        @inline(__always) func distance(_ d: Double?) { LocateColumns.appendDistance(d, separator: sep, mark: mark, into: &out) }
         @inline(__always) func field(_ s: String) {
             out.append(sep)
             encoder.encodeField(s, into: &out)
@@ -147,7 +159,7 @@ public struct LocateColumns: Sendable {
         }
         field(vintageText(r.qpv?.sets ?? []))
         out.append(sep)
-        if let d = r.qpv?.distanceBoundaryM { LocateResult.appendTwoDecimals(d, to: &out) }
+        distance(r.qpv?.distanceBoundaryM)
         if withQIC {
             for v in values(copy r).suffix(LocateBatch.qicColumns.count) { field(v) }
         }
@@ -161,7 +173,7 @@ public struct LocateColumns: Sendable {
         row.append(hits.count == 1 ? hits[0].code : hits.map(\.code).joined(separator: ";"))
         row.append(hits.count == 1 ? hits[0].name : hits.map(\.name).joined(separator: ";"))
         row.append(vintageText(r.qpv?.sets ?? []))
-        row.append(r.qpv?.distanceBoundaryM.map { LocateResult.twoDecimals($0) } ?? "")
+        row.append(r.qpv?.distanceBoundaryM.map { decimalMark.apply(LocateResult.twoDecimals($0)) } ?? "")
         if withQIC {
             let q = r.qic
             let qhits = q?.containing ?? []
@@ -169,7 +181,7 @@ public struct LocateColumns: Sendable {
             row.append(qhits.map(\.code).joined(separator: ";"))
             row.append(qhits.map(\.name).joined(separator: ";"))
             row.append(Array(Set(qhits.compactMap { catalog.perimeters[$0.index].record.epciSiren })).sorted().joined(separator: ";"))
-            row.append(q?.distanceBoundaryM.map { LocateResult.twoDecimals($0) } ?? "")
+            row.append(q?.distanceBoundaryM.map { decimalMark.apply(LocateResult.twoDecimals($0)) } ?? "")
         }
         return row
     }
@@ -207,17 +219,18 @@ public struct LocateBatch {
     /// Output columns appended to every row.
     public var appendedColumns: [String] { LocateColumns(catalog: catalog).names + [LocateBatch.errorColumn] }
 
-    /// The column named `explicit`, else the first of `candidates` present; throws naming the file and columns.
-    public static func findColumn(_ reader: CSVReader, explicit: String?, candidates: [String]) throws -> Int {
-        if let explicit { return try reader.requireColumn(explicit) }
-        for c in candidates { if let i = reader.columnIndex(c) { return i } }
-        throw TabularError.missingColumn(file: reader.name, column: candidates[0] + " (ou " + candidates.dropFirst().joined(separator: ", ") + ")", available: reader.header)
+    /// The longitude and latitude columns of `reader` (`ColumnMatcher`: explicit options, else loose names).
+    public func columns(_ reader: CSVReader) throws -> [ColumnMatch] {
+        let lon = try ColumnMatcher.find(.longitude, in: reader, explicit: options.lonColumn, required: true)!
+        let lat = try ColumnMatcher.find(.latitude, in: reader, explicit: options.latColumn, required: true)!
+        return [ColumnMatch(role: .longitude, index: lon, header: reader.header[lon]), ColumnMatch(role: .latitude, index: lat, header: reader.header[lat])]
     }
 
     /// Runs the batch. Output rows follow the input's dialect (separator, encoding, BOM, line endings).
     public func run(reader: CSVReader, writer: CSVWriter) throws -> LocateBatchSummary {
-        let lonIndex = try LocateBatch.findColumn(reader, explicit: options.lonColumn, candidates: LocateBatchOptions.lonNames)
-        let latIndex = try LocateBatch.findColumn(reader, explicit: options.latColumn, candidates: LocateBatchOptions.latNames)
+        let found = try columns(reader)
+        let lonIndex = found[0].index
+        let latIndex = found[1].index
         let appended = appendedColumns
         // An input column named like one of ours (a file processed twice) is kept, renamed with "_input".
         let renamedHeader = reader.header.map { appended.contains($0.lowercased()) ? $0 + "_input" : $0 }
@@ -226,7 +239,8 @@ public struct LocateBatch {
         var summary = LocateBatchSummary()
         summary.lonColumn = reader.header[lonIndex]
         summary.latColumn = reader.header[latIndex]
-        let progress = ProgressLine(label: "qpv locate", enabled: options.showProgress)
+        let started = Date()
+        let progress = BatchProgress(reader: reader, handler: options.progress)
         let encoder = writer.encoder
         let catalog = self.catalog
         let options = self.options
@@ -253,7 +267,9 @@ public struct LocateBatch {
         try runner.run(
             next: {
                 // The reading thread only scans: fields are decoded by the workers.
-                try reader.nextRaw(maxRecords: options.chunkSize).map { [$0] }
+                let chunk = try reader.nextRaw(maxRecords: options.chunkSize).map { [$0] }
+                if chunk != nil { progress.chunkRead() }
+                return chunk
             },
             makeWorker: { try Locator(catalog: catalog) },
             process: { locator, chunks in
@@ -368,13 +384,11 @@ public struct LocateBatch {
                 summary.problemCount += chunk.problems.count
                 if chunk.engineErrors > 0 { summary.byStatus[LocateBatch.errorStatus, default: 0] += chunk.engineErrors }
                 for p in chunk.problems where summary.problems.count < options.maxReportedProblems { summary.problems.append(p) }
-                let (consumed, total) = reader.progress
-                progress.update(rows: summary.rows, fraction: total.map { Double(consumed) / Double(max($0, 1)) })
+                progress.chunkDelivered(rows: chunk.rows)
             })
         try writer.close()
-        progress.finish()
         summary.blankLines = reader.blankLines
-        summary.seconds = progress.elapsed
+        summary.seconds = Date().timeIntervalSince(started)
         return summary
     }
 }

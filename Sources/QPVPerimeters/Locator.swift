@@ -552,8 +552,9 @@ extension LocateResult {
         return negative ? -v : v
     }
 
-    /// Appends `x` with exactly two decimals, as ASCII bytes (no intermediate string).
-    public static func appendTwoDecimals(_ x: Double, to out: inout [UInt8]) {
+    /// Appends `x` with exactly two decimals, as ASCII bytes (no intermediate string); `mark` is the decimal
+    /// separator (`.`, or `,` for French spreadsheets).
+    public static func appendTwoDecimals(_ x: Double, to out: inout [UInt8], mark: UInt8 = UInt8(ascii: ".")) {
         guard x.isFinite, abs(x) < 9e15 else { return }
         let v = UInt64((abs(x) * 100).rounded())
         if x < 0 && v != 0 { out.append(UInt8(ascii: "-")) }
@@ -569,7 +570,7 @@ extension LocateResult {
             for k in stride(from: n - 1, through: 0, by: -1) { out.append(d[k]) }
         }
         let frac = v % 100
-        out.append(UInt8(ascii: "."))
+        out.append(mark)
         out.append(UInt8(frac / 10) + 0x30)
         out.append(UInt8(frac % 10) + 0x30)
     }

@@ -104,9 +104,19 @@ public struct PerimeterExplorer {
     /// The perimeter as a GeoJSON Feature (WGS84, RFC 7946), with its summary as properties.
     public func geoJSONFeature(_ index: Int, locator: Locator) throws -> String {
         let g = try locator.wgs84Geometry(index)
-        let props = try JSONEncoder().encode(summary(index))
-        return #"{"type":"Feature","properties":"# + String(decoding: props, as: UTF8.self) + #","geometry":"#
-            + GeoJSONGeometry.text(polygons: try g.polygons(), decimals: 7) + "}"
+        let s = summary(index)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var props = String(decoding: try encoder.encode(s), as: UTF8.self)
+        // `communes` as an array of "INSEE nom" strings, the type it has in `qpv export --format geojson`.
+        if let communesJSON = String(data: try encoder.encode(s.communes), encoding: .utf8),
+            let range = props.range(of: "\"communes\":" + communesJSON)
+        {
+            let labels = s.communes.map { $0.name.isEmpty ? $0.insee : "\($0.insee) \($0.name)" }
+            props.replaceSubrange(range, with: "\"communes\":" + String(decoding: try encoder.encode(labels), as: UTF8.self))
+        }
+        return #"{"type":"Feature","properties":"# + props + #","geometry":"#
+            + GeoJSONGeometry.text(polygons: try g.polygons(), decimals: 7, multi: true) + "}"
     }
 
     /// Compares the perimeters of two vintages of the QPV lists, commune by commune (the communes each

@@ -7,12 +7,17 @@ public struct CSVDialect: Sendable, Equatable {
     public var encoding: TextEncoding
     public var hasBOM: Bool
     public var crlf: Bool
+    /// How decimals are written in the file's numbers: comma for a `;`-separated file (French Excel) or one
+    /// whose numbers use commas, point otherwise. Output numbers follow it (`CSVRowEncoder.decimal`).
+    public var decimalMark: DecimalMark
 
-    public init(separator: UInt8 = UInt8(ascii: ","), encoding: TextEncoding = .utf8, hasBOM: Bool = false, crlf: Bool = false) {
+    public init(separator: UInt8 = UInt8(ascii: ","), encoding: TextEncoding = .utf8, hasBOM: Bool = false, crlf: Bool = false,
+                decimalMark: DecimalMark = .point) {
         self.separator = separator
         self.encoding = encoding
         self.hasBOM = hasBOM
         self.crlf = crlf
+        self.decimalMark = decimalMark
     }
 
     /// The separators recognised when sniffing, in order of preference on ties.
@@ -139,7 +144,8 @@ public final class CSVReader {
         let enc = encoding ?? (hasBOM ? .utf8 : TextEncoding.sniff(sample))
         let sep = separator ?? CSVReader.sniffSeparator(sample)
         let crlf = CSVReader.sniffCRLF(sample)
-        self.dialect = CSVDialect(separator: sep, encoding: enc, hasBOM: hasBOM, crlf: crlf)
+        let mark = DecimalMark.sniff(sample, separator: sep)
+        self.dialect = CSVDialect(separator: sep, encoding: enc, hasBOM: hasBOM, crlf: crlf, decimalMark: mark)
 
         // Header: first non-blank record.
         guard let headerRecord = try readRecord(expectedFields: nil) else {

@@ -1,14 +1,61 @@
 import Foundation
 import QPVCore
 
+/// The progress callback of a batch: rows delivered so far, and the fraction of the input they represent
+/// (nil when the size is unknown). Libraries call it; the command line draws it (`ProgressLine`).
+public typealias BatchProgressHandler = @Sendable (_ rows: Int, _ fraction: Double?) -> Void
+
+/// Progress of a batch counted on the rows delivered, not on what the reader has read ahead: it remembers
+/// how far into the file the reader was when each chunk was read, and reports that position when the chunk
+/// is delivered (chunks are delivered in reading order).
+public final class BatchProgress: @unchecked Sendable {
+    private let lock = NSLock()
+    private var offsets: [Int] = []
+    private var head = 0
+    private let reader: CSVReader
+    private let handler: BatchProgressHandler?
+    public private(set) var rows = 0
+
+    public init(reader: CSVReader, handler: BatchProgressHandler?) {
+        self.reader = reader
+        self.handler = handler
+    }
+
+    /// Call on the reading thread right after a chunk was read.
+    public func chunkRead() {
+        guard handler != nil else { return }
+        let consumed = reader.progress.consumed
+        lock.lock()
+        offsets.append(consumed)
+        lock.unlock()
+    }
+
+    /// Call when a chunk of `count` rows was delivered (written).
+    public func chunkDelivered(rows count: Int) {
+        rows += count
+        guard let handler else { return }
+        lock.lock()
+        let offset = head < offsets.count ? offsets[head] : reader.progress.consumed
+        head += 1
+        if head > 1024 { offsets.removeFirst(head); head = 0 }
+        lock.unlock()
+        handler(rows, reader.progress.total.map { min(1, Double(offset) / Double(max($0, 1))) })
+    }
+}
+
 /// A one-line progress report on standard error (rows, rows/s, percentage and remaining time), redrawn at
-/// most five times a second, and only when standard error is a terminal (logs and pipes stay clean).
-public final class ProgressLine {
+/// most five times a second, and only when standard error is a terminal (logs and pipes stay clean). Drawn
+/// by the command line from a batch's `BatchProgressHandler`.
+public final class ProgressLine: @unchecked Sendable {
     private let enabled: Bool
     private let label: String
     private let startTime = Date()
     private var lastDraw = Date.distantPast
     private var drewSomething = false
+    private let lock = NSLock()
+
+    /// The handler to give a batch: draws this line.
+    public var handler: BatchProgressHandler { { [self] rows, fraction in update(rows: rows, fraction: fraction) } }
 
     public init(label: String, enabled: Bool? = nil) {
         self.label = label
@@ -21,6 +68,8 @@ public final class ProgressLine {
     /// Updates the line. `fraction` (0…1) comes from bytes read over file size when known.
     public func update(rows: Int, fraction: Double?) {
         guard enabled else { return }
+        lock.lock()
+        defer { lock.unlock() }
         let now = Date()
         guard now.timeIntervalSince(lastDraw) >= 0.2 else { return }
         lastDraw = now

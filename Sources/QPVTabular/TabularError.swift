@@ -15,6 +15,10 @@ public enum TabularError: Error, Equatable, Sendable, CustomStringConvertible, L
     case outputIsInput(output: String, input: String)
     /// The header has more columns than `CSVReader.maxColumns`.
     case tooManyColumns(file: String, count: Int, limit: Int)
+    /// No header answers a needed role (`ColumnMatcher`).
+    case missingRole(file: String, role: String, option: String, names: [String], available: [String])
+    /// Several headers answer the same role (`ColumnMatcher`): the user names the column.
+    case ambiguousColumn(file: String, role: String, option: String, candidates: [String], available: [String])
 
     public var description: String {
         switch self {
@@ -39,6 +43,15 @@ public enum TabularError: Error, Equatable, Sendable, CustomStringConvertible, L
             return "\(file), ligne 1 (en-tête) : \(count) colonnes ; au plus \(limit) colonnes sont acceptées : retirez les colonnes inutiles"
         case .outputIsInput(let output, let input):
             return "\(output) : c'est le fichier d'entrée « \(input) » (même fichier sur le disque) ; il ne sera pas écrasé : choisissez un autre fichier de sortie"
+        case .missingRole(let file, let role, let option, let names, let available):
+            let list = available.map { "« \($0) »" }.joined(separator: ", ")
+            return "\(file), ligne 1 (en-tête) : aucune colonne de \(role) (noms reconnus : \(names.joined(separator: ", "))) ; "
+                + "colonnes présentes : \(list) ; précisez la colonne avec \(option)"
+        case .ambiguousColumn(let file, let role, let option, let candidates, let available):
+            let found = candidates.map { "« \($0) »" }.joined(separator: " et ")
+            let list = available.map { "« \($0) »" }.joined(separator: ", ")
+            return "\(file), ligne 1 (en-tête) : plusieurs colonnes peuvent servir de \(role) (\(found)) ; "
+                + "précisez laquelle avec \(option) ; colonnes présentes : \(list)"
         }
     }
 

@@ -37,15 +37,19 @@ struct CarreauxFileOptions: ParsableArguments {
     var resolution: Int?
 
     @Option(help: "Nombre de fils de calcul (défaut : nombre de cœurs).")
-    var workers: Int?
+    var threads: Int?
+
+    @OptionGroup var conventions: OutputConventions
 
     func reader() throws -> CSVReader { try CSVReader(path: input) }
 
-    var readOptions: CarreauxReadOptions {
+    /// The read options, progress drawn on `line`.
+    func readOptions(_ line: ProgressLine) -> CarreauxReadOptions {
         var o = CarreauxReadOptions()
+        o.progress = line.handler
         o.idColumn = idColumn
         o.resolution = resolution
-        if let workers { o.workers = max(1, workers) }
+        if let threads { o.workers = max(1, threads) }
         return o
     }
 }
@@ -88,11 +92,13 @@ struct CarreauxClassify: AsyncParsableCommand {
         guard let f = ClassifyFormat(rawValue: format) else { throw ValidationError("--format « \(format) » : long ou wide attendu") }
         let grid = try perimeterOptions.gridPerimeters()
         let reader = try file.reader()
-        let writer = try CSVWriter(path: output, dialect: reader.dialect)
+        let writer = try CSVWriter(path: output, dialect: file.conventions.dialect(following: reader))
         var options = ClassifyOptions()
-        options.read = file.readOptions
+        let line = ProgressLine(label: "qpv carreaux")
+        options.read = file.readOptions(line)
         options.format = f
         let summary = try ClassifyBatch(perimeters: grid, options: options).run(reader: reader, writer: writer)
+        line.finish()
         for p in summary.problems { printError(p) }
         printError(summary.text)
     }

@@ -28,12 +28,16 @@ struct CarreauxCandidates: AsyncParsableCommand {
     @OptionGroup var file: CarreauxFileOptions
     @OptionGroup var perimeterOptions: PerimeterOptions
 
-    @Option(help: ArgumentHelp("Seuil de niveau de vie moyen en euros par an (ex. 12600).", valueName: "euros")) var threshold: Double?
-    @Option(name: .customLong("national-median"), help: "Médiane nationale du niveau de vie (euros), pour la formule officielle.") var nationalMedian: Double?
-    @Option(name: .customLong("urban-unit-median"), help: "Médiane du niveau de vie de l'unité urbaine (euros), pour la formule officielle.") var urbanUnitMedian: Double?
+    @Option(name: .customLong("threshold"), help: ArgumentHelp("Seuil de niveau de vie moyen en euros par an (ex. 12600).", valueName: "euros")) var thresholdArgument: NumberArgument?
+    var threshold: Double? { thresholdArgument?.value }
+    @Option(name: .customLong("national-median"), help: "Médiane nationale du niveau de vie (euros), pour la formule officielle.") var nationalMedianArgument: NumberArgument?
+    var nationalMedian: Double? { nationalMedianArgument?.value }
+    @Option(name: .customLong("urban-unit-median"), help: "Médiane du niveau de vie de l'unité urbaine (euros), pour la formule officielle.") var urbanUnitMedianArgument: NumberArgument?
+    var urbanUnitMedian: Double? { urbanUnitMedianArgument?.value }
+    @Option(name: .customLong("min-population"), help: "Population minimale d'une grappe retenue.") var minPopulationArgument: NumberArgument = 300
+    var minPopulation: Double { minPopulationArgument.value }
     @Option(help: ArgumentHelp("SIREN de l'EPCI : seuil par défaut, celui de son contrat de ville (registre du territoire).", valueName: "siren"))
     var epci: String?
-    @Option(name: .customLong("min-population"), help: "Population minimale d'une grappe retenue.") var minPopulation: Double = 300
     @Option(help: ArgumentHelp("Fichier GeoJSON de sortie (- pour la sortie standard).", valueName: "fichier")) var output: String
 
     func validate() throws {
@@ -73,9 +77,11 @@ struct CarreauxCandidates: AsyncParsableCommand {
         }
         let reader = try file.reader()
         var options = CandidatesOptions(threshold: s)
-        options.read = file.readOptions
+        let line = ProgressLine(label: "qpv carreaux candidates")
+        options.read = file.readOptions(line)
         options.minPopulation = minPopulation
         let report = try CandidatesBatch(perimeters: grid, options: options).run(reader: reader)
+        line.finish()
         let text = report.geoJSON(perimeters: grid)
         if output == "-" {
             FileHandle.standardOutput.write(Data(text.utf8))

@@ -12,8 +12,10 @@ struct CarreauxGrid: AsyncParsableCommand {
             """)
 
     @Option(help: "Identifiant de carreau (CRS3035RES200mN{nord}E{est}).") var id: String?
-    @Option(parsing: .unconditional, help: "Longitude WGS84.") var lon: Double?
-    @Option(parsing: .unconditional, help: "Latitude WGS84.") var lat: Double?
+    @Option(name: .customLong("lon"), parsing: .unconditional, help: "Longitude WGS84.") var lonArgument: NumberArgument?
+    var lon: Double? { lonArgument?.value }
+    @Option(name: .customLong("lat"), parsing: .unconditional, help: "Latitude WGS84.") var latArgument: NumberArgument?
+    var lat: Double? { latArgument?.value }
     @Option(help: "Résolution du carreau cherché pour un point (200 ou 1000).") var resolution: Int = 200
     @Option(help: "text, json ou geojson.") var format: String = "text"
 

@@ -32,13 +32,15 @@ struct CarreauxStats: AsyncParsableCommand {
     func run() async throws {
         let grid = try perimeterOptions.gridPerimeters()
         let reader = try file.reader()
-        let options = file.readOptions
+        let line = ProgressLine(label: "qpv carreaux stats")
+        let options = file.readOptions(line)
         let rejectsWriter = try rejects.map { try CSVWriter(path: $0, dialect: reader.dialect) }
         let report = try StatsBatch(perimeters: grid, options: options).run(reader: reader, rejects: rejectsWriter)
+        line.finish()
         if output.lowercased().hasSuffix(".json") {
             try OutputFile.write(path: output, bytes: Array(report.json().utf8))
         } else {
-            try StatsBatch.writeCSV(report, path: output, dialect: reader.dialect)
+            try StatsBatch.writeCSV(report, path: output, dialect: file.conventions.dialect(following: reader))
         }
         for p in report.problems { printError(p) }
         printError(report.text)

@@ -28,7 +28,8 @@ struct PerimeterOptions: ParsableArguments {
     var release: String?
 
     @Option(name: .customLong("boundary-tolerance"), help: "Distance (m) à une limite de quartier en deçà de laquelle la réponse est « boundary » (à vérifier).")
-    var boundaryTolerance: Double = 20
+    var boundaryToleranceArgument: NumberArgument = 20
+    var boundaryTolerance: Double { boundaryToleranceArgument.value }
 
     var dataDirectory: DataDirectory { DataDirectory.resolve(explicit: dataDir) }
 

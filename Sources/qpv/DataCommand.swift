@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import QPVCore
+import QPVGeocoding
 import QPVGeometry
 import QPVPerimeters
 import QPVGeocoding
@@ -109,26 +110,34 @@ struct DataImport: AsyncParsableCommand {
         for w in m.warnings { printError("Attention : \(w)") }
         for r in installed.replaced { print("  remplace le paquet \(r)") }
         for w in installed.overlapWarnings { printError("Attention, chevauchement accepté : \(w)") }
-        print("  → \(installed.path) (\(String(format: "%.2f", Date().timeIntervalSince(started))) s)")
+        print("  → \(installed.path) (\(FrenchFormat.decimal(Date().timeIntervalSince(started), digits: 2)) s)")
     }
 }
 
 struct DataList: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "Lister les paquets installés.")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "Lister tout ce qui est installé : paquets de périmètres, base d'adresses (BAN).",
+        discussion: "Chaque entrée a un identifiant (pack_id) à donner à qpv data remove ; sa nature est dans « data » (perimeters, addresses).")
 
     @Option(name: .customLong("data-dir"), help: "Dossier des données.") var dataDir: String?
     @Option(help: "Format.") var format: OutputFormat = .text
 
+    /// One installed item; `data` says its nature (perimeters, addresses; other kinds can be added).
     struct Entry: Encodable {
         var pack_id: String
-        var kind: String
-        var vintage: String
-        var source_file: String
-        var sha256: String
+        var data = "perimeters"
+        var kind: String?
+        var vintage: String?
+        var source_file: String?
+        var sha256: String?
         var imported_at: String
-        var perimeters: Int
-        var repaired: Int
-        var sets: [PerimeterSetInfo]
+        var perimeters: Int?
+        var repaired: Int?
+        var sets: [PerimeterSetInfo]?
+        var sources: [ImportedSource]?
+        var addresses: Int?
+        var streets: Int?
+        var communes: Int?
         var path: String
         var release_date: String?
         var release_origin: String?
@@ -138,12 +147,15 @@ struct DataList: AsyncParsableCommand {
         var previous: Bool
     }
 
+    /// The identifier of the address base in `qpv data list` / `qpv data remove`.
+    static let addressesId = "adresses"
+
     func run() async throws {
         let dir = DataDirectory.resolve(explicit: dataDir)
         let store = PackStore(dataDirectory: dir)
         let packs = try store.openAll()
         let kept = try store.previousPackPaths().map { try PerimeterPack(path: $0) }
-        let entries = (packs.map { ($0, false) } + kept.map { ($0, true) }).map { p, previous in
+        var entries = (packs.map { ($0, false) } + kept.map { ($0, true) }).map { p, previous in
             Entry(
                 pack_id: p.manifest.packId, kind: p.manifest.kind.rawValue, vintage: p.manifest.vintage, source_file: p.manifest.source.fileName,
                 sha256: p.manifest.source.sha256, imported_at: p.manifest.importedAt, perimeters: p.manifest.perimeters.count,
@@ -151,34 +163,43 @@ struct DataList: AsyncParsableCommand {
                 release_date: p.manifest.source.releaseDate?.description, release_origin: p.manifest.source.releaseOrigin,
                 archive: p.manifest.source.archive, member: p.manifest.source.member, previous: previous)
         }
+        let banURL = Geocoder.packURL(in: dir)
+        var addressProblem: String?
+        if FileManager.default.fileExists(atPath: banURL.path) {
+            do {
+                let info = try Geocoder(dataDirectory: dir).info
+                entries.append(
+                    Entry(pack_id: Self.addressesId, data: "addresses", imported_at: info.importedAt, sources: info.sources, addresses: info.addresses,
+                          streets: info.streets, communes: info.communes, path: banURL.path, previous: false))
+            } catch {
+                addressProblem = "\(error)"
+            }
+        }
         let areas = try AdminAreas.openAll(dir)
+        for a in areas {
+            entries.append(Entry(pack_id: a.manifest.id, data: "communes", source_file: a.manifest.source.fileName, sha256: a.manifest.source.sha256,
+                                 imported_at: a.manifest.importedAt, communes: a.manifest.communeCount, path: a.path, previous: false))
+        }
         if format == .json {
             print(try jsonString(entries))
             return
         }
-        defer {
-            listAddressBase(dir)
-            for a in areas {
-                let deps = a.manifest.zones.filter { $0.kind == .departement }.map(\.code)
-                let epcis = a.manifest.zones.filter { $0.kind == .epci }.map { "\($0.name) (\($0.code), \($0.members.count) communes)" }
-                print("• communes \(a.manifest.id) — \(a.manifest.communeCount) communes — \(a.manifest.source.fileName) — départements \(deps.joined(separator: ", "))"
-                    + (epcis.isEmpty ? "" : " — intercommunalités : \(epcis.joined(separator: ", "))"))
-            }
-        }
-        guard !entries.isEmpty else {
+        let perimeterEntries = entries.filter { $0.data == "perimeters" }
+        if perimeterEntries.isEmpty {
             print("Aucun paquet de périmètres installé dans \(dir.perimetersURL.path).")
             print("Sans données installées, qpv répond sur le jeu de démonstration fictif. Installer une liste : qpv data import FICHIER")
-            return
+        } else {
+            print("Paquets de périmètres installés dans \(dir.perimetersURL.path) :")
         }
-        print("Paquets installés dans \(dir.perimetersURL.path) :")
-        for (k, e) in entries.enumerated() {
-            if e.previous && (k == 0 || !entries[k - 1].previous) {
+        for (k, e) in perimeterEntries.enumerated() {
+            if e.previous && (k == 0 || !perimeterEntries[k - 1].previous) {
                 print("Publications précédentes gardées (--keep-previous ; interrogeables avec --release AAAA-MM-JJ) :")
             }
-            print("• \(e.pack_id) — \(e.perimeters) périmètres — \(e.source_file) (sha256 \(e.sha256.prefix(12))…) — importé le \(e.imported_at)")
+            let (perimeters, source, sha, sets, repaired) = (e.perimeters ?? 0, e.source_file ?? "", e.sha256 ?? "", e.sets ?? [], e.repaired ?? 0)
+            print("• \(e.pack_id) — \(FrenchFormat.integer(perimeters)) périmètres — \(source) (sha256 \(sha.prefix(12))…) — importé le \(e.imported_at)")
             let release = e.release_date.flatMap(CivilDate.init).map { "publication du \($0.french)" } ?? "date de publication inconnue"
             print("    \(release)" + (e.release_origin.map { " (\($0))" } ?? "") + (e.archive.map { " — archive \($0)" + (e.member.map { " → \($0)" } ?? "") } ?? ""))
-            for s in e.sets {
+            for s in sets {
                 print("    \(s.label) : \(s.perimeterCount) périmètres, \(s.periodFrench)" + (s.uncertain != nil ? " — à vérifier : \(s.uncertain!)" : ""))
                 if let c = s.departementCoverage { print("      couverture : \(c.french)") }
                 if s.kind == .qpv && s.departementCoverage == nil && !s.isDemo {
@@ -186,7 +207,25 @@ struct DataList: AsyncParsableCommand {
                 }
                 if s.kind == .qic && s.validFrom == nil { print("      dates de validité non renseignées : jeu jamais utilisé ; réimportez avec --valid-from") }
             }
-            if e.repaired > 0 { print("    \(e.repaired) polygone(s) réparé(s) à l'import") }
+            if repaired > 0 { print("    \(repaired) polygone(s) réparé(s) à l'import") }
+        }
+        if let a = entries.first(where: { $0.data == "addresses" }) {
+            print("Base d'adresses installée (identifiant « \(a.pack_id) ») : \(FrenchFormat.integer(a.addresses ?? 0)) adresses, "
+                + "\(FrenchFormat.integer(a.streets ?? 0)) voies, \(FrenchFormat.integer(a.communes ?? 0)) communes — importée le \(a.imported_at) — \(a.path), à partir de :")
+            for s in a.sources ?? [] {
+                print("    \(s.file) (\(s.kind), \(FrenchFormat.integer(s.bytes)) octets, sha256 \(s.sha256.prefix(12))…) : \(FrenchFormat.integer(s.rows)) lignes, "
+                    + "\(FrenchFormat.integer(s.imported)) importées, \(FrenchFormat.integer(s.rejected)) rejetées")
+            }
+        } else if let addressProblem {
+            print("Base d'adresses : \(banURL.path) — inutilisable : \(addressProblem)")
+        } else {
+            print("Aucune base d'adresses installée : géocodage sur les adresses de démonstration. Installer la BAN : qpv data import-ban adresses-XX.csv.gz")
+        }
+        for a in areas {
+            let deps = a.manifest.zones.filter { $0.kind == .departement }.map(\.code)
+            let epcis = a.manifest.zones.filter { $0.kind == .epci }.map { "\($0.name) (\($0.code), \($0.members.count) communes)" }
+            print("Communes installées (identifiant « \(a.manifest.id) ») : \(FrenchFormat.integer(a.manifest.communeCount)) communes — \(a.manifest.source.fileName) — départements \(deps.joined(separator: ", "))"
+                + (epcis.isEmpty ? "" : " — intercommunalités : \(epcis.joined(separator: ", "))"))
         }
     }
 }
@@ -227,31 +266,27 @@ struct DataImportCommunes: AsyncParsableCommand {
     }
 }
 
-/// The installed address base and what it came from (files, sizes, sha256, rows rejected).
-func listAddressBase(_ dir: DataDirectory) {
-    let url = Geocoder.packURL(in: dir)
-    guard FileManager.default.fileExists(atPath: url.path) else {
-        print("Aucune base d'adresses installée (qpv data import-ban adresses-XX.csv.gz).")
-        return
-    }
-    do {
-        let info = try Geocoder(packPath: url.path).info
-        print("Base d'adresses : \(url.path) — \(FrenchFormat.integer(info.addresses)) adresses, \(FrenchFormat.integer(info.communes)) communes — importée le \(info.importedAt), à partir de :")
-        for s in info.sources {
-            print("    \(s.file) (\(s.kind), \(FrenchFormat.integer(s.bytes)) octets, sha256 \(s.sha256.prefix(12))…) : \(FrenchFormat.integer(s.rows)) lignes, \(FrenchFormat.integer(s.imported)) importées, \(FrenchFormat.integer(s.rejected)) rejetées")
-        }
-    } catch {
-        print("Base d'adresses : \(url.path) — inutilisable : \(error)")
-    }
-}
-
 struct DataRemove: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "remove", abstract: "Supprimer un paquet installé (voir qpv data list).")
+    static let configuration = CommandConfiguration(
+        commandName: "remove", abstract: "Supprimer un paquet installé, des communes, ou la base d'adresses (« adresses ») : voir qpv data list.")
     @Argument(help: "Identifiant du paquet.") var packId: String
     @Option(name: .customLong("data-dir"), help: "Dossier des données.") var dataDir: String?
 
     func run() async throws {
-        guard try PackStore(dataDirectory: DataDirectory.resolve(explicit: dataDir)).remove(packId: packId) else {
+        if packId == DataList.addressesId {
+            let url = Geocoder.packURL(in: DataDirectory.resolve(explicit: dataDir))
+            guard FileManager.default.fileExists(atPath: url.path) else { throw ValidationError("aucune base d'adresses installée (voir qpv data list)") }
+            try FileManager.default.removeItem(at: url)
+            print("Base d'adresses supprimée (\(url.path)).")
+            return
+        }
+        let dir = DataDirectory.resolve(explicit: dataDir)
+        if let areas = try AdminAreas.openAll(dir).first(where: { $0.manifest.id == packId }) {
+            try FileManager.default.removeItem(atPath: areas.path)
+            print("Communes \(packId) supprimées (\(areas.path)).")
+            return
+        }
+        guard try PackStore(dataDirectory: dir).remove(packId: packId) else {
             throw ValidationError("aucun paquet « \(packId) » installé (voir qpv data list)")
         }
         print("Paquet \(packId) supprimé.")

@@ -25,6 +25,8 @@ struct EligibilityPlaceOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Longitude WGS84 en degrés décimaux (ex. 1.4437).") var lon: String?
     @Option(parsing: .unconditional, help: "Latitude WGS84 en degrés décimaux (ex. 43.6045).") var lat: String?
     @Option(help: "Format de la réponse.") var format: OutputFormat = .text
+    @Flag(name: .customLong("exit-status"), help: "Code de sortie selon le verdict : 0 éligible, 1 non éligible, 2 à vérifier.")
+    var exitStatus = false
 
     @Option(help: "Adresse du lieu, géocodée hors ligne (BAN installée, ou adresses de démonstration).") var address: String?
 
@@ -84,12 +86,13 @@ enum EligibilityCLI {
     }
 
     /// Prints a report in the chosen format; exit status 2 when the position was unusable.
-    static func print(_ report: EligibilityReport, format: OutputFormat, location: EligibilityLocation) throws {
+    static func print(_ report: EligibilityReport, format: OutputFormat, location: EligibilityLocation, exitStatus: Bool = false) throws {
         switch format {
         case .json: Swift.print(try jsonString(report))
         case .text: Swift.print(report.text())
         }
-        if location.status == .invalidCoordinates { throw ExitCode(2) }
+        if exitStatus { throw ExitCode(ExitStatus.of(report.verdict)) }
+        if location.status == .invalidCoordinates { throw ExitCode(ExitStatus.toVerify) }
     }
 
     /// The date-specific commands take their date from the contract, not from `--date`.

@@ -24,9 +24,11 @@ struct EligibilityEmploiFranc: AsyncParsableCommand {
     @Option(name: .customLong("signature-date"), help: ArgumentHelp("Date de signature du contrat (AAAA-MM-JJ).", valueName: "date"))
     var signatureDate: String
     @Option(help: ArgumentHelp("Type de contrat : cdi ou cdd.", valueName: "cdi|cdd")) var contract: String?
-    @Option(name: .customLong("duration-months"), help: "Durée du CDD en mois.") var durationMonths: Double?
-    @Option(name: .customLong("working-time"), help: "Temps de travail en part d'un temps plein (1 = temps plein, 0.5 = mi-temps).")
-    var workingTime: Double = 1
+    @Option(name: .customLong("duration-months"), help: "Durée du CDD en mois.") var durationMonthsArgument: NumberArgument?
+    var durationMonths: Double? { durationMonthsArgument?.value }
+    @Option(name: .customLong("working-time"), help: "Temps de travail en part d'un temps plein (1 = temps plein, 0,5 = mi-temps).")
+    var workingTimeArgument: NumberArgument = 1
+    var workingTime: Double { workingTimeArgument.value }
     @Option(help: ArgumentHelp("Situation à la signature : jobseeker (demandeur d'emploi cat. 1, 2, 3, 6, 7, 8), csp, mission-locale, other.", valueName: "situation"))
     var status: String?
     @Option(help: "Âge de la personne à la signature (emploi franc+ : moins de 26 ans, contrats signés du 15 octobre 2020 au 31 mai 2021).")
@@ -62,6 +64,6 @@ struct EligibilityEmploiFranc: AsyncParsableCommand {
         let book = try RuleBook.shipped("emploi-franc")
         let locator = try EligibilityCLI.locator(perimeterOptions, place: place)
         let location = try place.locate(with: locator, dataDirectory: perimeterOptions.dataDirectory, on: date)
-        try EligibilityCLI.print(EmploiFranc.evaluate(request, location: location, book: book), format: place.format, location: location)
+        try EligibilityCLI.print(EmploiFranc.evaluate(request, location: location, book: book), format: place.format, location: location, exitStatus: place.exitStatus)
     }
 }

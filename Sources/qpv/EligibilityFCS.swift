@@ -37,6 +37,6 @@ struct EligibilityFCS: AsyncParsableCommand {
         guard let programme = CohesionFund.programme(siren: epci, location: location, among: programmes) else {
             throw ValidationError("plusieurs programmes possibles : précisez --epci (\(programmes.map(\.epciSiren).joined(separator: ", ")))")
         }
-        try EligibilityCLI.print(CohesionFund.evaluate(date: date, location: location, programme: programme), format: place.format, location: location)
+        try EligibilityCLI.print(CohesionFund.evaluate(date: date, location: location, programme: programme), format: place.format, location: location, exitStatus: place.exitStatus)
     }
 }

@@ -41,7 +41,8 @@ struct EligibilityTFPB: AsyncParsableCommand {
     var exonerationTerminee: String?
     @Option(name: .customLong("address-column"), help: "Colonne de l'adresse, géocodée hors ligne quand la ligne n'a pas de coordonnées.")
     var addressColumn: String?
-    @Option(help: "Nombre de fils de calcul (défaut : nombre de cœurs).") var workers: Int?
+    @Option(help: "Nombre de fils de calcul (défaut : nombre de cœurs).") var threads: Int?
+    @OptionGroup var conventions: OutputConventions
 
     func validate() throws {
         try EligibilityCLI.rejectDate(perimeterOptions, use: "le 1er janvier de --tax-year")
@@ -66,15 +67,19 @@ struct EligibilityTFPB: AsyncParsableCommand {
         options.defaultExonerationEnded = exonerationTerminee.flatMap { TFPB.parseFlag($0) ?? nil }
         options.tolerance = perimeterOptions.boundaryTolerance
         options.addressColumn = addressColumn
-        if let workers { options.workers = max(1, workers) }
+        if let threads { options.workers = max(1, threads) }
         let reader = try CSVReader(path: input)
-        let writer = try CSVWriter(path: output, dialect: reader.dialect)
+        let writer = try CSVWriter(path: output, dialect: conventions.dialect(following: reader))
         // The GeoJSON file is written through the same buffered byte writer (UTF-8, no BOM).
         let geo = try geojson.map { try CSVWriter(path: $0, dialect: CSVDialect()) }
         let resolver = try addressColumn.map { _ in try AddressHook.resolver(perimeterOptions.dataDirectory) } ?? nil
-        let result = try TFPBBatch(catalog: catalog, book: try RuleBook.shipped("tfpb"), options: options, addressResolver: resolver)
-            .run(reader: reader, writer: writer, geojson: geo)
-        if let summary { try result.writeCSV(to: try CSVWriter(path: summary, dialect: reader.dialect)) }
+        let line = ProgressLine(label: "qpv eligibility tfpb")
+        options.progress = line.handler
+        let batch = TFPBBatch(catalog: catalog, book: try RuleBook.shipped("tfpb"), options: options, addressResolver: resolver)
+        printError(ColumnMatcher.describe(try batch.columns(reader)))
+        let result = try batch.run(reader: reader, writer: writer, geojson: geo)
+        line.finish()
+        if let summary { try result.writeCSV(to: try CSVWriter(path: summary, dialect: conventions.dialect(following: reader))) }
         for p in result.problems { printError(p) }
         printError(result.text)
     }

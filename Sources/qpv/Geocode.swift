@@ -20,7 +20,9 @@ struct Geocode: AsyncParsableCommand {
             result_status (ok, not-found, skipped, error) ; puis la réponse QPV (qpv_status… et qpv_reason). \
             Un géocodage douteux (score ≤ 0,8, second candidat presque aussi probable, commune seule) donne \
             qpv_status=to_verify avec la raison ; un numéro absent de la BAN donne la voie (result_type=street), \
-            dont la réponse QPV n'est donnée que si toute la voie est du même côté des limites.
+            dont la réponse QPV n'est donnée que si toute la voie est du même côté des limites. \
+            Sans --column ni --columns, les colonnes sont trouvées par leur nom (adresse, numéro, voie, code postal \
+            ou cp, commune ou ville ; casse, accents, espaces et _ indifférents).
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -55,12 +57,14 @@ struct Geocode: AsyncParsableCommand {
     var columns: String?
 
     @Option(name: .customLong("min-score"), help: "Score minimal : en dessous, la ligne reste sans coordonnées (not-found) avec la raison.")
-    var minScore: Double?
+    var minScoreArgument: NumberArgument?
+    var minScore: Double? { minScoreArgument?.value }
 
     @Option(help: "Nombre de fils de calcul (défaut : tous les cœurs).")
     var threads: Int?
 
     @OptionGroup var perimeterOptions: PerimeterOptions
+    @OptionGroup var conventions: OutputConventions
 
     func validate() throws {
         if input == nil {
@@ -71,7 +75,7 @@ struct Geocode: AsyncParsableCommand {
         } else {
             if address != nil { throw ValidationError("donnez soit une adresse, soit --input, pas les deux") }
             if output == nil { throw ValidationError("--input demande --output (fichier de sortie, ou - pour la sortie standard)") }
-            if (column == nil) == (columns == nil) { throw ValidationError("--input demande soit --column NOM, soit --columns A,B,C") }
+            if column != nil && columns != nil { throw ValidationError("--column et --columns s'excluent : une colonne d'adresse complète, ou des colonnes à assembler") }
         }
         if limit < 1 { throw ValidationError("--limit doit valoir au moins 1") }
         if let minScore, !(0...1).contains(minScore) { throw ValidationError("--min-score doit être compris entre 0 et 1") }
@@ -84,18 +88,29 @@ struct Geocode: AsyncParsableCommand {
         if isDemo { printError("Aucune BAN installée : adresses de DÉMONSTRATION fictives utilisées. Installer la BAN : qpv data import-ban adresses-XX.csv.gz") }
         let options = GeocodeOptions(limit: limit, postcode: postcode, citycode: citycode)
         if let input, let output {
-            let which: AddressColumns = column.map { .single($0) }
-                ?? .parts(columns!.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+            let which: AddressColumns
+            if let column {
+                which = .single(column)
+            } else if let columns {
+                which = .parts(columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+            } else {
+                // Columns found by their names ("adresse", "code postal", "ville"…), said before the run.
+                let found = try BatchGeocoder.automaticColumns(header: try CSVReader(path: input).header, file: input)
+                printError(ColumnMatcher.describe(found.matches))
+                which = found.columns
+            }
             var batch = BatchOptions(input: input, output: output, columns: which, minScore: minScore,
                                      geocodeOptions: GeocodeOptions(limit: 2, postcode: postcode, citycode: citycode))
             if let threads { batch.threads = threads }
+            batch.decimalMark = conventions.decimal?.mark
             // The QPV answer of `qpv locate` for every geocoded row (one Locator per worker thread).
             let catalog = try perimeterOptions.openCatalogAnnounced()
             let date = try perimeterOptions.civilDate()
             let tolerance = perimeterOptions.boundaryTolerance
             let counts = Mutex<[String: Int]>([:])
             let engineError = Mutex<String?>(nil)
-            let annotation = AddressLocateColumns(catalog: catalog).annotation(
+            let decimalMark = try conventions.decimal?.mark ?? CSVReader(path: input).dialect.decimalMark
+            let annotation = AddressLocateColumns(catalog: catalog, decimalMark: decimalMark).annotation(
                 geocoder: geocoder, catalog: catalog, date: date, tolerance: tolerance,
                 count: { status in counts.withLock { $0[status, default: 0] += 1 } },
                 engineError: { error in engineError.withLock { if $0 == nil { $0 = error } } })
@@ -122,22 +137,46 @@ struct Geocode: AsyncParsableCommand {
         }
         let text = address ?? ""
         let results = geocoder.geocode(text, options: options)
+        // The QPV answer of the best result, as the batch gives it in its qpv_… columns.
+        // It follows the confidence policy and, for a street-level result, the whole street (AddressCheck).
+        var qpv: LocateReport?
+        var check: AddressCheck?
+        if let best = results.first {
+            let catalog = try perimeterOptions.openCatalogAnnounced()
+            let locator = try Locator(catalog: catalog)
+            let date = try perimeterOptions.civilDate()
+            let tolerance = perimeterOptions.boundaryTolerance
+            let result = try locator.locate(lon: best.lon, lat: best.lat, on: date, tolerance: tolerance, commune: best.citycode.isEmpty ? nil : best.citycode)
+            qpv = LocateReport(result: result, catalog: catalog)
+            check = AddressCheck(results, located: result, geocoder: geocoder, locator: locator, on: date, tolerance: tolerance)
+        }
         switch format {
         case .json:
             struct Answer: Encodable {
                 var query: String
                 var results: [GeocodeResult]
+                var locate: LocateReport?
+                /// `to_verify` when the confidence policy or the street check says so, else the locate status.
+                var verdict: String?
+                var reason: String?
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(Answer(query: text, results: results)), as: UTF8.self))
+            let verdict = check.map { $0.toVerify ? "to_verify" : (qpv?.status ?? "") }
+            print(String(decoding: try encoder.encode(Answer(query: text, results: results, locate: qpv, verdict: verdict, reason: check?.reason)), as: UTF8.self))
         case .text:
             guard let best = results.first else {
                 print("Aucune adresse trouvée pour « \(text) ».")
                 throw ExitCode(1)
             }
             print(Self.describe(best))
-            if let problem = ConfidencePolicy.standard.problem(results) { print("  À VÉRIFIER : \(problem)") }
+            if let check, check.toVerify {
+                print("? À VÉRIFIER — \(check.reason ?? "")")
+                if let qpv { print("Réponse au point trouvé, à confirmer :\n" + qpv.text()) }
+            } else {
+                if let reason = check?.reason { print("Note : \(reason)") }
+                if let qpv { print(qpv.text()) }
+            }
             if results.count > 1 {
                 print("Autres possibilités :")
                 for (k, r) in results.dropFirst().enumerated() {

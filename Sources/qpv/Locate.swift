@@ -25,6 +25,8 @@ struct Locate: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "Longitude WGS84 en degrés décimaux (ex. 2.6303).") var lon: String?
     @Option(parsing: .unconditional, help: "Latitude WGS84 en degrés décimaux (ex. 50.5297).") var lat: String?
     @Option(help: "Format de la réponse pour un point.") var format: OutputFormat = .text
+    @Flag(name: .customLong("exit-status"), help: "Pour un point ou une adresse : code de sortie selon la réponse (0 in, 1 out, 2 à vérifier : boundary, no_list, coordonnées invalides).")
+    var exitStatus = false
     @Option(help: ArgumentHelp("Adresse postale à géocoder (BAN installée, ou adresses de démonstration) avant de répondre.", valueName: "adresse"))
     var address: String?
 
@@ -32,7 +34,8 @@ struct Locate: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Fichier CSV de sortie (- pour la sortie standard).", valueName: "fichier")) var output: String?
     @Option(name: .customLong("lon-column"), help: "Colonne des longitudes (défaut : lon, longitude, lng, x).") var lonColumn: String?
     @Option(name: .customLong("lat-column"), help: "Colonne des latitudes (défaut : lat, latitude, y).") var latColumn: String?
-    @Option(help: "Nombre de fils de calcul (défaut : nombre de cœurs).") var workers: Int?
+    @Option(help: "Nombre de fils de calcul (défaut : nombre de cœurs).") var threads: Int?
+    @OptionGroup var conventions: OutputConventions
 
     var boundaryTolerance: Double { perimeterOptions.boundaryTolerance }
 
@@ -70,7 +73,8 @@ struct Locate: AsyncParsableCommand {
         case .json: print(try jsonString(report))
         case .text: print(report.text())
         }
-        if result.status == .invalidCoordinates { throw ExitCode(2) }
+        if exitStatus { throw ExitCode(ExitStatus.of(result.status)) }
+        if result.status == .invalidCoordinates { throw ExitCode(ExitStatus.toVerify) }
     }
 
     /// `--address`: geocode, then answer for the point found, with the geocoding in the answer.
@@ -84,7 +88,7 @@ struct Locate: AsyncParsableCommand {
             } else {
                 print("✗ ADRESSE INTROUVABLE : « \(text) » ne correspond à aucune adresse de la BAN installée.")
             }
-            throw ExitCode(1)
+            throw ExitCode(ExitStatus.no)
         }
         let locator = try Locator(catalog: catalog)
         let result = try locator.locate(lon: best.lon, lat: best.lat, on: date, tolerance: boundaryTolerance, commune: best.citycode)
@@ -110,6 +114,7 @@ struct Locate: AsyncParsableCommand {
             }
             print(report.text())
         }
+        if exitStatus { throw ExitCode(caution == nil ? ExitStatus.of(result.status) : ExitStatus.toVerify) }
     }
 
     struct AddressAnswer: Encodable {
@@ -125,13 +130,18 @@ struct Locate: AsyncParsableCommand {
 
     func runBatch(input: String, output: String, catalog: PerimeterCatalog, date: CivilDate) throws {
         let reader = try CSVReader(path: input)
-        let writer = try CSVWriter(path: output, dialect: reader.dialect)
+        let writer = try CSVWriter(path: output, dialect: conventions.dialect(following: reader))
         var options = LocateBatchOptions(date: date)
         options.lonColumn = lonColumn
         options.latColumn = latColumn
         options.tolerance = boundaryTolerance
-        if let workers { options.workers = max(1, workers) }
-        let summary = try LocateBatch(catalog: catalog, options: options).run(reader: reader, writer: writer)
+        if let threads { options.workers = max(1, threads) }
+        let line = ProgressLine(label: "qpv locate")
+        options.progress = line.handler
+        let batch = LocateBatch(catalog: catalog, options: options)
+        printError(ColumnMatcher.describe(try batch.columns(reader)))
+        let summary = try batch.run(reader: reader, writer: writer)
+        line.finish()
         for p in summary.problems { printError(p) }
         printError(summary.text)
         if summary.engineErrors > 0 {

@@ -2,6 +2,7 @@
 // (QPVPerimeters, QPVGeocoding, QPVCarreaux, QPVEligibility, QPVServer) and prints what they return.
 
 import ArgumentParser
+import Foundation
 
 @main
 struct QPV: AsyncParsableCommand {
@@ -11,10 +12,19 @@ struct QPV: AsyncParsableCommand {
         discussion: """
             Sans données officielles installées, qpv utilise le jeu de démonstration fictif (codes QX…) livré avec le \
             logiciel. Installer les listes officielles : qpv data import FICHIER (voir qpv data --help).
+
+            \(ExitStatus.helpTable)
+
+            Complétion : qpv --generate-completion-script bash|zsh|fish (voir le README). Manuel : man Docs/qpv.1.
             """,
         version: QPVVersion.string,
         subcommands: [Locate.self, Geocode.self, Perimeters.self, Carreaux.self, EligibilityCommand.self, Serve.self, Export.self, DataCommand.self]
     )
+
+    /// French messages and the documented exit statuses (`FrenchCLI`, `ExitStatus`).
+    static func main() async {
+        await FrenchCLI.main(Array(CommandLine.arguments.dropFirst()))
+    }
 }
 
 enum QPVVersion {

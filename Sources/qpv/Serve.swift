@@ -25,7 +25,8 @@ struct Serve: AsyncParsableCommand {
     var maxBodyBytes = 20 << 20
     @Option(name: .customLong("max-rows"), help: "Nombre maximal de lignes d'un fichier envoyé à /search/csv.") var maxRows = 100_000
     @Option(name: .customLong("boundary-tolerance"), help: "Distance (m) à une limite de quartier en deçà de laquelle la réponse est « à vérifier ».")
-    var boundaryTolerance: Double = 20
+    var boundaryToleranceArgument: NumberArgument = 20
+    var boundaryTolerance: Double { boundaryToleranceArgument.value }
     @Option(name: .customLong("batch-threads"), help: "Fils de calcul d'un fichier /search/csv (défaut : nombre de cœurs).") var batchThreads: Int?
     @Option(name: .customLong("log-level"), help: "Niveau des journaux : trace, debug, info, notice, warning, error.") var logLevel = "info"
 

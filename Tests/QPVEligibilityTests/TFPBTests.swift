@@ -104,7 +104,8 @@ import Testing
         let locator = try Locator(catalog: try demoCatalog(tmp))
         for (k, (lon, lat)) in [(0, (-4.6181818, 46.2107914)), (1, (-4.5974026, 46.2013489)), (2, (-4.5999351, 46.1811151))] {
             let d = try #require(try locator.locate(lon: lon, lat: lat, on: TFPB.referenceDate(taxYear: 2026)).qpv?.distanceBoundaryM)
-            #expect(out.rows[k][col("distance_boundary_m")] == String(format: "%.2f", d))
+            // `;`-separated input: decimal comma.
+            #expect(out.rows[k][col("distance_boundary_m")] == String(format: "%.2f", d).replacingOccurrences(of: ".", with: ","))
         }
         #expect(out.rows[0][col("tfpb_logements_eligibles")] == "12")
         #expect(out.rows[1][col("nom")] == "Mairie")

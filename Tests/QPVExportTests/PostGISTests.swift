@@ -233,6 +233,45 @@ struct PostGISTests {
         #expect(try pg.query("SELECT count(*) FROM qpv.perimeter") == [["105"]])
     }
 
+    /// Issue 15: a user's view on the tables survives a reload; `--plain-sql` has no psql meta-command and loads
+    /// the same data; `--no-create-extension` leaves the extension out.
+    @Test func reloadKeepsUserViewsAndPlainSQLLoadsTheSameData() throws {
+        let tmp = try TemporaryDirectory(prefix: "qpv-pg-reload")
+        let empty = tmp.path("empty")
+        let sqlFile = tmp.path("demo.sql")
+        let plainFile = tmp.path("plain.sql")
+        try ExportFixtures.qpv(["export", "--format", "postgis", "--demo", "--schema", "demo_qpv", "--output", sqlFile, "--data-dir", empty])
+        try ExportFixtures.qpv(
+            ["export", "--format", "postgis", "--demo", "--schema", "plain_qpv", "--plain-sql", "--no-create-extension", "--output", plainFile, "--data-dir", empty])
+        let plain = try String(contentsOfFile: plainFile, encoding: .utf8)
+        #expect(!plain.split(separator: "\n").contains { $0.hasPrefix("\\") }, "méta-commande psql dans le SQL standard")
+        #expect(!plain.contains("FROM stdin") && !plain.contains("CREATE EXTENSION IF NOT EXISTS postgis"))
+        #expect(try String(contentsOfFile: sqlFile, encoding: .utf8).contains("CREATE EXTENSION IF NOT EXISTS postgis;"))
+
+        let pg = try PostgresServer()
+        defer { pg.stop() }
+        _ = try pg.psql(["-f", sqlFile])
+        _ = try pg.psql(["-c", "CREATE VIEW public.my_qpv AS SELECT code, name, geom_4326 FROM demo_qpv.perimeter WHERE kind = 'qpv'"])
+        let before = try pg.query("SELECT count(*) FROM public.my_qpv")
+        // Reloading over the user's view: no error, the view still answers, no duplicate rows.
+        let again = try pg.psqlResult(["-f", sqlFile])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try pg.query("SELECT count(*) FROM public.my_qpv") == before)
+        #expect(before.first?.first.flatMap(Int.init).map { $0 > 0 } == true)
+
+        // The plain-SQL variant, fed to psql on standard input as any SQL tool would send it.
+        let loaded = try pg.psqlResult([], stdin: plain)
+        #expect(loaded.status == 0, "\(loaded.stderr)")
+        let compare = """
+            SELECT count(*) FILTER (WHERE a.status = b.status AND a.code IS NOT DISTINCT FROM b.code), count(*)
+            FROM generate_series(0, 199) k
+            CROSS JOIN LATERAL demo_qpv.locate(-4.665 + (k % 20) * 0.006, 46.155 + (k / 20) * 0.009, DATE '2024-06-01') a
+            CROSS JOIN LATERAL plain_qpv.locate(-4.665 + (k % 20) * 0.006, 46.155 + (k / 20) * 0.009, DATE '2024-06-01') b
+            """
+        #expect(try pg.query(compare) == [["200", "200"]])
+        #expect(try pg.query("SELECT count(*) FROM plain_qpv.perimeter_boundary") == (try pg.query("SELECT count(*) FROM demo_qpv.perimeter_boundary")))
+    }
+
     /// Names and texts full of SQL and COPY metacharacters go in as data and come back unchanged; a reserved
     /// word is a valid (quoted) schema.
     @Test func nastyTextsAreDataNotSQL() throws {

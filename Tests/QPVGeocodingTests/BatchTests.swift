@@ -63,7 +63,8 @@ func readCSV(_ path: String) throws -> (header: [String], rows: [[String]], dial
         #expect(cell("1", "result_status") == "ok" && cell("1", "result_id") == "62901_0001_00003")
         #expect(cell("1", "lon_arrondi") == "2.50" && cell("1", "lat_arrondi") == "50.50")
         #expect(cell("1", "note") == "a")
-        #expect(cell("1", "latitude") == "50.5000000" && cell("1", "longitude") == "2.5001000")
+        // A `;`-separated input: numbers written with a decimal comma (French Excel).
+        #expect(cell("1", "latitude") == "50,5000000" && cell("1", "longitude") == "2,5001000")
         #expect(cell("2", "result_id") == "62901_0002_00010")
         #expect(cell("3", "result_status") == "error" && cell("3", "result_label").contains("guillemet"))
         #expect(cell("3", "lon_arrondi") == "not_geocoded")

@@ -43,8 +43,8 @@ import QPVTestSupport
         #expect(geo.status == 0)
         let fc = try JSONParser.parse(geo.stdout)
         let feature = try #require(fc["features"]?.arrayValue?.first)
-        #expect(feature["geometry"]?["type"]?.stringValue == "Polygon")
-        #expect(feature["geometry"]?["coordinates"]?.arrayValue?.count == 2)  // the park is a hole
+        #expect(feature["geometry"]?["type"]?.stringValue == "MultiPolygon")  // one geometry type per layer (RFC 7946)
+        #expect(feature["geometry"]?["coordinates"]?.arrayValue?.first?.arrayValue?.count == 2)  // the park is a hole
         #expect(feature["properties"]?["code"]?.stringValue == "QX000102")
         let missing = try CLIRunner.run(["perimeters", "show", "QN06208M"], environment: env)
         #expect(missing.status == 1)
