@@ -114,7 +114,7 @@ struct Locate: AsyncParsableCommand {
             }
             print(report.text())
         }
-        if exitStatus { throw ExitCode(caution == nil ? ExitStatus.of(result.status) : ExitStatus.toVerify) }
+        if exitStatus { throw ExitCode(!check.toVerify ? ExitStatus.of(result.status) : ExitStatus.toVerify) }
     }
 
     struct AddressAnswer: Encodable {
