@@ -41,7 +41,7 @@ import QPVTestSupport
         #expect(classify.status == 0, "\(classify.stderr)")
         #expect(classify.stderr.contains("hors de tout périmètre : 0"), "\(classify.stderr)")
         #expect(classify.stderr.contains("hors de la couverture de la liste installée (not_covered, à vérifier) : 86"), "\(classify.stderr)")
-        let parts = try tmp.read("parts.csv").split(separator: "\n").dropFirst()
+        let parts = try tmp.read("parts.csv").split(whereSeparator: \.isNewline).dropFirst()  // CRLF like the input
         #expect(parts.count == 86 && parts.allSatisfy { $0.contains("not_covered : ") })
 
         let stats = try CLIRunner.run(["carreaux", "stats", "--input", input, "--output", tmp.path("stats.json"), "--date", "2020-06-01"], environment: env)
