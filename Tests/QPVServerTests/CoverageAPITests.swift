@@ -1,0 +1,53 @@
+import Foundation
+import Logging
+import QPVCore
+import QPVGeometry
+import QPVPerimeters
+import QPVTestSupport
+import Testing
+
+import QPVServer
+
+/// Issue 12 through the HTTP API: a partial list answers `not_covered` on /locate (the commune of a geocoded
+/// address, `citycode`, can place the point), /eligibility turns it into `to_verify`, and the OpenAPI document
+/// lists the status.
+@Suite("API : couverture des listes partielles", .serialized)
+struct CoverageAPITests {
+    @Test func partialListOverHTTP() async throws {
+        let tmp = try TemporaryDirectory()
+        let dir = DataDirectory(url: tmp.url)
+        var options = ImportOptions()
+        options.vintage = "2024"
+        let file = try PerimeterFileReader.read(path: SharedData.geoData("demo/demo-qpv-2024.geojson").path, context: try GeosContext())
+        try PackStore(dataDirectory: dir).install(try PackCompiler(registry: try Registry.shipped()).compile(file, options: options))
+        let engine = try ServerEngine.open(
+            dataDirectory: dir, options: ServerOptions(host: "127.0.0.1", port: 0, maxBodyBytes: 1 << 20, maxRows: 100, batchThreads: 1))
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = QPVHTTPServer.application(engine: engine, logger: Logger(label: "qpv.test.coverage")) { port in continuation.yield(port) }
+        let task = Task.detached { try await app.run() }
+        defer { task.cancel() }
+        var port = 0
+        for await p in ports {
+            port = p
+            break
+        }
+        let point = "lon=-4.5974026&lat=46.2013489&date=2024-06-01"
+        let located = try await TestHTTP.get(port, "/locate?\(point)")
+        #expect(located.status == 200)
+        let json = try located.json()
+        #expect(json["status"]?.stringValue == "not_covered")
+        #expect(json["message"]?.stringValue?.hasPrefix("À vérifier") ?? false)
+        #expect(json["to_verify"]?.arrayValue?.contains { $0.stringValue?.contains("import-communes") ?? false } ?? false)
+        // The commune of a geocoded address (département 00, covered by the list) makes it a sure "out".
+        let withCommune = try await TestHTTP.get(port, "/locate?\(point)&citycode=00101").json()
+        #expect(withCommune["status"]?.stringValue == "out")
+        let bad = try await TestHTTP.get(port, "/locate?\(point)&citycode=12")
+        #expect(bad.status == 400)
+        let verdict = try await TestHTTP.get(
+            port, "/eligibility/emploi-franc?lon=-4.5974026&lat=46.2013489&signature_date=2024-06-03&contract=cdi&status=jobseeker&employer=private"
+        ).json()
+        #expect(verdict["verdict"]?.stringValue == "to_verify")
+        let openapi = try await TestHTTP.get(port, "/openapi.json").text
+        #expect(openapi.contains("\"not_covered\"") && openapi.contains("\"not_applicable\""))
+    }
+}
