@@ -50,7 +50,9 @@ def main():
         results = list(csv.DictReader(f))
     if len(results) != len(truth):
         sys.exit(f"{sys.argv[2]}: {len(results)} lignes, {len(truth)} attendues")
-    per = {k: [0, 0] for k in KINDS}
+    # The kinds of the truth file, the usual ones first (bench-geocode-forms.py writes others).
+    kinds = [k for k in KINDS if any(t["kind"] == k for t in truth)] + list(dict.fromkeys(t["kind"] for t in truth if t["kind"] not in KINDS))
+    per = {k: [0, 0] for k in kinds}
     for t, r in zip(truth, results):
         per[t["kind"]][0] += 1
         per[t["kind"]][1] += right(t, r)

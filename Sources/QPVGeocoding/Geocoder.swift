@@ -92,6 +92,15 @@ public final class Geocoder: Sendable {
             candidates = candidates.filter { postcodeOf($0) == pcf }
         }
         if let wanted = options.type {
+            // api-adresse's type: "12 rue X" with type=street gives the street, type=municipality its commune.
+            for k in candidates.indices where candidates[k].type != wanted {
+                if wanted == .municipality {
+                    candidates[k].street = -1; candidates[k].address = -1; candidates[k].type = .municipality
+                } else if wanted == .street || wanted == .locality, candidates[k].street >= 0,
+                          pack.isLocality(street: candidates[k].street) == (wanted == .locality) {
+                    candidates[k].address = -1; candidates[k].type = wanted; candidates[k].numberMissing = false
+                }
+            }
             candidates = candidates.filter { $0.type == wanted }
         }
         if let near = options.near {
@@ -521,6 +530,22 @@ public final class Geocoder: Sendable {
         if range.isEmpty { return [(Double(pack.sLon[s]) / 1e7, Double(pack.sLat[s]) / 1e7)] }
         let step = max(1, range.count / max(1, limit))
         return stride(from: range.lowerBound, to: range.upperBound, by: step).map { (Double(pack.hLon[$0]) / 1e7, Double(pack.hLat[$0]) / 1e7) }
+    }
+
+    /// The street (or lieu-dit) or the commune of a result: `/reverse?type=street` answers with the street of
+    /// the nearest address. nil when `r` has no street or the type asked is a house number.
+    public func result(_ r: GeocodeResult, as type: GeocodeResultType) -> GeocodeResult? {
+        if r.type == type { return r }
+        guard let s = r.streetIndex, s >= 0, s < pack.sName.count else { return nil }
+        let commune = Int(pack.sCom[s])
+        switch type {
+        case .housenumber: return nil
+        case .street, .locality:
+            guard pack.isLocality(street: s) == (type == .locality) else { return nil }
+            return result(Candidate(commune: commune, street: s, address: -1, score: r.score, type: type, weight: 0), AddressQuery())
+        case .municipality:
+            return result(Candidate(commune: commune, street: -1, address: -1, score: r.score, type: .municipality, weight: 0), AddressQuery())
+        }
     }
 
     func result(_ c: Candidate, _ q: AddressQuery) -> GeocodeResult {

@@ -143,9 +143,13 @@ public struct APIRoutes: Sendable {
         let limit = try q.integer("limit", range: 1...engine.options.maxResults) ?? 1
         let date = try q.date("date") ?? CivilDate.today()
         let type = try Self.resultType(q)
-        var found = engine.reverseGeocoder.reverse(lon: lon, lat: lat, limit: type == nil ? limit : max(limit, 20))
-        if let type { found = Array(found.filter { $0.address.type == type }.prefix(limit)) }
-        let features = try featuresJSON(found.map { ($0.address, $0.distanceM) }, date: date)
+        var found = engine.reverseGeocoder.reverse(lon: lon, lat: lat, limit: type == nil ? limit : max(limit, 20)).map { ($0.address, $0.distanceM) }
+        if let type {
+            // The street, lieu-dit or commune of the nearest addresses, each once.
+            var seen = Set<String>()
+            found = Array(found.compactMap { a, d in engine.geocoder.result(a, as: type).map { ($0, d) } }.filter { seen.insert($0.0.id).inserted }.prefix(limit))
+        }
+        let features = try featuresJSON(found.map { ($0.0, Optional($0.1)) }, date: date)
         var body = "{\"type\":\"FeatureCollection\",\"version\":\"draft\",\"features\":[\(features)],"
         body += "\"attribution\":\(jsonQuoted(engine.geocoderIsDemo ? "Adresses de démonstration fictives" : "BAN")),\"licence\":\"ETALAB-2.0\","
         body += "\"limit\":\(limit),\"date\":\"\(date)\",\"boundary_tolerance_m\":\(engine.options.boundaryTolerance),\"demo\":\(engine.usesDemo)}"
