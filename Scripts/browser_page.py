@@ -151,8 +151,8 @@ def run_check(base):
         check(any("QPV" in c.text or "quartier" in c.text.lower() for c in criteria), "emploi franc : critère de résidence en QPV affiché")
         # Yes/no facts are "non renseigné" by default, never assumed (issue 12.5); declared "oui", the criterion fails.
         check(driver.find_element(By.ID, "ef-previous").get_attribute("value") == "", "emploi franc : « non renseigné » par défaut")
-        check(head.startswith("À vérifier") and any("non renseigné" in c.text for c in criteria),
-              f"emploi franc : fait non renseigné → à vérifier (« {head} »)")
+        check(not head.startswith("Éligible") and any("non renseigné" in c.text for c in criteria),
+              f"emploi franc : fait non renseigné → jamais « Éligible », critère « non renseigné » affiché (« {head} »)")
         driver.execute_script("const e = document.getElementById('ef-previous'); e.value = 'true';")
         driver.find_element(By.CSS_SELECTOR, "#form-ef button[type=submit]").click()
         wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#result-ef h3").text.startswith("Non éligible"))
