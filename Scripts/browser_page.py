@@ -155,7 +155,8 @@ def run_check(base):
               f"emploi franc : fait non renseigné → jamais « Éligible », critère « non renseigné » affiché (« {head} »)")
         driver.execute_script("const e = document.getElementById('ef-previous'); e.value = 'true';")
         driver.find_element(By.CSS_SELECTOR, "#form-ef button[type=submit]").click()
-        wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#result-ef h3").text.startswith("Non éligible"))
+        # Read in the page (the heading is replaced while the answer arrives: no stale element reference).
+        wait.until(lambda d: d.execute_script("const h = document.querySelector('#result-ef h3'); return !!h && h.textContent.startsWith('Non éligible');"))
         check(True, "emploi franc : « oui » à l'emploi antérieur → non éligible")
 
         # 5. Adulte-relais tab, reached with the keyboard (flèche droite sur les onglets).
