@@ -149,6 +149,15 @@ def run_check(base):
         check(re.match(r"(Éligible|Non éligible|À vérifier) — ", head) is not None and len(criteria) >= 3,
               f"emploi franc : verdict « {head} » et {len(criteria)} critères")
         check(any("QPV" in c.text or "quartier" in c.text.lower() for c in criteria), "emploi franc : critère de résidence en QPV affiché")
+        # Yes/no facts are "non renseigné" by default, never assumed (issue 12.5); declared "oui", the criterion fails.
+        check(driver.find_element(By.ID, "ef-previous").get_attribute("value") == "", "emploi franc : « non renseigné » par défaut")
+        check(not head.startswith("Éligible") and any("non renseigné" in c.text for c in criteria),
+              f"emploi franc : fait non renseigné → jamais « Éligible », critère « non renseigné » affiché (« {head} »)")
+        driver.execute_script("const e = document.getElementById('ef-previous'); e.value = 'true';")
+        driver.find_element(By.CSS_SELECTOR, "#form-ef button[type=submit]").click()
+        # Read in the page (the heading is replaced while the answer arrives: no stale element reference).
+        wait.until(lambda d: d.execute_script("const h = document.querySelector('#result-ef h3'); return !!h && h.textContent.startsWith('Non éligible');"))
+        check(True, "emploi franc : « oui » à l'emploi antérieur → non éligible")
 
         # 5. Adulte-relais tab, reached with the keyboard (flèche droite sur les onglets).
         driver.find_element(By.ID, "tab-ef").send_keys(Keys.ARROW_RIGHT)

@@ -466,7 +466,8 @@ public final class Locator {
             return "aucune liste de démonstration pour le \(dateFrench) (le jeu fictif couvre 2015 et après)"
         } else {
             var s = "aucune liste de QPV n'existe le \(dateFrench) pour \(territory.french) : les QPV existent depuis le 1er janvier 2015 (avant : zones urbaines sensibles, ZUS"
-            let pre = TerritoryRegistry.shippedPre2015
+            // The registries holding a pre-2015 geography (the 2011 PTCS of Valenciennes Métropole) are mainland ones.
+            let pre = territory == .hexagone ? TerritoryRegistry.shippedPre2015 : []
             if pre.isEmpty { return s + ")" }
             s += ", et quartiers des contrats urbains de cohésion sociale, CUCS) ; géographie d'avant 2015 connue de qpv pour "
             s += pre.map { "\($0.epci.name) (\($0.contract.title)) : qpv perimeters list --epci \($0.epci.siren)" }.joined(separator: " ; ")

@@ -206,7 +206,7 @@ public struct TerritoryRegistry: Codable, Sendable, Equatable {
         }
         for q in qpv where q.code == nil && q.note == nil { out.append("QPV « \(q.name) » sans code ni explication (note)") }
         for e in qpv.flatMap({ $0.excludedCommunes ?? [] }) where e.insee.count != 5 { out.append("commune exclue « \(e.name) » : code INSEE « \(e.insee) » invalide") }
-        for q in qpv where q.communes.isEmpty { out.append("QPV \(q.code) sans commune") }
+        for q in qpv where q.communes.isEmpty { out.append("QPV \(q.code ?? q.name) sans commune") }
         for q in qic where q.communes.isEmpty { out.append("QIC « \(q.name) » sans commune") }
         if let total = qicPopulationTotal {
             let sum = qic.compactMap(\.population).reduce(0, +)

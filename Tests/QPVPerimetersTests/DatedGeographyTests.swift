@@ -52,6 +52,9 @@ func install(_ path: String, into dir: DataDirectory, _ configure: (inout Import
         #expect(before.status == .noList)
         #expect(before.missingList == nil)
         #expect(before.problem?.contains("1er janvier 2015") == true)
+        // It names the geography of the time (ZUS, CUCS) and the registry that holds it (the 2011 PTCS).
+        #expect(before.problem?.contains("ZUS") == true && before.problem?.contains("CUCS") == true)
+        #expect(before.problem?.contains("qpv perimeters list --epci 245901160") == true)
     }
 
     @Test func bothHexagoneVintagesInstalledAnswerFromTheRightOne() throws {
