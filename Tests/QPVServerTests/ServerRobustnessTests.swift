@@ -12,6 +12,15 @@ import QPVServer
 /// JSON answers carry nosniff, the page forbids framing.
 @Suite("Serveur : paquets endommagés, en-têtes de sécurité", .serialized)
 struct ServerRobustnessTests {
+    /// A server of its own on `engine` (loopback, free port); cancel the task to stop it.
+    static func run(_ engine: ServerEngine) async -> (port: Int, task: Task<Void, any Error>) {
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = QPVHTTPServer.application(engine: engine, logger: Logger(label: "qpv.test.robustesse")) { continuation.yield($0) }
+        let task = Task.detached { try await app.run() }
+        for await p in ports { return (p, task) }
+        return (0, task)
+    }
+
     @Test("un paquet endommagé : le serveur démarre, /health le signale")
     func damagedPackIsReportedNotFatal() async throws {
         let tmp = try TemporaryDirectory()
@@ -26,15 +35,8 @@ struct ServerRobustnessTests {
         #expect(engine.damagedPacks.first?.contains(bad.path) == true && engine.damagedPacks.first?.contains("réimportez") == true)
         // The demonstration data does not stand in for the damaged list.
         #expect(!engine.catalog.includesDemo)
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = QPVHTTPServer.application(engine: engine, logger: Logger(label: "qpv.test.damaged")) { continuation.yield($0) }
-        let task = Task.detached { try await app.run() }
+        let (port, task) = await Self.run(engine)
         defer { task.cancel() }
-        var port = 0
-        for await p in ports {
-            port = p
-            break
-        }
         let health = try await TestHTTP.get(port, "/health")
         #expect(health.status == 200)
         let json = try health.json()
@@ -48,15 +50,8 @@ struct ServerRobustnessTests {
         var options = ServerOptions(host: "127.0.0.1", port: 0, batchThreads: 1)
         options.idleTimeoutSeconds = 1
         let engine = try ServerEngine.open(dataDirectory: DataDirectory(url: tmp.url), options: options)
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = QPVHTTPServer.application(engine: engine, logger: Logger(label: "qpv.test.slow")) { continuation.yield($0) }
-        let task = Task.detached { try await app.run() }
+        let (port, task) = await Self.run(engine)
         defer { task.cancel() }
-        var port = 0
-        for await p in ports {
-            port = p
-            break
-        }
         // 40 connections that start a request and never finish its headers, and 10 that send nothing.
         var sockets: [Int32] = []
         defer { for s in sockets { close(s) } }
