@@ -29,6 +29,9 @@ public struct ServerOptions: Sendable {
     public var batchThreads: Int
     /// Largest `limit` of `/search` and `/reverse`.
     public var maxResults: Int
+    /// A connection that sends nothing for this long (seconds) while its request is incomplete, or between
+    /// requests, is closed: slow or silent clients do not pile up to the file-descriptor limit.
+    public var idleTimeoutSeconds: Double = 30
 
     public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 20 << 20, maxRows: Int = 100_000,
                 boundaryTolerance: Double = 20, batchThreads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount), maxResults: Int = 20) {
@@ -54,6 +57,7 @@ public enum QPVHTTPServer {
         let responder = AccessLog(inner: router.buildResponder(), logger: logger)
         return Application(
             responder: responder,
+            server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(engine.options.idleTimeoutSeconds * 1000)))),
             configuration: ApplicationConfiguration(
                 address: .hostname(engine.options.host, port: engine.options.port), serverName: "qpv/\(ServerEngine.softwareVersion)"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? engine.options.port) },

@@ -54,7 +54,8 @@ import QPVTestSupport
 
     @Test func aStoppedBatchLeavesTheOlderOutputAndNoPartialFile() throws {
         var text = "id,lon,lat\n"
-        for k in 0..<400_000 { text += "\(k),-4.6\(k % 1000),46.2\(k % 997)\n" }
+        text.reserveCapacity(60_000_000)
+        for k in 0..<2_000_000 { text += "\(k),-4.6\(k % 1000),46.2\(k % 997)\n" }
         let input = try tmp.write("gros.csv", text)
         let out = try tmp.write("sortie.csv", "ancien résultat\n")
         let p = Process()
@@ -63,13 +64,19 @@ import QPVTestSupport
         p.environment = ["QPV_DATA_DIR": tmp.path("data")]
         p.standardError = FileHandle.nullDevice
         try p.run()
-        usleep(700_000)
-        p.terminate()  // SIGTERM in the middle of the batch
-        p.waitUntilExit()
-        #expect(p.terminationReason == .uncaughtSignal || p.terminationStatus == 0)
-        if p.terminationReason == .uncaughtSignal {
-            #expect(try tmp.read("sortie.csv") == "ancien résultat\n")
+        // SIGTERM once the batch is writing (its temporary file exists).
+        func writing() -> Bool { ((try? FileManager.default.contentsOfDirectory(atPath: tmp.url.path)) ?? []).contains { $0.contains("qpv-tmp") } }
+        var waited = 0
+        while !writing() && p.isRunning && waited < 60_000 {
+            usleep(2_000)
+            waited += 2
         }
+        #expect(p.isRunning, "le lot s'est terminé avant d'être interrompu")
+        usleep(100_000)
+        p.terminate()
+        p.waitUntilExit()
+        #expect(p.terminationReason == .uncaughtSignal)
+        #expect(try tmp.read("sortie.csv") == "ancien résultat\n")
         let names = try FileManager.default.contentsOfDirectory(atPath: tmp.url.path)
         #expect(names.allSatisfy { !$0.contains("qpv-tmp") }, "fichier temporaire laissé : \(names)")
     }
