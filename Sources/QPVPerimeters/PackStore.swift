@@ -84,9 +84,9 @@ public struct PackStore: Sendable {
         return (path, removed, overlapping.map { "\($0.0.manifest.packId) : \($0.1)" })
     }
 
-    /// Removes an installed pack by id; returns false when there is none.
+    /// Removes an installed pack (or one kept from a previous release) by id; returns false when there is none.
     public func remove(packId: String) throws -> Bool {
-        for p in packPaths() where URL(fileURLWithPath: p).deletingPathExtension().lastPathComponent == packId {
+        for p in packPaths() + previousPackPaths() where URL(fileURLWithPath: p).deletingPathExtension().lastPathComponent == packId {
             try FileManager.default.removeItem(atPath: p)
             return true
         }

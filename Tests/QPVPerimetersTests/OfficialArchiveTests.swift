@@ -295,6 +295,37 @@ struct OfficialArchiveCLITests {
         #expect(try locate(try OfficialFixture.pointInside("QN00004C"))["qpv_code"]?.stringValue == "QN00004C")
     }
 
+    @Test func geoPackageMemberAndDataRemoveOfAKeptPack() throws {
+        let r = try OfficialFixture.release()
+        let src = try OfficialFixture.writeGeoJSON(r.hexagone, to: tmp.path("hex.geojson"))
+        let gpkg = tmp.path("QP2024_France_hexagonale_LB93.gpkg")
+        try OGR.run(["-f", "GPKG", "-t_srs", "EPSG:2154", gpkg, src])
+        let archive = tmp.path("qpv-2024-gpkg.zip")
+        try OfficialFixture.zip(archive, [("GPKG/QP2024_France_hexagonale_LB93.gpkg", gpkg)])
+        let first = try run(["data", "import", archive, "--release-date", "2025-06-01"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let pack = try #require(try list().arrayValue?.first)
+        #expect(try PerimeterPack(path: pack["path"]!.stringValue!).manifest.containmentCRS == 2154)
+        #expect(pack["member"]?.stringValue == "GPKG/QP2024_France_hexagonale_LB93.gpkg")
+        // The same release again, re-dated and kept: nothing changed, the previous pack is the same file.
+        let again = try run(["data", "import", archive, "--release-date", "2025-07-01", "--keep-previous"])
+        #expect(again.stdout.contains("aucun changement"))
+        #expect(try list().arrayValue?.count == 1)
+        #expect(try list().arrayValue?.first?["release_date"]?.stringValue == "2025-07-01")
+        // A changed release keeps the previous one, which `data remove` can delete.
+        let modified = try OfficialFixture.writeGeoJSON(try OfficialFixture.release(modified: true).hexagone, to: tmp.path("hex2.geojson"))
+        let gpkg2 = tmp.path("b/QP2024_France_hexagonale_LB93.gpkg")
+        try FileManager.default.createDirectory(atPath: tmp.path("b"), withIntermediateDirectories: true)
+        try OGR.run(["-f", "GPKG", "-t_srs", "EPSG:2154", gpkg2, modified])
+        let archive2 = tmp.path("qpv-2024-gpkg-2026.zip")
+        try OfficialFixture.zip(archive2, [("GPKG/QP2024_France_hexagonale_LB93.gpkg", gpkg2)])
+        #expect(try run(["data", "import", archive2, "--release-date", "2026-01-15", "--keep-previous"]).status == 0)
+        let kept = try #require(try list().arrayValue?.first { $0["previous"] == .bool(true) })
+        #expect(kept["release_date"]?.stringValue == "2025-07-01")
+        #expect(try run(["data", "remove", kept["pack_id"]!.stringValue!]).status == 0)
+        #expect(try list().arrayValue?.map { $0["previous"] } == [.bool(false)])
+    }
+
     @Test func memberOptionPicksOne() throws {
         let archive = tmp.path("qpv-2024-shp.zip")
         try OfficialFixture.shapefileArchive(archive, scratch: tmp)
