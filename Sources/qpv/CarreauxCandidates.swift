@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import QPVCarreaux
+import QPVCore
 import QPVTabular
 
 struct CarreauxCandidates: AsyncParsableCommand {
@@ -50,7 +51,7 @@ struct CarreauxCandidates: AsyncParsableCommand {
     func run() async throws {
         let s = threshold ?? CandidatesOptions.threshold(nationalMedian: nationalMedian!, urbanUnitMedian: urbanUnitMedian!)
         if threshold == nil {
-            printError("Seuil calculé : 0,6 × (0,7 × \(nationalMedian!) + 0,3 × \(urbanUnitMedian!)) = \(String(format: "%.0f", s)) €")
+            printError("Seuil calculé : 0,6 × (0,7 × \(NumberArgument.french(nationalMedian!)) + 0,3 × \(NumberArgument.french(urbanUnitMedian!))) = \(FrenchFormat.integer(Int(s.rounded()))) €")
         }
         let grid: GridPerimeters?
         do { grid = try perimeterOptions.gridPerimeters() } catch let e as CarreauxError {
