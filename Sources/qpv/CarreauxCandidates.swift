@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import QPVCarreaux
 import QPVPerimeters
+import QPVCore
 import QPVTabular
 
 struct CarreauxCandidates: AsyncParsableCommand {
@@ -64,11 +65,11 @@ struct CarreauxCandidates: AsyncParsableCommand {
     func run() async throws {
         let fromRegistry = threshold == nil && nationalMedian == nil ? try epci.flatMap { try Self.registryThreshold($0) } : nil
         if let t = fromRegistry {
-            printError("Seuil du contrat de ville de l'EPCI \(epci ?? "") : \(String(format: "%.0f", t.eur)) € — \(t.basis) [\(t.source)]")
+            printError("Seuil du contrat de ville de l'EPCI \(epci ?? "") : \(FrenchFormat.integer(Int(t.eur.rounded()))) € — \(t.basis) [\(t.source)]")
         }
         let s = threshold ?? fromRegistry?.eur ?? CandidatesOptions.threshold(nationalMedian: nationalMedian!, urbanUnitMedian: urbanUnitMedian!)
         if threshold == nil && fromRegistry == nil {
-            printError("Seuil calculé : 0,6 × (0,7 × \(nationalMedian!) + 0,3 × \(urbanUnitMedian!)) = \(String(format: "%.0f", s)) €")
+            printError("Seuil calculé : 0,6 × (0,7 × \(NumberArgument.french(nationalMedian!)) + 0,3 × \(NumberArgument.french(urbanUnitMedian!))) = \(FrenchFormat.integer(Int(s.rounded()))) €")
         }
         let grid: GridPerimeters?
         do { grid = try perimeterOptions.gridPerimeters() } catch let e as CarreauxError {

@@ -29,7 +29,9 @@ enum FrenchCLI {
 
     static func exit(_ command: ParsableCommand.Type, _ error: Error, arguments: [String]) -> Never {
         let code = command.exitCode(for: error)
-        var text = command.fullMessage(for: error)
+        // At least 120 columns, so that no example command line of the help is cut in two.
+        let columns = max(Int(ProcessInfo.processInfo.environment["COLUMNS"] ?? "") ?? 80, 120)
+        var text = command.fullMessage(for: error, columns: columns)
         // Completion scripts and the JSON help dump are machine-read: left as they are.
         let machine = arguments.contains { $0.hasPrefix("--generate-completion-script") || $0 == "--experimental-dump-help" }
         if !machine {

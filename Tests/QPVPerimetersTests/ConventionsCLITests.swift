@@ -148,6 +148,8 @@ import Testing
         for english in ["Show help information", "(default:", "USAGE:", "OPTIONS:", "OVERVIEW:"] { #expect(!help.stdout.contains(english), "\(english)") }
         #expect(help.stdout.contains("Afficher cette aide."))
         #expect(help.stdout.contains("(défaut : 20)"))
+        // Examples are whole command lines, not cut at 80 columns.
+        #expect(help.stdout.contains("qpv locate --input points.csv --output resultats.csv [--lon-column lon --lat-column lat]"))
         let unknown = try CLIRunner.run(["locate", "--lon", "1", "--lat", "46", "--kind", "qpv"], environment: env)
         #expect(unknown.stderr.contains("Erreur : option inconnue « --kind »"), "\(unknown.stderr)")
         #expect(unknown.stderr.contains("Utilisation : qpv locate"))
