@@ -116,7 +116,7 @@ struct PostGISScript {
               set_id integer NOT NULL, metric_srid integer NOT NULL,
               geom geometry(LineString) NOT NULL CHECK (ST_SRID(geom) = metric_srid),
               PRIMARY KEY (perimeter_id, part));
-            TRUNCATE \(s).admin_zone, \(s).perimeter_boundary, \(s).perimeter, \(s).perimeter_set, \(s).official_list, \(s).export_info;
+            TRUNCATE \(s).perimeter_boundary, \(s).perimeter, \(s).perimeter_set, \(s).official_list, \(s).export_info, \(s).admin_zone;
 
             """)
 

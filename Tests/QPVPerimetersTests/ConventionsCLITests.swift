@@ -62,7 +62,7 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         let ef = try CLIRunner.run(
             ["eligibility", "emploi-franc", "--lon", Self.tilleuls.lon, "--lat", Self.tilleuls.lat, "--signature-date", "2022-03-15", "--contract", "cdi",
-             "--status", "jobseeker", "--employer", "private", "--working-time", "0,8", "--format", "json"], environment: env)
+             "--status", "jobseeker", "--employer", "private", "--working-time", "0,8", "--no-previous-employment", "--no-economic-dismissal", "--obligations-up-to-date", "--no-other-state-aid", "--kept-six-months", "--format", "json"], environment: env)
         #expect(ef.status == 0, "\(ef.stderr)")
         let json = try JSONParser.parse(ef.stdout)
         #expect(json["verdict"]?.stringValue == "eligible")
@@ -79,7 +79,8 @@ import Testing
             "parc.csv",
             "Référence;Longitude;Latitude;Nb logements\r\nA;\(Self.tilleuls.lon);\(Self.tilleuls.lat);12\r\nB;\(Self.tilleuls.lon);\(Self.tilleuls.lat);12\r\nC;\(Self.mairie.lon);\(Self.mairie.lat);12\r\n")
         let r = try CLIRunner.run(
-            ["eligibility", "tfpb", "--input", input, "--tax-year", "2026", "--output", tmp.path("out.csv"), "--conventionne", "oui"], environment: env)
+            ["eligibility", "tfpb", "--input", input, "--tax-year", "2026", "--output", tmp.path("out.csv"), "--conventionne", "oui",
+             "--logement-social", "oui", "--exoneration-terminee", "oui"], environment: env)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("nombre de logements ← « Nb logements »"), "\(r.stderr)")
         #expect(r.stderr.contains("longitude ← « Longitude »"))
@@ -131,7 +132,7 @@ import Testing
         #expect(try status(point(Self.boundary)) == 2)
         #expect(try status(["locate", "--lon", Self.mairie.lon, "--lat", Self.mairie.lat]) == 0)  // without the flag, an answer is 0
         let ef = ["eligibility", "emploi-franc", "--lon", Self.tilleuls.lon, "--lat", Self.tilleuls.lat, "--contract", "cdi", "--status", "jobseeker",
-                  "--employer", "private", "--exit-status", "--signature-date"]
+                  "--employer", "private", "--no-previous-employment", "--no-economic-dismissal", "--obligations-up-to-date", "--no-other-state-aid", "--kept-six-months", "--exit-status", "--signature-date"]
         #expect(try status(ef + ["2022-03-15"]) == 0)
         #expect(try status(ef + ["2025-03-15"]) == 1)
         #expect(try status(["locate", "--kind", "x"]) == 64)
