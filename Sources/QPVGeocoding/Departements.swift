@@ -48,4 +48,19 @@ enum Departements {
         guard let (name, region) = table[code] else { return code }
         return name == region ? "\(code), \(name)" : "\(code), \(name), \(region)"
     }
+
+    /// Paris, Lyon and Marseille are split into municipal arrondissements, each with its own INSEE code
+    /// (75101–75120, 69381–69389, 13201–13216). api-adresse answers them as `city` = the commune ("Paris") and
+    /// `district` = the arrondissement ("Paris 5e Arrondissement"); the BAN may name the commune either way.
+    /// Returns (city, district); district is empty for every other commune.
+    static func cityAndDistrict(citycode: String, name: String) -> (city: String, district: String) {
+        guard citycode.count == 5, let n = Int(citycode) else { return (name, "") }
+        let plm: [(range: ClosedRange<Int>, city: String, base: Int)] = [
+            (75101...75120, "Paris", 75100), (69381...69389, "Lyon", 69380), (13201...13216, "Marseille", 13200),
+        ]
+        guard let m = plm.first(where: { $0.range.contains(n) }) else { return (name, "") }
+        let k = n - m.base
+        let district = name.lowercased().contains("arrondissement") ? name : "\(m.city) \(k)\(k == 1 ? "er" : "e") Arrondissement"
+        return (m.city, district)
+    }
 }

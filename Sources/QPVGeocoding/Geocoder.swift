@@ -49,7 +49,37 @@ public final class Geocoder: Sendable {
 
     /// Geocodes one line of text: best result first, then alternatives (at most `options.limit`).
     public func geocode(_ text: String, options: GeocodeOptions = GeocodeOptions()) -> [GeocodeResult] {
-        geocode(query: AddressQuery(parsing: text), options: options)
+        let results = geocode(query: AddressQuery(parsing: text), options: options)
+        return options.autocomplete ? completed(text, results, options: options) : results
+    }
+
+    /// Autocomplete (api-adresse's `autocomplete=1`): when the query's last word is the beginning of a word of
+    /// a result (its commune or its street), the query is completed with that word and geocoded again; a result
+    /// found again scores as in the completed query. Results that the completion does not find keep their score.
+    func completed(_ text: String, _ results: [GeocodeResult], options: GeocodeOptions) -> [GeocodeResult] {
+        let typed = AddressNormalizer.words(text)
+        guard let last = typed.last, last.count >= 2, last.contains(where: { $0.isLetter }),
+              let range = text.range(of: "[\\p{L}\\p{N}]+[^\\p{L}\\p{N}]*$", options: .regularExpression) else { return results }
+        var out = results
+        var completions: [String] = []
+        for r in results {
+            for word in AddressNormalizer.words(r.city) + AddressNormalizer.words(r.street.isEmpty ? r.name : r.street)
+            where word.count > last.count && word.hasPrefix(last) && !completions.contains(word) {
+                completions.append(word)
+            }
+        }
+        var plain = options
+        plain.autocomplete = false
+        for word in completions.prefix(3) {
+            let again = geocode(query: AddressQuery(parsing: text.replacingCharacters(in: range, with: word)), options: plain)
+            for a in again {
+                if let k = out.firstIndex(where: { $0.id == a.id && $0.type == a.type }), a.score > out[k].score {
+                    out[k].score = a.score
+                }
+            }
+        }
+        return out.enumerated().sorted { $0.element.score != $1.element.score ? $0.element.score > $1.element.score : $0.offset < $1.offset }
+            .map(\.element)
     }
 
     /// Geocodes an address given as separate fields.
@@ -563,6 +593,23 @@ public final class Geocoder: Sendable {
     }
 
     func plainResult(_ c: Candidate, _ q: AddressQuery) -> GeocodeResult {
+        var r = undistrictedResult(c, q)
+        let (city, district) = Departements.cityAndDistrict(citycode: r.citycode, name: r.city)
+        if !district.isEmpty {
+            // As api-adresse: a municipality answer is the arrondissement itself, an address ends on the commune.
+            if r.type == .municipality {
+                r.label = district
+                r.name = district
+            } else if r.label.hasSuffix(r.city) {
+                r.label = String(r.label.dropLast(r.city.count)) + city
+            }
+            r.city = city
+            r.district = district
+        }
+        return r
+    }
+
+    private func undistrictedResult(_ c: Candidate, _ q: AddressQuery) -> GeocodeResult {
         let city = pack.str.string(pack.cName[c.commune])
         let citycode = pack.str.string(pack.cInsee[c.commune])
         var pc = postcodeOf(c)

@@ -86,18 +86,24 @@ public struct GeocodeOptions: Sendable, Equatable {
     public var type: GeocodeResultType?
     /// Prefer results near this point (api-adresse's `lat`/`lon`): a small bonus fading with distance.
     public var near: (lon: Double, lat: Double)?
+    /// api-adresse's `autocomplete`: the last word of the query may be the beginning of a word of the answer
+    /// ("12 rue gambetta béth"): when it is, the answer is scored as if the word had been typed whole. Off, a
+    /// truncated word still finds its answer (the matcher tolerates missing letters) but with a lower score.
+    public var autocomplete: Bool
 
     public init(limit: Int = 5, postcode: String? = nil, citycode: String? = nil, type: GeocodeResultType? = nil,
-                near: (lon: Double, lat: Double)? = nil) {
+                near: (lon: Double, lat: Double)? = nil, autocomplete: Bool = false) {
         self.limit = limit
         self.postcode = postcode
         self.citycode = citycode
         self.type = type
         self.near = near
+        self.autocomplete = autocomplete
     }
 
     public static func == (a: GeocodeOptions, b: GeocodeOptions) -> Bool {
         a.limit == b.limit && a.postcode == b.postcode && a.citycode == b.citycode && a.type == b.type
+            && a.autocomplete == b.autocomplete
             && a.near?.lon == b.near?.lon && a.near?.lat == b.near?.lat
     }
 }

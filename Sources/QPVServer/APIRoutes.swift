@@ -122,12 +122,13 @@ public struct APIRoutes: Sendable {
             let (lon, lat) = try q.point()
             near = (lon, lat)
         }
-        // api-adresse's autocomplete (1 by default) completes the last word; qpv's matcher already tolerates
-        // a truncated or mistyped word, so both values are accepted and answer alike.
+        // api-adresse's autocomplete (1 by default) completes the last word of the query.
         if let a = q["autocomplete"], a != "0" && a != "1" {
             throw APIError.invalid("autocomplete", "« \(a) » : 0 ou 1 attendu")
         }
-        let results = engine.geocoder.geocode(text, options: GeocodeOptions(limit: limit, postcode: postcode, citycode: citycode, type: type, near: near))
+        let autocomplete = q["autocomplete"] != "0"
+        let results = engine.geocoder.geocode(
+            text, options: GeocodeOptions(limit: limit, postcode: postcode, citycode: citycode, type: type, near: near, autocomplete: autocomplete))
         let features = try featuresJSON(results.map { ($0, nil) }, date: date, ranked: results)
         var head = "{\"type\":\"FeatureCollection\",\"version\":\"draft\",\"features\":[\(features)],"
         head += "\"attribution\":\(jsonQuoted(engine.geocoderIsDemo ? "Adresses de démonstration fictives" : "BAN")),\"licence\":\"ETALAB-2.0\","
