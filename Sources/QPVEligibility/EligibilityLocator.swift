@@ -57,7 +57,7 @@ public final class CommuneIndex {
                     path: path, reason: "entité n° \(f.number) sans nom ni code de commune (attributs cherchés : \((CommuneIndex.nameNames + CommuneIndex.codeNames).joined(separator: ", ")))")
             }
             var g = try Geometry.multiPolygon(f.polygons, context: geos)
-            if !g.isValid { g = try g.makeValid() }
+            if try !g.isValid { g = try g.makeValid() }
             refs.append(CommuneRef(insee: value(CommuneIndex.codeNames) ?? "", name: name))
             geoms.append(g)
         }

@@ -155,7 +155,17 @@ public final class Geometry {
 
     /// A geometry collection taking ownership of nothing: the parts are cloned.
     public static func collection(_ parts: [Geometry], context: GeosContext) throws -> Geometry {
-        var clones: [OpaquePointer?] = parts.map { GEOSGeom_clone_r(context.handle, $0.raw) }
+        for p in parts { context.checkOwns(p) }
+        var clones: [OpaquePointer?] = []
+        for p in parts {
+            guard let c = GEOSGeom_clone_r(context.handle, p.raw) else {
+                // The clones made so far are still ours: GEOS only takes them in createCollection.
+                for c in clones { GEOSGeom_destroy_r(context.handle, c) }
+                throw context.error("la copie d'une partie de collection")
+            }
+            clones.append(c)
+        }
+        // From here GEOS owns the clones, also when it fails (its C API frees arguments it takes on exception).
         let raw = clones.withUnsafeMutableBufferPointer { buf in
             GEOSGeom_createCollection_r(context.handle, Int32(GEOS_GEOMETRYCOLLECTION.rawValue), buf.baseAddress, UInt32(buf.count))
         }
@@ -200,6 +210,8 @@ public final class Geometry {
             for hole in holes { GEOSGeom_destroy_r(context.handle, hole) }
             throw error
         }
+        // GEOS takes the shell and the holes, and frees them itself when it fails (its C API contract, GEOS
+        // ticket #1111): nothing is destroyed here after the call.
         let raw = holes.withUnsafeMutableBufferPointer { buf in
             GEOSGeom_createPolygon_r(context.handle, shell, buf.baseAddress, UInt32(buf.count))
         }
@@ -215,7 +227,10 @@ public final class Geometry {
         defer { GEOSFree_r(h, p) }
         return String(cString: p)
     }
-    public var isEmpty: Bool { GEOSisEmpty_r(h, raw) == 1 }
+    /// True for an empty geometry; a GEOS exception is an error, never `false`.
+    public var isEmpty: Bool {
+        get throws { try predicate(GEOSisEmpty_r(h, raw), "isEmpty") }
+    }
     public var numGeometries: Int { Int(GEOSGetNumGeometries_r(h, raw)) }
     public var numCoordinates: Int { Int(GEOSGetNumCoordinates_r(h, raw)) }
 
@@ -234,7 +249,7 @@ public final class Geometry {
     public var envelope: Envelope {
         var e = Envelope.empty
         var x0 = 0.0, y0 = 0.0, x1 = 0.0, y1 = 0.0
-        if !isEmpty, GEOSGeom_getXMin_r(h, raw, &x0) == 1, GEOSGeom_getYMin_r(h, raw, &y0) == 1,
+        if GEOSisEmpty_r(h, raw) == 0, GEOSGeom_getXMin_r(h, raw, &x0) == 1, GEOSGeom_getYMin_r(h, raw, &y0) == 1,
             GEOSGeom_getXMax_r(h, raw, &x1) == 1, GEOSGeom_getYMax_r(h, raw, &y1) == 1
         {
             e = Envelope(minX: x0, minY: y0, maxX: x1, maxY: y1)
@@ -245,7 +260,10 @@ public final class Geometry {
     // MARK: - Validity
 
     /// True when GEOS considers the geometry valid (OGC rules).
-    public var isValid: Bool { GEOSisValid_r(h, raw) == 1 }
+    /// A GEOS exception is an error, never `false`.
+    public var isValid: Bool {
+        get throws { try predicate(GEOSisValid_r(h, raw), "isValid") }
+    }
 
     /// GEOS's explanation of why the geometry is invalid ("Self-intersection[x y]"), or "Valid Geometry".
     public var validityReason: String {
@@ -343,7 +361,7 @@ public final class Geometry {
     public func clone() throws -> Geometry { try context.own(GEOSGeom_clone_r(h, raw), "la copie") }
     public func boundary() throws -> Geometry { try context.own(GEOSBoundary_r(h, raw), "le calcul de la limite") }
     public func intersection(_ other: Geometry) throws -> Geometry {
-        try context.own(GEOSIntersection_r(h, raw, other.raw), "l'intersection")
+        try context.own(GEOSIntersection_r(h, raw, checked(other)), "l'intersection")
     }
     /// The part of the geometry inside an axis-aligned rectangle (GEOS `ClipByRect`, a linear-time clip much
     /// faster than a general `intersection` for the same area). Lines or points left where the geometry only
@@ -352,9 +370,9 @@ public final class Geometry {
         try context.own(GEOSClipByRect_r(h, raw, e.minX, e.minY, e.maxX, e.maxY), "le découpage par un rectangle")
     }
     public func difference(_ other: Geometry) throws -> Geometry {
-        try context.own(GEOSDifference_r(h, raw, other.raw), "la différence")
+        try context.own(GEOSDifference_r(h, raw, checked(other)), "la différence")
     }
-    public func union(_ other: Geometry) throws -> Geometry { try context.own(GEOSUnion_r(h, raw, other.raw), "l'union") }
+    public func union(_ other: Geometry) throws -> Geometry { try context.own(GEOSUnion_r(h, raw, checked(other)), "l'union") }
     /// Union of all parts of a collection (dissolve).
     public func unaryUnion() throws -> Geometry { try context.own(GEOSUnaryUnion_r(h, raw), "l'union") }
     public func buffer(_ width: Double, quadrantSegments: Int = 8) throws -> Geometry {
@@ -369,22 +387,29 @@ public final class Geometry {
     /// Minimum Euclidean distance between the two geometries (0 when they intersect).
     public func distance(to other: Geometry) throws -> Double {
         var d = 0.0
-        guard GEOSDistance_r(h, raw, other.raw, &d) == 1 else { throw context.error("le calcul de distance") }
+        guard GEOSDistance_r(h, raw, checked(other), &d) == 1 else { throw context.error("le calcul de distance") }
         return d
     }
 
     /// Discrete Hausdorff distance: how far the farthest point of either geometry is from the other.
     public func hausdorffDistance(to other: Geometry) throws -> Double {
         var d = 0.0
-        guard GEOSHausdorffDistance_r(h, raw, other.raw, &d) == 1 else { throw context.error("le calcul de distance de Hausdorff") }
+        guard GEOSHausdorffDistance_r(h, raw, checked(other), &d) == 1 else { throw context.error("le calcul de distance de Hausdorff") }
         return d
     }
 
-    public func intersects(_ other: Geometry) throws -> Bool { try predicate(GEOSIntersects_r(h, raw, other.raw), "intersects") }
-    public func contains(_ other: Geometry) throws -> Bool { try predicate(GEOSContains_r(h, raw, other.raw), "contains") }
-    public func covers(_ other: Geometry) throws -> Bool { try predicate(GEOSCovers_r(h, raw, other.raw), "covers") }
+    public func intersects(_ other: Geometry) throws -> Bool { try predicate(GEOSIntersects_r(h, raw, checked(other)), "intersects") }
+    public func contains(_ other: Geometry) throws -> Bool { try predicate(GEOSContains_r(h, raw, checked(other)), "contains") }
+    public func covers(_ other: Geometry) throws -> Bool { try predicate(GEOSCovers_r(h, raw, checked(other)), "covers") }
     public func equalsExact(_ other: Geometry, tolerance: Double = 0) throws -> Bool {
-        try predicate(GEOSEqualsExact_r(h, raw, other.raw, tolerance), "equalsExact")
+        try predicate(GEOSEqualsExact_r(h, raw, checked(other), tolerance), "equalsExact")
+    }
+
+    /// The raw pointer of `other`, after checking that it belongs to this geometry's context: GEOS objects
+    /// of two contexts must never meet in one call (each context is one thread's).
+    func checked(_ other: Geometry) -> OpaquePointer {
+        context.checkOwns(other)
+        return other.raw
     }
 
     func predicate(_ r: CChar, _ name: String) throws -> Bool {
@@ -443,29 +468,36 @@ public final class PreparedGeometry {
     /// Whether the geometry contains the point (x, y), exactly as GEOS decides (a point on the boundary is
     /// not contained).
     public func contains(x: Double, y: Double) throws -> Bool {
-        guard let point = GEOSGeom_createPointFromXY_r(h, x, y) else { throw base.context.error("la création d'un point") }
-        defer { GEOSGeom_destroy_r(h, point) }
-        let r = GEOSPreparedContains_r(h, raw, point)
+        // GEOSPreparedContainsXY_r where the GEOS built against has it (3.12+), see `qpv_prepared_contains_xy`.
+        let r = qpv_prepared_contains_xy(h, raw, x, y)
         if r == 2 { throw base.context.error("le prédicat contains") }
         return r == 1
     }
 
     public func contains(_ g: Geometry) throws -> Bool {
-        try base.predicate(GEOSPreparedContains_r(h, raw, g.raw), "contains")
+        try base.predicate(GEOSPreparedContains_r(h, raw, base.checked(g)), "contains")
     }
 
     public func intersects(_ g: Geometry) throws -> Bool {
-        try base.predicate(GEOSPreparedIntersects_r(h, raw, g.raw), "intersects")
+        try base.predicate(GEOSPreparedIntersects_r(h, raw, base.checked(g)), "intersects")
     }
 
     public func covers(_ g: Geometry) throws -> Bool {
-        try base.predicate(GEOSPreparedCovers_r(h, raw, g.raw), "covers")
+        try base.predicate(GEOSPreparedCovers_r(h, raw, base.checked(g)), "covers")
     }
 
     /// Distance from the prepared geometry to `g`, using GEOS's indexed facet distance.
     public func distance(to g: Geometry) throws -> Double {
         var d = 0.0
-        guard GEOSPreparedDistance_r(h, raw, g.raw, &d) == 1 else { throw base.context.error("le calcul de distance") }
+        guard GEOSPreparedDistance_r(h, raw, base.checked(g), &d) == 1 else { throw base.context.error("le calcul de distance") }
         return d
     }
 }
+
+// GEOS objects belong to one context, which belongs to one thread: none of these types may cross threads
+// (the swift-nio idiom: an explicitly unavailable conformance, so the compiler refuses it, not just warns).
+@available(*, unavailable)
+extension Geometry: Sendable {}
+
+@available(*, unavailable)
+extension PreparedGeometry: Sendable {}

@@ -89,6 +89,11 @@ public final class GeosContext {
         .geos(operation: operation, message: takeMessage())
     }
 
+    /// Traps when `g` was made by another context: mixing contexts in one GEOS call is a threading bug.
+    func checkOwns(_ g: Geometry) {
+        precondition(g.context === self, "géométrie GEOS d'un autre contexte (un contexte par fil d'exécution)")
+    }
+
     /// Wraps a freshly created, owned geometry pointer, or throws GEOS's message when it is NULL.
     func own(_ raw: OpaquePointer?, _ operation: String) throws -> Geometry {
         guard let raw else { throw error(operation) }
@@ -127,3 +132,6 @@ public final class GeosContext {
         return w
     }
 }
+
+@available(*, unavailable)
+extension GeosContext: Sendable {}

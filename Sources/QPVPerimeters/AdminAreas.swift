@@ -194,7 +194,7 @@ public final class AdminAreas: @unchecked Sendable {
             do { g = try Geometry.multiPolygon(f.polygons, context: geos) } catch let e as GeometryError {
                 throw PerimeterFileError.badFeature(path: path, feature: f.number, code: code, reason: e.description)
             }
-            if !g.isValid {
+            if try !g.isValid {
                 guard let fixed = try g.makeValid().polygonalPart() else {
                     throw PerimeterFileError.badFeature(path: path, feature: f.number, code: code, reason: "polygone invalide et irréparable")
                 }

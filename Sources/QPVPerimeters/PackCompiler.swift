@@ -173,7 +173,7 @@ public struct PackCompiler {
                 do { geom = try Geometry.multiPolygon(polys, context: geos) } catch let e as GeometryError {
                     throw PerimeterFileError.badFeature(path: path, feature: f.number, code: g.code, reason: e.description)
                 }
-                if geom.isValid {
+                if try geom.isValid {
                     parts.append(geom)
                 } else {
                     let reason = geom.validityReason

@@ -11,7 +11,7 @@ import QPVTestSupport
         let g = try Geometry(wkt: "POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0), (2 2, 4 2, 4 4, 2 4, 2 2))", context: ctx)
         #expect(g.kind == .polygon)
         #expect(try g.area() == 96)
-        #expect(g.isValid)
+        #expect(try g.isValid)
         #expect(g.envelope == Envelope(minX: 0, minY: 0, maxX: 10, maxY: 10))
         #expect(g.numCoordinates == 10)
         let back = try Geometry(wkt: try g.wkt(), context: ctx)
@@ -20,6 +20,28 @@ import QPVTestSupport
         #expect(try viaWKB.equalsExact(g))
         #expect(try g.polygons().count == 1)
         #expect(try g.polygons()[0].count == 2)
+    }
+
+    @Test("géométries de deux contextes GEOS dans un même appel : arrêt net (précondition), jamais un appel GEOS mêlé")
+    func mixedContextsTrap() async {
+        await #expect(processExitsWith: .failure) {
+            let a = try GeosContext()
+            let b = try GeosContext()
+            let g = try Geometry(wkt: "POINT (0 0)", context: a)
+            let h = try Geometry(wkt: "POINT (1 1)", context: b)
+            _ = try g.distance(to: h)
+        }
+    }
+
+    @Test("contains(x:y:) préparé : même réponse que contains d'un point (intérieur, trou, limite, extérieur)")
+    func preparedContainsXY() throws {
+        let g = try Geometry(wkt: "POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0), (2 2, 4 2, 4 4, 2 4, 2 2))", context: ctx)
+        let p = try g.prepared()
+        for (x, y) in [(5.0, 5.0), (3.0, 3.0), (0.0, 5.0), (11.0, 5.0), (2.0, 3.0)] {
+            #expect(try p.contains(x: x, y: y) == (try g.contains(try Geometry.point(x: x, y: y, context: ctx))))
+        }
+        #expect(try p.contains(x: 5, y: 5))
+        #expect(try !p.contains(x: 3, y: 3))
     }
 
     @Test func constructionFromCoordinatesClosesRings() throws {
@@ -46,10 +68,10 @@ import QPVTestSupport
 
     @Test func repairOfASelfIntersectingPolygon() throws {
         let bowtie = try Geometry(wkt: "POLYGON ((0 0, 10 10, 10 0, 0 10, 0 0))", context: ctx)
-        #expect(!bowtie.isValid)
+        #expect(try !bowtie.isValid)
         #expect(bowtie.validityReason.contains("Self-intersection"))
         let fixed = try bowtie.makeValid()
-        #expect(fixed.isValid)
+        #expect(try fixed.isValid)
         let polygonal = try #require(try fixed.polygonalPart())
         #expect(polygonal.kind == .multiPolygon)
         #expect(polygonal.numGeometries == 2)
