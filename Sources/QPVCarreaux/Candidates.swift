@@ -1,3 +1,6 @@
+// `qpv carreaux candidates`: `CandidatesBatch` groups low-income carreaux sharing an edge into clusters,
+// measures them and draws their outline (`CandidateCluster`, `CandidatesReport`, GeoJSON output).
+
 import Foundation
 import QPVCore
 import QPVGeometry

@@ -1,3 +1,6 @@
+// What the three carreaux commands share: reading options, the id column (`CarreauxInput`), row problems and
+// counts, duplicate detection (`SeenCells`) and `CarreauxScanner`, the ordered parallel scan of a carreaux file.
+
 import Foundation
 import QPVCore
 import QPVGeometry

@@ -1,3 +1,6 @@
+// `qpv carreaux classify`: `ClassifyBatch` writes, for every input row, the share of the carreau in each QPV
+// and QIC in force (long or wide layout, input dialect kept).
+
 import Foundation
 import QPVCore
 import QPVGeometry

@@ -1,3 +1,6 @@
+// `qpv carreaux stats`: `StatsBatch` sums Filosofi counts per perimeter weighted by each carreau's area share;
+// `FilosofiColumns` and `CarreauxMethod` name the columns and the caveat every output carries.
+
 import Foundation
 import QPVCore
 import QPVGeometry

@@ -1,3 +1,7 @@
+// `BinaryWriter` / `BinaryReader`: the little-endian encoding of compiled packs (integers, doubles, strings,
+// arrays), read back with bounds checks so that a truncated or corrupt buffer throws instead of trapping.
+// The pack layouts live with their owners (QPVPerimeters `Pack.swift`, `AdminAreas.swift`; `BoundaryIndex`).
+
 import Foundation
 
 /// Appends little-endian primitives, arrays and strings to a byte buffer (compiled packs).

@@ -1,3 +1,6 @@
+// `ContentChecksum`, the 64-bit checksum trailer verified when a perimeter or address pack is opened, and
+// `VerifiedFileCache`, the `<pack>.verified` note that spares re-hashing an unchanged address pack at each open.
+
 import Foundation
 
 /// A 64-bit checksum of a byte range, stored in packs and verified when they are opened: any damaged word

@@ -1,5 +1,6 @@
 // QPVCore — the few things every capability shares: calendar dates without time zones, the data
-// directory, and French number formatting. No geography, no I/O formats.
+// directory, French number formatting, a strict JSON parser, the binary coding and checksum of packs.
+// No geography, no dependency. This file: `CivilDate`.
 
 import Foundation
 

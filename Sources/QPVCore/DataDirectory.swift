@@ -1,3 +1,7 @@
+// `DataDirectory`: where installed data lives (`--data-dir`, else QPV_DATA_DIR, else XDG_DATA_HOME/qpv, else
+// ~/.local/share/qpv) and its `perimeters/` and `addresses/` folders. What is inside is opened by QPVPerimeters
+// (`PackStore`) and QPVGeocoding (`Geocoder`).
+
 import Foundation
 
 /// Where installed data lives (compiled perimeter packs, address packs).

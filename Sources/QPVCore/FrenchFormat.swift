@@ -1,3 +1,6 @@
+// `FrenchFormat`: numbers written for French readers ("15 000", "12,5", "5 000 €", "3,2 m"). Decimal marks of
+// CSV outputs are a file convention and live in QPVTabular (`DecimalMark`).
+
 import Foundation
 
 /// Number formatting for French text: "15 000 €", "12,5 m", "30 %".

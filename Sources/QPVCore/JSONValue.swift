@@ -1,3 +1,7 @@
+// `JSONValue` and `JSONParser`: the strict RFC 8259 parser (keys kept in file order, errors with line and
+// column) used to read GeoJSON perimeter files and rule tables, plus `jsonQuoted` for hand-written JSON text.
+// Answers are encoded with `Codable` by their owners, not here.
+
 import Foundation
 
 /// A parsed JSON value. Objects keep their keys in file order.

@@ -1,3 +1,6 @@
+// Adultes-relais: `AdulteRelaisRequest` (the hire as declared) and `AdulteRelais.evaluate`, the verdict from
+// `GeoData/rules/adulte-relais.json` with the State aid per post.
+
 import Foundation
 import QPVCore
 

@@ -1,3 +1,6 @@
+// Fonds de cohésion sociale: `CohesionFundProgramme` (one EPCI's programme, its QPV and QIC from the territory
+// registry) and `CohesionFund.evaluate`, the verdict from `GeoData/rules/fcs.json`.
+
 import Foundation
 import QPVCore
 import QPVPerimeters

@@ -1,3 +1,6 @@
+// `EligibilityLocation`: the location answer verdicts rely on (QPV and QIC perimeters, lists used, commune,
+// geocoded address), built from a `LocateResult`; and the address hook `AddressResolving` / `ResolvedAddress`.
+
 import Foundation
 import QPVCore
 import QPVPerimeters

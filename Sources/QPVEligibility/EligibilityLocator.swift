@@ -1,3 +1,6 @@
+// `EligibilityLocator`: locates what a verdict is about (a point, many points, or an address through the
+// `AddressResolving` hook) on the programme's date; `CommuneIndex` finds the commune from an outlines file.
+
 import Foundation
 import QPVCore
 import QPVGeometry

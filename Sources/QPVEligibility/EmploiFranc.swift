@@ -1,3 +1,6 @@
+// Emplois francs: `EmploiFrancRequest` (the hire as declared, validated) and `EmploiFranc.evaluate`, the
+// verdict from `GeoData/rules/emploi-franc.json` with the aid per contract year; `EligibilityInputError`.
+
 import Foundation
 import QPVCore
 

@@ -4,6 +4,7 @@
 // verdicts (`eligible`, `not_eligible`, `to_verify`) with criteria explained in French, the location answer the
 // verdicts rely on (built from the locate engine or, through `AddressResolving`, from a geocoded address), and the
 // streaming TFPB batch over a landlord's housing file.
+// This file: the rule tables as loaded — `RuleBook`, `RuleVersion`, `RuleSource`, `CriterionSpec`, `CheckKind`.
 
 import Foundation
 import QPVCore

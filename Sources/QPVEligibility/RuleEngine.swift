@@ -1,3 +1,6 @@
+// `RuleEngine`: evaluates the criteria a rule file declares, each with the version of its rule in force on the
+// date (`Checks`: period, declared facts, contract, age, residence), from `EligibilityInputs`.
+
 import Foundation
 import QPVCore
 import QPVPerimeters

@@ -1,3 +1,6 @@
+// TFPB abatement (CGI art. 1388 bis): `TFPB.evaluate` for one dwelling on 1 January of the tax year, and
+// `TFPBBatch` (`qpv eligibility tfpb`), the streamed landlord file with per-QPV totals and optional GeoJSON.
+
 import Foundation
 import QPVCore
 import QPVPerimeters

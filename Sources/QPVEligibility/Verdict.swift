@@ -1,3 +1,6 @@
+// The verdict and its explanation: `Verdict`, `Criterion`, `AidReport`, `LocationReport`, `EligibilityReport`
+// (JSON keys and the French text a counsellor reads aloud).
+
 import Foundation
 import QPVCore
 

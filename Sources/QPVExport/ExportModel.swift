@@ -1,3 +1,6 @@
+// `ExportModel`: everything an export writes, gathered once from a catalog (sets, perimeters with their three
+// WKB geometries, boundary runs), shared by the PostGIS, GeoJSON and CSV+WKB writers.
+
 import Foundation
 import QPVCore
 import QPVGeometry

@@ -2,6 +2,7 @@
 // indexes, and SQL functions `locate` / `locate_geom` that give the CLI's answers, ready for Citus reference
 // tables), GeoJSON, and CSV with WKB geometries (DuckDB, Apache Sedona…). It owns the export formats, the
 // SQL text they contain (identifiers, literals, COPY data) and the SQL mirror of the locate rules.
+// This file: `ExportFormat`, `ExportError`, `ExportSummary` and `Exporter`, the entry point of `qpv export`.
 
 import Foundation
 import QPVCore

@@ -1,3 +1,6 @@
+// The flat exports: `GeoJSONExport` (`--format geojson`) and `CSVWKBExport` (`--format csv-wkb`), with the
+// attribute columns they share (`PerimeterAttributes`).
+
 import Foundation
 import QPVCore
 import QPVGeometry

@@ -1,3 +1,6 @@
+// `PostGISFunctions`: the SQL mirror of the `Locator` written into the PostGIS script (`locate`, `locate_geom`
+// and their helpers), each mirroring one Swift rule (territory, metric CRS, coverage, QIC scope, no-list text).
+
 import Foundation
 import QPVCore
 import QPVGeometry

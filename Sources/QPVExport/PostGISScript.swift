@@ -1,3 +1,6 @@
+// `PostGISScript` (`--format postgis`): the psql script that (re)creates the schema's tables, indexes and views
+// and loads the data with COPY (or INSERTs with `PostGISOptions.plainSQL`) in one transaction.
+
 import Foundation
 import QPVCore
 import QPVGeometry

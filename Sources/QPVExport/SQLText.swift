@@ -1,3 +1,6 @@
+// SQL text built from data: `SQLIdentifier` (a validated, quoted schema name) and `SQLText` (string literals,
+// COPY fields, refusal of NUL characters).
+
 import Foundation
 
 /// A PostgreSQL schema name accepted by `qpv export`: validated (lower-case ASCII letters, digits, `_`;

@@ -1,3 +1,6 @@
+// `WKBEncoding`: WKB as other engines read it — polygons as MultiPolygon, EWKB with an SRID for PostGIS,
+// upper-case hexadecimal.
+
 import Foundation
 import QPVGeometry
 

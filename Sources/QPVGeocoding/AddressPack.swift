@@ -1,3 +1,7 @@
+// `AddressPack`: the read side of the compiled address pack (`ban.qpvaddr`) — memory-mapped columns of
+// communes, streets and house numbers, and the lookups the `Geocoder` runs on them. Written by
+// `AddressPackBuilder`; the container format is `PackFile.swift`.
+
 import Foundation
 import QPVCore
 

@@ -1,3 +1,6 @@
+// `AddressPackBuilder` (`qpv data import-ban`): BAN files and La Poste's postcode table read row by row (bad
+// rows reported as `ImportIssue`, too many refuse the file) and written as one compiled address pack.
+
 import Crypto
 import Foundation
 import QPVCore

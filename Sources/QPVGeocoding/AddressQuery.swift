@@ -1,3 +1,6 @@
+// `AddressQuery`: free-text or separate-field addresses split into house number and suffix, street words,
+// postcode and commune words (postal and premises noise removed); `NameForms` are the compact forms compared.
+
 import Foundation
 
 /// A free-text address split into its parts: house number and suffix, street words, postcode, commune words.

@@ -1,3 +1,7 @@
+// `BatchGeocoder` (`qpv geocode --input`, `POST /search/csv`): every row kept, api-adresse's result columns
+// appended, rows geocoded on `OrderedBatchRunner` workers; `CoordinateAnnotation` is the hook through which
+// extra columns (the QPV answer, QPVAddressing) are computed from each result.
+
 import Foundation
 import QPVCore
 import QPVTabular

@@ -1,3 +1,6 @@
+// `ConfidencePolicy`: when a geocoding result is sure enough to decide a QPV answer or a verdict (score, close
+// second candidate, commune only) — one policy for the CLI, the batches and the API.
+
 import Foundation
 
 /// When a geocoding answer is sure enough to decide a QPV answer or a verdict — one policy for the CLI, the

@@ -1,3 +1,6 @@
+// `Geocoder.demo()` / `installedOrDemo`: the fictional demonstration addresses (GeoData/demo/demo-adresses.csv)
+// compiled once into a cache pack in the temporary folder, used when no BAN is installed.
+
 import Foundation
 import QPVCore
 import QPVGeoData

@@ -1,3 +1,6 @@
+// `Departements`: département names and régions, for api-adresse's `context` column ("62, Pas-de-Calais,
+// Hauts-de-France").
+
 import Foundation
 
 /// Départements and their régions, for api-adresse's `context` ("62, Pas-de-Calais, Hauts-de-France").

@@ -1,3 +1,6 @@
+// `Geocoder`: the offline matcher over an `AddressPack` — commune hypotheses, street similarity, house number
+// lookup and scoring into `GeocodeResult`s. `Sendable`, one instance for every thread.
+
 import Foundation
 import QPVCore
 

@@ -1,3 +1,6 @@
+// `AddressNormalizer`: the text normalisation shared by the importer and the matcher (case and accent folding,
+// abbreviations, street types, stop words), versioned so that packs are rebuilt when it changes.
+
 import Foundation
 
 /// Text normalisation shared by the importer (street and commune names) and the matcher (queries): both sides

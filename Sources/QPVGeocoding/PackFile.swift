@@ -1,3 +1,6 @@
+// The address pack container: named 8-byte-aligned sections with a checksum trailer, written atomically
+// (`PackWriter`, `StringTableBuilder`) and read in place by mmap (`MappedPack`, `StringTable`).
+
 import Foundation
 import QPVCore
 import QPVTabular

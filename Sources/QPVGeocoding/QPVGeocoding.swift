@@ -6,6 +6,7 @@
 // batch CSV pipeline that appends api-adresse columns to a spreadsheet (`BatchGeocoder`), with a hook for
 // extra columns computed from each point (`CoordinateAnnotation`, used for the QPV answer). It knows
 // nothing about QPV perimeters.
+// This file: `GeocodeResult`, `GeocodeResultType`, `GeocodeOptions`, `AddressFields`, `GeocodingError`.
 
 import Foundation
 

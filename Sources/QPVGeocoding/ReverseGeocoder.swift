@@ -1,3 +1,6 @@
+// `ReverseGeocoder` (`GET /reverse`): the addresses nearest a point, from a cell index over the streets of the
+// same address pack the `Geocoder` reads.
+
 import Foundation
 import QPVCore
 

@@ -1,3 +1,6 @@
+// `Similarity`: the edit-distance score comparing a query's words with a street or commune name (swaps cost
+// one, trailing query letters cost little), used by the `Geocoder`.
+
 /// String similarity used to compare a query's words with a street or commune name.
 ///
 /// An optimal-string-alignment edit distance (insertions, deletions, substitutions and swaps of two adjacent

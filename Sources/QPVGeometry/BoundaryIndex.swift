@@ -1,3 +1,7 @@
+// `BoundaryIndex`: distance from a point to the nearest boundary of many polygons (flat, cache-friendly runs
+// and blocks of segments, candidate grid, serialisable into packs). Point-in-polygon is GEOS's job
+// (`PreparedGeometry`); this file answers only "how far from the limit".
+
 import Foundation
 import QPVCore
 

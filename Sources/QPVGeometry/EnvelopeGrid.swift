@@ -1,3 +1,6 @@
+// `EnvelopeGrid`: a regular grid listing, per cell, the envelopes that overlap it — the constant-time
+// containment pre-filter of batch locates (`PerimeterCatalog.Partition.containmentGrid`).
+
 import Foundation
 
 /// A regular grid over a set of envelopes that lists, for each cell, the envelopes overlapping it (CSR

@@ -1,3 +1,6 @@
+// `GeoJSONGeometry`: RFC 7946 geometry objects for polygonal data — polygons and points read from a parsed
+// `JSONValue`, ring orientation (right-hand rule) and GeoJSON text written with bounded decimals.
+
 import Foundation
 import QPVCore
 

@@ -1,3 +1,7 @@
+// `Geometry` (one owned GEOS geometry, bound to the `GeosContext` that made it) and `PreparedGeometry`, plus the
+// plain value types every module shares: `Coordinate`, `PolygonRings`, `Envelope`, `GeometryKind`.
+// Construction, validity and repair, set operations, distances, predicates; GEOS pointers stay in the module.
+
 import CGEOS
 import Foundation
 

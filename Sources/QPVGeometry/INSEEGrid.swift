@@ -1,3 +1,6 @@
+// `GridCell`: a square of the INSEE grid (200 m or 1 km, EPSG:3035) — parsing and printing its id, corner,
+// outline, neighbours, and the cell of a WGS84 point. Carreaux against perimeters live in QPVCarreaux.
+
 import Foundation
 
 /// A square of the INSEE grid (Filosofi "données carroyées"), in EPSG:3035 (ETRS89-LAEA).

@@ -1,3 +1,6 @@
+// `CRS.officialHint`: the projection an official perimeter file is in, recognised from the name ANCT gives its
+// members (Lambert-93, the overseas UTM zones) or from a `.prj` text.
+
 import Foundation
 
 extension CRS {

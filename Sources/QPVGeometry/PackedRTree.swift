@@ -1,3 +1,6 @@
+// `PackedRTree`: an immutable Sort-Tile-Recursive R-tree over envelopes (box and point queries, best-first
+// nearest search), `Sendable` and shared by every thread.
+
 import Foundation
 
 /// An immutable R-tree over envelopes, bulk-loaded with the Sort-Tile-Recursive algorithm (the packing GEOS

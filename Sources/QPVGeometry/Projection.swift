@@ -1,3 +1,7 @@
+// PROJ side of QPVGeometry: `CRS` (EPSG codes of the official projections), `FrenchTerritory` (which territory
+// a WGS84 point is in, and its metric CRS), `ProjContext` and `CoordinateTransformer` (one per thread, axis
+// order always lon/lat or easting/northing). PROJ pointers stay in the module.
+
 import CPROJ
 import Foundation
 

@@ -1,3 +1,7 @@
+// Installed commune data (`qpv data import-communes`): `AdminZone` / `AdminAreas`, the compiled `.qpvareas`
+// file of départements and EPCIs, and the per-thread `AreaLookup` that places a point in a département or EPCI
+// (used by the coverage rules of partial lists and QIC scopes).
+
 import Foundation
 import QPVCore
 import QPVGeometry

@@ -1,3 +1,6 @@
+// `CarreauxListReader`: a QIC list given as INSEE carreaux per quartier (CSV `code_qic,nom_qic,idcar_200m`),
+// read as perimeter features (the union of the squares) so that it is compiled like any perimeter file.
+
 import Foundation
 import QPVCore
 import QPVGeometry

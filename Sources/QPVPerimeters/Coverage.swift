@@ -1,3 +1,6 @@
+// `DepartementCoverage`: what a QPV set is known to cover (`qpv data import --coverage`: national, or a list
+// of départements), and `Departement`, the département code of a commune or perimeter code.
+
 import Foundation
 import QPVCore
 

@@ -1,3 +1,7 @@
+// `qpv locate --input` as a library: `LocateBatch` (every input row and column kept, QPV/QIC columns appended,
+// rows parsed and located on `OrderedBatchRunner` workers), `LocateColumns` (the appended columns, also used by
+// geocoded batches) and `LocateBatchSummary`. The CLI only opens files and prints the summary.
+
 import Foundation
 import QPVCore
 import QPVGeometry

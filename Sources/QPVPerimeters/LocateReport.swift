@@ -1,3 +1,6 @@
+// `LocateReport`: the JSON shape of one locate answer (`qpv locate --format json`, `GET /locate`), its French
+// sentence and its text form. The answer itself is computed by `Locator`.
+
 import Foundation
 import QPVCore
 import QPVGeometry

@@ -1,3 +1,7 @@
+// The locate engine: `Locator` (one GEOS and one PROJ context per thread over a shared `PerimeterCatalog`),
+// its answer types (`LocateStatus`, `KindAnswer`, `LocateResult`, flat `LocateAnswers` for batches), the
+// coverage and QIC-scope rules, and the coordinate parsing and two-decimal formatting of the hot path.
+
 import Foundation
 import QPVCore
 import QPVGeometry

@@ -1,3 +1,7 @@
+// The compiled perimeter pack (`.qpvpack`): `PerimeterPack` (opened by mapping the file, checksum first) and
+// what it records — `PackManifest`, `PerimeterSetInfo`, `PerimeterRecord`, `PackSource`, `BlobRef`.
+// Building a pack from a source file is `PackCompiler`'s job; installing it, `PackStore`'s.
+
 import Foundation
 import QPVCore
 import QPVGeometry

@@ -1,3 +1,7 @@
+// `PackCompiler`: a read perimeter file (`SourceFile`) becomes a pack — attributes mapped, invalid polygons
+// repaired with GEOS MakeValid, features of one code merged, geometries kept in the source CRS for containment
+// and transformed to the metric CRS and WGS84; `ImportOptions` are the options of `qpv data import`.
+
 import Foundation
 import QPVCore
 import QPVGeometry

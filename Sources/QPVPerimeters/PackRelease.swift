@@ -1,3 +1,6 @@
+// New releases of an installed official list: `ReleaseDiff` (codes added, removed, moved, renamed), installing
+// a release (`PackStore.installRelease`, `--keep-previous`) and answering from an earlier one (`--release`).
+
 import Foundation
 import QPVCore
 import QPVGeometry

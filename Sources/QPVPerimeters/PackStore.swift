@@ -1,3 +1,7 @@
+// `PackStore`: the packs installed in `<data-dir>/perimeters` — listing, opening (damaged ones left out),
+// conflicts between lists, install and removal; and `DemoData`, the demonstration pack compiled in memory from
+// `GeoData/demo`.
+
 import Foundation
 import QPVCore
 import QPVGeoData

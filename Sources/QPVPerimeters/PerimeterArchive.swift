@@ -1,3 +1,6 @@
+// `PerimeterArchive`: a ZIP of official perimeter files as ANCT publishes them — members sorted into perimeter
+// files (with shapefile sidecars) and skipped ones, selection, extraction and reading of one member.
+
 import Foundation
 import QPVCore
 import QPVGeometry

@@ -1,3 +1,7 @@
+// `PerimeterCatalog`: everything a command answers from (installed packs, the demo pack or a `--perimeters`
+// file, commune data), indexed once and shared read-only by every thread — sets in force on a date, codes,
+// territories and the per-CRS partitions the `Locator` queries.
+
 import Foundation
 import QPVCore
 import QPVGeometry

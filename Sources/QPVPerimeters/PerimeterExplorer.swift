@@ -1,3 +1,6 @@
+// `PerimeterExplorer`: what `qpv perimeters list/show/diff` and `GET /perimeters` present — `PerimeterSummary`,
+// filtered lists, a perimeter as a GeoJSON feature, and `CommuneDiff` between two vintages.
+
 import Foundation
 import QPVCore
 import QPVGeometry

@@ -1,3 +1,6 @@
+// Reading perimeter files into a `SourceFile`: GeoJSON, GeoPackage (through SQLite, `SQLiteDatabase`; the only
+// sqlite3 pointer lives here) and Shapefile (`ShapefileReader`), with their CRS; plus `GeoPackageWriter`.
+
 import CSQLite
 import Crypto
 import Foundation

@@ -2,6 +2,7 @@
 // GeoPackage, Shapefile, INSEE carreaux lists), repairing and compiling them into packs, the registry of
 // official lists and their dates, selecting what is in force on a date, and the locate engine (is this point
 // in a QPV / QIC, which one, how far from its boundary).
+// This file: `PerimeterKind`, `ListTerritory`, `OfficialList` and the shipped `Registry` of official lists.
 
 import Foundation
 import QPVCore

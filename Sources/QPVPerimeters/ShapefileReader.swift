@@ -1,3 +1,6 @@
+// `ShapefileReader`: ESRI Shapefiles (.shp polygons, .dbf attributes with their .cpg encoding, .prj CRS) read
+// into a `SourceFile` for `PerimeterFileReader`.
+
 import Foundation
 import QPVCore
 import QPVGeometry

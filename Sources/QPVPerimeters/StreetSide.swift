@@ -1,3 +1,6 @@
+// `StreetSide` / `Locator.streetSide`: whether every known address of a street gets the same QPV answer (the
+// answer for a house number missing from the BAN), and `Locator.projected` into the territory's metric CRS.
+
 import Foundation
 import QPVCore
 import QPVGeometry

@@ -1,3 +1,6 @@
+// `TerritoryRegistry`: one intercommunalité's politique de la ville geography typed from its contrat de ville
+// (`GeoData/registry/territories/*.json`): QPV, QIC, named areas, facts, income threshold, pre-2015 geography.
+
 import Foundation
 import QPVCore
 import QPVGeoData

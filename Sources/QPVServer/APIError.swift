@@ -1,3 +1,6 @@
+// `APIError` (every error answered as JSON with a stable code) and `QueryParameters`, the strict parsing of
+// query strings shared by every route.
+
 import Foundation
 import HTTPTypes
 import Hummingbird

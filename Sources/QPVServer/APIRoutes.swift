@@ -1,3 +1,6 @@
+// `APIRoutes`: the GET routes of the API and the page (/search, /reverse, /locate, /eligibility/*, /perimeters,
+// assets) and their JSON / GeoJSON answers. `POST /search/csv` is `CSVBatchEndpoint`.
+
 import Foundation
 import QPVAddressing
 import HTTPTypes

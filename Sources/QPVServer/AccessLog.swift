@@ -1,3 +1,6 @@
+// `AccessLog`: wraps the router — every error becomes a JSON `APIError`, one log line per request with method,
+// route template, status and duration, never the query string or the body.
+
 import Foundation
 import Hummingbird
 import Logging

@@ -1,3 +1,6 @@
+// `POST /search/csv`: `CSVBatchEndpoint` (body spooled to disk, `BatchGeocoder` run on a thread, output
+// streamed through `ChunkChannel`), with `SpooledBody`, `MappedRangeSource` and the `Multipart` form parser.
+
 import Foundation
 import HTTPTypes
 import Hummingbird

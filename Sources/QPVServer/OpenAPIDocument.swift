@@ -1,3 +1,6 @@
+// `OpenAPIDocument`: the version of the API's OpenAPI description (`Web/openapi.json`, written by
+// Scripts/make-openapi).
+
 import Foundation
 
 /// The API's OpenAPI 3 description, `Web/openapi.json` (served at `/openapi.json`). The server tests walk

@@ -7,7 +7,8 @@
 // web page (files in `Web/`, shipped as resources and served from memory), request logs without personal
 // data (`AccessLog`: method, route template, status, duration — never a query string or a body) and the
 // Hummingbird application with graceful shutdown (`QPVHTTPServer`). It computes nothing itself: every answer
-// comes from QPVPerimeters, QPVGeocoding and QPVEligibility.
+// comes from QPVPerimeters, QPVGeocoding, QPVAddressing and QPVEligibility. This file: `ServerOptions` and
+// `QPVHTTPServer`.
 
 import Foundation
 import Hummingbird

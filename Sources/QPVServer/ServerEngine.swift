@@ -1,3 +1,6 @@
+// `ServerEngine`: what the server answers from, opened once and shared read-only (catalog, geocoder, rule
+// books); `LocatorPool` lends each request its own `EligibilityLocator` (per-thread GEOS/PROJ state).
+
 import Foundation
 import QPVAddressing
 import QPVCore

@@ -1,3 +1,6 @@
+// `VersionReport`: the JSON of `GET /version` — software and API versions, perimeter packs, address pack and
+// rule files the server answers from.
+
 import Foundation
 import QPVCore
 import QPVEligibility

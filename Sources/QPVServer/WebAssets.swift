@@ -1,3 +1,5 @@
+// `WebAssets`: the page's files (`Web/` resources) loaded once and served from memory; `ServerStartError`.
+
 import Foundation
 
 /// The page's files (`Web/` resources of this module), read once at start and served from memory by exact

@@ -2,8 +2,9 @@
 //
 // This module owns everything between a file on disk and rows of strings: byte sources (plain files,
 // gzip, memory), text encodings (UTF-8, Windows-1252, BOM), the CSV dialect sniffing and parser, the CSV
-// writer, an ordered parallel batch runner and the terminal progress line. Nothing here knows about
-// geography.
+// writer, atomic output files, column matching, ZIP reading, an ordered parallel batch runner and the
+// progress callbacks (the line itself is drawn by the CLI). Nothing here knows about geography.
+// This file: the `ByteSource` protocol and its plain-file, gzip and memory sources.
 
 import CZlib
 import Foundation

@@ -1,3 +1,7 @@
+// `CSVReader`: the streaming CSV parser (constant memory, RFC 4180 quoting, lenient on broken quotes, every
+// record delivered with its line and issue), its sniffed `CSVDialect` and `CSVRecord`. Bytes come from
+// `ByteSource`; undecoded chunks for the hot batch path are `RawRecords`.
+
 import Foundation
 
 /// How a CSV file is written: separator, encoding, BOM, line ending. Sniffed from the file by `CSVReader`

@@ -1,3 +1,6 @@
+// `CSVRowEncoder` (a value each batch worker uses to encode its rows in the input's dialect) and `CSVWriter`
+// (buffered output to an atomic `OutputFile`, standard output or a sink such as an HTTP response).
+
 import Foundation
 
 /// Turns rows of strings into CSV bytes in a given dialect. A value type: each worker of a batch keeps its

@@ -1,3 +1,6 @@
+// `ColumnRole` and `ColumnMatcher`: the one way every batch command finds its columns — the explicit option
+// first, else tiers of loose header names — and the "Colonnes utilisées" line printed before a batch.
+
 import Foundation
 
 /// What a column is used for in a batch (longitude, number of dwellings…), with the header names that

@@ -1,3 +1,6 @@
+// `DecimalMark`: the decimal separator of a file's numbers, sniffed from the input (comma for `;` files or
+// comma decimals) and applied to numbers written back (`CSVRowEncoder.decimal`).
+
 import Foundation
 
 /// The decimal separator of a file's numbers: `61,62` (French Excel, `;`-separated files) or `61.62`.

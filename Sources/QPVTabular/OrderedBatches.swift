@@ -1,3 +1,7 @@
+// `OrderedBatchRunner`: the parallel engine of every batch — chunks read on the calling thread, processed on
+// worker threads that each build their own state (GEOS/PROJ: one per thread), delivered back in input order
+// with a bounded number in flight. What a row becomes is the caller's job.
+
 import Dispatch
 import Foundation
 import Synchronization

@@ -1,3 +1,6 @@
+// `OutputFile`: every file qpv writes is atomic (temporary file, fsync, rename; abandoned on error, SIGINT or
+// SIGTERM) and never one of the open inputs (`OpenInputs`, `FileIdentity`, `TemporaryFiles`).
+
 import Foundation
 import Synchronization
 

@@ -1,3 +1,6 @@
+// Batch progress: `BatchProgressHandler` (the callback libraries report through), `BatchProgress` (counts rows
+// delivered, not read ahead) and `ProgressLine`, the stderr line that only the CLI draws.
+
 import Foundation
 import QPVCore
 

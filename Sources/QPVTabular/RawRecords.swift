@@ -1,3 +1,6 @@
+// `RawRecords`: a chunk of CSV records kept as their original bytes and field positions (`CSVReader.nextRaw`),
+// decoded by workers only where needed and copied through unchanged to the output when well-formed.
+
 import Foundation
 
 /// Records read but not decoded (`CSVReader.nextRaw`): the exact bytes of whole records and where their

@@ -1,3 +1,5 @@
+// `TabularError`: the French errors of reading and writing tabular files, each naming the file (and line).
+
 import Foundation
 
 /// Errors raised while reading or writing tabular files. Every message is in French and names the file,

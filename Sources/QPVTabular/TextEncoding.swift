@@ -1,3 +1,6 @@
+// `TextEncoding` (UTF-8, Windows-1252), its sniffing from a sample and the `Windows1252` code page used to
+// read and write French administrative spreadsheets.
+
 import Foundation
 
 /// The text encodings met in French administrative spreadsheets: UTF-8 (with or without BOM) and

@@ -1,3 +1,7 @@
+// `ZipArchive`: a read-only ZIP reader (central directory, stored and deflated members through zlib, ZIP64,
+// CRC-32 checked on extraction) for the archives ANCT publishes. Which members are perimeter files is decided
+// in QPVPerimeters (`PerimeterArchive`).
+
 import CZlib
 import Foundation
 import QPVCore

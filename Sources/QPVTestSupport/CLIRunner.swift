@@ -1,3 +1,6 @@
+// `CLIRunner`: runs the real `qpv` binary built beside the tests and captures its status and outputs — how
+// every CLI test checks what a user sees.
+
 import Foundation
 
 /// Runs the `qpv` executable built alongside the tests (same build folder and configuration) and captures

@@ -1,3 +1,6 @@
+// `IsolatedProbe`: runs one test alone in a child process for measurements other tests would disturb
+// (resident memory of the leak probes).
+
 import Foundation
 
 /// Runs one test of this test bundle alone in a child process, for measurements that other tests running in

@@ -1,3 +1,6 @@
+// `PostgresServer`: a throwaway PostgreSQL + PostGIS cluster (initdb in a temporary folder, loopback port) for
+// the export tests and benchmarks; skipped where not installed, required in CI.
+
 import Foundation
 
 #if canImport(Glibc)

@@ -1,5 +1,6 @@
 // QPVTestSupport — helpers for the test targets only: locating the real reference data in ../shared,
-// temporary directories that clean up after themselves, and running the built `qpv` binary.
+// temporary directories that clean up after themselves, running the built `qpv` binary (`CLIRunner`), a
+// throwaway PostgreSQL server and isolated probes. This file: `SharedData` and `TemporaryDirectory`.
 
 import Foundation
 

@@ -1,3 +1,6 @@
+// `qpv carreaux` and `qpv carreaux classify`, with the options the carreaux subcommands share
+// (`CarreauxFileOptions`). The work is `QPVCarreaux.ClassifyBatch`.
+
 import ArgumentParser
 import Foundation
 import QPVCarreaux

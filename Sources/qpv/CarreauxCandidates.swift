@@ -1,3 +1,6 @@
+// `qpv carreaux candidates`: options (threshold, or the EPCI's from its territory registry) and printing; the
+// clustering is `QPVCarreaux.CandidatesBatch`.
+
 import ArgumentParser
 import Foundation
 import QPVCarreaux

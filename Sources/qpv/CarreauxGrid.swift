@@ -1,3 +1,5 @@
+// `qpv carreaux grid`: the INSEE carreau of a point, or the corner and outline of an id (`GridCell`).
+
 import ArgumentParser
 import Foundation
 import QPVGeometry

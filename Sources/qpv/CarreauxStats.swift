@@ -1,3 +1,5 @@
+// `qpv carreaux stats`: options and output files; the sums are `QPVCarreaux.StatsBatch`.
+
 import ArgumentParser
 import Foundation
 import QPVCarreaux

@@ -1,3 +1,6 @@
+// `PerimeterOptions`, the options of every command that answers from perimeters (--data-dir, --perimeters,
+// --date, --demo, --release, --boundary-tolerance) and how they open the catalog; `OutputFormat`, `printError`.
+
 import ArgumentParser
 import Foundation
 import QPVCore

@@ -1,3 +1,6 @@
+// Command-line conventions of numbers and outputs: `NumberArgument` (decimal comma or point), `--decimal`
+// (`DecimalChoice`, `OutputConventions`) applied to an output that follows its input's dialect.
+
 import ArgumentParser
 import Foundation
 import QPVCore

@@ -1,3 +1,6 @@
+// `qpv data` and its subcommands `import` (perimeter files), `list`, `import-communes` and `remove`; ZIP
+// archives and releases are in DataImportArchive.swift, the BAN in DataImportBan.swift.
+
 import ArgumentParser
 import Foundation
 import QPVCore

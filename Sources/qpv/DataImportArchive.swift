@@ -1,3 +1,6 @@
+// `qpv data import` of ZIP archives as ANCT publishes them and of new releases of an installed list
+// (`--release-date`, `--keep-previous`): an extension of `DataImport` over `PerimeterArchive` and `PackStore`.
+
 import ArgumentParser
 import Foundation
 import QPVCore

@@ -1,3 +1,5 @@
+// `qpv data import-ban`: compiles BAN files (and La Poste's postcode table) with `AddressPackBuilder`.
+
 import ArgumentParser
 import Foundation
 import QPVCore

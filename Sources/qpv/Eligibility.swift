@@ -1,3 +1,6 @@
+// `qpv eligibility` and what its verdict commands share: the place options (`EligibilityPlaceOptions`), the
+// geocoder hook for `--address` (`AddressHook`) and printing a report (`EligibilityCLI`).
+
 import ArgumentParser
 import QPVAddressing
 import Foundation

@@ -1,3 +1,5 @@
+// `qpv eligibility adulte-relais`: options into an `AdulteRelaisRequest`, verdict by `AdulteRelais.evaluate`.
+
 import ArgumentParser
 import Foundation
 import QPVCore

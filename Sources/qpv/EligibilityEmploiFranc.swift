@@ -1,3 +1,5 @@
+// `qpv eligibility emploi-franc`: options into an `EmploiFrancRequest`, verdict by `EmploiFranc.evaluate`.
+
 import ArgumentParser
 import Foundation
 import QPVCore

@@ -1,3 +1,5 @@
+// `qpv eligibility fcs`: the Fonds de cohésion sociale verdict of a place, by `CohesionFund.evaluate`.
+
 import ArgumentParser
 import Foundation
 import QPVCore

@@ -1,3 +1,6 @@
+// `qpv eligibility tfpb`: options into `TFPBBatchOptions`, the landlord's file run by `TFPBBatch`, summary
+// files and progress line written here.
+
 import ArgumentParser
 import Foundation
 import QPVCore

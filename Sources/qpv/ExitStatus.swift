@@ -1,3 +1,6 @@
+// `ExitStatus`: the one table of qpv's exit statuses (0 yes, 1 no, 2 to verify, 64–73 usage, data, input,
+// internal and write errors) and how a locate status, a verdict or an error maps to it.
+
 import ArgumentParser
 import Foundation
 import QPVCore

@@ -1,3 +1,5 @@
+// `qpv export`: format and schema options; the exports are `QPVExport.Exporter`.
+
 import ArgumentParser
 import Foundation
 import QPVCore

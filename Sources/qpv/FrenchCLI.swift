@@ -1,3 +1,6 @@
+// `FrenchCLI`: the entry point's error path and swift-argument-parser's own texts translated into French
+// (help headings, parser errors, the usage line of the failing command).
+
 import ArgumentParser
 import Foundation
 

@@ -1,3 +1,6 @@
+// `qpv geocode`: one address or a CSV file with the installed BAN; a file's QPV columns come from
+// `AddressLocateColumns` (QPVAddressing), the batch from `BatchGeocoder`.
+
 import ArgumentParser
 import Foundation
 import QPVAddressing

@@ -1,3 +1,6 @@
+// `qpv locate`: one point, one address (geocoded, then `AddressCheck`) or a CSV file (`LocateBatch`). Parses
+// options, prints the answer or the summary, sets the exit status; computes nothing itself.
+
 import ArgumentParser
 import QPVAddressing
 import Foundation

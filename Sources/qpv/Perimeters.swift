@@ -1,3 +1,6 @@
+// `qpv perimeters list | show | diff`: options and printing over `PerimeterExplorer` and the territory
+// registries.
+
 import ArgumentParser
 import Foundation
 import QPVCore

@@ -1,5 +1,6 @@
 // qpv — command-line interface. Thin by design: each command parses its options, calls the libraries
-// (QPVPerimeters, QPVGeocoding, QPVCarreaux, QPVEligibility, QPVServer) and prints what they return.
+// (QPVPerimeters, QPVGeocoding, QPVAddressing, QPVCarreaux, QPVEligibility, QPVExport, QPVServer) and prints
+// what they return. This file: the root command, its subcommand list and `QPVVersion`.
 
 import ArgumentParser
 import Foundation

@@ -1,3 +1,5 @@
+// `qpv serve`: options into `ServerOptions`, opens the `ServerEngine` and runs `QPVHTTPServer`.
+
 import ArgumentParser
 import Foundation
 import Logging

@@ -1,3 +1,6 @@
+// Unit tests of `CandidatesBatch`: edge-adjacency clusters and their size flags on a hand-made carreaux file,
+// the official low-income threshold formula, and a run without perimeters.
+
 import Foundation
 import Testing
 import QPVCore

@@ -1,3 +1,6 @@
+// Bad carreaux input for classify and stats: every row kept with its error, duplicates found exactly, missing
+// columns named, wide output in the input's dialect; `squarePerimeter`, the test perimeter other suites reuse.
+
 import Foundation
 import Testing
 import QPVCore

@@ -1,3 +1,6 @@
+// `qpv carreaux` through the real binary (`CLIRunner`) on the demonstration files: classify as the default
+// subcommand, stats and candidates, the grid helper.
+
 import Foundation
 import Testing
 import QPVCore

@@ -1,3 +1,6 @@
+// `StatsBatch` and `ClassifyBatch` on the real Béthune Filosofi carreaux (../shared, `SharedData`) against
+// test perimeters drawn on grid lines, with sums computed by hand; helpers for EPSG:3035 test perimeters.
+
 import Foundation
 import Testing
 import QPVCore

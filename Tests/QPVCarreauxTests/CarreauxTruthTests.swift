@@ -1,3 +1,6 @@
+// Carreau shares of the 105 real Occitanie QPV against the shapely reference (`truth/carreaux-occitanie.csv`
+// in ../shared): the fast clip path equals a GEOS intersection, a date without perimeters is refused.
+
 import Foundation
 import Testing
 import QPVCore

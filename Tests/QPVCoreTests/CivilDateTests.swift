@@ -1,3 +1,5 @@
+// Unit tests of `CivilDate`: strict parsing, day numbers, month arithmetic, ages and the French rendering.
+
 import Testing
 import QPVCore
 

@@ -1,3 +1,6 @@
+// The `--address` hook of `EligibilityLocator`: any `AddressResolving` gives the same verdicts as coordinates,
+// an imprecise address is to verify, and without a geocoder an address is refused.
+
 import Foundation
 import QPVCore
 import QPVEligibility

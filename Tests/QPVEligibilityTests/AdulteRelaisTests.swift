@@ -1,3 +1,6 @@
+// Table-driven tests of `AdulteRelais.evaluate` on `Fixture` locations: age and contract rules by date,
+// residence with derogation, each criterion failing alone, missing facts, State aid per post.
+
 import Foundation
 import QPVCore
 import QPVEligibility

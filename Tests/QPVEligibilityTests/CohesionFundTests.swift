@@ -1,3 +1,6 @@
+// Tests of `CohesionFund`: programmes per EPCI from `fcs.json`, QPV and QIC of the intercommunalité, missing
+// QIC geometry, boundary and missing-list cases, and the choice of programme.
+
 import Foundation
 import QPVCore
 import QPVEligibility

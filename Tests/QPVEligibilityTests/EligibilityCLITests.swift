@@ -1,3 +1,6 @@
+// `qpv eligibility …` through the real binary (`CLIRunner`): options, French messages, exit codes, text and
+// JSON formats, the TFPB batch files, and the EPCI threshold of `qpv carreaux candidates`.
+
 import Foundation
 import QPVCore
 import QPVTestSupport

@@ -1,3 +1,6 @@
+// Table-driven tests of `EmploiFranc.evaluate`: scheme dates, contracts, status and age, each criterion failing
+// alone, aid amounts and part time, locations that cannot decide, French text and stable JSON keys.
+
 import Foundation
 import QPVCore
 import QPVEligibility

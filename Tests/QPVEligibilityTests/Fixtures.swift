@@ -1,3 +1,6 @@
+// Shared fixtures of the eligibility tests: the shipped rule books, hand-made `EligibilityLocation`s (no GEOS
+// needed), the rows of `truth/points-occitanie.csv`, and `installPerimeters` as `qpv data import` does it.
+
 import Foundation
 import QPVCore
 import QPVEligibility

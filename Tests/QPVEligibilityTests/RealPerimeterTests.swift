@@ -1,3 +1,6 @@
+// Verdicts on real perimeters (../shared: the 2015 Occitanie list, Béthune-Bruay commune outlines) located
+// by the engine, not hand-made: inside, near a boundary, missing 2024 list, commune deciding the FCS.
+
 import Foundation
 import QPVCore
 import QPVEligibility

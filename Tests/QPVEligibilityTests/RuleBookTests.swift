@@ -1,3 +1,6 @@
+// Tests of the rule files and registries: every shipped `GeoData/rules/*.json` loads with sourced versions,
+// uncertain facts are flagged, bad files name their path, versions are inclusive, registries are consistent.
+
 import Foundation
 import QPVCore
 import QPVEligibility

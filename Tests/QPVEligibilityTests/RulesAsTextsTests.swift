@@ -1,3 +1,6 @@
+// Rules as the legal texts say them (issues 12 and 14): emplois francs geography and employer conditions,
+// undeclared facts never assumed, adultes-relais employer and convention, FCS wording, TFPB 2024–2025.
+
 import Foundation
 import QPVCore
 import QPVEligibility

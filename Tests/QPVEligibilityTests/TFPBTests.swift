@@ -1,3 +1,6 @@
+// Tests of `TFPB.evaluate` and `TFPBBatch`: the list of the tax year, convention and dwelling conditions, a
+// messy file with every row once, summary and GeoJSON, the address column hook, 100,000 rows.
+
 import Foundation
 import QPVCore
 import QPVEligibility

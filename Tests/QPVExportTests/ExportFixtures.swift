@@ -1,3 +1,6 @@
+// Shared fixtures of the export tests: the real Occitanie 2015 list installed through the real CLI (and its
+// Lambert-93 copy), the CLI's locate answers to compare with SQL, odd points, a `qpv` runner that throws.
+
 import Foundation
 import QPVCore
 import QPVGeometry

@@ -1,3 +1,6 @@
+// Exports without a database: schema names, SQL escaping, WKB/EWKB bytes, GeoJSON and CSV+WKB contents, the
+// shape of the PostGIS script, and CLI errors.
+
 import Foundation
 import QPVCore
 import QPVGeometry

@@ -1,3 +1,6 @@
+// `qpv.locate` in a real PostGIS (`PostgresServer`) applies partial-list coverage (`not_covered`) and the QIC
+// EPCI scope (`not_applicable`) exactly as the CLI does.
+
 import Foundation
 import QPVCore
 import QPVGeometry

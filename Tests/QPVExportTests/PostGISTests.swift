@@ -1,3 +1,6 @@
+// The PostGIS export against a real PostgreSQL + PostGIS server (`PostgresServer`): answers equal to the
+// truth file and the CLI, bad input in SQL, reloads keeping user views, plain SQL, hostile texts.
+
 import Foundation
 import QPVCore
 import QPVTabular

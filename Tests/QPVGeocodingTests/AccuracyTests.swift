@@ -1,3 +1,6 @@
+// Geocoding accuracy per query kind on the real Nord-Pas-de-Calais extract with 1.13 M synthetic homonyms
+// (../shared, read in place), against `truth/geocodage-npdc.csv`.
+
 import Foundation
 import QPVGeocoding
 import QPVTabular

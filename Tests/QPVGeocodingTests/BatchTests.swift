@@ -1,3 +1,6 @@
+// `BatchGeocoder`: every row once and in order with statuses and a per-thread annotation, Windows-1252 kept,
+// `minScore`, missing columns; and `qpv data import-ban` + `qpv geocode` through the real binary.
+
 import Foundation
 import QPVGeocoding
 import QPVTabular

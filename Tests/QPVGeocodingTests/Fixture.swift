@@ -1,3 +1,6 @@
+// Shared fixture of the geocoding tests: a small BAN-format file (fictional communes, three bad rows) and its
+// compiled address pack.
+
 import Foundation
 import QPVGeocoding
 import QPVTestSupport

@@ -1,3 +1,6 @@
+// Unit tests of the geocoder's parts: `AddressNormalizer`, `AddressQuery` parsing, address pack import and
+// opening, and the `Geocoder`'s matching, filters, scores and use from many threads.
+
 import Foundation
 import QPVGeocoding
 import QPVTestSupport

@@ -1,3 +1,6 @@
+// Query forms of issue 13 (postcode first, parentheses, glued numbers, ranges) on the real extract plus a
+// fictional commune nouvelle: former communes, lieux-dits, a missing number never replaced, `result_context`.
+
 import Foundation
 import QPVGeocoding
 import QPVTabular

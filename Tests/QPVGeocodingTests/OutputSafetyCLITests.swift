@@ -1,3 +1,6 @@
+// Output safety through the real binary (issue 16): no batch command overwrites its input, a stopped batch
+// leaves the older output, a damaged BAN file never replaces the installed address base.
+
 import Foundation
 import Testing
 import QPVGeocoding

@@ -1,3 +1,6 @@
+// Tests of the GEOS wrappers: WKT round trip, construction, errors as Swift errors, repair, prepared
+// containment on the boundary, no leak (an `IsolatedProbe` measures RSS), one context per thread.
+
 import Foundation
 import Testing
 import QPVGeometry

@@ -1,3 +1,6 @@
+// Unit tests of `GridCell`: INSEE ids at 200 m and 1 km, rejected ids with a reason, neighbours, WGS84
+// outline and point lookup.
+
 import Foundation
 import Testing
 import QPVGeometry

@@ -1,3 +1,6 @@
+// Tests of the PROJ wrappers: Lambert-93 and EPSG:3035 axis order, array transforms, CRS spellings, unknown
+// CRS errors, the metric CRS per territory and Shapefile WKT identification.
+
 import Foundation
 import Testing
 import QPVGeometry

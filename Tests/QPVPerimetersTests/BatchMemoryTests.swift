@@ -1,3 +1,5 @@
+// `qpv locate --input` through the real binary: peak memory (GNU time) does not grow with the row count.
+
 import Foundation
 import Testing
 import QPVTestSupport

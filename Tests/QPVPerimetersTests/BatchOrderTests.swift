@@ -1,3 +1,6 @@
+// Batches computed in spatial order and put back in input order give, point by point, the answer the same
+// point gets alone (overlapping perimeters and unusable coordinates included).
+
 import Foundation
 import Testing
 import QPVCore

@@ -1,3 +1,6 @@
+// QIC lists given as INSEE carreaux (`CarreauxListReader`): real Béthune carreaux become one polygon of the
+// right area, malformed rows are rejected with line and field, a QIC needs an EPCI.
+
 import Foundation
 import Testing
 import QPVCore

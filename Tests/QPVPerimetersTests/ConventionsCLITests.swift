@@ -1,3 +1,6 @@
+// Issue 15 through the real binary on the demo data, across commands: decimal commas, columns found by name,
+// typed GeoJSON read back by GDAL, exit statuses, French help and errors, completion scripts and manual.
+
 import Foundation
 import QPVCore
 import QPVPerimeters

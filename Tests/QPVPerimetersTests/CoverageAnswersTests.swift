@@ -1,3 +1,6 @@
+// Partial-list coverage (issue 12) where other commands answer, through the real binary: eligibility verdicts
+// and INSEE carreaux are to verify, never "outside", with only a partial list installed.
+
 import Foundation
 import Testing
 import QPVCore

@@ -1,3 +1,6 @@
+// Coverage of partial lists and QIC scope (issue 12) in the locate engine and `qpv data import --coverage`:
+// `not_covered` and `not_applicable` on real data (../shared) and on the demo data with invented communes.
+
 import Foundation
 import Testing
 import QPVCore

@@ -1,3 +1,6 @@
+// Dated geography: lists switching on 1 January 2024 (Hexagone) and 2025 (overseas), overlapping validity
+// refused, registry consistency; pack format round trip and damaged packs; coordinate parsing.
+
 import Foundation
 import Testing
 import QPVCore

@@ -1,3 +1,6 @@
+// `PerimeterExplorer` on the demo pack: list filters, diff between vintages, show as GeoJSON, and the seed
+// territory registries shown without geometry.
+
 import Foundation
 import Testing
 import QPVCore

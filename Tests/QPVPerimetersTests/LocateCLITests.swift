@@ -1,3 +1,6 @@
+// `qpv locate` through the real binary: single points (JSON, French text, exit statuses), messy Windows-1252
+// batches keeping every row and column, the real file against the truth, import then list.
+
 import Foundation
 import Testing
 import QPVCore

@@ -1,3 +1,6 @@
+// Official ZIP archives as ANCT publishes them, built at run time from the demo pack: `ZipArchive`, official
+// projections of member names, `qpv data import ARCHIVE.zip` and new releases through the real binary.
+
 import Foundation
 import Testing
 import QPVCore

@@ -1,3 +1,6 @@
+// Reading perimeter files: GeoJSON errors with line and column, CRS problems, feature errors, merged codes,
+// GeoPackage; GDAL-written GeoPackage and Shapefile of the real Occitanie list answer like the GeoJSON.
+
 import Foundation
 import Testing
 import QPVCore

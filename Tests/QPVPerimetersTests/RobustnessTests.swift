@@ -1,3 +1,6 @@
+// Damaged or impossible perimeter data (issue 16) refused with a clear message, never a trap or a silent
+// wrong answer: huge coordinates, bad codes, overlapping files, every damaged byte, engine errors.
+
 import Foundation
 import Testing
 import QPVCore

@@ -1,3 +1,6 @@
+// The locate engine against the GEOS/PROJ reference answers of ../shared/truth (shapely, pyproj), from the
+// file directly and from an installed pack; helpers to load the truth points and install Occitanie.
+
 import Foundation
 import Testing
 import QPVCore

@@ -1,3 +1,6 @@
+// Partial-list coverage (issue 12) over HTTP: `not_covered` on /locate, `citycode` placing a geocoded point,
+// `to_verify` on /eligibility, the status listed in the OpenAPI document.
+
 import Foundation
 import Logging
 import QPVCore

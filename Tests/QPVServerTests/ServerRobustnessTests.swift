@@ -1,3 +1,6 @@
+// Server robustness (issue 16): a damaged pack reported on /health without stopping the server, slow
+// connections closed after the idle timeout, nosniff and anti-framing headers.
+
 import Foundation
 import Glibc
 import Logging

@@ -1,3 +1,6 @@
+// The real server on a loopback port, called over TCP (`TestHTTP`): every documented OpenAPI example, each
+// route's answers against the engines called directly, CSV batches, limits, concurrency, logs, `qpv serve`.
+
 import Foundation
 import QPVAddressing
 import QPVCore

@@ -1,3 +1,6 @@
+// Server test support: `TestHTTP`, a minimal HTTP/1.1 client over a raw socket (bytes sent exactly as typed),
+// captured logs, and the one in-process server on demonstration data shared by the server suites.
+
 import Foundation
 import Logging
 import QPVCore

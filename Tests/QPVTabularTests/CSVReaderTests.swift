@@ -1,3 +1,6 @@
+// Unit tests of `CSVReader` and `RawRecords`: sniffed dialects, Windows-1252 and per-field fallback, broken
+// quotes and field counts without lost rows, long lines, rejected files, buffer boundaries.
+
 import Foundation
 import Testing
 import QPVTabular

@@ -1,3 +1,5 @@
+// Unit tests of `CSVWriter`: round trip through the reader, Windows-1252 replacement characters, BOM kept.
+
 import Foundation
 import Testing
 import QPVTabular

@@ -1,3 +1,6 @@
+// Issue 15 in QPVTabular: the decimal mark sniffed from an input, and `ColumnMatcher`'s loose header names
+// with ambiguity refused.
+
 import Foundation
 import QPVTabular
 import QPVTestSupport

@@ -1,3 +1,6 @@
+// Unit tests of `OrderedBatchRunner`: every chunk once and in order with one worker state per thread, and
+// delivery or worker start failures stopping the run.
+
 import Foundation
 import Testing
 import Synchronization

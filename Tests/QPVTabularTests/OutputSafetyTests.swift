@@ -1,3 +1,6 @@
+// Output safety in QPVTabular (issue 16): an output that is an input is refused whatever its spelling, a
+// dropped writer leaves no file, symbolic links are followed, a truncated gzip is an error.
+
 import Foundation
 import Testing
 import QPVTabular

@@ -1,3 +1,5 @@
+// Wide CSV files (issue 16): beyond `CSVReader.maxColumns` a clear error, below it bounded chunks.
+
 import Foundation
 import Testing
 import QPVTabular
