@@ -2,6 +2,7 @@
 // Hauts-de-France").
 
 import Foundation
+import QPVCore
 
 /// Départements and their régions, for api-adresse's `context` ("62, Pas-de-Calais, Hauts-de-France").
 /// Typed from the Code officiel géographique (INSEE, COG 2024: tables « départements » et « régions »).
@@ -41,7 +42,7 @@ enum Departements {
 
     /// The département code of a commune: two characters, three overseas ("97411" → "974").
     static func code(citycode: String) -> String {
-        citycode.hasPrefix("97") || citycode.hasPrefix("98") ? String(citycode.prefix(3)) : String(citycode.prefix(2))
+        Departement.of(commune: citycode) ?? String(citycode.prefix(2))
     }
 
     /// "62, Pas-de-Calais, Hauts-de-France"; the code alone when the département is unknown (demo "00").

@@ -376,5 +376,6 @@ public struct PackCompiler {
 }
 
 public enum QPVPerimetersInfo {
-    public static let version = "0.1.0"
+    /// qpv's version (one home: `QPVCore.QPVVersion`).
+    public static var version: String { QPVVersion.string }
 }

@@ -12,7 +12,7 @@ import Synchronization
 /// Everything the server answers from, opened once at start and shared read-only by every request.
 /// GEOS and PROJ state is not shared: requests borrow an `EligibilityLocator` from `locators`.
 public final class ServerEngine: Sendable {
-    public static let softwareVersion = "0.1.0"
+    public static var softwareVersion: String { QPVVersion.string }
 
     public let options: ServerOptions
     public let catalog: PerimeterCatalog

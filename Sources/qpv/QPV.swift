@@ -1,9 +1,10 @@
 // qpv — command-line interface. Thin by design: each command parses its options, calls the libraries
 // (QPVPerimeters, QPVGeocoding, QPVAddressing, QPVCarreaux, QPVEligibility, QPVExport, QPVServer) and prints
-// what they return. This file: the root command, its subcommand list and `QPVVersion`.
+// what they return. This file: the root command and its subcommand list (the version is `QPVCore.QPVVersion`).
 
 import ArgumentParser
 import Foundation
+import QPVCore
 
 @main
 struct QPV: AsyncParsableCommand {
@@ -28,6 +29,3 @@ struct QPV: AsyncParsableCommand {
     }
 }
 
-enum QPVVersion {
-    static let string = "0.1.0"
-}
