@@ -277,6 +277,37 @@ struct ServerTests {
         #expect(m.headers["content-disposition"]?.contains("mes_adresses-qpv.csv") == true)
     }
 
+    @Test("issue 15.1 : distance_boundary_m suit la virgule décimale du fichier envoyé (; ou nombres à virgule → virgule, sinon point)")
+    func csvDistanceFollowsTheInputDecimalMark() async throws {
+        let (port, _) = try await server()
+        func post(_ input: String) async throws -> String {
+            let a = try await TestHTTP.send(port: port, method: "POST", target: "/search/csv?columns=adresse&date=2024-06-01",
+                                         headers: [("Content-Type", "text/csv")], body: Array(input.utf8))
+            #expect(a.status == 200, "\(a.text)")
+            return a.text
+        }
+        // French Excel: `;`-separated → every decimal with a comma, distance included.
+        let semicolon = Self.csvRows(try await post("id;adresse\n1;\(Self.boundaryAddress)\n2;\(Self.insideAddress)\n"))
+        let d = try #require(semicolon[0].firstIndex(of: "distance_boundary_m"))
+        let score = try #require(semicolon[0].firstIndex(of: "result_score"))
+        for row in semicolon.dropFirst() {
+            #expect(row[d].contains(",") && !row[d].contains("."), "distance \(row[d]) : virgule attendue")
+            #expect(!row[score].contains("."), "score \(row[score])")
+        }
+        // `,`-separated with points: points stay.
+        let point = try await post("id,adresse\n1,\(Self.boundaryAddress)\n")
+        let pointRow = Self.csvRows(point, separator: ",")
+        let pd = try #require(pointRow[0].firstIndex(of: "distance_boundary_m"))
+        #expect(pointRow[1].count == pointRow[0].count, "\(point)")
+        #expect(pointRow[1][pd].contains(".") && Double(pointRow[1][pd]) != nil, "distance \(pointRow[1][pd]) : point attendu")
+        // `,`-separated whose numbers use decimal commas (quoted): the distance is written "61,62", quoted.
+        let commas = try await post("id,montant,adresse\n1,\"12,5\",\(Self.boundaryAddress)\n2,\"3,75\",\(Self.insideAddress)\n")
+        let line = commas.split(separator: "\n")[1]
+        let fields = line.split(separator: "\"").enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+        #expect(fields.contains { $0 != "12,5" && $0.wholeMatch(of: /[0-9]+,[0-9]+/) != nil }, "aucune distance à virgule dans \(line)")
+        #expect(!line.split(separator: ",").contains { $0.wholeMatch(of: /[0-9]+\.[0-9]+/) != nil }, "nombre à point dans \(line)")
+    }
+
     @Test("issue 12.3 : numéro absent de la BAN → la voie ; réponse QPV seulement si toute la voie est du même côté, sinon to_verify")
     func streetLevelAnswersAreCheckedOnTheWholeStreet() async throws {
         let (port, engine) = try await server()
