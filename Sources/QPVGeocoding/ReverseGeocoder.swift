@@ -49,6 +49,7 @@ public struct NearbyAddresses: Sendable, Equatable {
 /// addresses of the streets of the cells around the point, widening ring by ring until the nearest found is
 /// closer than the unexplored rings. Built once (a few seconds for the whole BAN), immutable, `Sendable`.
 public final class ReverseGeocoder: Sendable {
+    /// The geocoder whose address pack is searched.
     public let geocoder: Geocoder
     let cellKeys: [UInt64]
     let cellStart: [UInt32]
@@ -58,6 +59,7 @@ public final class ReverseGeocoder: Sendable {
     /// Rings explored at most around the point's cell (4 rings ≈ 1.5 km in latitude).
     static let maxRings = 4
 
+    /// Builds the grid of the pack's streets (once; a few seconds for the whole BAN).
     public init(geocoder: Geocoder) {
         self.geocoder = geocoder
         let pack = geocoder.pack
