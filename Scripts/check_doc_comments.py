@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Every public declaration of the given modules has a doc comment (issue 15.9).
 
-Reads the symbol graphs that `swift package generate-documentation` (or `swift build` with
--emit-symbol-graph) wrote under the build folder: <Module>.symbols.json and <Module>@<Other>.symbols.json
+Reads the symbol graphs that `swift package generate-documentation` wrote under the build folder
+(.build/<triple>/extracted-symbols/…, the newest of each name): <Module>.symbols.json and <Module>@<Other>.symbols.json
 (extensions of other modules' types). A public or open symbol declared in Sources/<Module> without a doc comment
 is listed as file:line. Not listed: what the compiler synthesizes (no source location, or "::SYNTHESIZED::"),
 and the implementations of standard protocol requirements whose documentation is the protocol's
@@ -22,7 +22,7 @@ STANDARD_REQUIREMENTS = {"description", "errorDescription", "debugDescription", 
 
 def graphs(build, module):
     found = {}
-    for path in glob.glob(os.path.join(build, "**", "symbolgraph", "**", f"{module}*.symbols.json"), recursive=True):
+    for path in glob.glob(os.path.join(build, "**", f"{module}*.symbols.json"), recursive=True):
         name = os.path.basename(path)
         if name != f"{module}.symbols.json" and not name.startswith(f"{module}@"):
             continue

@@ -5,8 +5,11 @@ import QPVCore
 public struct AdulteRelaisRequest: Sendable, Equatable {
     /// The person's situation before the hire (values of `--employment`).
     public enum Employment: String, Sendable, CaseIterable {
+        /// Without a job.
         case unemployed
+        /// In a CUI-CAE contract (to be ended before the hire).
         case caeCui = "cae-cui"
+        /// In a job.
         case employed
     }
 
@@ -29,12 +32,19 @@ public struct AdulteRelaisRequest: Sendable, Equatable {
 
     /// Employer kinds of art. L5134-101 of the code du travail (values of `--employer`).
     public enum EmployerKind: String, Sendable, CaseIterable {
+        /// An association (`association`).
         case association
+        /// A collectivité territoriale or its groupement (`collectivite`).
         case localAuthority = "collectivite"
+        /// An établissement public (`etablissement-public`).
         case publicEstablishment = "etablissement-public"
+        /// An organisme HLM (`hlm`).
         case hlm
+        /// A private body running a public service (`delegataire-service-public`).
         case publicServicePrivate = "delegataire-service-public"
+        /// A private company (`entreprise`).
         case company = "entreprise"
+        /// Any other employer (`other`).
         case other
     }
 

@@ -143,6 +143,7 @@ public struct ResolvedAddress: Sendable, Equatable {
 /// QPVEligibility depends on it. Return nil when nothing was found. Implementations must be usable from several
 /// threads (batches call it from their workers).
 public protocol AddressResolving: Sendable {
+    /// The position of `address`, nil when nothing was found; throws when the geocoder itself fails.
     func resolve(_ address: String) throws -> ResolvedAddress?
 }
 

@@ -5,7 +5,9 @@ import QPVPerimeters
 
 /// Errors of the location step.
 public enum EligibilityLocationError: Error, Sendable, CustomStringConvertible, LocalizedError {
+    /// No geocoder is installed: an address cannot be located.
     case geocodingUnavailable
+    /// The communes file at `path` cannot be used.
     case communesFile(path: String, reason: String)
 
     /// The error in French, for messages.

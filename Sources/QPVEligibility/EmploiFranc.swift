@@ -20,16 +20,38 @@ public struct EligibilityInputError: Error, Sendable, Equatable, CustomStringCon
 /// An emploi-franc hire as declared by the employer or the counsellor.
 public struct EmploiFrancRequest: Sendable, Equatable {
     /// The contract signed: CDI, or CDD (of 6 months or more for an emploi franc).
-    public enum Contract: String, Sendable, CaseIterable { case cdi, cdd }
+    public enum Contract: String, Sendable, CaseIterable {
+        /// Contrat à durée indéterminée.
+        case cdi
+        /// Contrat à durée déterminée.
+        case cdd
+    }
     /// The person's situation on the signature date (values of `--status`).
     public enum Status: String, Sendable, CaseIterable {
+        /// Demandeur d'emploi in category 1, 2, 3, 6, 7 or 8.
         case jobseeker
+        /// Adhérent to a contrat de sécurisation professionnelle.
         case csp
+        /// Young person followed by a mission locale (`mission-locale`).
         case missionLocale = "mission-locale"
+        /// Any other situation (not eligible).
         case other
     }
     /// The employer's kind (values of `--employer`).
-    public enum Employer: String, Sendable, CaseIterable { case privateCompany = "private", association, sem, epa, epic, individual }
+    public enum Employer: String, Sendable, CaseIterable {
+        /// A private company (`private`).
+        case privateCompany = "private"
+        /// An association.
+        case association
+        /// A société d'économie mixte.
+        case sem
+        /// An établissement public administratif (not eligible).
+        case epa
+        /// An établissement public industriel et commercial.
+        case epic
+        /// A private individual employer (not eligible).
+        case individual
+    }
 
     /// The signature date of the contract: the rules and the QPV list in force that day apply (no contract signed since 1 January 2025 is eligible).
     public var signatureDate: CivilDate

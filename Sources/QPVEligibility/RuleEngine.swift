@@ -4,9 +4,13 @@ import QPVPerimeters
 
 /// A declared input of a verdict.
 public enum InputValue: Sendable, Equatable {
+    /// A text value (a choice: `cdi`, `jobseeker`…).
     case text(String)
+    /// A number (months, working time…).
     case number(Double)
+    /// A yes/no fact.
     case flag(Bool)
+    /// A date.
     case date(CivilDate)
 }
 

@@ -3,7 +3,9 @@ import QPVCore
 
 /// The answer to "may this be funded / granted?".
 public enum Verdict: String, Sendable, Codable, CaseIterable {
+    /// Every criterion qpv checks is met.
     case eligible
+    /// At least one criterion is not met.
     case notEligible = "not_eligible"
     /// A boundary location, a missing input, a missing list or an uncertain rule: never `eligible`.
     case toVerify = "to_verify"
@@ -29,8 +31,11 @@ public enum Verdict: String, Sendable, Codable, CaseIterable {
 
 /// What one criterion says.
 public enum CriterionResult: String, Sendable, Codable {
+    /// The criterion is met.
     case met
+    /// The criterion is not met.
     case notMet = "not_met"
+    /// Not known (fact not declared, boundary location, uncertain rule): the verdict is at best `toVerify`.
     case unknown
 
     /// ✓, ✗ or ?.

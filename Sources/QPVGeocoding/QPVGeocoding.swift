@@ -141,13 +141,21 @@ public struct AddressFields: Sendable, Equatable {
 
 /// Errors of this module. Messages in French, naming the file (and line, field) concerned.
 public enum GeocodingError: Error, Equatable, Sendable, CustomStringConvertible, LocalizedError {
+    /// No pack file at `path`.
     case packNotFound(path: String)
+    /// No address base is installed in `directory`.
     case noPackInstalled(directory: String)
+    /// The pack at `path` is damaged.
     case corruptPack(path: String, reason: String)
+    /// The pack at `path` has an older format: import the BAN again.
     case outdatedPack(path: String, found: Int, expected: Int)
+    /// The pack could not be written at `path`.
     case cannotWritePack(path: String, reason: String)
+    /// The file lacks `columns`; `available` lists its columns.
     case missingColumns(file: String, columns: [String], available: [String])
+    /// No address could be read from `files`.
     case noAddressImported(files: [String])
+    /// A query or option is invalid (French reason).
     case invalidInput(String)
     /// More rows rejected than `AddressPackBuilder.maxRejectedFraction` allows: the file is not installed.
     case tooManyRejected(file: String, rejected: Int, rows: Int, limit: Double)

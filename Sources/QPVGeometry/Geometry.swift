@@ -90,7 +90,22 @@ public struct Envelope: Sendable, Hashable, Codable {
 
 /// The kind of a geometry, as GEOS names it.
 public enum GeometryKind: Int32, Sendable {
-    case point = 0, lineString = 1, linearRing = 2, polygon = 3, multiPoint = 4, multiLineString = 5, multiPolygon = 6, geometryCollection = 7
+    /// A point.
+    case point = 0
+    /// A line string.
+    case lineString = 1
+    /// A closed ring (inside polygons).
+    case linearRing = 2
+    /// A polygon, with its holes.
+    case polygon = 3
+    /// Several points.
+    case multiPoint = 4
+    /// Several line strings.
+    case multiLineString = 5
+    /// Several polygons (the perimeters' type).
+    case multiPolygon = 6
+    /// Geometries of mixed types.
+    case geometryCollection = 7
 }
 
 /// An owned GEOS geometry. Destroyed with its GEOS pointer on deinit. Bound to the `GeosContext` that made

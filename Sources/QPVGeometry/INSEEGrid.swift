@@ -193,8 +193,11 @@ public struct GridCell: Sendable, Hashable, Comparable, CustomStringConvertible 
 
 /// Why a carreau id is rejected.
 public enum GridCellError: Error, Sendable, Equatable, CustomStringConvertible, LocalizedError {
+    /// The id is not an INSEE carreau id.
     case malformed(id: String, reason: String)
+    /// The resolution is neither 200 m nor 1 km.
     case unsupportedResolution(Int)
+    /// The corner is not on the grid of its resolution.
     case offGrid(easting: Int, northing: Int, resolution: Int)
 
     /// The error in French, for messages.

@@ -65,7 +65,20 @@ public struct CRS: Sendable, Hashable, Codable, CustomStringConvertible {
 
 /// Where a WGS84 point lies, at the coarse level needed to choose lists and projections.
 public enum FrenchTerritory: String, Sendable, Codable, CaseIterable {
-    case hexagone, antilles, guyane, reunion, mayotte, polynesie, unknown
+    /// Metropolitan France and Corsica.
+    case hexagone
+    /// Guadeloupe and Martinique.
+    case antilles
+    /// French Guiana.
+    case guyane
+    /// La Réunion.
+    case reunion
+    /// Mayotte.
+    case mayotte
+    /// French Polynesia.
+    case polynesie
+    /// Outside every box above.
+    case unknown
 
     /// Overseas départements and collectivities covered by the politique de la ville.
     public var isOverseas: Bool { self != .hexagone && self != .unknown }

@@ -13,7 +13,9 @@ import QPVGeometry
 public struct AdminZone: Codable, Sendable {
     /// What the zone is.
     public enum Kind: String, Codable, Sendable {
+        /// A département.
         case departement
+        /// An intercommunalité (EPCI).
         case epci
     }
 

@@ -308,10 +308,15 @@ public struct PackManifest: Codable, Sendable {
 
 /// Errors about packs and the data directory.
 public enum PackError: Error, Sendable, CustomStringConvertible, LocalizedError {
+    /// The file at `path` is not a qpv pack.
     case notAPack(path: String)
+    /// The pack's format `version` is not readable by this build.
     case unsupportedFormat(path: String, version: Int)
+    /// The pack is damaged (checksum, truncated file…).
     case corrupt(path: String, reason: String)
+    /// The new pack covers the same list part as an installed one.
     case overlap(new: String, existing: String, detail: String)
+    /// No pack is installed in the data directory.
     case noPackInstalled(dataDirectory: String)
 
     /// The error in French, for messages.

@@ -41,7 +41,9 @@ public struct LoadedSet: Sendable {
 public final class PerimeterCatalog: Sendable {
     /// Where the catalog's perimeters come from.
     public enum Origin: Sendable, Equatable {
+        /// The packs installed in this data directory.
         case dataDirectory(String)
+        /// One perimeter file given with `--perimeters`.
         case file(String)
     }
 

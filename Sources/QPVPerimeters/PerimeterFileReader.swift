@@ -41,13 +41,21 @@ public struct SourceFile: Sendable {
 /// Errors met while reading a perimeter file. Messages name the file and, where it applies, the feature
 /// (its position and code) or the line and column.
 public enum PerimeterFileError: Error, Sendable, CustomStringConvertible, LocalizedError {
+    /// The file cannot be read.
     case cannotRead(path: String, reason: String)
+    /// The file holds no feature.
     case empty(path: String)
+    /// The file is not valid in its format.
     case malformed(path: String, reason: String)
+    /// One feature is unusable (its position and code named).
     case badFeature(path: String, feature: Int, code: String?, reason: String)
+    /// The declared CRS is unknown to PROJ.
     case unknownCRS(path: String, crs: String)
+    /// No CRS is declared nor given (`--crs`).
     case missingCRS(path: String, hint: String)
+    /// Not a GeoJSON, GeoPackage or Shapefile.
     case unsupportedFormat(path: String)
+    /// A needed attribute is missing; `available` lists those present.
     case missingAttribute(path: String, attribute: String, available: [String])
 
     /// The error in French, for messages.

@@ -20,7 +20,9 @@ public enum PerimeterKind: String, Codable, Sendable, CaseIterable {
 
 /// The territory a perimeter set covers.
 public enum ListTerritory: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// Metropolitan France and Corsica.
     case hexagone
+    /// The overseas territories.
     case outreMer
     /// One intercommunalité, by SIREN.
     case epci(String)
