@@ -100,6 +100,36 @@ public final class ReverseGeocoder: Sendable {
         cellStreets = streets
     }
 
+    /// A query point in pack units, its grid cell, and equirectangular metres around it (exact enough at
+    /// these distances).
+    struct PointFrame {
+        let px: Int64
+        let py: Int64
+        let cx: Int32
+        let cy: Int32
+        let mPerUnitX: Double
+        let mPerUnitY: Double
+        /// The smaller side of a grid cell, in metres.
+        let cellMetres: Double
+
+        init(lon: Double, lat: Double) {
+            px = Int64((lon * 1e7).rounded())
+            py = Int64((lat * 1e7).rounded())
+            cx = ReverseGeocoder.cell(px)
+            cy = ReverseGeocoder.cell(py)
+            mPerUnitY = 111_195.0 / 1e7
+            mPerUnitX = mPerUnitY * cos(lat * .pi / 180)
+            cellMetres = Double(ReverseGeocoder.cellUnits) * min(mPerUnitX, mPerUnitY)
+        }
+
+        /// Metres from the point to address `h` of `pack`.
+        func metres(to pack: AddressPack, address h: Int) -> Double {
+            let dx = Double(Int64(pack.hLon[h]) - px) * mPerUnitX
+            let dy = Double(Int64(pack.hLat[h]) - py) * mPerUnitY
+            return (dx * dx + dy * dy).squareRoot()
+        }
+    }
+
     static func cell(_ units: Int64) -> Int32 { Int32(truncatingIfNeeded: (units >= 0 ? units : units - cellUnits + 1) / cellUnits) }
     static func key(_ cx: Int32, _ cy: Int32) -> UInt64 { (UInt64(UInt32(bitPattern: cy)) << 32) | UInt64(UInt32(bitPattern: cx)) }
 
@@ -127,23 +157,16 @@ public final class ReverseGeocoder: Sendable {
         }
         let radius = min(radiusM, Self.maxNearbyRadiusM)
         let pack = geocoder.pack
-        let px = Int64((lon * 1e7).rounded())
-        let py = Int64((lat * 1e7).rounded())
-        let cx = Self.cell(px), cy = Self.cell(py)
-        let mPerUnitY = 111_195.0 / 1e7
-        let mPerUnitX = mPerUnitY * cos(lat * .pi / 180)
-        let cellMetres = Double(Self.cellUnits) * min(mPerUnitX, mPerUnitY)
-        let rings = Int((radius / cellMetres).rounded(.up))
+        let at = PointFrame(lon: lon, lat: lat)
+        let rings = Int((radius / at.cellMetres).rounded(.up))
         var found: [(distance: Double, address: Int, street: Int)] = []
         var nearestOfStreet: [Int: Double] = [:]
         var visited = Set<UInt32>()
         for dy in -rings...rings {
             for dx in -rings...rings {
-                for s in streets(cx: cx &+ Int32(dx), cy: cy &+ Int32(dy)) where visited.insert(s).inserted {
+                for s in streets(cx: at.cx &+ Int32(dx), cy: at.cy &+ Int32(dy)) where visited.insert(s).inserted {
                     for h in pack.addressRange(street: Int(s)) {
-                        let ddx = Double(Int64(pack.hLon[h]) - px) * mPerUnitX
-                        let ddy = Double(Int64(pack.hLat[h]) - py) * mPerUnitY
-                        let d = (ddx * ddx + ddy * ddy).squareRoot()
+                        let d = at.metres(to: pack, address: h)
                         guard d <= radius else { continue }
                         found.append((d, h, Int(s)))
                         nearestOfStreet[Int(s)] = min(nearestOfStreet[Int(s)] ?? .infinity, d)
@@ -201,21 +224,14 @@ public final class ReverseGeocoder: Sendable {
     public func reverse(lon: Double, lat: Double, limit: Int = 1) -> [ReverseResult] {
         guard lon.isFinite, lat.isFinite, abs(lon) <= 180, abs(lat) <= 90, limit > 0 else { return [] }
         let pack = geocoder.pack
-        let px = Int64((lon * 1e7).rounded())
-        let py = Int64((lat * 1e7).rounded())
-        let cx = Self.cell(px), cy = Self.cell(py)
-        // Equirectangular metres around the point: exact enough at these distances.
-        let mPerUnitY = 111_195.0 / 1e7
-        let mPerUnitX = mPerUnitY * cos(lat * .pi / 180)
-        let cellMetres = Double(Self.cellUnits) * min(mPerUnitX, mPerUnitY)
+        let at = PointFrame(lon: lon, lat: lat)
+        let (cx, cy, cellMetres) = (at.cx, at.cy, at.cellMetres)
         var best: [(distance: Double, address: Int, street: Int)] = []
         var visited = Set<UInt32>()
         func consider(_ s: UInt32) {
             guard visited.insert(s).inserted else { return }
-            for h in Int(pack.sHN0[Int(s)])..<Int(pack.sHN0[Int(s) + 1]) {
-                let dx = Double(Int64(pack.hLon[h]) - px) * mPerUnitX
-                let dy = Double(Int64(pack.hLat[h]) - py) * mPerUnitY
-                let d = (dx * dx + dy * dy).squareRoot()
+            for h in pack.addressRange(street: Int(s)) {
+                let d = at.metres(to: pack, address: h)
                 if best.count < limit || d < best[best.count - 1].distance {
                     best.append((d, h, Int(s)))
                     best.sort { $0.distance != $1.distance ? $0.distance < $1.distance : $0.address < $1.address }
