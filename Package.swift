@@ -23,6 +23,8 @@ let package = Package(
         // HTTP server for `qpv serve` (no default traits: swift-configuration is not needed).
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // `swift package generate-documentation` for the DocC catalogs (Scripts/test-docs).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // System libraries (C APIs through pkg-config; Debian packages named as providers).

@@ -2,9 +2,12 @@
 """Drives the counsellor's page in a real headless Chromium (Debian's chromium + chromium-driver, selenium).
 
 Starts `qpv serve --port 0` on an empty data directory (demonstration data), then:
-  check       types demo addresses, submits with the keyboard, asserts the verdict texts, the SVG map (perimeter,
-              neighbours, address point, scale bar), the emploi franc and adulte-relais tabs, the print view, that
-              every field has a label, that nothing is loaded from elsewhere and that the console has no error;
+  check       types demo addresses, submits with the keyboard, asserts the verdict texts, the SVG maps (perimeter,
+              neighbours, address point, scale bar; the detail view's streets, street names and house numbers from
+              the address base), the address placeholder (the demo address only on demo addresses: a second server
+              with the same addresses imported as a BAN shows none), the emploi franc notice (nothing signed since
+              1 January 2025) and its default date, the adulte-relais tab, the print view, that every field has a
+              label, that nothing is loaded from elsewhere and that the console has no error;
   screenshot  writes a PNG of the page after a search and an emploi franc verdict (for the README).
 Exit status 1 with the reason when anything is wrong.
 """
@@ -40,8 +43,11 @@ def check(cond, message):
     print(f"  ok  {message}")
 
 
-def start_server(binary):
+def start_server(binary, ban=None):
     data = tempfile.mkdtemp(prefix="qpv-browser-")
+    if ban:
+        # The demo addresses imported as an installed BAN: the page must not take them for the demonstration.
+        subprocess.run([binary, "data", "import-ban", ban, "--data-dir", data], check=True, stdout=subprocess.DEVNULL)
     log = open(os.path.join(data, "serve.log"), "w+")
     proc = subprocess.Popen([binary, "serve", "--port", "0", "--data-dir", data], stdout=log, stderr=subprocess.STDOUT, text=True)
     deadline = time.time() + 60
@@ -104,6 +110,22 @@ def map_facts(driver):
     """)
 
 
+def detail_facts(driver):
+    return driver.execute_script("""
+      const svg = document.getElementById('map-detail');
+      const inView = (e) => { const b = e.getBBox(); return b.x + b.width > 0 && b.x < 420 && b.y + b.height > 0 && b.y < 420; };
+      return { streets: [...svg.querySelectorAll('path.street')].map(p => p.dataset.name),
+               names: [...svg.querySelectorAll('text.street-name')].filter(inView).map(t => t.textContent),
+               numbers: [...svg.querySelectorAll('text.housenumber')].filter(inView).map(t => t.textContent),
+               dots: svg.querySelectorAll('circle.address-dot').length,
+               boundary: !!svg.querySelector('path.perimeter.main'),
+               point: !!svg.querySelector('circle.point'),
+               scale: (svg.querySelector('g.scale text') || {}).textContent || null,
+               overviewStreets: document.querySelectorAll('#map path.street').length,
+               caption: document.getElementById('map-detail-caption').textContent };
+    """)
+
+
 def run_check(base):
     driver = browser(1366, 900)
     try:
@@ -117,6 +139,8 @@ def run_check(base):
         check(unlabeled == [], f"chaque champ a une étiquette ({unlabeled})")
         wait.until(lambda d: d.find_element(By.ID, "demo-banner").is_displayed())
         check("DÉMONSTRATION" in driver.find_element(By.ID, "demo-banner").text, "bandeau « données de démonstration » affiché")
+        placeholder = driver.find_element(By.ID, "address").get_attribute("placeholder")
+        check("Quartville-sur-Démo" in placeholder, f"adresses de démonstration : l'exemple est l'adresse de démonstration (« {placeholder} »)")
 
         # 1. An address on a neighbourhood's boundary, chosen among the suggestions with the keyboard.
         verdict = search(driver, wait, BOUNDARY, pick_suggestion=True)
@@ -128,6 +152,15 @@ def run_check(base):
         check(facts["paths"] >= 2, f"carte : quartiers voisins dessinés ({facts['paths']} périmètres : {facts['codes']})")
         check(bool(facts["scale"]) and re.fullmatch(r"\d+(,\d)? k?m", facts["scale"]) is not None, f"carte : barre d'échelle « {facts['scale']} »")
         check(facts["inside"] is False, "carte : le point est dessiné hors du périmètre (juste à côté)")
+        # The detail view: the installed addresses and streets around the point (issue 15.11).
+        detail = detail_facts(driver)
+        check(detail["point"] and detail["boundary"], f"vue rapprochée : l'adresse et la limite du quartier ({detail})")
+        check("Avenue de la Mer" in detail["streets"], f"vue rapprochée : la voie de l'adresse dessinée ({detail['streets']})")
+        check("Avenue de la Mer" in detail["names"], f"vue rapprochée : noms des voies écrits ({detail['names']})")
+        check("15" in detail["numbers"] and detail["dots"] >= 5, f"vue rapprochée : adresses voisines et numéros ({detail['dots']} points, {detail['numbers'][:12]})")
+        check(detail["overviewStreets"] >= 2, f"vue d'ensemble : voies dessinées ({detail['overviewStreets']})")
+        check("fictives de démonstration" in detail["caption"] and "limite du quartier à" in detail["caption"], f"vue rapprochée : légende « {detail['caption']} »")
+        check(bool(detail["scale"]) and re.fullmatch(r"\d+ m", detail["scale"]) is not None, f"vue rapprochée : barre d'échelle « {detail['scale']} »")
 
         # 2. An address inside Les Tilleuls, typed and submitted with Entrée (no suggestion).
         verdict = search(driver, wait, INSIDE, pick_suggestion=False)
@@ -140,7 +173,24 @@ def run_check(base):
         check(verdict.replace("[Démonstration] ", "") == "Hors quartier prioritaire", f"verdict hors QPV : « {verdict} »")
         verdict = search(driver, wait, INSIDE, pick_suggestion=False)
 
-        # 4. Emploi franc tab.
+        # 4. Emploi franc tab: first the notice that nothing signed since 1 January 2025 is eligible; the proposed
+        # signature date is one where the answer means something (the question date is today: 31 December 2024).
+        notice = driver.find_element(By.CSS_SELECTOR, "#panel-ef > *:first-child")
+        check(notice.get_attribute("id") == "ef-ended" and "Aucun contrat signé depuis le 1er janvier 2025 n'est éligible" in notice.text,
+              f"emploi franc : l'onglet dit d'abord la fin du dispositif (« {notice.text[:70]}… »)")
+        check(driver.find_element(By.ID, "ef-signature").get_attribute("value") == "2024-12-31",
+              f"emploi franc : date de signature proposée le 31 décembre 2024 ({driver.find_element(By.ID, 'ef-signature').get_attribute('value')})")
+        check("31 décembre 2024" in driver.find_element(By.ID, "ef-signature-help").text, "emploi franc : la date proposée est expliquée")
+        driver.find_element(By.CSS_SELECTOR, "#form-ef button[type=submit]").click()
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#result-ef h3"))
+        head = driver.find_element(By.CSS_SELECTOR, "#result-ef h3").text
+        check(head.startswith("À vérifier"),
+              f"emploi franc au 31 décembre 2024 : le verdict dépend des critères (faits non renseignés), pas de la fin du dispositif (« {head} »)")
+        driver.execute_script("const e = document.getElementById('ef-signature'); e.value = '2025-03-01';")
+        driver.find_element(By.CSS_SELECTOR, "#form-ef button[type=submit]").click()
+        wait.until(lambda d: d.execute_script("const h = document.querySelector('#result-ef h3'); return !!h && h.textContent.startsWith('Non éligible');"))
+        check(True, "emploi franc signé en 2025 : non éligible")
+        driver.execute_script("document.getElementById('result-ef').replaceChildren();")  # no stale verdict below
         driver.execute_script("const e = document.getElementById('ef-signature'); e.value = '2023-03-15';")
         driver.find_element(By.CSS_SELECTOR, "#form-ef button[type=submit]").click()
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#result-ef h3"))
@@ -194,13 +244,31 @@ def run_check(base):
         driver.quit()
 
 
+def run_check_installed_addresses(base):
+    """The same page on an installed address base: no demonstration address as the example."""
+    driver = browser(1024, 700)
+    try:
+        wait = WebDriverWait(driver, 20)
+        driver.get(base)
+        wait.until(lambda d: d.execute_script("return performance.getEntriesByName(location.origin + '/health').length > 0"))
+        time.sleep(0.3)
+        placeholder = driver.find_element(By.ID, "address").get_attribute("placeholder")
+        check("Démo" not in placeholder and "Quartville" not in placeholder and "voie" in placeholder,
+              f"base d'adresses installée : exemple générique, pas l'adresse de démonstration (« {placeholder} »)")
+        verdict = search(driver, wait, INSIDE, pick_suggestion=False)
+        detail = detail_facts(driver)
+        check("Rue des Tilleuls" in detail["streets"] and "base d'adresses installée (BAN)" in detail["caption"],
+              f"base d'adresses installée : voies dessinées depuis la BAN installée ({detail['caption']})")
+    finally:
+        driver.quit()
+
+
 def run_screenshot(base, out):
     driver = browser(1280, 1500)
     try:
         wait = WebDriverWait(driver, 20)
         driver.get(base)
         search(driver, wait, BOUNDARY, pick_suggestion=True)
-        driver.execute_script("document.getElementById('ef-signature').value = '2024-03-15';")
         driver.find_element(By.CSS_SELECTOR, "#form-ef button[type=submit]").click()
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#result-ef h3"))
         driver.execute_script("document.activeElement.blur(); window.scrollTo(0, 0);")
@@ -223,26 +291,28 @@ def main():
     ap.add_argument("--binary", required=True)
     ap.add_argument("--output", default="Docs/screenshot-page.png")
     args = ap.parse_args()
-    proc, base = start_server(args.binary)
-    try:
-        if args.mode == "check":
-            run_check(base)
-        else:
-            run_screenshot(base, args.output)
-    except Failure as e:
-        print(f"ÉCHEC : {e}", file=sys.stderr)
-        sys.exit(1)
-    finally:
-        proc.send_signal(signal.SIGTERM)
+    runs = [(None, lambda base: run_check(base) if args.mode == "check" else run_screenshot(base, args.output))]
+    if args.mode == "check":
+        demo_csv = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "GeoData", "demo", "demo-adresses.csv")
+        runs.append((demo_csv, run_check_installed_addresses))
+    for ban, run in runs:
+        proc, base = start_server(args.binary, ban)
         try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            print("ÉCHEC : qpv serve ne s'est pas arrêté sur SIGTERM", file=sys.stderr)
+            run(base)
+        except Failure as e:
+            print(f"ÉCHEC : {e}", file=sys.stderr)
             sys.exit(1)
-        if proc.returncode != 0:
-            print(f"ÉCHEC : qpv serve a fini avec le statut {proc.returncode}", file=sys.stderr)
-            sys.exit(1)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                print("ÉCHEC : qpv serve ne s'est pas arrêté sur SIGTERM", file=sys.stderr)
+                sys.exit(1)
+            if proc.returncode != 0:
+                print(f"ÉCHEC : qpv serve a fini avec le statut {proc.returncode}", file=sys.stderr)
+                sys.exit(1)
     if args.mode == "check":
         print("page : tous les contrôles sont passés")
 

@@ -6,16 +6,25 @@ import QPVCore
 
 /// An adulte-relais hire as declared.
 public struct AdulteRelaisRequest: Sendable, Equatable {
+    /// The person's situation before the hire (values of `--employment`).
     public enum Employment: String, Sendable, CaseIterable {
+        /// Without a job.
         case unemployed
+        /// In a CUI-CAE contract (to be ended before the hire).
         case caeCui = "cae-cui"
+        /// In a job.
         case employed
     }
 
+    /// The hire date: the rules and the QPV list in force that day apply.
     public var hireDate: CivilDate
+    /// Date of birth (the age condition); nil: not declared.
     public var birthDate: CivilDate?
+    /// Situation before the hire; nil: not declared.
     public var employment: Employment?
+    /// CDI or CDD; nil: not declared.
     public var contract: EmploiFrancRequest.Contract?
+    /// Length of a CDD in months (nil for a CDI or not declared).
     public var durationMonths: Double?
     /// The préfet granted (or is asked for) a derogation to the residence condition (nil: not declared).
     public var derogation: Bool?
@@ -26,15 +35,23 @@ public struct AdulteRelaisRequest: Sendable, Equatable {
 
     /// Employer kinds of art. L5134-101 of the code du travail (values of `--employer`).
     public enum EmployerKind: String, Sendable, CaseIterable {
+        /// An association (`association`).
         case association
+        /// A collectivité territoriale or its groupement (`collectivite`).
         case localAuthority = "collectivite"
+        /// An établissement public (`etablissement-public`).
         case publicEstablishment = "etablissement-public"
+        /// An organisme HLM (`hlm`).
         case hlm
+        /// A private body running a public service (`delegataire-service-public`).
         case publicServicePrivate = "delegataire-service-public"
+        /// A private company (`entreprise`).
         case company = "entreprise"
+        /// Any other employer (`other`).
         case other
     }
 
+    /// A hire as declared; every fact left nil is « non renseigné » and never assumed.
     public init(
         hireDate: CivilDate, birthDate: CivilDate?, employment: Employment?, contract: EmploiFrancRequest.Contract? = nil, durationMonths: Double? = nil,
         derogation: Bool? = nil, employerKind: EmployerKind? = nil, conventionBeforeHire: Bool? = nil
@@ -49,6 +66,7 @@ public struct AdulteRelaisRequest: Sendable, Equatable {
         self.derogation = derogation
     }
 
+    /// Rejects impossible values (a duration for a CDI, a birth after the hire…) with `EligibilityInputError`.
     public func validate() throws {
         if let b = birthDate, b > hireDate {
             throw EligibilityInputError(field: "date de naissance", reason: "\(b) est postérieure à la date d'embauche \(hireDate)")
@@ -73,6 +91,7 @@ public struct AdulteRelaisRequest: Sendable, Equatable {
 /// The adulte-relais verdict (`GeoData/rules/adulte-relais.json`) and the State aid per full-time post for the
 /// hire year, when known.
 public enum AdulteRelais {
+    /// The verdict for `request` at `location` (the home, nil when unknown) with the rules of `book` in force on the hire date; `text()` of the report is its French explanation.
     public static func evaluate(_ request: AdulteRelaisRequest, location: EligibilityLocation?, book: RuleBook) -> EligibilityReport {
         let date = request.hireDate
         var (criteria, caveats, sources) = RuleEngine(book: book).evaluate(date: date, inputs: request.inputs, location: location)

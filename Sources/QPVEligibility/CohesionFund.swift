@@ -8,9 +8,13 @@ import QPVPerimeters
 /// One intercommunalité's Fonds de cohésion sociale / fonds de concours programme: its QPV (registry codes and
 /// installed perimeters of the EPCI) and its QIC sets.
 public struct CohesionFundProgramme: Sendable {
+    /// SIREN of the intercommunalité.
     public var epciSiren: String
+    /// Its name.
     public var epciName: String
+    /// The programme's territory registry (QPV codes, QIC and their communes), nil when none is shipped.
     public var registry: TerritoryRegistry?
+    /// True for the demonstration programme (fictional territory).
     public var demo: Bool
     /// The rule book restricted to this programme's rules.
     public var book: RuleBook
@@ -42,6 +46,7 @@ public enum CohesionFund {
         return real.count == 1 ? real[0] : nil
     }
 
+    /// The territory verdict of `location` for `programme` on `date`: location is one condition of the fund, never a grant; `text()` of the report is its French explanation.
     public static func evaluate(date: CivilDate, location: EligibilityLocation, programme: CohesionFundProgramme) -> EligibilityReport {
         let book = programme.book
         var (criteria, caveats, sources) = RuleEngine(book: book).evaluate(date: date, inputs: EligibilityInputs(["date": .date(date)]), location: location) {

@@ -7,16 +7,26 @@ import QPVPerimeters
 
 /// A perimeter (QPV or QIC) as a verdict cites it.
 public struct PerimeterRef: Sendable, Equatable {
+    /// The perimeter's code (QN…, QP…, QX… for the demonstration, or the QIC code).
     public var code: String
+    /// The perimeter's name.
     public var name: String
+    /// QPV or QIC.
     public var kind: PerimeterKind
+    /// The list it belongs to, by year ("2024", "2015").
     public var vintage: String
+    /// Identifier of the official list in the registry, nil for a file without one.
     public var listId: String?
+    /// The communes the perimeter lies in.
     public var communes: [CommuneRef]
+    /// SIREN of its intercommunalité, when known.
     public var epciSiren: String?
+    /// Name of its intercommunalité, when known.
     public var epciName: String?
+    /// True for a perimeter of the fictional demonstration data.
     public var demo: Bool
 
+    /// A reference from its fields.
     public init(
         code: String, name: String, kind: PerimeterKind = .qpv, vintage: String, listId: String? = nil, communes: [CommuneRef] = [],
         epciSiren: String? = nil, epciName: String? = nil, demo: Bool = false
@@ -35,17 +45,26 @@ public struct PerimeterRef: Sendable, Equatable {
 
 /// A perimeter set (an official list, or one EPCI's QIC) an answer relied on.
 public struct ListRef: Sendable, Equatable {
+    /// Identifier of the official list in the registry, nil for a file without one.
     public var listId: String?
+    /// The list's French label ("liste des QPV 2024 de métropole").
     public var label: String
+    /// QPV or QIC.
     public var kind: PerimeterKind
+    /// The list's year.
     public var vintage: String
+    /// The territory the list covers (métropole, an overseas territory…).
     public var territory: ListTerritory
+    /// The decree or deliberation that defines the list.
     public var legalBasis: String
+    /// Why the list is doubtful (verdicts relying on it are `to_verify`), nil when it is not.
     public var uncertain: String?
+    /// True for the fictional demonstration list.
     public var demo: Bool
     /// The EPCI owning a QIC set.
     public var epciSiren: String?
 
+    /// A reference from its fields.
     public init(
         listId: String? = nil, label: String, kind: PerimeterKind = .qpv, vintage: String, territory: ListTerritory = .hexagone,
         legalBasis: String = "", uncertain: String? = nil, demo: Bool = false, epciSiren: String? = nil
@@ -64,13 +83,18 @@ public struct ListRef: Sendable, Equatable {
 
 /// The QIC part of a location answer.
 public struct QICAnswer: Sendable, Equatable {
+    /// The QIC answer: in, out, boundary, not covered…
     public var status: LocateStatus
+    /// QIC containing the point.
     public var containing: [PerimeterRef]
+    /// The nearest QIC when the point is outside.
     public var nearest: PerimeterRef?
+    /// Distance to the nearest QIC boundary, in metres.
     public var distanceBoundaryM: Double?
     /// QIC sets in force on the date (each owned by one EPCI).
     public var sets: [ListRef]
 
+    /// A QIC answer from its fields.
     public init(status: LocateStatus, containing: [PerimeterRef], nearest: PerimeterRef? = nil, distanceBoundaryM: Double? = nil, sets: [ListRef]) {
         self.status = status
         self.containing = containing
@@ -82,7 +106,9 @@ public struct QICAnswer: Sendable, Equatable {
 
 /// An address turned into a position by a geocoder (the hook for `--address`).
 public struct ResolvedAddress: Sendable, Equatable {
+    /// Longitude found, WGS84.
     public var lon: Double
+    /// Latitude found, WGS84.
     public var lat: Double
     /// The geocoder's label of what it found ("12 Rue Victor Hugo 62400 Béthune").
     public var label: String
@@ -92,6 +118,7 @@ public struct ResolvedAddress: Sendable, Equatable {
     public var precision: String?
     /// INSEE code and name of the commune found, when the geocoder knows them.
     public var cityCode: String?
+    /// Name of the commune found.
     public var cityName: String?
     /// The geocoder's own doubt (low score, close second candidate, commune only), in French; nil when sure.
     public var confidenceProblem: String?
@@ -100,8 +127,10 @@ public struct ResolvedAddress: Sendable, Equatable {
     /// For a `street` / `locality` result: the known addresses of that street (to check it is on one side of
     /// every boundary). Empty otherwise.
     public var streetLons: [Double] = []
+    /// Latitudes of the street's known addresses (with `streetLons`).
     public var streetLats: [Double] = []
 
+    /// A geocoded address from its fields.
     public init(lon: Double, lat: Double, label: String, score: Double, precision: String? = nil, cityCode: String? = nil, cityName: String? = nil) {
         self.lon = lon
         self.lat = lat
@@ -117,13 +146,16 @@ public struct ResolvedAddress: Sendable, Equatable {
 /// QPVEligibility depends on it. Return nil when nothing was found. Implementations must be usable from several
 /// threads (batches call it from their workers).
 public protocol AddressResolving: Sendable {
+    /// The position of `address`, nil when nothing was found; throws when the geocoder itself fails.
     func resolve(_ address: String) throws -> ResolvedAddress?
 }
 
 /// An `AddressResolving` made from a closure: `ClosureAddressResolver { text in … }`.
 public struct ClosureAddressResolver: AddressResolving {
     let body: @Sendable (String) throws -> ResolvedAddress?
+    /// A resolver calling `body` for each address.
     public init(_ body: @escaping @Sendable (String) throws -> ResolvedAddress?) { self.body = body }
+    /// `body(address)`.
     public func resolve(_ address: String) throws -> ResolvedAddress? { try body(address) }
 }
 
@@ -131,9 +163,12 @@ public struct ClosureAddressResolver: AddressResolving {
 /// its score is not above `minimumScore` (0.8, as les-emplois), or it is located only at the commune
 /// (`municipality`): the location criterion is `unknown`.
 public struct AddressPolicy: Sendable, Equatable {
+    /// Scores at or below this are not enough (0.8 by default).
     public var minimumScore: Double
+    /// Precisions accepted (`housenumber`, `street`, `locality` by default: never the commune alone).
     public var acceptedPrecisions: Set<String>
 
+    /// A policy from its thresholds.
     public init(minimumScore: Double = 0.8, acceptedPrecisions: Set<String> = ["housenumber", "street", "locality"]) {
         self.minimumScore = minimumScore
         self.acceptedPrecisions = acceptedPrecisions
@@ -158,29 +193,42 @@ public struct AddressPolicy: Sendable, Equatable {
 /// answer on the programme's date, the QIC answer, the commune when known, the address when geocoded. Built
 /// from a `LocateResult`; plain values, so verdicts can be computed (and tested) without GEOS.
 public struct EligibilityLocation: Sendable, Equatable {
+    /// The QPV answer on `date`: in, out, boundary (to verify), no_list, not_covered, invalid_coordinates.
     public var status: LocateStatus
+    /// Longitude of the place, WGS84 (nil when no position was found).
     public var lon: Double?
+    /// Latitude of the place, WGS84.
     public var lat: Double?
+    /// The programme's date the answer is for.
     public var date: CivilDate
+    /// The territory of the lists used (métropole, an overseas territory), when known.
     public var territory: ListTerritory?
     /// QPV containing the point.
     public var qpv: [PerimeterRef]
+    /// The nearest QPV when the place is outside every one.
     public var nearestQPV: PerimeterRef?
+    /// Distance to the nearest QPV boundary, in metres.
     public var distanceBoundaryM: Double?
+    /// Distance to a boundary under which the answer is `boundary` (to verify), in metres.
     public var toleranceM: Double
     /// The QPV lists the answer relied on (in force on `date`).
     public var qpvLists: [ListRef]
     /// The official list that should be installed (status `no_list`).
     public var missingList: OfficialList?
+    /// Why the position cannot be used, in French (invalid coordinates, address not found…).
     public var problem: String?
+    /// The QIC answer, when QIC lists are installed for the place.
     public var qic: QICAnswer?
     /// The commune(s) the point may be in, and how that is known.
     public var communes: [CommuneRef]
+    /// Where the commune comes from (the geocoder, a communes file, the perimeters), in French.
     public var communeSource: String?
+    /// The geocoded address, when the place was given as an address.
     public var address: ResolvedAddress?
     /// Why the geocoded address cannot be relied on (low score, commune-level position…).
     public var addressProblem: String?
 
+    /// A location from its fields (tests, or callers with their own locate answer).
     public init(
         status: LocateStatus, lon: Double? = nil, lat: Double? = nil, date: CivilDate, territory: ListTerritory? = .hexagone,
         qpv: [PerimeterRef] = [], nearestQPV: PerimeterRef? = nil, distanceBoundaryM: Double? = nil, toleranceM: Double = 20,

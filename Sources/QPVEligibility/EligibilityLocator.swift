@@ -8,9 +8,12 @@ import QPVPerimeters
 
 /// Errors of the location step.
 public enum EligibilityLocationError: Error, Sendable, CustomStringConvertible, LocalizedError {
+    /// No geocoder is installed: an address cannot be located.
     case geocodingUnavailable
+    /// The communes file at `path` cannot be used.
     case communesFile(path: String, reason: String)
 
+    /// The error in French, for messages.
     public var description: String {
         switch self {
         case .geocodingUnavailable:
@@ -26,7 +29,9 @@ public enum EligibilityLocationError: Error, Sendable, CustomStringConvertible, 
 /// Commune outlines (GeoJSON, GeoPackage or Shapefile with an INSEE code and a name per feature) to find the
 /// commune of a point. Owns GEOS and PROJ contexts: one per thread.
 public final class CommuneIndex {
+    /// The outlines file's path.
     public let path: String
+    /// Number of communes read.
     public let count: Int
     let geos: GeosContext
     let crs: CRS
@@ -39,6 +44,7 @@ public final class CommuneIndex {
     static let codeNames = ["code", "insee", "insee_com", "code_insee", "codgeo", "code_commune", "inseecom"]
     static let nameNames = ["nom", "name", "libelle", "lib_com", "nom_commune", "nom_com", "libgeo"]
 
+    /// Reads the communes file at `path` (a code and a name per feature; any CRS that PROJ knows).
     public init(path: String) throws {
         self.path = path
         let geos = try GeosContext()
@@ -93,14 +99,20 @@ public final class CommuneIndex {
 /// through the `AddressResolving` hook (`locate(address:on:)`), and the commune when a communes file is given.
 /// Owns a `Locator` (GEOS/PROJ): one per thread.
 public final class EligibilityLocator {
+    /// The perimeters the answers rely on.
     public let catalog: PerimeterCatalog
+    /// The locate engine (GEOS/PROJ state: one `EligibilityLocator` per thread).
     public let locator: Locator
+    /// Commune outlines to find the commune of a point, nil when not given.
     public var communes: CommuneIndex?
     /// The geocoder hook; nil until a geocoder is wired (then `locate(address:on:)` works).
     public var addressResolver: (any AddressResolving)?
+    /// When a geocoded address is precise enough to decide.
     public var addressPolicy = AddressPolicy()
+    /// Distance to a boundary under which the answer is « à vérifier », in metres (20 by default).
     public var tolerance: Double
 
+    /// A locator over `catalog`, with optional commune outlines and geocoder.
     public init(catalog: PerimeterCatalog, communes: CommuneIndex? = nil, addressResolver: (any AddressResolving)? = nil, tolerance: Double = 20) throws {
         self.catalog = catalog
         self.locator = try Locator(catalog: catalog)
@@ -109,6 +121,7 @@ public final class EligibilityLocator {
         self.tolerance = tolerance
     }
 
+    /// The location of one point on `date`; `commune`: the INSEE code when known (a geocoded address).
     public func locate(lon: Double, lat: Double, on date: CivilDate, commune: String? = nil) throws -> EligibilityLocation {
         try locate(lons: [lon], lats: [lat], on: date, communes: commune.map { [$0] })[0]
     }

@@ -6,38 +6,71 @@ import QPVCore
 
 /// Errors in the facts given to a verdict (before any rule is applied).
 public struct EligibilityInputError: Error, Sendable, Equatable, CustomStringConvertible, LocalizedError {
+    /// The input concerned (CLI option / API parameter name).
     public var field: String
+    /// What is wrong, in French.
     public var reason: String
+    /// An error about `field`.
     public init(field: String, reason: String) {
         self.field = field
         self.reason = reason
     }
+    /// "field : reason".
     public var description: String { "\(field) : \(reason)" }
     public var errorDescription: String? { description }
 }
 
 /// An emploi-franc hire as declared by the employer or the counsellor.
 public struct EmploiFrancRequest: Sendable, Equatable {
-    public enum Contract: String, Sendable, CaseIterable { case cdi, cdd }
+    /// The contract signed: CDI, or CDD (of 6 months or more for an emploi franc).
+    public enum Contract: String, Sendable, CaseIterable {
+        /// Contrat à durée indéterminée.
+        case cdi
+        /// Contrat à durée déterminée.
+        case cdd
+    }
+    /// The person's situation on the signature date (values of `--status`).
     public enum Status: String, Sendable, CaseIterable {
+        /// Demandeur d'emploi in category 1, 2, 3, 6, 7 or 8.
         case jobseeker
+        /// Adhérent to a contrat de sécurisation professionnelle.
         case csp
+        /// Young person followed by a mission locale (`mission-locale`).
         case missionLocale = "mission-locale"
+        /// Any other situation (not eligible).
         case other
     }
-    public enum Employer: String, Sendable, CaseIterable { case privateCompany = "private", association, sem, epa, epic, individual }
+    /// The employer's kind (values of `--employer`).
+    public enum Employer: String, Sendable, CaseIterable {
+        /// A private company (`private`).
+        case privateCompany = "private"
+        /// An association.
+        case association
+        /// A société d'économie mixte.
+        case sem
+        /// An établissement public administratif (not eligible).
+        case epa
+        /// An établissement public industriel et commercial.
+        case epic
+        /// A private individual employer (not eligible).
+        case individual
+    }
 
+    /// The signature date of the contract: the rules and the QPV list in force that day apply (no contract signed since 1 January 2025 is eligible).
     public var signatureDate: CivilDate
+    /// CDI or CDD; nil: not declared.
     public var contract: Contract?
     /// CDD length in months.
     public var durationMonths: Double?
     /// Share of a full-time job, in (0, 1].
     public var workingTime: Double
+    /// The person's situation at signature; nil: not declared.
     public var status: Status?
     /// Age on the signature date (emploi franc+).
     public var age: Int?
     /// Employed by the same employer in the 6 months before the hire (nil: not declared → à vérifier).
     public var previousEmployment: Bool?
+    /// The employer's kind; nil: not declared.
     public var employer: Employer?
     /// Employer conditions, each yes/no or not declared (nil → à vérifier, never assumed):
     /// an economic dismissal on the post in the previous 6 months,
@@ -49,6 +82,7 @@ public struct EmploiFrancRequest: Sendable, Equatable {
     /// the employee kept in the workforce at least 6 months from the start of the contract.
     public var keptSixMonths: Bool?
 
+    /// A contract as declared; every fact left nil is « non renseigné » and never assumed (the verdict is then at best `to_verify`).
     public init(
         signatureDate: CivilDate, contract: Contract?, durationMonths: Double? = nil, workingTime: Double = 1, status: Status?, age: Int? = nil,
         previousEmployment: Bool? = nil, employer: Employer?, economicDismissal: Bool? = nil, obligationsUpToDate: Bool? = nil,
@@ -111,6 +145,7 @@ extension EmploiFrancRequest.Contract {
 /// (prorated to the contract's length and working time, emploi franc+ for under-26s in its window) and the
 /// filing deadline.
 public enum EmploiFranc {
+    /// The verdict for `request` at `location` (the home, nil when unknown) with the rules of `book` in force on the signature date. `text()` of the report is its French explanation, `summary` its one sentence.
     public static func evaluate(_ request: EmploiFrancRequest, location: EligibilityLocation?, book: RuleBook) -> EligibilityReport {
         let date = request.signatureDate
         var (criteria, caveats, sources) = RuleEngine(book: book).evaluate(date: date, inputs: request.inputs, location: location)

@@ -12,7 +12,9 @@ import QPVGeoData
 
 /// A legal or documentary source cited by rules.
 public struct RuleSource: Sendable, Codable, Equatable {
+    /// The identifier rules cite it by.
     public var id: String
+    /// The text's title.
     public var title: String
     /// Official text when known (Légifrance, BOFiP, service-public.fr…).
     public var url: String?
@@ -25,21 +27,27 @@ public struct RuleSource: Sendable, Codable, Equatable {
 
 /// One dated version of a rule: its value applies on dates between `validFrom` and `validTo` (inclusive).
 public struct RuleVersion: Sendable {
+    /// The rule this is a version of.
     public var rule: String
+    /// First day in force; nil: since always.
     public var validFrom: CivilDate?
+    /// Last day in force; nil: still in force.
     public var validTo: CivilDate?
     /// The rule's parameters (shape depends on the rule).
     public var value: JSONValue
     /// What this version says, in French.
     public var note: String?
+    /// The texts this version relies on.
     public var sources: [RuleSource]
     /// Non-nil when the team could not confirm this version: verdicts relying on it are `to_verify`.
     public var uncertain: String?
 
+    /// True when `date` is within the version's validity.
     public func isInForce(on date: CivilDate) -> Bool {
         (validFrom.map { date >= $0 } ?? true) && (validTo.map { date <= $0 } ?? true)
     }
 
+    /// The validity in French ("du 1er janvier 2020 au 31 décembre 2024").
     public var periodFrench: String {
         switch (validFrom, validTo) {
         case (let f?, let t?): return "du \(f.french) au \(t.french)"
@@ -49,9 +57,13 @@ public struct RuleVersion: Sendable {
         }
     }
 
+    /// The number parameter `key`, nil when absent or not a number.
     public func number(_ key: String) -> Double? { value[key]?.numberValue }
+    /// The yes/no parameter `key`, nil when absent or not a boolean.
     public func bool(_ key: String) -> Bool? { if case .bool(let b)? = value[key] { return b } else { return nil } }
+    /// The list-of-strings parameter `key`, nil when absent.
     public func strings(_ key: String) -> [String]? { value[key]?.arrayValue?.compactMap(\.stringValue) }
+    /// The string parameter `key`, nil when absent.
     public func string(_ key: String) -> String? { value[key]?.stringValue }
 }
 
@@ -78,8 +90,11 @@ public enum CheckKind: String, Sendable, CaseIterable {
 
 /// A criterion as declared in a rule file.
 public struct CriterionSpec: Sendable, Equatable {
+    /// The criterion's identifier (`id` in the JSON of verdicts).
     public var id: String
+    /// Its French label.
     public var label: String
+    /// How it is checked (location, date window, declared value…).
     public var check: CheckKind
     /// The rule whose version in force gives the parameters.
     public var rule: String
@@ -88,9 +103,12 @@ public struct CriterionSpec: Sendable, Equatable {
     /// Yes/no criteria: the French sentence when the declared fact is true / false, and how to declare it when
     /// it was not given (`ask`: the CLI options and API parameter). An undeclared fact is never assumed.
     public var whenTrue: String?
+    /// The French sentence when the declared fact is false.
     public var whenFalse: String?
+    /// How to declare the fact when it was not given (CLI options, API parameter).
     public var ask: String?
 
+    /// A criterion from its fields.
     public init(
         id: String, label: String, check: CheckKind, rule: String, input: String?, whenTrue: String? = nil, whenFalse: String? = nil, ask: String? = nil
     ) {
@@ -107,29 +125,42 @@ public struct CriterionSpec: Sendable, Equatable {
 
 /// Errors reading a rule file.
 public struct RuleBookError: Error, Sendable, CustomStringConvertible, LocalizedError {
+    /// The rule file.
     public var origin: String
+    /// Where in the file (JSON path), "" for the whole file.
     public var path: String
+    /// What is wrong, in French.
     public var reason: String
+    /// "file : path : reason".
     public var description: String { "\(origin) : \(path.isEmpty ? "" : path + " : ")\(reason)" }
     public var errorDescription: String? { description }
 }
 
 /// A programme's rule table (`GeoData/rules/NAME.json`): sources, vocabulary, criteria and dated rules.
 public struct RuleBook: Sendable {
+    /// The programme's identifier (`emploi-franc`, `adulte-relais`, `fcs`, `tfpb`).
     public var programme: String
+    /// Its French name.
     public var label: String
+    /// What the programme is, in French.
     public var about: String
+    /// When the team last checked the file against the texts.
     public var updated: String
     /// Which input is the programme's date (`signature_date`, `hire_date`…) and how to say it.
     public var dateInput: String
+    /// How the programme's date is said ("date de signature du contrat").
     public var dateLabel: String
+    /// The texts the rules cite, by identifier.
     public var sources: [String: RuleSource]
     /// French labels of declared values, per input (`status` → `jobseeker` → "demandeur d'emploi…").
     public var vocabulary: [String: [String: String]]
+    /// The criteria, in the order verdicts list them.
     public var criteria: [CriterionSpec]
+    /// The dated versions of each rule, by rule name.
     public var rules: [String: [RuleVersion]]
     /// Per-EPCI programmes (Fonds de cohésion sociale): each with its own rules.
     public var programmes: [TerritoryProgramme]
+    /// Where the file was read from (shown in verdicts as `rules_file`).
     public var origin: String
     /// How an `eligible` verdict is said when location is only one condition ("Territoire éligible" for the
     /// FCS), nil for the plain "Éligible".
@@ -140,11 +171,15 @@ public struct RuleBook: Sendable {
 
     /// One intercommunalité's programme inside a rule file.
     public struct TerritoryProgramme: Sendable {
+        /// SIREN of the intercommunalité.
         public var epciSiren: String
+        /// Its name.
         public var epciName: String
         /// Territory registry path inside GeoData (QPV codes, QIC with communes), nil when none.
         public var registryPath: String?
+        /// True for the demonstration programme.
         public var demo: Bool
+        /// The programme's own dated rules, by rule name.
         public var rules: [String: [RuleVersion]]
         /// Programme-specific conditions beyond the territory (fonds de concours: communes only, works excluded…).
         public var alsoDecides: [String] = []

@@ -7,32 +7,45 @@ import QPVPerimeters
 
 /// A declared input of a verdict.
 public enum InputValue: Sendable, Equatable {
+    /// A text value (a choice: `cdi`, `jobseeker`…).
     case text(String)
+    /// A number (months, working time…).
     case number(Double)
+    /// A yes/no fact.
     case flag(Bool)
+    /// A date.
     case date(CivilDate)
 }
 
 /// The declared inputs of one question, by name (`status`, `contract`, `duration_months`, `birth_date`…).
 public struct EligibilityInputs: Sendable, Equatable {
+    /// The inputs by name.
     public var values: [String: InputValue] = [:]
 
+    /// Inputs from a dictionary.
     public init(_ values: [String: InputValue] = [:]) { self.values = values }
 
+    /// The input `name`, nil when not declared.
     public subscript(name: String) -> InputValue? {
         get { values[name] }
         set { values[name] = newValue }
     }
 
+    /// The text input `name`, nil when absent or of another kind.
     public func text(_ name: String) -> String? { if case .text(let s)? = values[name] { return s } else { return nil } }
+    /// The number input `name`, nil when absent or of another kind.
     public func number(_ name: String) -> Double? { if case .number(let n)? = values[name] { return n } else { return nil } }
+    /// The yes/no input `name`, nil when absent or of another kind.
     public func flag(_ name: String) -> Bool? { if case .flag(let b)? = values[name] { return b } else { return nil } }
+    /// The date input `name`, nil when absent or of another kind.
     public func date(_ name: String) -> CivilDate? { if case .date(let d)? = values[name] { return d } else { return nil } }
 }
 
 /// What a check found, before the engine adds the rule's sources and validity.
 public struct CheckOutcome: Sendable, Equatable {
+    /// Met, not met or unknown.
     public var result: CriterionResult
+    /// The French sentence explaining it.
     public var detail: String
     /// A doubt that does not change the criterion but makes the verdict `to_verify` (an official list marked
     /// uncertain in the registry, an uncertain territory registry…).
@@ -40,6 +53,7 @@ public struct CheckOutcome: Sendable, Equatable {
     /// Further citations (the décret of the list used…).
     public var citations: [String]
 
+    /// An outcome with its sentence, an optional doubt and citations.
     public init(_ result: CriterionResult, _ detail: String, caveat: String? = nil, citations: [String] = []) {
         self.result = result
         self.detail = detail
@@ -51,8 +65,10 @@ public struct CheckOutcome: Sendable, Equatable {
 /// The small engine: evaluates the criteria a rule file declares, each with the version of its rule in force on
 /// the programme's date. Missing rule version or uncertain rule → `unknown`; missing input → `unknown`.
 public struct RuleEngine: Sendable {
+    /// The rule file whose criteria are evaluated.
     public let book: RuleBook
 
+    /// An engine over `book`.
     public init(book: RuleBook) { self.book = book }
 
     /// French wording for missing inputs (with the CLI option that provides them).

@@ -59,27 +59,40 @@ public enum TFPB {
 
 /// Options of `qpv eligibility tfpb`.
 public struct TFPBBatchOptions: Sendable {
+    /// The tax year (the abatement's rules and the QPV list in force on 1 January of that year apply).
     public var taxYear: Int
+    /// Column of longitudes (WGS84), nil: found by its name.
     public var lonColumn: String?
+    /// Column of latitudes (WGS84), nil: found by its name.
     public var latColumn: String?
     /// Column of addresses, used (through the geocoder hook) for rows without coordinates.
     public var addressColumn: String?
+    /// Column of the number of dwellings per row (« Nb logements »…); nil: found by its name, else one per row.
     public var dwellingsColumn: String?
+    /// Column saying whether the contrat de ville convention is signed (oui/non).
     public var conventionColumn: String?
     /// Value for rows whose convention cell is empty or absent (the landlord's status as a whole).
     public var defaultConventionSigned: Bool?
     /// Dwelling conditions: columns (oui/non) and whole-file values for empty or absent cells.
     public var socialHousingColumn: String?
+    /// Whole-file value for an empty or absent social-housing cell.
     public var defaultSocialHousing: Bool?
+    /// Column saying whether the dwelling's property tax exemption has ended (oui/non).
     public var exonerationColumn: String?
+    /// Whole-file value for an empty or absent exemption cell.
     public var defaultExonerationEnded: Bool?
+    /// Distance to a boundary under which a row is « à vérifier », in metres.
     public var tolerance: Double = 20
+    /// Worker threads (`--threads`).
     public var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// Rows per unit of work handed to a thread.
     public var chunkSize: Int = 2048
     /// Called after each chunk is written (rows so far, fraction of the file); the CLI draws it.
     public var progress: BatchProgressHandler? = nil
+    /// Most row problems listed in the summary (the others are counted).
     public var maxReportedProblems: Int = 20
 
+    /// Options for `taxYear`, columns found by their names.
     public init(taxYear: Int) { self.taxYear = taxYear }
 
     /// Column of the number of dwellings of a row ("Nb logements", "nombre de logements"…).
@@ -105,15 +118,24 @@ public struct TFPBBatchOptions: Sendable {
 public struct TFPBSummaryLine: Sendable, Equatable {
     /// QPV code (empty for rows outside any QPV or without a usable position).
     public var code: String
+    /// QPV name.
     public var name: String
+    /// QPV list year.
     public var vintage: String
+    /// Rows of this QPV.
     public var rows = 0
+    /// Rows `eligible`.
     public var rowsEligible = 0
+    /// Rows `to_verify`.
     public var rowsToVerify = 0
+    /// Rows `not_eligible`.
     public var rowsNotEligible = 0
+    /// Dwellings of these rows.
     public var dwellings = 0
+    /// Dwellings of the `eligible` rows.
     public var eligibleDwellings = 0
 
+    /// An empty line for one QPV.
     public init(code: String, name: String, vintage: String) {
         self.code = code
         self.name = name
@@ -129,8 +151,10 @@ public struct TFPBSummaryLine: Sendable, Equatable {
         eligibleDwellings += o.eligibleDwellings
     }
 
+    /// Columns of the summary CSV.
     public static let csvHeader = ["qpv_code", "qpv_name", "qpv_vintage", "rows", "rows_eligible", "rows_to_verify", "rows_not_eligible", "dwellings", "eligible_dwellings"]
 
+    /// The line's values, in `csvHeader` order.
     public var csvFields: [String] {
         [code, name, vintage, String(rows), String(rowsEligible), String(rowsToVerify), String(rowsNotEligible), String(dwellings), String(eligibleDwellings)]
     }
@@ -138,15 +162,22 @@ public struct TFPBSummaryLine: Sendable, Equatable {
 
 /// What a TFPB batch did.
 public struct TFPBBatchSummary: Sendable {
+    /// Data rows read.
     public var rows = 0
+    /// Rows per verdict.
     public var byVerdict: [Verdict: Int] = [:]
     /// Per QPV, sorted by code; rows outside any QPV under code "".
     public var lines: [TFPBSummaryLine] = []
+    /// The first row problems, in French.
     public var problems: [String] = []
+    /// Row problems, all counted.
     public var problemCount = 0
+    /// Blank lines skipped.
     public var blankLines = 0
+    /// Duration, in seconds.
     public var seconds = 0.0
 
+    /// The sum of every line ("TOTAL").
     public var total: TFPBSummaryLine {
         var t = TFPBSummaryLine(code: "TOTAL", name: "total", vintage: "")
         for l in lines { t.add(l) }
@@ -232,16 +263,22 @@ final class TFPBWorker {
 /// row, appends the verdict columns, and sums dwellings per QPV. Memory does not grow with the row count (the
 /// summary holds one line per QPV). Optional GeoJSON output of the rows as points, for QGIS.
 public struct TFPBBatch {
+    /// The columns appended to each row, in this order.
     public static let appendedColumns = [
         "tfpb_verdict", "qpv_status", "qpv_code", "qpv_name", "qpv_vintage", "distance_boundary_m", "tfpb_logements", "tfpb_logements_eligibles", "tfpb_reason",
         "tfpb_error",
     ]
 
+    /// The perimeters rows are located in.
     public let catalog: PerimeterCatalog
+    /// The TFPB rule file.
     public let book: RuleBook
+    /// The batch's options.
     public let options: TFPBBatchOptions
+    /// Geocoder hook for rows given by address, nil when none.
     public let addressResolver: (any AddressResolving)?
 
+    /// A batch over `catalog` with the rules of `book`.
     public init(catalog: PerimeterCatalog, book: RuleBook, options: TFPBBatchOptions, addressResolver: (any AddressResolving)? = nil) {
         self.catalog = catalog
         self.book = book

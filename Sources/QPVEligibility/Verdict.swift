@@ -6,11 +6,14 @@ import QPVCore
 
 /// The answer to "may this be funded / granted?".
 public enum Verdict: String, Sendable, Codable, CaseIterable {
+    /// Every criterion qpv checks is met.
     case eligible
+    /// At least one criterion is not met.
     case notEligible = "not_eligible"
     /// A boundary location, a missing input, a missing list or an uncertain rule: never `eligible`.
     case toVerify = "to_verify"
 
+    /// The verdict as a headline with its symbol ("✓ ÉLIGIBLE", "✗ NON ÉLIGIBLE", "? À VÉRIFIER").
     public var headline: String {
         switch self {
         case .eligible: return "✓ ÉLIGIBLE"
@@ -19,6 +22,7 @@ public enum Verdict: String, Sendable, Codable, CaseIterable {
         }
     }
 
+    /// The verdict in French, lower case ("éligible", "non éligible", "à vérifier").
     public var french: String {
         switch self {
         case .eligible: return "éligible"
@@ -30,10 +34,14 @@ public enum Verdict: String, Sendable, Codable, CaseIterable {
 
 /// What one criterion says.
 public enum CriterionResult: String, Sendable, Codable {
+    /// The criterion is met.
     case met
+    /// The criterion is not met.
     case notMet = "not_met"
+    /// Not known (fact not declared, boundary location, uncertain rule): the verdict is at best `toVerify`.
     case unknown
 
+    /// ✓, ✗ or ?.
     public var symbol: String {
         switch self {
         case .met: return "✓"
@@ -45,8 +53,11 @@ public enum CriterionResult: String, Sendable, Codable {
 
 /// One criterion of a verdict, explained.
 public struct Criterion: Sendable, Codable, Equatable {
+    /// The criterion's identifier (stable JSON key).
     public var id: String
+    /// Its French label.
     public var label: String
+    /// Met, not met or unknown.
     public var result: CriterionResult
     /// A French sentence a counsellor can read aloud.
     public var detail: String
@@ -59,6 +70,7 @@ public struct Criterion: Sendable, Codable, Equatable {
     /// Why the rule itself is doubtful (forces `unknown`).
     public var uncertain: String?
 
+    /// A criterion from its fields.
     public init(
         id: String, label: String, result: CriterionResult, detail: String, source: String, rule_note: String? = nil, rule_period: String? = nil,
         uncertain: String? = nil
@@ -82,43 +94,73 @@ public struct AidReport: Sendable, Codable, Equatable {
     public var by_year_eur: [Double]
     /// Yearly amount for a full-time post, when the aid is expressed that way.
     public var per_year_full_time_eur: Double?
+    /// How the amount was computed, in French.
     public var detail: String
+    /// The texts the amount relies on.
     public var source: String
+    /// Why the amount is doubtful (never changes the verdict), nil when it is not.
     public var uncertain: String?
 }
 
 /// A cited source in a report.
 public struct SourceReference: Sendable, Codable, Equatable {
+    /// The source's identifier in the rule file.
     public var id: String
+    /// Its title.
     public var title: String
+    /// Official text when known.
     public var url: String?
 }
 
 /// The perimeter answer a verdict relied on, in the report's JSON.
 public struct LocationReport: Sendable, Codable, Equatable {
+    /// The QPV answer: in, out, boundary, no_list, not_covered, invalid_coordinates.
     public var status: String
+    /// Code of the QPV containing the place, "" when none.
     public var code: String
+    /// Its name.
     public var name: String
+    /// Its list's year.
     public var vintage: String
+    /// Distance to the nearest QPV boundary, in metres.
     public var distance_boundary_m: Double?
+    /// Distance under which the answer is « à vérifier », in metres.
     public var boundary_tolerance_m: Double?
+    /// The QPV list used, in French.
     public var list: String?
+    /// The decree that defines it.
     public var legal_basis: String?
+    /// The list that should be installed (status no_list).
     public var missing_list: String?
+    /// How to install it (the `qpv data` command).
     public var how_to_install: String?
+    /// Longitude, WGS84.
     public var lon: Double?
+    /// Latitude, WGS84.
     public var lat: Double?
+    /// Code of the nearest QPV when outside.
     public var nearest_code: String?
+    /// Its name.
     public var nearest_name: String?
+    /// The QIC answer, when QIC lists are installed.
     public var qic_status: String?
+    /// Code of the QIC containing the place.
     public var qic_code: String?
+    /// Its name.
     public var qic_name: String?
+    /// SIREN of the QIC's intercommunalité.
     public var qic_epci: String?
+    /// The commune(s) the place may be in ("59350 Lille").
     public var communes: [String]
+    /// How the commune is known, in French.
     public var commune_source: String?
+    /// The geocoded address's label, when given as an address.
     public var address_label: String?
+    /// Its geocoding score.
     public var address_score: Double?
+    /// Why the position or the address cannot be relied on, in French.
     public var problem: String?
+    /// True when the answer comes from the fictional demonstration data.
     public var demo: Bool
 }
 
@@ -126,8 +168,11 @@ public struct LocationReport: Sendable, Codable, Equatable {
 /// JSON keys are stable (`programme, verdict, criteria[{id, result, detail, source}], aid{total_eur,
 /// by_year_eur[]}, filing_deadline, location{status, code, name, vintage, distance_boundary_m}` and more).
 public struct EligibilityReport: Sendable, Codable, Equatable {
+    /// The programme's identifier (`emploi-franc`, `adulte-relais`, `fcs`, `tfpb`).
     public var programme: String
+    /// Its French name.
     public var programme_label: String
+    /// `eligible`, `not_eligible` or `to_verify`.
     public var verdict: Verdict
     /// The verdict as a counsellor reads it: « Éligible », « Territoire éligible » (FCS: location is one
     /// condition, not a grant), « Non éligible », « À vérifier ».
@@ -139,18 +184,27 @@ public struct EligibilityReport: Sendable, Codable, Equatable {
     public var summary: String
     /// The programme's date (signature, hire, 1 January of the tax year, request date).
     public var date: String
+    /// How that date is said ("date de signature du contrat").
     public var date_label: String
+    /// Every criterion checked, with its result, French sentence and source.
     public var criteria: [Criterion]
+    /// The aid's amount, when the programme has one and it can be computed.
     public var aid: AidReport?
+    /// Last day to file the request (ISO date), when known.
     public var filing_deadline: String?
+    /// How the deadline was computed, in French.
     public var filing_deadline_detail: String?
+    /// The perimeter answer the verdict relied on.
     public var location: LocationReport?
     /// Why the verdict is `to_verify` (empty otherwise).
     public var to_verify: [String]
     /// Information that does not change the verdict.
     public var notes: [String]
+    /// The texts cited by the criteria, amount and deadline.
     public var sources: [SourceReference]
+    /// The rule file used.
     public var rules_file: String
+    /// True when the answer comes from the fictional demonstration data.
     public var demo: Bool
 
     /// The verdict criteria and extra reasons imply: a failed criterion → not eligible; otherwise an unknown

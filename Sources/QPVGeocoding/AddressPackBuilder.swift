@@ -8,12 +8,16 @@ import QPVTabular
 
 /// A problem with one row of an imported file. The row is skipped and counted; the import goes on.
 public struct ImportIssue: Sendable, Equatable, CustomStringConvertible {
+    /// The file's name.
     public var file: String
+    /// The row's line number in the file (1 = header).
     public var line: Int
     /// The column concerned, empty when the whole row is at fault.
     public var field: String
+    /// What is wrong, in French.
     public var message: String
 
+    /// "file, ligne N, champ X : message", in French.
     public var description: String {
         field.isEmpty ? "\(file), ligne \(line) : \(message)" : "\(file), ligne \(line), champ \(field) : \(message)"
     }
@@ -21,23 +25,37 @@ public struct ImportIssue: Sendable, Equatable, CustomStringConvertible {
 
 /// What one imported file contributed.
 public struct ImportedSource: Sendable, Codable, Equatable {
+    /// The file's name.
     public var file: String
+    /// "ban" (BAN addresses) or "postcodes" (La Poste's table).
     public var kind: String  // "ban" or "postcodes"
+    /// Size of the file in bytes.
     public var bytes: Int
+    /// SHA-256 of the file, hexadecimal.
     public var sha256: String
+    /// Data rows read.
     public var rows: Int
+    /// Rows kept in the pack.
     public var imported: Int
+    /// Rows skipped (see `AddressPackBuilder.issues`).
     public var rejected: Int
 }
 
 /// Summary of an import, also stored in the pack's metadata.
 public struct AddressPackInfo: Sendable, Codable, Equatable {
+    /// Version of the pack's binary format.
     public var format: Int
+    /// Version of the address normaliser the pack was built with (a new one needs a new import).
     public var normalizerVersion: Int
+    /// When the pack was built (ISO 8601).
     public var importedAt: String
+    /// The files imported, in order.
     public var sources: [ImportedSource]
+    /// Number of addresses (house numbers) in the pack.
     public var addresses: Int
+    /// Number of streets and lieux-dits.
     public var streets: Int
+    /// Number of communes.
     public var communes: Int
 
     enum CodingKeys: String, CodingKey {
@@ -55,13 +73,16 @@ public struct AddressPackInfo: Sendable, Codable, Equatable {
 public final class AddressPackBuilder {
     /// The first issues met (at most `maxIssues`); `rejectedRows` counts them all.
     public private(set) var issues: [ImportIssue] = []
+    /// Rows skipped so far, over every file.
     public private(set) var rejectedRows = 0
+    /// The files added so far, with their counts.
     public private(set) var sources: [ImportedSource] = []
     /// Largest share of rejected rows a BAN file may have (`--max-rejected`, 5 % by default): beyond, the file
     /// is refused (a damaged or foreign file must not replace a good base).
     public var maxRejectedFraction = 0.05
     /// A few bad rows never refuse a file (a small hand-made file with one typo is imported, its rows reported).
     public static let rejectedAlwaysAccepted = 10
+    /// Most issues kept in `issues` (the others are only counted).
     public let maxIssues: Int
 
     // Rows, one entry per accepted address.
@@ -102,11 +123,13 @@ public final class AddressPackBuilder {
     private var strings = StringTableBuilder()
     private var suffixIndex: [String: UInt32] = [:]
 
+    /// An empty builder keeping at most `maxIssues` issues.
     public init(maxIssues: Int = 200) {
         self.maxIssues = maxIssues
         _ = strings.add("")  // string 0: the empty string
     }
 
+    /// Addresses added so far.
     public var addressCount: Int { rowStreet.count }
 
     private func report(_ issue: ImportIssue) {

@@ -21,6 +21,7 @@ public struct AddressQuery: Sendable, Equatable {
     /// commune's name or noise.
     public var leadingWords: [String] = []
 
+    /// A query from its parts (tests and callers that split the address themselves).
     public init(housenumber: Int? = nil, suffix: String = "", postcode: String? = nil, streetWords: [String] = [], cityWords: [String] = []) {
         self.housenumber = housenumber
         self.suffix = suffix

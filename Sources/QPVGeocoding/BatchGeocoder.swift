@@ -12,7 +12,9 @@ import QPVTabular
 /// that thread then uses for every row: per-thread state (GEOS contexts, prepared geometries) lives in its
 /// closure. Rows that were not geocoded get `valuesWhenNotGeocoded`.
 public struct CoordinateAnnotation: Sendable {
+    /// Names of the columns appended after the geocoding columns.
     public var columns: [String]
+    /// Their values for a row that was not geocoded.
     public var valuesWhenNotGeocoded: [String]
     /// Per-thread function of the geocoding results of a row (best first, then the next candidates).
     public var makeResultWorker: @Sendable () throws -> (_ results: [GeocodeResult]) -> [String]
@@ -45,31 +47,40 @@ public enum AddressColumns: Sendable, Equatable {
     case parts([String])
 }
 
+/// What a `BatchGeocoder` run reads, writes and how.
 public struct BatchOptions: Sendable {
+    /// Input CSV path.
     public var input: String
     /// Output path, `-` for standard output.
     public var output: String
+    /// Where the address is in the input.
     public var columns: AddressColumns
     /// Below this score a row is left ungeocoded (status `not-found`) with the reason in `result_label`.
     public var minScore: Double?
     /// Rows scoring below this (or answered by a commune only) are counted as needing a manual check.
     public var reviewBelow: Double
+    /// Worker threads (`--threads`).
     public var threads: Int
+    /// Rows per unit of work handed to a thread.
     public var chunkSize: Int
     /// Forces the input's separator or encoding instead of sniffing them.
     public var separator: UInt8?
+    /// Forced input encoding (nil: sniffed).
     public var encoding: TextEncoding?
     /// Forces the decimal separator of the output's numbers (default: the input's, see `DecimalMark.sniff`).
     public var decimalMark: DecimalMark?
+    /// Options of each row's geocoding (the number of candidates kept, filters).
     public var geocodeOptions: GeocodeOptions
     /// Per-row filters, as api-adresse's `postcode=<column>` / `citycode=<column>`: the row's value in that
     /// column restricts its results (empty value: no filter).
     public var postcodeColumn: String?
+    /// Column whose value restricts the row's results to that INSEE code (api-adresse's `citycode=<column>`).
     public var citycodeColumn: String?
     /// Only these of `BatchGeocoder.resultColumns` are written (api-adresse's `result_columns`), in their
     /// standard order; nil: all. The annotation's columns are always written.
     public var resultColumns: [String]?
 
+    /// Options with the defaults of `qpv geocode --input`.
     public init(input: String, output: String, columns: AddressColumns, minScore: Double? = nil, reviewBelow: Double = 0.7,
                 threads: Int = ProcessInfo.processInfo.activeProcessorCount, chunkSize: Int = 256,
                 separator: UInt8? = nil, encoding: TextEncoding? = nil, geocodeOptions: GeocodeOptions = GeocodeOptions(limit: 2)) {
@@ -88,8 +99,11 @@ public struct BatchOptions: Sendable {
 
 /// What a batch did: every input row is counted exactly once in `byStatus`.
 public struct BatchSummary: Sendable, Equatable {
+    /// Data rows read.
     public var rows = 0
+    /// Rows per `result_status` (ok, not-found, skipped, error).
     public var byStatus: [String: Int] = [:]
+    /// Geocoded rows per `result_type`.
     public var byType: [String: Int] = [:]
     /// Geocoded rows that deserve a look: score under `reviewBelow`, or only the commune found for an address.
     public var needsReview = 0
@@ -97,8 +111,11 @@ public struct BatchSummary: Sendable, Equatable {
     public var belowMinScore = 0
     /// Rows with bytes that were not valid UTF-8 (read as Windows-1252).
     public var encodingFallbacks = 0
+    /// Blank lines skipped.
     public var blankLines = 0
+    /// Duration of the run, in seconds.
     public var seconds = 0.0
+    /// The input's dialect, reused for the output (separator, encoding, decimal mark).
     public var dialect = CSVDialect()
     /// First problems met (row issues), "ligne N : …".
     public var issues: [String] = []
@@ -144,14 +161,17 @@ public struct BatchSummary: Sendable, Equatable {
 /// and the rejected candidate are in `result_label`); `skipped` (empty address); `error` (the row could not be
 /// read: unbalanced quote, over-long line, more fields than the header; the reason is in `result_label`).
 public final class BatchGeocoder: Sendable {
+    /// The geocoding columns appended to each row, in this order (those of api-adresse's `/search/csv`).
     public static let resultColumns = [
         "latitude", "longitude", "result_label", "result_score", "result_score_next", "result_type", "result_id",
         "result_housenumber", "result_name", "result_street", "result_postcode", "result_city", "result_context",
         "result_citycode", "result_oldcitycode", "result_oldcity", "result_district", "result_status",
     ]
 
+    /// The geocoder every thread shares.
     public let geocoder: Geocoder
 
+    /// A batch geocoder over `geocoder`.
     public init(geocoder: Geocoder) { self.geocoder = geocoder }
 
     final class Worker {
@@ -168,6 +188,7 @@ public final class BatchGeocoder: Sendable {
         var summary: BatchSummary
     }
 
+    /// Geocodes `options.input` into `options.output`, rows in input order; `annotation` appends columns computed from each row's results (the QPV answer); `progress` sees the rows done and the fraction of the file read.
     public func run(_ options: BatchOptions, annotation: CoordinateAnnotation? = nil,
                     progress: ((_ rows: Int, _ fraction: Double?) -> Void)? = nil) throws -> BatchSummary {
         let reader = try CSVReader(path: options.input, separator: options.separator, encoding: options.encoding)

@@ -11,17 +11,21 @@ import Foundation
 /// on the whole street by the caller), with no second candidate elsewhere scoring within `ambiguityMargin` of
 /// it. Anything else is « à vérifier », with the candidates.
 public struct ConfidencePolicy: Sendable, Equatable {
+    /// A result scoring at or below this is never sure (0.8 by default).
     public var minimumScore: Double
+    /// A second candidate elsewhere scoring within this of the best makes the answer ambiguous.
     public var ambiguityMargin: Double
     /// Two candidates closer than this designate the same place (duplicate BAN entries): not an ambiguity.
     public var samePlaceMetres: Double
 
+    /// A policy from its thresholds.
     public init(minimumScore: Double = 0.8, ambiguityMargin: Double = 0.03, samePlaceMetres: Double = 50) {
         self.minimumScore = minimumScore
         self.ambiguityMargin = ambiguityMargin
         self.samePlaceMetres = samePlaceMetres
     }
 
+    /// The policy of `qpv geocode`, `--address` and the API: score above 0.8, margin 0.03, same place within 50 m.
     public static let standard = ConfidencePolicy()
 
     /// Why the best of `results` (best first) cannot be relied on, in French; nil when it can.

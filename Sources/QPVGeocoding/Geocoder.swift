@@ -26,6 +26,7 @@ public final class Geocoder: Sendable {
 
     /// What the pack was built from.
     public var info: AddressPackInfo { pack.info }
+    /// The pack file's path.
     public let path: String
 
     /// Opens a pack file.
@@ -46,8 +47,11 @@ public final class Geocoder: Sendable {
     /// Where `qpv data import-ban` writes the pack.
     public static func packURL(in directory: DataDirectory) -> URL { AddressPack.url(in: directory) }
 
+    /// Number of communes in the pack.
     public var communeCount: Int { pack.cInsee.count }
+    /// Number of streets and lieux-dits in the pack.
     public var streetCount: Int { pack.sName.count }
+    /// Number of addresses in the pack.
     public var addressCount: Int { pack.hNum.count }
 
     /// Geocodes one line of text: best result first, then alternatives (at most `options.limit`).

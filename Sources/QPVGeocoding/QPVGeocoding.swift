@@ -24,24 +24,33 @@ public enum GeocodeResultType: String, Sendable, Codable, CaseIterable {
 
 /// One geocoding answer. Field names follow api-adresse.
 public struct GeocodeResult: Sendable, Codable, Equatable {
+    /// The full address as one line ("56 Grand'rue 59219 Étrœungt").
     public var label: String
     /// Confidence in [0, 1].
     public var score: Double
+    /// What was found: the house number, the street, a lieu-dit or only the commune.
     public var type: GeocodeResultType
     /// BAN id of the address (`59219_0001_00056`), of the street (`59219_0001`) or the INSEE code.
     public var id: String
     /// "56", "1 bis"; empty unless `type == .housenumber`.
     public var housenumber: String
+    /// The street's name; empty for a lieu-dit or a commune.
     public var street: String
     /// The name part of the label: "56 Grand'rue", "Grand'rue" or the commune's name.
     public var name: String
+    /// Five-digit postcode.
     public var postcode: String
+    /// The commune's name.
     public var city: String
+    /// The commune's INSEE code.
     public var citycode: String
+    /// Longitude, WGS84.
     public var lon: Double
+    /// Latitude, WGS84.
     public var lat: Double
     /// The former commune (ancienne commune, commune déléguée) the address lies in: name and INSEE code, "" if none.
     public var oldcity: String = ""
+    /// INSEE code of the former commune, "" if none.
     public var oldcitycode: String = ""
     /// Arrondissement municipal (Paris, Lyon, Marseille), "" elsewhere.
     public var district: String = ""
@@ -58,6 +67,7 @@ public struct GeocodeResult: Sendable, Codable, Equatable {
         case missingHousenumber = "missing_housenumber"
     }
 
+    /// A result from its fields (the geocoder builds them; tests and adapters too).
     public init(label: String, score: Double, type: GeocodeResultType, id: String, housenumber: String, street: String,
                 name: String, postcode: String, city: String, citycode: String, lon: Double, lat: Double) {
         self.label = label
@@ -92,6 +102,7 @@ public struct GeocodeOptions: Sendable, Equatable {
     /// truncated word still finds its answer (the matcher tolerates missing letters) but with a lower score.
     public var autocomplete: Bool
 
+    /// Options: at most `limit` results, optional filters, optional point to favour.
     public init(limit: Int = 5, postcode: String? = nil, citycode: String? = nil, type: GeocodeResultType? = nil,
                 near: (lon: Double, lat: Double)? = nil, autocomplete: Bool = false) {
         self.limit = limit
@@ -102,6 +113,7 @@ public struct GeocodeOptions: Sendable, Equatable {
         self.autocomplete = autocomplete
     }
 
+    /// Equal when every option is equal (the point compared by its coordinates).
     public static func == (a: GeocodeOptions, b: GeocodeOptions) -> Bool {
         a.limit == b.limit && a.postcode == b.postcode && a.citycode == b.citycode && a.type == b.type
             && a.autocomplete == b.autocomplete
@@ -111,11 +123,16 @@ public struct GeocodeOptions: Sendable, Equatable {
 
 /// An address given as separate fields (a spreadsheet with one column per part). Empty parts are ignored.
 public struct AddressFields: Sendable, Equatable {
+    /// House number with its suffix ("12 bis").
     public var housenumber: String
+    /// Street name.
     public var street: String
+    /// Postcode.
     public var postcode: String
+    /// Commune.
     public var city: String
 
+    /// An address from its fields; empty ones are ignored.
     public init(housenumber: String = "", street: String = "", postcode: String = "", city: String = "") {
         self.housenumber = housenumber
         self.street = street
@@ -131,17 +148,26 @@ public struct AddressFields: Sendable, Equatable {
 
 /// Errors of this module. Messages in French, naming the file (and line, field) concerned.
 public enum GeocodingError: Error, Equatable, Sendable, CustomStringConvertible, LocalizedError {
+    /// No pack file at `path`.
     case packNotFound(path: String)
+    /// No address base is installed in `directory`.
     case noPackInstalled(directory: String)
+    /// The pack at `path` is damaged.
     case corruptPack(path: String, reason: String)
+    /// The pack at `path` has an older format: import the BAN again.
     case outdatedPack(path: String, found: Int, expected: Int)
+    /// The pack could not be written at `path`.
     case cannotWritePack(path: String, reason: String)
+    /// The file lacks `columns`; `available` lists its columns.
     case missingColumns(file: String, columns: [String], available: [String])
+    /// No address could be read from `files`.
     case noAddressImported(files: [String])
+    /// A query or option is invalid (French reason).
     case invalidInput(String)
     /// More rows rejected than `AddressPackBuilder.maxRejectedFraction` allows: the file is not installed.
     case tooManyRejected(file: String, rejected: Int, rows: Int, limit: Double)
 
+    /// The error in French, for messages.
     public var description: String {
         switch self {
         case .packNotFound(let path):

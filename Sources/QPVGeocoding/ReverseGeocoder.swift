@@ -1,14 +1,46 @@
-// `ReverseGeocoder` (`GET /reverse`): the addresses nearest a point, from a cell index over the streets of the
-// same address pack the `Geocoder` reads.
+// QPVGeocoding — reverse geocoding: the addresses nearest a point (`GET /reverse`), and the addresses and
+// streets around a point for the counsellor's map (`GET /nearby`), from the installed address pack.
 
 import Foundation
 import QPVCore
 
 /// One answer of reverse geocoding: the address and how far it is from the point asked.
 public struct ReverseResult: Sendable, Equatable {
+    /// The address, as `Geocoder.geocode` gives it (type `housenumber`).
     public var address: GeocodeResult
     /// Distance in metres between the point asked and the address's position.
     public var distanceM: Double
+}
+
+/// A street (or lieu-dit) near a point, for a map: its name and a line drawn through its addresses.
+///
+/// The BAN has addresses, not street centre lines: the line is approximate. The street's addresses are
+/// ordered along their main direction and averaged in steps of about 25 m, so the two sides of the street
+/// merge into one line; a curved or branching street is drawn only roughly. A street with one address is a
+/// line of one point.
+public struct NearbyStreet: Sendable, Equatable {
+    /// The street's name, as the BAN writes it ("Rue des Tilleuls").
+    public var name: String
+    /// The street's BAN identifier (`id` of `/search` for a `street` result).
+    public var id: String
+    /// True for a lieu-dit (a named place without a street).
+    public var isLocality: Bool
+    /// Number of addresses of the street (all of them, not only those within the radius).
+    public var addressCount: Int
+    /// Longitudes (WGS84) of the approximate line, in order.
+    public var lineLons: [Double]
+    /// Latitudes (WGS84) of the approximate line, in order.
+    public var lineLats: [Double]
+}
+
+/// The addresses and streets around a point (`ReverseGeocoder.nearby`).
+public struct NearbyAddresses: Sendable, Equatable {
+    /// Addresses within the radius, nearest first, at most the limit asked.
+    public var addresses: [ReverseResult]
+    /// Streets having at least one address within the radius, nearest first.
+    public var streets: [NearbyStreet]
+    /// True when more addresses than the limit were within the radius (the farthest were left out).
+    public var truncated: Bool
 }
 
 /// Reverse geocoding (`GET /reverse`): the addresses nearest a point, from the same address pack as the
@@ -17,6 +49,7 @@ public struct ReverseResult: Sendable, Equatable {
 /// addresses of the streets of the cells around the point, widening ring by ring until the nearest found is
 /// closer than the unexplored rings. Built once (a few seconds for the whole BAN), immutable, `Sendable`.
 public final class ReverseGeocoder: Sendable {
+    /// The geocoder whose address pack is searched.
     public let geocoder: Geocoder
     let cellKeys: [UInt64]
     let cellStart: [UInt32]
@@ -26,6 +59,7 @@ public final class ReverseGeocoder: Sendable {
     /// Rings explored at most around the point's cell (4 rings ≈ 1.5 km in latitude).
     static let maxRings = 4
 
+    /// Builds the grid of the pack's streets (once; a few seconds for the whole BAN).
     public init(geocoder: Geocoder) {
         self.geocoder = geocoder
         let pack = geocoder.pack
@@ -66,6 +100,36 @@ public final class ReverseGeocoder: Sendable {
         cellStreets = streets
     }
 
+    /// A query point in pack units, its grid cell, and equirectangular metres around it (exact enough at
+    /// these distances).
+    struct PointFrame {
+        let px: Int64
+        let py: Int64
+        let cx: Int32
+        let cy: Int32
+        let mPerUnitX: Double
+        let mPerUnitY: Double
+        /// The smaller side of a grid cell, in metres.
+        let cellMetres: Double
+
+        init(lon: Double, lat: Double) {
+            px = Int64((lon * 1e7).rounded())
+            py = Int64((lat * 1e7).rounded())
+            cx = ReverseGeocoder.cell(px)
+            cy = ReverseGeocoder.cell(py)
+            mPerUnitY = 111_195.0 / 1e7
+            mPerUnitX = mPerUnitY * cos(lat * .pi / 180)
+            cellMetres = Double(ReverseGeocoder.cellUnits) * min(mPerUnitX, mPerUnitY)
+        }
+
+        /// Metres from the point to address `h` of `pack`.
+        func metres(to pack: AddressPack, address h: Int) -> Double {
+            let dx = Double(Int64(pack.hLon[h]) - px) * mPerUnitX
+            let dy = Double(Int64(pack.hLat[h]) - py) * mPerUnitY
+            return (dx * dx + dy * dy).squareRoot()
+        }
+    }
+
     static func cell(_ units: Int64) -> Int32 { Int32(truncatingIfNeeded: (units >= 0 ? units : units - cellUnits + 1) / cellUnits) }
     static func key(_ cx: Int32, _ cy: Int32) -> UInt64 { (UInt64(UInt32(bitPattern: cy)) << 32) | UInt64(UInt32(bitPattern: cx)) }
 
@@ -81,26 +145,93 @@ public final class ReverseGeocoder: Sendable {
         return cellStreets[Int(cellStart[lo])..<Int(cellStart[lo + 1])]
     }
 
+    /// Largest radius `nearby` accepts, in metres.
+    public static let maxNearbyRadiusM = 1_000.0
+
+    /// The addresses within `radiusM` metres of (`lon`, `lat`) (at most `limit`, nearest first) and the streets
+    /// they belong to, each with an approximate line through all its addresses (see `NearbyStreet`). The radius
+    /// is capped at `maxNearbyRadiusM`; empty when the coordinates are not finite.
+    public func nearby(lon: Double, lat: Double, radiusM: Double, limit: Int = 500) -> NearbyAddresses {
+        guard lon.isFinite, lat.isFinite, abs(lon) <= 180, abs(lat) <= 90, radiusM.isFinite, radiusM > 0, limit > 0 else {
+            return NearbyAddresses(addresses: [], streets: [], truncated: false)
+        }
+        let radius = min(radiusM, Self.maxNearbyRadiusM)
+        let pack = geocoder.pack
+        let at = PointFrame(lon: lon, lat: lat)
+        let rings = Int((radius / at.cellMetres).rounded(.up))
+        var found: [(distance: Double, address: Int, street: Int)] = []
+        var nearestOfStreet: [Int: Double] = [:]
+        var visited = Set<UInt32>()
+        for dy in -rings...rings {
+            for dx in -rings...rings {
+                for s in streets(cx: at.cx &+ Int32(dx), cy: at.cy &+ Int32(dy)) where visited.insert(s).inserted {
+                    for h in pack.addressRange(street: Int(s)) {
+                        let d = at.metres(to: pack, address: h)
+                        guard d <= radius else { continue }
+                        found.append((d, h, Int(s)))
+                        nearestOfStreet[Int(s)] = min(nearestOfStreet[Int(s)] ?? .infinity, d)
+                    }
+                }
+            }
+        }
+        found.sort { $0.distance != $1.distance ? $0.distance < $1.distance : $0.address < $1.address }
+        let truncated = found.count > limit
+        let addresses = found.prefix(limit).map { b in
+            let c = Geocoder.Candidate(commune: Int(pack.sCom[b.street]), street: b.street, address: b.address,
+                                       score: max(0, 1 - b.distance / 1000), type: .housenumber, weight: 0)
+            return ReverseResult(address: geocoder.result(c, AddressQuery(parsing: "")), distanceM: (b.distance * 100).rounded() / 100)
+        }
+        let streets = nearestOfStreet.sorted { $0.value != $1.value ? $0.value < $1.value : $0.key < $1.key }.map { s, _ in
+            let range = pack.addressRange(street: s)
+            let (lons, lats) = Self.approximateLine(lons: range.map { Double(pack.hLon[$0]) / 1e7 }, lats: range.map { Double(pack.hLat[$0]) / 1e7 })
+            return NearbyStreet(name: pack.str.string(pack.sName[s]), id: pack.str.string(pack.sIDP[s]), isLocality: pack.isLocality(street: s),
+                                addressCount: range.count, lineLons: lons, lineLats: lats)
+        }
+        return NearbyAddresses(addresses: Array(addresses), streets: streets, truncated: truncated)
+    }
+
+    /// A line through a street's address points: ordered along their principal axis, averaged in steps of
+    /// `step` metres (both sides of the street merge). One point or none gives itself.
+    static func approximateLine(lons: [Double], lats: [Double], step: Double = 25) -> (lons: [Double], lats: [Double]) {
+        guard lons.count > 1 else { return (lons, lats) }
+        let n = Double(lons.count)
+        let lon0 = lons.reduce(0, +) / n, lat0 = lats.reduce(0, +) / n
+        let kx = 111_195.0 * cos(lat0 * .pi / 180), ky = 111_195.0
+        let xs = lons.map { ($0 - lon0) * kx }, ys = lats.map { ($0 - lat0) * ky }
+        // Principal axis of the points (covariance's main eigenvector).
+        var sxx = 0.0, syy = 0.0, sxy = 0.0
+        for i in xs.indices { sxx += xs[i] * xs[i]; syy += ys[i] * ys[i]; sxy += xs[i] * ys[i] }
+        let angle = 0.5 * atan2(2 * sxy, sxx - syy)
+        let ux = cos(angle), uy = sin(angle)
+        let order = xs.indices.map { (t: xs[$0] * ux + ys[$0] * uy, i: $0) }.sorted { $0.t != $1.t ? $0.t < $1.t : $0.i < $1.i }
+        var outLons: [Double] = [], outLats: [Double] = []
+        var k = 0
+        while k < order.count {
+            let start = order[k].t
+            var sumX = 0.0, sumY = 0.0, count = 0.0
+            while k < order.count && order[k].t - start < step {
+                sumX += lons[order[k].i]; sumY += lats[order[k].i]; count += 1
+                k += 1
+            }
+            outLons.append(sumX / count)
+            outLats.append(sumY / count)
+        }
+        return (outLons, outLats)
+    }
+
     /// The `limit` addresses nearest (`lon`, `lat`), nearest first, within about 1.5 km; empty when there
     /// is none that close or the coordinates are not finite.
     public func reverse(lon: Double, lat: Double, limit: Int = 1) -> [ReverseResult] {
         guard lon.isFinite, lat.isFinite, abs(lon) <= 180, abs(lat) <= 90, limit > 0 else { return [] }
         let pack = geocoder.pack
-        let px = Int64((lon * 1e7).rounded())
-        let py = Int64((lat * 1e7).rounded())
-        let cx = Self.cell(px), cy = Self.cell(py)
-        // Equirectangular metres around the point: exact enough at these distances.
-        let mPerUnitY = 111_195.0 / 1e7
-        let mPerUnitX = mPerUnitY * cos(lat * .pi / 180)
-        let cellMetres = Double(Self.cellUnits) * min(mPerUnitX, mPerUnitY)
+        let at = PointFrame(lon: lon, lat: lat)
+        let (cx, cy, cellMetres) = (at.cx, at.cy, at.cellMetres)
         var best: [(distance: Double, address: Int, street: Int)] = []
         var visited = Set<UInt32>()
         func consider(_ s: UInt32) {
             guard visited.insert(s).inserted else { return }
-            for h in Int(pack.sHN0[Int(s)])..<Int(pack.sHN0[Int(s) + 1]) {
-                let dx = Double(Int64(pack.hLon[h]) - px) * mPerUnitX
-                let dy = Double(Int64(pack.hLat[h]) - py) * mPerUnitY
-                let d = (dx * dx + dy * dy).squareRoot()
+            for h in pack.addressRange(street: Int(s)) {
+                let d = at.metres(to: pack, address: h)
                 if best.count < limit || d < best[best.count - 1].distance {
                     best.append((d, h, Int(s)))
                     best.sort { $0.distance != $1.distance ? $0.distance < $1.distance : $0.address < $1.address }

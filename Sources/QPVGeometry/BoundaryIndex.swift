@@ -29,6 +29,7 @@ public final class BoundaryIndex: Sendable {
     /// Per owner: envelope as minX, minY, maxX, maxY (candidate pruning without touching the region).
     private let ownerBoxes: [Double]
     private let ownerTree: PackedRTree
+    /// Number of owners (polygons or multipolygons) indexed.
     public let polygonCount: Int
     /// Candidate owners per grid cell (nil: every query goes through `ownerTree`). Immutable, so queries
     /// read it without a lock.
@@ -180,6 +181,7 @@ public final class BoundaryIndex: Sendable {
         self.init(memory: memory, regionStart: regionStart, ownerBoxes: ownerBoxes, grid: grid)
     }
 
+    /// Number of boundary segments stored, over every owner.
     public var segmentCount: Int {
         var n = 0
         for o in 0..<polygonCount {

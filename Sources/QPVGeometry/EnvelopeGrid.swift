@@ -16,7 +16,10 @@ public final class EnvelopeGrid: Sendable {
     private let offsets: [Int32]
     private let items: [Int32]
 
-    /// - Parameter targetCells: about how many cells (the cell side follows from the extent).
+    /// A grid over `envelopes`, each registered in the cells it touches.
+    /// - Parameters:
+    ///   - envelopes: the items' envelopes; queries return positions in this array.
+    ///   - targetCells: about how many cells (the cell side follows from the extent).
     public init(envelopes: [Envelope], targetCells: Int = 1 << 16) {
         var extent = Envelope.empty
         for e in envelopes { extent.expand(e) }

@@ -7,8 +7,11 @@ import Foundation
 
 /// A 2-D coordinate: (lon, lat) for geographic CRS, (easting, northing) for projected ones.
 public struct Coordinate: Sendable, Hashable, Codable {
+    /// Easting or longitude.
     public var x: Double
+    /// Northing or latitude.
     public var y: Double
+    /// A coordinate from its two values, in the unit of its CRS.
     public init(x: Double, y: Double) {
         self.x = x
         self.y = y
@@ -20,11 +23,16 @@ public typealias PolygonRings = [[Coordinate]]
 
 /// An axis-aligned bounding box.
 public struct Envelope: Sendable, Hashable, Codable {
+    /// Smallest x.
     public var minX: Double
+    /// Smallest y.
     public var minY: Double
+    /// Largest x.
     public var maxX: Double
+    /// Largest y.
     public var maxY: Double
 
+    /// An envelope from its bounds (not checked: `minX > maxX` makes an empty envelope).
     public init(minX: Double, minY: Double, maxX: Double, maxY: Double) {
         self.minX = minX
         self.minY = minY
@@ -35,11 +43,16 @@ public struct Envelope: Sendable, Hashable, Codable {
     /// An empty envelope that any `expand` replaces.
     public static let empty = Envelope(minX: .infinity, minY: .infinity, maxX: -.infinity, maxY: -.infinity)
 
+    /// True when the envelope holds no point (`empty`, or bounds reversed).
     public var isEmpty: Bool { minX > maxX || minY > maxY }
+    /// `maxX - minX`.
     public var width: Double { maxX - minX }
+    /// `maxY - minY`.
     public var height: Double { maxY - minY }
+    /// The middle of the envelope.
     public var center: Coordinate { Coordinate(x: (minX + maxX) / 2, y: (minY + maxY) / 2) }
 
+    /// Grows the envelope to hold the point (`x`, `y`).
     public mutating func expand(x: Double, y: Double) {
         if x < minX { minX = x }
         if x > maxX { maxX = x }
@@ -47,6 +60,7 @@ public struct Envelope: Sendable, Hashable, Codable {
         if y > maxY { maxY = y }
     }
 
+    /// Grows the envelope to hold `other`.
     public mutating func expand(_ other: Envelope) {
         guard !other.isEmpty else { return }
         minX = Swift.min(minX, other.minX)
@@ -55,14 +69,17 @@ public struct Envelope: Sendable, Hashable, Codable {
         maxY = Swift.max(maxY, other.maxY)
     }
 
+    /// The envelope grown by `d` on every side.
     public func expanded(by d: Double) -> Envelope {
         Envelope(minX: minX - d, minY: minY - d, maxX: maxX + d, maxY: maxY + d)
     }
 
+    /// True when (`x`, `y`) is inside or on the envelope.
     @inlinable public func contains(x: Double, y: Double) -> Bool {
         x >= minX && x <= maxX && y >= minY && y <= maxY
     }
 
+    /// True when the two envelopes share at least one point.
     @inlinable public func intersects(_ o: Envelope) -> Bool {
         !(o.minX > maxX || o.maxX < minX || o.minY > maxY || o.maxY < minY)
     }
@@ -77,12 +94,28 @@ public struct Envelope: Sendable, Hashable, Codable {
 
 /// The kind of a geometry, as GEOS names it.
 public enum GeometryKind: Int32, Sendable {
-    case point = 0, lineString = 1, linearRing = 2, polygon = 3, multiPoint = 4, multiLineString = 5, multiPolygon = 6, geometryCollection = 7
+    /// A point.
+    case point = 0
+    /// A line string.
+    case lineString = 1
+    /// A closed ring (inside polygons).
+    case linearRing = 2
+    /// A polygon, with its holes.
+    case polygon = 3
+    /// Several points.
+    case multiPoint = 4
+    /// Several line strings.
+    case multiLineString = 5
+    /// Several polygons (the perimeters' type).
+    case multiPolygon = 6
+    /// Geometries of mixed types.
+    case geometryCollection = 7
 }
 
 /// An owned GEOS geometry. Destroyed with its GEOS pointer on deinit. Bound to the `GeosContext` that made
 /// it: use it only on that context's thread.
 public final class Geometry {
+    /// The GEOS context that owns the geometry (use it on one thread at a time).
     public let context: GeosContext
     let raw: OpaquePointer
     var h: GEOSContextHandle_t { context.handle }
@@ -121,6 +154,7 @@ public final class Geometry {
         self.init(owning: raw, context: context)
     }
 
+    /// A point.
     public static func point(x: Double, y: Double, context: GeosContext) throws -> Geometry {
         try context.own(GEOSGeom_createPointFromXY_r(context.handle, x, y), "la création d'un point")
     }
@@ -146,6 +180,7 @@ public final class Geometry {
         return try context.own(raw, "la création d'un multipolygone")
     }
 
+    /// A line string through `coords`, in order.
     public static func lineString(_ coords: [Coordinate], context: GeosContext) throws -> Geometry {
         guard coords.count >= 2 else { throw GeometryError.invalidInput("une ligne demande au moins 2 points") }
         let seq = try makeSequence(coords, context: context)
@@ -225,7 +260,9 @@ public final class Geometry {
 
     // MARK: - Properties
 
+    /// The geometry's type (point, polygon, multipolygon…).
     public var kind: GeometryKind { GeometryKind(rawValue: GEOSGeomTypeId_r(h, raw)) ?? .geometryCollection }
+    /// GEOS's name of the type ("Polygon", "MultiPolygon"…).
     public var typeName: String {
         guard let p = GEOSGeomType_r(h, raw) else { return "?" }
         defer { GEOSFree_r(h, p) }
@@ -235,21 +272,26 @@ public final class Geometry {
     public var isEmpty: Bool {
         get throws { try predicate(GEOSisEmpty_r(h, raw), "isEmpty") }
     }
+    /// Number of parts (1 for a simple geometry).
     public var numGeometries: Int { Int(GEOSGetNumGeometries_r(h, raw)) }
+    /// Number of coordinates, over every part and ring.
     public var numCoordinates: Int { Int(GEOSGetNumCoordinates_r(h, raw)) }
 
+    /// Area, in the square unit of the CRS (square metres in a metric projection).
     public func area() throws -> Double {
         var a = 0.0
         guard GEOSArea_r(h, raw, &a) == 1 else { throw context.error("le calcul de la surface") }
         return a
     }
 
+    /// Length (perimeter of a polygon), in the unit of the CRS.
     public func length() throws -> Double {
         var a = 0.0
         guard GEOSLength_r(h, raw, &a) == 1 else { throw context.error("le calcul de la longueur") }
         return a
     }
 
+    /// The bounding box.
     public var envelope: Envelope {
         var e = Envelope.empty
         var x0 = 0.0, y0 = 0.0, x1 = 0.0, y1 = 0.0
@@ -354,6 +396,7 @@ public final class Geometry {
         return Array(UnsafeBufferPointer(start: p, count: size))
     }
 
+    /// The geometry as WKT text.
     public func wkt() throws -> String {
         guard let p = GEOSWKTWriter_write_r(h, context.wktWriterHandle, raw) else { throw context.error("l'écriture WKT") }
         defer { GEOSFree_r(h, p) }
@@ -362,8 +405,11 @@ public final class Geometry {
 
     // MARK: - Operations
 
+    /// An independent copy, in the same context.
     public func clone() throws -> Geometry { try context.own(GEOSGeom_clone_r(h, raw), "la copie") }
+    /// The boundary: a polygon's rings as lines (distance to the boundary, not to the inside).
     public func boundary() throws -> Geometry { try context.own(GEOSBoundary_r(h, raw), "le calcul de la limite") }
+    /// The part shared with `other`.
     public func intersection(_ other: Geometry) throws -> Geometry {
         try context.own(GEOSIntersection_r(h, raw, checked(other)), "l'intersection")
     }
@@ -373,17 +419,23 @@ public final class Geometry {
     public func clipped(to e: Envelope) throws -> Geometry {
         try context.own(GEOSClipByRect_r(h, raw, e.minX, e.minY, e.maxX, e.maxY), "le découpage par un rectangle")
     }
+    /// The part not in `other`.
     public func difference(_ other: Geometry) throws -> Geometry {
         try context.own(GEOSDifference_r(h, raw, checked(other)), "la différence")
     }
+    /// The union with `other`.
     public func union(_ other: Geometry) throws -> Geometry { try context.own(GEOSUnion_r(h, raw, checked(other)), "l'union") }
     /// Union of all parts of a collection (dissolve).
     public func unaryUnion() throws -> Geometry { try context.own(GEOSUnaryUnion_r(h, raw), "l'union") }
+    /// The geometry grown (or shrunk, negative `width`) by `width`, arcs drawn with `quadrantSegments` segments per quarter circle.
     public func buffer(_ width: Double, quadrantSegments: Int = 8) throws -> Geometry {
         try context.own(GEOSBuffer_r(h, raw, width, Int32(quadrantSegments)), "le tampon")
     }
+    /// The centroid (may lie outside a concave polygon).
     public func centroid() throws -> Geometry { try context.own(GEOSGetCentroid_r(h, raw), "le centroïde") }
+    /// A point guaranteed inside the geometry.
     public func pointOnSurface() throws -> Geometry { try context.own(GEOSPointOnSurface_r(h, raw), "le point intérieur") }
+    /// A simplified copy (Douglas-Peucker keeping topology), `tolerance` in the unit of the CRS.
     public func simplify(tolerance: Double) throws -> Geometry {
         try context.own(GEOSTopologyPreserveSimplify_r(h, raw, tolerance), "la simplification")
     }
@@ -402,9 +454,13 @@ public final class Geometry {
         return d
     }
 
+    /// True when the geometries share at least one point.
     public func intersects(_ other: Geometry) throws -> Bool { try predicate(GEOSIntersects_r(h, raw, checked(other)), "intersects") }
+    /// True when `other` lies inside this geometry (not only on its boundary).
     public func contains(_ other: Geometry) throws -> Bool { try predicate(GEOSContains_r(h, raw, checked(other)), "contains") }
+    /// True when no point of `other` lies outside this geometry (boundary included).
     public func covers(_ other: Geometry) throws -> Bool { try predicate(GEOSCovers_r(h, raw, checked(other)), "covers") }
+    /// True when both have the same structure and coordinates, within `tolerance`.
     public func equalsExact(_ other: Geometry, tolerance: Double = 0) throws -> Bool {
         try predicate(GEOSEqualsExact_r(h, raw, checked(other), tolerance), "equalsExact")
     }
@@ -458,6 +514,7 @@ public final class Geometry {
 /// A GEOS prepared geometry: repeated `contains`/`intersects` against many points run on cached indexes.
 /// Owns its `GEOSPreparedGeometry*` and keeps the source geometry alive. Never share across threads.
 public final class PreparedGeometry {
+    /// The geometry this one was prepared from (kept alive).
     public let base: Geometry
     let raw: OpaquePointer
     var h: GEOSContextHandle_t { base.context.handle }
@@ -478,14 +535,17 @@ public final class PreparedGeometry {
         return r == 1
     }
 
+    /// True when `g` lies inside the prepared geometry.
     public func contains(_ g: Geometry) throws -> Bool {
         try base.predicate(GEOSPreparedContains_r(h, raw, base.checked(g)), "contains")
     }
 
+    /// True when `g` shares at least one point with the prepared geometry.
     public func intersects(_ g: Geometry) throws -> Bool {
         try base.predicate(GEOSPreparedIntersects_r(h, raw, base.checked(g)), "intersects")
     }
 
+    /// True when no point of `g` lies outside the prepared geometry.
     public func covers(_ g: Geometry) throws -> Bool {
         try base.predicate(GEOSPreparedCovers_r(h, raw, base.checked(g)), "covers")
     }

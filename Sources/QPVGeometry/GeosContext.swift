@@ -26,6 +26,7 @@ public enum GeometryError: Error, Sendable, Equatable, CustomStringConvertible, 
     /// PROJ could not build or run a transformation.
     case proj(operation: String, message: String)
 
+    /// The error in French, for messages.
     public var description: String {
         switch self {
         case .geos(let op, let message): return "GEOS : échec de \(op) (\(message))"
@@ -53,6 +54,7 @@ public final class GeosContext {
     private var wktReader: OpaquePointer?
     private var wktWriter: OpaquePointer?
 
+    /// A new GEOS context with its error handlers (one per thread).
     public init() throws {
         guard let handle = GEOS_init_r() else {
             throw GeometryError.geos(operation: "l'initialisation du contexte", message: "GEOS_init_r a renvoyé NULL")

@@ -16,6 +16,7 @@ public struct GridCell: Sendable, Hashable, Comparable, CustomStringConvertible 
     /// Northing of the south-west corner (m, EPSG:3035).
     public let northing: Int
 
+    /// Resolutions of the INSEE grids qpv reads: 200 m and 1 km.
     public static let supportedResolutions = [200, 1000]
 
     /// A cell from its corner; the corner must lie on the grid (multiples of the resolution).
@@ -110,6 +111,7 @@ public struct GridCell: Sendable, Hashable, Comparable, CustomStringConvertible 
         return flag << 62 | UInt64(easting / resolution) << 31 | UInt64(northing / resolution)
     }
 
+    /// The cell of a `key`.
     public init(key: UInt64) {
         let r = key >> 62 == 0 ? 200 : 1000
         self.resolution = r
@@ -124,6 +126,7 @@ public struct GridCell: Sendable, Hashable, Comparable, CustomStringConvertible 
         return copy.withUTF8 { parse(bytes: $0) }
     }
 
+    /// `parse(_:)` on the UTF-8 bytes of an id.
     public static func parse(bytes: UnsafeBufferPointer<UInt8>) -> GridCell? {
         var i = 0
         var end = bytes.count
@@ -185,6 +188,7 @@ public struct GridCell: Sendable, Hashable, Comparable, CustomStringConvertible 
         try self.init(containingEasting: p.x, northing: p.y, resolution: resolution)
     }
 
+    /// Cells ordered by resolution, then northing, then easting.
     public static func < (a: GridCell, b: GridCell) -> Bool {
         (a.resolution, a.northing, a.easting) < (b.resolution, b.northing, b.easting)
     }
@@ -192,10 +196,14 @@ public struct GridCell: Sendable, Hashable, Comparable, CustomStringConvertible 
 
 /// Why a carreau id is rejected.
 public enum GridCellError: Error, Sendable, Equatable, CustomStringConvertible, LocalizedError {
+    /// The id is not an INSEE carreau id.
     case malformed(id: String, reason: String)
+    /// The resolution is neither 200 m nor 1 km.
     case unsupportedResolution(Int)
+    /// The corner is not on the grid of its resolution.
     case offGrid(easting: Int, northing: Int, resolution: Int)
 
+    /// The error in French, for messages.
     public var description: String {
         switch self {
         case .malformed(let id, let reason):

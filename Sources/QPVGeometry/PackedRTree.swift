@@ -10,7 +10,9 @@ import Foundation
 /// never objects. The tree is a value of plain arrays: `Sendable`, shared read-only by every thread, so
 /// workers need no copy of it (unlike GEOS's own STRtree, bound to one context).
 public final class PackedRTree: Sendable {
+    /// Number of items indexed.
     public let count: Int
+    /// Children per node.
     public let nodeCapacity: Int
     /// Node envelopes of every level, bottom (leaves = items in tree order) first, as [minX, minY, maxX, maxY]*.
     private let boxes: [Double]

@@ -11,10 +11,13 @@ import Foundation
 /// exchanges coordinates as (x, y) = (lon, lat) or (easting, northing): `CoordinateTransformer` normalises the
 /// axis order with `proj_normalize_for_visualization`.
 public struct CRS: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// The EPSG code.
     public let epsg: Int
 
+    /// The CRS of an EPSG code (checked by `ProjContext.validate`, not here).
     public init(epsg: Int) { self.epsg = epsg }
 
+    /// WGS 84 longitude/latitude (EPSG:4326), the GPS and GeoJSON system.
     public static let wgs84 = CRS(epsg: 4326)
     /// RGF93 v1 / Lambert-93, metric CRS for distances in mainland France (and Corsica).
     public static let lambert93 = CRS(epsg: 2154)
@@ -31,6 +34,7 @@ public struct CRS: Sendable, Hashable, Codable, CustomStringConvertible {
     /// RGPF / UTM zone 6S: Polynésie française (Tahiti, Moorea).
     public static let polynesie = CRS(epsg: 3297)
 
+    /// "EPSG:2154".
     public var description: String { "EPSG:\(epsg)" }
 
     /// Parses the spellings found in GeoJSON `crs` members, GeoPackage tables and command lines:
@@ -65,7 +69,20 @@ public struct CRS: Sendable, Hashable, Codable, CustomStringConvertible {
 
 /// Where a WGS84 point lies, at the coarse level needed to choose lists and projections.
 public enum FrenchTerritory: String, Sendable, Codable, CaseIterable {
-    case hexagone, antilles, guyane, reunion, mayotte, polynesie, unknown
+    /// Metropolitan France and Corsica.
+    case hexagone
+    /// Guadeloupe and Martinique.
+    case antilles
+    /// French Guiana.
+    case guyane
+    /// La Réunion.
+    case reunion
+    /// Mayotte.
+    case mayotte
+    /// French Polynesia.
+    case polynesie
+    /// Outside every box above.
+    case unknown
 
     /// Overseas départements and collectivities covered by the politique de la ville.
     public var isOverseas: Bool { self != .hexagone && self != .unknown }
@@ -81,6 +98,7 @@ public enum FrenchTerritory: String, Sendable, Codable, CaseIterable {
         (.polynesie, Envelope(minX: -155.0, minY: -28.5, maxX: -134.0, maxY: -7.0)),
     ]
 
+    /// The territory whose box holds (`lon`, `lat`); `unknown` outside every box.
     public static func of(lon: Double, lat: Double) -> FrenchTerritory {
         for (territory, box) in boxes where box.contains(x: lon, y: lat) { return territory }
         return .unknown
@@ -116,6 +134,7 @@ public enum FrenchTerritory: String, Sendable, Codable, CaseIterable {
 public final class ProjContext {
     let raw: OpaquePointer
 
+    /// A new PROJ context with its database (one per thread).
     public init() throws {
         guard let ctx = proj_context_create() else {
             throw GeometryError.proj(operation: "la création du contexte", message: "proj_context_create a renvoyé NULL")
@@ -156,11 +175,15 @@ public final class ProjContext {
 /// A coordinate operation between two CRS, axis order normalised to (x, y) = (lon, lat) / (easting,
 /// northing). Owns its `PJ*`; bound to one `ProjContext` (one thread).
 public final class CoordinateTransformer {
+    /// The CRS of the coordinates given.
     public let source: CRS
+    /// The CRS of the coordinates returned.
     public let target: CRS
+    /// The PROJ context the transformation belongs to.
     public let context: ProjContext
     private let pj: OpaquePointer
 
+    /// A transformation from `source` to `target`, axes in x = longitude/easting, y = latitude/northing order.
     public init(from source: CRS, to target: CRS, context: ProjContext) throws {
         self.source = source
         self.target = target

@@ -15,17 +15,23 @@ import QPVGeometry
 /// limit, or the edge of the installed data) is "ambiguous": commune outlines are simplified, so the answer
 /// there is not sure.
 public struct AdminZone: Codable, Sendable {
+    /// What the zone is.
     public enum Kind: String, Codable, Sendable {
+        /// A département.
         case departement
+        /// An intercommunalité (EPCI).
         case epci
     }
 
+    /// Département or EPCI.
     public var kind: Kind
     /// Département code (`62`) or EPCI SIREN.
     public var code: String
+    /// The zone's name.
     public var name: String
     /// INSEE codes of its communes.
     public var members: [String]
+    /// EPSG code of the metric CRS of `geometry`.
     public var metricCRS: Int
     /// Envelope in WGS84 (candidate search).
     public var envelopeWGS84: Envelope
@@ -42,13 +48,21 @@ public struct AdminZone: Codable, Sendable {
 
 /// Header of an areas file.
 public struct AdminAreasManifest: Codable, Sendable {
+    /// The areas file format this build writes and reads.
     public static let currentFormat = 1
+    /// Format of this file.
     public var formatVersion: Int
+    /// Identifier of the file (`qpv data list`, `qpv data remove`).
     public var id: String
+    /// The commune outlines the zones were built from.
     public var source: PackSource
+    /// When the file was built (ISO 8601).
     public var importedAt: String
+    /// Number of communes read.
     public var communeCount: Int
+    /// The départements and EPCI, with their outlines.
     public var zones: [AdminZone]
+    /// What the import warned about, in French.
     public var warnings: [String]
 
     enum CodingKeys: String, CodingKey {
@@ -72,12 +86,15 @@ public enum ZonePlacement: Sendable, Equatable {
 
 /// One installed areas file, opened (immutable, shared by threads).
 public final class AdminAreas: @unchecked Sendable {
+    /// Extension of areas files in the data directory.
     public static let fileExtension = "qpvareas"
     static let magic: [UInt8] = Array("QPVAREA".utf8) + [0]
     /// Distance to an outline under which a placement is not sure (commune outlines are simplified).
     public static let margin = 200.0
 
+    /// The file's header.
     public let manifest: AdminAreasManifest
+    /// The file's path.
     public let path: String
     private let data: Data
     private let geometryOffset: Int
@@ -86,6 +103,7 @@ public final class AdminAreas: @unchecked Sendable {
     /// Zone indices per metric CRS, in the owner order of `boundaries`.
     let owners: [Int: [Int]]
 
+    /// Opens the areas file at `path` (checked: format and checksum).
     public convenience init(path: String) throws {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
@@ -94,6 +112,7 @@ public final class AdminAreas: @unchecked Sendable {
         try self.init(data: data, path: path)
     }
 
+    /// Reads an areas file already in memory; `path` names it in messages.
     public init(data: Data, path: String) throws {
         guard data.count >= 16, Array(data.prefix(8)) == AdminAreas.magic else { throw PackError.notAPack(path: path) }
         let version = data.withUnsafeBytes { Int($0.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian) }

@@ -10,8 +10,10 @@ import QPVTabular
 /// one square (EPSG:3035) per row, all squares of a code later merged into one polygon by `PackCompiler`.
 /// This is how the Béthune-Bruay QIC were drawn: on the INSEE Filosofi 2019 200 m grid.
 public enum CarreauxListReader {
+    /// Column names recognised as the carreau identifier, in this order.
     public static let idColumns = ["idcar_200m", "idcar_1km", "idcar", "id_carreau", "carreau"]
 
+    /// Reads a list of INSEE carreaux (CSV: a perimeter code, a name and a carreau id per row) as perimeters, each the union of its carreaux.
     public static func read(path: String, codeColumn: String?, nameColumn: String?, idColumn: String? = nil) throws -> SourceFile {
         let reader: CSVReader
         do { reader = try CSVReader(path: path) } catch let e as TabularError {

@@ -14,6 +14,7 @@ import QPVCore
 /// and the import warns. The registry knows no sourced count of quartiers per département, so a national list
 /// is recognised only through `--coverage national`.
 public struct DepartementCoverage: Codable, Sendable, Equatable {
+    /// How the covered départements were decided.
     public enum Basis: String, Codable, Sendable {
         /// `--coverage national`: the complete official list of its territory.
         case national
@@ -27,6 +28,7 @@ public struct DepartementCoverage: Codable, Sendable, Equatable {
     public var complete: Bool
     /// Départements answered for (`59`, `2A`, `971`), sorted; empty when `complete`.
     public var departements: [String]
+    /// How `departements` was decided.
     public var basis: Basis
     /// Départements of the perimeters in the file (for messages).
     public var present: [String]
@@ -35,6 +37,7 @@ public struct DepartementCoverage: Codable, Sendable, Equatable {
         case complete, departements, basis, present
     }
 
+    /// A coverage from its fields.
     public init(complete: Bool, departements: [String], basis: Basis, present: [String]) {
         self.complete = complete
         self.departements = complete ? [] : Array(Set(departements)).sorted()
@@ -42,6 +45,7 @@ public struct DepartementCoverage: Codable, Sendable, Equatable {
         self.present = Array(Set(present)).sorted()
     }
 
+    /// The complete official list of its territory (`--coverage national`).
     public static func national(present: [String]) -> DepartementCoverage {
         DepartementCoverage(complete: true, departements: [], basis: .national, present: present)
     }

@@ -9,34 +9,50 @@ import QPVTabular
 
 /// Options of `qpv locate --input`.
 public struct LocateBatchOptions: Sendable {
+    /// Column of longitudes (WGS84), nil: found by its name (lon, longitude, x…).
     public var lonColumn: String?
+    /// Column of latitudes (WGS84), nil: found by its name.
     public var latColumn: String?
+    /// The date of the question: the lists in force that day are used.
     public var date: CivilDate
+    /// Distance to a boundary under which a row is `boundary` (to verify), in metres.
     public var tolerance: Double = 20
+    /// Worker threads (`--threads`).
     public var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// Rows per unit of work handed to a thread.
     public var chunkSize: Int = 65536
     /// Called after each chunk is written (rows so far, fraction of the file); the CLI draws it.
     public var progress: BatchProgressHandler? = nil
     /// Row problems echoed on standard error (the rest are counted).
     public var maxReportedProblems: Int = 20
 
+    /// Options for `date`, with the defaults of `qpv locate --input`.
     public init(date: CivilDate) { self.date = date }
 }
 
 /// What a batch did.
 public struct LocateBatchSummary: Sendable {
+    /// Data rows read.
     public var rows = 0
+    /// Rows per `qpv_status`.
     public var byStatus: [String: Int] = [:]
+    /// Rows inside a QIC.
     public var qicInside = 0
     /// Rows whose QIC answer is `not_covered`, and the reason given for the first of them.
     public var qicNotCovered = 0
+    /// Why no QIC column was written, in French, nil when they were.
     public var qicReason: String?
     /// Row problems, each naming file, line and field (the first `maxReportedProblems`).
     public var problems: [String] = []
+    /// Row problems, all counted.
     public var problemCount = 0
+    /// Blank lines skipped.
     public var blankLines = 0
+    /// Duration, in seconds.
     public var seconds = 0.0
+    /// The longitude column used.
     public var lonColumn = ""
+    /// The latitude column used.
     public var latColumn = ""
     /// Rows the engine could not compute (`qpv_status=error`): the command must exit non-zero.
     public var engineErrors: Int { byStatus[LocateBatch.errorStatus] ?? 0 }
@@ -66,12 +82,15 @@ public struct LocateBatchSummary: Sendable {
 /// The QPV (and QIC) columns appended to batch outputs — by `qpv locate --input`, and by `qpv geocode
 /// --input` after each address is geocoded — computed from a `LocateResult`.
 public struct LocateColumns: Sendable {
+    /// The perimeters located against.
     public let catalog: PerimeterCatalog
+    /// True when QIC columns are written (QIC installed).
     public let withQIC: Bool
     private let setVintages: [String]
     /// Decimal separator of the distances in `values(_:)` (the `append` functions follow their encoder).
     public var decimalMark: DecimalMark = .point
 
+    /// The columns for `catalog` (QIC columns when QIC are installed).
     public init(catalog: PerimeterCatalog) {
         self.catalog = catalog
         self.withQIC = catalog.hasQIC
@@ -169,6 +188,7 @@ public struct LocateColumns: Sendable {
         }
     }
 
+    /// The values of one answer, in `names` order.
     public func values(_ r: LocateResult) -> [String] {
         var row: [String] = []
         row.reserveCapacity(names.count)
@@ -193,8 +213,11 @@ public struct LocateColumns: Sendable {
 
 /// `qpv locate --input`: streams a CSV, keeps every input column and row, appends the QPV columns.
 public struct LocateBatch {
+    /// The QPV columns, in this order.
     public static let qpvColumns = ["qpv_status", "qpv_code", "qpv_name", "qpv_vintage", "distance_boundary_m"]
+    /// The QIC columns, in this order.
     public static let qicColumns = ["qic_status", "qic_code", "qic_name", "qic_epci", "qic_distance_boundary_m"]
+    /// The column telling why a row could not be located.
     public static let errorColumn = "qpv_error"
     /// `qpv_status` of a row the engine could not compute (GEOS/PROJ failure, damaged pack): never blamed on
     /// the input (`invalid_coordinates`); the command exits non-zero.
@@ -212,9 +235,12 @@ public struct LocateBatch {
         }
     }
 
+    /// The perimeters located against.
     public let catalog: PerimeterCatalog
+    /// The batch's options.
     public let options: LocateBatchOptions
 
+    /// A batch over `catalog`.
     public init(catalog: PerimeterCatalog, options: LocateBatchOptions) {
         self.catalog = catalog
         self.options = options

@@ -7,77 +7,134 @@ import QPVGeometry
 
 /// The JSON shape of a locate answer (`qpv locate --format json`, `GET /locate`). Stable snake_case keys.
 public struct LocateReport: Codable, Sendable {
+    /// A perimeter containing the point.
     public struct Perimeter: Codable, Sendable {
+        /// The perimeter's code.
         public var code: String
+        /// Its name.
         public var name: String
+        /// "qpv" or "qic".
         public var kind: String
+        /// Its list's year.
         public var vintage: String
+        /// Identifier of its official list, nil for QIC and ad-hoc files.
         public var list_id: String?
+        /// The communes it lies in.
         public var communes: [CommuneRef]
+        /// SIREN of its intercommunalité, when known.
         public var epci_siren: String?
+        /// Name of its intercommunalité, when known.
         public var epci_name: String?
+        /// True for a perimeter of the fictional demonstration data.
         public var demo: Bool
     }
 
+    /// The nearest perimeter when the point is outside.
     public struct Nearest: Codable, Sendable {
+        /// Its code.
         public var code: String
+        /// Its name.
         public var name: String
+        /// Distance from the point to its boundary, in metres.
         public var distance_m: Double
     }
 
+    /// A list the answer relied on, with its source file.
     public struct ListUsed: Codable, Sendable {
+        /// Identifier of the official list, nil for QIC and ad-hoc files.
         public var list_id: String?
+        /// The list's French label.
         public var label: String
+        /// "qpv" or "qic".
         public var kind: String
+        /// The list's year.
         public var vintage: String
+        /// The territory it covers.
         public var territory: String
+        /// First day in force (ISO date), when known.
         public var valid_from: String?
+        /// Last day in force, nil while in force.
         public var valid_to: String?
+        /// The decree or deliberation that defines it.
         public var legal_basis: String
+        /// The file the perimeters were imported from.
         public var source_file: String
+        /// SHA-256 of that file.
         public var source_sha256: String
         /// Publication date of the release of the list the answer used (nil when unknown).
         public var source_release_date: String?
+        /// The installed pack (`qpv data list`).
         public var pack_id: String
+        /// True for the fictional demonstration list.
         public var demo: Bool
+        /// Why the list is doubtful, nil when it is not.
         public var to_verify: String?
     }
 
+    /// The official list in force on the date that is not installed (status `no_list`).
     public struct MissingList: Codable, Sendable {
+        /// Its registry identifier.
         public var list_id: String
+        /// Its French label.
         public var label: String
+        /// The decree that defines it.
         public var legal_basis: String
+        /// First day in force.
         public var valid_from: String
+        /// Last day in force, nil while in force.
         public var valid_to: String?
+        /// How to install it (`qpv data` commands), in French.
         public var how_to_install: String
     }
 
+    /// The QPV answer: in, out, boundary, no_list, not_covered, invalid_coordinates.
     public var status: String
+    /// Longitude asked, WGS84.
     public var lon: Double
+    /// Latitude asked, WGS84.
     public var lat: Double
+    /// Date of the question (ISO).
     public var date: String
+    /// Territory of the point (hexagone, an overseas territory), nil when unknown.
     public var territory: String?
+    /// Code of the QPV containing the point, "" when none.
     public var qpv_code: String
+    /// Its name, "" when none.
     public var qpv_name: String
+    /// Its list's year, "" when none.
     public var qpv_vintage: String
+    /// Distance to the nearest QPV boundary, in metres.
     public var distance_boundary_m: Double?
+    /// Distance under which the answer is `boundary` (to verify), in metres.
     public var boundary_tolerance_m: Double
+    /// Every QPV containing the point.
     public var qpv: [Perimeter]
+    /// The nearest QPV when the point is outside.
     public var nearest_qpv: Nearest?
+    /// The QIC answer, nil when no QIC is installed.
     public var qic_status: String?
     /// Why `qic_status` is `not_covered` or `not_applicable`.
     public var qic_problem: String?
+    /// Every QIC containing the point.
     public var qic: [Perimeter]
+    /// Distance to the nearest QIC boundary, in metres.
     public var qic_distance_boundary_m: Double?
+    /// The nearest QIC when the point is outside.
     public var nearest_qic: Nearest?
     /// `qpv`, `qic`, `qpv_and_qic` or `none` (only meaningful for `in`/`boundary` answers).
     public var zone: String
+    /// The lists the answer relied on.
     public var lists_used: [ListUsed]
+    /// The list that should be installed (status `no_list`).
     public var missing_list: MissingList?
+    /// Why the answer must be checked by hand, in French (empty when sure).
     public var to_verify: [String]
+    /// True when the answer comes from the fictional demonstration data.
     public var demo: Bool
+    /// The answer in one French sentence (`sentence(_:catalog:)`).
     public var message: String
 
+    /// The report of `r`, with the lists of `c` it relied on and its French sentence.
     public init(result r: LocateResult, catalog c: PerimeterCatalog) {
         func perimeter(_ h: PerimeterHit) -> Perimeter {
             let lp = c.perimeters[h.index]

@@ -31,12 +31,15 @@ public enum LocateStatus: String, Sendable, Codable {
 public struct PerimeterHit: Sendable, Equatable {
     /// Global perimeter index in the catalog.
     public let index: Int
+    /// The perimeter's code.
     public let code: String
+    /// Its name.
     public let name: String
 }
 
 /// What one kind of perimeter says about a point.
 public struct KindAnswer: Sendable {
+    /// The answer for this kind of perimeter.
     public var status: LocateStatus
     /// Perimeters whose polygon contains the point (GEOS `contains` on the original coordinates).
     public var containing: [PerimeterHit]
@@ -50,10 +53,15 @@ public struct KindAnswer: Sendable {
 
 /// Full answer for one point on one date.
 public struct LocateResult: Sendable {
+    /// Longitude asked, WGS84.
     public var lon: Double
+    /// Latitude asked, WGS84.
     public var lat: Double
+    /// Date of the question.
     public var date: CivilDate
+    /// Territory of the lists used, nil when none applies.
     public var territory: ListTerritory?
+    /// The French territory the point is in (from its coordinates), nil when invalid.
     public var zone: FrenchTerritory?
     /// QPV answer (nil when the coordinates are invalid or no list is installed).
     public var qpv: KindAnswer?
@@ -68,6 +76,7 @@ public struct LocateResult: Sendable {
     }
     private var missingListBox: OfficialListBox?
 
+    /// A result from its fields.
     public init(
         lon: Double, lat: Double, date: CivilDate, territory: ListTerritory? = nil, zone: FrenchTerritory? = nil, qpv: KindAnswer? = nil,
         qic: KindAnswer? = nil, status: LocateStatus, missingList: OfficialList? = nil, problem: String? = nil, toleranceM: Double
@@ -86,6 +95,7 @@ public struct LocateResult: Sendable {
     }
     /// Why the answer is `invalid_coordinates`, `no_list` or `not_covered`, in French.
     public var problem: String?
+    /// Distance to a boundary under which the answer is `boundary`, in metres.
     public var toleranceM: Double
     /// Why the QIC answer is `not_covered` or `not_applicable`, in French.
     public var qicProblem: String?
@@ -99,6 +109,7 @@ final class OfficialListBox: Sendable {
 /// Answers "is this point in a QPV / QIC?" on a shared `PerimeterCatalog`. Owns one GEOS context, one PROJ
 /// context and the prepared geometries it has used: create one per thread or worker, never share it.
 public final class Locator {
+    /// The perimeters answered from.
     public let catalog: PerimeterCatalog
     let geos: GeosContext
     let proj: ProjContext
@@ -108,6 +119,7 @@ public final class Locator {
     private lazy var areaLookup: AreaLookup? =
         catalog.areas.isEmpty ? nil : AreaLookup(areas: catalog.areas, geos: geos, transformer: { [unowned self] in try self.transformer(to: $0) })
 
+    /// A locator over `catalog`, with its own GEOS and PROJ contexts: use it on one thread at a time.
     public init(catalog: PerimeterCatalog) throws {
         self.catalog = catalog
         self.geos = try GeosContext()
@@ -488,6 +500,7 @@ public final class Locator {
         return nil
     }
 
+    /// The French message for a point outside every French territory.
     public static func outsideFranceMessage(lon: Double, lat: Double) -> String {
         if FrenchTerritory.of(lon: lat, lat: lon) != .unknown {
             return "point (\(lon), \(lat)) hors de France ; latitude et longitude semblent inversées (la longitude vient en premier)"
@@ -663,8 +676,11 @@ extension Locator {
 /// Answers for many points in flat arrays (`Locator.locateAnswers`): batches format straight from them;
 /// `result(_:)` gives the full `LocateResult` of one point.
 public struct LocateAnswers: Sendable {
+    /// Number of points.
     public let count: Int
+    /// Date of the question.
     public let date: CivilDate
+    /// Boundary tolerance, in metres.
     public let tolerance: Double
     let lons: [Double]
     let lats: [Double]
@@ -753,17 +769,21 @@ public struct LocateAnswers: Sendable {
         return [Int(f)] + (moreHits[2 * i + kind] ?? []).map(Int.init)
     }
 
+    /// Number of perimeters of `kind` (0 QPV, 1 QIC) containing point `i`.
     public func hitCount(_ i: Int, kind: Int) -> Int {
         firstHit[kind][i] < 0 ? 0 : 1 + (moreHits[2 * i + kind]?.count ?? 0)
     }
 
+    /// Index of the first perimeter of `kind` containing point `i`, nil when none.
     public func firstHitIndex(_ i: Int, kind: Int) -> Int? { firstHit[kind][i] >= 0 ? Int(firstHit[kind][i]) : nil }
 
+    /// Distance from point `i` to the nearest boundary of `kind`, in metres.
     public func distanceBoundary(_ i: Int, kind: Int) -> Double? {
         let d = distance[kind][i]
         return d.isNaN ? nil : d
     }
 
+    /// The status of point `i` for `kind`, nil when no list applies.
     public func kindStatus(_ i: Int, kind: Int) -> LocateStatus? { plan[i] < 0 ? nil : status[kind][i] }
 
     /// Sets (catalog indices) that answered for point i.

@@ -11,19 +11,29 @@ import QPVTabular
 public struct PerimeterSetInfo: Codable, Sendable, Equatable {
     /// Registry id (`qpv-2015-hexagone`) for official lists; nil for QIC and ad-hoc sets.
     public var listId: String?
+    /// QPV or QIC.
     public var kind: PerimeterKind
+    /// The list's year.
     public var vintage: String
+    /// The territory the set answers for.
     public var territory: ListTerritory
+    /// The set's French label.
     public var label: String
+    /// First day in force, nil when unknown.
     public var validFrom: CivilDate?
+    /// Last day in force, nil while in force.
     public var validTo: CivilDate?
+    /// The decree or deliberation that defines it.
     public var legalBasis: String
     /// Why verdicts relying on this set must say "à vérifier" (uncertain registry fact, unknown dates…).
     public var uncertain: String?
+    /// True for the fictional demonstration set.
     public var isDemo: Bool
     /// WGS84 area the set answers for; required for the demo set (a point outside is not in its territory).
     public var coverage: Envelope?
+    /// QIC: name of the intercommunalité.
     public var epciName: String?
+    /// Number of perimeters in the set.
     public var perimeterCount: Int
     /// QPV sets: the départements the set answers for (`Coverage.swift`); nil in packs imported before it
     /// (then the départements of its perimeters, presumed). Optional JSON key: older packs still open.
@@ -43,6 +53,7 @@ public struct PerimeterSetInfo: Codable, Sendable, Equatable {
         case departementCoverage = "departement_coverage"
     }
 
+    /// True when `date` is within the set's validity.
     public func isInForce(on date: CivilDate) -> Bool {
         (validFrom.map { date >= $0 } ?? true) && (validTo.map { date <= $0 } ?? true)
     }
@@ -56,6 +67,7 @@ public struct PerimeterSetInfo: Codable, Sendable, Equatable {
         return aStart <= bEnd && bStart <= aEnd
     }
 
+    /// The validity in French ("du 1er janvier 2024 au …").
     public var periodFrench: String {
         switch (validFrom, validTo) {
         case (let f?, let t?): return "du \(f.french) au \(t.french)"
@@ -68,9 +80,12 @@ public struct PerimeterSetInfo: Codable, Sendable, Equatable {
 
 /// A commune a perimeter touches.
 public struct CommuneRef: Codable, Sendable, Hashable {
+    /// INSEE code of the commune.
     public var insee: String
+    /// Its name.
     public var name: String
 
+    /// A commune from its code and name.
     public init(insee: String, name: String) {
         self.insee = insee
         self.name = name
@@ -79,28 +94,39 @@ public struct CommuneRef: Codable, Sendable, Hashable {
 
 /// A byte range inside a pack's geometry section.
 public struct BlobRef: Codable, Sendable, Equatable {
+    /// First byte.
     public var offset: Int
+    /// Number of bytes.
     public var length: Int
 }
 
 /// One perimeter as recorded in a pack.
 public struct PerimeterRecord: Codable, Sendable {
+    /// The perimeter's code.
     public var code: String
+    /// Its name.
     public var name: String
     /// Index into the pack's `sets`.
     public var set: Int
+    /// The communes it touches.
     public var communes: [CommuneRef]
+    /// Its département code, when known.
     public var departement: String?
+    /// SIREN of its intercommunalité, when known.
     public var epciSiren: String?
+    /// Name of its intercommunalité, when known.
     public var epciName: String?
     /// Area in m², computed in the metric CRS.
     public var areaM2: Double
+    /// Number of vertices of its outline.
     public var vertexCount: Int
     /// How many source features were merged into this perimeter (one per QPV × commune in the 2024 file).
     public var featureCount: Int
     /// GEOS validity messages of source features that had to be repaired.
     public var repairs: [String]
+    /// EPSG code of the metric CRS its area and distances are computed in.
     public var metricCRS: Int
+    /// Its envelope in WGS84.
     public var envelopeWGS84: Envelope
     /// Envelope in the pack's containment CRS.
     public var envelope: Envelope
@@ -198,12 +224,19 @@ extension PerimeterRecord {
 
 /// Where a pack's perimeters came from.
 public struct PackSource: Codable, Sendable, Equatable {
+    /// The source file's name.
     public var fileName: String
+    /// SHA-256 of the source file.
     public var sha256: String
+    /// Its size in bytes.
     public var byteCount: Int
+    /// "geojson", "gpkg" or "shapefile".
     public var format: String
+    /// EPSG code of the file's CRS.
     public var crs: Int
+    /// Number of features read.
     public var featureCount: Int
+    /// GeoPackage layer read, nil otherwise.
     public var layer: String?
     /// Publication date of this release of the list (data.gouv.fr metadata, `--release-date`, or the date of
     /// the files in the archive); nil when unknown. Optional in the header: older packs read as unknown.
@@ -212,6 +245,7 @@ public struct PackSource: Codable, Sendable, Equatable {
     public var releaseOrigin: String?
     /// The ZIP archive the file was read from, and the member's path inside it.
     public var archive: String?
+    /// Path of the file inside `archive`.
     public var member: String?
 
     enum CodingKeys: String, CodingKey {
@@ -237,20 +271,29 @@ public struct PackManifest: Codable, Sendable {
     /// 5: checksum trailer (issue 16).
     public static let currentFormat = 5
 
+    /// Format of this pack.
     public var formatVersion: Int
+    /// Identifier of the pack (`qpv data list`, `qpv data remove`).
     public var packId: String
+    /// QPV or QIC.
     public var kind: PerimeterKind
+    /// The list's year.
     public var vintage: String
+    /// When the pack was built (ISO 8601).
     public var importedAt: String
+    /// Version of qpv that built it.
     public var qpvVersion: String
+    /// The file the perimeters came from.
     public var source: PackSource
     /// CRS of `geometry` blobs (the source file's CRS: containment is decided on the original coordinates).
     public var containmentCRS: Int
+    /// The perimeter sets of the pack.
     public var sets: [PerimeterSetInfo]
     /// Stored in the pack's binary record section, not in the JSON header.
     public var perimeters: [PerimeterRecord] = []
     /// Source features repaired with MakeValid.
     public var repairedFeatureCount: Int
+    /// What the import warned about, in French.
     public var warnings: [String]
 
     enum CodingKeys: String, CodingKey {
@@ -269,12 +312,18 @@ public struct PackManifest: Codable, Sendable {
 
 /// Errors about packs and the data directory.
 public enum PackError: Error, Sendable, CustomStringConvertible, LocalizedError {
+    /// The file at `path` is not a qpv pack.
     case notAPack(path: String)
+    /// The pack's format `version` is not readable by this build.
     case unsupportedFormat(path: String, version: Int)
+    /// The pack is damaged (checksum, truncated file…).
     case corrupt(path: String, reason: String)
+    /// The new pack covers the same list part as an installed one.
     case overlap(new: String, existing: String, detail: String)
+    /// No pack is installed in the data directory.
     case noPackInstalled(dataDirectory: String)
 
+    /// The error in French, for messages.
     public var description: String {
         switch self {
         case .notAPack(let path): return "\(path) : ce n'est pas un paquet qpv (signature absente)"
@@ -302,10 +351,13 @@ public enum PackError: Error, Sendable, CustomStringConvertible, LocalizedError 
 /// Opening a pack maps the file, decodes the small JSON header and the binary records, and copies the
 /// precomputed boundary indexes: no GeoJSON, no geometry parsing, no index building at query time.
 public final class PerimeterPack: @unchecked Sendable {
+    /// Extension of pack files in the data directory.
     public static let fileExtension = "qpvpack"
     static let magic: [UInt8] = Array("QPVPACK".utf8) + [0]
 
+    /// The pack's header.
     public let manifest: PackManifest
+    /// The pack's path.
     public let path: String
     /// Precomputed boundary indexes: (set index in the pack, metric CRS, local perimeter indices, index).
     let boundaryIndexes: [(set: Int, metricCRS: Int, members: [Int32], index: BoundaryIndex)]

@@ -8,6 +8,7 @@ import QPVGeometry
 
 /// Options of `qpv data import`.
 public struct ImportOptions: Sendable {
+    /// QPV or QIC (`--kind`).
     public var kind: PerimeterKind = .qpv
     /// `2015`, `2024`, `2025`…; detected from the codes (QP… → 2015, QN… → 2024/2025) when nil.
     public var vintage: String?
@@ -17,11 +18,15 @@ public struct ImportOptions: Sendable {
     public var layer: String?
     /// Attribute names overriding detection.
     public var codeColumn: String?
+    /// Attribute holding the perimeter's name (`--name-column`).
     public var nameColumn: String?
     /// QIC: the EPCI the set belongs to.
     public var epciSiren: String?
+    /// QIC: name of the EPCI.
     public var epciName: String?
+    /// First day in force (`--valid-from`).
     public var validFrom: CivilDate?
+    /// Last day in force (`--valid-to`).
     public var validTo: CivilDate?
     /// QIC: the deliberation that created them (free text).
     public var legalBasis: String?
@@ -29,11 +34,13 @@ public struct ImportOptions: Sendable {
     public var demoCoverage: Envelope?
     /// Publication date of the release imported (`--release-date`, data.gouv.fr metadata) and its origin.
     public var releaseDate: CivilDate?
+    /// Where `releaseDate` comes from, in French.
     public var releaseOrigin: String?
     /// QPV: what the file covers (`--coverage national | none | 59,62`); nil: the départements of its perimeters,
     /// presumed complete (see `DepartementCoverage`).
     public var coverage: String?
 
+    /// Options with every value detected from the file.
     public init() {}
 }
 
@@ -63,21 +70,27 @@ enum AttributeNames {
 /// counted, features of the same code merged (union), geometries kept in the file's CRS for containment and
 /// transformed to the metric CRS of their territory for distances and areas, and to WGS84 for maps.
 public struct PackCompiler {
+    /// The registry of official lists the files are matched against.
     public let registry: Registry
     let geos: GeosContext
     let proj: ProjContext
 
+    /// A compiler checking against `registry`.
     public init(registry: Registry) throws {
         self.registry = registry
         self.geos = try GeosContext()
         self.proj = try ProjContext()
     }
 
+    /// A compiled pack: its header and its geometry bytes.
     public struct Result {
+        /// The pack's header.
         public var manifest: PackManifest
+        /// The geometry section (WKB in the file's CRS and in WGS84).
         public var geometry: [UInt8]
     }
 
+    /// Compiles `file`: checks the codes against the registry, repairs invalid geometries, merges features per code, computes areas and envelopes.
     public func compile(_ file: SourceFile, options: ImportOptions, importedAt: Date = Date()) throws -> Result {
         try proj.validate(file.crs)
         let path = file.path
@@ -375,6 +388,7 @@ public struct PackCompiler {
     func departement(ofCode code: String) -> String? { Departement.of(perimeterCode: code) }
 }
 
+/// Facts about this library.
 public enum QPVPerimetersInfo {
     /// qpv's version (one home: `QPVCore.QPVVersion`).
     public static var version: String { QPVVersion.string }

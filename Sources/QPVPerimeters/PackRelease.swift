@@ -12,6 +12,7 @@ public enum PackReleaseError: Error, Sendable, CustomStringConvertible, Localize
     /// `--release DATE` names a publication neither installed nor kept.
     case releaseNotKept(date: CivilDate, available: [String])
 
+    /// The error in French, for messages.
     public var description: String {
         switch self {
         case .partialRelease(let existing, let missing, let new):
@@ -30,39 +31,64 @@ public enum PackReleaseError: Error, Sendable, CustomStringConvertible, Localize
 /// outline moved by more than a tolerance (Hausdorff distance in the territory's metric CRS), names and
 /// commune attachments changed.
 public struct ReleaseDiff: Codable, Sendable {
+    /// A perimeter whose outline moved by more than the tolerance.
     public struct Moved: Codable, Sendable {
+        /// Its code.
         public var code: String
+        /// Its name in the new release.
         public var name: String
         /// Largest distance between the two outlines, metres.
         public var moved_m: Double
+        /// Area in the old release, m².
         public var area_from_m2: Double
+        /// Area in the new release, m².
         public var area_to_m2: Double
     }
 
+    /// A perimeter whose name changed.
     public struct Renamed: Codable, Sendable {
+        /// Its code.
         public var code: String
+        /// Name in the old release.
         public var from_name: String
+        /// Name in the new release.
         public var to_name: String
     }
 
+    /// A perimeter whose communes changed.
     public struct CommunesChanged: Codable, Sendable {
+        /// Its code.
         public var code: String
+        /// INSEE codes in the old release.
         public var from_communes: [String]
+        /// INSEE codes in the new release.
         public var to_communes: [String]
     }
 
+    /// The installed pack replaced.
     public var from_pack: String
+    /// Its publication date (ISO), when known.
     public var from_release: String?
+    /// The packs of the new release.
     public var to_packs: [String]
+    /// Their publication date, when known.
     public var to_release: String?
+    /// Outline moves under this many metres are not reported.
     public var tolerance_m: Double
+    /// Codes only in the new release.
     public var added: [String]
+    /// Codes only in the old release.
     public var removed: [String]
+    /// Perimeters whose outline moved.
     public var moved: [Moved]
+    /// Perimeters renamed.
     public var renamed: [Renamed]
+    /// Perimeters whose communes changed.
     public var communes_changed: [CommunesChanged]
+    /// Number of perimeters identical in both releases.
     public var unchanged: Int
 
+    /// True when nothing changed.
     public var isEmpty: Bool { added.isEmpty && removed.isEmpty && moved.isEmpty && renamed.isEmpty && communes_changed.isEmpty }
 
     /// Lines for the terminal, in French.
@@ -201,6 +227,7 @@ extension PackStore {
         public var replaced: [String]
         /// Paths of the previous packs kept for audit.
         public var kept: [String]
+        /// Perimeters of the new release overlapping another installed list, in French.
         public var overlapWarnings: [String]
     }
 
@@ -257,6 +284,7 @@ extension PackStore {
         do { return (try openAll(release: release), []) } catch { return ([], ["\(error)"]) }
     }
 
+    /// The installed packs, with those of publication `release` (kept with `--keep-previous`) in place of the current ones of the same list parts; every installed pack when `release` is nil.
     public func openAll(release: CivilDate?) throws -> [PerimeterPack] {
         let current = try openAll()
         guard let release else { return current }

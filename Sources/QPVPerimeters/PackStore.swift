@@ -9,10 +9,13 @@ import QPVGeometry
 
 /// The perimeter packs installed in a data directory (`<data-dir>/perimeters/*.qpvpack`).
 public struct PackStore: Sendable {
+    /// The data directory the packs are installed in.
     public let dataDirectory: DataDirectory
 
+    /// The store of `dataDirectory`.
     public init(dataDirectory: DataDirectory) { self.dataDirectory = dataDirectory }
 
+    /// The folder of the installed packs.
     public var folder: URL { dataDirectory.perimetersURL }
 
     /// Paths of installed packs, sorted by name.
@@ -103,7 +106,9 @@ public struct PackStore: Sendable {
 public enum DemoData {
     /// The fictional town's area (open sea in the Bay of Biscay: no real address can fall in it).
     public static let coverage = Envelope(minX: -4.66, minY: 46.16, maxX: -4.54, maxY: 46.24)
+    /// SIREN of the demonstration intercommunalité (fictional).
     public static let epciSiren = "000000019"
+    /// Name of the demonstration intercommunalité.
     public static let epciName = "Communauté de démonstration de Quartville (fictive)"
 
     struct Entry {

@@ -16,6 +16,7 @@ public struct PerimeterArchive {
     public struct Member: Sendable {
         /// Path inside the archive of the main file (`SHP/QP2024_Guyane_RGF95_UTM22N.shp`).
         public var name: String
+        /// "geojson", "gpkg" or "shapefile".
         public var format: String
         /// Sidecar members (`.dbf`, `.shx`, `.prj`, `.cpg`) by extension, lower case.
         public var sidecars: [String: String]
@@ -25,13 +26,16 @@ public struct PerimeterArchive {
         public var modified: CivilDate?
     }
 
+    /// The archive's path.
     public let path: String
+    /// The opened ZIP archive.
     public let zip: ZipArchive
     /// Perimeter files found, in archive order.
     public let members: [Member]
     /// Members that are not perimeter files, with the reason (in French).
     public let skipped: [(name: String, reason: String)]
 
+    /// The archive's file name.
     public var fileName: String { URL(fileURLWithPath: path).lastPathComponent }
 
     static let perimeterExtensions = ["geojson": "geojson", "json": "geojson", "gpkg": "gpkg", "shp": "shapefile"]
@@ -168,6 +172,7 @@ public struct PerimeterArchive {
 
 /// An error met reading a member of an archive, named "archive.zip → member".
 public struct ArchiveMemberError: Error, Sendable, CustomStringConvertible, LocalizedError {
+    /// "archive.zip → member : reason", in French.
     public let description: String
     public var errorDescription: String? { description }
 }

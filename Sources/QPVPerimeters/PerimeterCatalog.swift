@@ -9,23 +9,32 @@ import Synchronization
 
 /// A perimeter as loaded for answering questions: its pack record plus where it lives.
 public struct LoadedPerimeter: Sendable {
+    /// The perimeter as recorded in its pack.
     public let record: PerimeterRecord
     /// Index into `PerimeterCatalog.packs`.
     public let pack: Int
     /// Index into `PerimeterCatalog.sets`.
     public let set: Int
+    /// The CRS its containment geometry is in (the source file's).
     public let containmentCRS: CRS
 
+    /// The perimeter's code.
     public var code: String { record.code }
+    /// Its name.
     public var name: String { record.name }
 }
 
 /// A perimeter set as loaded: the pack's set info plus its provenance.
 public struct LoadedSet: Sendable {
+    /// The set's metadata (list, validity, territory).
     public let info: PerimeterSetInfo
+    /// Index into `PerimeterCatalog.packs`.
     public let pack: Int
+    /// Identifier of its pack.
     public let packId: String
+    /// The file its pack was imported from.
     public let source: PackSource
+    /// When its pack was built (ISO 8601).
     public let importedAt: String
     /// Global indices of its perimeters.
     public let perimeters: [Int]
@@ -34,15 +43,23 @@ public struct LoadedSet: Sendable {
 /// Everything installed (or given with `--perimeters`), indexed for queries. Immutable and `Sendable`:
 /// one catalog is shared by every thread; each thread builds its own `Locator` on it for GEOS work.
 public final class PerimeterCatalog: Sendable {
+    /// Where the catalog's perimeters come from.
     public enum Origin: Sendable, Equatable {
+        /// The packs installed in this data directory.
         case dataDirectory(String)
+        /// One perimeter file given with `--perimeters`.
         case file(String)
     }
 
+    /// The packs opened.
     public let packs: [PerimeterPack]
+    /// Every perimeter set, over every pack.
     public let sets: [LoadedSet]
+    /// Every perimeter, over every pack.
     public let perimeters: [LoadedPerimeter]
+    /// The registry of official lists.
     public let registry: Registry
+    /// Where the perimeters come from.
     public let origin: Origin
     /// True when the demonstration pack is part of the catalog.
     public let includesDemo: Bool
@@ -91,6 +108,7 @@ public final class PerimeterCatalog: Sendable {
         }
     }
 
+    /// A catalog over `packs` (usually through `open(dataDirectory:perimetersFile:options:demo:release:skipDamaged:)`).
     public init(packs: [PerimeterPack], registry: Registry, origin: Origin, includesDemo: Bool, areas: [AdminAreas] = [], damagedPacks: [String] = []) throws {
         self.damagedPacks = damagedPacks
         self.packs = packs
@@ -187,6 +205,7 @@ public final class PerimeterCatalog: Sendable {
     /// Global indices of perimeters with this code (a code may exist in several vintages' packs).
     public func perimeters(code: String) -> [Int] { codeIndex[code] ?? [] }
 
+    /// The set perimeter `perimeter` belongs to.
     public func set(of perimeter: Int) -> LoadedSet { sets[perimeters[perimeter].set] }
 
     /// The territory a WGS84 point belongs to for list selection, or nil outside every territory.

@@ -7,29 +7,53 @@ import QPVGeometry
 
 /// One perimeter as `qpv perimeters list/show` presents it.
 public struct PerimeterSummary: Codable, Sendable {
+    /// The perimeter's code.
     public var code: String
+    /// Its name.
     public var name: String
+    /// "qpv" or "qic".
     public var kind: String
+    /// Its list's year.
     public var vintage: String
+    /// Identifier of its official list, nil for QIC and ad-hoc files.
     public var list_id: String?
+    /// The list's French label.
     public var list_label: String
+    /// The territory the list covers.
     public var territory: String
+    /// First day in force (ISO date), when known.
     public var valid_from: String?
+    /// Last day in force, nil while in force.
     public var valid_to: String?
+    /// In force on the date asked; nil when no date was asked.
     public var in_force: Bool?
+    /// The communes it touches.
     public var communes: [CommuneRef]
+    /// Its département, when known.
     public var departement: String?
+    /// SIREN of its intercommunalité, when known.
     public var epci_siren: String?
+    /// Name of its intercommunalité, when known.
     public var epci_name: String?
+    /// Area, m².
     public var area_m2: Double
+    /// Vertices of its outline.
     public var vertex_count: Int
+    /// Source features merged into it.
     public var feature_count: Int
+    /// Repairs of invalid source geometries, in GEOS's words.
     public var repairs: [String]
+    /// EPSG code of the metric CRS of its area.
     public var metric_crs: Int
+    /// The decree or deliberation that defines its list.
     public var legal_basis: String
+    /// The file it was imported from.
     public var source_file: String
+    /// SHA-256 of that file.
     public var source_sha256: String
+    /// Identifier of its pack.
     public var pack_id: String
+    /// True for a perimeter of the fictional demonstration data.
     public var demo: Bool
     /// Publication date of the release the perimeter comes from (nil when unknown).
     public var source_release_date: String? = nil
@@ -37,31 +61,47 @@ public struct PerimeterSummary: Codable, Sendable {
 
 /// What `qpv perimeters diff` reports for one commune.
 public struct CommuneDiff: Codable, Sendable {
+    /// A perimeter of the new list that overlaps perimeters of the old one.
     public struct Change: Codable, Sendable {
         /// Perimeters of the old list that overlap `to_code` (a changed perimeter) — several when merged.
         public var from_codes: [String]
+        /// Its code in the new list.
         public var to_code: String
+        /// Its name in the new list.
         public var name: String
+        /// Area of the old perimeters, m².
         public var area_from_m2: Double
+        /// Area of the new perimeter, m².
         public var area_to_m2: Double
+        /// Area in the new perimeter only, m².
         public var area_gained_m2: Double
+        /// Area in the old perimeters only, m².
         public var area_lost_m2: Double
     }
 
+    /// INSEE code of the commune.
     public var commune: String
+    /// Its name.
     public var commune_name: String
+    /// Perimeters of the new list overlapping no old one.
     public var new: [PerimeterSummary]
+    /// Perimeters of the old list overlapping no new one.
     public var removed: [PerimeterSummary]
+    /// Perimeters that changed.
     public var changed: [Change]
+    /// Codes identical in both lists.
     public var unchanged: [String]
 }
 
 /// Listing, showing and comparing the installed perimeters.
 public struct PerimeterExplorer {
+    /// The perimeters explored.
     public let catalog: PerimeterCatalog
 
+    /// An explorer over `catalog`.
     public init(catalog: PerimeterCatalog) { self.catalog = catalog }
 
+    /// The summary of perimeter `index`; `date` fills `in_force`.
     public func summary(_ index: Int, on date: CivilDate? = nil) -> PerimeterSummary {
         let p = catalog.perimeters[index]
         let s = catalog.sets[p.set]

@@ -11,38 +11,57 @@ import QPVGeometry
 public struct SourceFeature: Sendable {
     /// 1-based position of the feature in the file (for messages).
     public var number: Int
+    /// Attributes, as text.
     public var properties: [String: String]
+    /// Polygons, in the file's CRS.
     public var polygons: [PolygonRings]
 }
 
 /// A perimeter file read into memory.
 public struct SourceFile: Sendable {
+    /// The file's path.
     public var path: String
+    /// "geojson", "gpkg" or "shapefile".
     public var format: String
+    /// The file's CRS (declared, given with `--crs`, or the fallback).
     public var crs: CRS
+    /// GeoPackage layer read, nil otherwise.
     public var layer: String?
+    /// The features, in file order.
     public var features: [SourceFeature]
+    /// SHA-256 of the file.
     public var sha256: String
+    /// Its size in bytes.
     public var byteCount: Int
     /// SHA-256 of the attribute file when it is separate (a shapefile's `.dbf`): two releases differing only
     /// in names then get different pack ids.
     public var attributesSHA256: String? = nil
 
+    /// The file's name.
     public var fileName: String { URL(fileURLWithPath: path).lastPathComponent }
 }
 
 /// Errors met while reading a perimeter file. Messages name the file and, where it applies, the feature
 /// (its position and code) or the line and column.
 public enum PerimeterFileError: Error, Sendable, CustomStringConvertible, LocalizedError {
+    /// The file cannot be read.
     case cannotRead(path: String, reason: String)
+    /// The file holds no feature.
     case empty(path: String)
+    /// The file is not valid in its format.
     case malformed(path: String, reason: String)
+    /// One feature is unusable (its position and code named).
     case badFeature(path: String, feature: Int, code: String?, reason: String)
+    /// The declared CRS is unknown to PROJ.
     case unknownCRS(path: String, crs: String)
+    /// No CRS is declared nor given (`--crs`).
     case missingCRS(path: String, hint: String)
+    /// Not a GeoJSON, GeoPackage or Shapefile.
     case unsupportedFormat(path: String)
+    /// A needed attribute is missing; `available` lists those present.
     case missingAttribute(path: String, attribute: String, available: [String])
 
+    /// The error in French, for messages.
     public var description: String {
         switch self {
         case .cannotRead(let path, let reason): return "\(path) : lecture impossible (\(reason))"
@@ -115,6 +134,7 @@ public enum PerimeterFileReader {
 
     // MARK: GeoJSON
 
+    /// Reads a GeoJSON file; `override` forces the CRS, `fallback` applies when the file declares none (RFC 7946: WGS84).
     public static func readGeoJSON(path: String, crs override: CRS?, fallback: CRS? = nil) throws -> SourceFile {
         let data = try fileBytes(path)
         guard !data.isEmpty else { throw PerimeterFileError.empty(path: path) }
@@ -176,6 +196,7 @@ public enum PerimeterFileReader {
 
     // MARK: GeoPackage
 
+    /// Reads one layer of a GeoPackage (`layer` nil: the only polygon layer).
     public static func readGeoPackage(path: String, crs override: CRS?, fallback: CRS? = nil, layer: String?, context: GeosContext) throws -> SourceFile {
         let data = try fileBytes(path)
         guard !data.isEmpty else { throw PerimeterFileError.empty(path: path) }
@@ -239,6 +260,7 @@ public enum PerimeterFileReader {
 
 /// The GeoPackage geometry blob header (OGC 12-128r18 §2.1.3): "GP", version, flags, srs_id, envelope, WKB.
 public enum GeoPackageGeometry {
+    /// The standard WKB inside a GeoPackage geometry blob (its GP header removed).
     public static func wkb(from blob: [UInt8]) throws -> [UInt8] {
         guard blob.count >= 8, blob[0] == 0x47, blob[1] == 0x50 else {
             throw GeometryError.invalidInput("en-tête de géométrie GeoPackage absent (« GP »)")
@@ -372,6 +394,7 @@ public final class GeoPackageWriter {
     private let columns: [String]
     private let srsId: Int32
 
+    /// Creates the GeoPackage at `path` with one feature table `table` of `columns` (text) and a geometry column.
     public init(path: String, table: String, crs: CRS, crsName: String, columns: [String], geometryType: String = "MULTIPOLYGON") throws {
         try? FileManager.default.removeItem(atPath: path)
         db = try SQLiteDatabase(path: path, readOnly: false)
@@ -401,5 +424,6 @@ public final class GeoPackageWriter {
         try db.insert("INSERT INTO \(q(table)) (\(names)) VALUES (\(marks))", [.blob(GeoPackageGeometry.blob(wkb: wkb, srsId: srsId))] + values.map { $0.map(SQLiteValue.text) ?? .null })
     }
 
+    /// Ends the file (commits every feature written).
     public func close() throws { try db.execute("COMMIT") }
 }

@@ -15,18 +15,22 @@ public enum PerimeterKind: String, Codable, Sendable, CaseIterable {
     /// Quartier d'intérêt communautaire (defined by an EPCI).
     case qic
 
+    /// "QPV" or "QIC".
     public var french: String { self == .qpv ? "QPV" : "QIC" }
 }
 
 /// The territory a perimeter set covers.
 public enum ListTerritory: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// Metropolitan France and Corsica.
     case hexagone
+    /// The overseas territories.
     case outreMer
     /// One intercommunalité, by SIREN.
     case epci(String)
     /// The fictional demonstration territory shipped with qpv.
     case demo
 
+    /// The territory from its name (`hexagone`, `outre-mer`, `demo`, `epci:SIREN`); nil otherwise.
     public init?(string: String) {
         switch string {
         case "hexagone": self = .hexagone
@@ -38,6 +42,7 @@ public enum ListTerritory: Hashable, Sendable, Codable, CustomStringConvertible 
         }
     }
 
+    /// The name `init(string:)` reads.
     public var description: String {
         switch self {
         case .hexagone: return "hexagone"
@@ -47,6 +52,7 @@ public enum ListTerritory: Hashable, Sendable, Codable, CustomStringConvertible 
         }
     }
 
+    /// The territory in French ("métropole", "outre-mer"…).
     public var french: String {
         switch self {
         case .hexagone: return "Hexagone"
@@ -72,18 +78,31 @@ public enum ListTerritory: Hashable, Sendable, Codable, CustomStringConvertible 
 
 /// One official list of the registry (`GeoData/registry/official-lists.json`), typed from the décrets.
 public struct OfficialList: Codable, Sendable, Equatable {
+    /// Identifier of the list (`qpv-2024-hexagone`).
     public var id: String
+    /// QPV (official lists are QPV lists).
     public var kind: PerimeterKind
+    /// The list's year.
     public var vintage: String
+    /// The territory it covers.
     public var territory: ListTerritory
+    /// Its French label.
     public var label: String
+    /// First day in force.
     public var validFrom: CivilDate
+    /// Last day in force, nil while in force.
     public var validTo: CivilDate?
+    /// Regular expression of its codes.
     public var codePattern: String
+    /// An example code.
     public var codeExample: String
+    /// The decree that defines it.
     public var legalBasis: String
+    /// The text that ended it, when it ended.
     public var endBasis: String?
+    /// Where the facts were read.
     public var sources: [String]
+    /// Names of the official files that carry its perimeters.
     public var dataFiles: [String]
     /// Non-nil when a fact of this entry that can change an answer (a date) could not be confirmed on the
     /// official text: verdicts relying on it say "à vérifier".
@@ -104,6 +123,7 @@ public struct OfficialList: Codable, Sendable, Equatable {
         case uncertain, notes
     }
 
+    /// True when `date` is within the list's validity.
     public func isInForce(on date: CivilDate) -> Bool {
         date >= validFrom && (validTo.map { date <= $0 } ?? true)
     }
@@ -127,8 +147,10 @@ public struct OfficialList: Codable, Sendable, Equatable {
 
 /// The registry of official lists shipped with qpv.
 public struct Registry: Sendable {
+    /// The official lists.
     public let lists: [OfficialList]
 
+    /// A registry of `lists`.
     public init(lists: [OfficialList]) { self.lists = lists }
 
     struct File: Codable {
@@ -141,6 +163,7 @@ public struct Registry: Sendable {
         return Registry(lists: try JSONDecoder().decode(File.self, from: data).lists)
     }
 
+    /// The list of identifier `id`.
     public func list(id: String) -> OfficialList? { lists.first { $0.id == id } }
 
     /// The official list of `kind` in force on `date` for `territory` (nil before 2015 or for EPCI/demo).

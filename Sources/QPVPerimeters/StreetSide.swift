@@ -15,6 +15,7 @@ public struct StreetSide: Sendable, Equatable {
     public var status: LocateStatus?
     /// QPV containing the street (uniform `in`), or crossed by it (not uniform): "Nom (CODE)".
     public var perimeters: [String]
+    /// Number of street points checked.
     public var points: Int
 
     /// French sentence for the reason column; `lead` says why the street answers ("numéro 42 introuvable").

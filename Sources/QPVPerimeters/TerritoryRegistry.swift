@@ -10,14 +10,21 @@ import QPVGeoData
 /// communautaire (QIC) with communes and populations. No geometry: QPV outlines come from the installed official
 /// list, QIC outlines from `qpv data import --kind qic --epci SIREN`.
 public struct TerritoryRegistry: Codable, Sendable, Equatable {
+    /// The intercommunalité.
     public struct EPCI: Codable, Sendable, Equatable {
+        /// Its SIREN.
         public var siren: String
+        /// Its name.
         public var name: String
     }
 
+    /// The contrat de ville.
     public struct Contract: Codable, Sendable, Equatable {
+        /// Its title.
         public var title: String
+        /// First day in force.
         public var validFrom: CivilDate?
+        /// Last day in force.
         public var validTo: CivilDate?
         /// Date of the council's vote approving it, when the registry knows it.
         public var councilVote: CivilDate?
@@ -38,22 +45,31 @@ public struct TerritoryRegistry: Codable, Sendable, Equatable {
 
     /// A commune a perimeter touches but that lies outside the EPCI: the EPCI's own programmes do not count it.
     public struct ExcludedCommune: Codable, Sendable, Equatable {
+        /// INSEE code of the commune.
         public var insee: String
+        /// Its name.
         public var name: String
+        /// Why it does not count, in French.
         public var reason: String
+        /// The document that says so.
         public var source: String
     }
 
+    /// A QPV of the contract.
     public struct QPV: Codable, Sendable, Equatable {
         /// Code in the registry's `qpv_vintage` list; nil when no document nor official list at hand gives it.
         public var code: String?
+        /// Its name.
         public var name: String
+        /// INSEE codes of its communes.
         public var communes: [String]
         /// Code(s) of the 2024 list covering the same quartier, when the registry's list is 2015.
         public var successors2024: [String]?
         /// How the successor was matched, or why the code is missing.
         public var note: String?
+        /// Communes it touches outside the EPCI.
         public var excludedCommunes: [ExcludedCommune]?
+        /// The document that lists it.
         public var source: String?
 
         enum CodingKeys: String, CodingKey {
@@ -66,42 +82,62 @@ public struct TerritoryRegistry: Codable, Sendable, Equatable {
     /// A quartier named by the documents without being a QPV of the list (quartier de veille active, NPNRU
     /// site, pre-2015 CUCS / ZUS / PNRU quartier…), with the document that names it.
     public struct NamedArea: Codable, Sendable, Equatable {
+        /// Its name.
         public var name: String
+        /// INSEE codes of its communes.
         public var communes: [String]
+        /// What the document says of it.
         public var note: String?
+        /// The document that names it.
         public var source: String
     }
 
     /// One fact of a document that touches qpv's rules (a partner's commitment on TFPB, emplois francs,
     /// adultes-relais…), typed in the team's own words, with the document title and section.
     public struct Fact: Codable, Sendable, Equatable {
+        /// What the fact is about (tfpb, emploi-franc…).
         public var topic: String
+        /// The fact, in the team's words.
         public var text: String
+        /// The document and section.
         public var source: String
     }
 
     /// The median-income threshold the contract states for the EPCI (`carreaux candidates` default).
     public struct IncomeThreshold: Codable, Sendable, Equatable {
+        /// The threshold, in euros.
         public var eur: Double
+        /// What it is computed on.
         public var basis: String
+        /// The document and section.
         public var source: String
     }
 
     /// The geography before the 2015 QPV (CUCS, ZUS, PNRU), as a pre-2015 document describes it.
     public struct Pre2015: Codable, Sendable, Equatable {
+        /// What the document says, in the team's words.
         public var summary: String
+        /// CUCS quartiers.
         public var cucs: [NamedArea]
+        /// ZUS quartiers.
         public var zus: [NamedArea]
+        /// PNRU sites.
         public var pnru: [NamedArea]
+        /// PNRQAD sites.
         public var pnrqad: [NamedArea]
+        /// The document.
         public var source: String
     }
 
+    /// A quartier d'intérêt communautaire of the contract.
     public struct QIC: Codable, Sendable, Equatable {
         /// Code when the contract gives one (the Béthune-Bruay contract names its QIC without codes).
         public var code: String?
+        /// Its name.
         public var name: String
+        /// INSEE codes of its communes.
         public var communes: [String]
+        /// Its population, when the contract gives it.
         public var population: Int?
         /// Other spellings of the name in the same documents (the table of a deliberation vs its text).
         public var aliases: [String]?
@@ -113,23 +149,37 @@ public struct TerritoryRegistry: Codable, Sendable, Equatable {
         }
     }
 
+    /// Identifier of the registry file.
     public var id: String
+    /// The intercommunalité.
     public var epci: EPCI
+    /// Its contrat de ville.
     public var contract: Contract
+    /// The documents the facts were typed from.
     public var sources: [String]
     /// How the facts were typed (which document, what was not re-read).
     public var transcription: String?
     /// Non-nil when a fact could not be confirmed: verdicts relying on this registry say "à vérifier".
     public var uncertain: String?
+    /// The QPV list year the contract's codes belong to.
     public var qpvVintage: String
+    /// Population of its QPV, when the contract estimates it.
     public var qpvPopulationEstimate: Int?
+    /// Its QPV.
     public var qpv: [QPV]
+    /// Population of its QIC, when the contract gives it.
     public var qicPopulationTotal: Int?
+    /// Its QIC.
     public var qic: [QIC]
+    /// Quartiers de veille active named by the documents.
     public var watchAreas: [NamedArea] = []
+    /// NPNRU sites named by the documents.
     public var npnruSites: [NamedArea] = []
+    /// Facts touching qpv's rules.
     public var facts: [Fact] = []
+    /// The median-income threshold, when stated.
     public var incomeThreshold: IncomeThreshold?
+    /// The geography before 2015, when a document describes it.
     public var pre2015: Pre2015?
     /// Where it was read from (`GeoData/registry/territories/cabbalr.json`), for messages.
     public var origin: String = ""
@@ -148,6 +198,7 @@ public struct TerritoryRegistry: Codable, Sendable, Equatable {
         case pre2015 = "pre_2015"
     }
 
+    /// Reads a registry file (optional keys default to empty).
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         id = try c.decode(String.self, forKey: .id)

@@ -20,7 +20,7 @@ public struct APIRoutes: Sendable {
 
     /// Route templates, as logged and documented.
     public static let getRoutes = [
-        "/", "/app.js", "/app.css", "/openapi.json", "/health", "/version", "/search", "/reverse", "/locate",
+        "/", "/app.js", "/app.css", "/openapi.json", "/health", "/version", "/search", "/reverse", "/nearby", "/locate",
         "/eligibility/emploi-franc", "/eligibility/adulte-relais", "/eligibility/fcs", "/perimeters", "/perimeters/{code}",
     ]
     public static let postRoutes = ["/search/csv"]
@@ -46,6 +46,7 @@ public struct APIRoutes: Sendable {
         router.get("/version") { _, _ in json(engine.versionJSON) }
         router.get("/search") { request, _ in try search(try QueryParameters(request.uri.query)) }
         router.get("/reverse") { request, _ in try reverse(try QueryParameters(request.uri.query)) }
+        router.get("/nearby") { request, _ in try nearby(try QueryParameters(request.uri.query)) }
         router.get("/locate") { request, _ in try locate(try QueryParameters(request.uri.query)) }
         router.get("/eligibility/emploi-franc") { request, _ in try emploiFranc(try QueryParameters(request.uri.query)) }
         router.get("/eligibility/adulte-relais") { request, _ in try adulteRelais(try QueryParameters(request.uri.query)) }
@@ -92,7 +93,7 @@ public struct APIRoutes: Sendable {
         let damaged = engine.damagedPacks
         let status = damaged.isEmpty ? "ok" : "degraded"
         return json(
-            "{\"status\":\"\(status)\",\"demo\":\(engine.usesDemo),\"perimeters\":\(engine.catalog.perimeters.count),"
+            "{\"status\":\"\(status)\",\"demo\":\(engine.usesDemo),\"demo_addresses\":\(engine.geocoderIsDemo),\"perimeters\":\(engine.catalog.perimeters.count),"
                 + "\"addresses\":\(engine.geocoder.addressCount),\"locators\":\(engine.locators.createdCount),"
                 + "\"damaged_packs\":[\(damaged.map(jsonQuoted).joined(separator: ","))]}")
     }
@@ -157,6 +158,37 @@ public struct APIRoutes: Sendable {
         var body = "{\"type\":\"FeatureCollection\",\"version\":\"draft\",\"features\":[\(features)],"
         body += "\"attribution\":\(jsonQuoted(engine.geocoderIsDemo ? "Adresses de démonstration fictives" : "BAN")),\"licence\":\"ETALAB-2.0\","
         body += "\"limit\":\(limit),\"date\":\"\(date)\",\"boundary_tolerance_m\":\(engine.options.boundaryTolerance),\"demo\":\(engine.usesDemo)}"
+        return geojson(body)
+    }
+
+    /// `GET /nearby`: the installed addresses and streets within `radius` metres of a point, for the page's map
+    /// (drawn offline, without tiles): a Point per address, a LineString (or a Point) per street, its line
+    /// drawn through the street's addresses (approximate: the BAN has no street centre lines).
+    func nearby(_ q: QueryParameters) throws -> Response {
+        try q.allowOnly(["lon", "lat", "radius", "limit"])
+        let (lon, lat) = try q.point()
+        let radius = try q.number("radius", range: 1...ReverseGeocoder.maxNearbyRadiusM) ?? 250
+        let limit = try q.integer("limit", range: 1...2000) ?? 500
+        let found = engine.reverseGeocoder.nearby(lon: lon, lat: lat, radiusM: radius, limit: limit)
+        func point(_ lon: Double, _ lat: Double) -> String { "[\(GeoJSONGeometry.format(lon, 7)),\(GeoJSONGeometry.format(lat, 7))]" }
+        var features: [String] = []
+        for s in found.streets {
+            let coordinates = zip(s.lineLons, s.lineLats).map { point($0, $1) }
+            let geometry = coordinates.count > 1
+                ? "{\"type\":\"LineString\",\"coordinates\":[\(coordinates.joined(separator: ","))]}"
+                : "{\"type\":\"Point\",\"coordinates\":\(coordinates.first ?? "[]")}"
+            features.append("{\"type\":\"Feature\",\"geometry\":\(geometry),\"properties\":{\"kind\":\"street\",\"name\":\(jsonQuoted(s.name)),"
+                + "\"id\":\(jsonQuoted(s.id)),\"locality\":\(s.isLocality),\"address_count\":\(s.addressCount)}}")
+        }
+        for a in found.addresses {
+            let r = a.address
+            features.append("{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":\(point(r.lon, r.lat))},\"properties\":{\"kind\":\"address\","
+                + "\"label\":\(jsonQuoted(r.label)),\"housenumber\":\(jsonQuoted(r.housenumber)),\"street\":\(jsonQuoted(r.street)),\"id\":\(jsonQuoted(r.id)),"
+                + "\"distance\":\(a.distanceM)}}")
+        }
+        var body = "{\"type\":\"FeatureCollection\",\"features\":[\(features.joined(separator: ","))],"
+        body += "\"radius_m\":\(GeoJSONGeometry.format(radius, 2)),\"limit\":\(limit),\"truncated\":\(found.truncated),"
+        body += "\"attribution\":\(jsonQuoted(engine.geocoderIsDemo ? "Adresses de démonstration fictives" : "BAN")),\"licence\":\"ETALAB-2.0\",\"demo\":\(engine.geocoderIsDemo)}"
         return geojson(body)
     }
 

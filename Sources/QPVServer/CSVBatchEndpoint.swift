@@ -140,7 +140,7 @@ struct CSVBatchEndpoint: Sendable {
         batchOptions.citycodeColumn = citycodeColumn
         batchOptions.resultColumns = resultColumns.isEmpty ? nil : resultColumns
         let options = batchOptions
-        let annotation = Self.annotation(engine: engine, date: date)
+        let annotation = Self.annotation(engine: engine, date: date, decimalMark: dialect.decimalMark)
         let channel = ChunkChannel()
         let started = ContinuousClock.now
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
@@ -202,9 +202,13 @@ struct CSVBatchEndpoint: Sendable {
     /// The fields of api-adresse's `/search/csv` form (and query string), plus qpv's `date`.
     static let fields = ["data", "columns", "postcode", "citycode", "result_columns", "delimiter", "encoding", "date"]
 
-    /// The QPV columns of `qpv geocode` batches (the same library function), one `Locator` per worker thread.
-    static func annotation(engine: ServerEngine, date: CivilDate) -> CoordinateAnnotation {
-        engine.addressColumns.annotation(geocoder: engine.geocoder, catalog: engine.catalog, date: date, tolerance: engine.options.boundaryTolerance)
+    /// The QPV columns of `qpv geocode` batches (the same library function), one `Locator` per worker thread;
+    /// `distance_boundary_m` written with the upload's decimal mark (comma for a `;`-separated file or one whose
+    /// numbers use commas, as `qpv geocode --input` does).
+    static func annotation(engine: ServerEngine, date: CivilDate, decimalMark: DecimalMark) -> CoordinateAnnotation {
+        var columns = engine.addressColumns
+        columns.locate.decimalMark = decimalMark
+        return columns.annotation(geocoder: engine.geocoder, catalog: engine.catalog, date: date, tolerance: engine.options.boundaryTolerance)
     }
 }
 

@@ -140,6 +140,52 @@ struct ServerTests {
         #expect(try far.json()["features"]?.arrayValue?.isEmpty == true)
     }
 
+    @Test("issue 15.11 : /nearby donne toutes les adresses du rayon (vérifié contre un parcours du fichier) et leurs voies ; /health dit si les adresses sont de démonstration")
+    func nearbyAddressesAndStreets() async throws {
+        let (port, _) = try await server()
+        let csv = try String(contentsOf: try #require(GeoDataBundle.url("demo/demo-adresses.csv")), encoding: .utf8)
+        var addresses: [(id: String, street: String, lon: Double, lat: Double)] = []
+        for line in csv.split(separator: "\n").dropFirst() {
+            let f = line.split(separator: ";", omittingEmptySubsequences: false)
+            addresses.append((String(f[0]), String(f[4]), Double(f[12])!, Double(f[13])!))
+        }
+        let (lon, lat) = (-4.6181818, 46.2107914)
+        let a = try await TestHTTP.get(port, "/nearby?lon=\(lon)&lat=\(lat)&radius=200")
+        #expect(a.status == 200)
+        #expect(a.mediaType == "application/geo+json")
+        let body = try a.json()
+        let features = body["features"]?.arrayValue ?? []
+        let points = features.filter { $0["properties"]?["kind"]?.stringValue == "address" }
+        let streets = features.filter { $0["properties"]?["kind"]?.stringValue == "street" }
+        let kx = 111_195.0 * cos(lat * .pi / 180)
+        func distance(_ a: (id: String, street: String, lon: Double, lat: Double)) -> Double {
+            (pow((a.lon - lon) * kx, 2) + pow((a.lat - lat) * 111_195.0, 2)).squareRoot()
+        }
+        // Every address within the radius, none beyond (1 m of slack for the rounding of coordinates).
+        let within = Set(addresses.filter { distance($0) < 199 }.map(\.id))
+        let beyond = Set(addresses.filter { distance($0) > 201 }.map(\.id))
+        let ids = Set(points.compactMap { $0["properties"]?["id"]?.stringValue })
+        #expect(!within.isEmpty && within.isSubset(of: ids), "manquantes : \(within.subtracting(ids))")
+        #expect(ids.isDisjoint(with: beyond), "trop loin : \(ids.intersection(beyond))")
+        let distances = points.compactMap { $0["properties"]?["distance"]?.numberValue }
+        #expect(distances == distances.sorted() && (distances.last ?? 999) <= 200)
+        // The streets of those addresses, each a line through its addresses, named as in the BAN.
+        let names = Set(streets.compactMap { $0["properties"]?["name"]?.stringValue })
+        let expected = Set(addresses.filter { within.contains($0.id) }.map(\.street))
+        #expect(names == expected, "\(names) ≠ \(expected)")
+        for s in streets where (s["properties"]?["address_count"]?.numberValue ?? 0) > 1 {
+            #expect(s["geometry"]?["type"]?.stringValue == "LineString" && (s["geometry"]?["coordinates"]?.arrayValue?.count ?? 0) >= 2, "\(s)")
+        }
+        #expect(body["demo"] == .bool(true) && body["truncated"] == .bool(false))
+        // limit keeps the nearest and says so.
+        let few = try await TestHTTP.get(port, "/nearby?lon=\(lon)&lat=\(lat)&radius=200&limit=3").json()
+        #expect(few["features"]?.arrayValue?.filter { $0["properties"]?["kind"]?.stringValue == "address" }.count == 3 && few["truncated"] == .bool(true))
+        // Far from every address: empty; bad radius: 400.
+        #expect(try await TestHTTP.get(port, "/nearby?lon=2.35&lat=48.85").json()["features"]?.arrayValue?.isEmpty == true)
+        #expect(try await TestHTTP.get(port, "/nearby?lon=\(lon)&lat=\(lat)&radius=5000").status == 400)
+        #expect(try await TestHTTP.get(port, "/health").json()["demo_addresses"] == .bool(true))
+    }
+
     @Test("/eligibility : le même verdict que le moteur appelé directement")
     func eligibilityAgreesWithEngine() async throws {
         let (port, engine) = try await server()
@@ -278,6 +324,37 @@ struct ServerTests {
         #expect(m.status == 200)
         #expect(m.text == a.text)
         #expect(m.headers["content-disposition"]?.contains("mes_adresses-qpv.csv") == true)
+    }
+
+    @Test("issue 15.1 : distance_boundary_m suit la virgule décimale du fichier envoyé (; ou nombres à virgule → virgule, sinon point)")
+    func csvDistanceFollowsTheInputDecimalMark() async throws {
+        let (port, _) = try await server()
+        func post(_ input: String) async throws -> String {
+            let a = try await TestHTTP.send(port: port, method: "POST", target: "/search/csv?columns=adresse&date=2024-06-01",
+                                         headers: [("Content-Type", "text/csv")], body: Array(input.utf8))
+            #expect(a.status == 200, "\(a.text)")
+            return a.text
+        }
+        // French Excel: `;`-separated → every decimal with a comma, distance included.
+        let semicolon = Self.csvRows(try await post("id;adresse\n1;\(Self.boundaryAddress)\n2;\(Self.insideAddress)\n"))
+        let d = try #require(semicolon[0].firstIndex(of: "distance_boundary_m"))
+        let score = try #require(semicolon[0].firstIndex(of: "result_score"))
+        for row in semicolon.dropFirst() {
+            #expect(row[d].contains(",") && !row[d].contains("."), "distance \(row[d]) : virgule attendue")
+            #expect(!row[score].contains("."), "score \(row[score])")
+        }
+        // `,`-separated with points: points stay.
+        let point = try await post("id,adresse\n1,\(Self.boundaryAddress)\n")
+        let pointRow = Self.csvRows(point, separator: ",")
+        let pd = try #require(pointRow[0].firstIndex(of: "distance_boundary_m"))
+        #expect(pointRow[1].count == pointRow[0].count, "\(point)")
+        #expect(pointRow[1][pd].contains(".") && Double(pointRow[1][pd]) != nil, "distance \(pointRow[1][pd]) : point attendu")
+        // `,`-separated whose numbers use decimal commas (quoted): the distance is written "61,62", quoted.
+        let commas = try await post("id,montant,adresse\n1,\"12,5\",\(Self.boundaryAddress)\n2,\"3,75\",\(Self.insideAddress)\n")
+        let line = commas.split(separator: "\n")[1]
+        let fields = line.split(separator: "\"").enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+        #expect(fields.contains { $0 != "12,5" && $0.wholeMatch(of: /[0-9]+,[0-9]+/) != nil }, "aucune distance à virgule dans \(line)")
+        #expect(!line.split(separator: ",").contains { $0.wholeMatch(of: /[0-9]+\.[0-9]+/) != nil }, "nombre à point dans \(line)")
     }
 
     @Test("issue 12.3 : numéro absent de la BAN → la voie ; réponse QPV seulement si toute la voie est du même côté, sinon to_verify")

@@ -1,5 +1,5 @@
-// qpv — the counsellor's page: address suggestions (/search), the QPV verdict (/locate), an SVG map drawn
-// from GeoJSON (/perimeters), the emploi franc and adulte-relais verdicts (/eligibility/…), a print view.
+// qpv — the counsellor's page: address suggestions (/search), the QPV verdict (/locate), two SVG maps drawn
+// from GeoJSON (/perimeters, and the installed addresses and streets of /nearby), the emploi franc and adulte-relais verdicts (/eligibility/…), a print view.
 // No library, nothing loaded from elsewhere.
 "use strict";
 
@@ -89,6 +89,9 @@ async function suggest() {
   } catch (e) { /* suggestions are optional: the search button reports errors */ }
 }
 
+/// The last day an emploi franc contract could be signed (the programme was not renewed for 2025).
+const EMPLOI_FRANC_LAST_DAY = "2024-12-31";
+
 // ---- Verdict ------------------------------------------------------------------------------------------
 
 function verdictText(r) {
@@ -130,7 +133,9 @@ async function submitSearch() {
     await drawMap(report, date);
     $("result-ef").replaceChildren();
     $("result-ar").replaceChildren();
-    if (!$("ef-signature").value) $("ef-signature").value = date;
+    // No emploi franc since 1 January 2025: the proposed signature date is the question's, or the last day a
+    // contract could still be signed (31 December 2024), until the counsellor types one.
+    if (!$("ef-signature").dataset.typed) $("ef-signature").value = date < EMPLOI_FRANC_LAST_DAY ? date : EMPLOI_FRANC_LAST_DAY;
     if (!$("ar-hire").value) $("ar-hire").value = date;
   } catch (e) {
     error.textContent = `Recherche impossible : ${e.message}`;
@@ -206,13 +211,14 @@ function envelope(geometry) {
   return e;
 }
 
+/// The half-width (metres) of the detail view around the address: the boundary, streets and house numbers
+/// at street level, so that « à 13 m de la limite » can be judged.
+const DETAIL_HALF = 150;
+
 async function drawMap(r, date) {
-  const map = $("map");
-  const W = 640, H = 420;
-  map.querySelectorAll("g, rect.sea").forEach((n) => n.remove());
   const lon0 = r.lon, lat0 = r.lat;
   const kx = 111320 * Math.cos((lat0 * Math.PI) / 180), ky = 110574;
-  // The view: 700 m around the address, widened to the perimeter it is in (or the nearest one), at most 6 km.
+  // The overview: 700 m around the address, widened to the perimeter it is in (or the nearest one), at most 6 km.
   const mainCode = (r.qpv[0] && r.qpv[0].code) || (r.nearest_qpv && r.nearest_qpv.code) || null;
   let half = 700;
   const boxAround = (m) => [lon0 - m / kx, lat0 - m / ky, lon0 + m / kx, lat0 + m / ky];
@@ -226,23 +232,43 @@ async function drawMap(r, date) {
     const need = Math.max(Math.abs(e[0] - lon0) * kx, Math.abs(e[2] - lon0) * kx, Math.abs(e[1] - lat0) * ky, Math.abs(e[3] - lat0) * ky);
     half = Math.min(3000, Math.max(half, need * 1.1));
   }
+  // The installed address base around the point (offline: no map tiles): streets and addresses.
+  let near;
+  try {
+    near = await api("/nearby", { lon: lon0, lat: lat0, radius: Math.round(Math.min(1000, half * 1.45)), limit: 2000 });
+  } catch (e) { near = { features: [], demo: false }; }
+  const view = { lon0, lat0, kx, ky, fc, main, near };
+  const overview = drawView($("map"), 640, 420, half, view, false);
+  const detail = drawView($("map-detail"), 420, 420, DETAIL_HALF, view, true);
+  $("map-desc").textContent = `${fc.features.length} périmètre(s) dans la vue ; point rouge : l'adresse ; ${overview.streets} voie(s) ; barre d'échelle : ${metres(overview.nice)}.`;
+  $("map-detail-desc").textContent = `${DETAIL_HALF} m autour de l'adresse : ${detail.streets} voie(s) et ${detail.addresses} adresse(s) de la base d'adresses installée ; barre d'échelle : ${metres(detail.nice)}.`;
+  $("map-detail-caption").textContent = `Vue rapprochée (${DETAIL_HALF} m autour) : voies et adresses ${near.demo ? "fictives de démonstration" : "de la base d'adresses installée (BAN)"}, tracé des voies approché par leurs adresses`
+    + (r.distance_boundary_m != null && r.status !== "in" && r.status !== "out" ? ` ; limite du quartier à ${metres(r.distance_boundary_m)}` : "");
+}
+
+/// One map: the perimeters, the streets and addresses of /nearby, the address point and a scale bar, `half`
+/// metres around the address. `detail` adds street names and house numbers. Returns what was drawn.
+function drawView(map, W, H, half, v, detail) {
+  map.querySelectorAll("g").forEach((n) => n.remove());
   const scale = Math.min(W, H) / (2 * half); // px per metre
-  const px = ([x, y]) => [W / 2 + (x - lon0) * kx * scale, H / 2 - (y - lat0) * ky * scale];
+  const px = ([x, y]) => [W / 2 + (x - v.lon0) * v.kx * scale, H / 2 - (y - v.lat0) * v.ky * scale];
+  const visible = ([x, y], m = 0) => x >= -m && x <= W + m && y >= -m && y <= H + m;
 
   const g = svg("g", { class: "perimeters" });
   const labels = svg("g", { class: "labels" });
-  const sorted = fc.features.slice().sort((a, b) => (a === main) - (b === main) || (a.properties.kind === "qic") - (b.properties.kind === "qic"));
+  const sorted = v.fc.features.slice().sort((a, b) => (a === v.main) - (b === v.main) || (a.properties.kind === "qic") - (b.properties.kind === "qic"));
   for (const f of sorted) {
     let d = "";
     for (const poly of ringsOf(f.geometry)) for (const ring of poly) {
-      d += ring.map((c, i) => `${i ? "L" : "M"}${px(c).map((v) => v.toFixed(1)).join(",")}`).join("") + "Z";
+      d += ring.map((c, i) => `${i ? "L" : "M"}${px(c).map((n) => n.toFixed(1)).join(",")}`).join("") + "Z";
     }
-    const cls = `perimeter ${f.properties.kind}${f === main ? " main" : ""}`;
+    const cls = `perimeter ${f.properties.kind}${f === v.main ? " main" : ""}`;
     const path = svg("path", { d, class: cls, "fill-rule": "evenodd", "data-code": f.properties.code });
     const title = svg("title");
     title.textContent = `${f.properties.kind.toUpperCase()} ${f.properties.code} — ${f.properties.name} (liste ${f.properties.vintage})`;
     path.append(title);
     g.append(path);
+    if (detail) continue;
     const e = envelope(f.geometry);
     const [cx, cy] = px([(e[0] + e[2]) / 2, (e[1] + e[3]) / 2]);
     if (cx > 20 && cx < W - 20 && cy > 20 && cy < H - 40) {
@@ -251,12 +277,66 @@ async function drawMap(r, date) {
       labels.append(t);
     }
   }
+
+  // Streets (a line through each street's addresses: the BAN has no centre lines) and addresses.
+  const streets = svg("g", { class: "streets" });
+  const casings = svg("g", { class: "street-casings" });
+  const names = svg("g", { class: "street-names" });
+  const addresses = svg("g", { class: "addresses" });
+  let streetCount = 0, addressCount = 0;
+  const named = new Set();
+  for (const f of v.near.features) {
+    const p = f.properties;
+    if (p.kind === "street" && f.geometry.type === "LineString") {
+      const pts = f.geometry.coordinates.map(px);
+      if (!pts.some((q) => visible(q, 20))) continue;
+      const d = pts.map((q, i) => `${i ? "L" : "M"}${q[0].toFixed(1)},${q[1].toFixed(1)}`).join("");
+      casings.append(svg("path", { d, class: "street-casing" }));
+      const line = svg("path", { d, class: "street", "data-name": p.name });
+      const title = svg("title");
+      title.textContent = `${p.name} (${p.address_count} adresse${p.address_count > 1 ? "s" : ""})`;
+      line.append(title);
+      streets.append(line);
+      streetCount++;
+      if (detail && !named.has(p.name)) {
+        // The name along the longest visible segment, read left to right.
+        let best = null;
+        for (let i = 1; i < pts.length; i++) {
+          const [a, b] = [pts[i - 1], pts[i]];
+          const mid = [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2];
+          const len = Math.hypot(b[0] - a[0], b[1] - a[1]);
+          if (visible(mid, -25) && (!best || len > best.len)) best = { mid, len, a, b };
+        }
+        if (best) {
+          let angle = (Math.atan2(best.b[1] - best.a[1], best.b[0] - best.a[0]) * 180) / Math.PI;
+          if (angle > 90) angle -= 180;
+          if (angle < -90) angle += 180;
+          const t = svg("text", { x: best.mid[0].toFixed(1), y: (best.mid[1] - 5).toFixed(1), class: "street-name", "text-anchor": "middle",
+            transform: `rotate(${angle.toFixed(1)} ${best.mid[0].toFixed(1)} ${best.mid[1].toFixed(1)})` });
+          t.textContent = p.name;
+          names.append(t);
+          named.add(p.name);
+        }
+      }
+    } else if (p.kind === "address") {
+      const q = px(f.geometry.coordinates);
+      if (!visible(q)) continue;
+      addresses.append(svg("circle", { cx: q[0].toFixed(1), cy: q[1].toFixed(1), r: detail ? 2.5 : 1.2, class: "address-dot" }));
+      if (detail && p.housenumber) {
+        const t = svg("text", { x: (q[0] + 4).toFixed(1), y: (q[1] - 3).toFixed(1), class: "housenumber" });
+        t.textContent = p.housenumber;
+        addresses.append(t);
+      }
+      addressCount++;
+    }
+  }
+
   const point = svg("g", { class: "address" });
-  const [ax, ay] = px([lon0, lat0]);
-  point.append(svg("circle", { cx: ax, cy: ay, r: 7, class: "point" }));
+  const [ax, ay] = px([v.lon0, v.lat0]);
+  point.append(svg("circle", { cx: ax, cy: ay, r: detail ? 6 : 7, class: "point" }));
   // Scale bar: a round length near a quarter of the width.
   const target = (W / 4) / scale;
-  const nice = [10, 20, 50, 100, 200, 250, 500, 1000, 2000, 5000].reduce((best, v) => (Math.abs(v - target) < Math.abs(best - target) ? v : best));
+  const nice = [10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000].reduce((best, n) => (Math.abs(n - target) < Math.abs(best - target) ? n : best));
   const len = nice * scale;
   const bar = svg("g", { class: "scale", transform: `translate(16 ${H - 18})` });
   bar.append(svg("line", { x1: 0, y1: 0, x2: len.toFixed(1), y2: 0 }), svg("line", { x1: 0, y1: -5, x2: 0, y2: 5 }),
@@ -264,8 +344,8 @@ async function drawMap(r, date) {
   const label = svg("text", { x: (len / 2).toFixed(1), y: -8, "text-anchor": "middle" });
   label.textContent = metres(nice);
   bar.append(label);
-  map.append(g, labels, point, bar);
-  $("map-desc").textContent = `${fc.features.length} périmètre(s) dans la vue ; point rouge : l'adresse ; barre d'échelle : ${metres(nice)}.`;
+  map.append(g, casings, streets, addresses, names, labels, point, bar);
+  return { streets: streetCount, addresses: addressCount, nice };
 }
 
 // ---- Eligibility tabs ---------------------------------------------------------------------------------
@@ -370,6 +450,11 @@ document.addEventListener("DOMContentLoaded", () => {
   }
   $("print").addEventListener("click", () => window.print());
 
-  fetch("/health").then((r) => r.json()).then((h) => { $("demo-banner").hidden = !h.demo; }).catch(() => {});
+  $("ef-signature").addEventListener("input", () => { $("ef-signature").dataset.typed = "1"; });
+  fetch("/health").then((r) => r.json()).then((h) => {
+    $("demo-banner").hidden = !h.demo;
+    // The demonstration address as an example only when the demonstration addresses answer.
+    if (h.demo_addresses) $("address").placeholder = "ex. 15 avenue de la Mer 00100 Quartville-sur-Démo";
+  }).catch(() => {});
   fetch("/version").then((r) => r.json()).then((v) => { $("version").textContent = v.version; }).catch(() => {});
 });
