@@ -89,10 +89,10 @@ struct CarreauxClassify: AsyncParsableCommand {
     @OptionGroup var perimeterOptions: PerimeterOptions
 
     @Option(help: ArgumentHelp("Fichier CSV de sortie (- pour la sortie standard).", valueName: "fichier")) var output: String
-    @Option(help: "long (une ligne par carreau × périmètre) ou wide (colonnes ajoutées au fichier).") var format: String = "long"
+    @Option(help: "long (une ligne par carreau × périmètre) ou wide (colonnes ajoutées au fichier).") var format: ClassifyFormat = .long
 
     func run() async throws {
-        guard let f = ClassifyFormat(rawValue: format) else { throw ValidationError("--format « \(format) » : long ou wide attendu") }
+        let f = format
         let grid = try perimeterOptions.gridPerimeters()
         let reader = try file.reader()
         let writer = try CSVWriter(path: output, dialect: file.conventions.dialect(following: reader))
@@ -106,3 +106,5 @@ struct CarreauxClassify: AsyncParsableCommand {
         printError(summary.text)
     }
 }
+
+extension ClassifyFormat: ExpressibleByArgument {}

@@ -19,12 +19,12 @@ struct CarreauxGrid: AsyncParsableCommand {
     @Option(name: .customLong("lat"), parsing: .unconditional, help: "Latitude WGS84.") var latArgument: NumberArgument?
     var lat: Double? { latArgument?.value }
     @Option(help: "Résolution du carreau cherché pour un point (200 ou 1000).") var resolution: Int = 200
-    @Option(help: "text, json ou geojson.") var format: String = "text"
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, geojson }
+    @Option(help: "text, json ou geojson.") var format: Format = .text
 
     func validate() throws {
         if id == nil && (lon == nil || lat == nil) { throw ValidationError("indiquez --id, ou --lon et --lat") }
         if id != nil && (lon != nil || lat != nil) { throw ValidationError("--id et --lon/--lat s'excluent") }
-        if !["text", "json", "geojson"].contains(format) { throw ValidationError("--format : text, json ou geojson") }
     }
 
     func run() async throws {
@@ -41,15 +41,15 @@ struct CarreauxGrid: AsyncParsableCommand {
         let ring = try cell.wgs84Ring(using: CoordinateTransformer(from: .laea3035, to: .wgs84, context: proj))
         let geometry = GeoJSONGeometry.text(polygons: [[ring]], decimals: 7)
         switch format {
-        case "geojson":
+        case .geojson:
             print("{\"type\":\"Feature\",\"properties\":{\"idcar\":\"\(cell.id)\",\"resolution_m\":\(cell.resolution)},\"geometry\":\(geometry)}")
-        case "json":
+        case .json:
             let e = cell.envelope
             print("{\"id\":\"\(cell.id)\",\"resolution_m\":\(cell.resolution),\"easting\":\(cell.easting),\"northing\":\(cell.northing),"
                 + "\"envelope_3035\":[\(Int(e.minX)),\(Int(e.minY)),\(Int(e.maxX)),\(Int(e.maxY))],"
                 + (cell.resolution == 200 ? "\"idcar_1km\":\"\(cell.parent1km.id)\"," : "")
                 + "\"wgs84_outline\":\(geometry)}")
-        default:
+        case .text:
             print("Carreau \(cell.id) (\(cell.resolution) m)")
             print("  coin sud-ouest EPSG:3035 : E \(cell.easting), N \(cell.northing)")
             if cell.resolution == 200 { print("  carreau de 1 km : \(cell.parent1km.id)") }

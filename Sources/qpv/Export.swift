@@ -21,7 +21,7 @@ struct Export: AsyncParsableCommand {
             SCHEMA.locate(lon, lat, date, tolerance_m) et SCHEMA.locate_geom(geom, …), qui répondent comme qpv locate.
             """)
 
-    @Option(help: ArgumentHelp("Format : postgis, geojson ou csv-wkb.", valueName: "format")) var format: String
+    @Option(help: ArgumentHelp("Format : postgis, geojson ou csv-wkb.", valueName: "format")) var format: ExportFormat
     @Option(help: ArgumentHelp("Fichier à écrire (- pour la sortie standard).", valueName: "fichier")) var output: String
     @Option(help: ArgumentHelp("Schéma PostgreSQL (format postgis) : lettres minuscules, chiffres, _.", valueName: "schéma"))
     var schema: String = "qpv"
@@ -34,16 +34,13 @@ struct Export: AsyncParsableCommand {
     var plainSQL = false
 
     func validate() throws {
-        guard ExportFormat(rawValue: format) != nil else {
-            throw ValidationError("format « \(format) » inconnu : postgis, geojson ou csv-wkb")
-        }
-        if format == ExportFormat.postgis.rawValue {
+        if format == .postgis {
             do { _ = try SQLIdentifier(schema) } catch { throw ValidationError("--schema : \(error)") }
         }
     }
 
     func run() async throws {
-        let exportFormat = ExportFormat(rawValue: format)!
+        let exportFormat = format
         let catalog = try Exporter.catalog(dataDirectory: DataDirectory.resolve(explicit: dataDir), demo: demo)
         if demo { printError("Attention : l'export contient le jeu de DÉMONSTRATION fictif (Quartville-sur-Démo, codes QX…), à ne pas confondre avec des données officielles.") }
         let summary = try Exporter(catalog: catalog).write(
@@ -59,3 +56,5 @@ struct Export: AsyncParsableCommand {
         printError(lines.joined(separator: "\n"))
     }
 }
+
+extension ExportFormat: ExpressibleByArgument {}

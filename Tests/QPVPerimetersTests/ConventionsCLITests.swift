@@ -75,6 +75,19 @@ import Testing
         #expect(bad.stderr.contains("n'est pas valable pour « --boundary-tolerance"))
     }
 
+    @Test("--format typé partout : valeur inconnue refusée en français avec les valeurs possibles (64)")
+    func formatOptionsAreTypedAndFrench() throws {
+        for args in [["export", "--format", "xml", "--output", tmp.path("x.sql")],
+                     ["carreaux", "grid", "--id", "CRS3035RES200mN3073200E3798000", "--format", "xml"],
+                     ["carreaux", "classify", "--input", tmp.path("absent.csv"), "--output", tmp.path("o.csv"), "--format", "xml"]] {
+            let r = try CLIRunner.run(args, environment: env)
+            #expect(r.status == 64, "\(args) \(r.stderr)")
+            #expect(r.stderr.contains("la valeur « xml » n'est pas valable pour « --format"), "\(r.stderr)")
+            #expect(r.stderr.contains("valeurs possibles : "), "\(r.stderr)")
+            #expect(!r.stderr.contains("Please"), "\(r.stderr)")
+        }
+    }
+
     // MARK: 2. Columns found by their names
 
     @Test func tfpbCountsTheNbLogementsColumn() throws {

@@ -96,8 +96,8 @@ import QPVTestSupport
         #expect(e.stderr.contains("fichier vide"))
     }
 
-    @Test func batchOnTheRealFileMatchesTruth() throws {
-        guard SharedData.isAvailable else { return }
+    @Test(.enabled(if: SharedData.isAvailable, "données de référence ../shared absentes"))
+    func batchOnTheRealFileMatchesTruth() throws {
         let truth = try SharedData.file("truth/points-occitanie.csv").path
         let r = try CLIRunner.run(
             ["locate", "--perimeters", try occitaniePath(), "--input", truth, "--output", tmp.path("occ.csv"), "--date", "2023-06-01"], environment: env)
@@ -114,8 +114,8 @@ import QPVTestSupport
         #expect(n == (try loadTruthPoints()).count)
     }
 
-    @Test func dataImportListAndNoListAnswer() throws {
-        guard SharedData.isAvailable else { return }
+    @Test(.enabled(if: SharedData.isAvailable, "données de référence ../shared absentes"))
+    func dataImportListAndNoListAnswer() throws {
         let imp = try CLIRunner.run(["data", "import", try occitaniePath()], environment: env)
         #expect(imp.status == 0, "\(imp.stderr)")
         #expect(imp.stdout.contains("105 périmètres"))
