@@ -10,7 +10,7 @@ struct DataCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Installer et lister les données : périmètres (QPV, QIC) et adresses (BAN).",
-        subcommands: [DataImport.self, DataImportBan.self, DataImportCommunes.self, DataList.self, DataRemove.self]
+        subcommands: [DataImport.self, DataImportBan.self, DataImportCommunes.self, DataImportRules.self, DataList.self, DataRemove.self]
     )
 }
 

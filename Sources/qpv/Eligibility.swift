@@ -16,7 +16,7 @@ struct EligibilityCommand: AsyncParsableCommand {
             incertaine ou une information manquante ne donnent jamais « éligible » : « à vérifier », avec la raison.
             Les règles datées et leurs sources sont dans GeoData/rules/ (livrées avec qpv).
             """,
-        subcommands: [EligibilityEmploiFranc.self, EligibilityAdulteRelais.self, EligibilityFCS.self, EligibilityTFPB.self]
+        subcommands: [EligibilityEmploiFranc.self, EligibilityAdulteRelais.self, EligibilityFCS.self, EligibilityTFPB.self, EligibilityRun.self, EligibilityRunBatch.self]
     )
 }
 

@@ -1,10 +1,13 @@
+// QPVCore — départements and régions of the Code officiel géographique, for address contexts (geocoder) and
+// the `in_area` criterion of rule files.
+
 import Foundation
 
 /// Départements and their régions, for api-adresse's `context` ("62, Pas-de-Calais, Hauts-de-France").
 /// Typed from the Code officiel géographique (INSEE, COG 2024: tables « départements » et « régions »).
-enum Departements {
+public enum Departements {
     /// Code → (name, région).
-    static let table: [String: (String, String)] = {
+    public static let table: [String: (String, String)] = {
         let regions: [(String, [(String, String)])] = [
             ("Auvergne-Rhône-Alpes", [("01", "Ain"), ("03", "Allier"), ("07", "Ardèche"), ("15", "Cantal"), ("26", "Drôme"), ("38", "Isère"),
                                       ("42", "Loire"), ("43", "Haute-Loire"), ("63", "Puy-de-Dôme"), ("69", "Rhône"), ("73", "Savoie"), ("74", "Haute-Savoie")]),
@@ -37,15 +40,21 @@ enum Departements {
     }()
 
     /// The département code of a commune: two characters, three overseas ("97411" → "974").
-    static func code(citycode: String) -> String {
+    public static func code(citycode: String) -> String {
         citycode.hasPrefix("97") || citycode.hasPrefix("98") ? String(citycode.prefix(3)) : String(citycode.prefix(2))
     }
 
     /// "62, Pas-de-Calais, Hauts-de-France"; the code alone when the département is unknown (demo "00").
-    static func context(citycode: String) -> String {
+    public static func context(citycode: String) -> String {
         guard !citycode.isEmpty else { return "" }
         let code = code(citycode: citycode)
         guard let (name, region) = table[code] else { return code }
         return name == region ? "\(code), \(name)" : "\(code), \(name), \(region)"
     }
+
+    /// Names of the régions ("Hauts-de-France", "Occitanie"…).
+    public static let regionNames: Set<String> = Set(table.values.map(\.1))
+
+    /// The région of a commune ("31555" → "Occitanie"), nil when its département is unknown.
+    public static func region(citycode: String) -> String? { table[code(citycode: citycode)]?.1 }
 }
