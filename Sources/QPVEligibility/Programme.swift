@@ -157,7 +157,7 @@ enum Amounts {
                 guard let mv = book.version(m.rule, on: date), let mrate = mv.number("rate") else { continue }
                 sources += mv.sources
                 let o = engine.check(m, mv, date: date, inputs: inputs, location: location)
-                let result = mv.uncertain == nil ? o.result : .unknown
+                let result = o.result
                 switch result {
                 case .met:
                     rate = mrate

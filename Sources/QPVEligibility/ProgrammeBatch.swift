@@ -162,7 +162,9 @@ public struct ProgrammeBatch {
                     let report = ProgrammeEvaluator.evaluate(book: book, date: date, inputs: inputs, location: location)
                     verdict = report.verdict
                     reason = Self.reason(report)
-                    if let t = report.aid?.total_eur ?? report.aid?.per_year_full_time_eur { amount = writer.encoder.decimal(String(t)) }
+                    if let t = report.aid?.total_eur ?? report.aid?.per_year_full_time_eur {
+                        amount = writer.encoder.decimal(t == t.rounded() ? String(Int(t)) : String(format: "%.2f", t))
+                    }
                     // Never "eligible" for a row with a problem the verdict did not see.
                     if verdict == .eligible && !errors.isEmpty {
                         verdict = .toVerify
