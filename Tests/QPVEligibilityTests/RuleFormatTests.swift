@@ -146,6 +146,58 @@ import Testing
     }
 }
 
+extension RuleFormatTests {
+    /// A one-criterion book with an amount, inline.
+    static func inline(criterion: String, value: String, amount: String = "", amountValue: String = "{}") throws -> RuleBook {
+        let text = #"{"format_version":1,"programme":"t","label":"T","date_input":"d","date_label":"date","sources":[{"id":"s","title":"Texte"}],"criteria":[{"id":"c","label":"C","check":"\#(criterion)","rule":"r"}],"#
+            + (amount.isEmpty ? "" : #""amount":\#(amount),"#)
+            + #""rules":{"r":[{"valid_from":"2024-01-01","value":\#(value),"sources":["s"]}],"a":[{"valid_from":"2024-01-01","value":\#(amountValue),"sources":["s"]}]}}"#
+        return try RuleBook.load(data: Data(text.utf8), origin: "inline")
+    }
+
+    @Test func areaLevelsAndListIds() throws {
+        let d = CivilDate("2024-06-01")!
+        func result(_ value: String, _ loc: EligibilityLocation) throws -> CriterionResult? {
+            ProgrammeEvaluator.evaluate(book: try Self.inline(criterion: value.contains("list_ids") ? "residence_qpv" : "in_area", value: value), date: d, inputs: EligibilityInputs(), location: loc).criteria.first?.result
+        }
+        let bethune = Fixture.inside("QN06255M", on: d, communes: [CommuneRef(insee: "62119", name: "Béthune")], epci: "200072460")
+        #expect(try result(#"{"level":"departement","codes":["62"]}"#, bethune) == .met)
+        #expect(try result(#"{"level":"departement","codes":["59"]}"#, bethune) == .notMet)
+        #expect(try result(#"{"level":"commune","codes":["62119"]}"#, bethune) == .met)
+        #expect(try result(#"{"level":"region","codes":["Hauts-de-France"]}"#, bethune) == .met)
+        #expect(try result(#"{"level":"epci","codes":["200072460"]}"#, bethune) == .met)
+        #expect(try result(#"{"level":"epci","codes":["200072460"]}"#, Fixture.outside(on: d)) == .unknown)
+        // Two candidate communes, one admitted: unknown, never a guess.
+        let two = Fixture.inside("QN06216M", on: d, communes: [CommuneRef(insee: "62400", name: "Haisnes"), CommuneRef(insee: "59350", name: "Lille")])
+        #expect(try result(#"{"level":"departement","codes":["62"]}"#, two) == .unknown)
+        #expect(try result(#"{"level":"departement","codes":["62"]}"#, Fixture.boundary(on: d, inside: true)) == .unknown)
+        // Only the QPV of a given official list.
+        #expect(try result(#"{"list_ids":["qpv-2024-hexagone"]}"#, Fixture.inside(on: d)) == .met)
+        #expect(try result(#"{"list_ids":["qpv-2015-hexagone"]}"#, Fixture.inside(on: d)) == .unknown)
+        // The checker knows départements and régions.
+        #expect(RuleBook.check(data: Data(#"{"format_version":1,"programme":"t","label":"T","date_input":"d","date_label":"date","sources":[{"id":"s","title":"Texte"}],"criteria":[{"id":"c","label":"C","check":"in_area","rule":"r"}],"rules":{"r":[{"value":{"level":"region","codes":["Atlantide"]},"sources":["s"]}]}}"#.utf8), origin: "x").contains { $0.message.contains("région « Atlantide » inconnue") })
+    }
+
+    @Test func amountKindsStayApartFromTheVerdict() throws {
+        let d = CivilDate("2024-06-01")!
+        let open = #"{"open":true}"#
+        func aid(_ amount: String, _ value: String, _ inputs: EligibilityInputs = EligibilityInputs()) throws -> (Verdict, AidReport?) {
+            let r = ProgrammeEvaluator.evaluate(book: try Self.inline(criterion: "period_open", value: open, amount: amount, amountValue: value), date: d, inputs: inputs, location: nil)
+            return (r.verdict, r.aid)
+        }
+        #expect(try aid(#"{"kind":"fixed","rule":"a"}"#, #"{"amount_eur":1500}"#).1?.total_eur == 1500)
+        #expect(try aid(#"{"kind":"by_year","rule":"a"}"#, #"{"by_year_eur":[1000,500]}"#).1?.total_eur == 1500)
+        let prorated = try aid(#"{"kind":"prorated","rule":"a","duration_fact":"months","working_time_fact":"share"}"#, #"{"per_year_eur":1200,"max_years":2}"#,
+                               EligibilityInputs(["months": .number(18), "share": .number(0.5)]))
+        #expect(prorated.1?.by_year_eur == [600, 300] && prorated.1?.uncertain == nil)
+        let noShare = try aid(#"{"kind":"prorated","rule":"a","duration_fact":"months","working_time_fact":"share"}"#, #"{"per_year_eur":1200}"#,
+                              EligibilityInputs(["months": .number(6)]))
+        #expect(noShare.0 == .eligible && noShare.1?.total_eur == 600 && noShare.1?.uncertain?.contains("temps de travail non déclaré") == true)
+        let noBase = try aid(#"{"kind":"rate_of_base","rule":"a","base_fact":"cost"}"#, #"{"rate":0.5}"#)
+        #expect(noBase.0 == .eligible && noBase.1?.total_eur == nil && noBase.1?.uncertain?.contains("base non déclarée") == true)
+    }
+}
+
 /// Shipped rule files as bytes.
 enum GeoDataFile {
     static func data(_ name: String) throws -> Data {
