@@ -93,6 +93,10 @@ import Testing
         #expect(imported.status == 0 && imported.stdout.contains("Programme installé : aide_fictive_quartville"), "\(imported.stderr)")
         let run = try qpv(["eligibility", "run", "--programme", "aide_fictive_quartville"] + Self.tilleuls + Self.facts, data: tmp)
         #expect(run.stdout.contains("✓ ÉLIGIBLE") && run.stdout.contains("rules/aide_fictive_quartville.json (installé)"), "\(run.stdout)\(run.stderr)")
+        let list = try qpv(["data", "list"], data: tmp)
+        #expect(list.stdout.contains("Programme installé (identifiant « rules:aide_fictive_quartville »)"), "\(list.stdout)")
+        #expect(try qpv(["data", "remove", "rules:aide_fictive_quartville"], data: tmp).status == 0)
+        #expect(try qpv(["eligibility", "run", "--programme", "aide_fictive_quartville"] + Self.tilleuls + Self.facts, data: tmp).status != 0)
         for name in ["emploi-franc", "adulte-relais", "fcs", "tfpb", "pec-jeunes-occitanie", "fonds-de-concours-cabbalr"] {
             let c = try qpv(["rules", "check", URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../GeoData/rules/\(name).json").path])
             #expect(c.status == 0, "\(name): \(c.stdout)")
