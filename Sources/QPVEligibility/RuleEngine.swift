@@ -279,6 +279,10 @@ enum Checks {
                 : CheckOutcome(.notMet, "le quartier du lieu relève de l'intercommunalité \(sirens.sorted().joined(separator: ", ")), hors de \(label)")
         }
         let communes = loc.communes.filter { !$0.insee.isEmpty }
+        // Communes read from the QPV the point is in are only sure when the point is surely in that QPV.
+        if loc.status == .boundary, loc.communeSource?.contains("QPV") == true {
+            return CheckOutcome(.unknown, "lieu en limite de quartier : la commune déduite du QPV n'est pas sûre ; indiquez --communes FICHIER ou une adresse (\(level) : \(label))")
+        }
         guard !communes.isEmpty else {
             return CheckOutcome(.unknown, "commune du lieu inconnue : indiquez --communes FICHIER (contours des communes) ou une adresse (\(level) : \(label))")
         }

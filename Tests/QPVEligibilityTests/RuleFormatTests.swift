@@ -171,6 +171,11 @@ extension RuleFormatTests {
         let two = Fixture.inside("QN06216M", on: d, communes: [CommuneRef(insee: "62400", name: "Haisnes"), CommuneRef(insee: "59350", name: "Lille")])
         #expect(try result(#"{"level":"departement","codes":["62"]}"#, two) == .unknown)
         #expect(try result(#"{"level":"departement","codes":["62"]}"#, Fixture.boundary(on: d, inside: true)) == .unknown)
+        var nearEdge = bethune
+        nearEdge.status = .boundary
+        #expect(try result(#"{"level":"departement","codes":["62"]}"#, nearEdge) == .unknown, "commune read from the QPV, point at its edge")
+        nearEdge.setCommune(CommuneRef(insee: "62119", name: "Béthune"), source: "fichier des communes")
+        #expect(try result(#"{"level":"departement","codes":["62"]}"#, nearEdge) == .met)
         // Only the QPV of a given official list.
         #expect(try result(#"{"list_ids":["qpv-2024-hexagone"]}"#, Fixture.inside(on: d)) == .met)
         #expect(try result(#"{"list_ids":["qpv-2015-hexagone"]}"#, Fixture.inside(on: d)) == .unknown)
