@@ -151,6 +151,7 @@ enum Amounts {
             var rate = v.number("rate") ?? 0
             var sources = v.sources
             var why = "taux de \(FrenchFormat.decimal(rate * 100, digits: 0)) %"
+            var rateNote = v.note
             // Majorations: a met check replaces the rate; an unknown one leaves the base rate and a doubt on the amount.
             let engine = RuleEngine(book: book)
             for m in spec.majorations {
@@ -161,6 +162,7 @@ enum Amounts {
                 switch result {
                 case .met:
                     rate = mrate
+                    rateNote = mv.note
                     why = "taux majoré de \(FrenchFormat.decimal(mrate * 100, digits: 0)) % (\(m.label.lowercasedFirst) : \(o.detail))"
                 case .notMet: why += " (\(m.label.lowercasedFirst) : non — \(o.detail))"
                 case .unknown:
@@ -169,16 +171,17 @@ enum Amounts {
                 }
                 if let u = mv.uncertain, result != .unknown { doubts.append("majoration : \(u)") }
             }
+            func said(_ s: String) -> String { [label.isEmpty ? nil : label, s].compactMap { $0 }.joined(separator: " : ") + (rateNote.map { " — \($0)" } ?? "") }
             let base = v.number("base_eur") ?? spec.baseFact.flatMap(inputs.number)
             let src = sources.map(\.citation).joined(separator: " ; ")
             guard let base else {
                 doubts.append("base non déclarée (« \(spec.baseFact ?? "base_eur") ») : montant non calculé")
-                return Computed(aid: AidReport(total_eur: nil, by_year_eur: [], per_year_full_time_eur: nil, detail: described(why), source: src, uncertain: doubt()), sources: sources)
+                return Computed(aid: AidReport(total_eur: nil, by_year_eur: [], per_year_full_time_eur: nil, detail: said(why), source: src, uncertain: doubt()), sources: sources)
             }
             let total = (rate * base * 100).rounded() / 100
             return Computed(
                 aid: AidReport(
-                    total_eur: total, by_year_eur: [], per_year_full_time_eur: nil, detail: described("\(why) × \(FrenchFormat.euros(base))"), source: src,
+                    total_eur: total, by_year_eur: [], per_year_full_time_eur: nil, detail: said("\(why) × \(FrenchFormat.euros(base))"), source: src,
                     uncertain: doubt()), sources: sources)
         }
     }

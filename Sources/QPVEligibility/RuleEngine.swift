@@ -293,6 +293,9 @@ enum Checks {
             default: return c.insee
             }
         }
+        if level == "region", let c = communes.first(where: { Departements.region(citycode: $0.insee) == nil }) {
+            return CheckOutcome(.unknown, "région de la commune \(c.name) (\(c.insee)) inconnue du Code officiel géographique (\(label))")
+        }
         let inside = communes.filter { codes.contains(key($0)) }
         let names = communes.map { "\($0.name) (\($0.insee))" }.joined(separator: " ou ")
         let what = ["commune": "commune", "departement": "département", "region": "région"][level] ?? level
