@@ -35,7 +35,7 @@ public enum InstalledRules {
     }
 
     /// The book for `id`: a rule file given, else installed programmes, else shipped ones.
-    public static func book(id: String, file: String?, dataDirectory: DataDirectory, epci: String? = nil) throws -> RuleBook {
+    public static func book(id: String, file: String?, dataDirectory: DataDirectory, epci: String? = nil, location: EligibilityLocation? = nil) throws -> RuleBook {
         var candidates: [RuleBook]
         if let file {
             candidates = [try RuleBook.load(data: Data(contentsOf: URL(fileURLWithPath: file)), origin: file)]
@@ -43,7 +43,7 @@ public enum InstalledRules {
             candidates = try all(dataDirectory) + RuleBook.shippedNames().map { try RuleBook.shipped($0) }
         }
         for b in candidates where b.programmeIds.contains(id) || b.programmes.contains(where: { $0.epciSiren == id }) {
-            if let selected = try b.selecting(id, epci: epci) { return selected }
+            if let selected = try b.selecting(id, epci: epci, location: location) { return selected }
             throw EligibilityInputError(
                 field: "programme", reason: "« \(id) » regroupe plusieurs programmes : précisez l'un d'eux (\(b.programmes.compactMap(\.id).joined(separator: ", "))) ou --epci")
         }

@@ -321,11 +321,13 @@ public struct RuleBook: Sendable {
 
     /// The book to evaluate for `--programme ID`: itself, or one territory programme (by id or EPCI SIREN). With
     /// territory programmes and the file's own id, nil unless `epci` (or a single real programme) decides.
-    public func selecting(_ id: String, epci: String? = nil) throws -> RuleBook? {
+    /// With a location, the programme is chosen as `qpv eligibility fcs` does (`CohesionFund.programme`).
+    public func selecting(_ id: String, epci: String? = nil, location: EligibilityLocation? = nil) throws -> RuleBook? {
         if programmes.isEmpty { return id == programme ? self : nil }
         if let p = programmes.first(where: { $0.id == id || $0.epciSiren == id }) { return try forProgramme(p) }
         guard id == programme else { return nil }
         if let epci, let p = programmes.first(where: { $0.epciSiren == epci }) { return try forProgramme(p) }
+        if let location { return CohesionFund.programme(siren: nil, location: location, among: try CohesionFund.programmes(book: self))?.book }
         let real = programmes.filter { !$0.demo }
         return real.count == 1 ? try forProgramme(real[0]) : nil
     }

@@ -22,9 +22,9 @@ struct RuleFileOptions: ParsableArguments {
         }
     }
 
-    func book(_ dataDirectory: DataDirectory) throws -> RuleBook {
+    func book(_ dataDirectory: DataDirectory, location: EligibilityLocation? = nil) throws -> RuleBook {
         do {
-            return try InstalledRules.book(id: programme, file: rules, dataDirectory: dataDirectory, epci: epci)
+            return try InstalledRules.book(id: programme, file: rules, dataDirectory: dataDirectory, epci: epci, location: location)
         } catch let e as EligibilityInputError {
             throw ValidationError("--\(e.field) \(e.reason)")
         } catch let e as RuleBookError {
@@ -68,7 +68,9 @@ struct EligibilityRun: AsyncParsableCommand {
         inputs[book.dateInput] = .date(date)
         let locator = try EligibilityCLI.locator(perimeterOptions, place: place, communes: communes)
         let location = try place.locate(with: locator, dataDirectory: perimeterOptions.dataDirectory, on: date)
-        let report = ProgrammeEvaluator.evaluate(book: book, date: date, inputs: inputs, location: location)
+        // A file of several intercommunalités' programmes: the one of the place, as qpv eligibility fcs chooses it.
+        let chosen = book.programmes.isEmpty ? book : try ruleOptions.book(perimeterOptions.dataDirectory, location: location)
+        let report = ProgrammeEvaluator.evaluate(book: chosen, date: date, inputs: inputs, location: location)
         try EligibilityCLI.print(report, format: place.format, location: location, exitStatus: place.exitStatus)
     }
 }

@@ -116,6 +116,8 @@ import Testing
              ["--programme", "adulte_relais", "--fact", "hire_date=2024-09-02", "--fact", "birth_date=1990-05-12", "--fact", "employment=unemployed", "--fact", "contract=cdd",
               "--fact", "duration_months=36", "--fact", "employer_kind=association", "--fact", "convention_before_hire=oui"]),
             (["eligibility", "fcs", "--date", "2025-03-01"], ["--programme", "fcs_demo", "--date", "2025-03-01"]),
+            (["eligibility", "fcs", "--date", "2025-03-01"], ["--programme", "fcs", "--date", "2025-03-01"]),
+            (["eligibility", "fcs", "--date", "2025-03-01", "--epci", "200072460"], ["--programme", "fcs", "--epci", "200072460", "--date", "2025-03-01"]),
         ]
         for (own, run) in cases {
             for place in [Self.tilleuls, Self.mairie] {
