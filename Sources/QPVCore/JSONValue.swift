@@ -78,6 +78,28 @@ public struct JSONParser {
 
     public static func parse(_ text: String) throws -> JSONValue { try parse(Array(text.utf8)) }
 
+    /// Parses and records where each value starts: line and column (1-based) by JSON path (`rules.scheme[0].valid_from`;
+    /// the position of an object member is the one of its key). For validators that name the line of a field.
+    public static func parseWithPositions(_ data: Data) throws -> (JSONValue, JSONPositions) {
+        var p = JSONParser(bytes: [UInt8](data))
+        p.positions = JSONPositions()
+        let v = try p.parseDocument()
+        return (v, p.positions ?? JSONPositions())
+    }
+
+    /// Positions recording (nil: not recorded, the fast path).
+    private var positions: JSONPositions?
+    private var path: [String] = []
+    private var line = 1
+    private var lineStart = 0
+
+    private mutating func record() {
+        guard positions != nil else { return }
+        var key = ""
+        for part in path { key += part.hasPrefix("[") || key.isEmpty ? part : "." + part }
+        positions!.byPath[key] = (line, i - lineStart + 1)
+    }
+
     init(bytes: [UInt8]) {
         self.bytes = bytes
         if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { i = 3 }
@@ -105,7 +127,15 @@ public struct JSONParser {
     private mutating func skipSpace() {
         while i < bytes.count {
             let c = bytes[i]
-            if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { i += 1 } else { break }
+            if c == 0x0A {
+                i += 1
+                line += 1
+                lineStart = i
+            } else if c == 0x20 || c == 0x0D || c == 0x09 {
+                i += 1
+            } else {
+                break
+            }
         }
     }
 
@@ -139,12 +169,21 @@ public struct JSONParser {
         while true {
             skipSpace()
             guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw error("clé entre guillemets attendue") }
+            let keyAt = i
             let key = try parseString()
+            if positions != nil {
+                let end = i
+                i = keyAt
+                path.append(key)
+                record()
+                i = end
+            }
             skipSpace()
             guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw error("« : » attendu après la clé « \(key) »") }
             i += 1
             skipSpace()
             members.append((key, try parseValue(depth: depth + 1)))
+            if positions != nil { path.removeLast() }
             skipSpace()
             guard i < bytes.count else { throw error("objet non refermé") }
             if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
@@ -160,7 +199,12 @@ public struct JSONParser {
         if i < bytes.count && bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
         while true {
             skipSpace()
+            if positions != nil {
+                path.append("[\(items.count)]")
+                record()
+            }
             items.append(try parseValue(depth: depth + 1))
+            if positions != nil { path.removeLast() }
             skipSpace()
             guard i < bytes.count else { throw error("tableau non refermé") }
             if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
@@ -263,6 +307,24 @@ public struct JSONParser {
             v = v * 16 + d
         }
         return v
+    }
+}
+
+/// Where each value of a parsed document starts (see `JSONParser.parseWithPositions`).
+public struct JSONPositions: Sendable {
+    public var byPath: [String: (line: Int, column: Int)] = [:]
+
+    public init() {}
+
+    /// The line of `path`, or of its closest recorded parent (`rules.x[0].value.open` → `rules.x[0].value`).
+    public func line(_ path: String) -> Int? {
+        var p = path
+        while !p.isEmpty {
+            if let hit = byPath[p] { return hit.line }
+            guard let cut = p.lastIndex(where: { $0 == "." || $0 == "[" }) else { break }
+            p = String(p[..<cut])
+        }
+        return nil
     }
 }
 

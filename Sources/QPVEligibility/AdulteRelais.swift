@@ -89,35 +89,10 @@ public struct AdulteRelaisRequest: Sendable, Equatable {
 }
 
 /// The adulte-relais verdict (`GeoData/rules/adulte-relais.json`) and the State aid per full-time post for the
-/// hire year, when known.
+/// hire year, when known — the same engine path as any programme.
 public enum AdulteRelais {
     /// The verdict for `request` at `location` (the home, nil when unknown) with the rules of `book` in force on the hire date; `text()` of the report is its French explanation.
     public static func evaluate(_ request: AdulteRelaisRequest, location: EligibilityLocation?, book: RuleBook) -> EligibilityReport {
-        let date = request.hireDate
-        var (criteria, caveats, sources) = RuleEngine(book: book).evaluate(date: date, inputs: request.inputs, location: location)
-        var aid: AidReport?
-        var notes: [String] = []
-        if request.contract == .cdd {
-            notes.append("un CDD d'adulte-relais peut être renouvelé une fois (trois ans au plus chaque fois)")
-        }
-        let (verdict, _) = EligibilityReport.decide(criteria: criteria, extraReasons: caveats)
-        if verdict != .notEligible {
-            if let v = book.version("aid_per_post", on: date), let perYear = v.number("per_year") {
-                aid = AidReport(
-                    total_eur: nil, by_year_eur: [perYear], per_year_full_time_eur: perYear,
-                    detail: "aide annuelle de l'État à l'employeur pour un poste à temps plein en \(date.year) — \(v.note ?? "")",
-                    source: v.sources.map(\.citation).joined(separator: " ; "), uncertain: v.uncertain)
-                sources += v.sources
-                // The amount's doubt stays on the amount ("montant à vérifier"): it never changes the verdict.
-            } else {
-                let known = (book.rules["aid_per_post"] ?? []).compactMap { v in v.validFrom.map { String($0.year) } }.joined(separator: ", ")
-                aid = AidReport(
-                    total_eur: nil, by_year_eur: [], per_year_full_time_eur: nil,
-                    detail: "montant de l'aide de l'État non connu pour \(date.year) (montants saisis : \(known.isEmpty ? "aucun" : known)) ; il est revalorisé chaque année",
-                    source: "", uncertain: "montant \(date.year) non saisi dans \(book.origin)")
-            }
-        }
-        return EligibilityReport(
-            book: book, date: date, criteria: criteria, extraReasons: caveats, aid: aid, location: location?.report, notes: notes, sources: sources)
+        ProgrammeEvaluator.evaluate(book: book, date: request.hireDate, inputs: request.inputs, location: location)
     }
 }

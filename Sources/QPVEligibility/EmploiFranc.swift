@@ -142,101 +142,11 @@ extension EmploiFrancRequest.Contract {
 }
 
 /// The emploi-franc verdict: criteria of `GeoData/rules/emploi-franc.json` on the signature date, the aid
-/// (prorated to the contract's length and working time, emploi franc+ for under-26s in its window) and the
-/// filing deadline.
+/// (`contract_years`: prorated to the contract's length and working time, emploi franc+ for under-26s in its
+/// window) and the filing deadline — the same engine path as any programme.
 public enum EmploiFranc {
     /// The verdict for `request` at `location` (the home, nil when unknown) with the rules of `book` in force on the signature date. `text()` of the report is its French explanation, `summary` its one sentence.
     public static func evaluate(_ request: EmploiFrancRequest, location: EligibilityLocation?, book: RuleBook) -> EligibilityReport {
-        let date = request.signatureDate
-        var (criteria, caveats, sources) = RuleEngine(book: book).evaluate(date: date, inputs: request.inputs, location: location)
-        var notes: [String] = []
-        var aid: AidReport?
-        var deadline: CivilDate?
-        var deadlineDetail: String?
-        let (verdict, _) = EligibilityReport.decide(criteria: criteria, extraReasons: caveats)
-        if verdict != .notEligible {
-            let computed = computeAid(request, book: book)
-            aid = computed.aid
-            caveats += computed.reasons
-            notes += computed.notes
-            sources += computed.sources
-            if let v = book.version("filing_deadline_months", on: date), let months = v.number("months") {
-                deadline = date.adding(months: Int(months))
-                deadlineDetail = "\(Int(months)) mois après la signature du contrat — \(v.note ?? "")"
-                sources += v.sources
-                // A doubt on the deadline goes with the deadline, like the amount's: it never changes the verdict.
-                if let u = v.uncertain { deadlineDetail! += " ; délai à vérifier : \(u)" }
-            }
-            if request.workingTime < 1 {
-                notes.append("temps partiel (\(FrenchFormat.decimal(request.workingTime * 100, digits: 0)) % d'un temps plein) : montants proratisés")
-            }
-        }
-        return EligibilityReport(
-            book: book, date: date, criteria: criteria, extraReasons: caveats, aid: aid, filingDeadline: deadline,
-            filingDeadlineDetail: deadlineDetail, location: location?.report, notes: notes, sources: sources)
-    }
-
-    /// Yearly amounts for the contract: full-time rate × share of each contract year covered × working time;
-    /// emploi franc+ replaces the first year's rate for a person under 26 in its window.
-    static func computeAid(_ r: EmploiFrancRequest, book: RuleBook) -> (aid: AidReport?, reasons: [String], notes: [String], sources: [RuleSource]) {
-        guard let v = book.version("aid", on: r.signatureDate), let contract = r.contract else { return (nil, [], [], []) }
-        // Doubts on the amount go with the amount ("montant à vérifier"), never into the verdict.
-        var amountDoubts: [String] = []
-        var notes: [String] = []
-        var sources = v.sources
-        let plus = book.version("aid_plus", on: r.signatureDate)
-        var firstYear: Double?
-        if let plus {
-            sources += plus.sources
-            let limit = Int(plus.number("max_age_exclusive") ?? 26)
-            if let age = r.age {
-                if age < limit {
-                    firstYear = plus.number(contract == .cdi ? "cdi_first_year" : "cdd_first_year")
-                    notes.append("emploi franc+ : personne de \(age) ans (moins de \(limit) ans) à la signature, première année majorée — \(plus.note ?? "")")
-                } else {
-                    notes.append("emploi franc+ non applicable : personne de \(age) ans à la signature (réservé aux moins de \(limit) ans)")
-                }
-            } else {
-                amountDoubts.append(
-                    "âge à la signature non indiqué (--age) : pour un contrat signé \(plus.periodFrench), l'aide majorée « emploi franc+ » s'applique aux moins de \(limit) ans ; montant calculé au taux normal")
-            }
-            if let u = plus.uncertain { amountDoubts.append("emploi franc+ : \(u)") }
-        }
-        var years: [Double] = []
-        let detail: String
-        switch contract {
-        case .cdi:
-            let perYear = v.number("cdi_per_year") ?? 0
-            let count = Int(v.number("cdi_years") ?? 0)
-            years = (0..<count).map { i in (i == 0 ? (firstYear ?? perYear) : perYear) * r.workingTime }
-            detail = "CDI : \(FrenchFormat.euros(perYear)) par an pendant \(count) ans pour un temps plein" + (firstYear.map { " (\(FrenchFormat.euros($0)) la première année)" } ?? "")
-        case .cdd:
-            guard let months = r.durationMonths else { return (nil, [], notes, sources) }
-            let perYear = v.number("cdd_per_year") ?? 0
-            let maxYears = v.number("cdd_max_years") ?? 0
-            let covered = min(months, maxYears * 12)
-            var remaining = covered
-            var i = 0
-            while remaining > 1e-9 {
-                let share = min(remaining, 12) / 12
-                years.append((i == 0 ? (firstYear ?? perYear) : perYear) * share * r.workingTime)
-                remaining -= 12
-                i += 1
-            }
-            detail = "CDD de \(FrenchFormat.decimal(months, digits: months == months.rounded() ? 0 : 1)) mois : \(FrenchFormat.euros(perYear)) par an pour un temps plein"
-                + (firstYear.map { " (\(FrenchFormat.euros($0)) la première année)" } ?? "")
-                + ", au prorata de la durée du contrat, dans la limite de \(Int(maxYears)) ans"
-        }
-        years = years.map { ($0 * 100).rounded() / 100 }
-        let total = (years.reduce(0, +) * 100).rounded() / 100
-        var full = detail
-        if r.workingTime < 1 { full += ", × \(FrenchFormat.decimal(r.workingTime, digits: 2)) (temps de travail)" }
-        if let note = v.note { full += " — \(note)" }
-        if let u = v.uncertain { amountDoubts.append("montant de l'aide : \(u)") }
-        let aid = AidReport(
-            total_eur: total, by_year_eur: years, per_year_full_time_eur: nil, detail: full,
-            source: (v.sources + (plus?.sources ?? [])).map(\.citation).joined(separator: " ; "),
-            uncertain: amountDoubts.isEmpty ? nil : amountDoubts.joined(separator: " ; "))
-        return (aid, [], notes, sources)
+        ProgrammeEvaluator.evaluate(book: book, date: request.signatureDate, inputs: request.inputs, location: location)
     }
 }

@@ -62,6 +62,17 @@ public struct CheckOutcome: Sendable, Equatable {
     }
 }
 
+/// What the engine found for a book on a date, before amounts and the report.
+public struct EngineResult: Sendable {
+    public var criteria: [Criterion] = []
+    /// Doubts that make the verdict `to_verify` without changing a criterion.
+    public var caveats: [String] = []
+    /// Sources of the criteria, in order of citation (then those of relaxations).
+    public var sources: [RuleSource] = []
+    /// Notes the checks add (a territory registry's transcription…).
+    public var notes: [String] = []
+}
+
 /// The small engine: evaluates the criteria a rule file declares, each with the version of its rule in force on
 /// the programme's date. Missing rule version or uncertain rule → `unknown`; missing input → `unknown`.
 public struct RuleEngine: Sendable {
@@ -82,17 +93,17 @@ public struct RuleEngine: Sendable {
         "employer_kind": "nature de l'employeur non indiquée (--employer)",
     ]
 
-    static func missing(_ input: String) -> String { missingInput[input] ?? "information « \(input) » non fournie" }
+    func missing(_ input: String) -> String {
+        if let s = Self.missingInput[input] { return s }
+        let label = book.facts[input]?.label.map { "\($0) (« \(input) »)" } ?? "information « \(input) »"
+        return "\(label) non déclarée (--fact \(input)=… ; API : \(input)=…) : jamais supposée"
+    }
 
-    /// Evaluates every criterion of the book. `custom` evaluates checks the engine does not know by itself
-    /// (`programme_territory`).
-    public func evaluate(
-        date: CivilDate, inputs: EligibilityInputs, location: EligibilityLocation?,
-        custom: (CriterionSpec, RuleVersion) -> CheckOutcome = { _, _ in CheckOutcome(.unknown, "contrôle non disponible") }
-    ) -> (criteria: [Criterion], caveats: [String], sources: [RuleSource]) {
-        var criteria: [Criterion] = []
-        var caveats: [String] = []
-        var sources: [RuleSource] = []
+    /// Evaluates every criterion of the book.
+    public func evaluate(date: CivilDate, inputs: EligibilityInputs, location: EligibilityLocation?) -> EngineResult {
+        var out = EngineResult()
+        var late: [RuleSource] = []
+        var usedTerritories: [EPCITerritory] = []
         // A programme closed on the date makes the other criteria moot (their rules often stop with it).
         let closed = book.criteria.contains { spec in
             spec.check == .periodOpen && book.version(spec.rule, on: date).map { $0.bool("open") == false } == true
@@ -103,19 +114,18 @@ public struct RuleEngine: Sendable {
                     closed
                     ? "sans objet : le dispositif n'est pas ouvert le \(date.french)"
                     : "aucune règle saisie pour le \(date.french) (\(book.dateLabel)) : période non couverte par les textes saisis dans \(book.origin)"
-                criteria.append(Criterion(id: spec.id, label: spec.label, result: .unknown, detail: detail, source: ""))
+                out.criteria.append(Criterion(id: spec.id, label: spec.label, result: .unknown, detail: detail, source: ""))
                 continue
             }
-            let outcome: CheckOutcome
-            switch spec.check {
-            case .periodOpen: outcome = Checks.periodOpen(version, date: date, book: book)
-            case .oneOf: outcome = Checks.oneOf(version, input: spec.input ?? "", inputs: inputs, book: book)
-            case .residenceQPV: outcome = Checks.residence(version, location: location, inputs: inputs)
-            case .flagFalse: outcome = Checks.flag(version, spec: spec, inputs: inputs, mustBe: false)
-            case .flagTrue: outcome = Checks.flag(version, spec: spec, inputs: inputs, mustBe: true)
-            case .contract: outcome = Checks.contract(version, inputs: inputs, book: book)
-            case .minAge: outcome = Checks.minimumAge(version, input: spec.input ?? "birth_date", inputs: inputs, date: date)
-            case .programmeTerritory: outcome = custom(spec, version)
+            var outcome = check(spec, version, date: date, inputs: inputs, location: location)
+            if let t = territory(spec, version), !usedTerritories.contains(where: { $0.siren == t.siren }) { usedTerritories.append(t) }
+            // A rule that turns a failed location into "à vérifier" in some territories (TFPB overseas 2025).
+            if let r = spec.relaxedBy, outcome.result == .notMet, let relax = book.version(r.rule, on: date),
+                location?.territory.map({ $0.description == r.territory }) == true
+            {
+                outcome.result = .unknown
+                outcome.detail += " ; mais \(relax.note ?? r.rule) : \(r.ask)"
+                late += relax.sources
             }
             var result = outcome.result
             var detail = outcome.detail
@@ -123,9 +133,9 @@ public struct RuleEngine: Sendable {
                 result = .unknown
                 detail += " ; règle non confirmée : \(u)"
             }
-            if let c = outcome.caveat { caveats.append("\(spec.label) : \(c)") }
-            sources.append(contentsOf: version.sources)
-            criteria.append(
+            if let c = outcome.caveat { out.caveats.append("\(spec.label) : \(c)") }
+            out.sources.append(contentsOf: version.sources)
+            out.criteria.append(
                 Criterion(
                     id: spec.id, label: spec.label, result: result, detail: detail,
                     source: (version.sources.map(\.citation) + outcome.citations).joined(separator: " ; "), rule_note: version.note,
@@ -133,9 +143,45 @@ public struct RuleEngine: Sendable {
                     uncertain: version.uncertain))
         }
         if let location, location.date != date {
-            caveats.append("la position a été évaluée au \(location.date.french) et non à la \(book.dateLabel) (\(date.french))")
+            out.caveats.append("la position a été évaluée au \(location.date.french) et non à la \(book.dateLabel) (\(date.french))")
         }
-        return (criteria, caveats, sources)
+        for t in usedTerritories {
+            if let u = t.registry?.uncertain { out.caveats.append("registre du territoire : \(u)") }
+            if let n = t.registry?.transcription { out.notes.append(n) }
+        }
+        out.sources += late
+        return out
+    }
+
+    /// The EPCI a territory check answers on.
+    func territory(_ spec: CriterionSpec, _ v: RuleVersion) -> EPCITerritory? {
+        switch spec.check {
+        case .programmeTerritory: return book.territory
+        case .inEPCITerritory: return v.string("epci_siren").flatMap { book.epciTerritories[$0] }
+        default: return nil
+        }
+    }
+
+    /// One check on the version in force.
+    func check(_ spec: CriterionSpec, _ version: RuleVersion, date: CivilDate, inputs: EligibilityInputs, location: EligibilityLocation?) -> CheckOutcome {
+        switch spec.check {
+        case .periodOpen: return Checks.periodOpen(version, date: date, book: book)
+        case .oneOf: return Checks.oneOf(version, input: spec.input ?? "", inputs: inputs, engine: self)
+        case .residenceQPV: return Checks.residence(version, location: location, inputs: inputs)
+        case .flagFalse: return Checks.flag(version, spec: spec, inputs: inputs, mustBe: false)
+        case .flagTrue: return Checks.flag(version, spec: spec, inputs: inputs, mustBe: true)
+        case .contract: return Checks.contract(version, inputs: inputs, engine: self)
+        case .minAge: return Checks.age(version, input: spec.input ?? "birth_date", inputs: inputs, date: date, engine: self)
+        case .ageRange: return Checks.age(version, input: spec.input ?? "birth_date", inputs: inputs, date: date, engine: self)
+        case .programmeTerritory, .inEPCITerritory:
+            guard let t = territory(spec, version) else {
+                return CheckOutcome(.unknown, "intercommunalité du programme non choisie (précisez --programme ou --epci)")
+            }
+            guard let location else { return CheckOutcome(.unknown, "lieu non indiqué (--lon/--lat ou adresse)") }
+            return Checks.territory(version, location: location, territory: t)
+        case .inArea: return Checks.area(version, location: location)
+        case .filingDeadline: return Checks.filingDeadline(version, input: spec.input ?? "", inputs: inputs, date: date, engine: self)
+        }
     }
 }
 
@@ -146,8 +192,9 @@ enum Checks {
         return CheckOutcome(open ? .met : .notMet, "\(date.french) : \(open ? "dans la période d'application" : "hors de la période d'application")")
     }
 
-    static func oneOf(_ v: RuleVersion, input: String, inputs: EligibilityInputs, book: RuleBook) -> CheckOutcome {
-        guard let value = inputs.text(input) else { return CheckOutcome(.unknown, RuleEngine.missing(input)) }
+    static func oneOf(_ v: RuleVersion, input: String, inputs: EligibilityInputs, engine: RuleEngine) -> CheckOutcome {
+        let book = engine.book
+        guard let value = inputs.text(input) else { return CheckOutcome(.unknown, engine.missing(input)) }
         let allowed = v.strings("allowed") ?? []
         if allowed.contains(value) { return CheckOutcome(.met, "\(book.label(input, value)) : admis") }
         return CheckOutcome(
@@ -167,13 +214,13 @@ enum Checks {
         return CheckOutcome(value == mustBe ? .met : .notMet, text + " (déclaré)")
     }
 
-    static func contract(_ v: RuleVersion, inputs: EligibilityInputs, book: RuleBook) -> CheckOutcome {
-        guard let kind = inputs.text("contract") else { return CheckOutcome(.unknown, RuleEngine.missing("contract")) }
+    static func contract(_ v: RuleVersion, inputs: EligibilityInputs, engine: RuleEngine) -> CheckOutcome {
+        guard let kind = inputs.text("contract") else { return CheckOutcome(.unknown, engine.missing("contract")) }
         switch kind {
         case "cdi":
             return (v.bool("cdi") ?? false) ? CheckOutcome(.met, "CDI : admis") : CheckOutcome(.notMet, "CDI : non admis")
         case "cdd":
-            guard let months = inputs.number("duration_months") else { return CheckOutcome(.unknown, RuleEngine.missing("duration_months")) }
+            guard let months = inputs.number("duration_months") else { return CheckOutcome(.unknown, engine.missing("duration_months")) }
             let m = FrenchFormat.decimal(months, digits: months == months.rounded() ? 0 : 1)
             if let min = v.number("cdd_min_months"), months < min {
                 return CheckOutcome(.notMet, "CDD de \(m) mois : durée inférieure au minimum de \(Int(min)) mois")
@@ -190,12 +237,94 @@ enum Checks {
         }
     }
 
-    static func minimumAge(_ v: RuleVersion, input: String, inputs: EligibilityInputs, date: CivilDate) -> CheckOutcome {
-        guard let birth = inputs.date(input) else { return CheckOutcome(.unknown, RuleEngine.missing(input)) }
-        guard birth <= date else { return CheckOutcome(.unknown, "date de naissance (\(birth.french)) postérieure au \(date.french)") }
-        let age = birth.years(until: date)
-        let min = Int(v.number("min_age") ?? 0)
-        return CheckOutcome(age >= min ? .met : .notMet, "\(age) ans le \(date.french) (au moins \(min) ans requis)")
+    /// Age on the date (from a declared birth date, or a declared age) against `min_age` and/or `max_age`.
+    static func age(_ v: RuleVersion, input: String, inputs: EligibilityInputs, date: CivilDate, engine: RuleEngine) -> CheckOutcome {
+        let age: Int
+        if let birth = inputs.date(input) {
+            guard birth <= date else { return CheckOutcome(.unknown, "date de naissance (\(birth.french)) postérieure au \(date.french)") }
+            age = birth.years(until: date)
+        } else if let n = inputs.number(input) {
+            age = Int(n)
+        } else {
+            return CheckOutcome(.unknown, engine.missing(input))
+        }
+        let min = v.number("min_age").map { Int($0) }
+        let max = v.number("max_age").map { Int($0) }
+        if let min, max == nil {
+            return CheckOutcome(age >= min ? .met : .notMet, "\(age) ans le \(date.french) (au moins \(min) ans requis)")
+        }
+        let bounds = [min.map { "au moins \($0) ans" }, max.map { "au plus \($0) ans" }].compactMap { $0 }.joined(separator: " et ")
+        let ok = (min.map { age >= $0 } ?? true) && (max.map { age <= $0 } ?? true)
+        return CheckOutcome(ok ? .met : .notMet, "\(age) ans le \(date.french) (\(bounds) requis)")
+    }
+
+    /// A declared date (a filing) at most `months` / `days` after the programme's date.
+    static func filingDeadline(_ v: RuleVersion, input: String, inputs: EligibilityInputs, date: CivilDate, engine: RuleEngine) -> CheckOutcome {
+        let limit = deadline(v, from: date)
+        guard let limit else { return CheckOutcome(.unknown, "délai non saisi dans la règle") }
+        guard let filed = inputs.date(input) else {
+            return CheckOutcome(.unknown, engine.missing(input) + " ; date limite : \(limit.french)")
+        }
+        if filed < date { return CheckOutcome(.unknown, "date déclarée (\(filed.french)) antérieure au \(date.french) (\(engine.book.dateLabel))") }
+        return filed <= limit
+            ? CheckOutcome(.met, "déposée le \(filed.french), dans le délai (au plus tard le \(limit.french))")
+            : CheckOutcome(.notMet, "déposée le \(filed.french), après la date limite du \(limit.french)")
+    }
+
+    /// The date `months` (or `days`) after `date`.
+    static func deadline(_ v: RuleVersion, from date: CivilDate) -> CivilDate? {
+        if let m = v.number("months") { return date.adding(months: Int(m)) }
+        if let d = v.number("days") { return date.adding(days: Int(d)) }
+        return nil
+    }
+
+    /// In a commune, EPCI, département or région of `codes`. The commune of the point comes from a communes file,
+    /// the geocoder or the QPV it is in (candidates): all candidates in → met, none → not met, otherwise unknown.
+    static func area(_ v: RuleVersion, location: EligibilityLocation?) -> CheckOutcome {
+        guard let loc = location else { return CheckOutcome(.unknown, "lieu non indiqué (--lon/--lat ou adresse)") }
+        if let p = loc.addressProblem { return CheckOutcome(.unknown, p) }
+        if loc.status == .invalidCoordinates { return CheckOutcome(.unknown, "position inutilisable : \(loc.problem ?? "coordonnées invalides")") }
+        let level = v.string("level") ?? "commune"
+        let codes = v.strings("codes") ?? []
+        let label = v.string("label") ?? codes.joined(separator: ", ")
+        if level == "epci" {
+            var sirens = Set(loc.qpv.compactMap(\.epciSiren))
+            sirens.formUnion(loc.qic?.containing.compactMap(\.epciSiren) ?? [])
+            if sirens.isEmpty {
+                return CheckOutcome(.unknown, "intercommunalité du lieu inconnue : qpv ne la connaît que par le QPV ou le QIC où se trouve le lieu (\(label))")
+            }
+            return sirens.contains(where: codes.contains)
+                ? CheckOutcome(.met, "dans l'intercommunalité \(sirens.sorted().joined(separator: ", ")) (\(label))")
+                : CheckOutcome(.notMet, "le quartier du lieu relève de l'intercommunalité \(sirens.sorted().joined(separator: ", ")), hors de \(label)")
+        }
+        let communes = loc.communes.filter { !$0.insee.isEmpty }
+        // Communes read from the QPV the point is in are only sure when the point is surely in that QPV.
+        if loc.status == .boundary, loc.communeSource?.contains("QPV") == true {
+            return CheckOutcome(.unknown, "lieu en limite de quartier : la commune déduite du QPV n'est pas sûre ; indiquez --communes FICHIER ou une adresse (\(level) : \(label))")
+        }
+        guard !communes.isEmpty else {
+            return CheckOutcome(.unknown, "commune du lieu inconnue : indiquez --communes FICHIER (contours des communes) ou une adresse (\(level) : \(label))")
+        }
+        func key(_ c: CommuneRef) -> String {
+            switch level {
+            case "departement": return Departements.code(citycode: c.insee)
+            case "region": return Departements.region(citycode: c.insee) ?? ""
+            default: return c.insee
+            }
+        }
+        if level == "region", let c = communes.first(where: { Departements.region(citycode: $0.insee) == nil }) {
+            return CheckOutcome(.unknown, "région de la commune \(c.name) (\(c.insee)) inconnue du Code officiel géographique (\(label))")
+        }
+        let inside = communes.filter { codes.contains(key($0)) }
+        let names = communes.map { "\($0.name) (\($0.insee))" }.joined(separator: " ou ")
+        let what = ["commune": "commune", "departement": "département", "region": "région"][level] ?? level
+        if inside.count == communes.count {
+            return CheckOutcome(.met, "\(names) : \(what) \(communes.map(key).uniqued().joined(separator: ", ")) admis (\(label))")
+        }
+        if inside.isEmpty {
+            return CheckOutcome(.notMet, "\(names) : \(what) \(communes.map(key).uniqued().joined(separator: ", ")) hors de \(label)")
+        }
+        return CheckOutcome(.unknown, "le lieu est sur l'une des communes \(names), dont certaines seulement sont admises : précisez la commune (--communes FICHIER ou une adresse)")
     }
 
     /// Residence (or location) in a QPV of the list in force on the date.
@@ -227,6 +356,18 @@ enum Checks {
             return CheckOutcome(.unknown, "\(where_), mais la \(name) n'est pas disponible dans qpv : vérifiez que ce quartier en faisait partie", citations: listCitations)
         }
         let derogation = v.string("derogation")
+        // Only the QPV of some official lists (`list_ids`): a QPV of another list does not count.
+        if let ids = v.strings("list_ids"), loc.status == .inside {
+            let admitted = loc.qpv.filter { q in q.listId.map(ids.contains) ?? false }
+            if admitted.isEmpty {
+                let q = loc.qpv[0]
+                let known = loc.qpvLists.contains { l in l.listId.map(ids.contains) ?? false }
+                return CheckOutcome(
+                    known ? .notMet : .unknown,
+                    "dans le QPV \(q.code) « \(q.name) » de la \(listLabel), alors que la règle ne retient que les listes \(ids.joined(separator: ", "))"
+                        + (known ? "" : " (non installées ou non en vigueur à cette date)"), citations: listCitations)
+            }
+        }
         switch loc.status {
         case .boundary:
             let near = loc.qpv.first ?? loc.nearestQPV
@@ -281,5 +422,112 @@ enum Checks {
         default:
             return CheckOutcome(.unknown, loc.problem ?? "position inutilisable")
         }
+    }
+
+    /// The `programme_territory` / `in_epci_territory` check: in a QPV (`qpv`, default true) or a QIC (`qic`,
+    /// default true) of the EPCI.
+    static func territory(_ v: RuleVersion, location loc: EligibilityLocation, territory p: EPCITerritory) -> CheckOutcome {
+        if let problem = loc.addressProblem { return CheckOutcome(.unknown, problem) }
+        if loc.status == .invalidCoordinates { return CheckOutcome(.unknown, "position inutilisable : \(loc.problem ?? "coordonnées invalides")") }
+        let vintages = v.strings("qpv_vintages") ?? []
+        let citations = Array(Set(loc.qpvLists.map(\.legalBasis).filter { !$0.isEmpty })).sorted()
+        var unknowns: [String] = []
+        var found: [String] = []
+        var excludedParts: [String] = []
+        var caveat = loc.qpvLists.compactMap { l in l.uncertain.map { "\(l.label) : \($0)" } }.first
+
+        // QPV of the intercommunalité.
+        switch v.bool("qpv") == false ? .outside : loc.status {
+        case .noList:
+            let list = loc.missingList.map { "\($0.label) (\($0.legalBasis)) non installée ; \($0.installHint)" } ?? (loc.problem ?? "aucune liste installée")
+            unknowns.append("liste des QPV en vigueur le \(loc.date.french) non disponible : \(list)")
+        case .inside:
+            for q in loc.qpv where p.owns(q) {
+                // A part of the QPV on a commune outside the EPCI (QN06216M on Hulluch, CA de Lens-Liévin).
+                if let excluded = p.registry?.qpv(code: q.code)?.excludedCommunes, !excluded.isEmpty {
+                    let isExcluded = { (c: CommuneRef) in
+                        excluded.contains { $0.insee == c.insee || TerritoryRegistry.normalizedName($0.name) == TerritoryRegistry.normalizedName(c.name) }
+                    }
+                    // The point's commune is known when one commune remains (communes file, geocoder, or a QPV
+                    // on a single commune); the QPV's own communes are only candidates.
+                    if loc.communes.count == 1, isExcluded(loc.communes[0]) {
+                        let e = excluded.first { $0.insee == loc.communes[0].insee } ?? excluded[0]
+                        excludedParts.append("dans le QPV \(q.code) « \(q.name) », mais sur la commune de \(e.name) (\(e.insee)) : \(e.reason)")
+                        continue
+                    }
+                    if loc.communes.count != 1 && (loc.communes.isEmpty || loc.communes.contains(where: isExcluded)) {
+                        let names = excluded.map { "\($0.name) (\($0.insee))" }.joined(separator: ", ")
+                        unknowns.append(
+                            "dans le QPV \(q.code) « \(q.name) », qui s'étend aussi sur \(names), hors de l'intercommunalité : commune du point inconnue (indiquez --communes FICHIER, ou une adresse) ; \(excluded[0].reason)")
+                        continue
+                    }
+                }
+                if vintages.isEmpty || vintages.contains(q.vintage) {
+                    found.append("dans le QPV \(q.code) « \(q.name) » de l'intercommunalité (liste \(q.vintage))")
+                } else {
+                    unknowns.append("dans le QPV \(q.code) de la liste \(q.vintage), alors que le programme se réfère à la liste \(vintages.joined(separator: " ou "))")
+                }
+            }
+        case .boundary:
+            if let near = loc.qpv.first ?? loc.nearestQPV, p.owns(near) {
+                unknowns.append(
+                    "en limite du QPV \(near.code) « \(near.name) » de l'intercommunalité, à \(loc.distanceBoundaryM.map { FrenchFormat.metres($0) } ?? "?") (tolérance \(FrenchFormat.metres(loc.toleranceM))) : vérifiez sur sig.ville.gouv.fr")
+            }
+        case .notCovered:
+            unknowns.append("hors des QPV installés, mais la liste installée ne couvre pas ce lieu : \(loc.problem ?? "couverture insuffisante")")
+        default: break
+        }
+
+        // QIC of the intercommunalité.
+        let qicSets = (loc.qic?.sets ?? []).filter { $0.epciSiren == p.siren }
+        if v.bool("qic") ?? true {
+            if !qicSets.isEmpty, let q = loc.qic {
+                let mine = q.containing.filter { $0.epciSiren == p.siren }
+                switch q.status {
+                case .inside where !mine.isEmpty:
+                    found.append(mine.map { "dans le QIC \($0.code) « \($0.name) » (quartier d'intérêt communautaire)" }.joined(separator: " et "))
+                case .boundary:
+                    if let near = mine.first ?? q.nearest, near.epciSiren == p.siren {
+                        unknowns.append("en limite du QIC \(near.code) « \(near.name) », à \(q.distanceBoundaryM.map { FrenchFormat.metres($0) } ?? "?")")
+                    }
+                case .notCovered:
+                    unknowns.append("QIC : impossible d'établir si le lieu est dans l'intercommunalité (installez ses communes : qpv data import-communes FICHIER --epci \(p.siren))")
+                default: break
+                }
+                if let u = qicSets.compactMap(\.uncertain).first, caveat == nil { caveat = "QIC : \(u)" }
+            } else if let registry = p.registry, !registry.qic.isEmpty {
+                let install = "contours non installés (qpv data import FICHIER --kind qic --epci \(p.siren))"
+                if loc.communes.isEmpty {
+                    if found.isEmpty {
+                        unknowns.append(
+                            "les QIC de l'intercommunalité n'ont pas de géométrie installée et la commune du point est inconnue : indiquez --communes FICHIER (contours des communes) ou installez les QIC ; \(install)")
+                    }
+                } else {
+                    let hosted = loc.communes.flatMap { c in registry.qic(inCommune: c.name).map { (c, $0) } }
+                    if !hosted.isEmpty, found.isEmpty {
+                        let list = hosted.map { "« \($0.1.name) » (\($0.0.name))" }.joined(separator: ", ")
+                        unknowns.append("la commune du point accueille le(s) QIC \(list) : \(install)")
+                    }
+                }
+            }
+        }
+
+        if !found.isEmpty { return CheckOutcome(.met, found.joined(separator: " ; "), caveat: caveat, citations: citations) }
+        if !unknowns.isEmpty { return CheckOutcome(.unknown, unknowns.joined(separator: " ; "), caveat: caveat, citations: citations) }
+        if !excludedParts.isEmpty { return CheckOutcome(.notMet, excludedParts.joined(separator: " ; "), caveat: caveat, citations: citations) }
+        var s = "ni dans un QPV ni dans un QIC de l'intercommunalité \(p.name)"
+        if let q = loc.qpv.first { s += " (dans le QPV \(q.code) « \(q.name) », qui n'en fait pas partie)" }
+        if !loc.communes.isEmpty, qicSets.isEmpty, let r = p.registry, !r.qic.isEmpty {
+            s += " ; la commune (\(loc.communes.map(\.name).joined(separator: ", "))) n'accueille aucun QIC"
+        }
+        return CheckOutcome(.notMet, s, caveat: caveat, citations: citations)
+    }
+}
+
+extension Array where Element: Hashable {
+    /// The elements in order, each once.
+    func uniqued() -> [Element] {
+        var seen = Set<Element>()
+        return filter { seen.insert($0).inserted }
     }
 }

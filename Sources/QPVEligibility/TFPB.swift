@@ -22,21 +22,8 @@ public enum TFPB {
         if let conventionSigned { inputs["convention_signed"] = .flag(conventionSigned) }
         if let socialHousing { inputs["social_housing"] = .flag(socialHousing) }
         if let exonerationEnded { inputs["exoneration_ended"] = .flag(exonerationEnded) }
-        var (criteria, caveats, sources) = RuleEngine(book: book).evaluate(date: date, inputs: inputs, location: location)
-        // Overseas 2025 (LFI 2025 art. 47): a dwelling abated in 2024 keeps the abatement even outside the 2025 QPV.
-        if let renewal = book.version("overseas_renewal", on: date), location?.territory == .outreMer,
-            let i = criteria.firstIndex(where: { $0.id == "location_qpv" }), criteria[i].result == .notMet
-        {
-            criteria[i].result = .unknown
-            criteria[i].detail += " ; mais \(renewal.note ?? "reconduction outre-mer") : indiquez si le logement a bénéficié de l'abattement en 2024"
-            sources += renewal.sources
-        }
-        var notes: [String] = []
-        if let rate = book.version("scheme", on: date)?.number("rate") {
-            notes.append("abattement de \(FrenchFormat.decimal(rate * 100, digits: 0)) % sur la base d'imposition à la taxe foncière sur les propriétés bâties")
-        }
-        return EligibilityReport(
-            book: book, date: date, criteria: criteria, extraReasons: caveats, location: location?.report, notes: notes, sources: sources)
+        // Overseas 2025 (LFI 2025 art. 47, `relaxed_by` in the file) and the rate note are part of the rule file.
+        return ProgrammeEvaluator.evaluate(book: book, date: date, inputs: inputs, location: location)
     }
 
     /// Reads a yes/no cell: oui/non, o/n, yes/no, y, true/false, vrai/faux, 1/0, x (yes). Empty → nil (unknown).

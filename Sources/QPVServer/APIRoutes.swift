@@ -21,7 +21,7 @@ public struct APIRoutes: Sendable {
     /// Route templates, as logged and documented.
     public static let getRoutes = [
         "/", "/app.js", "/app.css", "/openapi.json", "/health", "/version", "/search", "/reverse", "/nearby", "/locate",
-        "/eligibility/emploi-franc", "/eligibility/adulte-relais", "/eligibility/fcs", "/perimeters", "/perimeters/{code}",
+        "/eligibility/emploi-franc", "/eligibility/adulte-relais", "/eligibility/fcs", "/eligibility/{id}", "/perimeters", "/perimeters/{code}",
     ]
     public static let postRoutes = ["/search/csv"]
 
@@ -51,6 +51,9 @@ public struct APIRoutes: Sendable {
         router.get("/eligibility/emploi-franc") { request, _ in try emploiFranc(try QueryParameters(request.uri.query)) }
         router.get("/eligibility/adulte-relais") { request, _ in try adulteRelais(try QueryParameters(request.uri.query)) }
         router.get("/eligibility/fcs") { request, _ in try cohesionFund(try QueryParameters(request.uri.query)) }
+        router.get("/eligibility/:id") { request, context in
+            try programme(context.parameters.get("id") ?? "", try QueryParameters(request.uri.query))
+        }
         router.get("/perimeters") { request, _ in try perimeters(try QueryParameters(request.uri.query)) }
         router.get("/perimeters/:code") { request, context in
             try perimeter(context.parameters.get("code") ?? "", try QueryParameters(request.uri.query))
@@ -357,6 +360,35 @@ public struct APIRoutes: Sendable {
                            "plusieurs programmes possibles : précisez « epci » (\(programmes.map(\.epciSiren).joined(separator: ", ")))")
         }
         return json(try encode(CohesionFund.evaluate(date: date, location: location, programme: programme)))
+    }
+
+    /// `GET /eligibility/{id}`: a programme of the public rule format (installed with `qpv data import-rules`, or
+    /// shipped), its facts as query parameters (an absent fact is undeclared, never assumed).
+    func programme(_ id: String, _ q: QueryParameters) throws -> Response {
+        guard let found = engine.programmeBooks.first(where: { $0.programmeIds.contains(id) }) else {
+            throw APIError(.notFound, "unknown_programme",
+                           "programme « \(id.prefix(60)) » inconnu ; programmes : \(engine.programmeBooks.flatMap(\.programmeIds).joined(separator: ", "))")
+        }
+        try q.allowOnly(Self.placeParameters.union(found.facts.keys).union(["epci"]))
+        let book: RuleBook
+        do {
+            guard let b = try found.selecting(id, epci: q["epci"]) else {
+                throw APIError(.unprocessableContent, "ambiguous_programme",
+                               "« \(id) » regroupe plusieurs programmes : précisez l'un d'eux (\(found.programmes.compactMap(\.id).joined(separator: ", "))) ou « epci »")
+            }
+            book = b
+        } catch let e as APIError { throw e } catch { throw APIError(.internalServerError, "rules_error", "\(error)") }
+        var inputs: EligibilityInputs
+        do {
+            inputs = try FactParser.inputs(book.facts.keys.sorted().compactMap { name in q[name].map { (name, $0) } }, book: book)
+        } catch let e as EligibilityInputError {
+            throw APIError.invalid(e.field, e.reason)
+        }
+        guard let date = inputs.date(book.dateInput) else {
+            throw APIError.missing(book.dateInput, "\(book.dateLabel) (AAAA-MM-JJ), date de référence du programme")
+        }
+        let location = try location(q, on: date)
+        return json(try encode(ProgrammeEvaluator.evaluate(book: book, date: date, inputs: inputs, location: location)))
     }
 
     // MARK: - Perimeters

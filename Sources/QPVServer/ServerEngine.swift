@@ -24,6 +24,8 @@ public final class ServerEngine: Sendable {
     public let adulteRelaisBook: RuleBook
     public let fcsBook: RuleBook
     public let fcsProgrammes: [CohesionFundProgramme]
+    /// Programmes of `GET /eligibility/{id}`: installed rule files (`qpv data import-rules`), then shipped ones.
+    public let programmeBooks: [RuleBook]
     public let columns: LocateColumns
     /// The QPV columns of geocoded addresses (`/search/csv`, `/search`): `columns` + `qpv_reason`, with the
     /// confidence policy.
@@ -35,7 +37,9 @@ public final class ServerEngine: Sendable {
     /// `degraded` and lists them.
     public let damagedPacks: [String]
 
-    public init(catalog: PerimeterCatalog, geocoder: Geocoder, geocoderIsDemo: Bool, options: ServerOptions, damagedPacks: [String] = []) throws {
+    public init(
+        catalog: PerimeterCatalog, geocoder: Geocoder, geocoderIsDemo: Bool, options: ServerOptions, damagedPacks: [String] = [], installedRules: [RuleBook] = []
+    ) throws {
         self.options = options
         self.damagedPacks = damagedPacks
         self.catalog = catalog
@@ -46,6 +50,7 @@ public final class ServerEngine: Sendable {
         adulteRelaisBook = try RuleBook.shipped("adulte-relais")
         fcsBook = try RuleBook.shipped("fcs")
         fcsProgrammes = try CohesionFund.programmes(book: fcsBook)
+        programmeBooks = installedRules + (try RuleBook.shippedNames().map { try RuleBook.shipped($0) })
         columns = LocateColumns(catalog: catalog)
         addressColumns = AddressLocateColumns(catalog: catalog)
         let resolver = GeocoderAddressResolver(geocoder: geocoder)
@@ -71,7 +76,9 @@ public final class ServerEngine: Sendable {
             damaged.append("\(e)")
             (geocoder, isDemo) = (try Geocoder.demo(), true)
         }
-        return try ServerEngine(catalog: catalog, geocoder: geocoder, geocoderIsDemo: isDemo, options: options, damagedPacks: damaged)
+        return try ServerEngine(
+            catalog: catalog, geocoder: geocoder, geocoderIsDemo: isDemo, options: options, damagedPacks: damaged,
+            installedRules: try InstalledRules.all(dataDirectory))
     }
 
     /// True when any answer may come from the fictional demonstration data.

@@ -4,6 +4,7 @@
 import ArgumentParser
 import Foundation
 import QPVCore
+import QPVEligibility
 import QPVGeocoding
 import QPVGeometry
 import QPVPerimeters
@@ -13,7 +14,7 @@ struct DataCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Installer et lister les données : périmètres (QPV, QIC) et adresses (BAN).",
-        subcommands: [DataImport.self, DataImportBan.self, DataImportCommunes.self, DataList.self, DataRemove.self]
+        subcommands: [DataImport.self, DataImportBan.self, DataImportCommunes.self, DataImportRules.self, DataList.self, DataRemove.self]
     )
 }
 
@@ -119,8 +120,8 @@ struct DataImport: AsyncParsableCommand {
 
 struct DataList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "list", abstract: "Lister tout ce qui est installé : paquets de périmètres, base d'adresses (BAN).",
-        discussion: "Chaque entrée a un identifiant (pack_id) à donner à qpv data remove ; sa nature est dans « data » (perimeters, addresses).")
+        commandName: "list", abstract: "Lister tout ce qui est installé : paquets de périmètres, base d'adresses (BAN), communes, programmes (règles).",
+        discussion: "Chaque entrée a un identifiant (pack_id) à donner à qpv data remove ; sa nature est dans « data » (perimeters, addresses, communes, rules).")
 
     @Option(name: .customLong("data-dir"), help: "Dossier des données.") var dataDir: String?
     @Option(help: "Format.") var format: OutputFormat = .text
@@ -183,6 +184,13 @@ struct DataList: AsyncParsableCommand {
             entries.append(Entry(pack_id: a.manifest.id, data: "communes", source_file: a.manifest.source.fileName, sha256: a.manifest.source.sha256,
                                  imported_at: a.manifest.importedAt, communes: a.manifest.communeCount, path: a.path, previous: false))
         }
+        // Rule files installed with qpv data import-rules (identifier "rules:ID").
+        let rules = try InstalledRules.all(dir)
+        for b in rules {
+            entries.append(Entry(
+                pack_id: "rules:\(b.programme)", data: "rules", kind: b.programme, imported_at: b.updated,
+                path: InstalledRules.directory(dir).appendingPathComponent("\(b.programme).json").path, previous: false))
+        }
         if format == .json {
             print(try jsonString(entries))
             return
@@ -230,6 +238,9 @@ struct DataList: AsyncParsableCommand {
             print("Communes installées (identifiant « \(a.manifest.id) ») : \(FrenchFormat.integer(a.manifest.communeCount)) communes — \(a.manifest.source.fileName) — départements \(deps.joined(separator: ", "))"
                 + (epcis.isEmpty ? "" : " — intercommunalités : \(epcis.joined(separator: ", "))"))
         }
+        for b in rules {
+            print("Programme installé (identifiant « rules:\(b.programme) ») : \(b.label) — \(b.criteria.count) critères — mis à jour le \(b.updated)")
+        }
     }
 }
 
@@ -271,7 +282,7 @@ struct DataImportCommunes: AsyncParsableCommand {
 
 struct DataRemove: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "remove", abstract: "Supprimer un paquet installé, des communes, ou la base d'adresses (« adresses ») : voir qpv data list.")
+        commandName: "remove", abstract: "Supprimer un paquet installé, des communes, un programme (« rules:ID ») ou la base d'adresses (« adresses ») : voir qpv data list.")
     @Argument(help: "Identifiant du paquet.") var packId: String
     @Option(name: .customLong("data-dir"), help: "Dossier des données.") var dataDir: String?
 
@@ -284,6 +295,15 @@ struct DataRemove: AsyncParsableCommand {
             return
         }
         let dir = DataDirectory.resolve(explicit: dataDir)
+        if packId.hasPrefix("rules:") {
+            let url = InstalledRules.directory(dir).appendingPathComponent("\(packId.dropFirst(6)).json")
+            guard !packId.contains("/"), FileManager.default.fileExists(atPath: url.path) else {
+                throw ValidationError("aucun programme « \(packId) » installé (voir qpv data list)")
+            }
+            try FileManager.default.removeItem(at: url)
+            print("Programme \(packId.dropFirst(6)) supprimé (\(url.path)).")
+            return
+        }
         if let areas = try AdminAreas.openAll(dir).first(where: { $0.manifest.id == packId }) {
             try FileManager.default.removeItem(atPath: areas.path)
             print("Communes \(packId) supprimées (\(areas.path)).")

@@ -12,14 +12,15 @@ import QPVPerimeters
 struct EligibilityCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eligibility",
-        abstract: "Dire si une embauche, un projet ou un logement est éligible (emplois francs, adultes-relais, FCS, TFPB), critère par critère.",
+        abstract: "Dire si une embauche, un projet ou un logement est éligible (emplois francs, adultes-relais, FCS, TFPB, ou tout programme au format public de règles), critère par critère.",
         discussion: """
             Chaque verdict est éligible, non éligible ou à vérifier, avec les critères (✓ / ✗ / ?), les montants, \
             l'échéance, la liste de QPV utilisée et les textes cités. Une adresse en limite de quartier, une règle \
             incertaine ou une information manquante ne donnent jamais « éligible » : « à vérifier », avec la raison.
-            Les règles datées et leurs sources sont dans GeoData/rules/ (livrées avec qpv).
+            Les règles datées et leurs sources sont dans GeoData/rules/ (livrées avec qpv) ; un autre programme s'écrit \
+            au même format (Docs/rules.md) et s'évalue avec run ou run-batch (qpv rules check FICHIER pour le vérifier).
             """,
-        subcommands: [EligibilityEmploiFranc.self, EligibilityAdulteRelais.self, EligibilityFCS.self, EligibilityTFPB.self]
+        subcommands: [EligibilityEmploiFranc.self, EligibilityAdulteRelais.self, EligibilityFCS.self, EligibilityTFPB.self, EligibilityRun.self, EligibilityRunBatch.self]
     )
 }
 

@@ -20,7 +20,7 @@ struct QPV: AsyncParsableCommand {
             Complétion : qpv --generate-completion-script bash|zsh|fish (voir le README). Manuel : man Docs/qpv.1.
             """,
         version: QPVVersion.string,
-        subcommands: [Locate.self, Geocode.self, Perimeters.self, Carreaux.self, EligibilityCommand.self, Serve.self, Export.self, DataCommand.self]
+        subcommands: [Locate.self, Geocode.self, Perimeters.self, Carreaux.self, EligibilityCommand.self, RulesCommand.self, Serve.self, Export.self, DataCommand.self]
     )
 
     /// French messages and the documented exit statuses (`FrenchCLI`, `ExitStatus`).

@@ -10,7 +10,7 @@ import Testing
 @Suite struct RuleBookTests {
     @Test func everyShippedRuleFileLoadsWithSourcedVersions() throws {
         let names = RuleBook.shippedNames()
-        #expect(names == ["adulte-relais", "emploi-franc", "fcs", "tfpb"])
+        #expect(names == ["adulte-relais", "emploi-franc", "fcs", "fonds-de-concours-cabbalr", "pec-jeunes-occitanie", "tfpb"])
         for name in names {
             let book = try RuleBook.shipped(name)
             let versions = book.rules.values.flatMap { $0 } + book.programmes.flatMap { $0.rules.values.flatMap { $0 } }
@@ -46,16 +46,16 @@ import Testing
     }
 
     func book(rules: String, criteria: String = #"[{"id":"p","label":"P","check":"period_open","rule":"r"}]"#, sources: String = #"[{"id":"s","title":"Texte"}]"#) -> String {
-        #"{"programme":"x","label":"X","date_input":"d","date_label":"date","sources":\#(sources),"criteria":\#(criteria),"rules":\#(rules)}"#
+        #"{"format_version":1,"programme":"x","label":"X","date_input":"d","date_label":"date","sources":\#(sources),"criteria":\#(criteria),"rules":\#(rules)}"#
     }
 
     @Test func badRuleFilesFailWithTheirPath() {
         let ok = book(rules: #"{"r":[{"valid_to":"2019-12-31","value":{"open":true},"sources":["s"]},{"valid_from":"2020-01-01","value":{"open":false},"sources":["s"]}]}"#)
         #expect(load(ok) == nil)
         let overlap = book(rules: #"{"r":[{"valid_to":"2020-01-01","value":{"open":true},"sources":["s"]},{"valid_from":"2020-01-01","value":{"open":false},"sources":["s"]}]}"#)
-        #expect("\(load(overlap)!)".contains("test.json : rules.r : deux versions se chevauchent"))
+        #expect("\(load(overlap)!)".contains("test.json:1 : rules.r[1].valid_from : deux versions se chevauchent"))
         let unsourced = book(rules: #"{"r":[{"value":{"open":true},"sources":[]}]}"#)
-        #expect("\(load(unsourced)!)".contains("rules.r[0] : chaque version d'une règle cite au moins une source"))
+        #expect("\(load(unsourced)!)".contains("rules.r[0].sources : chaque version d'une règle cite au moins une source"))
         let unknownSource = book(rules: #"{"r":[{"value":{"open":true},"sources":["nope"]}]}"#)
         #expect("\(load(unknownSource)!)".contains("source « nope » inconnue"))
         let badDate = book(rules: #"{"r":[{"valid_from":"2020-13-01","value":{"open":true},"sources":["s"]}]}"#)

@@ -1,14 +1,14 @@
-// `Departements`: département names and régions, for api-adresse's `context` column ("62, Pas-de-Calais,
-// Hauts-de-France").
+// QPVCore — départements and régions of the Code officiel géographique: codes (`Departement`: a typed code
+// normalised, the département of a commune or perimeter code) and names (`Departements`: names and régions, for
+// address contexts and the `in_area` criterion of rule files). One home for both.
 
 import Foundation
-import QPVCore
 
 /// Départements and their régions, for api-adresse's `context` ("62, Pas-de-Calais, Hauts-de-France").
 /// Typed from the Code officiel géographique (INSEE, COG 2024: tables « départements » et « régions »).
-enum Departements {
+public enum Departements {
     /// Code → (name, région).
-    static let table: [String: (String, String)] = {
+    public static let table: [String: (String, String)] = {
         let regions: [(String, [(String, String)])] = [
             ("Auvergne-Rhône-Alpes", [("01", "Ain"), ("03", "Allier"), ("07", "Ardèche"), ("15", "Cantal"), ("26", "Drôme"), ("38", "Isère"),
                                       ("42", "Loire"), ("43", "Haute-Loire"), ("63", "Puy-de-Dôme"), ("69", "Rhône"), ("73", "Savoie"), ("74", "Haute-Savoie")]),
@@ -41,12 +41,12 @@ enum Departements {
     }()
 
     /// The département code of a commune: two characters, three overseas ("97411" → "974").
-    static func code(citycode: String) -> String {
+    public static func code(citycode: String) -> String {
         Departement.of(commune: citycode) ?? String(citycode.prefix(2))
     }
 
     /// "62, Pas-de-Calais, Hauts-de-France"; the code alone when the département is unknown (demo "00").
-    static func context(citycode: String) -> String {
+    public static func context(citycode: String) -> String {
         guard !citycode.isEmpty else { return "" }
         let code = code(citycode: citycode)
         guard let (name, region) = table[code] else { return code }
@@ -57,7 +57,7 @@ enum Departements {
     /// (75101–75120, 69381–69389, 13201–13216). api-adresse answers them as `city` = the commune ("Paris") and
     /// `district` = the arrondissement ("Paris 5e Arrondissement"); the BAN may name the commune either way.
     /// Returns (city, district); district is empty for every other commune.
-    static func cityAndDistrict(citycode: String, name: String) -> (city: String, district: String) {
+    public static func cityAndDistrict(citycode: String, name: String) -> (city: String, district: String) {
         guard citycode.count == 5, let n = Int(citycode) else { return (name, "") }
         let plm: [(range: ClosedRange<Int>, city: String, base: Int)] = [
             (75101...75120, "Paris", 75100), (69381...69389, "Lyon", 69380), (13201...13216, "Marseille", 13200),
@@ -66,5 +66,39 @@ enum Departements {
         let k = n - m.base
         let district = name.lowercased().contains("arrondissement") ? name : "\(m.city) \(k)\(k == 1 ? "er" : "e") Arrondissement"
         return (m.city, district)
+    }
+    /// Names of the régions ("Hauts-de-France", "Occitanie"…).
+    public static let regionNames: Set<String> = Set(table.values.map(\.1))
+
+    /// The région of a commune ("31555" → "Occitanie"), nil when its département is unknown.
+    public static func region(citycode: String) -> String? { table[code(citycode: citycode)]?.1 }
+}
+
+/// Département codes: from a commune INSEE code, a perimeter code, or a typed value.
+public enum Departement {
+    /// "59", "059", "2a" → "59", "59", "2A"; "971" stays; nil when not a département code.
+    public static func normalized(_ text: String) -> String? {
+        var t = text.trimmingCharacters(in: .whitespaces).uppercased()
+        if t.count == 3 && t.hasPrefix("0") { t.removeFirst() }
+        if t.count == 1, t.allSatisfy(\.isNumber) { t = "0" + t }
+        if t == "2A" || t == "2B" { return t }
+        if t.count == 2, t.allSatisfy(\.isNumber) { return t }
+        if t.count == 3, t.hasPrefix("97") || t.hasPrefix("98"), t.allSatisfy(\.isNumber) { return t }
+        return nil
+    }
+
+    /// The département of a commune INSEE code: "62119" → "62", "2A004" → "2A", "97101" → "971".
+    public static func of(commune code: String) -> String? {
+        let c = code.trimmingCharacters(in: .whitespaces).uppercased()
+        guard c.count == 5 else { return nil }
+        if c.hasPrefix("97") || c.hasPrefix("98") { return String(c.prefix(3)) }
+        return normalized(String(c.prefix(2)))
+    }
+
+    /// The département carried by an official perimeter code: "QP059043" → "59", "QN97101M" → "971",
+    /// "QN06208M" → "62"; nil for other codes.
+    public static func of(perimeterCode code: String) -> String? {
+        guard code.count >= 5, code.hasPrefix("QP") || code.hasPrefix("QN") else { return nil }
+        return normalized(String(code.dropFirst(2).prefix(3)))
     }
 }

@@ -1,0 +1,207 @@
+// QPVEligibility — any programme of the public rule format over a CSV file (`qpv eligibility run-batch`): every
+// row out once, in order, with its verdict; and the programmes installed in the data directory
+// (`qpv data import-rules`, `GET /eligibility/{id}`).
+
+import Foundation
+import QPVCore
+import QPVPerimeters
+import QPVTabular
+
+/// Rule files installed in `<data-dir>/rules/` (one programme per file, named after its id).
+public enum InstalledRules {
+    public static func directory(_ d: DataDirectory) -> URL { d.url.appendingPathComponent("rules") }
+
+    /// Checks a rule file (any error refuses it) and copies it to `<data-dir>/rules/<programme>.json`.
+    public static func install(path: String, dataDirectory: DataDirectory) throws -> (book: RuleBook, installed: URL) {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let book = try RuleBook.load(data: data, origin: path)
+        guard book.programme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) else {
+            throw RuleBookError(origin: path, path: "programme", reason: "identifiant « \(book.programme) » : lettres, chiffres, _ et - seulement")
+        }
+        let dir = directory(dataDirectory)
+        try dataDirectory.ensure(dir)
+        let target = dir.appendingPathComponent("\(book.programme).json")
+        try data.write(to: target, options: .atomic)
+        return (book, target)
+    }
+
+    /// Every installed rule file, loaded (a damaged file is an error naming it).
+    public static func all(_ d: DataDirectory) throws -> [RuleBook] {
+        let dir = directory(d)
+        guard let files = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return [] }
+        return try files.filter { $0.hasSuffix(".json") }.sorted().map { name in
+            try RuleBook.load(data: Data(contentsOf: dir.appendingPathComponent(name)), origin: "rules/\(name) (installé)")
+        }
+    }
+
+    /// The book for `id`: a rule file given, else installed programmes, else shipped ones.
+    public static func book(id: String, file: String?, dataDirectory: DataDirectory, epci: String? = nil, location: EligibilityLocation? = nil) throws -> RuleBook {
+        var candidates: [RuleBook]
+        if let file {
+            candidates = [try RuleBook.load(data: Data(contentsOf: URL(fileURLWithPath: file)), origin: file)]
+        } else {
+            candidates = try all(dataDirectory) + RuleBook.shippedNames().map { try RuleBook.shipped($0) }
+        }
+        for b in candidates where b.programmeIds.contains(id) || b.programmes.contains(where: { $0.epciSiren == id }) {
+            if let selected = try b.selecting(id, epci: epci, location: location) { return selected }
+            throw EligibilityInputError(
+                field: "programme", reason: "« \(id) » regroupe plusieurs programmes : précisez l'un d'eux (\(b.programmes.compactMap(\.id).joined(separator: ", "))) ou --epci")
+        }
+        let known = candidates.flatMap(\.programmeIds)
+        throw EligibilityInputError(field: "programme", reason: "« \(id) » inconnu (programmes : \(known.joined(separator: ", ")))")
+    }
+}
+
+/// Options of a programme batch.
+public struct ProgrammeBatchOptions: Sendable {
+    public var lonColumn: String?
+    public var latColumn: String?
+    public var addressColumn: String?
+    /// Values for every row (a row's own cell wins when not empty).
+    public var defaults: [(String, String)] = []
+    /// The programme's date when a row has none (nil: such a row is `to_verify`).
+    public var defaultDate: CivilDate?
+    public var tolerance: Double = 20
+    public var maxReportedProblems = 20
+
+    public init() {}
+}
+
+/// What a programme batch did.
+public struct ProgrammeBatchSummary: Sendable {
+    public var rows = 0
+    public var byVerdict: [Verdict: Int] = [:]
+    public var problems: [String] = []
+    public var problemCount = 0
+
+    public var text: String {
+        var out = [
+            "\(FrenchFormat.integer(rows)) lignes traitées",
+            "  éligibles : \(FrenchFormat.integer(byVerdict[.eligible] ?? 0))",
+            "  à vérifier : \(FrenchFormat.integer(byVerdict[.toVerify] ?? 0))",
+            "  non éligibles : \(FrenchFormat.integer(byVerdict[.notEligible] ?? 0))",
+        ]
+        if problemCount > problems.count { out.append("  … et \(problemCount - problems.count) autres lignes en anomalie (voir la colonne error)") }
+        return out.joined(separator: "\n")
+    }
+}
+
+/// Streams a CSV file: keeps every column and row, reads the programme's facts from the columns named like them
+/// (case and accents ignored), appends the verdict columns. A row whose fact cannot be read keeps it undeclared
+/// (never guessed) and says so in `error`.
+public struct ProgrammeBatch {
+    public static let appendedColumns = ["verdict", "qpv_status", "qpv_code", "qpv_name", "distance_boundary_m", "amount_eur", "reason", "error"]
+
+    public let catalog: PerimeterCatalog
+    public let book: RuleBook
+    public let options: ProgrammeBatchOptions
+    public let addressResolver: (any AddressResolving)?
+
+    public init(catalog: PerimeterCatalog, book: RuleBook, options: ProgrammeBatchOptions, addressResolver: (any AddressResolving)? = nil) {
+        self.catalog = catalog
+        self.book = book
+        self.options = options
+        self.addressResolver = addressResolver
+    }
+
+    /// The fact read from each column (by header name), for the start-of-batch message.
+    public func factColumns(_ header: [String]) -> [(Int, FactSpec)] {
+        header.enumerated().compactMap { i, h in
+            let k = ColumnMatcher.key(h)
+            return book.facts.values.first { ColumnMatcher.key($0.name) == k }.map { (i, $0) }
+        }
+    }
+
+    public func run(reader: CSVReader, writer: CSVWriter) throws -> ProgrammeBatchSummary {
+        let addressIndex = try options.addressColumn.flatMap { try ColumnMatcher.find(.address, in: reader, explicit: $0, required: true) }
+        if addressIndex != nil && addressResolver == nil { throw EligibilityLocationError.geocodingUnavailable }
+        let lonIndex = try ColumnMatcher.find(.longitude, in: reader, explicit: options.lonColumn, required: addressIndex == nil)
+        let latIndex = try ColumnMatcher.find(.latitude, in: reader, explicit: options.latColumn, required: addressIndex == nil)
+        let facts = factColumns(reader.header)
+        let locator = try EligibilityLocator(catalog: catalog, addressResolver: addressResolver, tolerance: options.tolerance)
+        let appended = Self.appendedColumns
+        try writer.writeRow(reader.header.map { appended.contains($0.lowercased()) ? $0 + "_input" : $0 } + appended)
+        var summary = ProgrammeBatchSummary()
+        let headerCount = reader.header.count
+        while true {
+            let batch = try reader.nextBatch(512)
+            if batch.isEmpty { break }
+            for rec in batch {
+                var errors: [String] = []
+                if let issue = rec.issue { errors.append(issue.description) }
+                // Facts: whole-file values, then the row's cells.
+                var pairs = options.defaults
+                for (i, f) in facts {
+                    let cell = rec[i].trimmingCharacters(in: .whitespaces)
+                    if !cell.isEmpty {
+                        pairs.removeAll { $0.0 == f.name }
+                        pairs.append((f.name, cell))
+                    }
+                }
+                var inputs = EligibilityInputs()
+                for (name, text) in pairs {
+                    guard let f = book.facts[name] else { continue }
+                    do { inputs[name] = try FactParser.value(text, for: f) } catch { errors.append("\(error) : fait laissé non déclaré") }
+                }
+                var verdict = Verdict.toVerify
+                var reason = ""
+                var location: EligibilityLocation?
+                var amount = ""
+                if let date = inputs.date(book.dateInput) ?? options.defaultDate {
+                    do {
+                        if let lon = lonIndex.flatMap({ LocateResult.parseCoordinate(rec[$0]) }), let lat = latIndex.flatMap({ LocateResult.parseCoordinate(rec[$0]) }) {
+                            location = try locator.locate(lon: lon, lat: lat, on: date)
+                        } else if let ai = addressIndex, !rec[ai].trimmingCharacters(in: .whitespaces).isEmpty {
+                            location = try locator.locate(address: rec[ai], on: date)
+                        } else {
+                            errors.append("position absente ou illisible (colonnes lon/lat\(addressIndex == nil ? "" : " ou adresse"))")
+                        }
+                    } catch {
+                        errors.append("localisation impossible : \(error)")
+                    }
+                    let report = ProgrammeEvaluator.evaluate(book: book, date: date, inputs: inputs, location: location)
+                    verdict = report.verdict
+                    reason = Self.reason(report)
+                    if let t = report.aid?.total_eur ?? report.aid?.per_year_full_time_eur {
+                        amount = writer.encoder.decimal(t == t.rounded() ? String(Int(t)) : String(format: "%.2f", t))
+                    }
+                    // Never "eligible" for a row with a problem the verdict did not see.
+                    if verdict == .eligible && !errors.isEmpty {
+                        verdict = .toVerify
+                        reason = errors.joined(separator: " ; ")
+                    }
+                } else {
+                    errors.append("date de référence absente : colonne « \(book.dateInput) » (AAAA-MM-JJ) ou --date")
+                    reason = "date de référence (\(book.dateLabel)) inconnue"
+                }
+                var fields = rec.fields
+                if fields.count < headerCount { fields += Array(repeating: "", count: headerCount - fields.count) }
+                if fields.count > headerCount { fields = Array(fields[..<headerCount]) }
+                let error = errors.joined(separator: " ; ")
+                try writer.writeRow(
+                    fields + [
+                        verdict.rawValue, location?.status.rawValue ?? "", location?.qpv.map(\.code).joined(separator: ";") ?? "",
+                        location?.qpv.map(\.name).joined(separator: ";") ?? "",
+                        location?.distanceBoundaryM.map { writer.encoder.decimal(LocateResult.twoDecimals($0)) } ?? "", amount, reason, error,
+                    ])
+                summary.rows += 1
+                summary.byVerdict[verdict, default: 0] += 1
+                if !error.isEmpty {
+                    summary.problemCount += 1
+                    if summary.problems.count < options.maxReportedProblems { summary.problems.append("\(reader.name), ligne \(rec.line) : \(error)") }
+                }
+            }
+        }
+        try writer.close()
+        return summary
+    }
+
+    /// The reason column: the failed criteria, the points to verify, or the location criterion when eligible.
+    static func reason(_ report: EligibilityReport) -> String {
+        switch report.verdict {
+        case .eligible: return report.summary
+        case .notEligible: return report.criteria.filter { $0.result == .notMet }.map { "\($0.label) : \($0.detail)" }.joined(separator: " ; ")
+        case .toVerify: return report.to_verify.joined(separator: " ; ")
+        }
+    }
+}
