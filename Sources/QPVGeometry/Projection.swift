@@ -183,11 +183,36 @@ public final class CoordinateTransformer {
     public let context: ProjContext
     private let pj: OpaquePointer
 
+    /// The operations PROJ 9 chooses, normalised, between WGS84 and the official metric CRS whose datum is
+    /// WGS84-compatible (a single operation, no datum shift), as PROJ itself writes them
+    /// (`proj_as_proj_string` of `proj_create_crs_to_crs` + `proj_normalize_for_visualization`). Building them
+    /// from these strings does not open PROJ's SQLite database — about a tenth of a single `qpv locate` —
+    /// and gives the same coordinates (test `ProjectionTests.precompiledPipelinesMatchTheDatabase`, which fails
+    /// if a PROJ version ever chose otherwise). Other pairs (EPSG:3297, EPSG:3035) go through the database.
+    static let precompiled: [String: String] = {
+        let lcc93 = "+proj=lcc +lat_0=46.5 +lon_0=3 +lat_1=49 +lat_2=44 +x_0=700000 +y_0=6600000 +ellps=GRS80"
+        let deg = "+step +proj=unitconvert +xy_in=deg +xy_out=rad"
+        return [
+            "4326>2154": "+proj=pipeline \(deg) +step \(lcc93)",
+            "2154>4326": "+proj=pipeline +step +inv \(lcc93) +step +proj=unitconvert +xy_in=rad +xy_out=deg",
+            "4326>5490": "+proj=pipeline \(deg) +step +proj=utm +zone=20 +ellps=GRS80",
+            "4326>2972": "+proj=pipeline \(deg) +step +proj=utm +zone=22 +ellps=GRS80",
+            "4326>2975": "+proj=pipeline \(deg) +step +proj=utm +zone=40 +south +ellps=GRS80",
+            "4326>4471": "+proj=pipeline \(deg) +step +proj=utm +zone=38 +south +ellps=GRS80",
+        ]
+    }()
+
     /// A transformation from `source` to `target`, axes in x = longitude/easting, y = latitude/northing order.
-    public init(from source: CRS, to target: CRS, context: ProjContext) throws {
+    /// `precompiled: false` forces the operation to be looked up in PROJ's database even for the pairs of
+    /// `precompiled` (tests compare both).
+    public init(from source: CRS, to target: CRS, context: ProjContext, precompiled: Bool = true) throws {
         self.source = source
         self.target = target
         self.context = context
+        if precompiled, let pipeline = Self.precompiled["\(source.epsg)>\(target.epsg)"], let op = proj_create(context.raw, pipeline) {
+            pj = op
+            return
+        }
         try context.validate(source)
         try context.validate(target)
         guard let op = proj_create_crs_to_crs(context.raw, "EPSG:\(source.epsg)", "EPSG:\(target.epsg)", nil) else {

@@ -372,21 +372,25 @@ public final class PerimeterPack: @unchecked Sendable {
         } catch {
             throw PackError.corrupt(path: path, reason: "lecture impossible")
         }
-        try self.init(data: data, path: path)
+        try self.init(data: data, path: path, rememberVerification: true)
     }
 
-    /// Reads a pack from its bytes; `path` names it in messages. The checksum trailer is verified first.
-    public init(data: Data, path: String) throws {
+    /// Reads a pack from its bytes; `path` names it in messages. The checksum trailer is verified first —
+    /// for a pack file opened by path, once per file identity (`VerifiedFileCache`: the `.verified` note beside
+    /// it; any change to the file, which changes its change time, makes it verified again).
+    public init(data: Data, path: String, rememberVerification: Bool = false) throws {
         guard data.count >= 16, Array(data.prefix(8)) == PerimeterPack.magic else { throw PackError.notAPack(path: path) }
         let version = data.withUnsafeBytes { Int($0.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian) }
         guard version == PackManifest.currentFormat else { throw PackError.unsupportedFormat(path: path, version: version) }
         guard data.count >= 32 else { throw PackError.corrupt(path: path, reason: "fichier tronqué") }
         // Everything after this point reads only `body` (the bytes the checksum covers).
         let body = data.count - 8
-        let intact = data.withUnsafeBytes { raw in
-            ContentChecksum.digest(UnsafeRawBufferPointer(rebasing: raw[0..<body])) == raw.loadUnaligned(fromByteOffset: body, as: UInt64.self).littleEndian
+        let stored = data.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: body, as: UInt64.self).littleEndian }
+        if !(rememberVerification && VerifiedFileCache.isVerified(path: path, digest: stored)) {
+            let intact = data.withUnsafeBytes { raw in ContentChecksum.digest(UnsafeRawBufferPointer(rebasing: raw[0..<body])) == stored }
+            guard intact else { throw PackError.corrupt(path: path, reason: "somme de contrôle différente : fichier endommagé ou tronqué") }
+            if rememberVerification { VerifiedFileCache.remember(path: path, digest: stored) }
         }
-        guard intact else { throw PackError.corrupt(path: path, reason: "somme de contrôle différente : fichier endommagé ou tronqué") }
         let length = data.withUnsafeBytes { Int($0.loadUnaligned(fromByteOffset: 12, as: UInt32.self).littleEndian) }
         guard length <= body - 16 else { throw PackError.corrupt(path: path, reason: "en-tête tronqué") }
         var manifest: PackManifest

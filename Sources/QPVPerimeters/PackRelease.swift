@@ -269,6 +269,7 @@ extension PackStore {
             } else {
                 try FileManager.default.removeItem(atPath: old.path)
             }
+            try? FileManager.default.removeItem(atPath: VerifiedFileCache.cachePath(old.path))
             outcome.replaced.append(old.manifest.packId)
         }
         return outcome

@@ -86,6 +86,7 @@ public struct PackStore: Sendable {
         var removed: [String] = []
         for old in replaced where old.path != path {
             try? FileManager.default.removeItem(atPath: old.path)
+            try? FileManager.default.removeItem(atPath: VerifiedFileCache.cachePath(old.path))
             removed.append(old.manifest.packId)
         }
         return (path, removed, overlapping.map { "\($0.0.manifest.packId) : \($0.1)" })
@@ -95,6 +96,7 @@ public struct PackStore: Sendable {
     public func remove(packId: String) throws -> Bool {
         for p in packPaths() + previousPackPaths() where URL(fileURLWithPath: p).deletingPathExtension().lastPathComponent == packId {
             try FileManager.default.removeItem(atPath: p)
+            try? FileManager.default.removeItem(atPath: VerifiedFileCache.cachePath(p))
             return true
         }
         return false

@@ -19,6 +19,40 @@ import QPVGeometry
         #expect(abs(lat - 50.5297) < 1e-9)
     }
 
+    @Test("opérations précompilées (sans la base SQLite de PROJ) : mêmes coordonnées que celles de la base, sur chaque territoire")
+    func precompiledPipelinesMatchTheDatabase() throws {
+        let ctx = try ProjContext()
+        let pairs: [(CRS, CRS, FrenchTerritory)] = [
+            (.wgs84, .lambert93, .hexagone), (.wgs84, .antilles, .antilles), (.wgs84, .guyane, .guyane),
+            (.wgs84, .reunion, .reunion), (.wgs84, .mayotte, .mayotte),
+        ]
+        for (source, target, territory) in pairs {
+            let box = try #require(FrenchTerritory.boxes.first { $0.territory == territory }?.box)
+            var xs: [Double] = [], ys: [Double] = []
+            for i in 0...20 { for j in 0...20 {
+                xs.append(box.minX + box.width * Double(i) / 20)
+                ys.append(box.minY + box.height * Double(j) / 20)
+            } }
+            let fast = try CoordinateTransformer(from: source, to: target, context: ctx)
+            let db = try CoordinateTransformer(from: source, to: target, context: ctx, precompiled: false)
+            var fx = xs, fy = ys, dx = xs, dy = ys
+            try fast.transform(x: &fx, y: &fy)
+            try db.transform(x: &dx, y: &dy)
+            for k in xs.indices {
+                #expect(abs(fx[k] - dx[k]) < 1e-6 && abs(fy[k] - dy[k]) < 1e-6, "\(source) → \(target) en (\(xs[k]), \(ys[k]))")
+            }
+            if target == .lambert93 {
+                // And back.
+                let back = try CoordinateTransformer(from: target, to: source, context: ctx)
+                let backDB = try CoordinateTransformer(from: target, to: source, context: ctx, precompiled: false)
+                var bx = fx, by = fy, cx = fx, cy = fy
+                try back.transform(x: &bx, y: &by)
+                try backDB.transform(x: &cx, y: &cy)
+                for k in xs.indices { #expect(abs(bx[k] - cx[k]) < 1e-12 && abs(by[k] - cy[k]) < 1e-12) }
+            }
+        }
+    }
+
     @Test func laea3035IsEastingNorthingOrder() throws {
         let ctx = try ProjContext()
         let t = try CoordinateTransformer(from: .wgs84, to: .laea3035, context: ctx)

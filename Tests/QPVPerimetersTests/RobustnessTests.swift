@@ -129,6 +129,29 @@ import QPVTestSupport
         #expect(throws: Never.self) { _ = try PerimeterPack(data: Data(good), path: "ok") }
     }
 
+    // Finding 8, once per file identity: a pack verified once is not re-hashed while unchanged, and a pack
+    // damaged in place afterwards (same size) is still refused: the change makes the note stale.
+    @Test func verifiedOnceThenDamagedInPlaceIsStillRefused() throws {
+        let (path, good) = try goodPack()
+        _ = try PerimeterPack(path: path)
+        #expect(FileManager.default.fileExists(atPath: VerifiedFileCache.cachePath(path)))
+        let stored = good.suffix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self).littleEndian }
+        #expect(VerifiedFileCache.isVerified(path: path, digest: stored))
+        _ = try PerimeterPack(path: path)
+        var b = good
+        b[b.count / 2] ^= 0x5A
+        let h = try #require(FileHandle(forWritingAtPath: path))
+        try h.seek(toOffset: UInt64(b.count / 2))
+        try h.write(contentsOf: [b[b.count / 2]])
+        try h.close()
+        #expect(!VerifiedFileCache.isVerified(path: path, digest: stored))
+        #expect(throws: PackError.self) { _ = try PerimeterPack(path: path) }
+        // Removing the pack removes its note.
+        let id = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        #expect(try PackStore(dataDirectory: dir).remove(packId: id))
+        #expect(!FileManager.default.fileExists(atPath: VerifiedFileCache.cachePath(path)))
+    }
+
     // Finding 5: counts, offsets and set numbers read from the file are checked (damage behind a valid
     // checksum, as a buggy writer would leave): an error, never a trap or a 26 GB allocation.
     @Test func structuralDamageBehindAValidChecksumNeverTraps() throws {
