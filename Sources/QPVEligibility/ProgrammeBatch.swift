@@ -89,7 +89,7 @@ public struct ProgrammeBatchSummary: Sendable {
 /// Streams a CSV file: keeps every column and row, reads the programme's facts from the columns named like them
 /// (case and accents ignored), appends the verdict columns. A row whose fact cannot be read keeps it undeclared
 /// (never guessed) and says so in `error`.
-public struct ProgrammeBatch {
+public struct ProgrammeBatch: Sendable {
     public static let appendedColumns = ["verdict", "qpv_status", "qpv_code", "qpv_name", "distance_boundary_m", "amount_eur", "reason", "error"]
 
     public let catalog: PerimeterCatalog
@@ -112,11 +112,18 @@ public struct ProgrammeBatch {
         }
     }
 
-    public func run(reader: CSVReader, writer: CSVWriter) throws -> ProgrammeBatchSummary {
+    /// The position columns (`TabularError` when one is missing or ambiguous): lon/lat, required unless an
+    /// address column is named.
+    public func positionColumns(_ reader: CSVReader) throws -> (lon: Int?, lat: Int?, address: Int?) {
         let addressIndex = try options.addressColumn.flatMap { try ColumnMatcher.find(.address, in: reader, explicit: $0, required: true) }
         if addressIndex != nil && addressResolver == nil { throw EligibilityLocationError.geocodingUnavailable }
         let lonIndex = try ColumnMatcher.find(.longitude, in: reader, explicit: options.lonColumn, required: addressIndex == nil)
         let latIndex = try ColumnMatcher.find(.latitude, in: reader, explicit: options.latColumn, required: addressIndex == nil)
+        return (lonIndex, latIndex, addressIndex)
+    }
+
+    public func run(reader: CSVReader, writer: CSVWriter) throws -> ProgrammeBatchSummary {
+        let (lonIndex, latIndex, addressIndex) = try positionColumns(reader)
         let facts = factColumns(reader.header)
         let locator = try EligibilityLocator(catalog: catalog, addressResolver: addressResolver, tolerance: options.tolerance)
         let appended = Self.appendedColumns
