@@ -37,6 +37,7 @@ struct ProgrammeCSVEndpoint: Sendable {
         options.latColumn = params["lat_column"]
         options.addressColumn = params["address_column"]
         options.tolerance = engine.options.boundaryTolerance
+        options.workers = engine.options.batchThreads
         options.defaults = book.facts.keys.sorted().compactMap { name in params[name].map { (name, $0) } }
         do {
             _ = try FactParser.inputs(options.defaults, book: book)
