@@ -1,5 +1,6 @@
-// QPVEligibility — any programme of the public rule format over a CSV file (`qpv eligibility run-batch`): every
-// row out once, in order, with its verdict; and the programmes installed in the data directory
+// QPVEligibility — any programme of the public rule format over a CSV file (`qpv eligibility run-batch`,
+// `POST /eligibility/{id}/csv`): every row out once, in order, with its verdict, rows evaluated on the ordered
+// parallel workers of `OrderedBatchRunner`; and the programmes installed in the data directory
 // (`qpv data import-rules`, `GET /eligibility/{id}`).
 
 import Foundation
@@ -126,6 +127,7 @@ public struct ProgrammeBatch: Sendable {
         return (lonIndex, latIndex, addressIndex)
     }
 
+    /// Runs the batch on `options.workers` threads: the same bytes, rows in input order, whatever their number.
     public func run(reader: CSVReader, writer: CSVWriter) throws -> ProgrammeBatchSummary {
         let (lonIndex, latIndex, addressIndex) = try positionColumns(reader)
         let facts = factColumns(reader.header)
