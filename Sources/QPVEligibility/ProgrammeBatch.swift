@@ -1,5 +1,6 @@
-// QPVEligibility — any programme of the public rule format over a CSV file (`qpv eligibility run-batch`): every
-// row out once, in order, with its verdict; and the programmes installed in the data directory
+// QPVEligibility — any programme of the public rule format over a CSV file (`qpv eligibility run-batch`,
+// `POST /eligibility/{id}/csv`): every row out once, in order, with its verdict, rows evaluated on the ordered
+// parallel workers of `OrderedBatchRunner`; and the programmes installed in the data directory
 // (`qpv data import-rules`, `GET /eligibility/{id}`).
 
 import Foundation
@@ -63,6 +64,10 @@ public struct ProgrammeBatchOptions: Sendable {
     public var defaultDate: CivilDate?
     public var tolerance: Double = 20
     public var maxReportedProblems = 20
+    /// Worker threads (`--threads`); the output is in input order whatever their number.
+    public var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// Rows per chunk handed to a worker.
+    public var chunkSize: Int = 512
 
     public init() {}
 }
@@ -89,7 +94,7 @@ public struct ProgrammeBatchSummary: Sendable {
 /// Streams a CSV file: keeps every column and row, reads the programme's facts from the columns named like them
 /// (case and accents ignored), appends the verdict columns. A row whose fact cannot be read keeps it undeclared
 /// (never guessed) and says so in `error`.
-public struct ProgrammeBatch {
+public struct ProgrammeBatch: Sendable {
     public static let appendedColumns = ["verdict", "qpv_status", "qpv_code", "qpv_name", "distance_boundary_m", "amount_eur", "reason", "error"]
 
     public let catalog: PerimeterCatalog
@@ -112,88 +117,129 @@ public struct ProgrammeBatch {
         }
     }
 
-    public func run(reader: CSVReader, writer: CSVWriter) throws -> ProgrammeBatchSummary {
+    /// The position columns (`TabularError` when one is missing or ambiguous): lon/lat, required unless an
+    /// address column is named.
+    public func positionColumns(_ reader: CSVReader) throws -> (lon: Int?, lat: Int?, address: Int?) {
         let addressIndex = try options.addressColumn.flatMap { try ColumnMatcher.find(.address, in: reader, explicit: $0, required: true) }
         if addressIndex != nil && addressResolver == nil { throw EligibilityLocationError.geocodingUnavailable }
         let lonIndex = try ColumnMatcher.find(.longitude, in: reader, explicit: options.lonColumn, required: addressIndex == nil)
         let latIndex = try ColumnMatcher.find(.latitude, in: reader, explicit: options.latColumn, required: addressIndex == nil)
+        return (lonIndex, latIndex, addressIndex)
+    }
+
+    /// Runs the batch on `options.workers` threads: the same bytes, rows in input order, whatever their number.
+    public func run(reader: CSVReader, writer: CSVWriter) throws -> ProgrammeBatchSummary {
+        let (lonIndex, latIndex, addressIndex) = try positionColumns(reader)
         let facts = factColumns(reader.header)
-        let locator = try EligibilityLocator(catalog: catalog, addressResolver: addressResolver, tolerance: options.tolerance)
         let appended = Self.appendedColumns
         try writer.writeRow(reader.header.map { appended.contains($0.lowercased()) ? $0 + "_input" : $0 } + appended)
         var summary = ProgrammeBatchSummary()
         let headerCount = reader.header.count
-        while true {
-            let batch = try reader.nextBatch(512)
-            if batch.isEmpty { break }
-            for rec in batch {
-                var errors: [String] = []
-                if let issue = rec.issue { errors.append(issue.description) }
-                // Facts: whole-file values, then the row's cells.
-                var pairs = options.defaults
-                for (i, f) in facts {
-                    let cell = rec[i].trimmingCharacters(in: .whitespaces)
-                    if !cell.isEmpty {
-                        pairs.removeAll { $0.0 == f.name }
-                        pairs.append((f.name, cell))
-                    }
+        let fileName = reader.name
+        let encoder = writer.encoder
+        let (catalog, book, options, resolver) = (self.catalog, self.book, self.options, self.addressResolver)
+
+        // Rows are evaluated on worker threads (one EligibilityLocator, GEOS/PROJ state, each) and written back
+        // in input order by `OrderedBatchRunner`, as the TFPB batch does.
+        let runner = OrderedBatchRunner<CSVRecord, ChunkOutput>(workers: options.workers)
+        try runner.run(
+            next: {
+                let batch = try reader.nextBatch(options.chunkSize)
+                return batch.isEmpty ? nil : batch
+            },
+            makeWorker: { try EligibilityLocator(catalog: catalog, addressResolver: resolver, tolerance: options.tolerance) },
+            process: { locator, records in
+                var out = ChunkOutput()
+                out.bytes.reserveCapacity(records.count * 160)
+                for rec in records {
+                    let row = Self.evaluate(
+                        rec, book: book, options: options, facts: facts, positions: (lonIndex, latIndex, addressIndex), locator: locator, encoder: encoder)
+                    var fields = rec.fields
+                    if fields.count < headerCount { fields += Array(repeating: "", count: headerCount - fields.count) }
+                    if fields.count > headerCount { fields = Array(fields[..<headerCount]) }
+                    encoder.encode(fields + row.cells, into: &out.bytes)
+                    out.rows += 1
+                    out.byVerdict[row.verdict, default: 0] += 1
+                    if !row.error.isEmpty { out.problems.append("\(fileName), ligne \(rec.line) : \(row.error)") }
                 }
-                var inputs = EligibilityInputs()
-                for (name, text) in pairs {
-                    guard let f = book.facts[name] else { continue }
-                    do { inputs[name] = try FactParser.value(text, for: f) } catch { errors.append("\(error) : fait laissé non déclaré") }
-                }
-                var verdict = Verdict.toVerify
-                var reason = ""
-                var location: EligibilityLocation?
-                var amount = ""
-                if let date = inputs.date(book.dateInput) ?? options.defaultDate {
-                    do {
-                        if let lon = lonIndex.flatMap({ LocateResult.parseCoordinate(rec[$0]) }), let lat = latIndex.flatMap({ LocateResult.parseCoordinate(rec[$0]) }) {
-                            location = try locator.locate(lon: lon, lat: lat, on: date)
-                        } else if let ai = addressIndex, !rec[ai].trimmingCharacters(in: .whitespaces).isEmpty {
-                            location = try locator.locate(address: rec[ai], on: date)
-                        } else {
-                            errors.append("position absente ou illisible (colonnes lon/lat\(addressIndex == nil ? "" : " ou adresse"))")
-                        }
-                    } catch {
-                        errors.append("localisation impossible : \(error)")
-                    }
-                    let report = ProgrammeEvaluator.evaluate(book: book, date: date, inputs: inputs, location: location)
-                    verdict = report.verdict
-                    reason = Self.reason(report)
-                    if let t = report.aid?.total_eur ?? report.aid?.per_year_full_time_eur {
-                        amount = writer.encoder.decimal(t == t.rounded() ? String(Int(t)) : String(format: "%.2f", t))
-                    }
-                    // Never "eligible" for a row with a problem the verdict did not see.
-                    if verdict == .eligible && !errors.isEmpty {
-                        verdict = .toVerify
-                        reason = errors.joined(separator: " ; ")
-                    }
-                } else {
-                    errors.append("date de référence absente : colonne « \(book.dateInput) » (AAAA-MM-JJ) ou --date")
-                    reason = "date de référence (\(book.dateLabel)) inconnue"
-                }
-                var fields = rec.fields
-                if fields.count < headerCount { fields += Array(repeating: "", count: headerCount - fields.count) }
-                if fields.count > headerCount { fields = Array(fields[..<headerCount]) }
-                let error = errors.joined(separator: " ; ")
-                try writer.writeRow(
-                    fields + [
-                        verdict.rawValue, location?.status.rawValue ?? "", location?.qpv.map(\.code).joined(separator: ";") ?? "",
-                        location?.qpv.map(\.name).joined(separator: ";") ?? "",
-                        location?.distanceBoundaryM.map { writer.encoder.decimal(LocateResult.twoDecimals($0)) } ?? "", amount, reason, error,
-                    ])
-                summary.rows += 1
-                summary.byVerdict[verdict, default: 0] += 1
-                if !error.isEmpty {
-                    summary.problemCount += 1
-                    if summary.problems.count < options.maxReportedProblems { summary.problems.append("\(reader.name), ligne \(rec.line) : \(error)") }
-                }
-            }
-        }
+                return out
+            },
+            deliver: { out in
+                try writer.write(encoded: out.bytes)
+                summary.rows += out.rows
+                for (v, n) in out.byVerdict { summary.byVerdict[v, default: 0] += n }
+                summary.problemCount += out.problems.count
+                for p in out.problems where summary.problems.count < options.maxReportedProblems { summary.problems.append(p) }
+            })
         try writer.close()
         return summary
+    }
+
+    struct ChunkOutput: Sendable {
+        var bytes: [UInt8] = []
+        var rows = 0
+        var byVerdict: [Verdict: Int] = [:]
+        var problems: [String] = []
+    }
+
+    /// One row: its facts (whole-file values, then the row's cells), place, verdict; the appended cells.
+    static func evaluate(
+        _ rec: CSVRecord, book: RuleBook, options: ProgrammeBatchOptions, facts: [(Int, FactSpec)], positions: (lon: Int?, lat: Int?, address: Int?),
+        locator: EligibilityLocator, encoder: CSVRowEncoder
+    ) -> (verdict: Verdict, cells: [String], error: String) {
+        var errors: [String] = []
+        if let issue = rec.issue { errors.append(issue.description) }
+        var pairs = options.defaults
+        for (i, f) in facts {
+            let cell = rec[i].trimmingCharacters(in: .whitespaces)
+            if !cell.isEmpty {
+                pairs.removeAll { $0.0 == f.name }
+                pairs.append((f.name, cell))
+            }
+        }
+        var inputs = EligibilityInputs()
+        for (name, text) in pairs {
+            guard let f = book.facts[name] else { continue }
+            do { inputs[name] = try FactParser.value(text, for: f) } catch { errors.append("\(error) : fait laissé non déclaré") }
+        }
+        var verdict = Verdict.toVerify
+        var reason = ""
+        var location: EligibilityLocation?
+        var amount = ""
+        if let date = inputs.date(book.dateInput) ?? options.defaultDate {
+            do {
+                if let lon = positions.lon.flatMap({ LocateResult.parseCoordinate(rec[$0]) }), let lat = positions.lat.flatMap({ LocateResult.parseCoordinate(rec[$0]) }) {
+                    location = try locator.locate(lon: lon, lat: lat, on: date)
+                } else if let ai = positions.address, !rec[ai].trimmingCharacters(in: .whitespaces).isEmpty {
+                    location = try locator.locate(address: rec[ai], on: date)
+                } else {
+                    errors.append("position absente ou illisible (colonnes lon/lat\(positions.address == nil ? "" : " ou adresse"))")
+                }
+            } catch {
+                errors.append("localisation impossible : \(error)")
+            }
+            let report = ProgrammeEvaluator.evaluate(book: book, date: date, inputs: inputs, location: location)
+            verdict = report.verdict
+            reason = Self.reason(report)
+            if let t = report.aid?.total_eur ?? report.aid?.per_year_full_time_eur {
+                amount = encoder.decimal(t == t.rounded() ? String(Int(t)) : String(format: "%.2f", t))
+            }
+            // Never "eligible" for a row with a problem the verdict did not see.
+            if verdict == .eligible && !errors.isEmpty {
+                verdict = .toVerify
+                reason = errors.joined(separator: " ; ")
+            }
+        } else {
+            errors.append("date de référence absente : colonne « \(book.dateInput) » (AAAA-MM-JJ) ou --date")
+            reason = "date de référence (\(book.dateLabel)) inconnue"
+        }
+        let error = errors.joined(separator: " ; ")
+        let status: String = location?.status.rawValue ?? ""
+        let codes: String = location?.qpv.map(\.code).joined(separator: ";") ?? ""
+        let names: String = location?.qpv.map(\.name).joined(separator: ";") ?? ""
+        let distance: String = location?.distanceBoundaryM.map { encoder.decimal(LocateResult.twoDecimals($0)) } ?? ""
+        let cells: [String] = [verdict.rawValue, status, codes, names, distance, amount, reason, error]
+        return (verdict, cells, error)
     }
 
     /// The reason column: the failed criteria, the points to verify, or the location criterion when eligible.

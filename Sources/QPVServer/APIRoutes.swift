@@ -1,5 +1,6 @@
 // `APIRoutes`: the GET routes of the API and the page (/search, /reverse, /locate, /eligibility/*, /perimeters,
-// assets) and their JSON / GeoJSON answers. `POST /search/csv` is `CSVBatchEndpoint`.
+// assets) and their JSON / GeoJSON answers. `POST /search/csv` is `CSVBatchEndpoint`, `POST /eligibility/{id}/csv`
+// `ProgrammeCSVEndpoint`.
 
 import Foundation
 import QPVAddressing
@@ -23,7 +24,7 @@ public struct APIRoutes: Sendable {
         "/", "/app.js", "/app.css", "/openapi.json", "/health", "/version", "/search", "/reverse", "/nearby", "/locate",
         "/eligibility/emploi-franc", "/eligibility/adulte-relais", "/eligibility/fcs", "/eligibility/{id}", "/perimeters", "/perimeters/{code}",
     ]
-    public static let postRoutes = ["/search/csv"]
+    public static let postRoutes = ["/search/csv", "/eligibility/{id}/csv"]
 
     /// Methods a concrete path answers to (for 405 answers).
     static func methods(forPath path: String) -> [String] {
@@ -60,6 +61,9 @@ public struct APIRoutes: Sendable {
         }
         router.post("/search/csv") { request, context in
             try await CSVBatchEndpoint(engine: engine).respond(request, logger: context.logger)
+        }
+        router.post("/eligibility/:id/csv") { request, context in
+            try await ProgrammeCSVEndpoint(engine: engine).respond(context.parameters.get("id") ?? "", request, logger: context.logger)
         }
     }
 
@@ -365,19 +369,9 @@ public struct APIRoutes: Sendable {
     /// `GET /eligibility/{id}`: a programme of the public rule format (installed with `qpv data import-rules`, or
     /// shipped), its facts as query parameters (an absent fact is undeclared, never assumed).
     func programme(_ id: String, _ q: QueryParameters) throws -> Response {
-        guard let found = engine.programmeBooks.first(where: { $0.programmeIds.contains(id) }) else {
-            throw APIError(.notFound, "unknown_programme",
-                           "programme « \(id.prefix(60)) » inconnu ; programmes : \(engine.programmeBooks.flatMap(\.programmeIds).joined(separator: ", "))")
-        }
+        let found = try Self.programmeFile(id, engine: engine)
         try q.allowOnly(Self.placeParameters.union(found.facts.keys).union(["epci"]))
-        let book: RuleBook
-        do {
-            guard let b = try found.selecting(id, epci: q["epci"]) else {
-                throw APIError(.unprocessableContent, "ambiguous_programme",
-                               "« \(id) » regroupe plusieurs programmes : précisez l'un d'eux (\(found.programmes.compactMap(\.id).joined(separator: ", "))) ou « epci »")
-            }
-            book = b
-        } catch let e as APIError { throw e } catch { throw APIError(.internalServerError, "rules_error", "\(error)") }
+        let book = try Self.programme(id, in: found, epci: q["epci"])
         var inputs: EligibilityInputs
         do {
             inputs = try FactParser.inputs(book.facts.keys.sorted().compactMap { name in q[name].map { (name, $0) } }, book: book)
@@ -389,6 +383,26 @@ public struct APIRoutes: Sendable {
         }
         let location = try location(q, on: date)
         return json(try encode(ProgrammeEvaluator.evaluate(book: book, date: date, inputs: inputs, location: location)))
+    }
+
+    /// The rule file of programme `id` (installed, then shipped); 404 naming the known ones.
+    static func programmeFile(_ id: String, engine: ServerEngine) throws -> RuleBook {
+        guard let found = engine.programmeBooks.first(where: { $0.programmeIds.contains(id) }) else {
+            throw APIError(.notFound, "unknown_programme",
+                           "programme « \(id.prefix(60)) » inconnu ; programmes : \(engine.programmeBooks.flatMap(\.programmeIds).joined(separator: ", "))")
+        }
+        return found
+    }
+
+    /// Programme `id` of `file` (one intercommunalité's among several chosen by `epci`); 422 when ambiguous.
+    static func programme(_ id: String, in file: RuleBook, epci: String?) throws -> RuleBook {
+        do {
+            guard let b = try file.selecting(id, epci: epci) else {
+                throw APIError(.unprocessableContent, "ambiguous_programme",
+                               "« \(id) » regroupe plusieurs programmes : précisez l'un d'eux (\(file.programmes.compactMap(\.id).joined(separator: ", "))) ou « epci »")
+            }
+            return b
+        } catch let e as APIError { throw e } catch { throw APIError(.internalServerError, "rules_error", "\(error)") }
     }
 
     // MARK: - Perimeters

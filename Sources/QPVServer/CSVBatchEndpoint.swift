@@ -1,5 +1,6 @@
-// `POST /search/csv`: `CSVBatchEndpoint` (body spooled to disk, `BatchGeocoder` run on a thread, output
-// streamed through `ChunkChannel`), with `SpooledBody`, `MappedRangeSource` and the `Multipart` form parser.
+// `POST /search/csv`: `CSVBatchEndpoint` (`BatchGeocoder` run on a thread), with what every CSV batch of the
+// server shares: `CSVUpload` (body spooled to disk, checks, output streamed through `ChunkChannel`),
+// `SpooledBody`, `MappedRangeSource` and the `Multipart` form parser.
 
 import Foundation
 import HTTPTypes
@@ -29,42 +30,17 @@ struct CSVBatchEndpoint: Sendable {
     func respond(_ request: Request, logger: Logger) async throws -> Response {
         var params = try QueryParameters(request.uri.query)
         try params.allowOnly(Set(Self.fields.filter { $0 != "data" }))
-        let maxBody = engine.options.maxBodyBytes
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBody {
-            throw Self.tooLarge(maxBody)
-        }
-        let body = try await SpooledBody.receive(request.body, limit: maxBody)
-
-        // Where the CSV is: the whole body, or the `data` part of a multipart form (whose other fields
-        // may carry `columns` and `date`).
-        var range = 0..<body.count
-        var fileName = "adresses.csv"
+        let upload = try await CSVUpload.receive(request, engine: engine, defaultName: "adresses.csv", fields: Self.fields)
         var formColumns: [String] = []
         var formResultColumns: [String] = []
         var formValues: [String: String] = [:]
-        if let type = request.headers[.contentType], type.lowercased().hasPrefix("multipart/form-data") {
-            guard let boundary = Multipart.boundary(contentType: type) else {
-                throw APIError(.badRequest, "invalid_multipart", "formulaire multipart sans « boundary » dans Content-Type")
-            }
-            let parts = try Multipart.parts(body.bytes, boundary: boundary)
-            guard let data = parts.first(where: { $0.name == "data" }) else {
-                throw APIError(.badRequest, "missing_parameter", "champ « data » (le fichier CSV) absent du formulaire")
-            }
-            range = data.range
-            if let f = data.fileName, !f.isEmpty { fileName = f }
-            for p in parts where p.fileName == nil {
-                let value = String(decoding: body.bytes[p.range], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-                switch p.name {
-                case "columns": formColumns.append(value)
-                case "result_columns": formResultColumns.append(value)
-                case "date", "postcode", "citycode", "delimiter", "encoding": formValues[p.name] = value
-                case "data": break
-                default:
-                    throw APIError(.badRequest, "unknown_parameter", "champ « \(p.name) » inconnu ; champs acceptés : \(Self.fields.joined(separator: ", "))")
-                }
+        for (name, value) in upload.formFields {
+            switch name {
+            case "columns": formColumns.append(value)
+            case "result_columns": formResultColumns.append(value)
+            default: formValues[name] = value
             }
         }
-        guard !range.isEmpty else { throw APIError(.badRequest, "empty_body", "corps de requête vide : envoyez un fichier CSV") }
         for (k, v) in formValues { try params.setIfAbsent(k, v) }
         let date = try params.date("date") ?? CivilDate.today()
         func list(_ name: String, _ form: [String]) -> [String] {
@@ -72,30 +48,13 @@ struct CSVBatchEndpoint: Sendable {
         }
         let columnNames = list("columns", formColumns)
         let resultColumns = list("result_columns", formResultColumns)
-        // api-adresse: `delimiter` (one character) and `encoding` of the sent file; sniffed otherwise.
-        let separator: UInt8? = try params["delimiter"].flatMap { d in
-            if d.isEmpty { return nil }
-            guard d.utf8.count == 1, let b = d.utf8.first, [0x2C, 0x3B, 0x09, 0x7C].contains(b) else {
-                throw APIError.invalid("delimiter", "« \(d) » : séparateur attendu , ; | ou tabulation")
-            }
-            return b
-        }
-        let encoding: TextEncoding? = try params["encoding"].flatMap { e in
-            if e.isEmpty { return nil }
-            guard let t = TextEncoding(name: e) else { throw APIError.invalid("encoding", "« \(e) » : encodages possibles utf-8, windows-1252 (latin1)") }
-            return t
-        }
+        let (separator, encoding) = try CSVUpload.dialectParameters(params)
         let postcodeColumn = params["postcode"].flatMap { $0.isEmpty ? nil : $0 }
         let citycodeColumn = params["citycode"].flatMap { $0.isEmpty ? nil : $0 }
 
         // Checks before the first byte is sent: a readable header, the columns, the number of rows.
-        let csvRange = range
-        let name = fileName
-        let source: @Sendable () -> any ByteSource = { body.source(csvRange, name: name) }
         let batch = BatchGeocoder(geocoder: engine.geocoder)
-        let rows: Int
-        do {
-            let reader = try CSVReader(source: source(), name: name, separator: separator, encoding: encoding)
+        let rows = try upload.checked(engine: engine, separator: separator, encoding: encoding) { reader in
             guard !columnNames.isEmpty else {
                 throw APIError.missing("columns", "colonne(s) de l'adresse, séparées par des virgules ; colonnes du fichier : \(reader.header.joined(separator: ", "))")
             }
@@ -108,31 +67,9 @@ struct CSVBatchEndpoint: Sendable {
             if let bad = resultColumns.first(where: { !BatchGeocoder.resultColumns.contains($0) }) {
                 throw APIError.invalid("result_columns", "« \(bad) » inconnue ; colonnes possibles : \(BatchGeocoder.resultColumns.joined(separator: ", "))")
             }
-            var n = 0
-            while try reader.next() != nil {
-                n += 1
-                if n > engine.options.maxRows {
-                    throw APIError(.contentTooLarge, "too_many_rows", "plus de \(FrenchFormat.integer(engine.options.maxRows)) lignes : découpez le fichier (limite du serveur)")
-                }
-            }
-            rows = n
-        } catch let e as APIError {
-            throw e
-        } catch let e as GeocodingError {
-            throw APIError(.badRequest, "invalid_csv", e.description)
-        } catch let e as TabularError {
-            throw APIError(.badRequest, "invalid_csv", "\(e)")
         }
-
-        guard let slot = BatchSlot.take() else {
-            throw APIError(.serviceUnavailable, "busy", "déjà \(Self.maxConcurrent) fichiers en cours de traitement : réessayez dans un moment")
-        }
-        let dialect = try CSVReader(source: source(), name: name, separator: separator, encoding: encoding).dialect
-        var headers = HTTPFields()
-        headers[.contentType] = "text/csv; charset=" + (dialect.encoding == .utf8 ? "utf-8" : "windows-1252")
-        headers[.contentDisposition] = "attachment; filename=\"\(Self.outputName(name))\""
-        headers[.cacheControl] = "no-store"
-        headers[HTTPField.Name("X-QPV-Rows")!] = String(rows)
+        let name = upload.fileName
+        let dialect = try upload.reader(separator: separator, encoding: encoding).dialect
         var batchOptions = BatchOptions(
             input: name, output: "-", columns: Self.columns(columnNames), threads: engine.options.batchThreads,
             separator: separator, encoding: encoding, geocodeOptions: GeocodeOptions(limit: 2))
@@ -141,35 +78,11 @@ struct CSVBatchEndpoint: Sendable {
         batchOptions.resultColumns = resultColumns.isEmpty ? nil : resultColumns
         let options = batchOptions
         let annotation = Self.annotation(engine: engine, date: date, decimalMark: dialect.decimalMark)
-        let channel = ChunkChannel()
-        let started = ContinuousClock.now
-        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            let thread = Thread {
-                defer { withExtendedLifetime(slot) {} }  // the slot is given back when the batch ends
-                do {
-                    let reader = try CSVReader(source: source(), name: name, separator: separator, encoding: encoding)
-                    let out = CSVWriter(name: "réponse", dialect: reader.dialect) { bytes in try channel.send(bytes) }
-                    _ = try batch.run(reader: reader, writer: out, options: options, annotation: annotation)
-                    channel.finish(nil)
-                } catch {
-                    channel.finish(error)
-                }
-                _ = body  // the mapped body lives until the batch is done
-            }
-            thread.name = "qpv-csv-batch"
-            thread.start()
-            do {
-                while let chunk = try await channel.next() {
-                    try await writer.write(ByteBuffer(bytes: chunk))
-                }
-                try await writer.finish(nil)
-            } catch {
-                channel.cancel()
-                throw error
-            }
-            let elapsed = ContinuousClock.now - started
-            logger.info("lot CSV terminé", metadata: ["rows": .stringConvertible(rows), "seconds": .string("\(elapsed.components.seconds)")])
-        })
+        return try upload.streamed(rows: rows, encoding: dialect.encoding, outputName: Self.outputName(name), logger: logger) {
+            let reader = try upload.reader(separator: separator, encoding: encoding)
+            let out = CSVWriter(name: "réponse", dialect: reader.dialect, sink: $0)
+            _ = try batch.run(reader: reader, writer: out, options: options, annotation: annotation)
+        }
     }
 
     /// One of the `maxConcurrent` batch places; given back when the last reference goes (the batch thread
@@ -193,10 +106,10 @@ struct CSVBatchEndpoint: Sendable {
     static func columns(_ names: [String]) -> AddressColumns { names.count == 1 ? .single(names[0]) : .parts(names) }
 
     /// "adresses.csv" → "adresses-qpv.csv", keeping only safe characters.
-    static func outputName(_ name: String) -> String {
-        let base = name.hasSuffix(".csv") ? String(name.dropLast(4)) : name
-        let safe = String(base.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") ? $0 : "_" }.prefix(60))
-        return (safe.isEmpty ? "adresses" : safe) + "-qpv.csv"
+    static func outputName(_ name: String, suffix: String = "qpv", fallback: String = "adresses") -> String {
+        func safe(_ s: String) -> String { String(s.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") ? $0 : "_" }.prefix(60)) }
+        let base = safe(name.hasSuffix(".csv") ? String(name.dropLast(4)) : name)
+        return (base.isEmpty ? fallback : base) + "-" + safe(suffix) + ".csv"
     }
 
     /// The fields of api-adresse's `/search/csv` form (and query string), plus qpv's `date`.
@@ -209,6 +122,136 @@ struct CSVBatchEndpoint: Sendable {
         var columns = engine.addressColumns
         columns.locate.decimalMark = decimalMark
         return columns.annotation(geocoder: engine.geocoder, catalog: engine.catalog, date: date, tolerance: engine.options.boundaryTolerance)
+    }
+}
+
+/// The CSV of a `POST …/csv` batch (`/search/csv`, `/eligibility/{id}/csv`): the request body spooled to disk
+/// (413 past `maxBodyBytes`), or the `data` part of a multipart form whose other fields are returned; checked
+/// before anything is sent; its output streamed from a batch thread through `ChunkChannel`, at most
+/// `CSVBatchEndpoint.maxConcurrent` batches at once (503 otherwise).
+struct CSVUpload: Sendable {
+    let body: SpooledBody
+    let range: Range<Int>
+    let fileName: String
+    /// The form's fields other than `data`, in order (empty for a raw body).
+    let formFields: [(String, String)]
+
+    /// Receives the body; a multipart form field not in `fields` is a 400 naming the accepted ones.
+    static func receive(_ request: Request, engine: ServerEngine, defaultName: String, fields: [String]) async throws -> CSVUpload {
+        let maxBody = engine.options.maxBodyBytes
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBody {
+            throw CSVBatchEndpoint.tooLarge(maxBody)
+        }
+        let body = try await SpooledBody.receive(request.body, limit: maxBody)
+        var range = 0..<body.count
+        var fileName = defaultName
+        var formFields: [(String, String)] = []
+        if let type = request.headers[.contentType], type.lowercased().hasPrefix("multipart/form-data") {
+            guard let boundary = Multipart.boundary(contentType: type) else {
+                throw APIError(.badRequest, "invalid_multipart", "formulaire multipart sans « boundary » dans Content-Type")
+            }
+            let parts = try Multipart.parts(body.bytes, boundary: boundary)
+            guard let data = parts.first(where: { $0.name == "data" }) else {
+                throw APIError(.badRequest, "missing_parameter", "champ « data » (le fichier CSV) absent du formulaire")
+            }
+            range = data.range
+            if let f = data.fileName, !f.isEmpty { fileName = f }
+            for p in parts where p.fileName == nil && p.name != "data" {
+                guard fields.contains(p.name) else {
+                    throw APIError(.badRequest, "unknown_parameter", "champ « \(p.name) » inconnu ; champs acceptés : \(fields.joined(separator: ", "))")
+                }
+                formFields.append((p.name, String(decoding: body.bytes[p.range], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
+            }
+        }
+        guard !range.isEmpty else { throw APIError(.badRequest, "empty_body", "corps de requête vide : envoyez un fichier CSV") }
+        return CSVUpload(body: body, range: range, fileName: fileName, formFields: formFields)
+    }
+
+    /// api-adresse's `delimiter` (one character) and `encoding` of the sent file; nil: sniffed.
+    static func dialectParameters(_ params: QueryParameters) throws -> (separator: UInt8?, encoding: TextEncoding?) {
+        let separator: UInt8? = try params["delimiter"].flatMap { d in
+            if d.isEmpty { return nil }
+            guard d.utf8.count == 1, let b = d.utf8.first, [0x2C, 0x3B, 0x09, 0x7C].contains(b) else {
+                throw APIError.invalid("delimiter", "« \(d) » : séparateur attendu , ; | ou tabulation")
+            }
+            return b
+        }
+        let encoding: TextEncoding? = try params["encoding"].flatMap { e in
+            if e.isEmpty { return nil }
+            guard let t = TextEncoding(name: e) else { throw APIError.invalid("encoding", "« \(e) » : encodages possibles utf-8, windows-1252 (latin1)") }
+            return t
+        }
+        return (separator, encoding)
+    }
+
+    func reader(separator: UInt8?, encoding: TextEncoding?) throws -> CSVReader {
+        try CSVReader(source: body.source(range, name: fileName), name: fileName, separator: separator, encoding: encoding)
+    }
+
+    /// Before the first byte is sent: a readable header, the caller's column checks, the number of rows
+    /// (≤ `maxRows`); a JSON 4xx otherwise. Returns the number of rows.
+    func checked(engine: ServerEngine, separator: UInt8?, encoding: TextEncoding?, columns: (CSVReader) throws -> Void) throws -> Int {
+        do {
+            let reader = try reader(separator: separator, encoding: encoding)
+            try columns(reader)
+            var n = 0
+            while try reader.next() != nil {
+                n += 1
+                if n > engine.options.maxRows {
+                    throw APIError(.contentTooLarge, "too_many_rows", "plus de \(FrenchFormat.integer(engine.options.maxRows)) lignes : découpez le fichier (limite du serveur)")
+                }
+            }
+            return n
+        } catch let e as APIError {
+            throw e
+        } catch let e as GeocodingError {
+            throw APIError(.badRequest, "invalid_csv", e.description)
+        } catch let e as TabularError {
+            throw APIError(.badRequest, "invalid_csv", "\(e)")
+        }
+    }
+
+    /// The 200 answer: `work` runs on its own thread and writes the output CSV through the sink it is given
+    /// (in `encoding` of the upload); 503 when `maxConcurrent` batches already run.
+    func streamed(
+        rows: Int, encoding: TextEncoding, outputName: String, logger: Logger, work: @escaping @Sendable (@escaping ([UInt8]) throws -> Void) throws -> Void
+    ) throws -> Response {
+        guard let slot = CSVBatchEndpoint.BatchSlot.take() else {
+            throw APIError(.serviceUnavailable, "busy", "déjà \(CSVBatchEndpoint.maxConcurrent) fichiers en cours de traitement : réessayez dans un moment")
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = "text/csv; charset=" + (encoding == .utf8 ? "utf-8" : "windows-1252")
+        headers[.contentDisposition] = "attachment; filename=\"\(outputName)\""
+        headers[.cacheControl] = "no-store"
+        headers[HTTPField.Name("X-QPV-Rows")!] = String(rows)
+        let channel = ChunkChannel()
+        let started = ContinuousClock.now
+        let body = self.body
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            let thread = Thread {
+                defer { withExtendedLifetime(slot) {} }  // the slot is given back when the batch ends
+                do {
+                    try work { bytes in try channel.send(bytes) }
+                    channel.finish(nil)
+                } catch {
+                    channel.finish(error)
+                }
+                _ = body  // the mapped body lives until the batch is done
+            }
+            thread.name = "qpv-csv-batch"
+            thread.start()
+            do {
+                while let chunk = try await channel.next() {
+                    try await writer.write(ByteBuffer(bytes: chunk))
+                }
+                try await writer.finish(nil)
+            } catch {
+                channel.cancel()
+                throw error
+            }
+            let elapsed = ContinuousClock.now - started
+            logger.info("lot CSV terminé", metadata: ["rows": .stringConvertible(rows), "seconds": .string("\(elapsed.components.seconds)")])
+        })
     }
 }
 

@@ -97,10 +97,12 @@ struct EligibilityRunBatch: AsyncParsableCommand {
     @Option(name: .customLong("address-column"), help: "Colonne de l'adresse, géocodée hors ligne quand la ligne n'a pas de coordonnées.")
     var addressColumn: String?
     @OptionGroup var conventions: OutputConventions
+    @Option(help: "Nombre de fils de calcul (défaut : nombre de cœurs) ; l'ordre des lignes ne change pas.") var threads: Int?
 
     func run() async throws {
         let book = try ruleOptions.book(perimeterOptions.dataDirectory)
         var options = ProgrammeBatchOptions()
+        if let threads { options.workers = max(1, threads) }
         options.defaults = try ruleOptions.pairs()
         do { _ = try FactParser.inputs(options.defaults, book: book) } catch let e as EligibilityInputError { throw ValidationError("--fact \(e)") }
         if perimeterOptions.date != nil { options.defaultDate = try perimeterOptions.civilDate() }
