@@ -89,6 +89,15 @@ public enum Departement {
 
     /// The département of a commune INSEE code: "62119" → "62", "2A004" → "2A", "97101" → "971".
     public static func of(commune code: String) -> String? {
+        // Fast path (called once per geocoded row): five ASCII digits, or 2A/2B + three digits.
+        let u = Array(code.utf8)
+        if u.count == 5, u[2...].allSatisfy({ $0 >= 48 && $0 <= 57 }) {
+            let d0 = u[0], d1 = u[1]
+            let digits = d0 >= 48 && d0 <= 57 && d1 >= 48 && d1 <= 57
+            if digits && d0 == 57 && (d1 == 55 || d1 == 56) { return String(decoding: u[0..<3], as: UTF8.self) }
+            if digits { return String(decoding: u[0..<2], as: UTF8.self) }
+            if d0 == 50 && (d1 == 65 || d1 == 66 || d1 == 97 || d1 == 98) { return d1 == 65 || d1 == 97 ? "2A" : "2B" }
+        }
         let c = code.trimmingCharacters(in: .whitespaces).uppercased()
         guard c.count == 5 else { return nil }
         if c.hasPrefix("97") || c.hasPrefix("98") { return String(c.prefix(3)) }
