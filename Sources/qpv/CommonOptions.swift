@@ -8,9 +8,17 @@ import QPVGeometry
 import QPVPerimeters
 
 /// Options shared by every command that answers from perimeters.
-struct PerimeterOptions: ParsableArguments {
+/// `--data-dir`, declared once for every command that reads or writes the data directory.
+struct DataDirOption: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "Dossier des données installées (défaut : $QPV_DATA_DIR, sinon ~/.local/share/qpv).")
     var dataDir: String?
+
+    var dataDirectory: DataDirectory { DataDirectory.resolve(explicit: dataDir) }
+}
+
+struct PerimeterOptions: ParsableArguments {
+    @OptionGroup var dataDirOption: DataDirOption
+    var dataDir: String? { dataDirOption.dataDir }
 
     @Option(help: ArgumentHelp("Utiliser directement ce fichier de périmètres (GeoJSON, GeoPackage, Shapefile) au lieu des paquets installés.", valueName: "fichier"))
     var perimeters: String?

@@ -42,7 +42,8 @@ struct DataImport: AsyncParsableCommand {
     @Argument(help: "Fichier de périmètres, ou archive ZIP qui en contient.") var file: String
     @Option(help: "qpv (liste de l'État) ou qic (quartiers d'intérêt communautaire).") var kind: String = "qpv"
     @Option(help: "Millésime : 2015, 2024, 2025 (déduit des codes QP…/QN… s'il est omis).") var vintage: String?
-    @Option(name: .customLong("data-dir"), help: "Dossier des données (défaut : $QPV_DATA_DIR, sinon ~/.local/share/qpv).") var dataDir: String?
+    @OptionGroup var dataDirOption: DataDirOption
+    var dataDir: String? { dataDirOption.dataDir }
     @Option(help: "Système de coordonnées si le fichier ne le déclare pas (EPSG:2154…).") var crs: String?
     @Option(help: "Couche d'un GeoPackage.") var layer: String?
     @Option(name: .customLong("code-column"), help: "Attribut portant le code du quartier.") var codeColumn: String?
@@ -123,7 +124,8 @@ struct DataList: AsyncParsableCommand {
         commandName: "list", abstract: "Lister tout ce qui est installé : paquets de périmètres, base d'adresses (BAN), communes, programmes (règles).",
         discussion: "Chaque entrée a un identifiant (pack_id) à donner à qpv data remove ; sa nature est dans « data » (perimeters, addresses, communes, rules).")
 
-    @Option(name: .customLong("data-dir"), help: "Dossier des données.") var dataDir: String?
+    @OptionGroup var dataDirOption: DataDirOption
+    var dataDir: String? { dataDirOption.dataDir }
     @Option(help: "Format.") var format: OutputFormat = .text
 
     /// One installed item; `data` says its nature (perimeters, addresses; other kinds can be added).
@@ -258,7 +260,8 @@ struct DataImportCommunes: AsyncParsableCommand {
             """)
 
     @Argument(help: "Fichier de communes.") var file: String
-    @Option(name: .customLong("data-dir"), help: "Dossier des données.") var dataDir: String?
+    @OptionGroup var dataDirOption: DataDirOption
+    var dataDir: String? { dataDirOption.dataDir }
     @Option(help: "Système de coordonnées si le fichier ne le déclare pas (EPSG:2154…).") var crs: String?
     @Option(help: "Couche d'un GeoPackage.") var layer: String?
     @Option(help: "SIREN de l'EPCI dont le fichier contient toutes les communes.") var epci: String?
@@ -284,7 +287,8 @@ struct DataRemove: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "remove", abstract: "Supprimer un paquet installé, des communes, un programme (« rules:ID ») ou la base d'adresses (« adresses ») : voir qpv data list.")
     @Argument(help: "Identifiant du paquet.") var packId: String
-    @Option(name: .customLong("data-dir"), help: "Dossier des données.") var dataDir: String?
+    @OptionGroup var dataDirOption: DataDirOption
+    var dataDir: String? { dataDirOption.dataDir }
 
     func run() async throws {
         if packId == DataList.addressesId {

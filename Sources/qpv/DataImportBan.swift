@@ -25,8 +25,8 @@ struct DataImportBan: AsyncParsableCommand {
     @Option(help: "Table des codes postaux de La Poste (code_commune_insee, nom_de_la_commune, code_postal…).")
     var postcodes: String?
 
-    @Option(name: .customLong("data-dir"), help: "Dossier des données (défaut : $QPV_DATA_DIR, puis ~/.local/share/qpv).")
-    var dataDir: String?
+    @OptionGroup var dataDirOption: DataDirOption
+    var dataDir: String? { dataDirOption.dataDir }
 
     @Option(help: "Écrire la base dans ce fichier plutôt que dans le dossier des données.")
     var output: String?

@@ -25,8 +25,8 @@ struct Export: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Fichier à écrire (- pour la sortie standard).", valueName: "fichier")) var output: String
     @Option(help: ArgumentHelp("Schéma PostgreSQL (format postgis) : lettres minuscules, chiffres, _.", valueName: "schéma"))
     var schema: String = "qpv"
-    @Option(name: .customLong("data-dir"), help: "Dossier des données installées (défaut : $QPV_DATA_DIR, sinon ~/.local/share/qpv).")
-    var dataDir: String?
+    @OptionGroup var dataDirOption: DataDirOption
+    var dataDir: String? { dataDirOption.dataDir }
     @Flag(help: "Ajouter le jeu de démonstration fictif (codes QX…) à l'export.") var demo = false
     @Flag(name: .customLong("no-create-extension"), help: "Format postgis : ne pas exécuter CREATE EXTENSION postgis (déjà installée par l'administrateur).")
     var noCreateExtension = false

@@ -53,7 +53,8 @@ struct DataImportRules: AsyncParsableCommand {
             """)
 
     @Argument(help: "Fichier de règles.") var file: String
-    @Option(name: .customLong("data-dir"), help: "Dossier des données.") var dataDir: String?
+    @OptionGroup var dataDirOption: DataDirOption
+    var dataDir: String? { dataDirOption.dataDir }
 
     func run() async throws {
         do {

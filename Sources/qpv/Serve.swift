@@ -20,8 +20,8 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "Adresse d'écoute.") var host = "127.0.0.1"
     @Option(help: "Port d'écoute (0 : un port libre, annoncé au démarrage).") var port = 8080
-    @Option(name: .customLong("data-dir"), help: "Dossier des données installées (défaut : $QPV_DATA_DIR, sinon ~/.local/share/qpv).")
-    var dataDir: String?
+    @OptionGroup var dataDirOption: DataDirOption
+    var dataDir: String? { dataDirOption.dataDir }
     @Flag(help: "Ajouter le jeu de démonstration fictif (utilisé d'office quand rien n'est installé).") var demo = false
     @Option(name: .customLong("max-body-bytes"), help: "Taille maximale d'un fichier envoyé à /search/csv, en octets.")
     var maxBodyBytes = 20 << 20
