@@ -165,7 +165,7 @@ public struct CandidatesBatch {
 
         var low: [LowCell] = []
         var withoutPopulation = 0
-        let scanner = CarreauxScanner(input: input, options: options.read, progressLabel: "qpv carreaux candidates")
+        let scanner = CarreauxScanner(input: input, options: options.read)
         report.seconds = try scanner.run(
             reader: reader, perimeters: perimeters, keepRecords: false,
             process: { classifier, records, rows in
@@ -289,7 +289,7 @@ public struct CandidatesBatch {
                 var ys = ring.map(\.y)
                 try toWGS84.transform(x: &xs, y: &ys)
                 var r = zip(xs, ys).map { Coordinate(x: $0, y: $1) }
-                let ccw = signedArea(r) > 0
+                let ccw = Rings.signedArea(r) > 0
                 if (k == 0) != ccw { r.reverse() }
                 return r
             }
@@ -297,10 +297,3 @@ public struct CandidatesBatch {
     }
 }
 
-/// Shoelace signed area (positive for counter-clockwise rings).
-public func signedArea(_ ring: [Coordinate]) -> Double {
-    guard ring.count > 2 else { return 0 }
-    var s = 0.0
-    for i in 0..<(ring.count - 1) { s += ring[i].x * ring[i + 1].y - ring[i + 1].x * ring[i].y }
-    return s / 2
-}

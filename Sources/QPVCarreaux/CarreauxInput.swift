@@ -189,7 +189,6 @@ public struct ParsedRow: Sendable {
 struct CarreauxScanner {
     let input: CarreauxInput
     let options: CarreauxReadOptions
-    let progressLabel: String
 
     struct Chunk<Payload: Sendable>: Sendable {
         /// The records themselves, when `keepRecords` (else empty: they are freed on the worker thread, which

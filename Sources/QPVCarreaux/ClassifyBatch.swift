@@ -164,7 +164,7 @@ public struct ClassifyBatch {
 
         var summary = ClassifySummary()
         summary.idColumn = input.idColumn
-        let scanner = CarreauxScanner(input: input, options: options.read, progressLabel: "qpv carreaux")
+        let scanner = CarreauxScanner(input: input, options: options.read)
         summary.seconds = try scanner.run(
             reader: reader, perimeters: perimeters, keepRecords: false,
             process: { classifier, records, rows in

@@ -219,7 +219,7 @@ public struct StatsBatch {
                 perimeter: $0, sums: Array(repeating: 0, count: columns.count), missing: Array(repeating: 0, count: columns.count),
                 ratioSums: Array(repeating: (0, 0), count: ratios.count))
         }
-        let scanner = CarreauxScanner(input: input, options: options, progressLabel: "qpv carreaux stats")
+        let scanner = CarreauxScanner(input: input, options: options)
         report.seconds = try scanner.run(
             reader: reader, perimeters: perimeters,
             process: { classifier, records, rows in

@@ -4,7 +4,7 @@
 import Foundation
 
 /// A regular grid over a set of envelopes that lists, for each cell, the envelopes overlapping it (CSR
-/// arrays, ascending indices). `candidates(x:y:)` answers "which envelopes may contain this point" in
+/// arrays, ascending indices). `forEachCandidate(x:y:_:)` answers "which envelopes may contain this point" in
 /// constant time — for batches of points where most fall far from every polygon, it replaces a tree walk by
 /// one array lookup. Immutable and `Sendable`.
 public final class EnvelopeGrid: Sendable {

@@ -57,19 +57,10 @@ public enum GeoJSONGeometry {
         return Coordinate(x: x, y: y)
     }
 
-    /// Twice the signed area of a ring (shoelace): positive when counter-clockwise.
-    public static func signedArea2(_ r: [Coordinate]) -> Double {
-        guard r.count > 2 else { return 0 }
-        var s = 0.0
-        for k in 0..<(r.count - 1) { s += r[k].x * r[k + 1].y - r[k + 1].x * r[k].y }
-        if r.first != r.last, let a = r.last, let b = r.first { s += a.x * b.y - b.x * a.y }
-        return s
-    }
-
     /// The rings in RFC 7946 order (right-hand rule): exterior ring counter-clockwise, holes clockwise.
     public static func rightHandRule(_ p: PolygonRings) -> PolygonRings {
         p.enumerated().map { k, r in
-            let area = signedArea2(r)
+            let area = Rings.signedArea(r)
             return (k == 0 ? area < 0 : area > 0) ? Array(r.reversed()) : r
         }
     }

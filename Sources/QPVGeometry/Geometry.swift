@@ -21,6 +21,19 @@ public struct Coordinate: Sendable, Hashable, Codable {
 /// The rings of one polygon: the exterior first, then the holes. Rings are closed (first == last).
 public typealias PolygonRings = [[Coordinate]]
 
+/// Plane arithmetic on rings of coordinates (one home: the Shapefile reader, the GeoJSON writer and the carreaux
+/// candidates all orient rings with it).
+public enum Rings {
+    /// Shoelace signed area of a ring: positive when counter-clockwise; an unclosed ring is closed implicitly.
+    public static func signedArea(_ r: [Coordinate]) -> Double {
+        guard r.count > 2 else { return 0 }
+        var s = 0.0
+        for k in 0..<(r.count - 1) { s += r[k].x * r[k + 1].y - r[k + 1].x * r[k].y }
+        if r.first != r.last, let a = r.last, let b = r.first { s += a.x * b.y - b.x * a.y }
+        return s / 2
+    }
+}
+
 /// An axis-aligned bounding box.
 public struct Envelope: Sendable, Hashable, Codable {
     /// Smallest x.

@@ -114,7 +114,7 @@ enum ShapefileReader {
         var polygons: [PolygonRings] = []
         var holes: [[Coordinate]] = []
         for r in rings {
-            if signedArea(r) <= 0 { polygons.append([r]) } else { holes.append(r) }
+            if Rings.signedArea(r) <= 0 { polygons.append([r]) } else { holes.append(r) }
         }
         for h in holes {
             guard let probe = h.first else { continue }
@@ -125,12 +125,6 @@ enum ShapefileReader {
             }
         }
         return polygons
-    }
-
-    static func signedArea(_ r: [Coordinate]) -> Double {
-        var a = 0.0
-        for i in 0..<max(r.count - 1, 0) { a += r[i].x * r[i + 1].y - r[i + 1].x * r[i].y }
-        return a / 2
     }
 
     static func pointInRing(_ p: Coordinate, _ r: [Coordinate]) -> Bool {

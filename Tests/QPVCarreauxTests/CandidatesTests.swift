@@ -66,7 +66,7 @@ import QPVCarreaux
             #expect(polys.count == 1)
             let ring = polys[0][0]
             #expect(ring.first == ring.last)
-            #expect(signedArea(ring) > 0)
+            #expect(Rings.signedArea(ring) > 0)
             #expect(ring.allSatisfy { FrenchTerritory.of(lon: $0.x, lat: $0.y) == .hexagone })
         }
     }
