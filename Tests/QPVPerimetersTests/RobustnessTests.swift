@@ -269,10 +269,15 @@ struct SplitMix {
 @Suite struct PerimeterListCSVTests {
     @Test func aNameWithSeparatorsQuotesAndALineBreakStaysOneField() throws {
         let tmp = try TemporaryDirectory()
-        let name = "Cité \"Les Tilleuls\" ; bât. A,\nB"
-        let escaped = name.replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
-        let ring = "[[2.825,50.425],[2.835,50.425],[2.835,50.435],[2.825,50.435],[2.825,50.425]]"
-        let path = try tmp.write("nom.geojson", #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code_qp":"QP062001","lib_qp":"\#(escaped)"},"geometry":{"type":"Polygon","coordinates":[\#(ring)]}}]}"#)
+        // One name with quotes, `;`, `,` and a line break; one with only a line break and `;` (the hand-made
+        // quoting quoted on `,` and `"` only: that row came out split in two).
+        let names = ["QP062001": "Cité \"Les Tilleuls\" ; bât. A,\nB", "QP062002": "Quartier du Nord\nSud ; bis"]
+        func feature(_ code: String, lon: Double) -> String {
+            let escaped = names[code]!.replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
+            let ring = "[[\(lon),50.425],[\(lon + 0.01),50.425],[\(lon + 0.01),50.435],[\(lon),50.435],[\(lon),50.425]]"
+            return #"{"type":"Feature","properties":{"code_qp":"\#(code)","lib_qp":"\#(escaped)"},"geometry":{"type":"Polygon","coordinates":[\#(ring)]}}"#
+        }
+        let path = try tmp.write("noms.geojson", #"{"type":"FeatureCollection","features":[\#(feature("QP062001", lon: 2.825)),\#(feature("QP062002", lon: 2.855))]}"#)
         let data = try TemporaryDirectory()
         _ = try install(path, into: DataDirectory(url: data.url))
         let r = try CLIRunner.run(["perimeters", "list", "--format", "csv"], environment: ["QPV_DATA_DIR": data.url.path])
@@ -281,9 +286,10 @@ struct SplitMix {
         let nameColumn = try #require(reader.columnIndex("name")), code = try #require(reader.columnIndex("code"))
         var rows: [[String]] = []
         while let row = try reader.next() { rows.append(row.fields) }
-        #expect(rows.count == 1, "\(r.stdout)")
-        #expect(rows.first?[nameColumn] == name, "\(r.stdout)")
-        #expect(rows.first?[code] == "QP062001")
-        #expect(rows.first?.count == 10)
+        #expect(rows.count == 2, "\(r.stdout)")
+        for row in rows {
+            #expect(row.count == 10, "\(row)")
+            #expect(names[row[code]] == row[nameColumn], "\(row)")
+        }
     }
 }
