@@ -57,12 +57,39 @@ import Testing
             withUnsafeBytes(of: value.littleEndian) { for (i, x) in $0.enumerated() { b[at + i] = x } }
             return Self.resealed(b)
         }
-        let cases: [(String, [UInt8])] = [
+        var cases: [(String, [UInt8])] = [
             ("décalage ≥ 2⁶³", with(32, UInt64.max)),
             ("décalage + longueur déborde", with(40, UInt64.max - 4)),
             ("longueur au-delà du fichier", with(40, UInt64(good.count))),
             ("décalage mal aligné", with(32, 17)),
             ("4 milliards de sections", { var b = good; for i in 12..<16 { b[i] = 0xFF }; return Self.resealed(b) }()),
+        ]
+        // A commune number in the fuzzy-name table past the commune table (the addrpack fuzz target read
+        // outside the mapping with it), a street number past the street table, start arrays out of order.
+        func section(_ name: String) -> (offset: Int, length: Int) {
+            let count = Int(good[12]) | Int(good[13]) << 8
+            for k in 0..<count {
+                let e = 16 + 32 * k
+                let n = String(decoding: good[e..<(e + 16)].prefix { $0 != 0 }, as: UTF8.self)
+                if n == name {
+                    func u64(_ at: Int) -> Int { (0..<8).reduce(0) { $0 | Int(good[at + $1]) << (8 * $1) } }
+                    return (u64(e + 16), u64(e + 24))
+                }
+            }
+            Issue.record("section \(name) absente")
+            return (0, 0)
+        }
+        func entry(_ name: String, _ value: UInt32, at index: Int = 0) -> [UInt8] {
+            var b = good
+            let s = section(name)
+            withUnsafeBytes(of: value.littleEndian) { for (i, x) in $0.enumerated() { b[s.offset + 4 * index + i] = x } }
+            return Self.resealed(b)
+        }
+        cases += [
+            ("commune hors table (f.com)", entry("f.com", 1_000_000)),
+            ("commune hors table (n.com)", entry("n.com", UInt32.max)),
+            ("voie hors table (t.st)", entry("t.st", 1_000_000)),
+            ("débuts désordonnés (s.hn0)", entry("s.hn0", UInt32.max, at: 1)),
         ]
         for (k, (what, bytes)) in cases.enumerated() {
             let m = open(bytes, 100 + k)
