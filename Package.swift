@@ -98,7 +98,7 @@ let package = Package(
         .testTarget(name: "QPVTabularTests", dependencies: ["QPVTabular", "QPVTestSupport"]),
         .testTarget(name: "QPVGeometryTests", dependencies: ["QPVGeometry", "QPVTestSupport"]),
         .testTarget(name: "QPVPerimetersTests", dependencies: ["QPVPerimeters", "QPVTestSupport"]),
-        .testTarget(name: "QPVGeocodingTests", dependencies: ["QPVGeocoding", "QPVTabular", "QPVTestSupport"]),
+        .testTarget(name: "QPVGeocodingTests", dependencies: ["QPVCore", "QPVGeocoding", "QPVTabular", "QPVTestSupport"]),
         .testTarget(
             name: "QPVServerTests",
             dependencies: [

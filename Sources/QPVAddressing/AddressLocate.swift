@@ -70,7 +70,7 @@ public struct AddressLocateColumns: Sendable {
         } catch {
             engineError?("\(error)")
             var row = values(status: LocateBatch.errorStatus)
-            row[row.count - 1] = "erreur de calcul (moteur, pas l'adresse) : \(error)"
+            row[row.count - 1] = EngineFailure.reason(error, notThe: "l'adresse")
             return row
         }
         var row = locate.values(located)

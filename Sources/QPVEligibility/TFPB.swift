@@ -163,6 +163,8 @@ public struct TFPBBatchSummary: Sendable {
     public var blankLines = 0
     /// Duration, in seconds.
     public var seconds = 0.0
+    /// Rows the engine could not compute (`qpv_status=error`); the command exits non-zero when there are any.
+    public var engineErrors = 0
 
     /// The sum of every line ("TOTAL").
     public var total: TFPBSummaryLine {
@@ -181,6 +183,7 @@ public struct TFPBBatchSummary: Sendable {
             "  non éligibles : \(FrenchFormat.integer(byVerdict[.notEligible] ?? 0)) lignes",
             "  QPV concernés : \(lines.filter { !$0.code.isEmpty }.count)",
         ]
+        if engineErrors > 0 { out.append("  erreurs du moteur (qpv_status=error) : \(FrenchFormat.integer(engineErrors)) lignes") }
         if blankLines > 0 { out.append("  lignes vides ignorées : \(blankLines)") }
         if problemCount > problems.count { out.append("  … et \(problemCount - problems.count) autres lignes en anomalie (voir la colonne tfpb_error)") }
         return out.joined(separator: "\n")
@@ -280,6 +283,7 @@ public struct TFPBBatch {
         var lines: [String: TFPBSummaryLine]
         var problems: [String]
         var rows: Int
+        var engineErrors = 0
     }
 
     /// The columns the batch reads (`ColumnMatcher`): longitude and latitude (needed unless an address column
@@ -383,12 +387,15 @@ public struct TFPBBatch {
                     }
                 }
                 let locations: [EligibilityLocation]
+                // A GEOS/PROJ failure on this chunk is an engine error (as in `LocateBatch`): its rows say
+                // `qpv_status=error` with the reason, their verdict is « à vérifier », the command exits non-zero.
+                var engineFailure: String?
                 do {
                     locations = try locator.locate(lons: lons, lats: lats, on: date)
                 } catch {
-                    locations = records.indices.map { _ in
-                        EligibilityLocation(status: .invalidCoordinates, date: date, territory: nil, problem: "erreur de calcul : \(error)")
-                    }
+                    let failure = EngineFailure.reason(error)
+                    engineFailure = failure
+                    locations = records.indices.map { _ in EligibilityLocation(status: .invalidCoordinates, date: date, territory: nil, problem: failure) }
                 }
                 for (k, rec) in records.enumerated() {
                     var location = locations[k]
@@ -434,6 +441,14 @@ public struct TFPBBatch {
                     var (verdict, reason) = worker.verdict(
                         taxYear: options.taxYear, conventionSigned: convention, socialHousing: social, exonerationEnded: exoneration, location: location,
                         book: book)
+                    var qpvStatus = location.status.rawValue
+                    if let engineFailure {
+                        verdict = .toVerify
+                        reason = "position non calculée (erreur du moteur, voir tfpb_error)"
+                        qpvStatus = EngineFailure.status
+                        errors[k].append(engineFailure)
+                        out.engineErrors += 1
+                    }
                     if !dwellingsKnown && verdict != .notEligible {
                         if verdict == .eligible { reason = "" }
                         verdict = .toVerify
@@ -453,7 +468,7 @@ public struct TFPBBatch {
                     }
                     let error = errors[k].filter { !$0.isEmpty }.joined(separator: " ; ")
                     let added = [
-                        verdict.rawValue, location.status.rawValue, location.qpv.map(\.code).joined(separator: ";"),
+                        verdict.rawValue, qpvStatus, location.qpv.map(\.code).joined(separator: ";"),
                         location.qpv.map(\.name).joined(separator: ";"), vintage, location.distanceBoundaryM.map { encoder.decimal(LocateResult.twoDecimals($0)) } ?? "",
                         dwellingsKnown ? String(dwellings) : "", String(eligibleDwellings), reason, error,
                     ]
@@ -477,7 +492,7 @@ public struct TFPBBatch {
                         }
                         // Our columns typed (RFC 7946 properties for QGIS): numbers, or null when unknown.
                         let typed: [String] = [
-                            jsonQuoted(verdict.rawValue), jsonQuoted(location.status.rawValue),
+                            jsonQuoted(verdict.rawValue), jsonQuoted(qpvStatus),
                             location.qpv.isEmpty ? "null" : jsonQuoted(added[2]), location.qpv.isEmpty ? "null" : jsonQuoted(added[3]),
                             vintage.isEmpty ? "null" : jsonQuoted(vintage),
                             location.distanceBoundaryM.map { $0.isFinite ? LocateResult.twoDecimals($0) : "null" } ?? "null",
@@ -522,6 +537,7 @@ public struct TFPBBatch {
                     firstFeature = false
                 }
                 summary.rows += chunk.rows
+                summary.engineErrors += chunk.engineErrors
                 for (v, n) in chunk.verdicts { summary.byVerdict[v, default: 0] += n }
                 for (code, l) in chunk.lines {
                     if var existing = lines[code] {

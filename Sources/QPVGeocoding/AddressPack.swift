@@ -113,6 +113,27 @@ final class AddressPack: @unchecked Sendable {
         else {
             throw GeocodingError.corruptPack(path: path, reason: "tables de tailles incohérentes")
         }
+        // Numbers that point from one table into another (commune, street) and the start arrays are read
+        // without further checks by the lookups: checked once here (found by the addrpack fuzz target: a
+        // commune number past the table read outside the mapping).
+        func allBelow(_ a: UnsafeBufferPointer<UInt32>, _ n: Int) -> Bool {
+            let bound = UInt32(clamping: n)
+            for v in a where v >= bound { return false }
+            return true
+        }
+        func nonDecreasing(_ a: UnsafeBufferPointer<UInt32>) -> Bool {
+            var previous: UInt32 = 0
+            for v in a {
+                if v < previous { return false }
+                previous = v
+            }
+            return true
+        }
+        guard allBelow(nCom, communes), allBelow(fCom, communes), allBelow(pCom, communes), allBelow(sCom, communes),
+              allBelow(tSt, streets), nonDecreasing(cSt0), nonDecreasing(sHN0), nonDecreasing(cPC0)
+        else {
+            throw GeocodingError.corruptPack(path: path, reason: "renvoi d'une table vers une autre hors limites")
+        }
         var byInsee: [String: UInt32] = [:]
         byInsee.reserveCapacity(communes)
         for k in 0..<communes { byInsee[str.string(cInsee[k])] = UInt32(k) }

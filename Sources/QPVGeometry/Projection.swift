@@ -170,6 +170,21 @@ public final class ProjContext {
         defer { proj_destroy(pj) }
         return proj_get_name(pj).map { String(cString: $0) }
     }
+
+    /// The CRS's area of use in the PROJ database (`proj_get_area_of_use`): a WGS84 box (x = lon, y = lat)
+    /// and its name ("France - onshore and offshore, mainland and Corsica"). Nil when PROJ knows none, and for
+    /// an area across the antimeridian (west > east), which a single box cannot hold.
+    public func areaOfUse(of crs: CRS) -> (box: Envelope, name: String)? {
+        guard let pj = proj_create(raw, "EPSG:\(crs.epsg)") else { return nil }
+        defer { proj_destroy(pj) }
+        var west = 0.0, south = 0.0, east = 0.0, north = 0.0
+        var name: UnsafePointer<CChar>?
+        guard proj_get_area_of_use(raw, pj, &west, &south, &east, &north, &name) != 0,
+            west > -1000, south > -1000, east > -1000, north > -1000,  // -1000: unknown (PROJ's convention)
+            west <= east, south <= north
+        else { return nil }
+        return (Envelope(minX: west, minY: south, maxX: east, maxY: north), name.map { String(cString: $0) } ?? "")
+    }
 }
 
 /// A coordinate operation between two CRS, axis order normalised to (x, y) = (lon, lat) / (easting,

@@ -221,7 +221,7 @@ public struct LocateBatch {
     public static let errorColumn = "qpv_error"
     /// `qpv_status` of a row the engine could not compute (GEOS/PROJ failure, damaged pack): never blamed on
     /// the input (`invalid_coordinates`); the command exits non-zero.
-    public static let errorStatus = "error"
+    public static let errorStatus = EngineFailure.status
     static let statusOrder: [LocateStatus] = [.inside, .outside, .boundary, .noList, .invalidCoordinates, .notCovered, .notApplicable]
     static func statusSlot(_ s: LocateStatus) -> Int {
         switch s {
@@ -357,7 +357,7 @@ public struct LocateBatch {
                 } catch {
                     // A GEOS/PROJ failure on this chunk: an engine error, not the input's fault. Every row
                     // still comes out, with `qpv_status=error` and the reason; the command exits non-zero.
-                    let failure = "erreur de calcul (moteur, pas la ligne) : \(error)"
+                    let failure = EngineFailure.reason(error)
                     for k in 0..<count {
                         let fields = alignedFields(k)
                         encoder.encode(fields + columns.values(status: LocateBatch.errorStatus) + [failure], into: &out.bytes)

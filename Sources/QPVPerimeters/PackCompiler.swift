@@ -169,6 +169,8 @@ public struct PackCompiler {
         let transformers = TransformerCache(from: file.crs, context: proj)
         func transformer(_ to: CRS) throws -> CoordinateTransformer { try transformers.to(to) }
         let toWGS84 = file.crs == .wgs84 ? nil : try transformer(.wgs84)
+        // Where the file's CRS is meant to be used (PROJ database); a margin for boxes drawn tight.
+        let areaOfUse = proj.areaOfUse(of: file.crs)
 
         for g in groups {
             // 3. Repair each feature, then merge.
@@ -222,12 +224,22 @@ public struct PackCompiler {
             let territoryZone = FrenchTerritory.of(lon: centre.x, lat: centre.y)
             // Impossible geometry (degrees under a declared Lambert-93, 1e308…): the perimeter must lie in
             // the area of use of its CRS, here the box of a French territory (demo data: its coverage).
+            func n(_ v: Double) -> String { v.isFinite && abs(v) < 1e12 ? String(format: "%.6g", v) : String(format: "%.3g", v) }
+            if let area = areaOfUse {
+                let box = area.box.expanded(by: 0.1)
+                if !(box.contains(x: envWGS.minX, y: envWGS.minY) && box.contains(x: envWGS.maxX, y: envWGS.maxY)) {
+                    let e = merged.envelope
+                    let crsName = proj.name(of: file.crs).map { " (\($0))" } ?? ""
+                    throw PerimeterFileError.badFeature(
+                        path: path, feature: g.features[0].number, code: g.code,
+                        reason: "coordonnées (x de \(n(e.minX)) à \(n(e.maxX)), y de \(n(e.minY)) à \(n(e.maxY))) hors du domaine d'emploi du système EPSG:\(file.crs.epsg)\(crsName) déclaré par le fichier (longitudes \(n(area.box.minX)) à \(n(area.box.maxX)), latitudes \(n(area.box.minY)) à \(n(area.box.maxY)) selon PROJ) ; si le fichier est dans un autre système, précisez-le avec --crs (ex. --crs EPSG:2154 pour du Lambert-93, --crs EPSG:4326 pour des degrés)")
+                }
+            }
             let allowed = options.demoCoverage ?? FrenchTerritory.boxes.first { $0.territory == territoryZone }?.box
             guard let allowed, envWGS.minX.isFinite, envWGS.maxY.isFinite, allowed.contains(x: envWGS.minX, y: envWGS.minY),
                 allowed.contains(x: envWGS.maxX, y: envWGS.maxY)
             else {
                 let e = merged.envelope
-                func n(_ v: Double) -> String { v.isFinite && abs(v) < 1e12 ? String(format: "%.6g", v) : String(format: "%.3g", v) }
                 throw PerimeterFileError.badFeature(
                     path: path, feature: g.features[0].number, code: g.code,
                     reason: "coordonnées (x de \(n(e.minX)) à \(n(e.maxX)), y de \(n(e.minY)) à \(n(e.maxY))) hors des territoires français dans le système EPSG:\(file.crs.epsg) du fichier ; si le fichier est dans un autre système, précisez-le avec --crs (ex. --crs EPSG:2154 pour du Lambert-93, --crs EPSG:4326 pour des degrés)")

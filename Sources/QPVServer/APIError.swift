@@ -36,12 +36,17 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         "{\"error\":\(jsonQuoted(code)),\"message\":\(jsonQuoted(message)),\"status\":\(status.code)}"
     }
 
-    func response() -> Response {
+    /// The headers of every JSON error (also written by `ConnectionGuard` for requests Hummingbird cannot parse).
+    var headerFields: HTTPFields {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         headers[.cacheControl] = "no-store"
         headers[.xContentTypeOptions] = "nosniff"
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: json)))
+        return headers
+    }
+
+    func response() -> Response {
+        Response(status: status, headers: headerFields, body: ResponseBody(byteBuffer: ByteBuffer(string: json)))
     }
 
     /// The JSON error for any error met while answering: our own errors as they are, Hummingbird's HTTP

@@ -6,9 +6,9 @@
 // GeoJSON answers (`APIRoutes`), the streamed CSV batch (`CSVBatchEndpoint`), the OpenAPI document and the
 // web page (files in `Web/`, shipped as resources and served from memory), request logs without personal
 // data (`AccessLog`: method, route template, status, duration — never a query string or a body) and the
-// Hummingbird application with graceful shutdown (`QPVHTTPServer`). It computes nothing itself: every answer
-// comes from QPVPerimeters, QPVGeocoding, QPVAddressing and QPVEligibility. This file: `ServerOptions` and
-// `QPVHTTPServer`.
+// Hummingbird application with graceful shutdown (`QPVHTTPServer`), its connections guarded by
+// `ConnectionGuard` (header-read deadline, connection cap). It computes nothing itself: every answer comes from
+// QPVPerimeters, QPVGeocoding, QPVAddressing and QPVEligibility. This file: `ServerOptions` and `QPVHTTPServer`.
 
 import Foundation
 import Hummingbird
@@ -33,6 +33,11 @@ public struct ServerOptions: Sendable {
     /// A connection that sends nothing for this long (seconds) while its request is incomplete, or between
     /// requests, is closed: slow or silent clients do not pile up to the file-descriptor limit.
     public var idleTimeoutSeconds: Double = 30
+    /// A connection that has not sent the complete headers of its request this long (seconds) after opening or
+    /// after the previous response is closed, even if it trickles bytes (slowloris); nil: no deadline.
+    public var headerTimeoutSeconds: Double? = 10
+    /// Largest number of connections open at once; those beyond are closed at once.
+    public var maxConnections: Int = 512
 
     public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 20 << 20, maxRows: Int = 100_000,
                 boundaryTolerance: Double = 20, batchThreads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount), maxResults: Int = 20) {
@@ -56,9 +61,13 @@ public enum QPVHTTPServer {
         let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
         APIRoutes(engine: engine).register(on: router)
         let responder = AccessLog(inner: router.buildResponder(), logger: logger)
+        let counter = ConnectionCounter(limit: engine.options.maxConnections)
+        let headerTimeout = engine.options.headerTimeoutSeconds
         return Application(
             responder: responder,
-            server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(engine.options.idleTimeoutSeconds * 1000)))),
+            server: .http1(configuration: .init(
+                additionalChannelHandlers: [ConnectionGuard(counter: counter, headerTimeoutSeconds: headerTimeout)],
+                idleTimeout: .milliseconds(Int64(engine.options.idleTimeoutSeconds * 1000)))),
             configuration: ApplicationConfiguration(
                 address: .hostname(engine.options.host, port: engine.options.port), serverName: "qpv/\(ServerEngine.softwareVersion)"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? engine.options.port) },

@@ -85,5 +85,9 @@ struct EligibilityTFPB: AsyncParsableCommand {
         if let summary { try result.writeCSV(to: try CSVWriter(path: summary, dialect: conventions.dialect(following: reader))) }
         for p in result.problems { printError(p) }
         printError(result.text)
+        if result.engineErrors > 0 {
+            printError(EngineFailure.closingMessage(rows: result.engineErrors, errorColumn: "tfpb_error"))
+            throw ExitCode(1)
+        }
     }
 }

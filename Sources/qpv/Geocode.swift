@@ -133,7 +133,7 @@ struct Geocode: AsyncParsableCommand {
             }
             printError(qpvLines.joined(separator: "\n"))
             if let e = engineError.withLock({ $0 }) {
-                printError("Erreur : \(FrenchFormat.integer(c[LocateBatch.errorStatus] ?? 0)) ligne(s) non calculées (qpv_status=error) : erreur de calcul (moteur) : \(e) ; le paquet de périmètres est peut-être endommagé : réimportez-le")
+                printError(EngineFailure.closingMessage(rows: c[LocateBatch.errorStatus] ?? 0, errorColumn: AddressLocateColumns.reasonColumn, detail: "erreur de calcul (moteur) : \(e)"))
                 throw ExitCode(1)
             }
             return

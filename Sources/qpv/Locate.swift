@@ -148,7 +148,7 @@ struct Locate: AsyncParsableCommand {
         for p in summary.problems { printError(p) }
         printError(summary.text)
         if summary.engineErrors > 0 {
-            printError("Erreur : \(summary.engineErrors) ligne(s) non calculées (qpv_status=error, voir qpv_error) ; le paquet de périmètres est peut-être endommagé : réimportez-le")
+            printError(EngineFailure.closingMessage(rows: summary.engineErrors, errorColumn: LocateBatch.errorColumn))
             throw ExitCode(1)
         }
     }

@@ -5,6 +5,7 @@ import ArgumentParser
 import Foundation
 import QPVCore
 import QPVPerimeters
+import QPVTabular
 
 struct Perimeters: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -35,12 +36,15 @@ struct PerimetersList: AsyncParsableCommand {
         case "json":
             print(try jsonString(items))
         case "csv":
-            print("code,name,kind,vintage,territory,valid_from,valid_to,communes,area_m2,demo")
+            // Through the CSV writer: a name holding a separator, quotes or a line break stays one field.
+            let writer = try CSVWriter(path: "-", dialect: CSVDialect())
+            try writer.writeRow(["code", "name", "kind", "vintage", "territory", "valid_from", "valid_to", "communes", "area_m2", "demo"])
             for p in items {
                 let communes = p.communes.map(\.insee).joined(separator: ";")
-                print([p.code, p.name, p.kind, p.vintage, p.territory, p.valid_from ?? "", p.valid_to ?? "", communes, LocateResult.twoDecimals(p.area_m2), p.demo ? "true" : "false"]
-                    .map { $0.contains(",") || $0.contains("\"") ? "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : $0 }.joined(separator: ","))
+                try writer.writeRow([p.code, p.name, p.kind, p.vintage, p.territory, p.valid_from ?? "", p.valid_to ?? "", communes,
+                                     LocateResult.twoDecimals(p.area_m2), p.demo ? "true" : "false"])
             }
+            try writer.close()
         default:
             // The territory registries of that EPCI: their facts, even without any geometry installed.
             let registries = epci.map { siren in ((try? TerritoryRegistry.shipped()) ?? []).filter { $0.epci.siren == siren } } ?? []

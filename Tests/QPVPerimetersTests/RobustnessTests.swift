@@ -49,7 +49,7 @@ import QPVTestSupport
     @Test func impossibleGeometryUnderADeclaredCRSIsRefusedWithTheFix() {
         let degrees = Self.polygon([(2.83, 50.43), (2.84, 50.43), (2.84, 50.44), (2.83, 50.43)])
         let m = readError(degrees, crs: .lambert93)
-        #expect(m.contains("hors des territoires") && m.contains("--crs") && m.contains("QP062001"), "\(m)")
+        #expect(m.contains("hors du domaine d'emploi du système EPSG:2154") && m.contains("Lambert-93") && m.contains("--crs") && m.contains("QP062001"), "\(m)")
         let huge = Self.polygon([(1e308, 7_040_000), (681_000, 7_040_000), (681_000, 7_041_000), (1e308, 7_040_000)])
         let m2 = readError(huge, crs: .lambert93)
         #expect(m2.contains("--crs"), "\(m2)")
@@ -58,6 +58,26 @@ import QPVTestSupport
         #expect(readError(l93, crs: .lambert93) == "")
         // Degrees in the middle of the Atlantic are not a French territory either.
         #expect(readError(Self.polygon([(-30, 40), (-29.9, 40), (-29.9, 40.1), (-30, 40)])).contains("hors des territoires"))
+    }
+
+    // Finding 10: the perimeters must lie in the area of use PROJ gives for the declared CRS, even where
+    // the territory check alone would pass (Brittany in UTM zone 31N, whose area is 0°E to 6°E).
+    @Test func perimetersOutsideTheAreaOfUseOfTheDeclaredCRSAreRefused() throws {
+        let proj = try ProjContext()
+        let utm31 = CRS(epsg: 32631)
+        let area = try #require(proj.areaOfUse(of: utm31))
+        #expect(area.box.minX == 0 && area.box.maxX == 6, "\(area)")
+        #expect(try #require(proj.areaOfUse(of: .lambert93)).box.contains(x: 2.35, y: 48.85))
+        let toUTM = try CoordinateTransformer(from: .wgs84, to: utm31, context: proj)
+        func square(lon: Double, lat: Double) throws -> String {
+            let ring = try [(lon, lat), (lon + 0.01, lat), (lon + 0.01, lat + 0.01), (lon, lat)].map { try toUTM.transform(x: $0.0, y: $0.1) }
+            return Self.polygon(ring.map { ($0.x, $0.y) })
+        }
+        // Rennes (−1.68°) written in UTM 31N: inside the Hexagone, outside the CRS's area → refused.
+        let rennes = readError(try square(lon: -1.68, lat: 48.11), crs: utm31)
+        #expect(rennes.contains("hors du domaine d'emploi du système EPSG:32631") && rennes.contains("--crs"), "\(rennes)")
+        // Lens (2.83°) in the same CRS is inside its area: accepted.
+        #expect(readError(try square(lon: 2.83, lat: 50.43), crs: utm31) == "")
     }
 
     @Test func codesOutsideTheListPatternAreRefused() throws {
@@ -189,17 +209,24 @@ import QPVTestSupport
         }
     }
 
-    // Finding 9: a geometry the engine cannot read makes `error` rows (with the reason), not
-    // `invalid_coordinates`, and the summary counts them (the CLI exits non-zero on them).
-    @Test func anEngineErrorIsAnEngineErrorNotBadInput() throws {
+    /// The installed pack with its first perimeter's WKB geometry type made nonsense, checksum resealed: it
+    /// opens, and the engine fails on that geometry.
+    func damagedGeometryPack() throws -> (path: String, bytes: [UInt8]) {
         let (path, good) = try goodPack()
         let pack = try PerimeterPack(path: path)
         let p0 = pack.manifest.perimeters[0]
         let blobs = pack.manifest.perimeters.flatMap { [$0.geometry, $0.metricGeometry, $0.wgs84Geometry] }
         let geometryStart = good.count - 8 - blobs.map { $0.offset + $0.length }.max()!
         var b = good
-        for k in 1...4 { b[geometryStart + p0.geometry.offset + k] = 0x7F }  // WKB geometry type: nonsense
-        let damaged = try PerimeterPack(data: Data(Self.resealed(b)), path: path)
+        for k in 1...4 { b[geometryStart + p0.geometry.offset + k] = 0x7F }
+        return (path, Self.resealed(b))
+    }
+
+    // Finding 9: a geometry the engine cannot read makes `error` rows (with the reason), not
+    // `invalid_coordinates`, and the summary counts them (the CLI exits non-zero on them).
+    @Test func anEngineErrorIsAnEngineErrorNotBadInput() throws {
+        let (path, b) = try damagedGeometryPack()
+        let damaged = try PerimeterPack(data: Data(b), path: path)
         let catalog = try PerimeterCatalog(packs: [damaged], registry: try Registry.shipped(), origin: .file(path), includesDemo: false)
         let input = try tmp.write("points.csv", "id,lon,lat\n1,2.83,50.43\n2,2.8301,50.4301\n")
         let out = tmp.path("sortie.csv")
@@ -217,6 +244,37 @@ import QPVTestSupport
         }
         #expect(rows == 2)
     }
+
+    // Finding 9, through the real binary: `qpv locate` and `qpv eligibility tfpb` on the same damaged pack
+    // write `qpv_status=error` rows with the reason (not `invalid_coordinates`) and exit non-zero.
+    @Test func batchCommandsExitNonZeroOnEngineErrors() throws {
+        let (path, b) = try damagedGeometryPack()
+        try Data(b).write(to: URL(fileURLWithPath: path))
+        let env = ["QPV_DATA_DIR": tmp.url.path]
+        let input = try tmp.write("parc.csv", "id,lon,lat,logements\n1,2.83,50.43,12\n2,2.8301,50.4301,3\n")
+        func rows(_ file: String, status column: String) throws -> [(status: String, error: String)] {
+            let reader = try CSVReader(path: file)
+            let s = try #require(reader.columnIndex("qpv_status")), e = try #require(reader.columnIndex(column))
+            var out: [(String, String)] = []
+            while let r = try reader.next() { out.append((r.fields[s], r.fields[e])) }
+            return out
+        }
+        let located = tmp.path("localise.csv")
+        let locate = try CLIRunner.run(["locate", "--input", input, "--output", located, "--date", "2020-01-01"], environment: env)
+        #expect(locate.status != 0, "\(locate.stderr)")
+        #expect(locate.stderr.contains("non calculées") && locate.stderr.contains("réimportez"), "\(locate.stderr)")
+        let l = try rows(located, status: "qpv_error")
+        #expect(l.count == 2 && l.allSatisfy { $0.status == "error" && $0.error.contains("erreur de calcul") }, "\(l)")
+        let verdicts = tmp.path("tfpb.csv")
+        let tfpb = try CLIRunner.run(["eligibility", "tfpb", "--input", input, "--output", verdicts, "--tax-year", "2020"], environment: env)
+        #expect(tfpb.status != 0, "\(tfpb.stderr)")
+        #expect(tfpb.stderr.contains("non calculées") && tfpb.stderr.contains("tfpb_error"), "\(tfpb.stderr)")
+        let t = try rows(verdicts, status: "tfpb_error")
+        #expect(t.count == 2 && t.allSatisfy { $0.status == "error" && $0.error.contains("erreur de calcul") }, "\(t)")
+        let reader = try CSVReader(path: verdicts)
+        let verdict = try #require(reader.columnIndex("tfpb_verdict"))
+        while let r = try reader.next() { #expect(r.fields[verdict] == "to_verify") }
+    }
 }
 
 /// A small seeded generator (SplitMix64): reproducible mutations.
@@ -229,5 +287,35 @@ struct SplitMix {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+/// Issue 16, finding 10: `perimeters list --format csv` goes through the CSV writer, so that a name holding
+/// the separator, quotes or a line break stays one field (before, a line break split the row in two).
+@Suite struct PerimeterListCSVTests {
+    @Test func aNameWithSeparatorsQuotesAndALineBreakStaysOneField() throws {
+        let tmp = try TemporaryDirectory()
+        // One name with quotes, `;`, `,` and a line break; one with only a line break and `;` (the hand-made
+        // quoting quoted on `,` and `"` only: that row came out split in two).
+        let names = ["QP062001": "Cité \"Les Tilleuls\" ; bât. A,\nB", "QP062002": "Quartier du Nord\nSud ; bis"]
+        func feature(_ code: String, lon: Double) -> String {
+            let escaped = names[code]!.replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
+            let ring = "[[\(lon),50.425],[\(lon + 0.01),50.425],[\(lon + 0.01),50.435],[\(lon),50.435],[\(lon),50.425]]"
+            return #"{"type":"Feature","properties":{"code_qp":"\#(code)","lib_qp":"\#(escaped)"},"geometry":{"type":"Polygon","coordinates":[\#(ring)]}}"#
+        }
+        let path = try tmp.write("noms.geojson", #"{"type":"FeatureCollection","features":[\#(feature("QP062001", lon: 2.825)),\#(feature("QP062002", lon: 2.855))]}"#)
+        let data = try TemporaryDirectory()
+        _ = try install(path, into: DataDirectory(url: data.url))
+        let r = try CLIRunner.run(["perimeters", "list", "--format", "csv"], environment: ["QPV_DATA_DIR": data.url.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let reader = try CSVReader(path: try tmp.write("liste.csv", r.stdout), separator: UInt8(ascii: ","))
+        let nameColumn = try #require(reader.columnIndex("name")), code = try #require(reader.columnIndex("code"))
+        var rows: [[String]] = []
+        while let row = try reader.next() { rows.append(row.fields) }
+        #expect(rows.count == 2, "\(r.stdout)")
+        for row in rows {
+            #expect(row.count == 10, "\(row)")
+            #expect(names[row[code]] == row[nameColumn], "\(row)")
+        }
     }
 }

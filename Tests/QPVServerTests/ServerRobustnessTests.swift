@@ -7,6 +7,7 @@ import Logging
 import QPVCore
 import QPVPerimeters
 import QPVTestSupport
+import Synchronization
 import Testing
 
 import QPVServer
@@ -84,6 +85,136 @@ struct ServerRobustnessTests {
         }
         #expect(closed == 50)
         #expect(Date().timeIntervalSince(started) < 6)
+    }
+
+    /// A server of its own on the demonstration data, its options set by `configure`.
+    static func run(_ configure: (inout ServerOptions) -> Void) async throws -> (port: Int, task: Task<Void, any Error>, data: TemporaryDirectory) {
+        let tmp = try TemporaryDirectory()
+        var options = ServerOptions(host: "127.0.0.1", port: 0, batchThreads: 1)
+        configure(&options)
+        let (port, task) = await run(try ServerEngine.open(dataDirectory: DataDirectory(url: tmp.url), options: options))
+        return (port, task, tmp)
+    }
+
+    /// Open TCP connections to the loopback `port` (non-blocking reads through `isClosed`).
+    static func connections(_ count: Int, port: Int) throws -> [Int32] {
+        try (0..<count).map { _ in try TestHTTP.connectLoopback(port) }
+    }
+
+    /// Whether the server closed `s` (end of stream or reset), without waiting.
+    static func isClosed(_ s: Int32) -> Bool {
+        var buf = [UInt8](repeating: 0, count: 512)
+        while true {
+            let n = recv(s, &buf, buf.count, Int32(MSG_DONTWAIT))
+            if n > 0 { continue }  // a 408 or anything: read on to the end
+            return n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)
+        }
+    }
+
+    /// Runs `body` on a GCD thread (blocking socket calls stay off the cooperative pool the server uses).
+    static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { c in DispatchQueue.global().async { c.resume(with: Result { try body() }) } }
+    }
+
+    // Finding 12: 200 connections that trickle their headers a byte a second (each byte would reset a
+    // read timer) are closed by the header deadline, while normal requests are answered. Checked to fail
+    // without the fix: with `headerTimeoutSeconds = nil` the 200 stay open past the bound (Hummingbird's
+    // idle timeout, set to 60 s here, is the only other limit).
+    @Test("slowloris : 200 connexions qui envoient un octet par seconde, fermées au délai des en-têtes (boucle locale, borné)")
+    func tricklingConnectionsAreClosedAtTheHeaderDeadline() async throws {
+        let (port, task, data) = try await Self.run {
+            $0.idleTimeoutSeconds = 60
+            $0.headerTimeoutSeconds = 2
+        }
+        defer { withExtendedLifetime(data) { task.cancel() } }
+        let sockets = try Self.connections(200, port: port)
+        defer { for s in sockets { close(s) } }
+        for s in sockets { _ = TestHTTP.sendAll(s, Array("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Lent: ".utf8)) }
+        let started = Date()
+        // One byte a second on every connection still open, for at most 10 s.
+        let trickle = Task {
+            try await Self.offPool { () -> (closed: Int, seconds: Double) in
+                var open = Set(sockets)
+                while !open.isEmpty && Date().timeIntervalSince(started) < 10 {
+                    for s in open where Self.isClosed(s) || !TestHTTP.sendAll(s, [UInt8(ascii: "a")]) { open.remove(s) }
+                    if !open.isEmpty { Thread.sleep(forTimeInterval: 1) }
+                }
+                return (sockets.count - open.count, Date().timeIntervalSince(started))
+            }
+        }
+        // Meanwhile normal requests are answered.
+        for _ in 0..<3 {
+            #expect(try await TestHTTP.get(port, "/health").status == 200)
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        let (closed, seconds) = try await trickle.value
+        #expect(closed == 200, "\(closed) connexions lentes fermées sur 200 en \(seconds) s")
+        #expect(seconds < 6, "fermées en \(seconds) s pour un délai de 2 s")
+        #expect(try await TestHTTP.get(port, "/locate?lon=-4.6181818&lat=46.2107914").status == 200)
+    }
+
+    // Finding 12: beyond `maxConnections`, a connection is closed at once; once places are free, requests
+    // are served again. (Without the cap, the 21st connection stays open: recv times out, the test fails.)
+    @Test("plafond de connexions : la connexion en trop est fermée aussitôt, le service reprend ensuite")
+    func connectionsBeyondTheCapAreClosed() async throws {
+        let (port, task, data) = try await Self.run {
+            $0.maxConnections = 20
+            $0.headerTimeoutSeconds = 30
+        }
+        defer { withExtendedLifetime(data) { task.cancel() } }
+        var silent = try Self.connections(20, port: port)
+        defer { for s in silent { close(s) } }
+        try await Task.sleep(for: .milliseconds(300))
+        let extra = try await Self.offPool { () -> (closed: Bool, seconds: Double) in
+            let s = try TestHTTP.connectLoopback(port)
+            defer { close(s) }
+            var tv = timeval(tv_sec: 3, tv_usec: 0)
+            setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+            let t0 = Date()
+            var buf = [UInt8](repeating: 0, count: 64)
+            let n = recv(s, &buf, buf.count, 0)
+            return (n == 0 || (n < 0 && errno == ECONNRESET), Date().timeIntervalSince(t0))
+        }
+        #expect(extra.closed && extra.seconds < 2, "connexion au-delà du plafond : fermée \(extra.closed), \(extra.seconds) s")
+        for s in silent.prefix(5) { close(s) }
+        silent.removeFirst(5)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await TestHTTP.get(port, "/health").status == 200)
+    }
+
+    // Finding 12: oversized requests (a JSON or multipart body over the limit, headers over 80 Kio) get
+    // the JSON error body of every other 4xx: same keys, same headers, the status repeated in it.
+    @Test("requêtes trop grosses : le même corps d'erreur JSON que toute autre erreur 4xx")
+    func oversizedRequestsGetTheJSONErrorBody() async throws {
+        let (port, task, data) = try await Self.run { $0.maxBodyBytes = 2048 }
+        defer { withExtendedLifetime(data) { task.cancel() } }
+        func expectJSONError(_ a: TestHTTP.Answer, _ status: Int, _ code: String, _ what: String) throws {
+            #expect(a.status == status, "\(what) : \(a.status) \(a.text)")
+            #expect(a.mediaType == "application/json", "\(what)")
+            #expect(a.headers["x-content-type-options"] == "nosniff", "\(what)")
+            let json = try a.json()
+            #expect(json["error"]?.stringValue == code, "\(what) : \(a.text)")
+            #expect(json["status"]?.numberValue == Double(status), "\(what) : \(a.text)")
+            #expect(json["message"]?.stringValue?.isEmpty == false, "\(what) : \(a.text)")
+        }
+        // Reference: an ordinary 4xx.
+        try expectJSONError(try await TestHTTP.get(port, "/locate?lon=abc&lat=1"), 400, "invalid_coordinates", "coordonnées invalides")
+        let big = [UInt8](repeating: UInt8(ascii: "a"), count: 4096)
+        let asJSON = Array(#"{"adresse":""#.utf8) + big + Array(#""}"#.utf8)
+        try expectJSONError(try await TestHTTP.send(port: port, method: "POST", target: "/search/csv", headers: [("Content-Type", "application/json")], body: asJSON),
+                            413, "body_too_large", "corps JSON trop gros")
+        let boundary = "XyZ"
+        let form = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"data\"; filename=\"a.csv\"\r\n\r\nadresse\n".utf8) + big
+            + Array("\r\n--\(boundary)--\r\n".utf8)
+        try expectJSONError(try await TestHTTP.send(port: port, method: "POST", target: "/search/csv", headers: [("Content-Type", "multipart/form-data; boundary=\(boundary)")], body: form),
+                            413, "body_too_large", "envoi CSV trop gros")
+        let chunked = Mutex(0)
+        try expectJSONError(try await TestHTTP.send(port: port, method: "POST", target: "/search/csv?columns=adresse", headers: [("Content-Type", "text/csv")],
+                                                    stream: { chunked.withLock { n in n += 1; return n <= 4 ? Array(big.prefix(1024)) : nil } }),
+                            413, "body_too_large", "envoi CSV par morceaux trop gros")
+        let hugeHeader = String(repeating: "b", count: 100 * 1024)
+        try expectJSONError(try await TestHTTP.send(port: port, target: "/health", headers: [("X-Enorme", hugeHeader)]), 431, "headers_too_large", "en-têtes trop gros")
+        #expect(try await TestHTTP.get(port, "/health").status == 200)
     }
 
     @Test("réponses JSON en nosniff, page interdite en cadre")

@@ -3,6 +3,7 @@
 import Foundation
 import Testing
 import QPVTabular
+import QPVTestSupport
 
 /// Issue 16, finding 6: per-row memory is bounded whatever the width of the file, and beyond the documented
 /// limit (`CSVReader.maxColumns`) the file is refused with a clear error.
@@ -13,6 +14,20 @@ import QPVTabular
             _ = try CSVReader(source: MemoryByteSource(header + "1,2\n"), name: "large.csv")
         }
         #expect("\(TabularError.tooManyColumns(file: "large.csv", count: 100_000, limit: 10_000))".contains("10000 colonnes"))
+    }
+
+    // Through the real binary (before: `qpv locate --input` with ~100,000 columns tried to allocate 26 GB
+    // and aborted): a clear error, exit 65 (unusable input), no output file.
+    @Test func locateRefusesAFileWithTooManyColumns() throws {
+        let tmp = try TemporaryDirectory()
+        let header = "lon,lat," + (0..<100_000).map { "c\($0)" }.joined(separator: ",") + "\n"
+        let row = "2.83,50.43," + String(repeating: "1,", count: 99_999) + "1\n"
+        let input = try tmp.write("large.csv", header + row + row)
+        let output = tmp.path("sortie.csv")
+        let r = try CLIRunner.run(["locate", "--demo", "--input", input, "--output", output], environment: ["QPV_DATA_DIR": tmp.url.path])
+        #expect(r.status == 65, "\(r.status) \(r.stderr.prefix(300))")  // data error (a crash would be 6 or 9)
+        #expect(r.stderr.contains("10000 colonnes"), "\(r.stderr.prefix(300))")
+        #expect(!FileManager.default.fileExists(atPath: output))
     }
 
     @Test func aWideFileIsReadInBoundedChunks() throws {
