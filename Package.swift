@@ -84,7 +84,8 @@ let package = Package(
         .executableTarget(
             name: "qpv",
             dependencies: [
-                "QPVCore", "QPVPerimeters", "QPVTabular", "QPVGeometry", "QPVGeocoding", "QPVEligibility", "QPVCarreaux", "QPVExport", "QPVServer", "QPVAddressing",
+                "QPVCore", "QPVPerimeters", "QPVTabular", "QPVGeometry", "QPVGeocoding", "QPVEligibility", "QPVCarreaux", "QPVExport", "QPVServer",
+                "QPVAddressing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

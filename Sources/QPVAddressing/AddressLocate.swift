@@ -26,8 +26,9 @@ public struct GeocoderAddressResolver: AddressResolving {
     public func resolve(_ address: String) throws -> ResolvedAddress? {
         let results = geocoder.geocode(address, options: GeocodeOptions(limit: 3))
         guard let best = results.first else { return nil }
-        var r = ResolvedAddress(lon: best.lon, lat: best.lat, label: best.label, score: best.score, precision: best.type.rawValue,
-                                cityCode: best.citycode, cityName: best.city)
+        var r = ResolvedAddress(
+            lon: best.lon, lat: best.lat, label: best.label, score: best.score, precision: best.type.rawValue,
+            cityCode: best.citycode, cityName: best.city)
         r.confidenceProblem = policy.problem(results)
         r.candidates = results.dropFirst().map(\.label)
         if best.type == .street || best.type == .locality {
@@ -61,12 +62,15 @@ public struct AddressLocateColumns: Sendable {
     /// The values for one row's geocoding results (best first), located with `locator`. An engine failure
     /// (GEOS/PROJ, damaged pack) gives `qpv_status=error` with the reason in `qpv_reason`, never blamed on the
     /// address, and is passed to `engineError`.
-    public func values(_ results: [GeocodeResult], geocoder: Geocoder, locator: Locator, on date: CivilDate, tolerance: Double,
-                       engineError: ((String) -> Void)? = nil) -> [String] {
+    public func values(
+        _ results: [GeocodeResult], geocoder: Geocoder, locator: Locator, on date: CivilDate, tolerance: Double,
+        engineError: ((String) -> Void)? = nil
+    ) -> [String] {
         guard let best = results.first else { return values(status: "not_geocoded") }
         let located: LocateResult
         do {
-            located = try locator.locate(lon: best.lon, lat: best.lat, on: date, tolerance: tolerance, commune: best.citycode.isEmpty ? nil : best.citycode)
+            located = try locator.locate(
+                lon: best.lon, lat: best.lat, on: date, tolerance: tolerance, commune: best.citycode.isEmpty ? nil : best.citycode)
         } catch {
             engineError?("\(error)")
             var row = values(status: LocateBatch.errorStatus)
@@ -81,9 +85,11 @@ public struct AddressLocateColumns: Sendable {
 
     /// The annotation of a `BatchGeocoder` run: one `Locator` per worker thread; `count` sees each row's
     /// `qpv_status`; `engineError` sees each engine failure (the batch then exits non-zero).
-    public func annotation(geocoder: Geocoder, catalog: PerimeterCatalog, date: CivilDate, tolerance: Double,
-                           count: (@Sendable (String) -> Void)? = nil,
-                           engineError: (@Sendable (String) -> Void)? = nil) -> CoordinateAnnotation {
+    public func annotation(
+        geocoder: Geocoder, catalog: PerimeterCatalog, date: CivilDate, tolerance: Double,
+        count: (@Sendable (String) -> Void)? = nil,
+        engineError: (@Sendable (String) -> Void)? = nil
+    ) -> CoordinateAnnotation {
         let columns = self
         return CoordinateAnnotation(
             columns: names, valuesWhenNotGeocoded: values(status: "not_geocoded"),
@@ -106,8 +112,10 @@ public struct AddressCheck: Sendable, Equatable {
     /// Why (to_verify), or how a street-level answer was obtained; nil for a sure house-number answer.
     public var reason: String?
 
-    public init(_ results: [GeocodeResult], located: LocateResult, geocoder: Geocoder, locator: Locator, on date: CivilDate,
-                tolerance: Double, policy: ConfidencePolicy = .standard) {
+    public init(
+        _ results: [GeocodeResult], located: LocateResult, geocoder: Geocoder, locator: Locator, on date: CivilDate,
+        tolerance: Double, policy: ConfidencePolicy = .standard
+    ) {
         toVerify = false
         reason = nil
         guard let best = results.first else { toVerify = true; reason = "adresse introuvable"; return }
@@ -117,11 +125,16 @@ public struct AddressCheck: Sendable, Equatable {
             return
         }
         guard best.type == .street || best.type == .locality,
-              located.status == .inside || located.status == .outside || located.status == .boundary else { return }
+            located.status == .inside || located.status == .outside || located.status == .boundary
+        else { return }
         let points = geocoder.addressPositions(ofStreetOf: best)
-        guard let side = try? locator.streetSide(lons: points.map(\.lon), lats: points.map(\.lat), on: date, tolerance: tolerance,
-                                                 commune: best.citycode.isEmpty ? nil : best.citycode) else { return }
+        guard
+            let side = try? locator.streetSide(
+                lons: points.map(\.lon), lats: points.map(\.lat), on: date, tolerance: tolerance,
+                commune: best.citycode.isEmpty ? nil : best.citycode)
+        else { return }
         toVerify = !side.uniform
-        reason = side.frenchReason(best.missingHousenumber.isEmpty ? "adresse sans numéro" : "numéro \(best.missingHousenumber) introuvable dans la BAN")
+        reason = side.frenchReason(
+            best.missingHousenumber.isEmpty ? "adresse sans numéro" : "numéro \(best.missingHousenumber) introuvable dans la BAN")
     }
 }

@@ -82,7 +82,9 @@ public struct CandidatesReport: Sendable {
             "  \(clusters.count) grappe(s) retenue(s) : \(big) de la taille d'un QPV, \(clusters.count - big) candidate(s) QIC ; \(clustersTooSmall) trop petite(s) (< \(FrenchFormat.integer(Int(minPopulation))) habitants)",
             "  contiguïté : \(CandidatesOptions.adjacencyRule)",
         ]
-        if cellsWithoutPopulation > 0 { lines.append("  carreaux sans habitant ou sans niveau de vie (non évalués) : \(FrenchFormat.integer(cellsWithoutPopulation))") }
+        if cellsWithoutPopulation > 0 {
+            lines.append("  carreaux sans habitant ou sans niveau de vie (non évalués) : \(FrenchFormat.integer(cellsWithoutPopulation))")
+        }
         lines += counts.frenchLines
         for n in notes { lines.append("  note : \(n)") }
         lines.append("  " + CarreauxMethod.candidatesNote)
@@ -195,10 +197,15 @@ public struct CandidatesBatch {
                     var problem2: RowProblem?
                     if let classifier {
                         do { shares = try classifier.shares(of: cell) } catch {
-                            problem2 = RowProblem(kind: .invalidId, message: "\(input.file), ligne \(rec.line) : erreur de calcul pour « \(cell.id) » : \(error)")
+                            problem2 = RowProblem(
+                                kind: .invalidId, message: "\(input.file), ligne \(rec.line) : erreur de calcul pour « \(cell.id) » : \(error)")
                         }
                     }
-                    out.append(problem2 == nil ? LowCell(cell: cell, ind: ind, men: columns.count > 3 ? v[2] : nil, poor: columns.count > 3 ? v[3] : nil, snv: snv, imputed: imputed, shares: shares) : nil)
+                    out.append(
+                        problem2 == nil
+                            ? LowCell(
+                                cell: cell, ind: ind, men: columns.count > 3 ? v[2] : nil, poor: columns.count > 3 ? v[3] : nil, snv: snv,
+                                imputed: imputed, shares: shares) : nil)
                     problems.append(problem2)
                 }
                 return (out, problems, assessable)
@@ -296,4 +303,3 @@ public struct CandidatesBatch {
         }
     }
 }
-

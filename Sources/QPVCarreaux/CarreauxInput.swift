@@ -85,7 +85,14 @@ public struct CarreauxInput: Sendable {
         let text = record[idIndex]
         if let cell = GridCell.parse(text) {
             if cell.resolution != resolution {
-                return (nil, RowProblem(kind: .wrongResolution, message: "\(where_(record)) : carreau de \(cell.resolution) m « \(cell.id) » dans un fichier de carreaux de \(resolution) m (ligne ignorée ; --resolution pour un fichier de carreaux de 1 km)"))
+                return (
+                    nil,
+                    RowProblem(
+                        kind: .wrongResolution,
+                        message:
+                            "\(where_(record)) : carreau de \(cell.resolution) m « \(cell.id) » dans un fichier de carreaux de \(resolution) m (ligne ignorée ; --resolution pour un fichier de carreaux de 1 km)"
+                    )
+                )
             }
             return (cell, nil)
         }
@@ -108,7 +115,11 @@ public struct CarreauxInput: Sendable {
 
     /// A duplicate-id problem.
     func duplicate(line: Int, _ cell: GridCell) -> RowProblem {
-        RowProblem(kind: .duplicate, message: "\(file), ligne \(line), champ « \(idColumn) » : carreau « \(cell.id) » déjà présent plus haut dans le fichier (première occurrence gardée, celle-ci ignorée)")
+        RowProblem(
+            kind: .duplicate,
+            message:
+                "\(file), ligne \(line), champ « \(idColumn) » : carreau « \(cell.id) » déjà présent plus haut dans le fichier (première occurrence gardée, celle-ci ignorée)"
+        )
     }
 }
 

@@ -51,7 +51,9 @@ public struct ClassifySummary: Sendable {
         }
         lines.append("  couples carreau × périmètre : \(FrenchFormat.integer(pairs))")
         lines += counts.frenchLines
-        if counts.rejected > problems.count { lines.append("  … \(counts.rejected - problems.count) autres lignes en anomalie (voir la colonne d'erreur)") }
+        if counts.rejected > problems.count {
+            lines.append("  … \(counts.rejected - problems.count) autres lignes en anomalie (voir la colonne d'erreur)")
+        }
         return lines.joined(separator: "\n")
     }
 }
@@ -180,7 +182,8 @@ public struct ClassifyBatch {
                         do {
                             shares = try classifier!.shares(of: cell)
                         } catch {
-                            problem = RowProblem(kind: .invalidId, message: "\(input.file), ligne \(rec.line) : erreur de calcul pour « \(cell.id) » : \(error)")
+                            problem = RowProblem(
+                                kind: .invalidId, message: "\(input.file), ligne \(rec.line) : erreur de calcul pour « \(cell.id) » : \(error)")
                         }
                     }
                     let note = rec.issue.map { "\(input.file), ligne \(rec.line) : \($0)" }

@@ -151,8 +151,10 @@ struct TileIndex: Sendable {
         rows = all.isEmpty ? 0 : Int(((all.maxY - originY) / tileSize).rounded(.down)) + 1
         var buckets = [[Int32]](repeating: [], count: columns * rows)
         for (i, e) in envelopes.enumerated() where !e.isEmpty {
-            let c0 = Int(((e.minX - originX) / tileSize).rounded(.down)), c1 = Int(((e.maxX - originX) / tileSize).rounded(.down))
-            let r0 = Int(((e.minY - originY) / tileSize).rounded(.down)), r1 = Int(((e.maxY - originY) / tileSize).rounded(.down))
+            let c0 = Int(((e.minX - originX) / tileSize).rounded(.down))
+            let c1 = Int(((e.maxX - originX) / tileSize).rounded(.down))
+            let r0 = Int(((e.minY - originY) / tileSize).rounded(.down))
+            let r1 = Int(((e.maxY - originY) / tileSize).rounded(.down))
             for r in r0...r1 { for c in c0...c1 { buckets[r * columns + c].append(Int32(i)) } }
         }
         var starts: [Int32] = [0]
@@ -212,7 +214,9 @@ public final class CellClassifier {
     public func coverageProblem(of cell: GridCell) throws -> String? {
         guard perimeters.partialCoverage else { return nil }
         if coverage == nil {
-            coverage = (try Locator(catalog: perimeters.catalog), try CoordinateTransformer(from: CRS(epsg: 3035), to: .wgs84, context: try ProjContext()))
+            coverage = (
+                try Locator(catalog: perimeters.catalog), try CoordinateTransformer(from: CRS(epsg: 3035), to: .wgs84, context: try ProjContext())
+            )
         }
         let e = cell.envelope
         let (lon, lat) = try coverage!.toWGS84.transform(x: (e.minX + e.maxX) / 2, y: (e.minY + e.maxY) / 2)
@@ -285,12 +289,14 @@ public enum CarreauxError: Error, Sendable, CustomStringConvertible, LocalizedEr
     public var description: String {
         switch self {
         case .noPerimeter(let date, let notes):
-            var s = "aucun périmètre (QPV ou QIC) de France métropolitaine en vigueur le \(date.french) : précisez --date, ou installez la liste (qpv data import)"
+            var s =
+                "aucun périmètre (QPV ou QIC) de France métropolitaine en vigueur le \(date.french) : précisez --date, ou installez la liste (qpv data import)"
             if !notes.isEmpty { s += " — " + notes.joined(separator: " ; ") }
             return s
         case .invalidOption(let m): return m
         case .missingColumns(let file, let wanted, let available):
-            return "\(file), ligne 1 (en-tête) : aucune des colonnes \(wanted.map { "« \($0) »" }.joined(separator: ", ")) ; colonnes présentes : \(available.map { "« \($0) »" }.joined(separator: ", "))"
+            return
+                "\(file), ligne 1 (en-tête) : aucune des colonnes \(wanted.map { "« \($0) »" }.joined(separator: ", ")) ; colonnes présentes : \(available.map { "« \($0) »" }.joined(separator: ", "))"
         }
     }
 

@@ -117,7 +117,10 @@ public struct StatsReport: Sendable {
 
     /// CSV columns of the per-perimeter table.
     public var csvHeader: [String] {
-        ["code_qp", "name", "kind", "vintage", "list", "perimeter_area_m2", "carreaux", "carreaux_imputed", "carreaux_weight", "covered_area_m2", "coverage_share"]
+        [
+            "code_qp", "name", "kind", "vintage", "list", "perimeter_area_m2", "carreaux", "carreaux_imputed", "carreaux_weight", "covered_area_m2",
+            "coverage_share",
+        ]
             + columns + indicatorNames + ["missing_values", "method"]
     }
 
@@ -130,8 +133,10 @@ public struct StatsReport: Sendable {
         let formatNumber = { (x: Double, decimals: Int) in decimalMark.apply(QPVCarreaux.formatNumber(x, decimals: decimals)) }
         let covered = s.weight * cellArea
         let ind = Dictionary(uniqueKeysWithValues: indicators(s))
-        return [p.code, p.name, p.kind.rawValue, p.vintage, p.setLabel, formatNumber(p.area, 1), String(s.carreaux), String(s.carreauxImputed),
-            formatNumber(s.weight, 6), formatNumber(covered, 1), formatNumber(p.area > 0 ? covered / p.area : 0, 6)]
+        return [
+            p.code, p.name, p.kind.rawValue, p.vintage, p.setLabel, formatNumber(p.area, 1), String(s.carreaux), String(s.carreauxImputed),
+            formatNumber(s.weight, 6), formatNumber(covered, 1), formatNumber(p.area > 0 ? covered / p.area : 0, 6),
+        ]
             + s.sums.map { formatNumber($0, 4) }
             + indicatorNames.map { ind[$0].map { formatNumber($0, 4) } ?? "" }
             + [missingText(s), CarreauxMethod.statsNote]
@@ -142,9 +147,12 @@ public struct StatsReport: Sendable {
         var o = "{\n"
         o += "  \"method\": \(jsonQuoted(CarreauxMethod.statsNote)),\n"
         o += "  \"date\": \(jsonQuoted(date.description)),\n"
-        o += "  \"input\": {\"file\": \(jsonQuoted(file)), \"resolution_m\": \(resolution), \"columns_summed\": [\(columns.map(jsonQuoted).joined(separator: ", "))], "
-        o += "\"imputed_column\": \(imputedColumn.map(jsonQuoted) ?? "null"), \"rows\": \(counts.rows), \"carreaux_used\": \(carreauxUsed), \"carreaux_outside\": \(carreauxOutside), \"carreaux_not_covered\": \(carreauxNotCovered), "
-        o += "\"rejected\": {\"invalid_id\": \(counts.invalidId), \"wrong_resolution\": \(counts.wrongResolution), \"duplicate\": \(counts.duplicate), \"invalid_value\": \(counts.invalidValue)}, \"blank_lines\": \(counts.blankLines)},\n"
+        o +=
+            "  \"input\": {\"file\": \(jsonQuoted(file)), \"resolution_m\": \(resolution), \"columns_summed\": [\(columns.map(jsonQuoted).joined(separator: ", "))], "
+        o +=
+            "\"imputed_column\": \(imputedColumn.map(jsonQuoted) ?? "null"), \"rows\": \(counts.rows), \"carreaux_used\": \(carreauxUsed), \"carreaux_outside\": \(carreauxOutside), \"carreaux_not_covered\": \(carreauxNotCovered), "
+        o +=
+            "\"rejected\": {\"invalid_id\": \(counts.invalidId), \"wrong_resolution\": \(counts.wrongResolution), \"duplicate\": \(counts.duplicate), \"invalid_value\": \(counts.invalidValue)}, \"blank_lines\": \(counts.blankLines)},\n"
         o += "  \"notes\": [\(notes.map(jsonQuoted).joined(separator: ", "))],\n"
         o += "  \"perimeters_without_carreaux\": \(perimetersWithoutCarreaux),\n"
         o += "  \"perimeters\": ["
@@ -152,23 +160,38 @@ public struct StatsReport: Sendable {
             let p = s.perimeter
             let covered = s.weight * cellArea
             o += k == 0 ? "\n" : ",\n"
-            o += "    {\"code\": \(jsonQuoted(p.code)), \"name\": \(jsonQuoted(p.name)), \"kind\": \(jsonQuoted(p.kind.rawValue)), \"vintage\": \(jsonQuoted(p.vintage)), \"list\": \(jsonQuoted(p.setLabel)), "
-            o += "\"perimeter_area_m2\": \(formatNumber(p.area, decimals: 1)), \"carreaux\": \(s.carreaux), \"carreaux_imputed\": \(s.carreauxImputed), \"carreaux_weight\": \(formatNumber(s.weight)), "
-            o += "\"covered_area_m2\": \(formatNumber(covered, decimals: 1)), \"coverage_share\": \(formatNumber(p.area > 0 ? covered / p.area : 0)),\n"
-            o += "     \"sums\": {" + zip(columns, s.sums).map { "\(jsonQuoted($0.0)): \(formatNumber($0.1, decimals: 4))" }.joined(separator: ", ") + "},\n"
-            o += "     \"missing_values\": {" + zip(columns, s.missing).filter { $0.1 > 0 }.map { "\(jsonQuoted($0.0)): \($0.1)" }.joined(separator: ", ") + "},\n"
-            o += "     \"indicators\": {" + indicators(s).map { "\(jsonQuoted($0.0)): \(formatNumber($0.1, decimals: 4))" }.joined(separator: ", ") + "}}"
+            o +=
+                "    {\"code\": \(jsonQuoted(p.code)), \"name\": \(jsonQuoted(p.name)), \"kind\": \(jsonQuoted(p.kind.rawValue)), \"vintage\": \(jsonQuoted(p.vintage)), \"list\": \(jsonQuoted(p.setLabel)), "
+            o +=
+                "\"perimeter_area_m2\": \(formatNumber(p.area, decimals: 1)), \"carreaux\": \(s.carreaux), \"carreaux_imputed\": \(s.carreauxImputed), \"carreaux_weight\": \(formatNumber(s.weight)), "
+            o +=
+                "\"covered_area_m2\": \(formatNumber(covered, decimals: 1)), \"coverage_share\": \(formatNumber(p.area > 0 ? covered / p.area : 0)),\n"
+            o +=
+                "     \"sums\": {" + zip(columns, s.sums).map { "\(jsonQuoted($0.0)): \(formatNumber($0.1, decimals: 4))" }.joined(separator: ", ")
+                + "},\n"
+            o +=
+                "     \"missing_values\": {"
+                + zip(columns, s.missing).filter { $0.1 > 0 }.map { "\(jsonQuoted($0.0)): \($0.1)" }.joined(separator: ", ") + "},\n"
+            o +=
+                "     \"indicators\": {" + indicators(s).map { "\(jsonQuoted($0.0)): \(formatNumber($0.1, decimals: 4))" }.joined(separator: ", ")
+                + "}}"
         }
         o += "\n  ]\n}\n"
         return o
     }
 
     public var text: String {
-        var lines = ["\(FrenchFormat.integer(counts.rows)) carreaux lus en \(FrenchFormat.decimal(seconds, digits: 1)) s ; \(FrenchFormat.integer(carreauxUsed)) dans au moins un périmètre, \(FrenchFormat.integer(carreauxOutside)) hors de tout périmètre"]
+        var lines = [
+            "\(FrenchFormat.integer(counts.rows)) carreaux lus en \(FrenchFormat.decimal(seconds, digits: 1)) s ; \(FrenchFormat.integer(carreauxUsed)) dans au moins un périmètre, \(FrenchFormat.integer(carreauxOutside)) hors de tout périmètre"
+        ]
         if carreauxNotCovered > 0 {
-            lines.append("  \(FrenchFormat.integer(carreauxNotCovered)) hors de la couverture de la liste installée (not_covered : ni comptés, ni « hors de tout périmètre » ; installez la liste complète ou des communes)")
+            lines.append(
+                "  \(FrenchFormat.integer(carreauxNotCovered)) hors de la couverture de la liste installée (not_covered : ni comptés, ni « hors de tout périmètre » ; installez la liste complète ou des communes)"
+            )
         }
-        lines.append("  \(perimeters.count) périmètre(s) avec des carreaux" + (perimetersWithoutCarreaux > 0 ? ", \(perimetersWithoutCarreaux) sans aucun carreau du fichier" : ""))
+        lines.append(
+            "  \(perimeters.count) périmètre(s) avec des carreaux"
+                + (perimetersWithoutCarreaux > 0 ? ", \(perimetersWithoutCarreaux) sans aucun carreau du fichier" : ""))
         lines.append("  colonnes sommées : \(columns.joined(separator: ", "))")
         lines += counts.frenchLines
         for n in notes { lines.append("  note : \(n)") }
@@ -248,7 +271,9 @@ public struct StatsBatch {
                         problems.append(nil)
                     } catch {
                         out.append(nil)
-                        problems.append(RowProblem(kind: .invalidId, message: "\(input.file), ligne \(rec.line) : erreur de calcul pour « \(cell.id) » : \(error)"))
+                        problems.append(
+                            RowProblem(
+                                kind: .invalidId, message: "\(input.file), ligne \(rec.line) : erreur de calcul pour « \(cell.id) » : \(error)"))
                     }
                 }
                 return (out, problems)
@@ -260,7 +285,8 @@ public struct StatsBatch {
                     let problem = chunk.rows[k].problem ?? valueProblems[k]
                     if let problem {
                         report.counts.count(problem, keepingIn: &report.problems, limit: options.maxReportedProblems)
-                        try rejects?.writeRow(FilosofiRow.padded(chunk.records[k], count: input.header.count) + [String(chunk.records[k].line), problem.message])
+                        try rejects?.writeRow(
+                            FilosofiRow.padded(chunk.records[k], count: input.header.count) + [String(chunk.records[k].line), problem.message])
                         continue
                     }
                     guard let row = rows[k] else { continue }
@@ -323,14 +349,21 @@ enum FilosofiRow {
                 values.append(nil)
             } else {
                 let t = rec[i].trimmingCharacters(in: .whitespaces)
-                bad.append(i >= rec.fields.count ? "champ « \(input.header[i]) » absent (\(rec.fields.count) champs au lieu de \(input.header.count))" : "champ « \(input.header[i]) » : « \(t.prefix(30)) » n'est pas un nombre")
+                bad.append(
+                    i >= rec.fields.count
+                        ? "champ « \(input.header[i]) » absent (\(rec.fields.count) champs au lieu de \(input.header.count))"
+                        : "champ « \(input.header[i]) » : « \(t.prefix(30)) » n'est pas un nombre")
                 values.append(nil)
             }
         }
         var imputed = false
         if let imputedIndex {
             let t = rec[imputedIndex].trimmingCharacters(in: .whitespaces)
-            if let v = parseFilosofiNumber(t) { imputed = v != 0 } else if t.lowercased() == "true" { imputed = true } else if !t.isEmpty && t.lowercased() != "false" {
+            if let v = parseFilosofiNumber(t) {
+                imputed = v != 0
+            } else if t.lowercased() == "true" {
+                imputed = true
+            } else if !t.isEmpty && t.lowercased() != "false" {
                 bad.append("champ « \(input.header[imputedIndex]) » : « \(t.prefix(30)) » n'est ni 0 ni 1")
             }
         }

@@ -18,8 +18,10 @@ public enum ContentChecksum {
     }
 
     public static func digest(_ raw: UnsafeRawBufferPointer) -> UInt64 {
-        var l0: UInt64 = 0x243F_6A88_85A3_08D3, l1: UInt64 = 0x1319_8A2E_0370_7344
-        var l2: UInt64 = 0xA409_3822_299F_31D0, l3: UInt64 = 0x082E_FA98_EC4E_6C89
+        var l0: UInt64 = 0x243F_6A88_85A3_08D3
+        var l1: UInt64 = 0x1319_8A2E_0370_7344
+        var l2: UInt64 = 0xA409_3822_299F_31D0
+        var l3: UInt64 = 0x082E_FA98_EC4E_6C89
         let n = raw.count
         var i = 0
         if let base = raw.baseAddress {
@@ -59,9 +61,11 @@ public enum VerifiedFileCache {
         var st = stat()
         guard stat(path, &st) == 0 else { return nil }
         #if os(Linux)
-        let m = (st.st_mtim.tv_sec, st.st_mtim.tv_nsec), c = (st.st_ctim.tv_sec, st.st_ctim.tv_nsec)
+        let m = (st.st_mtim.tv_sec, st.st_mtim.tv_nsec)
+        let c = (st.st_ctim.tv_sec, st.st_ctim.tv_nsec)
         #else
-        let m = (st.st_mtimespec.tv_sec, st.st_mtimespec.tv_nsec), c = (st.st_ctimespec.tv_sec, st.st_ctimespec.tv_nsec)
+        let m = (st.st_mtimespec.tv_sec, st.st_mtimespec.tv_nsec)
+        let c = (st.st_ctimespec.tv_sec, st.st_ctimespec.tv_nsec)
         #endif
         return "\(st.st_dev) \(st.st_ino) \(st.st_size) \(m.0).\(m.1) \(c.0).\(c.1)"
     }

@@ -53,7 +53,8 @@ public struct AdulteRelaisRequest: Sendable, Equatable {
 
     /// A hire as declared; every fact left nil is « non renseigné » and never assumed.
     public init(
-        hireDate: CivilDate, birthDate: CivilDate?, employment: Employment?, contract: EmploiFrancRequest.Contract? = nil, durationMonths: Double? = nil,
+        hireDate: CivilDate, birthDate: CivilDate?, employment: Employment?, contract: EmploiFrancRequest.Contract? = nil,
+        durationMonths: Double? = nil,
         derogation: Bool? = nil, employerKind: EmployerKind? = nil, conventionBeforeHire: Bool? = nil
     ) {
         self.employerKind = employerKind

@@ -178,7 +178,8 @@ public struct AddressPolicy: Sendable, Equatable {
     public func problem(_ a: ResolvedAddress) -> String? {
         if let p = a.confidenceProblem { return p + " ; vérifiez l'adresse" }
         if !(a.score > minimumScore) {
-            return "adresse reconnue avec un score faible (\(FrenchFormat.decimal(a.score, digits: 2)) < \(FrenchFormat.decimal(minimumScore, digits: 2))) : « \(a.label) » ; vérifiez l'adresse"
+            return
+                "adresse reconnue avec un score faible (\(FrenchFormat.decimal(a.score, digits: 2)) < \(FrenchFormat.decimal(minimumScore, digits: 2))) : « \(a.label) » ; vérifiez l'adresse"
         }
         if let p = a.precision, !acceptedPrecisions.contains(p) {
             return p == "municipality"

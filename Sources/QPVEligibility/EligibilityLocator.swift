@@ -57,13 +57,18 @@ public final class CommuneIndex {
         for f in file.features {
             func value(_ names: [String]) -> String? {
                 for n in names {
-                    if let v = f.properties.first(where: { $0.key.lowercased() == n })?.value.trimmingCharacters(in: .whitespaces), !v.isEmpty { return v }
+                    if let v = f.properties.first(where: { $0.key.lowercased() == n })?.value.trimmingCharacters(in: .whitespaces), !v.isEmpty {
+                        return v
+                    }
                 }
                 return nil
             }
             guard let name = value(CommuneIndex.nameNames) ?? value(CommuneIndex.codeNames) else {
                 throw EligibilityLocationError.communesFile(
-                    path: path, reason: "entité n° \(f.number) sans nom ni code de commune (attributs cherchés : \((CommuneIndex.nameNames + CommuneIndex.codeNames).joined(separator: ", ")))")
+                    path: path,
+                    reason:
+                        "entité n° \(f.number) sans nom ni code de commune (attributs cherchés : \((CommuneIndex.nameNames + CommuneIndex.codeNames).joined(separator: ", ")))"
+                )
             }
             var g = try Geometry.multiPolygon(f.polygons, context: geos)
             if try !g.isValid { g = try g.makeValid() }
@@ -113,7 +118,9 @@ public final class EligibilityLocator {
     public var tolerance: Double
 
     /// A locator over `catalog`, with optional commune outlines and geocoder.
-    public init(catalog: PerimeterCatalog, communes: CommuneIndex? = nil, addressResolver: (any AddressResolving)? = nil, tolerance: Double = 20) throws {
+    public init(catalog: PerimeterCatalog, communes: CommuneIndex? = nil, addressResolver: (any AddressResolving)? = nil, tolerance: Double = 20)
+        throws
+    {
         self.catalog = catalog
         self.locator = try Locator(catalog: catalog)
         self.communes = communes
@@ -144,7 +151,8 @@ public final class EligibilityLocator {
     public func locate(address: String, on date: CivilDate) throws -> EligibilityLocation {
         guard let resolver = addressResolver else { throw EligibilityLocationError.geocodingUnavailable }
         guard let found = try resolver.resolve(address) else {
-            return EligibilityLocation(status: .invalidCoordinates, date: date, territory: nil, toleranceM: tolerance, problem: "adresse introuvable : « \(address) »")
+            return EligibilityLocation(
+                status: .invalidCoordinates, date: date, territory: nil, toleranceM: tolerance, problem: "adresse introuvable : « \(address) »")
         }
         var loc = try locate(lon: found.lon, lat: found.lat, on: date, commune: found.cityCode)
         loc.address = found

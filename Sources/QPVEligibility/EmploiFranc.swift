@@ -105,7 +105,9 @@ public struct EmploiFrancRequest: Sendable, Equatable {
     /// Rejects impossible values (the rules never see them).
     public func validate() throws {
         if !(workingTime > 0 && workingTime <= 1) {
-            throw EligibilityInputError(field: "temps de travail", reason: "\(workingTime) : attendu une part d'un temps plein, entre 0 (exclu) et 1 (ex. 0.5 pour un mi-temps)")
+            throw EligibilityInputError(
+                field: "temps de travail",
+                reason: "\(workingTime) : attendu une part d'un temps plein, entre 0 (exclu) et 1 (ex. 0.5 pour un mi-temps)")
         }
         try Contract.validate(contract, months: durationMonths)
         if let a = age, !(0...120).contains(a) { throw EligibilityInputError(field: "âge", reason: "\(a) : âge impossible") }

@@ -8,7 +8,8 @@ import QPVPerimeters
 
 /// Evaluates a rule book on a date: the verdict with its criteria, amount, deadline, notes and sources.
 public enum ProgrammeEvaluator {
-    public static func evaluate(book: RuleBook, date: CivilDate, inputs given: EligibilityInputs, location: EligibilityLocation?) -> EligibilityReport {
+    public static func evaluate(book: RuleBook, date: CivilDate, inputs given: EligibilityInputs, location: EligibilityLocation?) -> EligibilityReport
+    {
         var inputs = given
         if inputs[book.dateInput] == nil { inputs[book.dateInput] = .date(date) }
         let found = RuleEngine(book: book).evaluate(date: date, inputs: inputs, location: location)
@@ -94,13 +95,17 @@ enum Amounts {
         guard let v = book.version(spec.rule, on: date) else {
             guard let missing = spec.missing else { return Computed() }
             let known = (book.rules[spec.rule] ?? []).compactMap { v in v.validFrom.map { String($0.year) } }.joined(separator: ", ")
-            let detail = missing.replacingOccurrences(of: "{year}", with: year).replacingOccurrences(of: "{known}", with: known.isEmpty ? "aucun" : known)
-            return Computed(aid: AidReport(
-                total_eur: nil, by_year_eur: [], per_year_full_time_eur: nil, detail: detail, source: "",
-                uncertain: "montant \(year) non saisi dans \(book.origin)"))
+            let detail = missing.replacingOccurrences(of: "{year}", with: year).replacingOccurrences(
+                of: "{known}", with: known.isEmpty ? "aucun" : known)
+            return Computed(
+                aid: AidReport(
+                    total_eur: nil, by_year_eur: [], per_year_full_time_eur: nil, detail: detail, source: "",
+                    uncertain: "montant \(year) non saisi dans \(book.origin)"))
         }
         let label = (spec.label ?? "").replacingOccurrences(of: "{year}", with: year)
-        func described(_ s: String) -> String { [label.isEmpty ? nil : label, s.isEmpty ? nil : s].compactMap { $0 }.joined(separator: " : ") + (v.note.map { " — \($0)" } ?? "") }
+        func described(_ s: String) -> String {
+            [label.isEmpty ? nil : label, s.isEmpty ? nil : s].compactMap { $0 }.joined(separator: " : ") + (v.note.map { " — \($0)" } ?? "")
+        }
         let source = v.sources.map(\.citation).joined(separator: " ; ")
         var doubts: [String] = []
         if let u = v.uncertain { doubts.append("montant : \(u)") }
@@ -113,31 +118,41 @@ enum Amounts {
             // The amount's doubt stays on the amount ("montant à vérifier"): it never changes the verdict.
             return Computed(
                 aid: AidReport(
-                    total_eur: nil, by_year_eur: [perYear], per_year_full_time_eur: perYear, detail: label.isEmpty ? described("\(FrenchFormat.euros(perYear)) par an") : "\(label) — \(v.note ?? "")",
+                    total_eur: nil, by_year_eur: [perYear], per_year_full_time_eur: perYear,
+                    detail: label.isEmpty ? described("\(FrenchFormat.euros(perYear)) par an") : "\(label) — \(v.note ?? "")",
                     source: source, uncertain: v.uncertain), sources: v.sources)
         case .fixed:
             let x = v.number("amount_eur") ?? 0
             return Computed(
-                aid: AidReport(total_eur: x, by_year_eur: [], per_year_full_time_eur: nil, detail: described(FrenchFormat.euros(x)), source: source, uncertain: doubt()),
+                aid: AidReport(
+                    total_eur: x, by_year_eur: [], per_year_full_time_eur: nil, detail: described(FrenchFormat.euros(x)), source: source,
+                    uncertain: doubt()),
                 sources: v.sources)
         case .byYear:
             let years = v.value["by_year_eur"]?.arrayValue?.compactMap(\.numberValue) ?? []
             let total = (years.reduce(0, +) * 100).rounded() / 100
             return Computed(
                 aid: AidReport(
-                    total_eur: total, by_year_eur: years, per_year_full_time_eur: nil, detail: described("\(years.count) année\(years.count > 1 ? "s" : "")"), source: source,
+                    total_eur: total, by_year_eur: years, per_year_full_time_eur: nil,
+                    detail: described("\(years.count) année\(years.count > 1 ? "s" : "")"), source: source,
                     uncertain: doubt()), sources: v.sources)
         case .prorated:
             let perYear = v.number("per_year_eur") ?? 0
             guard let months = spec.durationFact.flatMap(inputs.number) else {
                 doubts.append("durée non déclarée (« \(spec.durationFact ?? "?") ») : montant non calculé")
                 return Computed(
-                    aid: AidReport(total_eur: nil, by_year_eur: [], per_year_full_time_eur: perYear, detail: described("\(FrenchFormat.euros(perYear)) par an"), source: source, uncertain: doubt()),
+                    aid: AidReport(
+                        total_eur: nil, by_year_eur: [], per_year_full_time_eur: perYear, detail: described("\(FrenchFormat.euros(perYear)) par an"),
+                        source: source, uncertain: doubt()),
                     sources: v.sources)
             }
             var workingTime = 1.0
             if let f = spec.workingTimeFact {
-                if let w = inputs.number(f) { workingTime = w } else { doubts.append("temps de travail non déclaré (« \(f) ») : montant calculé pour un temps plein") }
+                if let w = inputs.number(f) {
+                    workingTime = w
+                } else {
+                    doubts.append("temps de travail non déclaré (« \(f) ») : montant calculé pour un temps plein")
+                }
             }
             let covered = v.number("max_years").map { min(months, $0 * 12) } ?? months
             let years = yearShares(covered).map { (perYear * $0 * workingTime * 100).rounded() / 100 }
@@ -145,7 +160,9 @@ enum Amounts {
             return Computed(
                 aid: AidReport(
                     total_eur: total, by_year_eur: years, per_year_full_time_eur: perYear,
-                    detail: described("\(FrenchFormat.euros(perYear)) par an pour un temps plein, au prorata de \(FrenchFormat.decimal(months, digits: months == months.rounded() ? 0 : 1)) mois"),
+                    detail: described(
+                        "\(FrenchFormat.euros(perYear)) par an pour un temps plein, au prorata de \(FrenchFormat.decimal(months, digits: months == months.rounded() ? 0 : 1)) mois"
+                    ),
                     source: source, uncertain: doubt()), sources: v.sources)
         case .rateOfBase:
             var rate = v.number("rate") ?? 0
@@ -167,16 +184,21 @@ enum Amounts {
                 case .notMet: why += " (\(m.label.lowercasedFirst) : non — \(o.detail))"
                 case .unknown:
                     doubts.append(
-                        "\(m.label) : \(o.detail)\(mv.uncertain.map { " ; majoration non confirmée : \($0)" } ?? "") — taux majoré de \(FrenchFormat.decimal(mrate * 100, digits: 0)) % possible")
+                        "\(m.label) : \(o.detail)\(mv.uncertain.map { " ; majoration non confirmée : \($0)" } ?? "") — taux majoré de \(FrenchFormat.decimal(mrate * 100, digits: 0)) % possible"
+                    )
                 }
                 if let u = mv.uncertain, result != .unknown { doubts.append("majoration : \(u)") }
             }
-            func said(_ s: String) -> String { [label.isEmpty ? nil : label, s].compactMap { $0 }.joined(separator: " : ") + (rateNote.map { " — \($0)" } ?? "") }
+            func said(_ s: String) -> String {
+                [label.isEmpty ? nil : label, s].compactMap { $0 }.joined(separator: " : ") + (rateNote.map { " — \($0)" } ?? "")
+            }
             let base = v.number("base_eur") ?? spec.baseFact.flatMap(inputs.number)
             let src = sources.map(\.citation).joined(separator: " ; ")
             guard let base else {
                 doubts.append("base non déclarée (« \(spec.baseFact ?? "base_eur") ») : montant non calculé")
-                return Computed(aid: AidReport(total_eur: nil, by_year_eur: [], per_year_full_time_eur: nil, detail: said(why), source: src, uncertain: doubt()), sources: sources)
+                return Computed(
+                    aid: AidReport(total_eur: nil, by_year_eur: [], per_year_full_time_eur: nil, detail: said(why), source: src, uncertain: doubt()),
+                    sources: sources)
             }
             let total = (rate * base * 100).rounded() / 100
             return Computed(
@@ -218,13 +240,15 @@ enum Amounts {
             if let age = inputs.number(spec.ageFact ?? "age").map({ Int($0) }) {
                 if age < limit {
                     firstYear = plus.number(contract == "cdi" ? "cdi_first_year" : "cdd_first_year")
-                    notes.append("emploi franc+ : personne de \(age) ans (moins de \(limit) ans) à la signature, première année majorée — \(plus.note ?? "")")
+                    notes.append(
+                        "emploi franc+ : personne de \(age) ans (moins de \(limit) ans) à la signature, première année majorée — \(plus.note ?? "")")
                 } else {
                     notes.append("emploi franc+ non applicable : personne de \(age) ans à la signature (réservé aux moins de \(limit) ans)")
                 }
             } else {
                 amountDoubts.append(
-                    "âge à la signature non indiqué (--age) : pour un contrat signé \(plus.periodFrench), l'aide majorée « emploi franc+ » s'applique aux moins de \(limit) ans ; montant calculé au taux normal")
+                    "âge à la signature non indiqué (--age) : pour un contrat signé \(plus.periodFrench), l'aide majorée « emploi franc+ » s'applique aux moins de \(limit) ans ; montant calculé au taux normal"
+                )
             }
             if let u = plus.uncertain { amountDoubts.append("emploi franc+ : \(u)") }
         }
@@ -234,13 +258,20 @@ enum Amounts {
             let perYear = v.number("cdi_per_year") ?? 0
             let count = Int(v.number("cdi_years") ?? 0)
             years = (0..<count).map { i in (i == 0 ? (firstYear ?? perYear) : perYear) * workingTime }
-            detail = "CDI : \(FrenchFormat.euros(perYear)) par an pendant \(count) ans pour un temps plein" + (firstYear.map { " (\(FrenchFormat.euros($0)) la première année)" } ?? "")
+            detail =
+                "CDI : \(FrenchFormat.euros(perYear)) par an pendant \(count) ans pour un temps plein"
+                + (firstYear.map { " (\(FrenchFormat.euros($0)) la première année)" } ?? "")
         } else {
-            guard let months = inputs.number(spec.durationFact ?? "duration_months") else { return Computed(aid: nil, notes: notes, sources: sources) }
+            guard let months = inputs.number(spec.durationFact ?? "duration_months") else {
+                return Computed(aid: nil, notes: notes, sources: sources)
+            }
             let perYear = v.number("cdd_per_year") ?? 0
             let maxYears = v.number("cdd_max_years") ?? 0
-            years = yearShares(min(months, maxYears * 12)).enumerated().map { i, share in (i == 0 ? (firstYear ?? perYear) : perYear) * share * workingTime }
-            detail = "CDD de \(FrenchFormat.decimal(months, digits: months == months.rounded() ? 0 : 1)) mois : \(FrenchFormat.euros(perYear)) par an pour un temps plein"
+            years = yearShares(min(months, maxYears * 12)).enumerated().map { i, share in
+                (i == 0 ? (firstYear ?? perYear) : perYear) * share * workingTime
+            }
+            detail =
+                "CDD de \(FrenchFormat.decimal(months, digits: months == months.rounded() ? 0 : 1)) mois : \(FrenchFormat.euros(perYear)) par an pour un temps plein"
                 + (firstYear.map { " (\(FrenchFormat.euros($0)) la première année)" } ?? "")
                 + ", au prorata de la durée du contrat, dans la limite de \(Int(maxYears)) ans"
         }

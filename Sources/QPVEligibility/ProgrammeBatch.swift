@@ -36,7 +36,9 @@ public enum InstalledRules {
     }
 
     /// The book for `id`: a rule file given, else installed programmes, else shipped ones.
-    public static func book(id: String, file: String?, dataDirectory: DataDirectory, epci: String? = nil, location: EligibilityLocation? = nil) throws -> RuleBook {
+    public static func book(id: String, file: String?, dataDirectory: DataDirectory, epci: String? = nil, location: EligibilityLocation? = nil) throws
+        -> RuleBook
+    {
         var candidates: [RuleBook]
         if let file {
             candidates = [try RuleBook.load(data: Data(contentsOf: URL(fileURLWithPath: file)), origin: file)]
@@ -46,7 +48,10 @@ public enum InstalledRules {
         for b in candidates where b.programmeIds.contains(id) || b.programmes.contains(where: { $0.epciSiren == id }) {
             if let selected = try b.selecting(id, epci: epci, location: location) { return selected }
             throw EligibilityInputError(
-                field: "programme", reason: "« \(id) » regroupe plusieurs programmes : précisez l'un d'eux (\(b.programmes.compactMap(\.id).joined(separator: ", "))) ou --epci")
+                field: "programme",
+                reason:
+                    "« \(id) » regroupe plusieurs programmes : précisez l'un d'eux (\(b.programmes.compactMap(\.id).joined(separator: ", "))) ou --epci"
+            )
         }
         let known = candidates.flatMap(\.programmeIds)
         throw EligibilityInputError(field: "programme", reason: "« \(id) » inconnu (programmes : \(known.joined(separator: ", ")))")
@@ -153,7 +158,8 @@ public struct ProgrammeBatch: Sendable {
                 out.bytes.reserveCapacity(records.count * 160)
                 for rec in records {
                     let row = Self.evaluate(
-                        rec, book: book, options: options, facts: facts, positions: (lonIndex, latIndex, addressIndex), locator: locator, encoder: encoder)
+                        rec, book: book, options: options, facts: facts, positions: (lonIndex, latIndex, addressIndex), locator: locator,
+                        encoder: encoder)
                     var fields = rec.fields
                     if fields.count < headerCount { fields += Array(repeating: "", count: headerCount - fields.count) }
                     if fields.count > headerCount { fields = Array(fields[..<headerCount]) }
@@ -208,7 +214,9 @@ public struct ProgrammeBatch: Sendable {
         var amount = ""
         if let date = inputs.date(book.dateInput) ?? options.defaultDate {
             do {
-                if let lon = positions.lon.flatMap({ LocateResult.parseCoordinate(rec[$0]) }), let lat = positions.lat.flatMap({ LocateResult.parseCoordinate(rec[$0]) }) {
+                if let lon = positions.lon.flatMap({ LocateResult.parseCoordinate(rec[$0]) }),
+                    let lat = positions.lat.flatMap({ LocateResult.parseCoordinate(rec[$0]) })
+                {
                     location = try locator.locate(lon: lon, lat: lat, on: date)
                 } else if let ai = positions.address, !rec[ai].trimmingCharacters(in: .whitespaces).isEmpty {
                     location = try locator.locate(address: rec[ai], on: date)

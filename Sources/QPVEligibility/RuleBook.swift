@@ -130,7 +130,8 @@ public struct CriterionSpec: Sendable, Equatable {
 
     /// A criterion from its fields.
     public init(
-        id: String, label: String, check: CheckKind, rule: String, input: String?, whenTrue: String? = nil, whenFalse: String? = nil, ask: String? = nil,
+        id: String, label: String, check: CheckKind, rule: String, input: String?, whenTrue: String? = nil, whenFalse: String? = nil,
+        ask: String? = nil,
         relaxedBy: Relaxation? = nil
     ) {
         self.id = id
@@ -508,12 +509,17 @@ struct RuleFileParser {
             if let registryPath, (try? TerritoryRegistry.shipped(path: registryPath)) == nil {
                 fail(path + ".registry", "registre de territoire « \(registryPath) » introuvable dans GeoData")
             } else if registryPath == nil, !demo, KnownTerritories.registry(siren: siren) == nil {
-                fail(path + ".epci_siren", "EPCI « \(siren) » inconnu des registres de territoire (GeoData/registry/territories) ; marquez \"demo\": true pour un programme fictif")
+                fail(
+                    path + ".epci_siren",
+                    "EPCI « \(siren) » inconnu des registres de territoire (GeoData/registry/territories) ; marquez \"demo\": true pour un programme fictif"
+                )
             }
             programmes.append(
                 RuleBook.TerritoryProgramme(
-                    id: p["id"]?.stringValue, epciSiren: siren, epciName: string(p["epci_name"], path + ".epci_name") ?? "", registryPath: registryPath,
-                    demo: demo, rules: parseRules(p["rules"], path + ".rules", sources: sources), alsoDecides: strings(p["also_decides"], path + ".also_decides")))
+                    id: p["id"]?.stringValue, epciSiren: siren, epciName: string(p["epci_name"], path + ".epci_name") ?? "",
+                    registryPath: registryPath,
+                    demo: demo, rules: parseRules(p["rules"], path + ".rules", sources: sources),
+                    alsoDecides: strings(p["also_decides"], path + ".also_decides")))
         }
         if rules.isEmpty && programmes.isEmpty { fail("rules", "aucune règle déclarée") }
         func known(_ rule: String) -> Bool { rules[rule] != nil || (!programmes.isEmpty && programmes.allSatisfy { $0.rules[rule] != nil }) }
@@ -589,7 +595,9 @@ struct RuleFileParser {
             var relaxation: CriterionSpec.Relaxation?
             if let r = c["relaxed_by"] {
                 let rp = path + ".relaxed_by"
-                if let rr = string(r["rule"], rp + ".rule"), let t = string(r["territory"], rp + ".territory"), let ask = string(r["ask"], rp + ".ask") {
+                if let rr = string(r["rule"], rp + ".rule"), let t = string(r["territory"], rp + ".territory"),
+                    let ask = string(r["ask"], rp + ".ask")
+                {
                     if !known(rr) { fail(rp + ".rule", "règle « \(rr) » absente du fichier") }
                     if ListTerritory(string: t) == nil { fail(rp + ".territory", "territoire « \(t) » inconnu (hexagone, outre-mer)") }
                     relaxation = .init(rule: rr, territory: t, ask: ask)
@@ -597,7 +605,8 @@ struct RuleFileParser {
             }
             guard let id = string(c["id"], path + ".id"), let label = string(c["label"], path + ".label") else { return nil }
             return CriterionSpec(
-                id: id, label: label, check: check, rule: rule, input: input, whenTrue: c["when_true"]?.stringValue, whenFalse: c["when_false"]?.stringValue,
+                id: id, label: label, check: check, rule: rule, input: input, whenTrue: c["when_true"]?.stringValue,
+                whenFalse: c["when_false"]?.stringValue,
                 ask: c["ask"]?.stringValue, relaxedBy: relaxation)
         }
 
@@ -617,10 +626,14 @@ struct RuleFileParser {
             if let k = string(a["kind"], "amount.kind"), let rule = string(a["rule"], "amount.rule") {
                 if let kind = AmountSpec.Kind(rawValue: k) {
                     if !known(rule) { fail("amount.rule", "règle « \(rule) » absente du fichier") }
-                    let majorations = (a["majorations"]?.arrayValue ?? []).enumerated().compactMap { i, m in parseCriterion(m, "amount.majorations[\(i)]") }
+                    let majorations = (a["majorations"]?.arrayValue ?? []).enumerated().compactMap { i, m in
+                        parseCriterion(m, "amount.majorations[\(i)]")
+                    }
                     let spec = AmountSpec(
-                        kind: kind, rule: rule, label: a["label"]?.stringValue, missing: a["missing"]?.stringValue, baseFact: a["base_fact"]?.stringValue,
-                        durationFact: a["duration_fact"]?.stringValue, workingTimeFact: a["working_time_fact"]?.stringValue, ageFact: a["age_fact"]?.stringValue,
+                        kind: kind, rule: rule, label: a["label"]?.stringValue, missing: a["missing"]?.stringValue,
+                        baseFact: a["base_fact"]?.stringValue,
+                        durationFact: a["duration_fact"]?.stringValue, workingTimeFact: a["working_time_fact"]?.stringValue,
+                        ageFact: a["age_fact"]?.stringValue,
                         firstYearRule: a["first_year_rule"]?.stringValue, majorations: majorations)
                     for f in [spec.baseFact, spec.durationFact, spec.workingTimeFact, spec.ageFact].compactMap({ $0 }) { need(f, .number, "amount") }
                     if kind == .contractYears { need("contract", .text, "amount"); need("duration_months", .number, "amount") }
@@ -651,8 +664,12 @@ struct RuleFileParser {
                 whenLocation: n["when_location"]?.stringValue, below: n["below"]?.numberValue)
             if case .bool(true)? = n["except_not_eligible"] { note.exceptNotEligible = true }
             if note.text == nil && note.rule == nil { fail(path, "une note porte « text », ou « rule » (la note de la version en vigueur)") }
-            if let r = note.rule, !known(r) && !programmes.contains(where: { $0.rules[r] != nil }) { fail(path + ".rule", "règle « \(r) » absente du fichier") }
-            if let w = note.whenLocation, w != "in_qic_not_qpv" { fail(path + ".when_location", "condition « \(w) » inconnue (connue : in_qic_not_qpv)") }
+            if let r = note.rule, !known(r) && !programmes.contains(where: { $0.rules[r] != nil }) {
+                fail(path + ".rule", "règle « \(r) » absente du fichier")
+            }
+            if let w = note.whenLocation, w != "in_qic_not_qpv" {
+                fail(path + ".when_location", "condition « \(w) » inconnue (connue : in_qic_not_qpv)")
+            }
             if let f = note.whenFact, facts[f] == nil { fail(path + ".when_fact", "fait « \(f) » lu par aucun critère ni déclaré dans « facts »") }
             notes.append(note)
         }
@@ -666,10 +683,14 @@ struct RuleFileParser {
                 let demo = v.bool("demo") ?? false
                 let registry = KnownTerritories.registry(siren: siren)
                 if registry == nil && !demo {
-                    fail("rules.\(c.rule)[\(k)].value.epci_siren", "EPCI « \(siren) » inconnu des registres de territoire (GeoData/registry/territories) ; \"demo\": true pour un territoire fictif")
+                    fail(
+                        "rules.\(c.rule)[\(k)].value.epci_siren",
+                        "EPCI « \(siren) » inconnu des registres de territoire (GeoData/registry/territories) ; \"demo\": true pour un territoire fictif"
+                    )
                 }
                 _ = i
-                epciTerritories[siren] = EPCITerritory(siren: siren, name: v.string("epci_name") ?? registry?.epci.name ?? siren, registry: registry, demo: demo)
+                epciTerritories[siren] = EPCITerritory(
+                    siren: siren, name: v.string("epci_name") ?? registry?.epci.name ?? siren, registry: registry, demo: demo)
             }
         }
 
@@ -723,9 +744,11 @@ struct RuleFileParser {
                 }
                 let uncertain = v["uncertain"]?.stringValue
                 parsed.append(
-                    (RuleVersion(
-                        rule: name, validFrom: from, validTo: to, value: value, note: v["note"]?.stringValue, sources: cited,
-                        uncertain: (uncertain?.isEmpty ?? true) ? nil : uncertain), path))
+                    (
+                        RuleVersion(
+                            rule: name, validFrom: from, validTo: to, value: value, note: v["note"]?.stringValue, sources: cited,
+                            uncertain: (uncertain?.isEmpty ?? true) ? nil : uncertain), path
+                    ))
             }
             parsed.sort { ($0.0.validFrom?.dayNumber ?? Int.min) < ($1.0.validFrom?.dayNumber ?? Int.min) }
             for (a, b) in zip(parsed, parsed.dropFirst()) {
@@ -736,7 +759,8 @@ struct RuleFileParser {
                 } else if bStart > aEnd + 1 {
                     fail(
                         b.1 + ".valid_from",
-                        "trou entre deux versions : rien du \(CivilDate(dayNumber: aEnd + 1).french) au \(CivilDate(dayNumber: bStart - 1).french) ; ajoutez une version (par exemple {\"open\": false} ou \"uncertain\") pour dire ce qui vaut entre les deux")
+                        "trou entre deux versions : rien du \(CivilDate(dayNumber: aEnd + 1).french) au \(CivilDate(dayNumber: bStart - 1).french) ; ajoutez une version (par exemple {\"open\": false} ou \"uncertain\") pour dire ce qui vaut entre les deux"
+                    )
                 }
             }
             rules[name] = parsed.map(\.0)
@@ -780,7 +804,9 @@ struct RuleFileParser {
                         case "departement" where Departements.table[code] == nil:
                             fail(at(v, "codes"), "département « \(code) » inconnu (codes du COG : 01…95, 2A, 2B, 971…976)")
                         case "region" where !Departements.regionNames.contains(code):
-                            fail(at(v, "codes"), "région « \(code) » inconnue (noms du COG : \(Departements.regionNames.sorted().joined(separator: ", ")))")
+                            fail(
+                                at(v, "codes"),
+                                "région « \(code) » inconnue (noms du COG : \(Departements.regionNames.sorted().joined(separator: ", ")))")
                         case "epci" where KnownTerritories.registry(siren: code) == nil && !(v.bool("demo") ?? false):
                             fail(at(v, "codes"), "EPCI « \(code) » inconnu des registres de territoire (GeoData/registry/territories)")
                         case "commune" where !(code.count == 5):
@@ -808,7 +834,9 @@ struct RuleFileParser {
             case .byYear: if v.value["by_year_eur"]?.arrayValue == nil { fail(path, "liste « by_year_eur » attendue") }
             case .rateOfBase:
                 if v.number("rate") == nil { fail(path, "« rate » attendu (taux, 0,8 pour 80 %)") }
-                if v.number("base_eur") == nil && a.baseFact == nil { fail("amount.base_fact", "base du taux : « base_eur » dans la règle ou « base_fact » (fait déclaré)") }
+                if v.number("base_eur") == nil && a.baseFact == nil {
+                    fail("amount.base_fact", "base du taux : « base_eur » dans la règle ou « base_fact » (fait déclaré)")
+                }
             case .prorated:
                 if v.number("per_year_eur") == nil { fail(path, "« per_year_eur » attendu") }
                 if a.durationFact == nil { fail("amount.duration_fact", "fait de la durée en mois attendu (« duration_fact »)") }

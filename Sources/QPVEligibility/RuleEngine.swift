@@ -163,7 +163,9 @@ public struct RuleEngine: Sendable {
     }
 
     /// One check on the version in force.
-    func check(_ spec: CriterionSpec, _ version: RuleVersion, date: CivilDate, inputs: EligibilityInputs, location: EligibilityLocation?) -> CheckOutcome {
+    func check(_ spec: CriterionSpec, _ version: RuleVersion, date: CivilDate, inputs: EligibilityInputs, location: EligibilityLocation?)
+        -> CheckOutcome
+    {
         switch spec.check {
         case .periodOpen: return Checks.periodOpen(version, date: date, book: book)
         case .oneOf: return Checks.oneOf(version, input: spec.input ?? "", inputs: inputs, engine: self)
@@ -198,7 +200,8 @@ enum Checks {
         let allowed = v.strings("allowed") ?? []
         if allowed.contains(value) { return CheckOutcome(.met, "\(book.label(input, value)) : admis") }
         return CheckOutcome(
-            .notMet, "\(book.label(input, value)) : non admis (admis à cette date : \(allowed.map { book.label(input, $0) }.joined(separator: " ; ")))")
+            .notMet,
+            "\(book.label(input, value)) : non admis (admis à cette date : \(allowed.map { book.label(input, $0) }.joined(separator: " ; ")))")
     }
 
     /// A declared yes/no fact: true, false, or not given (→ unknown, never assumed). The sentences come from the
@@ -291,19 +294,25 @@ enum Checks {
             var sirens = Set(loc.qpv.compactMap(\.epciSiren))
             sirens.formUnion(loc.qic?.containing.compactMap(\.epciSiren) ?? [])
             if sirens.isEmpty {
-                return CheckOutcome(.unknown, "intercommunalité du lieu inconnue : qpv ne la connaît que par le QPV ou le QIC où se trouve le lieu (\(label))")
+                return CheckOutcome(
+                    .unknown, "intercommunalité du lieu inconnue : qpv ne la connaît que par le QPV ou le QIC où se trouve le lieu (\(label))")
             }
             return sirens.contains(where: codes.contains)
                 ? CheckOutcome(.met, "dans l'intercommunalité \(sirens.sorted().joined(separator: ", ")) (\(label))")
-                : CheckOutcome(.notMet, "le quartier du lieu relève de l'intercommunalité \(sirens.sorted().joined(separator: ", ")), hors de \(label)")
+                : CheckOutcome(
+                    .notMet, "le quartier du lieu relève de l'intercommunalité \(sirens.sorted().joined(separator: ", ")), hors de \(label)")
         }
         let communes = loc.communes.filter { !$0.insee.isEmpty }
         // Communes read from the QPV the point is in are only sure when the point is surely in that QPV.
         if loc.status == .boundary, loc.communeSource?.contains("QPV") == true {
-            return CheckOutcome(.unknown, "lieu en limite de quartier : la commune déduite du QPV n'est pas sûre ; indiquez --communes FICHIER ou une adresse (\(level) : \(label))")
+            return CheckOutcome(
+                .unknown,
+                "lieu en limite de quartier : la commune déduite du QPV n'est pas sûre ; indiquez --communes FICHIER ou une adresse (\(level) : \(label))"
+            )
         }
         guard !communes.isEmpty else {
-            return CheckOutcome(.unknown, "commune du lieu inconnue : indiquez --communes FICHIER (contours des communes) ou une adresse (\(level) : \(label))")
+            return CheckOutcome(
+                .unknown, "commune du lieu inconnue : indiquez --communes FICHIER (contours des communes) ou une adresse (\(level) : \(label))")
         }
         func key(_ c: CommuneRef) -> String {
             switch level {
@@ -324,7 +333,10 @@ enum Checks {
         if inside.isEmpty {
             return CheckOutcome(.notMet, "\(names) : \(what) \(communes.map(key).uniqued().joined(separator: ", ")) hors de \(label)")
         }
-        return CheckOutcome(.unknown, "le lieu est sur l'une des communes \(names), dont certaines seulement sont admises : précisez la commune (--communes FICHIER ou une adresse)")
+        return CheckOutcome(
+            .unknown,
+            "le lieu est sur l'une des communes \(names), dont certaines seulement sont admises : précisez la commune (--communes FICHIER ou une adresse)"
+        )
     }
 
     /// Residence (or location) in a QPV of the list in force on the date.
@@ -338,11 +350,16 @@ enum Checks {
         case .invalidCoordinates:
             return CheckOutcome(.unknown, "position inutilisable : \(loc.problem ?? "coordonnées invalides")")
         case .noList:
-            let list = loc.missingList.map { "\($0.label) (\($0.legalBasis)) non installée ; \($0.installHint)" } ?? (loc.problem ?? "aucune liste installée")
+            let list =
+                loc.missingList.map { "\($0.label) (\($0.legalBasis)) non installée ; \($0.installHint)" }
+                ?? (loc.problem ?? "aucune liste installée")
             return CheckOutcome(.unknown, "liste des QPV en vigueur le \(loc.date.french) non disponible : \(list)")
         case .notCovered, .notApplicable:
             // A partial list: outside its quartiers is not "hors QPV" (issue 12).
-            return CheckOutcome(.unknown, "hors des quartiers installés, mais la liste installée ne couvre pas ce lieu : \(loc.problem ?? "couverture de la liste insuffisante")", citations: listCitations)
+            return CheckOutcome(
+                .unknown,
+                "hors des quartiers installés, mais la liste installée ne couvre pas ce lieu : \(loc.problem ?? "couverture de la liste insuffisante")",
+                citations: listCitations)
         default: break
         }
         let distance = loc.distanceBoundaryM.map { FrenchFormat.metres($0) }
@@ -353,7 +370,9 @@ enum Checks {
                     .notMet, "hors de tout QPV (\(listLabel)) : le lieu ne peut pas être dans un QPV de la \(name)", citations: listCitations)
             }
             let where_ = loc.qpv.first.map { "dans le QPV \($0.code) « \($0.name) »" } ?? "en limite de QPV"
-            return CheckOutcome(.unknown, "\(where_), mais la \(name) n'est pas disponible dans qpv : vérifiez que ce quartier en faisait partie", citations: listCitations)
+            return CheckOutcome(
+                .unknown, "\(where_), mais la \(name) n'est pas disponible dans qpv : vérifiez que ce quartier en faisait partie",
+                citations: listCitations)
         }
         let derogation = v.string("derogation")
         // Only the QPV of some official lists (`list_ids`): a QPV of another list does not count.
@@ -372,7 +391,8 @@ enum Checks {
         case .boundary:
             let near = loc.qpv.first ?? loc.nearestQPV
             let of = near.map { " de \($0.code)" } ?? ""
-            let at = distance.map { "à \($0) seulement de la limite\(of) (tolérance \(FrenchFormat.metres(loc.toleranceM)))" }
+            let at =
+                distance.map { "à \($0) seulement de la limite\(of) (tolérance \(FrenchFormat.metres(loc.toleranceM)))" }
                 ?? "à moins de \(FrenchFormat.metres(loc.toleranceM)) de la limite\(of)"
             return CheckOutcome(
                 .unknown,
@@ -389,14 +409,17 @@ enum Checks {
                 case false?: return CheckOutcome(.notMet, "\(s) ; pas de dérogation du préfet (déclaré)", citations: listCitations)
                 case nil:
                     return CheckOutcome(
-                        .unknown, "\(s) ; dérogation du préfet non renseignée (--derogation / --no-derogation) : \(derogation)", citations: listCitations)
+                        .unknown, "\(s) ; dérogation du préfet non renseignée (--derogation / --no-derogation) : \(derogation)",
+                        citations: listCitations)
                 }
             }
             return CheckOutcome(.notMet, s, citations: listCitations)
         case .inside:
             let q = loc.qpv[0]
             if let prefixes = v.strings("excluded_code_prefixes"), prefixes.contains(where: { q.code.hasPrefix($0) }) {
-                return CheckOutcome(.notMet, "QPV \(q.code) « \(q.name) » : quartier exclu (\(v.string("excluded_label") ?? "territoire exclu"))", citations: listCitations)
+                return CheckOutcome(
+                    .notMet, "QPV \(q.code) « \(q.name) » : quartier exclu (\(v.string("excluded_label") ?? "territoire exclu"))",
+                    citations: listCitations)
             }
             // Only the QPV of some départements (emplois francs, 28 March – 31 December 2019): the code carries
             // the département (QP + 3 digits).
@@ -407,12 +430,14 @@ enum Checks {
                         .notMet, "QPV \(q.code) « \(q.name) » : hors des territoires admis à cette date (\(label))", citations: listCitations)
                 }
                 return CheckOutcome(
-                    .met, "dans le QPV \(admitted.code) « \(admitted.name) » (\(listLabel)), d'un territoire admis (\(label))"
+                    .met,
+                    "dans le QPV \(admitted.code) « \(admitted.name) » (\(listLabel)), d'un territoire admis (\(label))"
                         + (distance.map { ", à \($0) de la limite la plus proche" } ?? ""), caveat: listCaveat, citations: listCitations)
             }
             if let expected = v.strings("expected_vintages"), !loc.qpv.contains(where: { expected.contains($0.vintage) }) {
                 return CheckOutcome(
-                    .unknown, "dans le QPV \(q.code) de la liste \(q.vintage), alors que la règle se réfère à la liste \(expected.joined(separator: " ou "))",
+                    .unknown,
+                    "dans le QPV \(q.code) de la liste \(q.vintage), alors que la règle se réfère à la liste \(expected.joined(separator: " ou "))",
                     citations: listCitations)
             }
             var s = "dans le QPV \(q.code) « \(q.name) » (\(listLabel))"
@@ -439,14 +464,18 @@ enum Checks {
         // QPV of the intercommunalité.
         switch v.bool("qpv") == false ? .outside : loc.status {
         case .noList:
-            let list = loc.missingList.map { "\($0.label) (\($0.legalBasis)) non installée ; \($0.installHint)" } ?? (loc.problem ?? "aucune liste installée")
+            let list =
+                loc.missingList.map { "\($0.label) (\($0.legalBasis)) non installée ; \($0.installHint)" }
+                ?? (loc.problem ?? "aucune liste installée")
             unknowns.append("liste des QPV en vigueur le \(loc.date.french) non disponible : \(list)")
         case .inside:
             for q in loc.qpv where p.owns(q) {
                 // A part of the QPV on a commune outside the EPCI (QN06216M on Hulluch, CA de Lens-Liévin).
                 if let excluded = p.registry?.qpv(code: q.code)?.excludedCommunes, !excluded.isEmpty {
                     let isExcluded = { (c: CommuneRef) in
-                        excluded.contains { $0.insee == c.insee || TerritoryRegistry.normalizedName($0.name) == TerritoryRegistry.normalizedName(c.name) }
+                        excluded.contains {
+                            $0.insee == c.insee || TerritoryRegistry.normalizedName($0.name) == TerritoryRegistry.normalizedName(c.name)
+                        }
                     }
                     // The point's commune is known when one commune remains (communes file, geocoder, or a QPV
                     // on a single commune); the QPV's own communes are only candidates.
@@ -458,20 +487,24 @@ enum Checks {
                     if loc.communes.count != 1 && (loc.communes.isEmpty || loc.communes.contains(where: isExcluded)) {
                         let names = excluded.map { "\($0.name) (\($0.insee))" }.joined(separator: ", ")
                         unknowns.append(
-                            "dans le QPV \(q.code) « \(q.name) », qui s'étend aussi sur \(names), hors de l'intercommunalité : commune du point inconnue (indiquez --communes FICHIER, ou une adresse) ; \(excluded[0].reason)")
+                            "dans le QPV \(q.code) « \(q.name) », qui s'étend aussi sur \(names), hors de l'intercommunalité : commune du point inconnue (indiquez --communes FICHIER, ou une adresse) ; \(excluded[0].reason)"
+                        )
                         continue
                     }
                 }
                 if vintages.isEmpty || vintages.contains(q.vintage) {
                     found.append("dans le QPV \(q.code) « \(q.name) » de l'intercommunalité (liste \(q.vintage))")
                 } else {
-                    unknowns.append("dans le QPV \(q.code) de la liste \(q.vintage), alors que le programme se réfère à la liste \(vintages.joined(separator: " ou "))")
+                    unknowns.append(
+                        "dans le QPV \(q.code) de la liste \(q.vintage), alors que le programme se réfère à la liste \(vintages.joined(separator: " ou "))"
+                    )
                 }
             }
         case .boundary:
             if let near = loc.qpv.first ?? loc.nearestQPV, p.owns(near) {
                 unknowns.append(
-                    "en limite du QPV \(near.code) « \(near.name) » de l'intercommunalité, à \(loc.distanceBoundaryM.map { FrenchFormat.metres($0) } ?? "?") (tolérance \(FrenchFormat.metres(loc.toleranceM))) : vérifiez sur sig.ville.gouv.fr")
+                    "en limite du QPV \(near.code) « \(near.name) » de l'intercommunalité, à \(loc.distanceBoundaryM.map { FrenchFormat.metres($0) } ?? "?") (tolérance \(FrenchFormat.metres(loc.toleranceM))) : vérifiez sur sig.ville.gouv.fr"
+                )
             }
         case .notCovered:
             unknowns.append("hors des QPV installés, mais la liste installée ne couvre pas ce lieu : \(loc.problem ?? "couverture insuffisante")")
@@ -488,10 +521,13 @@ enum Checks {
                     found.append(mine.map { "dans le QIC \($0.code) « \($0.name) » (quartier d'intérêt communautaire)" }.joined(separator: " et "))
                 case .boundary:
                     if let near = mine.first ?? q.nearest, near.epciSiren == p.siren {
-                        unknowns.append("en limite du QIC \(near.code) « \(near.name) », à \(q.distanceBoundaryM.map { FrenchFormat.metres($0) } ?? "?")")
+                        unknowns.append(
+                            "en limite du QIC \(near.code) « \(near.name) », à \(q.distanceBoundaryM.map { FrenchFormat.metres($0) } ?? "?")")
                     }
                 case .notCovered:
-                    unknowns.append("QIC : impossible d'établir si le lieu est dans l'intercommunalité (installez ses communes : qpv data import-communes FICHIER --epci \(p.siren))")
+                    unknowns.append(
+                        "QIC : impossible d'établir si le lieu est dans l'intercommunalité (installez ses communes : qpv data import-communes FICHIER --epci \(p.siren))"
+                    )
                 default: break
                 }
                 if let u = qicSets.compactMap(\.uncertain).first, caveat == nil { caveat = "QIC : \(u)" }
@@ -500,7 +536,8 @@ enum Checks {
                 if loc.communes.isEmpty {
                     if found.isEmpty {
                         unknowns.append(
-                            "les QIC de l'intercommunalité n'ont pas de géométrie installée et la commune du point est inconnue : indiquez --communes FICHIER (contours des communes) ou installez les QIC ; \(install)")
+                            "les QIC de l'intercommunalité n'ont pas de géométrie installée et la commune du point est inconnue : indiquez --communes FICHIER (contours des communes) ou installez les QIC ; \(install)"
+                        )
                     }
                 } else {
                     let hosted = loc.communes.flatMap { c in registry.qic(inCommune: c.name).map { (c, $0) } }

@@ -15,7 +15,8 @@ public enum TFPB {
     /// `socialHousing` (a social rental dwelling of an HLM body or a SEM) and `exonerationEnded` (no longer
     /// under a TFPB exoneration) are the dwelling conditions: nil (column absent or empty) → à vérifier.
     public static func evaluate(
-        taxYear: Int, conventionSigned: Bool?, socialHousing: Bool? = nil, exonerationEnded: Bool? = nil, location: EligibilityLocation?, book: RuleBook
+        taxYear: Int, conventionSigned: Bool?, socialHousing: Bool? = nil, exonerationEnded: Bool? = nil, location: EligibilityLocation?,
+        book: RuleBook
     ) -> EligibilityReport {
         let date = referenceDate(taxYear: taxYear)
         var inputs = EligibilityInputs(["reference_date": .date(date)])
@@ -85,8 +86,12 @@ public struct TFPBBatchOptions: Sendable {
     /// Column of the number of dwellings of a row ("Nb logements", "nombre de logements"…).
     public static let dwellingsRole = ColumnRole(
         label: "nombre de logements", option: "--dwellings-column",
-        tiers: [["logements", "nb logements", "nombre logements", "nombre de logements", "nb logts", "nb lgts", "nb de logements",
-                 "nombre logts", "nb logement", "logement", "dwellings"]])
+        tiers: [
+            [
+                "logements", "nb logements", "nombre logements", "nombre de logements", "nb logts", "nb lgts", "nb de logements",
+                "nombre logts", "nb logement", "logement", "dwellings",
+            ]
+        ])
     /// Column saying whether the abatement convention is signed.
     public static let conventionRole = ColumnRole(
         label: "convention signée", option: "--convention-column",
@@ -139,11 +144,16 @@ public struct TFPBSummaryLine: Sendable, Equatable {
     }
 
     /// Columns of the summary CSV.
-    public static let csvHeader = ["qpv_code", "qpv_name", "qpv_vintage", "rows", "rows_eligible", "rows_to_verify", "rows_not_eligible", "dwellings", "eligible_dwellings"]
+    public static let csvHeader = [
+        "qpv_code", "qpv_name", "qpv_vintage", "rows", "rows_eligible", "rows_to_verify", "rows_not_eligible", "dwellings", "eligible_dwellings",
+    ]
 
     /// The line's values, in `csvHeader` order.
     public var csvFields: [String] {
-        [code, name, vintage, String(rows), String(rowsEligible), String(rowsToVerify), String(rowsNotEligible), String(dwellings), String(eligibleDwellings)]
+        [
+            code, name, vintage, String(rows), String(rowsEligible), String(rowsToVerify), String(rowsNotEligible), String(dwellings),
+            String(eligibleDwellings),
+        ]
     }
 }
 
@@ -185,7 +195,9 @@ public struct TFPBBatchSummary: Sendable {
         ]
         if engineErrors > 0 { out.append("  erreurs du moteur (qpv_status=error) : \(FrenchFormat.integer(engineErrors)) lignes") }
         if blankLines > 0 { out.append("  lignes vides ignorées : \(blankLines)") }
-        if problemCount > problems.count { out.append("  … et \(problemCount - problems.count) autres lignes en anomalie (voir la colonne tfpb_error)") }
+        if problemCount > problems.count {
+            out.append("  … et \(problemCount - problems.count) autres lignes en anomalie (voir la colonne tfpb_error)")
+        }
         return out.joined(separator: "\n")
     }
 
@@ -210,7 +222,8 @@ final class TFPBWorker {
     init(locator: EligibilityLocator) { self.locator = locator }
 
     func verdict(
-        taxYear: Int, conventionSigned: Bool?, socialHousing: Bool? = nil, exonerationEnded: Bool? = nil, location: EligibilityLocation, book: RuleBook
+        taxYear: Int, conventionSigned: Bool?, socialHousing: Bool? = nil, exonerationEnded: Bool? = nil, location: EligibilityLocation,
+        book: RuleBook
     ) -> (Verdict, String) {
         var canonical = location
         canonical.lon = nil
@@ -231,7 +244,8 @@ final class TFPBWorker {
         for l in canonical.qpvLists { key += "|l" + (l.listId ?? l.label) + "/" + l.vintage }
         if let hit = memo[key] { return hit }
         let report = TFPB.evaluate(
-            taxYear: taxYear, conventionSigned: conventionSigned, socialHousing: socialHousing, exonerationEnded: exonerationEnded, location: canonical,
+            taxYear: taxYear, conventionSigned: conventionSigned, socialHousing: socialHousing, exonerationEnded: exonerationEnded,
+            location: canonical,
             book: book)
         var reason: String
         switch report.verdict {
@@ -255,7 +269,8 @@ final class TFPBWorker {
 public struct TFPBBatch {
     /// The columns appended to each row, in this order.
     public static let appendedColumns = [
-        "tfpb_verdict", "qpv_status", "qpv_code", "qpv_name", "qpv_vintage", "distance_boundary_m", "tfpb_logements", "tfpb_logements_eligibles", "tfpb_reason",
+        "tfpb_verdict", "qpv_status", "qpv_code", "qpv_name", "qpv_vintage", "distance_boundary_m", "tfpb_logements", "tfpb_logements_eligibles",
+        "tfpb_reason",
         "tfpb_error",
     ]
 
@@ -381,7 +396,9 @@ public struct TFPBBatch {
                     } else {
                         var why: [String] = []
                         for (name, text) in [(lonName, lonText), (latName, latText)] where LocateResult.parseCoordinate(text) == nil {
-                            why.append(text.trimmingCharacters(in: .whitespaces).isEmpty ? "champ « \(name) » vide" : "champ « \(name) » : « \(text.prefix(40)) » n'est pas un nombre")
+                            why.append(
+                                text.trimmingCharacters(in: .whitespaces).isEmpty
+                                    ? "champ « \(name) » vide" : "champ « \(name) » : « \(text.prefix(40)) » n'est pas un nombre")
                         }
                         errors[k].append(why.joined(separator: ", "))
                     }
@@ -395,7 +412,9 @@ public struct TFPBBatch {
                 } catch {
                     let failure = EngineFailure.reason(error)
                     engineFailure = failure
-                    locations = records.indices.map { _ in EligibilityLocation(status: .invalidCoordinates, date: date, territory: nil, problem: failure) }
+                    locations = records.indices.map { _ in
+                        EligibilityLocation(status: .invalidCoordinates, date: date, territory: nil, problem: failure)
+                    }
                 }
                 for (k, rec) in records.enumerated() {
                     var location = locations[k]
@@ -439,7 +458,8 @@ public struct TFPBBatch {
                     let social = flagCell(socialIndex, options.defaultSocialHousing)
                     let exoneration = flagCell(exonerationIndex, options.defaultExonerationEnded)
                     var (verdict, reason) = worker.verdict(
-                        taxYear: options.taxYear, conventionSigned: convention, socialHousing: social, exonerationEnded: exoneration, location: location,
+                        taxYear: options.taxYear, conventionSigned: convention, socialHousing: social, exonerationEnded: exoneration,
+                        location: location,
                         book: book)
                     var qpvStatus = location.status.rawValue
                     if let engineFailure {
@@ -469,7 +489,8 @@ public struct TFPBBatch {
                     let error = errors[k].filter { !$0.isEmpty }.joined(separator: " ; ")
                     let added = [
                         verdict.rawValue, qpvStatus, location.qpv.map(\.code).joined(separator: ";"),
-                        location.qpv.map(\.name).joined(separator: ";"), vintage, location.distanceBoundaryM.map { encoder.decimal(LocateResult.twoDecimals($0)) } ?? "",
+                        location.qpv.map(\.name).joined(separator: ";"), vintage,
+                        location.distanceBoundaryM.map { encoder.decimal(LocateResult.twoDecimals($0)) } ?? "",
                         dwellingsKnown ? String(dwellings) : "", String(eligibleDwellings), reason, error,
                     ]
                     encoder.encode(fields + added, into: &out.bytes)
@@ -506,11 +527,15 @@ public struct TFPBBatch {
                         } else {
                             geometry = "null"
                         }
-                        out.geojson.append(contentsOf: Array("{\"type\":\"Feature\",\"geometry\":\(geometry),\"properties\":{\(props.joined(separator: ","))}}".utf8))
+                        out.geojson.append(
+                            contentsOf: Array("{\"type\":\"Feature\",\"geometry\":\(geometry),\"properties\":{\(props.joined(separator: ","))}}".utf8)
+                        )
                         out.geojson.append(UInt8(ascii: "\n"))
                     }
                     out.verdicts[verdict, default: 0] += 1
-                    var line = out.lines[code] ?? TFPBSummaryLine(code: code, name: hit?.name ?? "hors QPV ou position inutilisable", vintage: code.isEmpty ? "" : vintage)
+                    var line =
+                        out.lines[code]
+                        ?? TFPBSummaryLine(code: code, name: hit?.name ?? "hors QPV ou position inutilisable", vintage: code.isEmpty ? "" : vintage)
                     line.rows += 1
                     switch verdict {
                     case .eligible: line.rowsEligible += 1

@@ -260,7 +260,10 @@ public struct EligibilityReport: Sendable, Codable, Equatable {
             let failed = criteria.filter { $0.result == .notMet }
             summary = "Non éligible (\(book.label)) : " + failed.map { "\($0.label.lowercasedFirst) — \($0.detail)" }.joined(separator: " ; ") + "."
         case .toVerify:
-            summary = "À vérifier (\(book.label)) : " + (reasons.first ?? "") + (reasons.count > 1 ? " (et \(reasons.count - 1) autre\(reasons.count > 2 ? "s" : "") point\(reasons.count > 2 ? "s" : ""))" : "") + "."
+            summary =
+                "À vérifier (\(book.label)) : " + (reasons.first ?? "")
+                + (reasons.count > 1 ? " (et \(reasons.count - 1) autre\(reasons.count > 2 ? "s" : "") point\(reasons.count > 2 ? "s" : ""))" : "")
+                + "."
         }
     }
 
@@ -343,7 +346,10 @@ extension LocationReport {
         case "in":
             s += "dans le QPV \(l.code) « \(l.name) » (liste \(l.vintage))"
         case "boundary":
-            s += l.code.isEmpty ? "juste hors QPV, en limite de \(l.nearest_code ?? "?") « \(l.nearest_name ?? "?") »" : "dans le QPV \(l.code) « \(l.name) » mais en limite"
+            s +=
+                l.code.isEmpty
+                ? "juste hors QPV, en limite de \(l.nearest_code ?? "?") « \(l.nearest_name ?? "?") »"
+                : "dans le QPV \(l.code) « \(l.name) » mais en limite"
         case "out":
             s += "hors QPV" + (l.nearest_code.map { " (le plus proche : \($0) « \(l.nearest_name ?? "") »)" } ?? "")
         case "no_list":

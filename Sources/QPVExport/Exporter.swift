@@ -31,9 +31,11 @@ public enum ExportError: Error, Sendable, CustomStringConvertible, LocalizedErro
     public var description: String {
         switch self {
         case .noPackInstalled(let dir):
-            return "aucun périmètre installé dans \(dir) : rien à exporter. Installez une liste (qpv data import FICHIER) ou ajoutez --demo pour exporter le jeu de démonstration fictif"
+            return
+                "aucun périmètre installé dans \(dir) : rien à exporter. Installez une liste (qpv data import FICHIER) ou ajoutez --demo pour exporter le jeu de démonstration fictif"
         case .invalidSchemaName(let name, let reason):
-            return "nom de schéma « \(name) » refusé : \(reason). Attendu : une lettre minuscule ou _, puis lettres minuscules, chiffres ou _ (63 octets au plus), par exemple qpv"
+            return
+                "nom de schéma « \(name) » refusé : \(reason). Attendu : une lettre minuscule ou _, puis lettres minuscules, chiffres ou _ (63 octets au plus), par exemple qpv"
         case .unsupportedText(let field, let owner, let reason):
             return "\(owner), champ \(field) : \(reason)"
         case .badGeometry(let code, let reason):
@@ -84,7 +86,9 @@ public struct Exporter {
     /// Writes the export to `path` (`-` for standard output). A file is an `OutputFile` (temporary name,
     /// renamed when complete): a failed export never leaves a truncated file behind.
     @discardableResult
-    public func write(format: ExportFormat, schema: String = "qpv", to path: String, exportedAt: Date = Date(), postgis: PostGISOptions = PostGISOptions()) throws -> ExportSummary {
+    public func write(
+        format: ExportFormat, schema: String = "qpv", to path: String, exportedAt: Date = Date(), postgis: PostGISOptions = PostGISOptions()
+    ) throws -> ExportSummary {
         let identifier = try SQLIdentifier(schema)
         let model = try ExportModel(catalog: catalog, exportedAt: exportedAt)
         let sink: CSVWriter

@@ -48,7 +48,8 @@ struct GeoJSONExport {
             var props: [String] = []
             for (name, value) in zip(PerimeterAttributes.names, PerimeterAttributes.values(p, model)) {
                 // `communes` is an array of "INSEE nom" strings, as in `qpv perimeters show --format geojson`.
-                let json = name == "communes"
+                let json =
+                    name == "communes"
                     ? "[" + ExportModel.communeLabels(p.record.communes).map(jsonQuoted).joined(separator: ",") + "]"
                     : value.map { PerimeterAttributes.nonStrings.contains(name) ? $0 : jsonQuoted($0) } ?? "null"
                 props.append(jsonQuoted(name) + ":" + json)

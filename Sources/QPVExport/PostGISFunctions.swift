@@ -142,9 +142,9 @@ struct PostGISFunctions {
         let demo =
             model.sets.contains { $0.info.isDemo }
             ? """
-                WHEN EXISTS (SELECT 1 FROM @S@.perimeter_set s WHERE s.is_demo AND lon >= s.coverage_min_lon AND lon <= s.coverage_max_lon
-                             AND lat >= s.coverage_min_lat AND lat <= s.coverage_max_lat) THEN 'demo'
-              """ : ""
+              WHEN EXISTS (SELECT 1 FROM @S@.perimeter_set s WHERE s.is_demo AND lon >= s.coverage_min_lon AND lon <= s.coverage_max_lon
+                           AND lat >= s.coverage_min_lat AND lat <= s.coverage_max_lat) THEN 'demo'
+            """ : ""
         return fill(
             """
             CREATE FUNCTION @S@.zone_territory(zone text, lon double precision, lat double precision) RETURNS text
@@ -219,7 +219,8 @@ struct PostGISFunctions {
             let sql = parts.map { SQLText.literal($0) }.joined(separator: " || @S@.french_date(w.on_date) || ")
             return "WHEN '\(t)' THEN \(sql)"
         }.joined(separator: "\n              ")
-        return "CASE WHEN w.kind = 'qic' THEN 'aucun QIC en vigueur le ' || @S@.french_date(w.on_date) || ' pour ce point'\n            ELSE CASE w.territory \(cases) END END"
+        return
+            "CASE WHEN w.kind = 'qic' THEN 'aucun QIC en vigueur le ' || @S@.french_date(w.on_date) || ' pour ce point'\n            ELSE CASE w.territory \(cases) END END"
     }
 
     /// Containment, one branch per source SRID, exactly as the CLI decides it: GEOS-equivalent
@@ -252,7 +253,10 @@ struct PostGISFunctions {
     }
 
     private var locateFunction: String {
-        let hits = model.perimeters.isEmpty ? "NULL::text[]" : "(SELECT ARRAY[string_agg(h.code, ';' ORDER BY h.code COLLATE \"C\"), string_agg(h.name, ';' ORDER BY h.code COLLATE \"C\")]\n           FROM (\n\(containmentBranches)\n           ) h)"
+        let hits =
+            model.perimeters.isEmpty
+            ? "NULL::text[]"
+            : "(SELECT ARRAY[string_agg(h.code, ';' ORDER BY h.code COLLATE \"C\"), string_agg(h.name, ';' ORDER BY h.code COLLATE \"C\")]\n           FROM (\n\(containmentBranches)\n           ) h)"
         let distance = model.perimeters.isEmpty ? "NULL::double precision" : "CASE t.msrid\n\(distanceCases)\n         END"
         return fill(
             """

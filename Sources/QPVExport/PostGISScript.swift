@@ -127,9 +127,9 @@ struct PostGISScript {
         let iso = ISO8601DateFormatter()
         try emit(begin("export_info", ["key", "value"]))
         for row in [
-                ["qpv_version", QPVPerimetersInfo.version], ["exported_at", iso.string(from: model.exportedAt)],
-                ["includes_demo", model.includesDemo ? "true" : "false"], ["perimeter_count", String(model.perimeters.count)],
-                ["set_count", String(model.sets.count)], ["boundary_run_segments", String(ExportModel.boundaryRunSegments)],
+            ["qpv_version", QPVPerimetersInfo.version], ["exported_at", iso.string(from: model.exportedAt)],
+            ["includes_demo", model.includesDemo ? "true" : "false"], ["perimeter_count", String(model.perimeters.count)],
+            ["set_count", String(model.sets.count)], ["boundary_run_segments", String(ExportModel.boundaryRunSegments)],
         ] {
             try emit(dataRow(row, ["key", "value"], owner: "export_info"))
         }
@@ -207,7 +207,10 @@ struct PostGISScript {
         for p in model.perimeters {
             for (k, run) in try model.boundaryRuns(p, context: geos).enumerated() {
                 let hex = WKBEncoding.hex(WKBEncoding.ewkbLineString(run, srid: p.metricSRID))
-                try emit(dataRow([String(p.id), String(k), String(p.set), String(p.metricSRID), hex], PostGISScript.boundaryColumns, owner: "limite \(p.record.code)"))
+                try emit(
+                    dataRow(
+                        [String(p.id), String(k), String(p.set), String(p.metricSRID), hex], PostGISScript.boundaryColumns,
+                        owner: "limite \(p.record.code)"))
                 summary.boundaryParts += 1
             }
         }
@@ -218,11 +221,16 @@ struct PostGISScript {
         try out("CREATE INDEX IF NOT EXISTS perimeter_geom_4326_gist ON \(s).perimeter USING gist (geom_4326);")
         try out("CREATE INDEX IF NOT EXISTS perimeter_set_id_idx ON \(s).perimeter (set_id);")
         for srid in model.metricSRIDs {
-            try out("CREATE INDEX IF NOT EXISTS perimeter_metric_\(srid)_gist ON \(s).perimeter USING gist (geom_metric) WHERE metric_srid = \(srid);")
-            try out("CREATE INDEX IF NOT EXISTS perimeter_boundary_\(srid)_gist ON \(s).perimeter_boundary USING gist (geom) WITH (buffering = on, fillfactor = 10) WHERE metric_srid = \(srid);")
+            try out(
+                "CREATE INDEX IF NOT EXISTS perimeter_metric_\(srid)_gist ON \(s).perimeter USING gist (geom_metric) WHERE metric_srid = \(srid);")
+            try out(
+                "CREATE INDEX IF NOT EXISTS perimeter_boundary_\(srid)_gist ON \(s).perimeter_boundary USING gist (geom) WITH (buffering = on, fillfactor = 10) WHERE metric_srid = \(srid);"
+            )
         }
         for srid in model.sourceSRIDs {
-            try out("CREATE INDEX IF NOT EXISTS perimeter_source_\(srid)_gist ON \(s).perimeter USING gist (geom_source) WITH (buffering = on, fillfactor = 10) WHERE source_srid = \(srid);")
+            try out(
+                "CREATE INDEX IF NOT EXISTS perimeter_source_\(srid)_gist ON \(s).perimeter USING gist (geom_source) WITH (buffering = on, fillfactor = 10) WHERE source_srid = \(srid);"
+            )
         }
         for srid in model.metricSRIDs {
             try out(
@@ -277,7 +285,9 @@ struct PostGISScript {
 
     private func flushInserts() -> String {
         guard !block.pending.isEmpty else { return "" }
-        let text = "INSERT INTO \(schema.qualified(block.table)) (\(block.columns.joined(separator: ", "))) VALUES\n" + block.pending.joined(separator: ",\n") + ";"
+        let text =
+            "INSERT INTO \(schema.qualified(block.table)) (\(block.columns.joined(separator: ", "))) VALUES\n"
+            + block.pending.joined(separator: ",\n") + ";"
         block.pending = []
         return text
     }

@@ -19,7 +19,9 @@ public struct SQLIdentifier: Sendable, Equatable, CustomStringConvertible {
             throw ExportError.invalidSchemaName(name, reason: "caractère \(bad) non autorisé")
         }
         guard !(bytes[0] >= 0x30 && bytes[0] <= 0x39) else { throw ExportError.invalidSchemaName(name, reason: "commence par un chiffre") }
-        guard !name.hasPrefix("pg_") else { throw ExportError.invalidSchemaName(name, reason: "le préfixe pg_ est réservé aux schémas système de PostgreSQL") }
+        guard !name.hasPrefix("pg_") else {
+            throw ExportError.invalidSchemaName(name, reason: "le préfixe pg_ est réservé aux schémas système de PostgreSQL")
+        }
         self.name = name
     }
 

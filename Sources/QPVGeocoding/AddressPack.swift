@@ -104,12 +104,12 @@ final class AddressPack: @unchecked Sendable {
         let streets = sName.count
         let addresses = hNum.count
         guard cName.count == communes, cLon.count == communes, cLat.count == communes, cSt0.count == communes + 1,
-              cPC0.count == communes + 1, nHash.count == nCom.count, fHash.count == fCom.count, pCode.count == pCom.count,
-              tHash.count == tSt.count, sKey.count == streets, sFull.count == streets, sCore.count == streets,
-              sSig.count == streets, sLon.count == streets, sLat.count == streets, sHN0.count == streets + 1,
-              sPC.count == streets, sIDP.count == streets, sCom.count == streets, hSuf.count == addresses,
-              hLon.count == addresses, hLat.count == addresses, hID.count == addresses, hPC.count == addresses,
-              Int(cSt0[communes]) == streets, Int(sHN0[streets]) == addresses, Int(cPC0[communes]) == cPCs.count
+            cPC0.count == communes + 1, nHash.count == nCom.count, fHash.count == fCom.count, pCode.count == pCom.count,
+            tHash.count == tSt.count, sKey.count == streets, sFull.count == streets, sCore.count == streets,
+            sSig.count == streets, sLon.count == streets, sLat.count == streets, sHN0.count == streets + 1,
+            sPC.count == streets, sIDP.count == streets, sCom.count == streets, hSuf.count == addresses,
+            hLon.count == addresses, hLat.count == addresses, hID.count == addresses, hPC.count == addresses,
+            Int(cSt0[communes]) == streets, Int(sHN0[streets]) == addresses, Int(cPC0[communes]) == cPCs.count
         else {
             throw GeocodingError.corruptPack(path: path, reason: "tables de tailles incohérentes")
         }
@@ -130,7 +130,7 @@ final class AddressPack: @unchecked Sendable {
             return true
         }
         guard allBelow(nCom, communes), allBelow(fCom, communes), allBelow(pCom, communes), allBelow(sCom, communes),
-              allBelow(tSt, streets), nonDecreasing(cSt0), nonDecreasing(sHN0), nonDecreasing(cPC0)
+            allBelow(tSt, streets), nonDecreasing(cSt0), nonDecreasing(sHN0), nonDecreasing(cPC0)
         else {
             throw GeocodingError.corruptPack(path: path, reason: "renvoi d'une table vers une autre hors limites")
         }
@@ -145,11 +145,13 @@ final class AddressPack: @unchecked Sendable {
         }
         sOld = optional("s.old", UInt32.self, count: streets)
         sKind = optional("s.kind", UInt8.self, count: streets)
-        let empty32 = UnsafeBufferPointer<UInt32>(start: nil, count: 0), emptyI32 = UnsafeBufferPointer<Int32>(start: nil, count: 0)
+        let empty32 = UnsafeBufferPointer<UInt32>(start: nil, count: 0)
+        let emptyI32 = UnsafeBufferPointer<Int32>(start: nil, count: 0)
         let olds = (try? f.array("o.insee", UInt32.self))?.count ?? 0
         if olds > 0, let a = optional("o.insee", UInt32.self, count: olds), let b = optional("o.name", UInt32.self, count: olds),
-           let c = optional("o.com", UInt32.self, count: olds), let d = optional("o.lon", Int32.self, count: olds),
-           let e = optional("o.lat", Int32.self, count: olds), c.allSatisfy({ Int($0) < communes }) {
+            let c = optional("o.com", UInt32.self, count: olds), let d = optional("o.lon", Int32.self, count: olds),
+            let e = optional("o.lat", Int32.self, count: olds), c.allSatisfy({ Int($0) < communes })
+        {
             oInsee = a; oName = b; oCom = c; oLon = d; oLat = e
         } else {
             oInsee = empty32; oName = empty32; oCom = empty32; oLon = emptyI32; oLat = emptyI32
@@ -182,7 +184,8 @@ final class AddressPack: @unchecked Sendable {
     /// Range of entries equal to `key` in a sorted column.
     @inline(__always)
     static func equalRange<T: Comparable>(_ column: UnsafeBufferPointer<T>, _ key: T) -> Range<Int> {
-        var lo = 0, hi = column.count
+        var lo = 0
+        var hi = column.count
         while lo < hi {
             let mid = (lo + hi) >> 1
             if column[mid] < key { lo = mid + 1 } else { hi = mid }

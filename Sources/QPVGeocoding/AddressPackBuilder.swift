@@ -147,16 +147,24 @@ public final class AddressPackBuilder {
         guard missing.isEmpty else {
             throw GeocodingError.missingColumns(file: path, columns: missing, available: reader.header)
         }
-        let cID = reader.columnIndex("id")!, cNum = reader.columnIndex("numero")!, cRep = reader.columnIndex("rep")
-        let cVoie = reader.columnIndex("nom_voie")!, cCP = reader.columnIndex("code_postal")!
-        let cInsee = reader.columnIndex("code_insee")!, cCommune = reader.columnIndex("nom_commune")!
-        let cLon = reader.columnIndex("lon")!, cLat = reader.columnIndex("lat")!
-        let cLD = reader.columnIndex("nom_ld"), cAncienne = reader.columnIndex("nom_ancienne_commune")
+        let cID = reader.columnIndex("id")!
+        let cNum = reader.columnIndex("numero")!
+        let cRep = reader.columnIndex("rep")
+        let cVoie = reader.columnIndex("nom_voie")!
+        let cCP = reader.columnIndex("code_postal")!
+        let cInsee = reader.columnIndex("code_insee")!
+        let cCommune = reader.columnIndex("nom_commune")!
+        let cLon = reader.columnIndex("lon")!
+        let cLat = reader.columnIndex("lat")!
+        let cLD = reader.columnIndex("nom_ld")
+        let cAncienne = reader.columnIndex("nom_ancienne_commune")
         let cAncienneCode = reader.columnIndex("code_insee_ancienne_commune")
         let cAcheminement = reader.columnIndex("libelle_acheminement")
         let header = reader.header
 
-        var rows = 0, imported = 0, rejected = 0
+        var rows = 0
+        var imported = 0
+        var rejected = 0
         var lastKey = StreetKey(insee: "", name: "")
         var lastStreet: UInt32 = 0
         var lastInsee = ""
@@ -199,8 +207,9 @@ public final class AddressPackBuilder {
             let cp = UInt32(cpText) ?? 0
             var oldCode = cAncienneCode.map { rec[$0] } ?? ""
             if !oldCode.isEmpty {
-                if oldCode == insee || !Self.isINSEE(oldCode) { oldCode = "" }
-                else if oldCommunes[oldCode] == nil {
+                if oldCode == insee || !Self.isINSEE(oldCode) {
+                    oldCode = ""
+                } else if oldCommunes[oldCode] == nil {
                     oldCommunes[oldCode] = (cAncienne.map { rec[$0] } ?? "", insee)
                 }
             }
@@ -221,7 +230,8 @@ public final class AddressPackBuilder {
             }
             lastKey = key
             lastStreet = street
-            let lonE7 = Int32((lon * 1e7).rounded()), latE7 = Int32((lat * 1e7).rounded())
+            let lonE7 = Int32((lon * 1e7).rounded())
+            let latE7 = Int32((lat * 1e7).rounded())
             func addBarePosition(_ s: UInt32) {
                 var p = bareStreetPosition[s] ?? (0, 0, 0)
                 p.0 += Double(lonE7); p.1 += Double(latE7); p.2 += 1
@@ -233,7 +243,11 @@ public final class AddressPackBuilder {
 
             if insee != lastInsee || cp != lastCP {
                 let communeName = rec[cCommune]
-                if cp != 0 { communes[insee, default: CommuneAcc()].postcodes.insert(cp) } else if communes[insee] == nil { communes[insee] = CommuneAcc() }
+                if cp != 0 {
+                    communes[insee, default: CommuneAcc()].postcodes.insert(cp)
+                } else if communes[insee] == nil {
+                    communes[insee] = CommuneAcc()
+                }
                 if communes[insee]!.name.isEmpty { communes[insee]!.name = communeName }
                 if let cAcheminement, !rec[cAcheminement].isEmpty { communes[insee]!.altNames.insert(rec[cAcheminement]) }
                 lastInsee = insee
@@ -259,7 +273,9 @@ public final class AddressPackBuilder {
             if let cRep {
                 let rep = rec[cRep].lowercased()
                 if !rep.isEmpty {
-                    if let s = suffixIndex[rep] { suffix = s } else {
+                    if let s = suffixIndex[rep] {
+                        suffix = s
+                    } else {
                         suffix = strings.add(rep)
                         suffixIndex[rep] = suffix
                     }
@@ -277,8 +293,10 @@ public final class AddressPackBuilder {
         guard Double(rejected) <= maxRejectedFraction * Double(rows) || rejected <= Self.rejectedAlwaysAccepted else {
             throw GeocodingError.tooManyRejected(file: path, rejected: rejected, rows: rows, limit: maxRejectedFraction)
         }
-        sources.append(ImportedSource(file: name, kind: "ban", bytes: Self.fileSize(path), sha256: Self.sha256(path: path),
-                                      rows: rows, imported: imported, rejected: rejected))
+        sources.append(
+            ImportedSource(
+                file: name, kind: "ban", bytes: Self.fileSize(path), sha256: Self.sha256(path: path),
+                rows: rows, imported: imported, rejected: rejected))
     }
 
     static let postcodeRequired = ["code_commune_insee", "nom_de_la_commune", "code_postal"]
@@ -293,11 +311,17 @@ public final class AddressPackBuilder {
         guard missing.isEmpty else {
             throw GeocodingError.missingColumns(file: path, columns: missing, available: reader.header)
         }
-        let cInsee = reader.columnIndex("code_commune_insee")!, cName = reader.columnIndex("nom_de_la_commune")!
-        let cCP = reader.columnIndex("code_postal")!, cLabel = reader.columnIndex("libelle_d_acheminement")
-        let cLine5 = reader.columnIndex("ligne_5"), cLat = reader.columnIndex("latitude"), cLon = reader.columnIndex("longitude")
+        let cInsee = reader.columnIndex("code_commune_insee")!
+        let cName = reader.columnIndex("nom_de_la_commune")!
+        let cCP = reader.columnIndex("code_postal")!
+        let cLabel = reader.columnIndex("libelle_d_acheminement")
+        let cLine5 = reader.columnIndex("ligne_5")
+        let cLat = reader.columnIndex("latitude")
+        let cLon = reader.columnIndex("longitude")
         let header = reader.header
-        var rows = 0, imported = 0, rejected = 0
+        var rows = 0
+        var imported = 0
+        var rejected = 0
         while let rec = try reader.next() {
             rows += 1
             func reject(_ field: Int?, _ message: String) {
@@ -315,14 +339,17 @@ public final class AddressPackBuilder {
             if let cLabel, !rec[cLabel].isEmpty { acc.altNames.insert(rec[cLabel]) }
             if let cLine5, !rec[cLine5].isEmpty { acc.altNames.insert(rec[cLine5]) }
             if acc.centre == nil, let cLat, let cLon, let lat = Double(rec[cLat]), let lon = Double(rec[cLon]),
-               abs(lat) <= 90, abs(lon) <= 180 {
+                abs(lat) <= 90, abs(lon) <= 180
+            {
                 acc.centre = (lon, lat)
             }
             communes[insee] = acc
             imported += 1
         }
-        sources.append(ImportedSource(file: name, kind: "postcodes", bytes: Self.fileSize(path), sha256: Self.sha256(path: path),
-                                      rows: rows, imported: imported, rejected: rejected))
+        sources.append(
+            ImportedSource(
+                file: name, kind: "postcodes", bytes: Self.fileSize(path), sha256: Self.sha256(path: path),
+                rows: rows, imported: imported, rejected: rejected))
     }
 
     static func isINSEE(_ s: String) -> Bool {
@@ -374,7 +401,8 @@ public final class AddressPackBuilder {
         }
         let sCommune = streetKeys.map { communeOf[$0.insee]! }
         let order = (0..<streetCount).sorted { a, b in
-            sCommune[a] != sCommune[b] ? sCommune[a] < sCommune[b] : (sKeys[a] != sKeys[b] ? sKeys[a] < sKeys[b] : streetKeys[a].name < streetKeys[b].name)
+            sCommune[a] != sCommune[b]
+                ? sCommune[a] < sCommune[b] : (sKeys[a] != sKeys[b] ? sKeys[a] < sKeys[b] : streetKeys[a].name < streetKeys[b].name)
         }
         var newIndex = [UInt32](repeating: 0, count: streetCount)
         for (k, old) in order.enumerated() { newIndex[old] = UInt32(k) }
@@ -400,14 +428,29 @@ public final class AddressPackBuilder {
 
         var w = PackWriter()
         // Street columns.
-        var sName = [UInt32](), sKeyIdx = [UInt32](), sFull = [UInt32](), sCore = [UInt32](), sSig = [UInt64]()
-        var sLon = [Int32](), sLat = [Int32](), sHN = [UInt32](), sPC = [UInt32](), sIDP = [UInt32](), sCom = [UInt32]()
-        var sOld = [UInt32](), sKind = [UInt8]()
+        var sName = [UInt32]()
+        var sKeyIdx = [UInt32]()
+        var sFull = [UInt32]()
+        var sCore = [UInt32]()
+        var sSig = [UInt64]()
+        var sLon = [Int32]()
+        var sLat = [Int32]()
+        var sHN = [UInt32]()
+        var sPC = [UInt32]()
+        var sIDP = [UInt32]()
+        var sCom = [UInt32]()
+        var sOld = [UInt32]()
+        var sKind = [UInt8]()
         let oldList = oldCommunes.keys.sorted()
         var oldIndex: [String: UInt32] = [:]
         for (k, code) in oldList.enumerated() { oldIndex[code] = UInt32(k) }
         var oldSum = [(Double, Double, Int)](repeating: (0, 0, 0), count: oldList.count)
-        var hNum = [UInt32](), hSuf = [UInt32](), hLon = [Int32](), hLat = [Int32](), hID = [UInt32](), hPC = [UInt32]()
+        var hNum = [UInt32]()
+        var hSuf = [UInt32]()
+        var hLon = [Int32]()
+        var hLat = [Int32]()
+        var hID = [UInt32]()
+        var hPC = [UInt32]()
         hNum.reserveCapacity(rowCount); hSuf.reserveCapacity(rowCount); hLon.reserveCapacity(rowCount)
         hLat.reserveCapacity(rowCount); hID.reserveCapacity(rowCount); hPC.reserveCapacity(rowCount)
         var communeStreetStart = [UInt32](repeating: 0, count: inseeList.count + 1)
@@ -421,7 +464,8 @@ public final class AddressPackBuilder {
             communeStreetStart[Int(com) + 1] += 1
             sName.append(strings.add(key.name))
             sKeyIdx.append(strings.add(sKeys[old]))
-            let full = NameForms.full(words), core = NameForms.core(words)
+            let full = NameForms.full(words)
+            let core = NameForms.core(words)
             sFull.append(strings.add(String(decoding: full, as: UTF8.self)))
             sCore.append(strings.add(String(decoding: core, as: UTF8.self)))
             sSig.append(NameForms.signature(full))
@@ -435,7 +479,8 @@ public final class AddressPackBuilder {
             // Street id prefix: the id of its first address without the "_00056[_bis]" tail.
             var prefix = ""
             var postcodeCounts: [UInt32: Int] = [:]
-            var sumLon = 0.0, sumLat = 0.0
+            var sumLon = 0.0
+            var sumLat = 0.0
             let range = start[newS]..<start[newS + 1]
             for (k, r) in rowOrder[range].enumerated() {
                 let tail = Self.idTail(number: rowNumber[r], suffix: suffixText[rowSuffix[r]] ?? "")
@@ -455,9 +500,12 @@ public final class AddressPackBuilder {
             sPC.append(postcodeCounts.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }?.key ?? 0)
             // Street position: the address nearest the mean of its addresses (a point on the street).
             let n = Double(range.count)
-            var best = Int32(0), bestLat = Int32(0), bestD = Double.infinity
+            var best = Int32(0)
+            var bestLat = Int32(0)
+            var bestD = Double.infinity
             for r in rowOrder[range] {
-                let dx = Double(rowLon[r]) - sumLon / n, dy = Double(rowLat[r]) - sumLat / n
+                let dx = Double(rowLon[r]) - sumLon / n
+                let dy = Double(rowLat[r]) - sumLat / n
                 let d = dx * dx + dy * dy
                 if d < bestD { bestD = d; best = rowLon[r]; bestLat = rowLat[r] }
             }
@@ -475,7 +523,12 @@ public final class AddressPackBuilder {
         for k in 0..<inseeList.count { communeStreetStart[k + 1] += communeStreetStart[k] }
 
         // Communes.
-        var cInsee = [UInt32](), cName = [UInt32](), cLon = [Int32](), cLat = [Int32](), cPC0 = [UInt32](), cPCs = [UInt32]()
+        var cInsee = [UInt32]()
+        var cName = [UInt32]()
+        var cLon = [Int32]()
+        var cLat = [Int32]()
+        var cPC0 = [UInt32]()
+        var cPCs = [UInt32]()
         var namePairs: [(UInt64, UInt32)] = []
         var fuzzyPairs: [(UInt64, UInt32)] = []
         var postcodePairs: [(UInt32, UInt32)] = []
@@ -532,7 +585,11 @@ public final class AddressPackBuilder {
         w.add("s.name", sName); w.add("s.key", sKeyIdx); w.add("s.full", sFull); w.add("s.core", sCore); w.add("s.sig", sSig)
         w.add("s.lon", sLon); w.add("s.lat", sLat); w.add("s.hn0", sHN); w.add("s.pc", sPC); w.add("s.idp", sIDP); w.add("s.com", sCom)
         // Former communes (sections absent from packs built before them: read as none).
-        var oInsee = [UInt32](), oName = [UInt32](), oCom = [UInt32](), oLon = [Int32](), oLat = [Int32]()
+        var oInsee = [UInt32]()
+        var oName = [UInt32]()
+        var oCom = [UInt32]()
+        var oLon = [Int32]()
+        var oLat = [Int32]()
         for (k, code) in oldList.enumerated() {
             let o = oldCommunes[code]!
             oInsee.append(strings.add(code)); oName.append(strings.add(o.name)); oCom.append(communeOf[o.insee] ?? 0)
@@ -571,6 +628,7 @@ public final class AddressPackBuilder {
 
     /// "L ABERGEMENT CLEMENCIAT" → "L Abergement Clemenciat" (La Poste names are upper case).
     static func titleCase(_ s: String) -> String {
-        s.lowercased().split(separator: " ", omittingEmptySubsequences: false).map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined(separator: " ")
+        s.lowercased().split(separator: " ", omittingEmptySubsequences: false).map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined(
+            separator: " ")
     }
 }

@@ -75,7 +75,8 @@ public struct AddressQuery: Sendable, Equatable {
                 }
                 // A range "12-14 rue…", "12 à 14", "12 au 14", "12 et 14": keep the first number.
                 if start < words.count - 2, AddressQuery.rangeWords.contains(words[start]), let n = Int(words[start + 1]),
-                   words[start + 1].count <= 4, n > (housenumber ?? 0) {
+                    words[start + 1].count <= 4, n > (housenumber ?? 0)
+                {
                     start += 2
                 } else if start < words.count - 1, let n = Int(words[start]), words[start].count <= 4, n > (housenumber ?? 0) {
                     start += 1
@@ -95,8 +96,7 @@ public struct AddressQuery: Sendable, Equatable {
         let line = [fields.housenumber, fields.street].map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
         var q = AddressQuery(parsing: line)
         let pc = fields.postcode.filter(\.isNumber)
-        if pc.count == 5 { q.postcode = pc }
-        else if pc.count == 4 { q.postcode = "0" + pc }  // Excel drops the leading zero of 01000–09999
+        if pc.count == 5 { q.postcode = pc } else if pc.count == 4 { q.postcode = "0" + pc }  // Excel drops the leading zero of 01000–09999
         q.cityWords = AddressQuery.expand(AddressQuery.removeNoise(AddressNormalizer.words(fields.city)))
         if q.postcode == nil, let k = q.streetWords.lastIndex(where: AddressQuery.isPostcode) {
             q.postcode = q.streetWords[k]
@@ -138,8 +138,11 @@ public struct AddressQuery: Sendable, Equatable {
     static func isHouseNumber(_ words: [String], at i: Int) -> Bool {
         guard i < words.count, numberAndGluedSuffix(words[i]) != nil else { return false }
         var k = i + 1
-        if k + 1 < words.count, rangeWords.contains(words[k]), isNumber(words[k + 1]) { k += 2 }
-        else if k < words.count, isNumber(words[k]), words[k].count <= 4 { k += 1 }
+        if k + 1 < words.count, rangeWords.contains(words[k]), isNumber(words[k + 1]) {
+            k += 2
+        } else if k < words.count, isNumber(words[k]), words[k].count <= 4 {
+            k += 1
+        }
         for j in k..<min(words.count, k + 2) where isStreetType(words[j]) { return true }
         return false
     }
@@ -171,7 +174,8 @@ public struct AddressQuery: Sendable, Equatable {
                     out.append(String(digits)); out.append(rest); continue
                 }
                 if let s = ["bis", "ter", "quater"].first(where: { rest.hasPrefix($0) }) ?? rest.first.map({ String($0) }),
-                   rest.count > s.count, isStreetType(String(rest.dropFirst(s.count))) {
+                    rest.count > s.count, isStreetType(String(rest.dropFirst(s.count)))
+                {
                     out.append(String(digits) + s); out.append(String(rest.dropFirst(s.count))); continue
                 }
             }

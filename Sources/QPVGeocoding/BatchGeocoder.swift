@@ -20,18 +20,24 @@ public struct CoordinateAnnotation: Sendable {
     public var makeResultWorker: @Sendable () throws -> (_ results: [GeocodeResult]) -> [String]
 
     /// Columns computed from the best result's position only.
-    public init(columns: [String], valuesWhenNotGeocoded: [String],
-                makeWorker: @escaping @Sendable () throws -> (_ lon: Double, _ lat: Double) -> [String]) {
-        self.init(columns: columns, valuesWhenNotGeocoded: valuesWhenNotGeocoded, makeResultWorker: {
-            let f = try makeWorker()
-            return { results in f(results[0].lon, results[0].lat) }
-        })
+    public init(
+        columns: [String], valuesWhenNotGeocoded: [String],
+        makeWorker: @escaping @Sendable () throws -> (_ lon: Double, _ lat: Double) -> [String]
+    ) {
+        self.init(
+            columns: columns, valuesWhenNotGeocoded: valuesWhenNotGeocoded,
+            makeResultWorker: {
+                let f = try makeWorker()
+                return { results in f(results[0].lon, results[0].lat) }
+            })
     }
 
     /// Columns computed from the results of the row (the QPV answer checks the geocoding's confidence and, for a
     /// street-level result, the whole street).
-    public init(columns: [String], valuesWhenNotGeocoded: [String],
-                makeResultWorker: @escaping @Sendable () throws -> (_ results: [GeocodeResult]) -> [String]) {
+    public init(
+        columns: [String], valuesWhenNotGeocoded: [String],
+        makeResultWorker: @escaping @Sendable () throws -> (_ results: [GeocodeResult]) -> [String]
+    ) {
         precondition(columns.count == valuesWhenNotGeocoded.count, "one value per column")
         self.columns = columns
         self.valuesWhenNotGeocoded = valuesWhenNotGeocoded
@@ -81,9 +87,11 @@ public struct BatchOptions: Sendable {
     public var resultColumns: [String]?
 
     /// Options with the defaults of `qpv geocode --input`.
-    public init(input: String, output: String, columns: AddressColumns, minScore: Double? = nil, reviewBelow: Double = 0.7,
-                threads: Int = ProcessInfo.processInfo.activeProcessorCount, chunkSize: Int = 256,
-                separator: UInt8? = nil, encoding: TextEncoding? = nil, geocodeOptions: GeocodeOptions = GeocodeOptions(limit: 2)) {
+    public init(
+        input: String, output: String, columns: AddressColumns, minScore: Double? = nil, reviewBelow: Double = 0.7,
+        threads: Int = ProcessInfo.processInfo.activeProcessorCount, chunkSize: Int = 256,
+        separator: UInt8? = nil, encoding: TextEncoding? = nil, geocodeOptions: GeocodeOptions = GeocodeOptions(limit: 2)
+    ) {
         self.input = input
         self.output = output
         self.columns = columns
@@ -135,8 +143,10 @@ public struct BatchSummary: Sendable, Equatable {
         var out = "\(FrenchFormat.integer(rows)) lignes traitées en \(FrenchFormat.decimal(seconds, digits: 1)) s"
         if seconds > 0 { out += " (\(FrenchFormat.integer(Int(Double(rows) / seconds))) lignes/s)" }
         out += "\n"
-        let statusNames = ["ok": "géocodées (ok)", "not-found": "non trouvées (not-found)", "skipped": "vides, ignorées (skipped)",
-                           "error": "en erreur (error)"]
+        let statusNames = [
+            "ok": "géocodées (ok)", "not-found": "non trouvées (not-found)", "skipped": "vides, ignorées (skipped)",
+            "error": "en erreur (error)",
+        ]
         for s in ["ok", "not-found", "skipped", "error"] where s != "skipped" || (byStatus[s] ?? 0) > 0 {
             out += "  \(statusNames[s]!) : \(FrenchFormat.integer(byStatus[s] ?? 0))\n"
         }
@@ -189,8 +199,10 @@ public final class BatchGeocoder: Sendable {
     }
 
     /// Geocodes `options.input` into `options.output`, rows in input order; `annotation` appends columns computed from each row's results (the QPV answer); `progress` sees the rows done and the fraction of the file read.
-    public func run(_ options: BatchOptions, annotation: CoordinateAnnotation? = nil,
-                    progress: ((_ rows: Int, _ fraction: Double?) -> Void)? = nil) throws -> BatchSummary {
+    public func run(
+        _ options: BatchOptions, annotation: CoordinateAnnotation? = nil,
+        progress: ((_ rows: Int, _ fraction: Double?) -> Void)? = nil
+    ) throws -> BatchSummary {
         let reader = try CSVReader(path: options.input, separator: options.separator, encoding: options.encoding)
         _ = try columnIndexes(reader, options.columns)  // before the output file is created
         var dialect = reader.dialect
@@ -233,11 +245,15 @@ public final class BatchGeocoder: Sendable {
 
     /// Streams an open reader to an open writer (of the reader's dialect); `options.input` and `options.output`
     /// are not used. The writer is closed at the end.
-    public func run(reader: CSVReader, writer: CSVWriter, options: BatchOptions, annotation: CoordinateAnnotation? = nil,
-                    progress: ((_ rows: Int, _ fraction: Double?) -> Void)? = nil) throws -> BatchSummary {
+    public func run(
+        reader: CSVReader, writer: CSVWriter, options: BatchOptions, annotation: CoordinateAnnotation? = nil,
+        progress: ((_ rows: Int, _ fraction: Double?) -> Void)? = nil
+    ) throws -> BatchSummary {
         let start = Date()
         let columnIndexes = try columnIndexes(reader, options.columns)
-        let filterColumns = (try options.postcodeColumn.map { try requireColumn(reader, $0) }, try options.citycodeColumn.map { try requireColumn(reader, $0) })
+        let filterColumns = (
+            try options.postcodeColumn.map { try requireColumn(reader, $0) }, try options.citycodeColumn.map { try requireColumn(reader, $0) }
+        )
         let extra = annotation?.columns ?? []
         let clash = (Self.resultColumns + extra).filter { reader.columnIndex($0) != nil }
         let headerCount = reader.header.count
@@ -245,7 +261,9 @@ public final class BatchGeocoder: Sendable {
         let keep: [Int]? = try options.resultColumns.map { wanted in
             let unknown = wanted.filter { !Self.resultColumns.contains($0) }
             guard unknown.isEmpty else {
-                throw GeocodingError.invalidInput("result_columns : colonne(s) inconnue(s) \(unknown.joined(separator: ", ")) ; colonnes possibles : \(Self.resultColumns.joined(separator: ", "))")
+                throw GeocodingError.invalidInput(
+                    "result_columns : colonne(s) inconnue(s) \(unknown.joined(separator: ", ")) ; colonnes possibles : \(Self.resultColumns.joined(separator: ", "))"
+                )
             }
             return Array(0..<headerCount) + Self.resultColumns.indices.filter { wanted.contains(Self.resultColumns[$0]) }.map { headerCount + $0 }
                 + (0..<extra.count).map { headerCount + Self.resultColumns.count + $0 }
@@ -271,8 +289,9 @@ public final class BatchGeocoder: Sendable {
                 var chunk = Chunk(bytes: [], summary: BatchSummary())
                 chunk.bytes.reserveCapacity(records.count * 256)
                 for record in records {
-                    let row = Self.processRow(record, headerCount: headerCount, columns: columnIndexes, filters: filterColumns, options: options,
-                                              geocoder: geocoder, annotation: annotation, worker: worker, summary: &chunk.summary)
+                    let row = Self.processRow(
+                        record, headerCount: headerCount, columns: columnIndexes, filters: filterColumns, options: options,
+                        geocoder: geocoder, annotation: annotation, worker: worker, summary: &chunk.summary)
                     worker.encoder.encode(keep.map { $0.map { row[$0] } } ?? row, into: &chunk.bytes)
                 }
                 return chunk
@@ -298,8 +317,10 @@ public final class BatchGeocoder: Sendable {
         return i
     }
 
-    static func processRow(_ record: CSVRecord, headerCount: Int, columns: [Int], filters: (Int?, Int?) = (nil, nil), options: BatchOptions, geocoder: Geocoder,
-                           annotation: CoordinateAnnotation?, worker: Worker, summary: inout BatchSummary) -> [String] {
+    static func processRow(
+        _ record: CSVRecord, headerCount: Int, columns: [Int], filters: (Int?, Int?) = (nil, nil), options: BatchOptions, geocoder: Geocoder,
+        annotation: CoordinateAnnotation?, worker: Worker, summary: inout BatchSummary
+    ) -> [String] {
         summary.rows += 1
         if record.encodingFallback { summary.encodingFallbacks += 1 }
         // Keep every input field, aligned on the header: short rows padded, overflow kept in the last column.
@@ -342,7 +363,8 @@ public final class BatchGeocoder: Sendable {
         let score = worker.encoder.decimal(format(best.score))
         if let minScore = options.minScore, best.score < minScore {
             summary.belowMinScore += 1
-            return unresolved("not-found", "score \(score) inférieur au minimum \(format(minScore)) ; meilleur candidat : \(best.label)", score: score)
+            return unresolved(
+                "not-found", "score \(score) inférieur au minimum \(format(minScore)) ; meilleur candidat : \(best.label)", score: score)
         }
         summary.byStatus["ok", default: 0] += 1
         summary.byType[best.type.rawValue, default: 0] += 1

@@ -41,7 +41,8 @@ public struct ConfidencePolicy: Sendable, Equatable {
         if results.count > 1 {
             let next = results[1]
             if next.score >= best.score - ambiguityMargin && Self.metres(best, next) > samePlaceMetres {
-                return "adresse ambiguë : « \(best.label) » (score \(Self.decimal(best.score))) et « \(next.label) » (score \(Self.decimal(next.score))) sont presque aussi probables"
+                return
+                    "adresse ambiguë : « \(best.label) » (score \(Self.decimal(best.score))) et « \(next.label) » (score \(Self.decimal(next.score))) sont presque aussi probables"
             }
         }
         return nil
@@ -55,7 +56,8 @@ public struct ConfidencePolicy: Sendable, Equatable {
 
     static func metres(_ a: GeocodeResult, _ b: GeocodeResult) -> Double {
         let d = Double.pi / 180
-        let dx = (a.lon - b.lon) * cos(a.lat * d), dy = a.lat - b.lat
+        let dx = (a.lon - b.lon) * cos(a.lat * d)
+        let dy = a.lat - b.lat
         return (dx * dx + dy * dy).squareRoot() * d * 6_371_008.8
     }
 }

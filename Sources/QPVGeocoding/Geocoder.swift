@@ -66,7 +66,8 @@ public final class Geocoder: Sendable {
     func completed(_ text: String, _ results: [GeocodeResult], options: GeocodeOptions) -> [GeocodeResult] {
         let typed = AddressNormalizer.words(text)
         guard let last = typed.last, last.count >= 2, last.contains(where: { $0.isLetter }),
-              let range = text.range(of: "[\\p{L}\\p{N}]+[^\\p{L}\\p{N}]*$", options: .regularExpression) else { return results }
+            let range = text.range(of: "[\\p{L}\\p{N}]+[^\\p{L}\\p{N}]*$", options: .regularExpression)
+        else { return results }
         var out = results
         var completions: [String] = []
         for r in results {
@@ -100,7 +101,11 @@ public final class Geocoder: Sendable {
         if let citycode = options.citycode {
             hyps = hyps.filter { pack.str.string(pack.cInsee[$0.commune]) == citycode }
             if hyps.isEmpty, let c = pack.communeByInsee[citycode] {
-                hyps = [Hypothesis(commune: Int(c), nameSim: nil, postcodeMatch: q.postcode.map { pack.communeHasPostcode(Int(c), UInt32($0) ?? 0) }, words: q.streetWords + q.cityWords)]
+                hyps = [
+                    Hypothesis(
+                        commune: Int(c), nameSim: nil, postcodeMatch: q.postcode.map { pack.communeHasPostcode(Int(c), UInt32($0) ?? 0) },
+                        words: q.streetWords + q.cityWords)
+                ]
             }
         }
         let postcodeFilter = options.postcode.flatMap { UInt32($0) }
@@ -134,7 +139,8 @@ public final class Geocoder: Sendable {
                 if wanted == .municipality {
                     candidates[k].street = -1; candidates[k].address = -1; candidates[k].type = .municipality
                 } else if wanted == .street || wanted == .locality, candidates[k].street >= 0,
-                          pack.isLocality(street: candidates[k].street) == (wanted == .locality) {
+                    pack.isLocality(street: candidates[k].street) == (wanted == .locality)
+                {
                     candidates[k].address = -1; candidates[k].type = wanted; candidates[k].numberMissing = false
                 }
             }
@@ -145,7 +151,8 @@ public final class Geocoder: Sendable {
             // point come first.
             for k in candidates.indices {
                 let (lon, lat) = position(candidates[k])
-                let dx = (lon - near.lon) * cos(near.lat * .pi / 180), dy = lat - near.lat
+                let dx = (lon - near.lon) * cos(near.lat * .pi / 180)
+                let dy = lat - near.lat
                 let km = (dx * dx + dy * dy).squareRoot() * 111.2
                 candidates[k].score = min(1, candidates[k].score + 0.1 / (1 + km / 3))
             }
@@ -200,12 +207,16 @@ public final class Geocoder: Sendable {
                 for c in byPostcode {
                     let s = nameSimilarity(Int(c), q.cityWords)
                     best = max(best, s)
-                    add(Hypothesis(commune: Int(c), nameSim: s, postcodeMatch: true, words: q.streetWords,
-                                   old: oldCommune(Int(c), named: q.cityWords[...])))
+                    add(
+                        Hypothesis(
+                            commune: Int(c), nameSim: s, postcodeMatch: true, words: q.streetWords,
+                            old: oldCommune(Int(c), named: q.cityWords[...])))
                     // Commune first, street after, no house number: "62400 Béthune rue Gambetta".
                     if s < 0.9, q.streetWords.isEmpty, let (k, hs) = headMatch(Int(c), q.cityWords) {
-                        add(Hypothesis(commune: Int(c), nameSim: hs, postcodeMatch: true, words: Array(q.cityWords[k...]),
-                                       old: oldCommune(Int(c), named: q.cityWords[..<k])))
+                        add(
+                            Hypothesis(
+                                commune: Int(c), nameSim: hs, postcodeMatch: true, words: Array(q.cityWords[k...]),
+                                old: oldCommune(Int(c), named: q.cityWords[..<k])))
                         best = max(best, hs)
                     }
                 }
@@ -225,11 +236,15 @@ public final class Geocoder: Sendable {
                 }
                 for c in byPostcode {
                     if let s = leading[c] {
-                        add(Hypothesis(commune: Int(c), nameSim: s, postcodeMatch: true, words: q.streetWords,
-                                       old: oldCommune(Int(c), named: q.leadingWords[...])))
+                        add(
+                            Hypothesis(
+                                commune: Int(c), nameSim: s, postcodeMatch: true, words: q.streetWords,
+                                old: oldCommune(Int(c), named: q.leadingWords[...])))
                     } else if let (k, s) = tailMatch(Int(c), q.streetWords) {
-                        add(Hypothesis(commune: Int(c), nameSim: s, postcodeMatch: true, words: Array(q.streetWords.dropLast(k)),
-                                       old: oldCommune(Int(c), named: q.streetWords.suffix(k))))
+                        add(
+                            Hypothesis(
+                                commune: Int(c), nameSim: s, postcodeMatch: true, words: Array(q.streetWords.dropLast(k)),
+                                old: oldCommune(Int(c), named: q.streetWords.suffix(k))))
                     } else {
                         add(Hypothesis(commune: Int(c), nameSim: nil, postcodeMatch: true, words: q.streetWords))
                     }
@@ -246,8 +261,10 @@ public final class Geocoder: Sendable {
                 for k in 1...min(6, lead.count) {
                     for key in Set([lead[..<k].joined(separator: " "), lead[(lead.count - k)...].joined(separator: " ")]) {
                         for c in pack.communes(nameKey: stableHash(key.utf8)) {
-                            add(Hypothesis(commune: Int(c), nameSim: 1, postcodeMatch: nil, words: q.streetWords,
-                                           old: oldCommune(Int(c), named: key.split(separator: " ").map(String.init)[...])))
+                            add(
+                                Hypothesis(
+                                    commune: Int(c), nameSim: 1, postcodeMatch: nil, words: q.streetWords,
+                                    old: oldCommune(Int(c), named: key.split(separator: " ").map(String.init)[...])))
                         }
                     }
                 }
@@ -267,8 +284,10 @@ public final class Geocoder: Sendable {
         for k in stride(from: min(7, n), through: 1, by: -1) {
             let key = words[(n - k)...].joined(separator: " ")
             for c in pack.communes(nameKey: stableHash(key.utf8)) {
-                out.append(Hypothesis(commune: Int(c), nameSim: 1, postcodeMatch: pcMatch(Int(c)), words: Array(words[..<(n - k)]),
-                                      old: oldCommune(Int(c), named: words[(n - k)...])))
+                out.append(
+                    Hypothesis(
+                        commune: Int(c), nameSim: 1, postcodeMatch: pcMatch(Int(c)), words: Array(words[..<(n - k)]),
+                        old: oldCommune(Int(c), named: words[(n - k)...])))
             }
         }
         // Exact names at the start: "Estrun, 56 grand rue" (also when a word at the end happens to be a
@@ -277,8 +296,10 @@ public final class Geocoder: Sendable {
             for k in 1...min(5, n - 1) {
                 let key = words[..<k].joined(separator: " ")
                 for c in pack.communes(nameKey: stableHash(key.utf8)) {
-                    out.append(Hypothesis(commune: Int(c), nameSim: 1, postcodeMatch: pcMatch(Int(c)), words: Array(words[k...]),
-                                          old: oldCommune(Int(c), named: words[..<k])))
+                    out.append(
+                        Hypothesis(
+                            commune: Int(c), nameSim: 1, postcodeMatch: pcMatch(Int(c)), words: Array(words[k...]),
+                            old: oldCommune(Int(c), named: words[..<k])))
                 }
             }
         }
@@ -352,7 +373,8 @@ public final class Geocoder: Sendable {
     }
 
     func cityScore(_ h: Hypothesis) -> Double {
-        var total = 0.0, parts = 0.0
+        var total = 0.0
+        var parts = 0.0
         if let m = h.postcodeMatch { total += m ? 1 : 0; parts += 1 }
         if let s = h.nameSim { total += s; parts += 1 }
         return parts > 0 ? total / parts : 0
@@ -383,7 +405,8 @@ public final class Geocoder: Sendable {
         let city = cityScore(h)
         let hasCity = h.postcodeMatch != nil || h.nameSim != nil
         if h.words.isEmpty {
-            out.append(Candidate(commune: h.commune, street: -1, address: -1, score: hasCity ? city : 0.3, type: .municipality, weight: 0, old: h.old))
+            out.append(
+                Candidate(commune: h.commune, street: -1, address: -1, score: hasCity ? city : 0.3, type: .municipality, weight: 0, old: h.old))
             return
         }
         let streets = bestStreets(commune: h.commune, words: h.words)
@@ -402,17 +425,20 @@ public final class Geocoder: Sendable {
     func upperBound(_ h: Hypothesis, _ q: AddressQuery) -> Double {
         let hasCity = h.postcodeMatch != nil || h.nameSim != nil
         if h.words.isEmpty { return hasCity ? cityScore(h) : 0.3 }
-        var total = Self.weightStreet, weights = Self.weightStreet
+        var total = Self.weightStreet
+        var weights = Self.weightStreet
         if hasCity { total += Self.weightCity * cityScore(h); weights += Self.weightCity }
         if q.housenumber != nil { total += Self.weightNumber; weights += Self.weightNumber }
         return total / weights
     }
 
     func addStreetCandidate(commune: Int, street s: Int, sim: Double, city: Double?, _ q: AddressQuery, into out: inout [Candidate]) {
-        var total = Self.weightStreet * sim, weights = Self.weightStreet
+        var total = Self.weightStreet * sim
+        var weights = Self.weightStreet
         if let city { total += Self.weightCity * city; weights += Self.weightCity }
         let range = pack.addressRange(street: s)
-        var address = -1, numberScore = 0.0
+        var address = -1
+        var numberScore = 0.0
         if let n = q.housenumber {
             (address, numberScore) = findNumber(UInt32(n), suffix: q.suffix, in: range)
             weights += Self.weightNumber
@@ -422,26 +448,28 @@ public final class Geocoder: Sendable {
         // Homonyms of one commune (the same street name in two former communes): the one of the query's postcode.
         if let pc = q.postcode.flatMap({ UInt32($0) }), pack.sPC[s] == pc { score += 1e-4 }
         let type: GeocodeResultType = address >= 0 ? .housenumber : (pack.isLocality(street: s) ? .locality : .street)
-        out.append(Candidate(commune: commune, street: s, address: address, score: score,
-                             type: type, weight: range.count, numberMissing: q.housenumber != nil && address < 0))
+        out.append(
+            Candidate(
+                commune: commune, street: s, address: address, score: score,
+                type: type, weight: range.count, numberMissing: q.housenumber != nil && address < 0))
     }
 
     /// The address with number `n` and `suffix` in `range`: exact 1; b for bis 0.97. Another suffix (42bis
     /// for 42, 42 for 42 bis) is another house: not found (-1), the street answers.
     func findNumber(_ n: UInt32, suffix: String, in range: Range<Int>) -> (Int, Double) {
-        var lo = range.lowerBound, hi = range.upperBound
+        var lo = range.lowerBound
+        var hi = range.upperBound
         while lo < hi {
             let mid = (lo + hi) >> 1
             if pack.hNum[mid] < n { lo = mid + 1 } else { hi = mid }
         }
-        var best = -1, bestScore = 0.0
+        var best = -1
+        var bestScore = 0.0
         var i = lo
         while i < range.upperBound && pack.hNum[i] == n {
             let s = pack.str.string(pack.hSuf[i])
             let score: Double
-            if s == suffix { score = 1 }
-            else if AddressQuery.suffixesEquivalent(s, suffix) { score = 0.97 }
-            else { score = 0 }
+            if s == suffix { score = 1 } else if AddressQuery.suffixesEquivalent(s, suffix) { score = 0.97 } else { score = 0 }
             if score > bestScore { best = i; bestScore = score }
             if score == 1 { break }
             i += 1
@@ -459,7 +487,8 @@ public final class Geocoder: Sendable {
         if range.isEmpty { return [] }
         // Exact name first (streets are sorted by normalised key within their commune).
         let key = Array(words.joined(separator: " ").utf8)
-        var lo = range.lowerBound, hi = range.upperBound
+        var lo = range.lowerBound
+        var hi = range.upperBound
         while lo < hi {
             let mid = (lo + hi) >> 1
             if pack.str.utf8(pack.sKey[mid]).lexicographicallyPrecedes(key) { lo = mid + 1 } else { hi = mid }
@@ -471,7 +500,8 @@ public final class Geocoder: Sendable {
         }
         if !exact.isEmpty { return exact }
 
-        let qFull = NameForms.full(words), qCore = NameForms.core(words)
+        let qFull = NameForms.full(words)
+        let qCore = NameForms.core(words)
         let qSig = NameForms.signature(qFull)
         let maxCandidates = 10
         var picked: [(Int, Int)] = []  // (street, signature overlap)
@@ -521,7 +551,8 @@ public final class Geocoder: Sendable {
             for i in r { counts[pack.tSt[i], default: 0] += weight }
         }
         let top = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(40)
-        let qFull = NameForms.full(q.streetWords), qCore = NameForms.core(q.streetWords)
+        let qFull = NameForms.full(q.streetWords)
+        let qCore = NameForms.core(q.streetWords)
         for (s, _) in top {
             let s = Int(s)
             var sim = Similarity.score(name: Array(pack.str.utf8(pack.sFull[s])), query: qFull, maxEdits: 8)
@@ -626,21 +657,24 @@ public final class Geocoder: Sendable {
         let (lon, lat) = position(c)
         switch c.type {
         case .municipality:
-            return GeocodeResult(label: city, score: score, type: .municipality, id: citycode, housenumber: "", street: "",
-                                 name: city, postcode: postcode, city: city, citycode: citycode, lon: lon, lat: lat)
+            return GeocodeResult(
+                label: city, score: score, type: .municipality, id: citycode, housenumber: "", street: "",
+                name: city, postcode: postcode, city: city, citycode: citycode, lon: lon, lat: lat)
         case .street, .locality:
             let street = pack.str.string(pack.sName[c.street])
-            return GeocodeResult(label: "\(street) \(postcode) \(city)", score: score, type: c.type,
-                                 id: pack.str.string(pack.sIDP[c.street]), housenumber: "", street: c.type == .locality ? "" : street, name: street,
-                                 postcode: postcode, city: city, citycode: citycode, lon: lon, lat: lat)
+            return GeocodeResult(
+                label: "\(street) \(postcode) \(city)", score: score, type: c.type,
+                id: pack.str.string(pack.sIDP[c.street]), housenumber: "", street: c.type == .locality ? "" : street, name: street,
+                postcode: postcode, city: city, citycode: citycode, lon: lon, lat: lat)
         case .housenumber:
             let street = pack.str.string(pack.sName[c.street])
             let h = c.address
             let number = String(pack.hNum[h]) + pack.str.string(pack.hSuf[h])
-            return GeocodeResult(label: "\(number) \(street) \(postcode) \(city)", score: score, type: .housenumber,
-                                 id: pack.addressID(h, street: c.street), housenumber: number, street: street,
-                                 name: "\(number) \(street)", postcode: postcode, city: city, citycode: citycode,
-                                 lon: Double(pack.hLon[h]) / 1e7, lat: Double(pack.hLat[h]) / 1e7)
+            return GeocodeResult(
+                label: "\(number) \(street) \(postcode) \(city)", score: score, type: .housenumber,
+                id: pack.addressID(h, street: c.street), housenumber: number, street: street,
+                name: "\(number) \(street)", postcode: postcode, city: city, citycode: citycode,
+                lon: Double(pack.hLon[h]) / 1e7, lat: Double(pack.hLat[h]) / 1e7)
         }
     }
 }

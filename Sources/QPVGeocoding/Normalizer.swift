@@ -54,8 +54,11 @@ public enum AddressNormalizer {
                 var kept = false
                 for s in String(scalar).decomposedStringWithCanonicalMapping.unicodeScalars where s.value < 0x80 {
                     let b = UInt8(s.value)
-                    if (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) { current.append(b); kept = true }
-                    else if b >= 0x41 && b <= 0x5A { current.append(b + 32); kept = true }
+                    if (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) {
+                        current.append(b); kept = true
+                    } else if b >= 0x41 && b <= 0x5A {
+                        current.append(b + 32); kept = true
+                    }
                 }
                 if !kept { flush() }
             }

@@ -189,7 +189,8 @@ final class MappedPack: @unchecked Sendable {
 
     /// A string table, its offsets checked (at least one, non-decreasing, within the bytes).
     func strings(_ name: String) throws -> StringTable {
-        let bytes = try bytes(name + ".b"), offsets = try array(name + ".o", UInt32.self)
+        let bytes = try bytes(name + ".b")
+        let offsets = try array(name + ".o", UInt32.self)
         guard let first = offsets.first, first == 0 else { throw GeocodingError.corruptPack(path: path, reason: "table « \(name) » vide") }
         var previous: UInt32 = 0
         for o in offsets {
@@ -212,7 +213,8 @@ struct StringTable: @unchecked Sendable {
     func utf8(_ i: UInt32) -> UnsafeBufferPointer<UInt8> {
         // An index read from another section: out of range gives an empty string, never a trap.
         guard Int(i) < count else { return UnsafeBufferPointer(start: nil, count: 0) }
-        let a = Int(offsets[Int(i)]), b = Int(offsets[Int(i) + 1])
+        let a = Int(offsets[Int(i)])
+        let b = Int(offsets[Int(i) + 1])
         return UnsafeBufferPointer(start: bytes.baseAddress!.assumingMemoryBound(to: UInt8.self) + a, count: b - a)
     }
 

@@ -68,8 +68,10 @@ public struct GeocodeResult: Sendable, Codable, Equatable {
     }
 
     /// A result from its fields (the geocoder builds them; tests and adapters too).
-    public init(label: String, score: Double, type: GeocodeResultType, id: String, housenumber: String, street: String,
-                name: String, postcode: String, city: String, citycode: String, lon: Double, lat: Double) {
+    public init(
+        label: String, score: Double, type: GeocodeResultType, id: String, housenumber: String, street: String,
+        name: String, postcode: String, city: String, citycode: String, lon: Double, lat: Double
+    ) {
         self.label = label
         self.score = score
         self.type = type
@@ -103,8 +105,10 @@ public struct GeocodeOptions: Sendable, Equatable {
     public var autocomplete: Bool
 
     /// Options: at most `limit` results, optional filters, optional point to favour.
-    public init(limit: Int = 5, postcode: String? = nil, citycode: String? = nil, type: GeocodeResultType? = nil,
-                near: (lon: Double, lat: Double)? = nil, autocomplete: Bool = false) {
+    public init(
+        limit: Int = 5, postcode: String? = nil, citycode: String? = nil, type: GeocodeResultType? = nil,
+        near: (lon: Double, lat: Double)? = nil, autocomplete: Bool = false
+    ) {
         self.limit = limit
         self.postcode = postcode
         self.citycode = citycode
@@ -190,7 +194,8 @@ public enum GeocodingError: Error, Equatable, Sendable, CustomStringConvertible,
             return message
         case .tooManyRejected(let file, let rejected, let rows, let limit):
             let pct = { (v: Double) in String(format: "%.1f", 100 * v).replacingOccurrences(of: ".", with: ",") + " %" }
-            return "\(file) : \(rejected) ligne(s) rejetée(s) sur \(rows) (\(pct(Double(rejected) / Double(max(rows, 1))))), plus que la limite de \(pct(limit)) : fichier refusé, la base installée n'est pas remplacée (fichier endommagé ou qui n'est pas un fichier BAN ? --max-rejected pour changer la limite)"
+            return
+                "\(file) : \(rejected) ligne(s) rejetée(s) sur \(rows) (\(pct(Double(rejected) / Double(max(rows, 1))))), plus que la limite de \(pct(limit)) : fichier refusé, la base installée n'est pas remplacée (fichier endommagé ou qui n'est pas un fichier BAN ? --max-rejected pour changer la limite)"
         }
     }
 

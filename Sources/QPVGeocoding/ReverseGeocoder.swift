@@ -70,14 +70,20 @@ public final class ReverseGeocoder: Sendable {
             let lo = Int(pack.sHN0[s])
             let hi = Int(pack.sHN0[s + 1])
             guard hi > lo else { continue }
-            var minX = Int64.max, minY = Int64.max, maxX = Int64.min, maxY = Int64.min
+            var minX = Int64.max
+            var minY = Int64.max
+            var maxX = Int64.min
+            var maxY = Int64.min
             for h in lo..<hi {
                 let x = Int64(pack.hLon[h])
                 let y = Int64(pack.hLat[h])
                 minX = min(minX, x); maxX = max(maxX, x)
                 minY = min(minY, y); maxY = max(maxY, y)
             }
-            let cx0 = Self.cell(minX), cx1 = Self.cell(maxX), cy0 = Self.cell(minY), cy1 = Self.cell(maxY)
+            let cx0 = Self.cell(minX)
+            let cx1 = Self.cell(maxX)
+            let cy0 = Self.cell(minY)
+            let cy1 = Self.cell(maxY)
             for cy in cy0...cy1 {
                 for cx in cx0...cx1 { pairs.append((Self.key(cx, cy), UInt32(s))) }
             }
@@ -136,7 +142,8 @@ public final class ReverseGeocoder: Sendable {
     /// Streets registered in one cell.
     func streets(cx: Int32, cy: Int32) -> ArraySlice<UInt32> {
         let k = Self.key(cx, cy)
-        var lo = 0, hi = cellKeys.count
+        var lo = 0
+        var hi = cellKeys.count
         while lo < hi {
             let mid = (lo + hi) / 2
             if cellKeys[mid] < k { lo = mid + 1 } else { hi = mid }
@@ -177,15 +184,17 @@ public final class ReverseGeocoder: Sendable {
         found.sort { $0.distance != $1.distance ? $0.distance < $1.distance : $0.address < $1.address }
         let truncated = found.count > limit
         let addresses = found.prefix(limit).map { b in
-            let c = Geocoder.Candidate(commune: Int(pack.sCom[b.street]), street: b.street, address: b.address,
-                                       score: max(0, 1 - b.distance / 1000), type: .housenumber, weight: 0)
+            let c = Geocoder.Candidate(
+                commune: Int(pack.sCom[b.street]), street: b.street, address: b.address,
+                score: max(0, 1 - b.distance / 1000), type: .housenumber, weight: 0)
             return ReverseResult(address: geocoder.result(c, AddressQuery(parsing: "")), distanceM: (b.distance * 100).rounded() / 100)
         }
         let streets = nearestOfStreet.sorted { $0.value != $1.value ? $0.value < $1.value : $0.key < $1.key }.map { s, _ in
             let range = pack.addressRange(street: s)
             let (lons, lats) = Self.approximateLine(lons: range.map { Double(pack.hLon[$0]) / 1e7 }, lats: range.map { Double(pack.hLat[$0]) / 1e7 })
-            return NearbyStreet(name: pack.str.string(pack.sName[s]), id: pack.str.string(pack.sIDP[s]), isLocality: pack.isLocality(street: s),
-                                addressCount: range.count, lineLons: lons, lineLats: lats)
+            return NearbyStreet(
+                name: pack.str.string(pack.sName[s]), id: pack.str.string(pack.sIDP[s]), isLocality: pack.isLocality(street: s),
+                addressCount: range.count, lineLons: lons, lineLats: lats)
         }
         return NearbyAddresses(addresses: Array(addresses), streets: streets, truncated: truncated)
     }
@@ -195,20 +204,29 @@ public final class ReverseGeocoder: Sendable {
     static func approximateLine(lons: [Double], lats: [Double], step: Double = 25) -> (lons: [Double], lats: [Double]) {
         guard lons.count > 1 else { return (lons, lats) }
         let n = Double(lons.count)
-        let lon0 = lons.reduce(0, +) / n, lat0 = lats.reduce(0, +) / n
-        let kx = 111_195.0 * cos(lat0 * .pi / 180), ky = 111_195.0
-        let xs = lons.map { ($0 - lon0) * kx }, ys = lats.map { ($0 - lat0) * ky }
+        let lon0 = lons.reduce(0, +) / n
+        let lat0 = lats.reduce(0, +) / n
+        let kx = 111_195.0 * cos(lat0 * .pi / 180)
+        let ky = 111_195.0
+        let xs = lons.map { ($0 - lon0) * kx }
+        let ys = lats.map { ($0 - lat0) * ky }
         // Principal axis of the points (covariance's main eigenvector).
-        var sxx = 0.0, syy = 0.0, sxy = 0.0
+        var sxx = 0.0
+        var syy = 0.0
+        var sxy = 0.0
         for i in xs.indices { sxx += xs[i] * xs[i]; syy += ys[i] * ys[i]; sxy += xs[i] * ys[i] }
         let angle = 0.5 * atan2(2 * sxy, sxx - syy)
-        let ux = cos(angle), uy = sin(angle)
+        let ux = cos(angle)
+        let uy = sin(angle)
         let order = xs.indices.map { (t: xs[$0] * ux + ys[$0] * uy, i: $0) }.sorted { $0.t != $1.t ? $0.t < $1.t : $0.i < $1.i }
-        var outLons: [Double] = [], outLats: [Double] = []
+        var outLons: [Double] = []
+        var outLats: [Double] = []
         var k = 0
         while k < order.count {
             let start = order[k].t
-            var sumX = 0.0, sumY = 0.0, count = 0.0
+            var sumX = 0.0
+            var sumY = 0.0
+            var count = 0.0
             while k < order.count && order[k].t - start < step {
                 sumX += lons[order[k].i]; sumY += lats[order[k].i]; count += 1
                 k += 1
@@ -250,8 +268,9 @@ public final class ReverseGeocoder: Sendable {
         }
         let maxDistance = Double(Self.maxRings) * cellMetres
         return best.filter { $0.distance <= maxDistance }.map { b in
-            let c = Geocoder.Candidate(commune: Int(pack.sCom[b.street]), street: b.street, address: b.address,
-                                       score: max(0, 1 - b.distance / 1000), type: .housenumber, weight: 0)
+            let c = Geocoder.Candidate(
+                commune: Int(pack.sCom[b.street]), street: b.street, address: b.address,
+                score: max(0, 1 - b.distance / 1000), type: .housenumber, weight: 0)
             return ReverseResult(address: geocoder.result(c, AddressQuery(parsing: "")), distanceM: (b.distance * 100).rounded() / 100)
         }
     }

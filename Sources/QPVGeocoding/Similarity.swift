@@ -13,8 +13,11 @@ enum Similarity {
     /// - Parameters:
     ///   - trailing: cost per query letter after the aligned prefix, in hundredths of an edit.
     ///   - maxCost: give up (return 0) once every alignment costs more than this many edits.
-    static func score(name: UnsafeBufferPointer<UInt8>, query: UnsafeBufferPointer<UInt8>, trailing: Int32 = 35, maxEdits: Double = .infinity) -> Double {
-        let n = name.count, m = query.count
+    static func score(name: UnsafeBufferPointer<UInt8>, query: UnsafeBufferPointer<UInt8>, trailing: Int32 = 35, maxEdits: Double = .infinity)
+        -> Double
+    {
+        let n = name.count
+        let m = query.count
         if n == 0 { return m == 0 ? 1 : 0 }
         if m == 0 { return 0 }
         let limit: Int32 = maxEdits.isFinite ? Int32(maxEdits * Double(unit)) : Int32.max / 4

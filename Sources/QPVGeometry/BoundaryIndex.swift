@@ -83,8 +83,12 @@ public final class BoundaryIndex: Sendable {
             let runsAt = 1 + BoundaryIndex.recordSize * blocks.count
             let pointsAt = runsAt + BoundaryIndex.recordSize * runs.count
             memory.append(Double(blocks.count))
-            for b in blocks { memory.append(contentsOf: [b.0.minX, b.0.minY, b.0.maxX, b.0.maxY, Double(runsAt + BoundaryIndex.recordSize * b.1), Double(b.2)]) }
-            for run in runs { memory.append(contentsOf: [run.0.minX, run.0.minY, run.0.maxX, run.0.maxY, Double(pointsAt + 2 * run.1), Double(run.2)]) }
+            for b in blocks {
+                memory.append(contentsOf: [b.0.minX, b.0.minY, b.0.maxX, b.0.maxY, Double(runsAt + BoundaryIndex.recordSize * b.1), Double(b.2)])
+            }
+            for run in runs {
+                memory.append(contentsOf: [run.0.minX, run.0.minY, run.0.maxX, run.0.maxY, Double(pointsAt + 2 * run.1), Double(run.2)])
+            }
             memory.append(contentsOf: points)
             ownerBoxes.append(contentsOf: [ownerBox.minX, ownerBox.minY, ownerBox.maxX, ownerBox.maxY])
         }
@@ -238,7 +242,10 @@ public final class BoundaryIndex: Sendable {
             hint = best
             return best >= 0 ? (best, best2.squareRoot()) : nil
         }
-        guard let hit = ownerTree.nearestSquared(x: x, y: y, maxSquaredDistance: bound2, boundedSquaredDistance: { ownerDistanceSquared($0, x: x, y: y, bound: $1) }) else {
+        guard
+            let hit = ownerTree.nearestSquared(
+                x: x, y: y, maxSquaredDistance: bound2, boundedSquaredDistance: { ownerDistanceSquared($0, x: x, y: y, bound: $1) })
+        else {
             return nil
         }
         hint = hit.index

@@ -307,7 +307,10 @@ public final class Geometry {
     /// The bounding box.
     public var envelope: Envelope {
         var e = Envelope.empty
-        var x0 = 0.0, y0 = 0.0, x1 = 0.0, y1 = 0.0
+        var x0 = 0.0
+        var y0 = 0.0
+        var x1 = 0.0
+        var y1 = 0.0
         if GEOSisEmpty_r(h, raw) == 0, GEOSGeom_getXMin_r(h, raw, &x0) == 1, GEOSGeom_getYMin_r(h, raw, &y0) == 1,
             GEOSGeom_getXMax_r(h, raw, &x1) == 1, GEOSGeom_getYMax_r(h, raw, &y1) == 1
         {

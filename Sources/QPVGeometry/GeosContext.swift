@@ -62,10 +62,12 @@ public final class GeosContext {
         self.handle = handle
         self.sink = GeosMessageSink()
         let userdata = Unmanaged.passUnretained(sink).toOpaque()
-        GEOSContext_setErrorMessageHandler_r(handle, { message, userdata in
-            guard let message, let userdata else { return }
-            Unmanaged<GeosMessageSink>.fromOpaque(userdata).takeUnretainedValue().last = String(cString: message)
-        }, userdata)
+        GEOSContext_setErrorMessageHandler_r(
+            handle,
+            { message, userdata in
+                guard let message, let userdata else { return }
+                Unmanaged<GeosMessageSink>.fromOpaque(userdata).takeUnretainedValue().last = String(cString: message)
+            }, userdata)
         GEOSContext_setNoticeMessageHandler_r(handle, { _, _ in }, nil)
     }
 

@@ -24,9 +24,11 @@ extension CRS {
     public static func officialHint(in text: String) -> CRS? {
         let compact = text.uppercased().unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) && $0.isASCII }
             .map(String.init).joined().replacingOccurrences(of: "ZONE", with: "")
-        for (tokens, crs) in officialNameTokens where tokens.contains(where: { token in
+        for (tokens, crs) in officialNameTokens
+        where tokens.contains(where: { token in
             // "L93" only as a whole word of the name (not inside another token).
-            token == "L93" ? text.uppercased().range(of: #"(^|[^A-Z0-9])L93([^A-Z0-9]|$)"#, options: .regularExpression) != nil : compact.contains(token)
+            token == "L93"
+                ? text.uppercased().range(of: #"(^|[^A-Z0-9])L93([^A-Z0-9]|$)"#, options: .regularExpression) != nil : compact.contains(token)
         }) {
             return crs
         }

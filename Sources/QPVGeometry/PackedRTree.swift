@@ -131,25 +131,35 @@ public final class PackedRTree: Sendable {
     /// whose envelope is closer than the best distance found so far). Returns the nearest item and its
     /// distance (the lowest index among equals), or nil for an empty tree or when nothing is within
     /// `maxDistance`.
-    public func nearest(x: Double, y: Double, maxDistance: Double = .infinity, distance: (Int) throws -> Double) rethrows -> (index: Int, distance: Double)? {
+    public func nearest(x: Double, y: Double, maxDistance: Double = .infinity, distance: (Int) throws -> Double) rethrows -> (
+        index: Int, distance: Double
+    )? {
         try nearest(x: x, y: y, bound: maxDistance, squared: false, distance: { item, _ in try distance(item) })
     }
 
     /// Like `nearest`, with squared distances throughout (no square roots in the search): `squaredDistance`
     /// returns the squared exact distance, `maxSquaredDistance` bounds it, and the result is squared.
-    public func nearestSquared(x: Double, y: Double, maxSquaredDistance: Double = .infinity, squaredDistance: (Int) throws -> Double) rethrows -> (index: Int, squaredDistance: Double)? {
-        try nearest(x: x, y: y, bound: maxSquaredDistance, squared: true, distance: { item, _ in try squaredDistance(item) }).map { ($0.index, $0.distance) }
+    public func nearestSquared(x: Double, y: Double, maxSquaredDistance: Double = .infinity, squaredDistance: (Int) throws -> Double) rethrows -> (
+        index: Int, squaredDistance: Double
+    )? {
+        try nearest(x: x, y: y, bound: maxSquaredDistance, squared: true, distance: { item, _ in try squaredDistance(item) }).map {
+            ($0.index, $0.distance)
+        }
     }
 
     /// Like `nearestSquared`, but the callback also receives the current bound (the best squared distance so
     /// far): an item whose exact distance is necessarily larger may return any value above it (e.g. infinity)
     /// without finishing its computation.
-    public func nearestSquared(x: Double, y: Double, maxSquaredDistance: Double = .infinity, boundedSquaredDistance: (Int, Double) throws -> Double) rethrows -> (index: Int, squaredDistance: Double)? {
+    public func nearestSquared(x: Double, y: Double, maxSquaredDistance: Double = .infinity, boundedSquaredDistance: (Int, Double) throws -> Double)
+        rethrows -> (index: Int, squaredDistance: Double)?
+    {
         try nearest(x: x, y: y, bound: maxSquaredDistance, squared: true, distance: boundedSquaredDistance).map { ($0.index, $0.distance) }
     }
 
     @inline(__always)
-    private func nearest(x: Double, y: Double, bound maxDistance: Double, squared: Bool, distance: (Int, Double) throws -> Double) rethrows -> (index: Int, distance: Double)? {
+    private func nearest(x: Double, y: Double, bound maxDistance: Double, squared: Bool, distance: (Int, Double) throws -> Double) rethrows -> (
+        index: Int, distance: Double
+    )? {
         guard !levelCount.isEmpty else { return nil }
         return try boxes.withUnsafeBufferPointer { b -> (index: Int, distance: Double)? in
             @inline(__always) func boxDistance(_ global: Int) -> Double {

@@ -177,7 +177,10 @@ public final class ProjContext {
     public func areaOfUse(of crs: CRS) -> (box: Envelope, name: String)? {
         guard let pj = proj_create(raw, "EPSG:\(crs.epsg)") else { return nil }
         defer { proj_destroy(pj) }
-        var west = 0.0, south = 0.0, east = 0.0, north = 0.0
+        var west = 0.0
+        var south = 0.0
+        var east = 0.0
+        var north = 0.0
         var name: UnsafePointer<CChar>?
         guard proj_get_area_of_use(raw, pj, &west, &south, &east, &north, &name) != 0,
             west > -1000, south > -1000, east > -1000, north > -1000,  // -1000: unknown (PROJ's convention)
@@ -273,7 +276,8 @@ public final class CoordinateTransformer {
         var ys = [y]
         try transform(x: &xs, y: &ys)
         guard xs[0].isFinite && ys[0].isFinite else {
-            throw GeometryError.proj(operation: "la transformation \(source) → \(target) du point (\(x), \(y))", message: "hors du domaine de la projection")
+            throw GeometryError.proj(
+                operation: "la transformation \(source) → \(target) du point (\(x), \(y))", message: "hors du domaine de la projection")
         }
         return (xs[0], ys[0])
     }
@@ -283,7 +287,8 @@ public final class CoordinateTransformer {
         try geometry.mapPolygonCoordinates { xs, ys in
             try transform(x: &xs, y: &ys)
             if xs.contains(where: { !$0.isFinite }) {
-                throw GeometryError.proj(operation: "la transformation \(source) → \(target)", message: "coordonnées hors du domaine de la projection")
+                throw GeometryError.proj(
+                    operation: "la transformation \(source) → \(target)", message: "coordonnées hors du domaine de la projection")
             }
         }
     }
@@ -306,7 +311,8 @@ extension ProjContext {
             guard let candidate = proj_list_get(raw, list, i) else { continue }
             defer { proj_destroy(candidate) }
             let c = confidence?[Int(i)] ?? 0
-            if let code = proj_get_id_code(candidate, 0).map({ String(cString: $0) }).flatMap(Int.init), c >= 70, best == nil || c > best!.confidence {
+            if let code = proj_get_id_code(candidate, 0).map({ String(cString: $0) }).flatMap(Int.init), c >= 70, best == nil || c > best!.confidence
+            {
                 best = (code, c)
             }
         }

@@ -210,8 +210,10 @@ public final class AdminAreas: @unchecked Sendable {
                     path: path, feature: f.number, code: nil,
                     reason: "code INSEE de commune absent ou invalide (attributs cherchés : \(codeNames.joined(separator: ", ")))")
             }
-            guard let dep = AttributeNames.value(f.properties, departementNames).flatMap(Departement.normalized) ?? Departement.of(commune: code) else {
-                throw PerimeterFileError.badFeature(path: path, feature: f.number, code: code, reason: "département de la commune \(code) indéterminable")
+            guard let dep = AttributeNames.value(f.properties, departementNames).flatMap(Departement.normalized) ?? Departement.of(commune: code)
+            else {
+                throw PerimeterFileError.badFeature(
+                    path: path, feature: f.number, code: code, reason: "département de la commune \(code) indéterminable")
             }
             var g: Geometry
             do { g = try Geometry.multiPolygon(f.polygons, context: geos) } catch let e as GeometryError {
@@ -227,7 +229,8 @@ public final class AdminAreas: @unchecked Sendable {
             let wgs = file.crs == .wgs84 ? g : try transformer(.wgs84).transform(g)
             let centre = wgs.envelope.center
             guard FrenchTerritory.of(lon: centre.x, lat: centre.y) != .unknown else {
-                throw PerimeterFileError.badFeature(path: path, feature: f.number, code: code, reason: "commune hors de France (vérifiez le système de coordonnées, --crs)")
+                throw PerimeterFileError.badFeature(
+                    path: path, feature: f.number, code: code, reason: "commune hors de France (vérifiez le système de coordonnées, --crs)")
             }
             let k = communes.count
             communes.append(Commune(code: code, geometry: g, metric: CRS.metricCRS(lon: centre.x, lat: centre.y)))
@@ -398,7 +401,11 @@ final class AreaLookup {
 
     /// Whether a point is in EPCI `siren`, from installed EPCI zones; nil when none is installed for it.
     func epci(_ siren: String, lon: Double, lat: Double) throws -> ZonePlacement? {
-        let zones = areas.indices.flatMap { f in areas[f].manifest.zones.indices.filter { areas[f].manifest.zones[$0].kind == .epci && areas[f].manifest.zones[$0].code == siren }.map { (f, $0) } }
+        let zones = areas.indices.flatMap { f in
+            areas[f].manifest.zones.indices.filter { areas[f].manifest.zones[$0].kind == .epci && areas[f].manifest.zones[$0].code == siren }.map {
+                (f, $0)
+            }
+        }
         guard !zones.isEmpty else { return nil }
         var any: ZonePlacement = .outside
         for (f, z) in candidates(.epci, code: siren, lon: lon, lat: lat) {

@@ -27,7 +27,8 @@ public enum CarreauxListReader {
                 return i
             }
             for c in candidates { if let i = reader.columnIndex(c) { return i } }
-            throw PerimeterFileError.missingAttribute(path: path, attribute: "\(what) (\(candidates.joined(separator: ", ")))", available: reader.header)
+            throw PerimeterFileError.missingAttribute(
+                path: path, attribute: "\(what) (\(candidates.joined(separator: ", ")))", available: reader.header)
         }
         let codeIndex = try column(codeColumn, AttributeNames.code, what: "code du quartier")
         let nameIndex = try? column(nameColumn, AttributeNames.name, what: "nom du quartier")
@@ -40,12 +41,14 @@ public enum CarreauxListReader {
             func fail(_ reason: String) -> PerimeterFileError {
                 .malformed(path: path, reason: "ligne \(record.line), champ « \(idName) » : \(reason)")
             }
-            if let issue = record.issue, case .fieldCount = issue {} else if let issue = record.issue {
+            if let issue = record.issue, case .fieldCount = issue {
+            } else if let issue = record.issue {
                 throw PerimeterFileError.malformed(path: path, reason: "ligne \(record.line) : \(issue.description)")
             }
             let code = record[codeIndex].trimmingCharacters(in: .whitespaces)
             guard !code.isEmpty else {
-                throw PerimeterFileError.malformed(path: path, reason: "ligne \(record.line), champ « \(reader.header[codeIndex]) » : code de quartier vide")
+                throw PerimeterFileError.malformed(
+                    path: path, reason: "ligne \(record.line), champ « \(reader.header[codeIndex]) » : code de quartier vide")
             }
             let cell: GridCell
             do { cell = try GridCell(id: record[idIndex]) } catch let e as GridCellError { throw fail(e.description) }
@@ -55,7 +58,8 @@ public enum CarreauxListReader {
             resolution = cell.resolution
             if let previous = seen[cell] {
                 if previous.code == code { continue }  // listed twice for the same quartier: harmless
-                throw fail("le carreau \(cell.id) est déjà rattaché à \(previous.code) (ligne \(previous.line)) : un carreau appartient à un seul quartier")
+                throw fail(
+                    "le carreau \(cell.id) est déjà rattaché à \(previous.code) (ligne \(previous.line)) : un carreau appartient à un seul quartier")
             }
             seen[cell] = (record.line, code)
             var props = [reader.header[codeIndex]: code]

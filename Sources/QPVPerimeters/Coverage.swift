@@ -78,4 +78,3 @@ public struct DepartementCoverage: Codable, Sendable, Equatable {
         return (false, out)
     }
 }
-

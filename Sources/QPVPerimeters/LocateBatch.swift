@@ -59,22 +59,29 @@ public struct LocateBatchSummary: Sendable {
 
     /// French summary printed at the end of a batch.
     public var text: String {
-        var lines = ["\(FrenchFormat.integer(rows)) lignes traitées en \(FrenchFormat.decimal(seconds, digits: 1)) s (\(FrenchFormat.integer(seconds > 0 ? Int(Double(rows) / seconds) : rows)) lignes/s), colonnes \(lonColumn)/\(latColumn)"]
+        var lines = [
+            "\(FrenchFormat.integer(rows)) lignes traitées en \(FrenchFormat.decimal(seconds, digits: 1)) s (\(FrenchFormat.integer(seconds > 0 ? Int(Double(rows) / seconds) : rows)) lignes/s), colonnes \(lonColumn)/\(latColumn)"
+        ]
         let order = ["in", "boundary", "out", "not_covered", "no_list", "invalid_coordinates", "error"]
         let labels = [
-            "in": "dans un QPV", "boundary": "en limite (à vérifier)", "out": "hors QPV", "not_covered": "hors de la couverture de la liste installée (à vérifier)",
+            "in": "dans un QPV", "boundary": "en limite (à vérifier)", "out": "hors QPV",
+            "not_covered": "hors de la couverture de la liste installée (à vérifier)",
             "no_list": "liste non installée", "invalid_coordinates": "coordonnées invalides", "error": "erreur du moteur",
         ]
         for s in order where (byStatus[s] ?? 0) > 0 {
             let n = byStatus[s]!
-            lines.append("  \(labels[s]!) (\(s)) : \(FrenchFormat.integer(n)) (\(FrenchFormat.decimal(100 * Double(n) / Double(max(rows, 1)), digits: 1)) %)")
+            lines.append(
+                "  \(labels[s]!) (\(s)) : \(FrenchFormat.integer(n)) (\(FrenchFormat.decimal(100 * Double(n) / Double(max(rows, 1)), digits: 1)) %)")
         }
         if qicInside > 0 { lines.append("  dans un QIC : \(FrenchFormat.integer(qicInside))") }
         if qicNotCovered > 0 {
-            lines.append("  QIC à vérifier (qic_status not_covered) : \(FrenchFormat.integer(qicNotCovered)) — \(qicReason ?? "EPCI du point indéterminé")")
+            lines.append(
+                "  QIC à vérifier (qic_status not_covered) : \(FrenchFormat.integer(qicNotCovered)) — \(qicReason ?? "EPCI du point indéterminé")")
         }
         if blankLines > 0 { lines.append("  lignes vides ignorées : \(blankLines)") }
-        if problemCount > problems.count { lines.append("  … et \(problemCount - problems.count) autres lignes en anomalie (voir la colonne qpv_error)") }
+        if problemCount > problems.count {
+            lines.append("  … et \(problemCount - problems.count) autres lignes en anomalie (voir la colonne qpv_error)")
+        }
         return lines.joined(separator: "\n")
     }
 }
@@ -154,7 +161,10 @@ public struct LocateColumns: Sendable {
         if withQIC {
             let applies = answers.kindStatus(i, kind: 1) != nil
             kindColumns(1, withStatus: true)
-            field(applies ? Array(Set(answers.hits(i, kind: 1).compactMap { catalog.perimeters[$0].record.epciSiren })).sorted().joined(separator: ";") : "")
+            field(
+                applies
+                    ? Array(Set(answers.hits(i, kind: 1).compactMap { catalog.perimeters[$0].record.epciSiren })).sorted().joined(separator: ";") : ""
+            )
             out.append(sep)
             distance(answers.distanceBoundary(i, kind: 1))
         }
@@ -253,7 +263,10 @@ public struct LocateBatch {
     public func columns(_ reader: CSVReader) throws -> [ColumnMatch] {
         let lon = try ColumnMatcher.find(.longitude, in: reader, explicit: options.lonColumn, required: true)!
         let lat = try ColumnMatcher.find(.latitude, in: reader, explicit: options.latColumn, required: true)!
-        return [ColumnMatch(role: .longitude, index: lon, header: reader.header[lon]), ColumnMatch(role: .latitude, index: lat, header: reader.header[lat])]
+        return [
+            ColumnMatch(role: .longitude, index: lon, header: reader.header[lon]),
+            ColumnMatch(role: .latitude, index: lat, header: reader.header[lat]),
+        ]
     }
 
     /// Runs the batch. Output rows follow the input's dialect (separator, encoding, BOM, line endings).
@@ -340,10 +353,14 @@ public struct LocateBatch {
                     } else {
                         var why: [String] = []
                         if LocateResult.parseCoordinate(lonText) == nil {
-                            why.append(lonText.trimmingCharacters(in: .whitespaces).isEmpty ? "champ « \(lonName) » vide" : "champ « \(lonName) » : « \(lonText.prefix(40)) » n'est pas un nombre")
+                            why.append(
+                                lonText.trimmingCharacters(in: .whitespaces).isEmpty
+                                    ? "champ « \(lonName) » vide" : "champ « \(lonName) » : « \(lonText.prefix(40)) » n'est pas un nombre")
                         }
                         if LocateResult.parseCoordinate(latText) == nil {
-                            why.append(latText.trimmingCharacters(in: .whitespaces).isEmpty ? "champ « \(latName) » vide" : "champ « \(latName) » : « \(latText.prefix(40)) » n'est pas un nombre")
+                            why.append(
+                                latText.trimmingCharacters(in: .whitespaces).isEmpty
+                                    ? "champ « \(latName) » vide" : "champ « \(latName) » : « \(latText.prefix(40)) » n'est pas un nombre")
                         }
                         note.append(why.joined(separator: ", "))
                     }
@@ -376,7 +393,10 @@ public struct LocateBatch {
                     if notes[k] != nil || status == .invalidCoordinates || status == .noList || status == .notCovered {
                         var parts: [String] = []
                         if let n = notes[k] { parts.append(n) }
-                        if (status == .invalidCoordinates && !lons[k].isNaN) || status == .noList || status == .notCovered, let p = answers.problem(k) { parts.append(p) }
+                        if (status == .invalidCoordinates && !lons[k].isNaN) || status == .noList || status == .notCovered, let p = answers.problem(k)
+                        {
+                            parts.append(p)
+                        }
                         error = parts.joined(separator: " ; ")
                     }
                     if records.isPassThrough(k) {

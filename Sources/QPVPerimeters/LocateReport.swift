@@ -187,7 +187,9 @@ public struct LocateReport: Codable, Sendable {
         }
         var verify: [String] = []
         if r.status == .boundary, let d = r.qpv?.distanceBoundaryM {
-            verify.append("adresse en limite de quartier, à \(FrenchFormat.metres(d)) de la limite (tolérance \(FrenchFormat.metres(r.toleranceM))) : la limite passe au milieu de la voie, vérifiez sur sig.ville.gouv.fr")
+            verify.append(
+                "adresse en limite de quartier, à \(FrenchFormat.metres(d)) de la limite (tolérance \(FrenchFormat.metres(r.toleranceM))) : la limite passe au milieu de la voie, vérifiez sur sig.ville.gouv.fr"
+            )
         }
         if r.qic?.status == .boundary, let d = r.qic?.distanceBoundaryM {
             verify.append("point en limite d'un QIC, à \(FrenchFormat.metres(d)) de la limite")
@@ -211,7 +213,8 @@ public struct LocateReport: Codable, Sendable {
         case .noList:
             return "Impossible de répondre pour le \(r.date.french) : \(r.problem ?? "liste non installée")."
         case .notCovered, .notApplicable:
-            return "À vérifier : le point n'est dans aucun des quartiers installés, mais la liste installée ne permet pas de dire qu'il est hors QPV — \(r.problem ?? "hors de la couverture de la liste")."
+            return
+                "À vérifier : le point n'est dans aucun des quartiers installés, mais la liste installée ne permet pas de dire qu'il est hors QPV — \(r.problem ?? "hors de la couverture de la liste")."
         case .inside, .outside, .boundary:
             guard let a = r.qpv else { return "" }
             let list = listPhrase(a.sets, c)
@@ -224,20 +227,25 @@ public struct LocateReport: Codable, Sendable {
             case .boundary:
                 let d = a.distanceBoundaryM.map(FrenchFormat.metres) ?? "?"
                 if a.containing.isEmpty {
-                    s += "À vérifier : le point est juste hors QPV, à \(d) de la limite de « \(a.nearest?.name ?? "?") » (\(a.nearest?.code ?? "?")), \(list)"
+                    s +=
+                        "À vérifier : le point est juste hors QPV, à \(d) de la limite de « \(a.nearest?.name ?? "?") » (\(a.nearest?.code ?? "?")), \(list)"
                 } else {
                     s += "À vérifier : le point est dans le QPV \(names) mais à \(d) seulement de sa limite, \(list)"
                 }
                 s += " ; la limite d'un quartier bordé par une voie passe au milieu de la voie"
             default:
                 s += "Le point n'est dans aucun QPV (\(list))"
-                if let n = a.nearest, let d = a.distanceBoundaryM { s += " ; le plus proche est « \(n.name) » (\(n.code)) à \(FrenchFormat.metres(d))" }
+                if let n = a.nearest, let d = a.distanceBoundaryM {
+                    s += " ; le plus proche est « \(n.name) » (\(n.code)) à \(FrenchFormat.metres(d))"
+                }
             }
             if let q = r.qic {
                 switch q.status {
                 case .inside:
                     let epci = q.containing.first.flatMap { c.perimeters[$0.index].record.epciName ?? c.perimeters[$0.index].record.epciSiren } ?? "?"
-                    s += ". Il est aussi dans le QIC " + q.containing.map { "« \($0.name) » (\($0.code))" }.joined(separator: " et ") + " de l'EPCI \(epci)"
+                    s +=
+                        ". Il est aussi dans le QIC " + q.containing.map { "« \($0.name) » (\($0.code))" }.joined(separator: " et ")
+                        + " de l'EPCI \(epci)"
                 case .boundary:
                     s += ". Il est en limite d'un QIC (à \(q.distanceBoundaryM.map(FrenchFormat.metres) ?? "?"))"
                 case .notCovered:
@@ -251,7 +259,13 @@ public struct LocateReport: Codable, Sendable {
 
     static func listPhrase(_ sets: [Int], _ c: PerimeterCatalog) -> String {
         let labels = Array(Set(sets.map { c.sets[$0].info.label })).sorted()
-        let bases = Array(Set(sets.compactMap { !c.sets[$0].info.isDemo && c.sets[$0].info.listId != nil ? c.sets[$0].info.legalBasis.components(separatedBy: " fixant").first?.components(separatedBy: " modifiant").first : nil })).sorted()
+        let bases = Array(
+            Set(
+                sets.compactMap {
+                    !c.sets[$0].info.isDemo && c.sets[$0].info.listId != nil
+                        ? c.sets[$0].info.legalBasis.components(separatedBy: " fixant").first?.components(separatedBy: " modifiant").first : nil
+                })
+        ).sorted()
         var p = labels.joined(separator: " et ")
         if !bases.isEmpty { p += " (" + bases.joined(separator: ", ") + ")" }
         return p
@@ -273,8 +287,16 @@ public struct LocateReport: Codable, Sendable {
         lines.append(message)
         lines.append("")
         lines.append("Point : lon \(GeoJSONGeometry.format(lon, 7)), lat \(GeoJSONGeometry.format(lat, 7)) — date : \(date)")
-        if let d = distance_boundary_m { lines.append("Distance à la limite de QPV la plus proche : \(FrenchFormat.metres(d)) (tolérance \(FrenchFormat.metres(boundary_tolerance_m)))") }
-        for p in qpv { lines.append("QPV \(p.code) — \(p.name) — liste \(p.vintage)" + (p.communes.isEmpty ? "" : " — " + p.communes.map { $0.name.isEmpty ? $0.insee : "\($0.name) (\($0.insee))" }.joined(separator: ", "))) }
+        if let d = distance_boundary_m {
+            lines.append(
+                "Distance à la limite de QPV la plus proche : \(FrenchFormat.metres(d)) (tolérance \(FrenchFormat.metres(boundary_tolerance_m)))")
+        }
+        for p in qpv {
+            lines.append(
+                "QPV \(p.code) — \(p.name) — liste \(p.vintage)"
+                    + (p.communes.isEmpty
+                        ? "" : " — " + p.communes.map { $0.name.isEmpty ? $0.insee : "\($0.name) (\($0.insee))" }.joined(separator: ", ")))
+        }
         if let n = nearest_qpv, qpv.isEmpty { lines.append("QPV le plus proche : \(n.code) — \(n.name) — à \(FrenchFormat.metres(n.distance_m))") }
         for p in qic { lines.append("QIC \(p.code) — \(p.name) — EPCI \(p.epci_name ?? p.epci_siren ?? "?")") }
         if qic_status == "not_applicable", let q = qic_problem { lines.append("QIC : sans objet — \(q)") }
@@ -284,7 +306,8 @@ public struct LocateReport: Codable, Sendable {
         }
         for l in lists_used {
             let release = l.source_release_date.flatMap(CivilDate.init).map { ", publication du \($0.french)" } ?? ""
-            lines.append("Liste utilisée : \(l.label) — \(l.legal_basis) — fichier \(l.source_file)\(release) (sha256 \(l.source_sha256.prefix(12))…)")
+            lines.append(
+                "Liste utilisée : \(l.label) — \(l.legal_basis) — fichier \(l.source_file)\(release) (sha256 \(l.source_sha256.prefix(12))…)")
         }
         for v in to_verify { lines.append("À vérifier : \(v)") }
         return lines.joined(separator: "\n")

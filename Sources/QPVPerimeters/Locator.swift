@@ -170,16 +170,22 @@ public final class Locator {
 
     /// Locates many points at once (coordinates transformed in arrays, shapely-style). Invalid coordinates
     /// (NaN, out of range, outside France) get an `invalid_coordinates` result, never an error.
-    public func locate(lons: [Double], lats: [Double], on date: CivilDate, tolerance: Double = 20, communes: [String?]? = nil) throws -> [LocateResult] {
+    public func locate(lons: [Double], lats: [Double], on date: CivilDate, tolerance: Double = 20, communes: [String?]? = nil) throws
+        -> [LocateResult]
+    {
         let answers = try locateAnswers(lons: lons, lats: lats, on: date, tolerance: tolerance, communes: communes)
         return (0..<answers.count).map { answers.result($0) }
     }
 
     /// Locates many points, answers kept in flat arrays (`LocateAnswers`): what batches format from, with
     /// no object per point. Same answers as `locate(lons:lats:on:tolerance:)`.
-    public func locateAnswers(lons: [Double], lats: [Double], on date: CivilDate, tolerance: Double = 20, communes: [String?]? = nil) throws -> LocateAnswers {
+    public func locateAnswers(lons: [Double], lats: [Double], on date: CivilDate, tolerance: Double = 20, communes: [String?]? = nil) throws
+        -> LocateAnswers
+    {
         precondition(lons.count == lats.count && (communes == nil || communes!.count == lons.count))
-        guard lons.count >= 1000 else { return try locateSlice(lons: lons, lats: lats, on: date, tolerance: tolerance, batch: false, communes: communes) }
+        guard lons.count >= 1000 else {
+            return try locateSlice(lons: lons, lats: lats, on: date, tolerance: tolerance, batch: false, communes: communes)
+        }
         // Batches work on the points copied into spatial (Morton) order: neighbours in space are processed
         // together, so the perimeter data they need stays in cache and the previous nearest boundary is a good
         // first guess; and every per-point array is then read and written sequentially. Answers are put back
@@ -212,7 +218,8 @@ public final class Locator {
 
         init(
             list: ListTerritory, zone: FrenchTerritory, qpvSets: [Int], qicSets: [Int], qpvParts: [Int], qicParts: [Int], metricSlot: Int,
-            missingList: OfficialList?, noListProblem: String?, qpvCovered: Set<String>? = nil, qicScopes: [(siren: String, communes: Set<String>)]? = nil
+            missingList: OfficialList?, noListProblem: String?, qpvCovered: Set<String>? = nil,
+            qicScopes: [(siren: String, communes: Set<String>)]? = nil
         ) {
             self.qpvCovered = qpvCovered
             self.qicScopes = qicScopes
@@ -231,7 +238,9 @@ public final class Locator {
     /// Per partition, the owner that held the previous point's nearest boundary (points come in spatial order).
     private var nearestHints: [Int] = []
 
-    private func locateSlice(lons: [Double], lats: [Double], on date: CivilDate, tolerance: Double, batch: Bool, communes: [String?]?) throws -> LocateAnswers {
+    private func locateSlice(lons: [Double], lats: [Double], on date: CivilDate, tolerance: Double, batch: Bool, communes: [String?]?) throws
+        -> LocateAnswers
+    {
         let n = lons.count
         let catalog = self.catalog
         let partitions = catalog.partitions
@@ -385,7 +394,8 @@ public final class Locator {
     /// covered département.
     func coverageProblem(lon: Double, lat: Double, commune: String?, covered: Set<String>, plan: Plan, date: CivilDate) throws -> String? {
         let lists = catalog.coverageLabel(plan.qpvSets)
-        let install = catalog.officialList(kind: .qpv, territory: plan.list, on: date)
+        let install =
+            catalog.officialList(kind: .qpv, territory: plan.list, on: date)
             .map { " ; installez la liste complète : \($0.installHint)" } ?? ""
         var departement: String?
         if let commune, !commune.isEmpty, let d = Departement.of(commune: commune) {
@@ -394,11 +404,13 @@ public final class Locator {
             switch answer {
             case .known(let d): departement = d
             case .ambiguous:
-                return "hors de tout quartier de la \(lists), mais le point est à moins de \(FrenchFormat.metres(AdminAreas.margin)) d'une limite de département (ou du bord des communes installées) : département incertain, réponse « hors QPV » impossible\(install)"
+                return
+                    "hors de tout quartier de la \(lists), mais le point est à moins de \(FrenchFormat.metres(AdminAreas.margin)) d'une limite de département (ou du bord des communes installées) : département incertain, réponse « hors QPV » impossible\(install)"
             }
         }
         guard let departement else {
-            return "hors de tout quartier de la \(lists), mais le département du point est inconnu (aucune commune installée à cet endroit : qpv data import-communes FICHIER, contours IGN ADMIN EXPRESS) : réponse « hors QPV » impossible\(install)"
+            return
+                "hors de tout quartier de la \(lists), mais le département du point est inconnu (aucune commune installée à cet endroit : qpv data import-communes FICHIER, contours IGN ADMIN EXPRESS) : réponse « hors QPV » impossible\(install)"
         }
         if covered.contains(departement) { return nil }
         return "département \(departement) non couvert par la \(lists) : réponse « hors QPV » impossible\(install)"
@@ -426,7 +438,10 @@ public final class Locator {
             }
         }
         if unknown.isEmpty {
-            return (.notApplicable, "point hors de l'EPCI \(outside.joined(separator: ", ")) auquel appartiennent les QIC installés : les QIC ne s'appliquent pas ici")
+            return (
+                .notApplicable,
+                "point hors de l'EPCI \(outside.joined(separator: ", ")) auquel appartiennent les QIC installés : les QIC ne s'appliquent pas ici"
+            )
         }
         return (
             .notCovered,
@@ -481,7 +496,8 @@ public final class Locator {
         } else if territory == .demo {
             return "aucune liste de démonstration pour le \(dateFrench) (le jeu fictif couvre 2015 et après)"
         } else {
-            var s = "aucune liste de QPV n'existe le \(dateFrench) pour \(territory.french) : les QPV existent depuis le 1er janvier 2015 (avant : zones urbaines sensibles, ZUS"
+            var s =
+                "aucune liste de QPV n'existe le \(dateFrench) pour \(territory.french) : les QPV existent depuis le 1er janvier 2015 (avant : zones urbaines sensibles, ZUS"
             // The registries holding a pre-2015 geography (the 2011 PTCS of Valenciennes Métropole) are mainland ones.
             let pre = territory == .hexagone ? TerritoryRegistry.shippedPre2015 : []
             if pre.isEmpty { return s + ")" }
@@ -577,7 +593,9 @@ extension LocateResult {
         let v = UInt64((abs(x) * 100).rounded())
         if x < 0 && v != 0 { out.append(UInt8(ascii: "-")) }
         var whole = v / 100
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+        )
         var n = 0
         withUnsafeMutableBytes(of: &digits) { d in
             repeat {
@@ -617,7 +635,9 @@ extension Locator {
     /// each point, the perimeters of `kind` in force on `date` for its territory whose polygon contains it,
     /// exactly as GEOS decides. Returns parallel arrays (point index, catalog perimeter index), by point.
     /// Points with invalid coordinates, outside France or without an installed list get no pair.
-    public func containing(lons: [Double], lats: [Double], on date: CivilDate, kind: PerimeterKind = .qpv) throws -> (points: [Int32], perimeters: [Int32]) {
+    public func containing(lons: [Double], lats: [Double], on date: CivilDate, kind: PerimeterKind = .qpv) throws -> (
+        points: [Int32], perimeters: [Int32]
+    ) {
         precondition(lons.count == lats.count)
         let n = lons.count
         let partitions = catalog.partitions
@@ -654,7 +674,9 @@ extension Locator {
             let first = outPerimeters.count
             for pi in parts {
                 let part = partitions[pi]
-                let (cx, cy) = part.containmentCRS == .wgs84 ? (lon, lat) : (projected[part.containmentCRS.epsg]!.0[i], projected[part.containmentCRS.epsg]!.1[i])
+                let (cx, cy) =
+                    part.containmentCRS == .wgs84
+                    ? (lon, lat) : (projected[part.containmentCRS.epsg]!.0[i], projected[part.containmentCRS.epsg]!.1[i])
                 try grids[pi].forEachCandidate(x: cx, y: cy) { local in
                     guard part.tree.envelopeContains(local, x: cx, y: cy) else { return }
                     let gi = part.perimeters[local]

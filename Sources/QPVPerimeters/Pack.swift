@@ -212,7 +212,8 @@ extension PerimeterRecord {
         var blobs: [BlobRef] = []
         for _ in 0..<3 {
             // Checked against the geometry section when the pack is opened; here only made representable.
-            let offset = try r.read(UInt64.self), length = try r.read(UInt64.self)
+            let offset = try r.read(UInt64.self)
+            let length = try r.read(UInt64.self)
             guard offset <= UInt64(Int.max / 2), length <= UInt64(Int.max / 2) else { throw BinaryReader.Corrupt(offset: r.offset) }
             blobs.append(BlobRef(offset: Int(offset), length: Int(length)))
         }
@@ -331,7 +332,8 @@ public enum PackError: Error, Sendable, CustomStringConvertible, LocalizedError 
             return "\(path) : format de paquet \(version) non pris en charge par cette version de qpv ; réimportez le fichier source"
         case .corrupt(let path, let reason): return "\(path) : paquet endommagé (\(reason)) ; réimportez le fichier source"
         case .overlap(let new, let existing, let detail):
-            return "le paquet « \(new) » chevauche le paquet installé « \(existing) » : \(detail). Supprimez l'un des deux (qpv data remove) ou précisez --valid-from / --valid-to"
+            return
+                "le paquet « \(new) » chevauche le paquet installé « \(existing) » : \(detail). Supprimez l'un des deux (qpv data remove) ou précisez --valid-from / --valid-to"
         case .noPackInstalled(let dir): return "aucun périmètre installé dans \(dir)"
         }
     }
@@ -441,7 +443,8 @@ public final class PerimeterPack: @unchecked Sendable {
         self.geometryOffset = offset
         for p in manifest.perimeters {
             // Offsets and lengths are below Int.max / 2 (record reader): the sum cannot overflow.
-            for b in [p.geometry, p.metricGeometry, p.wgs84Geometry] where b.offset < 0 || b.length < 0 || b.offset + b.length > body - geometryOffset {
+            for b in [p.geometry, p.metricGeometry, p.wgs84Geometry] where b.offset < 0 || b.length < 0 || b.offset + b.length > body - geometryOffset
+            {
                 throw PackError.corrupt(path: path, reason: "géométrie de \(p.code) hors du fichier")
             }
         }

@@ -118,7 +118,9 @@ public struct PackCompiler {
             guard PackCompiler.isSafeCode(code) else {
                 throw PerimeterFileError.badFeature(
                     path: path, feature: f.number, code: nil,
-                    reason: "code de quartier « \(code.prefix(40).unicodeScalars.map { $0.isASCII && $0.value >= 0x20 ? String($0) : "\\u{\(String($0.value, radix: 16))}" }.joined()) » refusé : lettres, chiffres, « - », « _ » ou « . » attendus (40 caractères au plus) ; vérifiez la colonne du code (--code-column)")
+                    reason:
+                        "code de quartier « \(code.prefix(40).unicodeScalars.map { $0.isASCII && $0.value >= 0x20 ? String($0) : "\\u{\(String($0.value, radix: 16))}" }.joined()) » refusé : lettres, chiffres, « - », « _ » ou « . » attendus (40 caractères au plus) ; vérifiez la colonne du code (--code-column)"
+                )
             }
             let name = AttributeNames.value(f.properties, nameNames) ?? code
             let gi: Int
@@ -156,7 +158,9 @@ public struct PackCompiler {
             // An undated QIC set would be "in force" on every date: refused (issue 12).
             throw PerimeterFileError.malformed(
                 path: path,
-                reason: "dates de validité des QIC non renseignées : précisez --valid-from AAAA-MM-JJ (date d'effet de la délibération de l'EPCI), et --valid-to si elle est connue")
+                reason:
+                    "dates de validité des QIC non renseignées : précisez --valid-from AAAA-MM-JJ (date d'effet de la délibération de l'EPCI), et --valid-to si elle est connue"
+            )
         }
         let vintage = try options.vintage ?? detectVintage(groups.map(\.code), path: path, kind: options.kind)
 
@@ -198,7 +202,8 @@ public struct PackCompiler {
                     let reason = geom.validityReason
                     let fixed = try geom.makeValid()
                     guard let polygonal = try fixed.polygonalPart() else {
-                        throw PerimeterFileError.badFeature(path: path, feature: f.number, code: g.code, reason: "polygone invalide (\(reason)) et irréparable")
+                        throw PerimeterFileError.badFeature(
+                            path: path, feature: f.number, code: g.code, reason: "polygone invalide (\(reason)) et irréparable")
                     }
                     repairs.append("entité n° \(f.number) : \(reason) → réparé (MakeValid)")
                     repaired += 1
@@ -211,7 +216,8 @@ public struct PackCompiler {
             } else {
                 merged = try Geometry.collection(parts, context: geos).unaryUnion()
                 guard let polygonal = try merged.polygonalPart() else {
-                    throw PerimeterFileError.badFeature(path: path, feature: g.features[0].number, code: g.code, reason: "fusion des entités sans surface")
+                    throw PerimeterFileError.badFeature(
+                        path: path, feature: g.features[0].number, code: g.code, reason: "fusion des entités sans surface")
                 }
                 merged = polygonal
             }
@@ -232,7 +238,9 @@ public struct PackCompiler {
                     let crsName = proj.name(of: file.crs).map { " (\($0))" } ?? ""
                     throw PerimeterFileError.badFeature(
                         path: path, feature: g.features[0].number, code: g.code,
-                        reason: "coordonnées (x de \(n(e.minX)) à \(n(e.maxX)), y de \(n(e.minY)) à \(n(e.maxY))) hors du domaine d'emploi du système EPSG:\(file.crs.epsg)\(crsName) déclaré par le fichier (longitudes \(n(area.box.minX)) à \(n(area.box.maxX)), latitudes \(n(area.box.minY)) à \(n(area.box.maxY)) selon PROJ) ; si le fichier est dans un autre système, précisez-le avec --crs (ex. --crs EPSG:2154 pour du Lambert-93, --crs EPSG:4326 pour des degrés)")
+                        reason:
+                            "coordonnées (x de \(n(e.minX)) à \(n(e.maxX)), y de \(n(e.minY)) à \(n(e.maxY))) hors du domaine d'emploi du système EPSG:\(file.crs.epsg)\(crsName) déclaré par le fichier (longitudes \(n(area.box.minX)) à \(n(area.box.maxX)), latitudes \(n(area.box.minY)) à \(n(area.box.maxY)) selon PROJ) ; si le fichier est dans un autre système, précisez-le avec --crs (ex. --crs EPSG:2154 pour du Lambert-93, --crs EPSG:4326 pour des degrés)"
+                    )
                 }
             }
             let allowed = options.demoCoverage ?? FrenchTerritory.boxes.first { $0.territory == territoryZone }?.box
@@ -242,7 +250,9 @@ public struct PackCompiler {
                 let e = merged.envelope
                 throw PerimeterFileError.badFeature(
                     path: path, feature: g.features[0].number, code: g.code,
-                    reason: "coordonnées (x de \(n(e.minX)) à \(n(e.maxX)), y de \(n(e.minY)) à \(n(e.maxY))) hors des territoires français dans le système EPSG:\(file.crs.epsg) du fichier ; si le fichier est dans un autre système, précisez-le avec --crs (ex. --crs EPSG:2154 pour du Lambert-93, --crs EPSG:4326 pour des degrés)")
+                    reason:
+                        "coordonnées (x de \(n(e.minX)) à \(n(e.maxX)), y de \(n(e.minY)) à \(n(e.maxY))) hors des territoires français dans le système EPSG:\(file.crs.epsg) du fichier ; si le fichier est dans un autre système, précisez-le avec --crs (ex. --crs EPSG:2154 pour du Lambert-93, --crs EPSG:4326 pour des degrés)"
+                )
             }
             let metric = CRS.metricCRS(lon: centre.x, lat: centre.y)
             let metricGeom = file.crs == metric ? merged : try transformer(metric).transform(merged)
@@ -283,12 +293,15 @@ public struct PackCompiler {
             if sets[k].isDemo {
                 sets[k].departementCoverage = .national(present: present)
             } else if let declared = declaredCoverage {
-                sets[k].departementCoverage = declared.national
+                sets[k].departementCoverage =
+                    declared.national
                     ? .national(present: present)
                     : DepartementCoverage(complete: false, departements: declared.departements, basis: .declared, present: present)
                 let outside = Set(present).subtracting(declared.departements)
                 if !declared.national && !outside.isEmpty {
-                    warnings.append("\(sets[k].label) : le fichier contient aussi des quartiers des départements \(outside.sorted().joined(separator: ", ")), hors de --coverage : un point de ces départements hors de tout quartier répondra not_covered")
+                    warnings.append(
+                        "\(sets[k].label) : le fichier contient aussi des quartiers des départements \(outside.sorted().joined(separator: ", ")), hors de --coverage : un point de ces départements hors de tout quartier répondra not_covered"
+                    )
                 }
             } else {
                 let c = DepartementCoverage(complete: false, departements: present, basis: .presumed, present: present)
@@ -296,11 +309,14 @@ public struct PackCompiler {
                 warnings.append(
                     "\(sets[k].label) : liste partielle ? couverture non déclarée, supposée complète pour les départements présents "
                         + "(\(c.departements.isEmpty ? "aucun" : c.departements.joined(separator: ", "))) ; ailleurs, un point hors de tout quartier répondra not_covered. "
-                        + "Si c'est la liste nationale complète : --coverage national ; si un département n'est pas complet : --coverage avec les seuls départements complets (ou none)")
+                        + "Si c'est la liste nationale complète : --coverage national ; si un département n'est pas complet : --coverage avec les seuls départements complets (ou none)"
+                )
             }
         }
         if repaired > 0 {
-            warnings.append("\(repaired) polygone(s) invalide(s) réparé(s) avec GEOS MakeValid : " + records.filter { !$0.repairs.isEmpty }.map(\.code).joined(separator: ", "))
+            warnings.append(
+                "\(repaired) polygone(s) invalide(s) réparé(s) avec GEOS MakeValid : "
+                    + records.filter { !$0.repairs.isEmpty }.map(\.code).joined(separator: ", "))
         }
         for s in sets where s.uncertain != nil {
             warnings.append("\(s.label) : à vérifier — \(s.uncertain!)")
@@ -332,7 +348,8 @@ public struct PackCompiler {
 
     func detectVintage(_ codes: [String], path: String, kind: PerimeterKind) throws -> String {
         if kind == .qic {
-            throw PerimeterFileError.malformed(path: path, reason: "précisez le millésime des QIC avec --vintage (par exemple l'année de la délibération)")
+            throw PerimeterFileError.malformed(
+                path: path, reason: "précisez le millésime des QIC avec --vintage (par exemple l'année de la délibération)")
         }
         var found = Set<String>()
         for c in codes {
@@ -340,12 +357,16 @@ public struct PackCompiler {
         }
         if found.count == 1 { return found.first! }
         if found.count > 1 {
-            throw PerimeterFileError.malformed(path: path, reason: "codes de plusieurs millésimes mélangés (\(found.sorted().joined(separator: ", "))) ; importez un fichier par liste")
+            throw PerimeterFileError.malformed(
+                path: path,
+                reason: "codes de plusieurs millésimes mélangés (\(found.sorted().joined(separator: ", "))) ; importez un fichier par liste")
         }
         let sample = codes.prefix(3).joined(separator: ", ")
         throw PerimeterFileError.malformed(
             path: path,
-            reason: "impossible de déduire la liste des codes (\(sample)…) : ni QP… (liste 2015) ni QN… (liste 2024) ; précisez --vintage 2015 ou --vintage 2024")
+            reason:
+                "impossible de déduire la liste des codes (\(sample)…) : ni QP… (liste 2015) ni QN… (liste 2024) ; précisez --vintage 2015 ou --vintage 2024"
+        )
     }
 
     func setFor(code: String, vintage: String, zone: FrenchTerritory, options: ImportOptions, path: String) throws -> PerimeterSetInfo {
@@ -380,7 +401,10 @@ public struct PackCompiler {
                 territory = .hexagone
             }
             guard let list = registry.list(kind: .qpv, vintage: vintage, territory: territory) else {
-                throw PerimeterFileError.malformed(path: path, reason: "aucune liste officielle \(vintage) pour le territoire \(territory.french) (millésimes connus : 2015, 2024 ; 2025 outre-mer)")
+                throw PerimeterFileError.malformed(
+                    path: path,
+                    reason:
+                        "aucune liste officielle \(vintage) pour le territoire \(territory.french) (millésimes connus : 2015, 2024 ; 2025 outre-mer)")
             }
             var uncertain = list.uncertain
             // A safe code (checked in step 1) outside the list's pattern: answers relying on it say

@@ -16,11 +16,14 @@ public enum PackReleaseError: Error, Sendable, CustomStringConvertible, Localize
     public var description: String {
         switch self {
         case .partialRelease(let existing, let missing, let new):
-            return "le paquet installé « \(existing) » contient aussi \(missing.joined(separator: ", ")), que \(new.joined(separator: ", ")) n'apporte pas : "
+            return
+                "le paquet installé « \(existing) » contient aussi \(missing.joined(separator: ", ")), que \(new.joined(separator: ", ")) n'apporte pas : "
                 + "le remplacer perdrait ces périmètres. Importez la publication entière (l'archive complète) ou supprimez d'abord le paquet (qpv data remove \(existing))"
         case .releaseNotKept(let date, let available):
             return "aucune publication du \(date.french) n'est installée ni gardée"
-                + (available.isEmpty ? " (aucune publication gardée : importez avec --keep-previous pour garder l'ancienne)" : " ; publications disponibles : \(available.joined(separator: ", "))")
+                + (available.isEmpty
+                    ? " (aucune publication gardée : importez avec --keep-previous pour garder l'ancienne)"
+                    : " ; publications disponibles : \(available.joined(separator: ", "))")
         }
     }
 
@@ -97,12 +100,15 @@ public struct ReleaseDiff: Codable, Sendable {
         let from = from_release.flatMap(CivilDate.init).map { "publication du \($0.french)" } ?? "publication installée"
         let to = to_release.flatMap(CivilDate.init).map { "publication du \($0.french)" } ?? "nouvelle publication"
         out.append("Changements de la \(from) (\(from_pack)) à la \(to) :")
-        if isEmpty { out.append("  aucun changement (codes, noms, communes et contours identiques à \(FrenchFormat.decimal(tolerance_m, digits: 1)) m près)") }
+        if isEmpty {
+            out.append("  aucun changement (codes, noms, communes et contours identiques à \(FrenchFormat.decimal(tolerance_m, digits: 1)) m près)")
+        }
         if !added.isEmpty { out.append("  \(added.count) code(s) ajouté(s) : \(added.joined(separator: ", "))") }
         if !removed.isEmpty { out.append("  \(removed.count) code(s) retiré(s) : \(removed.joined(separator: ", "))") }
         for m in moved {
-            out.append("  contour modifié : \(m.code) « \(m.name) » — déplacé jusqu'à \(FrenchFormat.decimal(m.moved_m, digits: 1)) m, "
-                + "surface \(FrenchFormat.integer(Int(m.area_from_m2.rounded()))) → \(FrenchFormat.integer(Int(m.area_to_m2.rounded()))) m²")
+            out.append(
+                "  contour modifié : \(m.code) « \(m.name) » — déplacé jusqu'à \(FrenchFormat.decimal(m.moved_m, digits: 1)) m, "
+                    + "surface \(FrenchFormat.integer(Int(m.area_from_m2.rounded()))) → \(FrenchFormat.integer(Int(m.area_to_m2.rounded()))) m²")
         }
         for r in renamed { out.append("  nom changé : \(r.code) « \(r.from_name) » → « \(r.to_name) »") }
         for c in communes_changed {
@@ -132,13 +138,15 @@ extension PerimeterExplorer {
             moved: [], renamed: [], communes_changed: [], unchanged: 0)
         for code in oldByCode.keys.sorted() {
             guard let o = oldByCode[code], let n = newByCode[code] else { continue }
-            let a = catalog.perimeters[o].record, b = catalog.perimeters[n].record
+            let a = catalog.perimeters[o].record
+            let b = catalog.perimeters[n].record
             var changed = false
             if a.name != b.name {
                 diff.renamed.append(.init(code: code, from_name: a.name, to_name: b.name))
                 changed = true
             }
-            let ca = a.communes.map(\.insee).sorted(), cb = b.communes.map(\.insee).sorted()
+            let ca = a.communes.map(\.insee).sorted()
+            let cb = b.communes.map(\.insee).sorted()
             if ca != cb {
                 diff.communes_changed.append(.init(code: code, from_communes: ca, to_communes: cb))
                 changed = true

@@ -58,12 +58,18 @@ public struct PackStore: Sendable {
                         let shared = manifest.perimeters.filter { $0.set == ni && oldCodes.contains($0.code) }.map(\.code)
                         if !shared.isEmpty {
                             overlapping.append(
-                                (pack, "\(new.label) : \(shared.count) quartier(s) déjà installé(s) par le fichier \(pack.manifest.source.fileName) (ex. \(shared.prefix(3).joined(separator: ", "))), chacun serait compté deux fois ; --allow-overlap pour l'accepter quand même"))
+                                (
+                                    pack,
+                                    "\(new.label) : \(shared.count) quartier(s) déjà installé(s) par le fichier \(pack.manifest.source.fileName) (ex. \(shared.prefix(3).joined(separator: ", "))), chacun serait compté deux fois ; --allow-overlap pour l'accepter quand même"
+                                ))
                         }
                         continue
                     }
                     overlapping.append(
-                        (pack, "\(new.label) (\(new.periodFrench)) et \(old.label) (\(old.periodFrench)) couvrent les mêmes dates pour \(new.territory.french)"))
+                        (
+                            pack,
+                            "\(new.label) (\(new.periodFrench)) et \(old.label) (\(old.periodFrench)) couvrent les mêmes dates pour \(new.territory.french)"
+                        ))
                 }
             }
         }
@@ -75,7 +81,9 @@ public struct PackStore: Sendable {
     /// Installs a compiled pack. A pack of the same list from the same file is replaced; a pack whose
     /// validity overlaps another of the same kind and territory is refused unless `allowOverlap`.
     @discardableResult
-    public func install(_ result: PackCompiler.Result, allowOverlap: Bool = false) throws -> (path: String, replaced: [String], overlapWarnings: [String]) {
+    public func install(_ result: PackCompiler.Result, allowOverlap: Bool = false) throws -> (
+        path: String, replaced: [String], overlapWarnings: [String]
+    ) {
         try dataDirectory.ensure(folder)
         let (replaced, overlapping) = try conflicts(for: result.manifest)
         if let first = overlapping.first, !allowOverlap {

@@ -106,7 +106,9 @@ public struct PerimeterArchive {
             guard !members.isEmpty else {
                 let list = zip.entries.filter { !$0.isDirectory }.prefix(12).map(\.name).joined(separator: ", ")
                 throw PerimeterFileError.malformed(
-                    path: path, reason: "aucun fichier de périmètres (GeoJSON, GeoPackage, Shapefile) dans l'archive ; membres : \(list.isEmpty ? "aucun" : list)")
+                    path: path,
+                    reason: "aucun fichier de périmètres (GeoJSON, GeoPackage, Shapefile) dans l'archive ; membres : \(list.isEmpty ? "aucun" : list)"
+                )
             }
             return members
         }
@@ -144,7 +146,9 @@ public struct PerimeterArchive {
     /// Reads a member as a perimeter file. The CRS is the one the file declares (`.prj`, GeoJSON `crs`,
     /// GeoPackage `srs_id`), else the one its name gives, else `crs` when given (which also overrides both).
     /// Messages name the archive and the member, not the temporary copy.
-    public func read(_ member: Member, crs: CRS? = nil, layer: String? = nil, codeColumn: String? = nil, nameColumn: String? = nil, context: GeosContext) throws -> (
+    public func read(
+        _ member: Member, crs: CRS? = nil, layer: String? = nil, codeColumn: String? = nil, nameColumn: String? = nil, context: GeosContext
+    ) throws -> (
         file: SourceFile, warnings: [String]
     ) {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("qpv-archive-\(UUID().uuidString)")
@@ -155,15 +159,18 @@ public struct PerimeterArchive {
         var file: SourceFile
         do {
             file = try PerimeterFileReader.read(
-                path: extracted, crs: crs, fallbackCRS: member.nameCRS, layer: layer, codeColumn: codeColumn, nameColumn: nameColumn, context: context)
+                path: extracted, crs: crs, fallbackCRS: member.nameCRS, layer: layer, codeColumn: codeColumn, nameColumn: nameColumn, context: context
+            )
         } catch {
             let dir = (extracted as NSString).deletingLastPathComponent + "/"
             let memberDir = (member.name as NSString).deletingLastPathComponent
-            throw ArchiveMemberError(description: "\(fileName) → " + "\(error)".replacingOccurrences(of: dir, with: memberDir.isEmpty ? "" : memberDir + "/"))
+            throw ArchiveMemberError(
+                description: "\(fileName) → " + "\(error)".replacingOccurrences(of: dir, with: memberDir.isEmpty ? "" : memberDir + "/"))
         }
         var warnings: [String] = []
         if crs == nil, let named = member.nameCRS, named != file.crs {
-            warnings.append("\(member.name) : le nom du fichier indique \(named) mais le fichier déclare \(file.crs) ; la déclaration du fichier est suivie")
+            warnings.append(
+                "\(member.name) : le nom du fichier indique \(named) mais le fichier déclare \(file.crs) ; la déclaration du fichier est suivie")
         }
         file.path = label
         return (file, warnings)

@@ -109,7 +109,9 @@ public final class PerimeterCatalog: Sendable {
     }
 
     /// A catalog over `packs` (usually through `open(dataDirectory:perimetersFile:options:demo:release:skipDamaged:)`).
-    public init(packs: [PerimeterPack], registry: Registry, origin: Origin, includesDemo: Bool, areas: [AdminAreas] = [], damagedPacks: [String] = []) throws {
+    public init(packs: [PerimeterPack], registry: Registry, origin: Origin, includesDemo: Bool, areas: [AdminAreas] = [], damagedPacks: [String] = [])
+        throws
+    {
         self.damagedPacks = damagedPacks
         self.packs = packs
         self.areas = areas
@@ -142,7 +144,8 @@ public final class PerimeterCatalog: Sendable {
             guard s.info.kind == .qpv else { return nil }
             if let c = s.info.departementCoverage { return c }
             let present = s.perimeters.compactMap { perimeters[$0].record.departement }
-            return s.info.isDemo ? .national(present: present) : DepartementCoverage(complete: false, departements: present, basis: .presumed, present: present)
+            return s.info.isDemo
+                ? .national(present: present) : DepartementCoverage(complete: false, departements: present, basis: .presumed, present: present)
         }
 
         // Partitions: the packs' precomputed boundary indexes, one per (set, metric CRS).

@@ -123,7 +123,9 @@ public struct PerimeterExplorer {
 
     /// Global indices of the perimeters `list` would show, in the same order; `within` keeps only those
     /// whose WGS84 envelope meets that box (a map's view).
-    public func indices(on date: CivilDate?, commune: String? = nil, epci: String? = nil, kind: PerimeterKind? = nil, within: Envelope? = nil) -> [Int] {
+    public func indices(on date: CivilDate?, commune: String? = nil, epci: String? = nil, kind: PerimeterKind? = nil, within: Envelope? = nil)
+        -> [Int]
+    {
         catalog.perimeters.indices.filter { i in
             let p = catalog.perimeters[i]
             let s = catalog.sets[p.set].info
@@ -135,8 +137,10 @@ public struct PerimeterExplorer {
             return true
         }
         .sorted { i, j in
-            let a = catalog.perimeters[i], b = catalog.perimeters[j]
-            let sa = catalog.sets[a.set].info, sb = catalog.sets[b.set].info
+            let a = catalog.perimeters[i]
+            let b = catalog.perimeters[j]
+            let sa = catalog.sets[a.set].info
+            let sb = catalog.sets[b.set].info
             return (sa.kind.rawValue, sa.vintage, a.code) < (sb.kind.rawValue, sb.vintage, b.code)
         }
     }
@@ -167,8 +171,12 @@ public struct PerimeterExplorer {
     /// perimeter is matched to the 2015 perimeters it overlaps: no overlap = new; a 2015 perimeter
     /// overlapping nothing = removed; otherwise the areas gained and lost (metric CRS) are given.
     public func diff(from: String, to: String, commune: String? = nil, locator: Locator) throws -> [CommuneDiff] {
-        let fromIdx = catalog.perimeters.indices.filter { catalog.sets[catalog.perimeters[$0].set].info.kind == .qpv && catalog.sets[catalog.perimeters[$0].set].info.vintage == from }
-        let toIdx = catalog.perimeters.indices.filter { catalog.sets[catalog.perimeters[$0].set].info.kind == .qpv && catalog.sets[catalog.perimeters[$0].set].info.vintage == to }
+        let fromIdx = catalog.perimeters.indices.filter {
+            catalog.sets[catalog.perimeters[$0].set].info.kind == .qpv && catalog.sets[catalog.perimeters[$0].set].info.vintage == from
+        }
+        let toIdx = catalog.perimeters.indices.filter {
+            catalog.sets[catalog.perimeters[$0].set].info.kind == .qpv && catalog.sets[catalog.perimeters[$0].set].info.vintage == to
+        }
         var names: [String: String] = [:]
         var communes = Set<String>()
         for i in fromIdx + toIdx {

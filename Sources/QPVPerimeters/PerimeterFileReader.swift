@@ -189,7 +189,9 @@ public enum PerimeterFileReader {
         if e.minX < -180 || e.maxX > 180 || e.minY < -90 || e.maxY > 90 {
             throw PerimeterFileError.missingCRS(
                 path: path,
-                hint: "aucun système de coordonnées déclaré et les coordonnées ne sont pas des degrés (x de \(String(format: "%.0f", e.minX)) à \(String(format: "%.0f", e.maxX))) ; précisez --crs EPSG:2154 pour du Lambert-93")
+                hint:
+                    "aucun système de coordonnées déclaré et les coordonnées ne sont pas des degrés (x de \(String(format: "%.0f", e.minX)) à \(String(format: "%.0f", e.maxX))) ; précisez --crs EPSG:2154 pour du Lambert-93"
+            )
         }
         return .wgs84
     }
@@ -197,7 +199,9 @@ public enum PerimeterFileReader {
     // MARK: GeoPackage
 
     /// Reads one layer of a GeoPackage (`layer` nil: the only polygon layer).
-    public static func readGeoPackage(path: String, crs override: CRS?, fallback: CRS? = nil, layer: String?, context: GeosContext) throws -> SourceFile {
+    public static func readGeoPackage(path: String, crs override: CRS?, fallback: CRS? = nil, layer: String?, context: GeosContext) throws
+        -> SourceFile
+    {
         let data = try fileBytes(path)
         guard !data.isEmpty else { throw PerimeterFileError.empty(path: path) }
         let db = try SQLiteDatabase(path: path)
@@ -211,7 +215,8 @@ public enum PerimeterFileReader {
             table = layer
         } else {
             guard layers.count == 1 else {
-                throw PerimeterFileError.malformed(path: path, reason: "plusieurs couches (\(layers.joined(separator: ", "))) ; choisissez-en une avec --layer")
+                throw PerimeterFileError.malformed(
+                    path: path, reason: "plusieurs couches (\(layers.joined(separator: ", "))) ; choisissez-en une avec --layer")
             }
             table = layers[0]
         }
@@ -404,11 +409,20 @@ public final class GeoPackageWriter {
         func q(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
         try db.execute("PRAGMA application_id = 1196444487")  // 'GPKG'
         try db.execute("PRAGMA user_version = 10300")
-        try db.execute("CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, organization TEXT NOT NULL, organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT)")
-        try db.insert("INSERT INTO gpkg_spatial_ref_sys VALUES (?, ?, 'EPSG', ?, 'undefined', NULL)", [.text(crsName), .integer(crs.epsg), .integer(crs.epsg)])
-        try db.execute("CREATE TABLE gpkg_contents (table_name TEXT PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT, description TEXT DEFAULT '', last_change DATETIME DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER)")
-        try db.insert("INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) VALUES (?, 'features', ?, ?)", [.text(table), .text(table), .integer(crs.epsg)])
-        try db.execute("CREATE TABLE gpkg_geometry_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL, srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL)")
+        try db.execute(
+            "CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, organization TEXT NOT NULL, organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT)"
+        )
+        try db.insert(
+            "INSERT INTO gpkg_spatial_ref_sys VALUES (?, ?, 'EPSG', ?, 'undefined', NULL)", [.text(crsName), .integer(crs.epsg), .integer(crs.epsg)])
+        try db.execute(
+            "CREATE TABLE gpkg_contents (table_name TEXT PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT, description TEXT DEFAULT '', last_change DATETIME DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER)"
+        )
+        try db.insert(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id) VALUES (?, 'features', ?, ?)",
+            [.text(table), .text(table), .integer(crs.epsg)])
+        try db.execute(
+            "CREATE TABLE gpkg_geometry_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL, srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL)"
+        )
         try db.insert("INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', ?, ?, 0, 0)", [.text(table), .text(geometryType), .integer(crs.epsg)])
         let cols = columns.map { q($0) + " TEXT" }.joined(separator: ", ")
         try db.execute("CREATE TABLE \(q(table)) (fid INTEGER PRIMARY KEY AUTOINCREMENT, geom BLOB\(cols.isEmpty ? "" : ", " + cols))")
@@ -421,7 +435,9 @@ public final class GeoPackageWriter {
         func q(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
         let names = (["geom"] + columns).map(q).joined(separator: ", ")
         let marks = Array(repeating: "?", count: columns.count + 1).joined(separator: ", ")
-        try db.insert("INSERT INTO \(q(table)) (\(names)) VALUES (\(marks))", [.blob(GeoPackageGeometry.blob(wkb: wkb, srsId: srsId))] + values.map { $0.map(SQLiteValue.text) ?? .null })
+        try db.insert(
+            "INSERT INTO \(q(table)) (\(names)) VALUES (\(marks))",
+            [.blob(GeoPackageGeometry.blob(wkb: wkb, srsId: srsId))] + values.map { $0.map(SQLiteValue.text) ?? .null })
     }
 
     /// Ends the file (commits every feature written).

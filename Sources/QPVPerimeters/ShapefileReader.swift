@@ -14,7 +14,9 @@ enum ShapefileReader {
         let shp = try PerimeterFileReader.fileBytes(path)
         guard shp.count >= 100 else { throw PerimeterFileError.malformed(path: path, reason: "fichier .shp tronqué (moins de 100 octets)") }
         let dbfPath = sibling(base, "dbf")
-        guard let dbfPath else { throw PerimeterFileError.cannotRead(path: base + ".dbf", reason: "fichier d'attributs .dbf introuvable à côté du .shp") }
+        guard let dbfPath else {
+            throw PerimeterFileError.cannotRead(path: base + ".dbf", reason: "fichier d'attributs .dbf introuvable à côté du .shp")
+        }
         let dbf = try PerimeterFileReader.fileBytes(dbfPath)
         let encoding = sibling(base, "cpg").flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }.flatMap {
             TextEncoding(name: $0.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "1252", with: "cp1252"))
@@ -83,14 +85,16 @@ enum ShapefileReader {
                     out.append(nil)
                 } else {
                     guard [5, 15, 25].contains(type), length >= 44 else {
-                        throw PerimeterFileError.badFeature(path: path, feature: out.count + 1, code: nil, reason: "forme de type \(type), polygone attendu")
+                        throw PerimeterFileError.badFeature(
+                            path: path, feature: out.count + 1, code: nil, reason: "forme de type \(type), polygone attendu")
                     }
                     let numParts = le32(c + 36)
                     let numPoints = le32(c + 40)
                     let partsAt = c + 44
                     let pointsAt = partsAt + 4 * numParts
                     guard numParts > 0, numPoints > 0, pointsAt + 16 * numPoints <= c + length else {
-                        throw PerimeterFileError.badFeature(path: path, feature: out.count + 1, code: nil, reason: "nombre de parties ou de points incohérent")
+                        throw PerimeterFileError.badFeature(
+                            path: path, feature: out.count + 1, code: nil, reason: "nombre de parties ou de points incohérent")
                     }
                     var rings: [[Coordinate]] = []
                     for p in 0..<numParts {

@@ -36,8 +36,9 @@ extension Locator {
     /// Locates the points of one street (in `commune`, its INSEE code when known: it places the points in their
     /// département for a partial list) and says whether they all agree.
     public func streetSide(lons: [Double], lats: [Double], on date: CivilDate, tolerance: Double = 20, commune: String? = nil) throws -> StreetSide {
-        let results = try locate(lons: lons, lats: lats, on: date, tolerance: tolerance,
-                                 communes: commune.map { Array(repeating: $0, count: lons.count) })
+        let results = try locate(
+            lons: lons, lats: lats, on: date, tolerance: tolerance,
+            communes: commune.map { Array(repeating: $0, count: lons.count) })
         var statuses = Set<String>()
         var codes = Set<String>()
         var seen: [String: String] = [:]
@@ -48,10 +49,12 @@ extension Locator {
             for h in hits { seen[h.code] = h.name }
             if r.status == .boundary, let n = r.qpv?.nearest { seen[n.code] = n.name }
         }
-        let uniform = !results.isEmpty && statuses.count == 1 && codes.count == 1
+        let uniform =
+            !results.isEmpty && statuses.count == 1 && codes.count == 1
             && (results[0].status == .inside || results[0].status == .outside)
-        return StreetSide(uniform: uniform, status: uniform ? results[0].status : nil,
-                          perimeters: seen.sorted { $0.key < $1.key }.map { "\($0.value) (\($0.key))" }, points: results.count)
+        return StreetSide(
+            uniform: uniform, status: uniform ? results[0].status : nil,
+            perimeters: seen.sorted { $0.key < $1.key }.map { "\($0.value) (\($0.key))" }, points: results.count)
     }
 }
 

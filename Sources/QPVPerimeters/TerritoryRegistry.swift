@@ -259,7 +259,9 @@ public struct TerritoryRegistry: Codable, Sendable, Equatable {
             }
         }
         for q in qpv where q.code == nil && q.note == nil { out.append("QPV « \(q.name) » sans code ni explication (note)") }
-        for e in qpv.flatMap({ $0.excludedCommunes ?? [] }) where e.insee.count != 5 { out.append("commune exclue « \(e.name) » : code INSEE « \(e.insee) » invalide") }
+        for e in qpv.flatMap({ $0.excludedCommunes ?? [] }) where e.insee.count != 5 {
+            out.append("commune exclue « \(e.name) » : code INSEE « \(e.insee) » invalide")
+        }
         for q in qpv where q.communes.isEmpty { out.append("QPV \(q.code ?? q.name) sans commune") }
         for q in qic where q.communes.isEmpty { out.append("QIC « \(q.name) » sans commune") }
         if let total = qicPopulationTotal {
@@ -319,7 +321,8 @@ extension TerritoryRegistry {
         var out: [String] = []
         let epciLine = "  EPCI : \(epci.name) (\(epci.siren)) — \(contract.title)" + contractDatesFrench
         if let q = qpv(code: code) {
-            let own = q.code.map { "\($0) — \(q.name) — QPV de la liste \(qpvVintage)" } ?? "\(q.name) — QPV de la liste \(qpvVintage) (code non connu)"
+            let own =
+                q.code.map { "\($0) — \(q.name) — QPV de la liste \(qpvVintage)" } ?? "\(q.name) — QPV de la liste \(qpvVintage) (code non connu)"
             out.append(own + " — communes : \(q.communes.joined(separator: ", "))")
             if let s = q.successors2024, !s.isEmpty, q.code != code { out.append("  \(code) est le successeur, dans la liste 2024, de ce quartier") }
             if let s = q.successors2024, !s.isEmpty { out.append("  successeur(s) dans la liste 2024 : \(s.joined(separator: ", "))") }
@@ -382,14 +385,17 @@ extension TerritoryRegistry {
         }
         if !npnruSites.isEmpty {
             out.append("  sites de renouvellement urbain :")
-            for a in npnruSites { out.append("    \(a.name) — \(a.communes.joined(separator: ", "))" + (a.note.map { " — \($0)" } ?? "") + " [\(a.source)]") }
+            for a in npnruSites {
+                out.append("    \(a.name) — \(a.communes.joined(separator: ", "))" + (a.note.map { " — \($0)" } ?? "") + " [\(a.source)]")
+            }
         }
         if let t = incomeThreshold {
             out.append("  seuil de revenu médian : \(FrenchFormat.integer(Int(t.eur))) € — \(t.basis) [\(t.source)]")
         }
         if let p = pre2015 {
             out.append("  géographie d'avant 2015 (CUCS, ZUS) : \(p.summary) [\(p.source)]")
-            for (label, areas) in [("quartiers CUCS", p.cucs), ("ZUS", p.zus), ("rénovation urbaine (PNRU)", p.pnru), ("PNRQAD", p.pnrqad)] where !areas.isEmpty {
+            for (label, areas) in [("quartiers CUCS", p.cucs), ("ZUS", p.zus), ("rénovation urbaine (PNRU)", p.pnru), ("PNRQAD", p.pnrqad)]
+            where !areas.isEmpty {
                 out.append("    \(label) : " + areas.map { "\($0.name) (\($0.communes.joined(separator: ", ")))" }.joined(separator: " ; "))
             }
         }

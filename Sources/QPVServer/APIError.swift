@@ -137,8 +137,9 @@ struct QueryParameters: Sendable {
     /// Rejects parameters the endpoint does not know (a typo would otherwise be silently ignored).
     func allowOnly(_ names: Set<String>) throws {
         if let unknown = values.keys.sorted().first(where: { !names.contains($0) }) {
-            throw APIError(.badRequest, "unknown_parameter",
-                           "paramètre « \(unknown) » inconnu ici ; paramètres acceptés : \(names.sorted().joined(separator: ", "))")
+            throw APIError(
+                .badRequest, "unknown_parameter",
+                "paramètre « \(unknown) » inconnu ici ; paramètres acceptés : \(names.sorted().joined(separator: ", "))")
         }
     }
 
@@ -164,7 +165,10 @@ struct QueryParameters: Sendable {
     func number(_ name: String, range: ClosedRange<Double>) throws -> Double? {
         guard let v = self[name] else { return nil }
         guard let n = Double(v.replacingOccurrences(of: ",", with: ".")), n.isFinite, range.contains(n) else {
-            throw APIError.invalid(name, "« \(v) » : nombre entre \(FrenchFormat.decimal(range.lowerBound, digits: 0)) et \(FrenchFormat.decimal(range.upperBound, digits: 0)) attendu")
+            throw APIError.invalid(
+                name,
+                "« \(v) » : nombre entre \(FrenchFormat.decimal(range.lowerBound, digits: 0)) et \(FrenchFormat.decimal(range.upperBound, digits: 0)) attendu"
+            )
         }
         return n
     }

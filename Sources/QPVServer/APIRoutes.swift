@@ -3,10 +3,10 @@
 // `ProgrammeCSVEndpoint`.
 
 import Foundation
-import QPVAddressing
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import QPVAddressing
 import QPVCore
 import QPVEligibility
 import QPVGeocoding
@@ -91,7 +91,8 @@ public struct APIRoutes: Sendable {
         headers[.contentType] = a.contentType
         headers[.cacheControl] = "no-cache"
         // The page loads nothing from elsewhere (no CDN, no tiles, no fonts) and is never framed (clickjacking).
-        headers[.contentSecurityPolicy] = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'"
+        headers[.contentSecurityPolicy] =
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'"
         headers[.xContentTypeOptions] = "nosniff"
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: a.bytes)))
     }
@@ -143,7 +144,10 @@ public struct APIRoutes: Sendable {
         let features = try featuresJSON(results.map { ($0, nil) }, date: date, ranked: results)
         var head = "{\"type\":\"FeatureCollection\",\"version\":\"draft\",\"features\":[\(features)],"
         head += "\"attribution\":\(jsonQuoted(engine.geocoderIsDemo ? "Adresses de démonstration fictives" : "BAN")),\"licence\":\"ETALAB-2.0\","
-        head += "\"query\":\(jsonQuoted(text)),\"filters\":{" + [postcode.map { "\"postcode\":\(jsonQuoted($0))" }, citycode.map { "\"citycode\":\(jsonQuoted($0))" }].compactMap { $0 }.joined(separator: ",") + "},"
+        head +=
+            "\"query\":\(jsonQuoted(text)),\"filters\":{"
+            + [postcode.map { "\"postcode\":\(jsonQuoted($0))" }, citycode.map { "\"citycode\":\(jsonQuoted($0))" }].compactMap { $0 }.joined(
+                separator: ",") + "},"
         head += "\"limit\":\(limit),\"date\":\"\(date)\",\"boundary_tolerance_m\":\(engine.options.boundaryTolerance),\"demo\":\(engine.usesDemo)}"
         return geojson(head)
     }
@@ -159,7 +163,9 @@ public struct APIRoutes: Sendable {
         if let type {
             // The street, lieu-dit or commune of the nearest addresses, each once.
             var seen = Set<String>()
-            found = Array(found.compactMap { a, d in engine.geocoder.result(a, as: type).map { ($0, d) } }.filter { seen.insert($0.0.id).inserted }.prefix(limit))
+            found = Array(
+                found.compactMap { a, d in engine.geocoder.result(a, as: type).map { ($0, d) } }.filter { seen.insert($0.0.id).inserted }.prefix(
+                    limit))
         }
         let features = try featuresJSON(found.map { ($0.0, Optional($0.1)) }, date: date)
         var body = "{\"type\":\"FeatureCollection\",\"version\":\"draft\",\"features\":[\(features)],"
@@ -181,21 +187,25 @@ public struct APIRoutes: Sendable {
         var features: [String] = []
         for s in found.streets {
             let coordinates = zip(s.lineLons, s.lineLats).map { point($0, $1) }
-            let geometry = coordinates.count > 1
+            let geometry =
+                coordinates.count > 1
                 ? "{\"type\":\"LineString\",\"coordinates\":[\(coordinates.joined(separator: ","))]}"
                 : "{\"type\":\"Point\",\"coordinates\":\(coordinates.first ?? "[]")}"
-            features.append("{\"type\":\"Feature\",\"geometry\":\(geometry),\"properties\":{\"kind\":\"street\",\"name\":\(jsonQuoted(s.name)),"
-                + "\"id\":\(jsonQuoted(s.id)),\"locality\":\(s.isLocality),\"address_count\":\(s.addressCount)}}")
+            features.append(
+                "{\"type\":\"Feature\",\"geometry\":\(geometry),\"properties\":{\"kind\":\"street\",\"name\":\(jsonQuoted(s.name)),"
+                    + "\"id\":\(jsonQuoted(s.id)),\"locality\":\(s.isLocality),\"address_count\":\(s.addressCount)}}")
         }
         for a in found.addresses {
             let r = a.address
-            features.append("{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":\(point(r.lon, r.lat))},\"properties\":{\"kind\":\"address\","
-                + "\"label\":\(jsonQuoted(r.label)),\"housenumber\":\(jsonQuoted(r.housenumber)),\"street\":\(jsonQuoted(r.street)),\"id\":\(jsonQuoted(r.id)),"
-                + "\"distance\":\(a.distanceM)}}")
+            features.append(
+                "{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":\(point(r.lon, r.lat))},\"properties\":{\"kind\":\"address\","
+                    + "\"label\":\(jsonQuoted(r.label)),\"housenumber\":\(jsonQuoted(r.housenumber)),\"street\":\(jsonQuoted(r.street)),\"id\":\(jsonQuoted(r.id)),"
+                    + "\"distance\":\(a.distanceM)}}")
         }
         var body = "{\"type\":\"FeatureCollection\",\"features\":[\(features.joined(separator: ","))],"
         body += "\"radius_m\":\(GeoJSONGeometry.format(radius, 2)),\"limit\":\(limit),\"truncated\":\(found.truncated),"
-        body += "\"attribution\":\(jsonQuoted(engine.geocoderIsDemo ? "Adresses de démonstration fictives" : "BAN")),\"licence\":\"ETALAB-2.0\",\"demo\":\(engine.geocoderIsDemo)}"
+        body +=
+            "\"attribution\":\(jsonQuoted(engine.geocoderIsDemo ? "Adresses de démonstration fictives" : "BAN")),\"licence\":\"ETALAB-2.0\",\"demo\":\(engine.geocoderIsDemo)}"
         return geojson(body)
     }
 
@@ -219,8 +229,9 @@ public struct APIRoutes: Sendable {
             let located = try l.locator.locate(
                 lons: items.map(\.0.lon), lats: items.map(\.0.lat), on: date, tolerance: tolerance, communes: items.map(\.0.citycode))
             let values = items.enumerated().map { k, item in
-                engine.addressColumns.values(k == 0 && ranked != nil ? ranked! : [item.0], geocoder: engine.geocoder, locator: l.locator,
-                                             on: date, tolerance: tolerance)
+                engine.addressColumns.values(
+                    k == 0 && ranked != nil ? ranked! : [item.0], geocoder: engine.geocoder, locator: l.locator,
+                    on: date, tolerance: tolerance)
             }
             let xy = items.map { (try? l.locator.projected(lon: $0.0.lon, lat: $0.0.lat)) ?? (x: .nan, y: .nan) }
             return (located, values, xy)
@@ -233,7 +244,7 @@ public struct APIRoutes: Sendable {
             if a.type == .housenumber { p += "\"housenumber\":\(jsonQuoted(a.housenumber))," }
             p += "\"id\":\(jsonQuoted(a.id)),\"type\":\"\(a.type.rawValue)\",\"name\":\(jsonQuoted(a.name)),"
             p += "\"postcode\":\(jsonQuoted(a.postcode)),\"citycode\":\(jsonQuoted(a.citycode)),\"city\":\(jsonQuoted(a.city)),"
-            if xy[k].x.isFinite { p += "\"x\":\(GeoJSONGeometry.format(xy[k].x, 2)),\"y\":\(GeoJSONGeometry.format(xy[k].y, 2)),"}
+            if xy[k].x.isFinite { p += "\"x\":\(GeoJSONGeometry.format(xy[k].x, 2)),\"y\":\(GeoJSONGeometry.format(xy[k].y, 2))," }
             p += "\"context\":\(jsonQuoted(a.context)),\"importance\":\(Self.importance(a)),"
             if a.type != .municipality && a.type != .locality { p += "\"street\":\(jsonQuoted(a.street))," }
             if !a.oldcity.isEmpty { p += "\"oldcity\":\(jsonQuoted(a.oldcity)),\"oldcitycode\":\(jsonQuoted(a.oldcitycode))," }
@@ -250,8 +261,10 @@ public struct APIRoutes: Sendable {
                 }
             }
             let sentence = LocateReport.sentence(r, catalog: engine.catalog)
-            p += "\"qpv_message\":\(jsonQuoted(values[k][0] == AddressLocateColumns.toVerify ? "À vérifier : \(values[k].last ?? "") — au point trouvé : \(sentence)" : sentence))"
-            return "{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[\(GeoJSONGeometry.format(a.lon, 7)),\(GeoJSONGeometry.format(a.lat, 7))]},\"properties\":{\(p)}}"
+            p +=
+                "\"qpv_message\":\(jsonQuoted(values[k][0] == AddressLocateColumns.toVerify ? "À vérifier : \(values[k].last ?? "") — au point trouvé : \(sentence)" : sentence))"
+            return
+                "{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[\(GeoJSONGeometry.format(a.lon, 7)),\(GeoJSONGeometry.format(a.lat, 7))]},\"properties\":{\(p)}}"
         }.joined(separator: ",")
     }
 
@@ -317,9 +330,12 @@ public struct APIRoutes: Sendable {
 
     /// `GET /eligibility/emploi-franc`: parameters of `qpv eligibility emploi-franc`, in snake_case.
     func emploiFranc(_ q: QueryParameters) throws -> Response {
-        try q.allowOnly(Self.placeParameters.union(
-            ["signature_date", "contract", "duration_months", "working_time", "status", "age", "previous_employment", "employer",
-             "economic_dismissal", "obligations_up_to_date", "other_state_aid", "kept_six_months"]))
+        try q.allowOnly(
+            Self.placeParameters.union(
+                [
+                    "signature_date", "contract", "duration_months", "working_time", "status", "age", "previous_employment", "employer",
+                    "economic_dismissal", "obligations_up_to_date", "other_state_aid", "kept_six_months",
+                ]))
         let date = try q.requiredDate("signature_date")
         let request = try validated(
             EmploiFrancRequest(
@@ -336,7 +352,10 @@ public struct APIRoutes: Sendable {
 
     /// `GET /eligibility/adulte-relais`.
     func adulteRelais(_ q: QueryParameters) throws -> Response {
-        try q.allowOnly(Self.placeParameters.union(["hire_date", "birth_date", "employment", "contract", "duration_months", "derogation", "employer", "convention_before_hire"]))
+        try q.allowOnly(
+            Self.placeParameters.union([
+                "hire_date", "birth_date", "employment", "contract", "duration_months", "derogation", "employer", "convention_before_hire",
+            ]))
         let date = try q.requiredDate("hire_date")
         let request = try validated(
             AdulteRelaisRequest(
@@ -356,12 +375,16 @@ public struct APIRoutes: Sendable {
         let programmes = engine.fcsProgrammes
         let epci = q["epci"]
         if let epci, !programmes.contains(where: { $0.epciSiren == epci }) {
-            throw APIError.invalid("epci", "aucun programme connu pour « \(epci) » (programmes : \(programmes.map { "\($0.epciSiren) \($0.epciName)" }.joined(separator: " ; ")))")
+            throw APIError.invalid(
+                "epci",
+                "aucun programme connu pour « \(epci) » (programmes : \(programmes.map { "\($0.epciSiren) \($0.epciName)" }.joined(separator: " ; ")))"
+            )
         }
         let location = try location(q, on: date)
         guard let programme = CohesionFund.programme(siren: epci, location: location, among: programmes) else {
-            throw APIError(.unprocessableContent, "ambiguous_programme",
-                           "plusieurs programmes possibles : précisez « epci » (\(programmes.map(\.epciSiren).joined(separator: ", ")))")
+            throw APIError(
+                .unprocessableContent, "ambiguous_programme",
+                "plusieurs programmes possibles : précisez « epci » (\(programmes.map(\.epciSiren).joined(separator: ", ")))")
         }
         return json(try encode(CohesionFund.evaluate(date: date, location: location, programme: programme)))
     }
@@ -388,8 +411,9 @@ public struct APIRoutes: Sendable {
     /// The rule file of programme `id` (installed, then shipped); 404 naming the known ones.
     static func programmeFile(_ id: String, engine: ServerEngine) throws -> RuleBook {
         guard let found = engine.programmeBooks.first(where: { $0.programmeIds.contains(id) }) else {
-            throw APIError(.notFound, "unknown_programme",
-                           "programme « \(id.prefix(60)) » inconnu ; programmes : \(engine.programmeBooks.flatMap(\.programmeIds).joined(separator: ", "))")
+            throw APIError(
+                .notFound, "unknown_programme",
+                "programme « \(id.prefix(60)) » inconnu ; programmes : \(engine.programmeBooks.flatMap(\.programmeIds).joined(separator: ", "))")
         }
         return found
     }
@@ -398,8 +422,10 @@ public struct APIRoutes: Sendable {
     static func programme(_ id: String, in file: RuleBook, epci: String?) throws -> RuleBook {
         do {
             guard let b = try file.selecting(id, epci: epci) else {
-                throw APIError(.unprocessableContent, "ambiguous_programme",
-                               "« \(id) » regroupe plusieurs programmes : précisez l'un d'eux (\(file.programmes.compactMap(\.id).joined(separator: ", "))) ou « epci »")
+                throw APIError(
+                    .unprocessableContent, "ambiguous_programme",
+                    "« \(id) » regroupe plusieurs programmes : précisez l'un d'eux (\(file.programmes.compactMap(\.id).joined(separator: ", "))) ou « epci »"
+                )
             }
             return b
         } catch let e as APIError { throw e } catch { throw APIError(.internalServerError, "rules_error", "\(error)") }
@@ -462,7 +488,8 @@ public struct APIRoutes: Sendable {
             throw APIError.missing("bbox", "la géométrie (format=geojson) demande « bbox », « commune » ou « epci »")
         }
         guard indices.count <= 500 else {
-            throw APIError(.unprocessableContent, "too_many_perimeters", "\(indices.count) périmètres : 500 au plus par réponse GeoJSON ; réduisez « bbox »")
+            throw APIError(
+                .unprocessableContent, "too_many_perimeters", "\(indices.count) périmètres : 500 au plus par réponse GeoJSON ; réduisez « bbox »")
         }
         let features = try engine.locators.with { l in try indices.map { try explorer.geoJSONFeature($0, locator: l.locator) } }
         return geojson("{\"type\":\"FeatureCollection\",\"features\":[" + features.joined(separator: ",") + "]}")
@@ -475,7 +502,9 @@ public struct APIRoutes: Sendable {
         guard parts.count == 4, let minX = parts[0], let minY = parts[1], let maxX = parts[2], let maxY = parts[3],
             [minX, minY, maxX, maxY].allSatisfy(\.isFinite)
         else { throw APIError.invalid("bbox", "« \(text) » : quatre nombres minLon,minLat,maxLon,maxLat attendus") }
-        guard minX <= maxX, minY <= maxY, (-180...180).contains(minX), (-180...180).contains(maxX), (-90...90).contains(minY), (-90...90).contains(maxY) else {
+        guard minX <= maxX, minY <= maxY, (-180...180).contains(minX), (-180...180).contains(maxX), (-90...90).contains(minY),
+            (-90...90).contains(maxY)
+        else {
             throw APIError.invalid("bbox", "« \(text) » : minLon ≤ maxLon et minLat ≤ maxLat attendus, en degrés WGS84")
         }
         guard maxX - minX <= 2, maxY - minY <= 2 else { throw APIError.invalid("bbox", "zone trop grande : 2 degrés de côté au plus") }

@@ -31,7 +31,10 @@ struct AccessLog<Inner: HTTPResponder>: HTTPResponder where Inner.Context == Bas
             if allowed.isEmpty {
                 response = APIError(.notFound, "not_found", "adresse (URL) inconnue de l'API ; voir /openapi.json").response()
             } else {
-                response = APIError(.methodNotAllowed, "method_not_allowed", "méthode \(request.method.rawValue) non acceptée ici ; méthodes possibles : \(allowed.joined(separator: ", "))").response()
+                response = APIError(
+                    .methodNotAllowed, "method_not_allowed",
+                    "méthode \(request.method.rawValue) non acceptée ici ; méthodes possibles : \(allowed.joined(separator: ", "))"
+                ).response()
                 response.headers[.allow] = allowed.joined(separator: ", ")
             }
         }

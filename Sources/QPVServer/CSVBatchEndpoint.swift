@@ -44,7 +44,9 @@ struct CSVBatchEndpoint: Sendable {
         for (k, v) in formValues { try params.setIfAbsent(k, v) }
         let date = try params.date("date") ?? CivilDate.today()
         func list(_ name: String, _ form: [String]) -> [String] {
-            (params[name].map { [$0] } ?? form).flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
+            (params[name].map { [$0] } ?? form).flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter {
+                !$0.isEmpty
+            }
         }
         let columnNames = list("columns", formColumns)
         let resultColumns = list("result_columns", formResultColumns)
@@ -56,7 +58,8 @@ struct CSVBatchEndpoint: Sendable {
         let batch = BatchGeocoder(geocoder: engine.geocoder)
         let rows = try upload.checked(engine: engine, separator: separator, encoding: encoding) { reader in
             guard !columnNames.isEmpty else {
-                throw APIError.missing("columns", "colonne(s) de l'adresse, séparées par des virgules ; colonnes du fichier : \(reader.header.joined(separator: ", "))")
+                throw APIError.missing(
+                    "columns", "colonne(s) de l'adresse, séparées par des virgules ; colonnes du fichier : \(reader.header.joined(separator: ", "))")
             }
             _ = try batch.columnIndexes(reader, Self.columns(columnNames))
             for (field, column) in [("postcode", postcodeColumn), ("citycode", citycodeColumn)] {
@@ -65,7 +68,8 @@ struct CSVBatchEndpoint: Sendable {
                 }
             }
             if let bad = resultColumns.first(where: { !BatchGeocoder.resultColumns.contains($0) }) {
-                throw APIError.invalid("result_columns", "« \(bad) » inconnue ; colonnes possibles : \(BatchGeocoder.resultColumns.joined(separator: ", "))")
+                throw APIError.invalid(
+                    "result_columns", "« \(bad) » inconnue ; colonnes possibles : \(BatchGeocoder.resultColumns.joined(separator: ", "))")
             }
         }
         let name = upload.fileName
@@ -100,14 +104,18 @@ struct CSVBatchEndpoint: Sendable {
     }
 
     static func tooLarge(_ limit: Int) -> APIError {
-        APIError(.contentTooLarge, "body_too_large", "fichier trop volumineux : \(FrenchFormat.integer(limit / 1024)) Kio au plus (limite du serveur, --max-body-bytes)")
+        APIError(
+            .contentTooLarge, "body_too_large",
+            "fichier trop volumineux : \(FrenchFormat.integer(limit / 1024)) Kio au plus (limite du serveur, --max-body-bytes)")
     }
 
     static func columns(_ names: [String]) -> AddressColumns { names.count == 1 ? .single(names[0]) : .parts(names) }
 
     /// "adresses.csv" → "adresses-qpv.csv", keeping only safe characters.
     static func outputName(_ name: String, suffix: String = "qpv", fallback: String = "adresses") -> String {
-        func safe(_ s: String) -> String { String(s.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") ? $0 : "_" }.prefix(60)) }
+        func safe(_ s: String) -> String {
+            String(s.map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") ? $0 : "_" }.prefix(60))
+        }
         let base = safe(name.hasSuffix(".csv") ? String(name.dropLast(4)) : name)
         return (base.isEmpty ? fallback : base) + "-" + safe(suffix) + ".csv"
     }
@@ -158,7 +166,8 @@ struct CSVUpload: Sendable {
             if let f = data.fileName, !f.isEmpty { fileName = f }
             for p in parts where p.fileName == nil && p.name != "data" {
                 guard fields.contains(p.name) else {
-                    throw APIError(.badRequest, "unknown_parameter", "champ « \(p.name) » inconnu ; champs acceptés : \(fields.joined(separator: ", "))")
+                    throw APIError(
+                        .badRequest, "unknown_parameter", "champ « \(p.name) » inconnu ; champs acceptés : \(fields.joined(separator: ", "))")
                 }
                 formFields.append((p.name, String(decoding: body.bytes[p.range], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
             }
@@ -178,7 +187,9 @@ struct CSVUpload: Sendable {
         }
         let encoding: TextEncoding? = try params["encoding"].flatMap { e in
             if e.isEmpty { return nil }
-            guard let t = TextEncoding(name: e) else { throw APIError.invalid("encoding", "« \(e) » : encodages possibles utf-8, windows-1252 (latin1)") }
+            guard let t = TextEncoding(name: e) else {
+                throw APIError.invalid("encoding", "« \(e) » : encodages possibles utf-8, windows-1252 (latin1)")
+            }
             return t
         }
         return (separator, encoding)
@@ -198,7 +209,9 @@ struct CSVUpload: Sendable {
             while try reader.next() != nil {
                 n += 1
                 if n > engine.options.maxRows {
-                    throw APIError(.contentTooLarge, "too_many_rows", "plus de \(FrenchFormat.integer(engine.options.maxRows)) lignes : découpez le fichier (limite du serveur)")
+                    throw APIError(
+                        .contentTooLarge, "too_many_rows",
+                        "plus de \(FrenchFormat.integer(engine.options.maxRows)) lignes : découpez le fichier (limite du serveur)")
                 }
             }
             return n
@@ -214,10 +227,12 @@ struct CSVUpload: Sendable {
     /// The 200 answer: `work` runs on its own thread and writes the output CSV through the sink it is given
     /// (in `encoding` of the upload); 503 when `maxConcurrent` batches already run.
     func streamed(
-        rows: Int, encoding: TextEncoding, outputName: String, logger: Logger, work: @escaping @Sendable (@escaping ([UInt8]) throws -> Void) throws -> Void
+        rows: Int, encoding: TextEncoding, outputName: String, logger: Logger,
+        work: @escaping @Sendable (@escaping ([UInt8]) throws -> Void) throws -> Void
     ) throws -> Response {
         guard let slot = CSVBatchEndpoint.BatchSlot.take() else {
-            throw APIError(.serviceUnavailable, "busy", "déjà \(CSVBatchEndpoint.maxConcurrent) fichiers en cours de traitement : réessayez dans un moment")
+            throw APIError(
+                .serviceUnavailable, "busy", "déjà \(CSVBatchEndpoint.maxConcurrent) fichiers en cours de traitement : réessayez dans un moment")
         }
         var headers = HTTPFields()
         headers[.contentType] = "text/csv; charset=" + (encoding == .utf8 ? "utf-8" : "windows-1252")
@@ -227,31 +242,33 @@ struct CSVUpload: Sendable {
         let channel = ChunkChannel()
         let started = ContinuousClock.now
         let body = self.body
-        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            let thread = Thread {
-                defer { withExtendedLifetime(slot) {} }  // the slot is given back when the batch ends
+        return Response(
+            status: .ok, headers: headers,
+            body: ResponseBody { writer in
+                let thread = Thread {
+                    defer { withExtendedLifetime(slot) {} }  // the slot is given back when the batch ends
+                    do {
+                        try work { bytes in try channel.send(bytes) }
+                        channel.finish(nil)
+                    } catch {
+                        channel.finish(error)
+                    }
+                    _ = body  // the mapped body lives until the batch is done
+                }
+                thread.name = "qpv-csv-batch"
+                thread.start()
                 do {
-                    try work { bytes in try channel.send(bytes) }
-                    channel.finish(nil)
+                    while let chunk = try await channel.next() {
+                        try await writer.write(ByteBuffer(bytes: chunk))
+                    }
+                    try await writer.finish(nil)
                 } catch {
-                    channel.finish(error)
+                    channel.cancel()
+                    throw error
                 }
-                _ = body  // the mapped body lives until the batch is done
-            }
-            thread.name = "qpv-csv-batch"
-            thread.start()
-            do {
-                while let chunk = try await channel.next() {
-                    try await writer.write(ByteBuffer(bytes: chunk))
-                }
-                try await writer.finish(nil)
-            } catch {
-                channel.cancel()
-                throw error
-            }
-            let elapsed = ContinuousClock.now - started
-            logger.info("lot CSV terminé", metadata: ["rows": .stringConvertible(rows), "seconds": .string("\(elapsed.components.seconds)")])
-        })
+                let elapsed = ContinuousClock.now - started
+                logger.info("lot CSV terminé", metadata: ["rows": .stringConvertible(rows), "seconds": .string("\(elapsed.components.seconds)")])
+            })
     }
 }
 

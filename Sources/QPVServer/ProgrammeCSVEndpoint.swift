@@ -49,7 +49,10 @@ struct ProgrammeCSVEndpoint: Sendable {
             _ = try batch.positionColumns(reader)
         }
         let dialect = try upload.reader(separator: separator, encoding: encoding).dialect
-        return try upload.streamed(rows: rows, encoding: dialect.encoding, outputName: CSVBatchEndpoint.outputName(upload.fileName, suffix: id, fallback: "lignes"), logger: logger) {
+        return try upload.streamed(
+            rows: rows, encoding: dialect.encoding, outputName: CSVBatchEndpoint.outputName(upload.fileName, suffix: id, fallback: "lignes"),
+            logger: logger
+        ) {
             let reader = try upload.reader(separator: separator, encoding: encoding)
             _ = try batch.run(reader: reader, writer: CSVWriter(name: "réponse", dialect: reader.dialect, sink: $0))
         }

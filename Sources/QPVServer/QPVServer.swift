@@ -39,8 +39,10 @@ public struct ServerOptions: Sendable {
     /// Largest number of connections open at once; those beyond are closed at once.
     public var maxConnections: Int = 512
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 20 << 20, maxRows: Int = 100_000,
-                boundaryTolerance: Double = 20, batchThreads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount), maxResults: Int = 20) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 20 << 20, maxRows: Int = 100_000,
+        boundaryTolerance: Double = 20, batchThreads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount), maxResults: Int = 20
+    ) {
         self.host = host
         self.port = port
         self.maxBodyBytes = maxBodyBytes
@@ -65,9 +67,10 @@ public enum QPVHTTPServer {
         let headerTimeout = engine.options.headerTimeoutSeconds
         return Application(
             responder: responder,
-            server: .http1(configuration: .init(
-                additionalChannelHandlers: [ConnectionGuard(counter: counter, headerTimeoutSeconds: headerTimeout)],
-                idleTimeout: .milliseconds(Int64(engine.options.idleTimeoutSeconds * 1000)))),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [ConnectionGuard(counter: counter, headerTimeoutSeconds: headerTimeout)],
+                    idleTimeout: .milliseconds(Int64(engine.options.idleTimeoutSeconds * 1000)))),
             configuration: ApplicationConfiguration(
                 address: .hostname(engine.options.host, port: engine.options.port), serverName: "qpv/\(ServerEngine.softwareVersion)"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? engine.options.port) },

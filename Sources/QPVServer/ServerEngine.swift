@@ -38,7 +38,8 @@ public final class ServerEngine: Sendable {
     public let damagedPacks: [String]
 
     public init(
-        catalog: PerimeterCatalog, geocoder: Geocoder, geocoderIsDemo: Bool, options: ServerOptions, damagedPacks: [String] = [], installedRules: [RuleBook] = []
+        catalog: PerimeterCatalog, geocoder: Geocoder, geocoderIsDemo: Bool, options: ServerOptions, damagedPacks: [String] = [],
+        installedRules: [RuleBook] = []
     ) throws {
         self.options = options
         self.damagedPacks = damagedPacks
@@ -54,11 +55,14 @@ public final class ServerEngine: Sendable {
         columns = LocateColumns(catalog: catalog)
         addressColumns = AddressLocateColumns(catalog: catalog)
         let resolver = GeocoderAddressResolver(geocoder: geocoder)
-        locators = LocatorPool(catalog: catalog, resolver: resolver, tolerance: options.boundaryTolerance,
-                               keep: max(4, 2 * ProcessInfo.processInfo.activeProcessorCount))
+        locators = LocatorPool(
+            catalog: catalog, resolver: resolver, tolerance: options.boundaryTolerance,
+            keep: max(4, 2 * ProcessInfo.processInfo.activeProcessorCount))
         assets = try WebAssets.load()
-        versionJSON = try VersionReport(catalog: catalog, geocoder: geocoder, geocoderIsDemo: geocoderIsDemo,
-                                        books: [emploiFrancBook, adulteRelaisBook, fcsBook]).json()
+        versionJSON = try VersionReport(
+            catalog: catalog, geocoder: geocoder, geocoderIsDemo: geocoderIsDemo,
+            books: [emploiFrancBook, adulteRelaisBook, fcsBook]
+        ).json()
         // Fail at start, not at the first request, when GEOS or PROJ cannot be set up.
         try locators.with { _ in }
     }
@@ -69,7 +73,8 @@ public final class ServerEngine: Sendable {
         // A damaged pack does not stop the server: it is left out and reported on /health.
         let catalog = try PerimeterCatalog.open(dataDirectory: dataDirectory, demo: demo, skipDamaged: true)
         var damaged = catalog.damagedPacks
-        let geocoder: Geocoder, isDemo: Bool
+        let geocoder: Geocoder
+        let isDemo: Bool
         do {
             (geocoder, isDemo) = try Geocoder.installedOrDemo(dataDirectory: dataDirectory)
         } catch let e as GeocodingError {

@@ -96,7 +96,8 @@ struct VersionReport: Encodable {
             demo: geocoderIsDemo, file: URL(fileURLWithPath: geocoder.path).lastPathComponent, imported_at: info.importedAt,
             addresses: geocoder.addressCount, streets: geocoder.streetCount, communes: geocoder.communeCount,
             sources: info.sources.map {
-                AddressSource(file: $0.file, kind: $0.kind, bytes: $0.bytes, sha256: $0.sha256, rows: $0.rows, imported: $0.imported, rejected: $0.rejected)
+                AddressSource(
+                    file: $0.file, kind: $0.kind, bytes: $0.bytes, sha256: $0.sha256, rows: $0.rows, imported: $0.imported, rejected: $0.rejected)
             })
         rules = books.map { RulesFile(programme: $0.programme, label: $0.label, updated: $0.updated, file: $0.origin) }
     }

@@ -134,7 +134,9 @@ public final class GzipByteSource: ByteSource {
             var code: Int32 = 0
             _ = gzerror(handle, &code)
             if code == Z_BUF_ERROR {
-                throw TabularError.readFailed(file: name, reason: "fichier gzip tronqué (fin du flux compressé absente : téléchargement incomplet ?) ; téléchargez-le à nouveau")
+                throw TabularError.readFailed(
+                    file: name, reason: "fichier gzip tronqué (fin du flux compressé absente : téléchargement incomplet ?) ; téléchargez-le à nouveau"
+                )
             }
         }
         return Int(n)

@@ -15,8 +15,10 @@ public struct CSVDialect: Sendable, Equatable {
     /// whose numbers use commas, point otherwise. Output numbers follow it (`CSVRowEncoder.decimal`).
     public var decimalMark: DecimalMark
 
-    public init(separator: UInt8 = UInt8(ascii: ","), encoding: TextEncoding = .utf8, hasBOM: Bool = false, crlf: Bool = false,
-                decimalMark: DecimalMark = .point) {
+    public init(
+        separator: UInt8 = UInt8(ascii: ","), encoding: TextEncoding = .utf8, hasBOM: Bool = false, crlf: Bool = false,
+        decimalMark: DecimalMark = .point
+    ) {
         self.separator = separator
         self.encoding = encoding
         self.hasBOM = hasBOM
@@ -213,8 +215,9 @@ public final class CSVReader {
         var i = 0
         lineLoop: while i < sample.count {
             let c = sample[i]
-            if c == UInt8(ascii: "\"") { inQuotes.toggle() }
-            else if !inQuotes && (c == 0x0A || c == 0x0D) {
+            if c == UInt8(ascii: "\"") {
+                inQuotes.toggle()
+            } else if !inQuotes && (c == 0x0A || c == 0x0D) {
                 if counts.allSatisfy({ $0 == 0 }) && i == 0 { i += 1; continue }  // leading blank line
                 break lineLoop
             } else if !inQuotes, let k = CSVDialect.candidateSeparators.firstIndex(of: c) {
@@ -423,8 +426,9 @@ public final class CSVReader {
     }
 
     private func decode(_ span: FieldSpan, base: UnsafeMutablePointer<UInt8>, fellBack: inout Bool) -> String {
-        CSVReader.decodeField(base: UnsafePointer(base), start: span.start, end: span.end, quoted: span.quoted, escaped: span.escapedQuotes,
-                              tail: span.tail, encoding: dialect.encoding, fellBack: &fellBack)
+        CSVReader.decodeField(
+            base: UnsafePointer(base), start: span.start, end: span.end, quoted: span.quoted, escaped: span.escapedQuotes,
+            tail: span.tail, encoding: dialect.encoding, fellBack: &fellBack)
     }
 
     /// Decodes one field's bytes: doubled quotes undone, text after a closing quote kept (lenient mode).

@@ -87,7 +87,8 @@ public enum ColumnMatcher {
             if let exact = header.firstIndex(where: { $0 == explicit }) { return exact }
             if hits.count == 1 { return hits[0] }
             if hits.count > 1 {
-                throw TabularError.ambiguousColumn(file: file, role: role.label, option: role.option, candidates: hits.map { header[$0] }, available: header)
+                throw TabularError.ambiguousColumn(
+                    file: file, role: role.label, option: role.option, candidates: hits.map { header[$0] }, available: header)
             }
             throw TabularError.missingColumn(file: file, column: explicit, available: header)
         }
@@ -96,7 +97,8 @@ public enum ColumnMatcher {
             let hits = keys.indices.filter { tier.contains(keys[$0]) }
             if hits.count == 1 { return hits[0] }
             if hits.count > 1 {
-                throw TabularError.ambiguousColumn(file: file, role: role.label, option: role.option, candidates: hits.map { header[$0] }, available: header)
+                throw TabularError.ambiguousColumn(
+                    file: file, role: role.label, option: role.option, candidates: hits.map { header[$0] }, available: header)
             }
         }
         if required {

@@ -34,9 +34,10 @@ public final class OutputFile {
         }
         try OpenInputs.refuseOverwrite(output: path)
         // A symbolic link keeps pointing where it did: the file it names is replaced.
-        let resolved = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)).map { target in
-            target.hasPrefix("/") ? target : ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(target)
-        } ?? path
+        let resolved =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: path)).map { target in
+                target.hasPrefix("/") ? target : ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(target)
+            } ?? path
         let url = URL(fileURLWithPath: resolved)
         let folder = url.deletingLastPathComponent().path
         var template = Array((folder + "/." + url.lastPathComponent + ".qpv-tmp-XXXXXX").utf8CString)

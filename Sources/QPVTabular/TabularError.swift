@@ -44,7 +44,8 @@ public enum TabularError: Error, Equatable, Sendable, CustomStringConvertible, L
         case .tooManyColumns(let file, let count, let limit):
             return "\(file), ligne 1 (en-tête) : \(count) colonnes ; au plus \(limit) colonnes sont acceptées : retirez les colonnes inutiles"
         case .outputIsInput(let output, let input):
-            return "\(output) : c'est le fichier d'entrée « \(input) » (même fichier sur le disque) ; il ne sera pas écrasé : choisissez un autre fichier de sortie"
+            return
+                "\(output) : c'est le fichier d'entrée « \(input) » (même fichier sur le disque) ; il ne sera pas écrasé : choisissez un autre fichier de sortie"
         case .missingRole(let file, let role, let option, let names, let available):
             let list = available.map { "« \($0) »" }.joined(separator: ", ")
             return "\(file), ligne 1 (en-tête) : aucune colonne de \(role) (noms reconnus : \(names.joined(separator: ", "))) ; "

@@ -94,10 +94,15 @@ extension TextEncoding {
             let b = sample[i]
             if b < 0x80 { i += 1; continue }
             let length: Int
-            if b & 0xE0 == 0xC0, b >= 0xC2 { length = 2 }
-            else if b & 0xF0 == 0xE0 { length = 3 }
-            else if b & 0xF8 == 0xF0, b <= 0xF4 { length = 4 }
-            else { return .windows1252 }
+            if b & 0xE0 == 0xC0, b >= 0xC2 {
+                length = 2
+            } else if b & 0xF0 == 0xE0 {
+                length = 3
+            } else if b & 0xF8 == 0xF0, b <= 0xF4 {
+                length = 4
+            } else {
+                return .windows1252
+            }
             if i + length > n { return .utf8 }  // truncated by the sample boundary
             for k in 1..<length where sample[i + k] & 0xC0 != 0x80 { return .windows1252 }
             i += length

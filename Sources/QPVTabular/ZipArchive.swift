@@ -35,7 +35,8 @@ public enum ZipArchiveError: Error, Sendable, CustomStringConvertible, Localized
     public var description: String {
         switch self {
         case .cannotOpen(let a, let reason): return "\(a) : ouverture impossible (\(reason))"
-        case .notAnArchive(let a): return "\(a) : ce n'est pas une archive ZIP lisible (répertoire central introuvable : fichier tronqué ou endommagé ?)"
+        case .notAnArchive(let a):
+            return "\(a) : ce n'est pas une archive ZIP lisible (répertoire central introuvable : fichier tronqué ou endommagé ?)"
         case .corrupt(let a, let reason): return "\(a) : archive ZIP endommagée (\(reason))"
         case .badMember(let a, let m, let reason): return "\(a), membre « \(m) » : \(reason)"
         }
@@ -109,11 +110,13 @@ public final class ZipArchive {
         var cdSize = u32(tail, e + 12)
         var cdOffset = u32(tail, e + 16)
         // ZIP64: locator just before the EOCD record.
-        if (count == 0xFFFF || cdSize == 0xFFFF_FFFF || cdOffset == 0xFFFF_FFFF), e >= 20,
+        if count == 0xFFFF || cdSize == 0xFFFF_FFFF || cdOffset == 0xFFFF_FFFF, e >= 20,
             tail[e - 20] == 0x50, tail[e - 19] == 0x4B, tail[e - 18] == 0x06, tail[e - 17] == 0x07
         {
             let z64Offset = u64(tail, e - 20 + 8)
-            guard z64Offset >= 0, z64Offset + 56 <= size else { throw ZipArchiveError.corrupt(archive: path, reason: "enregistrement ZIP64 hors du fichier") }
+            guard z64Offset >= 0, z64Offset + 56 <= size else {
+                throw ZipArchiveError.corrupt(archive: path, reason: "enregistrement ZIP64 hors du fichier")
+            }
             let z = try readBytes(fd: fd, at: z64Offset, count: 56, path: path)
             guard u32(z, 0) == 0x0606_4B50 else { throw ZipArchiveError.corrupt(archive: path, reason: "enregistrement ZIP64 introuvable") }
             count = u64(z, 32)
@@ -165,7 +168,9 @@ public final class ZipArchive {
                 }
                 x += 4 + len
             }
-            let day = dosDate & 0x1F, month = (dosDate >> 5) & 0x0F, year = 1980 + (dosDate >> 9)
+            let day = dosDate & 0x1F
+            let month = (dosDate >> 5) & 0x0F
+            let year = 1980 + (dosDate >> 9)
             entries.append(
                 ZipEntry(
                     name: name, compressedSize: csize, uncompressedSize: usize, method: method, crc32: crc,
@@ -191,10 +196,13 @@ public final class ZipArchive {
         let dataStart = entry.localHeaderOffset + 30 + ZipArchive.u16(header, 26) + ZipArchive.u16(header, 28)
         guard entry.compressedSize >= 0, dataStart + entry.compressedSize <= size else { throw bad("données tronquées (archive incomplète ?)") }
 
-        guard let out = FileHandle(forWritingAtPath: destination) ?? {
-            FileManager.default.createFile(atPath: destination, contents: nil)
-            return FileHandle(forWritingAtPath: destination)
-        }() else {
+        guard
+            let out = FileHandle(forWritingAtPath: destination)
+                ?? {
+                    FileManager.default.createFile(atPath: destination, contents: nil)
+                    return FileHandle(forWritingAtPath: destination)
+                }()
+        else {
             throw bad("écriture impossible de \(destination)")
         }
         defer { try? out.close() }

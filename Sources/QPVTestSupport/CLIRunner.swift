@@ -34,7 +34,9 @@ public enum CLIRunner {
     /// Runs any program (psql, pg_ctl…) the same way: arguments, extra environment, standard input, both
     /// outputs captured.
     @discardableResult
-    public static func run(executable: URL, _ args: [String], environment: [String: String] = [:], stdin: String? = nil, cwd: URL? = nil) throws -> Result {
+    public static func run(executable: URL, _ args: [String], environment: [String: String] = [:], stdin: String? = nil, cwd: URL? = nil) throws
+        -> Result
+    {
         let process = Process()
         process.executableURL = executable
         process.arguments = args

@@ -26,7 +26,8 @@ public enum DocCArticles {
     public static func linesMissing(article: String, from testFile: String) throws -> [String] {
         let code = try codeLines(article)
         guard !code.isEmpty else { return ["(aucun bloc ```swift dans \(article))"] }
-        let test = Set(try String(contentsOfFile: testFile, encoding: .utf8).components(separatedBy: "\n").map { $0.trimmingCharacters(in: .whitespaces) })
+        let test = Set(
+            try String(contentsOfFile: testFile, encoding: .utf8).components(separatedBy: "\n").map { $0.trimmingCharacters(in: .whitespaces) })
         return code.filter { !test.contains($0) }
     }
 }

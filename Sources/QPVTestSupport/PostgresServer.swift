@@ -4,7 +4,7 @@
 import Foundation
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// A throwaway PostgreSQL server for tests and benchmarks: a new cluster (`initdb`) in a temporary folder,
@@ -44,7 +44,9 @@ public final class PostgresServer: @unchecked Sendable {
 
     /// Why no server can be started here (nil when PostgreSQL and PostGIS are installed).
     public static var unavailableReason: String? {
-        guard let bin = binDirectory() else { return "PostgreSQL introuvable (initdb absent ; apt-get install postgresql-15 postgresql-15-postgis-3)" }
+        guard let bin = binDirectory() else {
+            return "PostgreSQL introuvable (initdb absent ; apt-get install postgresql-15 postgresql-15-postgis-3)"
+        }
         guard let config = try? CLIRunner.run(executable: bin.appendingPathComponent("pg_config"), ["--sharedir"]), config.status == 0 else {
             return "pg_config introuvable dans \(bin.path)"
         }
@@ -80,7 +82,8 @@ public final class PostgresServer: @unchecked Sendable {
                 "-c listen_addresses=127.0.0.1", "-p \(port)", "-c unix_socket_directories=\(folder.path)", "-c fsync=off",
                 "-c synchronous_commit=off", "-c full_page_writes=off", "-c max_parallel_workers_per_gather=2",
             ].joined(separator: " ")
-            try command("pg_ctl", ["-D", dataPath, "-l", folder.appendingPathComponent("server.log").path, "-o", options, "-w", "-t", "120", "start"])
+            try command(
+                "pg_ctl", ["-D", dataPath, "-l", folder.appendingPathComponent("server.log").path, "-o", options, "-w", "-t", "120", "start"])
             running = true
             _ = try psql(["-d", "postgres", "-c", "CREATE DATABASE \(database)"])
             _ = try psql(["-c", "CREATE EXTENSION postgis"])
@@ -162,7 +165,10 @@ public final class PostgresServer: @unchecked Sendable {
 
     /// Environment for client programs (psql): this server, superuser `postgres`, no user files.
     public var clientEnvironment: [String: String] {
-        ["PGHOST": "127.0.0.1", "PGPORT": String(port), "PGUSER": "postgres", "PGDATABASE": database, "PSQLRC": "/dev/null", "PGCONNECT_TIMEOUT": "10"]
+        [
+            "PGHOST": "127.0.0.1", "PGPORT": String(port), "PGUSER": "postgres", "PGDATABASE": database, "PSQLRC": "/dev/null",
+            "PGCONNECT_TIMEOUT": "10",
+        ]
     }
 
     /// Runs psql with `args` (unaligned, tab-separated, tuples only, stop on error); throws with psql's

@@ -140,11 +140,13 @@ for _ in 0..<max(1, repeats) {
     bestContaining1 = min(bestContaining1, try runContaining(threads: 1).seconds)
 }
 if let out = argument("--containing-codes-out") {
-    try (["id,qpv_code"] + containingCodes.enumerated().map { "\($0.offset),\($0.element)" }).joined(separator: "\n").write(toFile: out, atomically: true, encoding: .utf8)
+    try (["id,qpv_code"] + containingCodes.enumerated().map { "\($0.offset),\($0.element)" }).joined(separator: "\n").write(
+        toFile: out, atomically: true, encoding: .utf8)
 }
 
 if let out = argument("--codes-out") {
-    try (["id,qpv_code"] + codes.enumerated().map { "\($0.offset),\($0.element)" }).joined(separator: "\n").write(toFile: out, atomically: true, encoding: .utf8)
+    try (["id,qpv_code"] + codes.enumerated().map { "\($0.offset),\($0.element)" }).joined(separator: "\n").write(
+        toFile: out, atomically: true, encoding: .utf8)
 }
 if ProcessInfo.processInfo.environment["QPV_BENCH_GRID"] != nil {
     let t = Date()
@@ -153,7 +155,8 @@ if ProcessInfo.processInfo.environment["QPV_BENCH_GRID"] != nil {
 }
 let report: [String: Any] = [
     "points": n, "perimeters": catalog.perimeters.count, "open_seconds": openSeconds,
-    "seconds_1_thread": best1, "cpu_seconds_1_thread": bestCPU, "points_per_cpu_second": Double(n) / bestCPU, "points_per_second_1_thread": Double(n) / best1,
+    "seconds_1_thread": best1, "cpu_seconds_1_thread": bestCPU, "points_per_cpu_second": Double(n) / bestCPU,
+    "points_per_second_1_thread": Double(n) / best1,
     "threads": workers, "seconds_n_threads": workers > 1 ? bestN : best1,
     "points_per_second_n_threads": Double(n) / (workers > 1 ? bestN : best1),
     "inside": codes.filter { !$0.isEmpty }.count,
@@ -184,7 +187,8 @@ if CommandLine.arguments.contains("--parts") {
         let s = threadCPU() - c
         print("\(label): \(String(format: "%.3f", s * 1e6 / Double(n))) µs/point")
     }
-    var xs = lons, ys = lats
+    var xs = lons
+    var ys = lats
     let t = try CoordinateTransformer(from: .wgs84, to: .lambert93, context: proj)
     try timed("PROJ WGS84→L93 (arrays)") { try t.transform(x: &xs, y: &ys) }
     var sink = 0.0

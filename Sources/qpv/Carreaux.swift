@@ -62,7 +62,9 @@ extension PerimeterOptions {
     func gridPerimeters() throws -> GridPerimeters {
         let catalog = try openCatalog()
         if catalog.includesDemo && perimeters == nil && !demo {
-            printError("Aucun périmètre officiel installé : jeu de DÉMONSTRATION fictif utilisé (Quartville-sur-Démo, codes QX…). Installer une liste : qpv data import FICHIER")
+            printError(
+                "Aucun périmètre officiel installé : jeu de DÉMONSTRATION fictif utilisé (Quartville-sur-Démo, codes QX…). Installer une liste : qpv data import FICHIER"
+            )
         }
         let grid = try GridPerimeters(catalog: catalog, date: try civilDate())
         for n in grid.notes { printError("Attention : \(n)") }

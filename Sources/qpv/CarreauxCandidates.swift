@@ -4,8 +4,8 @@
 import ArgumentParser
 import Foundation
 import QPVCarreaux
-import QPVPerimeters
 import QPVCore
+import QPVPerimeters
 import QPVTabular
 
 struct CarreauxCandidates: AsyncParsableCommand {
@@ -32,11 +32,14 @@ struct CarreauxCandidates: AsyncParsableCommand {
     @OptionGroup var file: CarreauxFileOptions
     @OptionGroup var perimeterOptions: PerimeterOptions
 
-    @Option(name: .customLong("threshold"), help: ArgumentHelp("Seuil de niveau de vie moyen en euros par an (ex. 12600).", valueName: "euros")) var thresholdArgument: NumberArgument?
+    @Option(name: .customLong("threshold"), help: ArgumentHelp("Seuil de niveau de vie moyen en euros par an (ex. 12600).", valueName: "euros"))
+    var thresholdArgument: NumberArgument?
     var threshold: Double? { thresholdArgument?.value }
-    @Option(name: .customLong("national-median"), help: "Médiane nationale du niveau de vie (euros), pour la formule officielle.") var nationalMedianArgument: NumberArgument?
+    @Option(name: .customLong("national-median"), help: "Médiane nationale du niveau de vie (euros), pour la formule officielle.")
+    var nationalMedianArgument: NumberArgument?
     var nationalMedian: Double? { nationalMedianArgument?.value }
-    @Option(name: .customLong("urban-unit-median"), help: "Médiane du niveau de vie de l'unité urbaine (euros), pour la formule officielle.") var urbanUnitMedianArgument: NumberArgument?
+    @Option(name: .customLong("urban-unit-median"), help: "Médiane du niveau de vie de l'unité urbaine (euros), pour la formule officielle.")
+    var urbanUnitMedianArgument: NumberArgument?
     var urbanUnitMedian: Double? { urbanUnitMedianArgument?.value }
     @Option(name: .customLong("min-population"), help: "Population minimale d'une grappe retenue.") var minPopulationArgument: NumberArgument = 300
     var minPopulation: Double { minPopulationArgument.value }
@@ -49,11 +52,14 @@ struct CarreauxCandidates: AsyncParsableCommand {
         case (.some, nil, nil): break
         case (nil, .some, .some): break
         case (.some, _, _): throw ValidationError("--threshold et --national-median/--urban-unit-median s'excluent : un seuil, ou les deux médianes")
-        case (nil, .some, nil), (nil, nil, .some): throw ValidationError("la formule officielle demande les deux médianes : --national-median et --urban-unit-median")
+        case (nil, .some, nil), (nil, nil, .some):
+            throw ValidationError("la formule officielle demande les deux médianes : --national-median et --urban-unit-median")
         case (nil, nil, nil):
             guard let epci else { throw ValidationError("indiquez --threshold EUROS, --national-median et --urban-unit-median, ou --epci SIREN") }
             guard try Self.registryThreshold(epci) != nil else {
-                throw ValidationError("--epci \(epci) : aucun seuil de revenu dans les registres de territoire (GeoData/registry/territories) ; indiquez --threshold EUROS")
+                throw ValidationError(
+                    "--epci \(epci) : aucun seuil de revenu dans les registres de territoire (GeoData/registry/territories) ; indiquez --threshold EUROS"
+                )
             }
         }
         if let t = threshold, !(t > 0) { throw ValidationError("--threshold doit être un nombre positif d'euros") }
@@ -68,11 +74,14 @@ struct CarreauxCandidates: AsyncParsableCommand {
     func run() async throws {
         let fromRegistry = threshold == nil && nationalMedian == nil ? try epci.flatMap { try Self.registryThreshold($0) } : nil
         if let t = fromRegistry {
-            printError("Seuil du contrat de ville de l'EPCI \(epci ?? "") : \(FrenchFormat.integer(Int(t.eur.rounded()))) € — \(t.basis) [\(t.source)]")
+            printError(
+                "Seuil du contrat de ville de l'EPCI \(epci ?? "") : \(FrenchFormat.integer(Int(t.eur.rounded()))) € — \(t.basis) [\(t.source)]")
         }
         let s = threshold ?? fromRegistry?.eur ?? CandidatesOptions.threshold(nationalMedian: nationalMedian!, urbanUnitMedian: urbanUnitMedian!)
         if threshold == nil && fromRegistry == nil {
-            printError("Seuil calculé : 0,6 × (0,7 × \(NumberArgument.french(nationalMedian!)) + 0,3 × \(NumberArgument.french(urbanUnitMedian!))) = \(FrenchFormat.integer(Int(s.rounded()))) €")
+            printError(
+                "Seuil calculé : 0,6 × (0,7 × \(NumberArgument.french(nationalMedian!)) + 0,3 × \(NumberArgument.french(urbanUnitMedian!))) = \(FrenchFormat.integer(Int(s.rounded()))) €"
+            )
         }
         let grid: GridPerimeters?
         do { grid = try perimeterOptions.gridPerimeters() } catch let e as CarreauxError {

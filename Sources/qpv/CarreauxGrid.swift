@@ -34,9 +34,12 @@ struct CarreauxGrid: AsyncParsableCommand {
             do { cell = try GridCell(id: id) } catch { throw ValidationError("\(error)") }
         } else {
             guard FrenchTerritory.of(lon: lon!, lat: lat!) == .hexagone else {
-                throw ValidationError("point (\(lon!), \(lat!)) hors de France métropolitaine : la grille INSEE en EPSG:3035 ne couvre que la métropole (longitude d'abord)")
+                throw ValidationError(
+                    "point (\(lon!), \(lat!)) hors de France métropolitaine : la grille INSEE en EPSG:3035 ne couvre que la métropole (longitude d'abord)"
+                )
             }
-            cell = try GridCell(lon: lon!, lat: lat!, resolution: resolution, using: CoordinateTransformer(from: .wgs84, to: .laea3035, context: proj))
+            cell = try GridCell(
+                lon: lon!, lat: lat!, resolution: resolution, using: CoordinateTransformer(from: .wgs84, to: .laea3035, context: proj))
         }
         let ring = try cell.wgs84Ring(using: CoordinateTransformer(from: .laea3035, to: .wgs84, context: proj))
         let geometry = GeoJSONGeometry.text(polygons: [[ring]], decimals: 7)
@@ -45,10 +48,11 @@ struct CarreauxGrid: AsyncParsableCommand {
             print("{\"type\":\"Feature\",\"properties\":{\"idcar\":\"\(cell.id)\",\"resolution_m\":\(cell.resolution)},\"geometry\":\(geometry)}")
         case .json:
             let e = cell.envelope
-            print("{\"id\":\"\(cell.id)\",\"resolution_m\":\(cell.resolution),\"easting\":\(cell.easting),\"northing\":\(cell.northing),"
-                + "\"envelope_3035\":[\(Int(e.minX)),\(Int(e.minY)),\(Int(e.maxX)),\(Int(e.maxY))],"
-                + (cell.resolution == 200 ? "\"idcar_1km\":\"\(cell.parent1km.id)\"," : "")
-                + "\"wgs84_outline\":\(geometry)}")
+            print(
+                "{\"id\":\"\(cell.id)\",\"resolution_m\":\(cell.resolution),\"easting\":\(cell.easting),\"northing\":\(cell.northing),"
+                    + "\"envelope_3035\":[\(Int(e.minX)),\(Int(e.minY)),\(Int(e.maxX)),\(Int(e.maxY))],"
+                    + (cell.resolution == 200 ? "\"idcar_1km\":\"\(cell.parent1km.id)\"," : "")
+                    + "\"wgs84_outline\":\(geometry)}")
         case .text:
             print("Carreau \(cell.id) (\(cell.resolution) m)")
             print("  coin sud-ouest EPSG:3035 : E \(cell.easting), N \(cell.northing)")

@@ -20,7 +20,9 @@ struct PerimeterOptions: ParsableArguments {
     @OptionGroup var dataDirOption: DataDirOption
     var dataDir: String? { dataDirOption.dataDir }
 
-    @Option(help: ArgumentHelp("Utiliser directement ce fichier de périmètres (GeoJSON, GeoPackage, Shapefile) au lieu des paquets installés.", valueName: "fichier"))
+    @Option(
+        help: ArgumentHelp(
+            "Utiliser directement ce fichier de périmètres (GeoJSON, GeoPackage, Shapefile) au lieu des paquets installés.", valueName: "fichier"))
     var perimeters: String?
 
     @Option(help: ArgumentHelp("Avec --perimeters : système de coordonnées du fichier s'il ne le déclare pas (EPSG:2154…).", valueName: "crs"))
@@ -29,16 +31,23 @@ struct PerimeterOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Avec --perimeters : liste du fichier (2015, 2024, 2025) si les codes ne suffisent pas.", valueName: "millésime"))
     var vintage: String?
 
-    @Option(help: ArgumentHelp("Date à laquelle la question est posée, AAAA-MM-JJ (défaut : aujourd'hui). Choisit les listes en vigueur.", valueName: "date"))
+    @Option(
+        help: ArgumentHelp(
+            "Date à laquelle la question est posée, AAAA-MM-JJ (défaut : aujourd'hui). Choisit les listes en vigueur.", valueName: "date"))
     var date: String?
 
     @Flag(help: "Ajouter le jeu de démonstration fictif (utilisé d'office quand rien n'est installé).")
     var demo = false
 
-    @Option(help: ArgumentHelp("Répondre avec la publication de cette date d'une liste (paquet gardé par qpv data import --keep-previous) au lieu de la publication installée.", valueName: "AAAA-MM-JJ"))
+    @Option(
+        help: ArgumentHelp(
+            "Répondre avec la publication de cette date d'une liste (paquet gardé par qpv data import --keep-previous) au lieu de la publication installée.",
+            valueName: "AAAA-MM-JJ"))
     var release: String?
 
-    @Option(name: .customLong("boundary-tolerance"), help: "Distance (m) à une limite de quartier en deçà de laquelle la réponse est « boundary » (à vérifier).")
+    @Option(
+        name: .customLong("boundary-tolerance"),
+        help: "Distance (m) à une limite de quartier en deçà de laquelle la réponse est « boundary » (à vérifier).")
     var boundaryToleranceArgument: NumberArgument = 20
     var boundaryTolerance: Double { boundaryToleranceArgument.value }
 
@@ -51,14 +60,18 @@ struct PerimeterOptions: ParsableArguments {
     }
 
     func validateTolerance() throws {
-        if !(boundaryTolerance >= 0) || !boundaryTolerance.isFinite { throw ValidationError("--boundary-tolerance doit être un nombre positif de mètres") }
+        if !(boundaryTolerance >= 0) || !boundaryTolerance.isFinite {
+            throw ValidationError("--boundary-tolerance doit être un nombre positif de mètres")
+        }
     }
 
     /// Opens the perimeters and says on standard error when the demonstration pack answers.
     func openCatalogAnnounced() throws -> PerimeterCatalog {
         let catalog = try openCatalog()
         if catalog.includesDemo && perimeters == nil && !demo {
-            printError("Aucun périmètre officiel installé : jeu de DÉMONSTRATION fictif utilisé (Quartville-sur-Démo, codes QX…). Installer une liste : qpv data import FICHIER")
+            printError(
+                "Aucun périmètre officiel installé : jeu de DÉMONSTRATION fictif utilisé (Quartville-sur-Démo, codes QX…). Installer une liste : qpv data import FICHIER"
+            )
         }
         return catalog
     }
@@ -66,7 +79,9 @@ struct PerimeterOptions: ParsableArguments {
     func openCatalog() throws -> PerimeterCatalog {
         var options = ImportOptions()
         if let crs {
-            guard let parsed = CRS(string: crs) else { throw ValidationError("système de coordonnées « \(crs) » non reconnu (exemples : EPSG:2154, EPSG:4326)") }
+            guard let parsed = CRS(string: crs) else {
+                throw ValidationError("système de coordonnées « \(crs) » non reconnu (exemples : EPSG:2154, EPSG:4326)")
+            }
             options.crs = parsed
         }
         options.vintage = vintage

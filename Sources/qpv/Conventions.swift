@@ -41,9 +41,10 @@ enum DecimalChoice: String, ExpressibleByArgument, CaseIterable {
 
 /// The output-file conventions every batch command shares.
 struct OutputConventions: ParsableArguments {
-    @Option(help: ArgumentHelp(
-        "Séparateur décimal des nombres écrits : comma (61,62) ou point (61.62). Défaut : celui du fichier d'entrée (virgule s'il est séparé par des « ; » ou si ses nombres ont des virgules).",
-        valueName: "comma|point"))
+    @Option(
+        help: ArgumentHelp(
+            "Séparateur décimal des nombres écrits : comma (61,62) ou point (61.62). Défaut : celui du fichier d'entrée (virgule s'il est séparé par des « ; » ou si ses nombres ont des virgules).",
+            valueName: "comma|point"))
     var decimal: DecimalChoice?
 
     /// The dialect of an output that follows `reader`'s input, with `--decimal` applied.

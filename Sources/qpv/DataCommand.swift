@@ -8,7 +8,6 @@ import QPVEligibility
 import QPVGeocoding
 import QPVGeometry
 import QPVPerimeters
-import QPVGeocoding
 
 struct DataCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -55,14 +54,20 @@ struct DataImport: AsyncParsableCommand {
     @Option(name: .customLong("legal-basis"), help: "QIC : délibération qui les définit.") var legalBasis: String?
     @Option(help: ArgumentHelp("QPV : ce que couvre le fichier : national, none, ou des départements (59,62,2A,971).", valueName: "couverture"))
     var coverage: String?
-    @Flag(name: .customLong("allow-overlap"), help: "Installer même si les dates chevauchent un paquet de même nature et territoire.") var allowOverlap = false
+    @Flag(name: .customLong("allow-overlap"), help: "Installer même si les dates chevauchent un paquet de même nature et territoire.")
+    var allowOverlap = false
     // New releases of a list and ZIP archives (DataImportArchive.swift).
     @Option(help: "Archive ZIP : n'importer que ce membre (chemin dans l'archive ou nom de fichier, avec ou sans extension).") var member: String?
-    @Option(name: .customLong("release-date"), help: "Date de publication de cette version de la liste, AAAA-MM-JJ (défaut : date des fichiers dans l'archive).")
+    @Option(
+        name: .customLong("release-date"),
+        help: "Date de publication de cette version de la liste, AAAA-MM-JJ (défaut : date des fichiers dans l'archive).")
     var releaseDate: String?
-    @Option(name: .customLong("release-origin"), help: "D'où vient la date de publication (texte libre, ex. « data.gouv.fr »).") var releaseOrigin: String?
-    @Flag(name: .customLong("keep-previous"), help: "Garder pour audit le paquet de la publication remplacée (interrogeable avec --release DATE).") var keepPrevious = false
-    @Option(name: .customLong("move-tolerance"), help: "Mètres au-delà desquels un contour est dit déplacé entre deux publications.") var moveTolerance: Double = 1
+    @Option(name: .customLong("release-origin"), help: "D'où vient la date de publication (texte libre, ex. « data.gouv.fr »).") var releaseOrigin:
+        String?
+    @Flag(name: .customLong("keep-previous"), help: "Garder pour audit le paquet de la publication remplacée (interrogeable avec --release DATE).")
+    var keepPrevious = false
+    @Option(name: .customLong("move-tolerance"), help: "Mètres au-delà desquels un contour est dit déplacé entre deux publications.")
+    var moveTolerance: Double = 1
 
     func run() async throws {
         var options = ImportOptions()
@@ -121,8 +126,11 @@ struct DataImport: AsyncParsableCommand {
 
 struct DataList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "list", abstract: "Lister tout ce qui est installé : paquets de périmètres, base d'adresses (BAN), communes, programmes (règles).",
-        discussion: "Chaque entrée a un identifiant (pack_id) à donner à qpv data remove ; sa nature est dans « data » (perimeters, addresses, communes, rules).")
+        commandName: "list",
+        abstract: "Lister tout ce qui est installé : paquets de périmètres, base d'adresses (BAN), communes, programmes (règles).",
+        discussion:
+            "Chaque entrée a un identifiant (pack_id) à donner à qpv data remove ; sa nature est dans « data » (perimeters, addresses, communes, rules)."
+    )
 
     @OptionGroup var dataDirOption: DataDirOption
     var dataDir: String? { dataDirOption.dataDir }
@@ -175,23 +183,27 @@ struct DataList: AsyncParsableCommand {
             do {
                 let info = try Geocoder(dataDirectory: dir).info
                 entries.append(
-                    Entry(pack_id: Self.addressesId, data: "addresses", imported_at: info.importedAt, sources: info.sources, addresses: info.addresses,
-                          streets: info.streets, communes: info.communes, path: banURL.path, previous: false))
+                    Entry(
+                        pack_id: Self.addressesId, data: "addresses", imported_at: info.importedAt, sources: info.sources, addresses: info.addresses,
+                        streets: info.streets, communes: info.communes, path: banURL.path, previous: false))
             } catch {
                 addressProblem = "\(error)"
             }
         }
         let areas = try AdminAreas.openAll(dir)
         for a in areas {
-            entries.append(Entry(pack_id: a.manifest.id, data: "communes", source_file: a.manifest.source.fileName, sha256: a.manifest.source.sha256,
-                                 imported_at: a.manifest.importedAt, communes: a.manifest.communeCount, path: a.path, previous: false))
+            entries.append(
+                Entry(
+                    pack_id: a.manifest.id, data: "communes", source_file: a.manifest.source.fileName, sha256: a.manifest.source.sha256,
+                    imported_at: a.manifest.importedAt, communes: a.manifest.communeCount, path: a.path, previous: false))
         }
         // Rule files installed with qpv data import-rules (identifier "rules:ID").
         let rules = try InstalledRules.all(dir)
         for b in rules {
-            entries.append(Entry(
-                pack_id: "rules:\(b.programme)", data: "rules", kind: b.programme, imported_at: b.updated,
-                path: InstalledRules.directory(dir).appendingPathComponent("\(b.programme).json").path, previous: false))
+            entries.append(
+                Entry(
+                    pack_id: "rules:\(b.programme)", data: "rules", kind: b.programme, imported_at: b.updated,
+                    path: InstalledRules.directory(dir).appendingPathComponent("\(b.programme).json").path, previous: false))
         }
         if format == .json {
             print(try jsonString(entries))
@@ -209,39 +221,54 @@ struct DataList: AsyncParsableCommand {
                 print("Publications précédentes gardées (--keep-previous ; interrogeables avec --release AAAA-MM-JJ) :")
             }
             let (perimeters, source, sha, sets, repaired) = (e.perimeters ?? 0, e.source_file ?? "", e.sha256 ?? "", e.sets ?? [], e.repaired ?? 0)
-            print("• \(e.pack_id) — \(FrenchFormat.integer(perimeters)) périmètres — \(source) (sha256 \(sha.prefix(12))…) — importé le \(e.imported_at)")
+            print(
+                "• \(e.pack_id) — \(FrenchFormat.integer(perimeters)) périmètres — \(source) (sha256 \(sha.prefix(12))…) — importé le \(e.imported_at)"
+            )
             let release = e.release_date.flatMap(CivilDate.init).map { "publication du \($0.french)" } ?? "date de publication inconnue"
-            print("    \(release)" + (e.release_origin.map { " (\($0))" } ?? "") + (e.archive.map { " — archive \($0)" + (e.member.map { " → \($0)" } ?? "") } ?? ""))
+            print(
+                "    \(release)" + (e.release_origin.map { " (\($0))" } ?? "")
+                    + (e.archive.map { " — archive \($0)" + (e.member.map { " → \($0)" } ?? "") } ?? ""))
             for s in sets {
-                print("    \(s.label) : \(s.perimeterCount) périmètres, \(s.periodFrench)" + (s.uncertain != nil ? " — à vérifier : \(s.uncertain!)" : ""))
+                print(
+                    "    \(s.label) : \(s.perimeterCount) périmètres, \(s.periodFrench)"
+                        + (s.uncertain != nil ? " — à vérifier : \(s.uncertain!)" : ""))
                 if let c = s.departementCoverage { print("      couverture : \(c.french)") }
                 if s.kind == .qpv && s.departementCoverage == nil && !s.isDemo {
                     print("      couverture : non enregistrée (paquet ancien) : départements présents supposés complets ; réimportez avec --coverage")
                 }
-                if s.kind == .qic && s.validFrom == nil { print("      dates de validité non renseignées : jeu jamais utilisé ; réimportez avec --valid-from") }
+                if s.kind == .qic && s.validFrom == nil {
+                    print("      dates de validité non renseignées : jeu jamais utilisé ; réimportez avec --valid-from")
+                }
             }
             if repaired > 0 { print("    \(repaired) polygone(s) réparé(s) à l'import") }
         }
         if let a = entries.first(where: { $0.data == "addresses" }) {
-            print("Base d'adresses installée (identifiant « \(a.pack_id) ») : \(FrenchFormat.integer(a.addresses ?? 0)) adresses, "
-                + "\(FrenchFormat.integer(a.streets ?? 0)) voies, \(FrenchFormat.integer(a.communes ?? 0)) communes — importée le \(a.imported_at) — \(a.path), à partir de :")
+            print(
+                "Base d'adresses installée (identifiant « \(a.pack_id) ») : \(FrenchFormat.integer(a.addresses ?? 0)) adresses, "
+                    + "\(FrenchFormat.integer(a.streets ?? 0)) voies, \(FrenchFormat.integer(a.communes ?? 0)) communes — importée le \(a.imported_at) — \(a.path), à partir de :"
+            )
             for s in a.sources ?? [] {
-                print("    \(s.file) (\(s.kind), \(FrenchFormat.integer(s.bytes)) octets, sha256 \(s.sha256.prefix(12))…) : \(FrenchFormat.integer(s.rows)) lignes, "
-                    + "\(FrenchFormat.integer(s.imported)) importées, \(FrenchFormat.integer(s.rejected)) rejetées")
+                print(
+                    "    \(s.file) (\(s.kind), \(FrenchFormat.integer(s.bytes)) octets, sha256 \(s.sha256.prefix(12))…) : \(FrenchFormat.integer(s.rows)) lignes, "
+                        + "\(FrenchFormat.integer(s.imported)) importées, \(FrenchFormat.integer(s.rejected)) rejetées")
             }
         } else if let addressProblem {
             print("Base d'adresses : \(banURL.path) — inutilisable : \(addressProblem)")
         } else {
-            print("Aucune base d'adresses installée : géocodage sur les adresses de démonstration. Installer la BAN : qpv data import-ban adresses-XX.csv.gz")
+            print(
+                "Aucune base d'adresses installée : géocodage sur les adresses de démonstration. Installer la BAN : qpv data import-ban adresses-XX.csv.gz"
+            )
         }
         for a in areas {
             let deps = a.manifest.zones.filter { $0.kind == .departement }.map(\.code)
             let epcis = a.manifest.zones.filter { $0.kind == .epci }.map { "\($0.name) (\($0.code), \($0.members.count) communes)" }
-            print("Communes installées (identifiant « \(a.manifest.id) ») : \(FrenchFormat.integer(a.manifest.communeCount)) communes — \(a.manifest.source.fileName) — départements \(deps.joined(separator: ", "))"
-                + (epcis.isEmpty ? "" : " — intercommunalités : \(epcis.joined(separator: ", "))"))
+            print(
+                "Communes installées (identifiant « \(a.manifest.id) ») : \(FrenchFormat.integer(a.manifest.communeCount)) communes — \(a.manifest.source.fileName) — départements \(deps.joined(separator: ", "))"
+                    + (epcis.isEmpty ? "" : " — intercommunalités : \(epcis.joined(separator: ", "))"))
         }
         for b in rules {
-            print("Programme installé (identifiant « rules:\(b.programme) ») : \(b.label) — \(b.criteria.count) critères — mis à jour le \(b.updated)")
+            print(
+                "Programme installé (identifiant « rules:\(b.programme) ») : \(b.label) — \(b.criteria.count) critères — mis à jour le \(b.updated)")
         }
     }
 }
@@ -285,7 +312,9 @@ struct DataImportCommunes: AsyncParsableCommand {
 
 struct DataRemove: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "remove", abstract: "Supprimer un paquet installé, des communes, un programme (« rules:ID ») ou la base d'adresses (« adresses ») : voir qpv data list.")
+        commandName: "remove",
+        abstract: "Supprimer un paquet installé, des communes, un programme (« rules:ID ») ou la base d'adresses (« adresses ») : voir qpv data list."
+    )
     @Argument(help: "Identifiant du paquet.") var packId: String
     @OptionGroup var dataDirOption: DataDirOption
     var dataDir: String? { dataDirOption.dataDir }
@@ -293,7 +322,9 @@ struct DataRemove: AsyncParsableCommand {
     func run() async throws {
         if packId == DataList.addressesId {
             let url = Geocoder.packURL(in: DataDirectory.resolve(explicit: dataDir))
-            guard FileManager.default.fileExists(atPath: url.path) else { throw ValidationError("aucune base d'adresses installée (voir qpv data list)") }
+            guard FileManager.default.fileExists(atPath: url.path) else {
+                throw ValidationError("aucune base d'adresses installée (voir qpv data list)")
+            }
             try FileManager.default.removeItem(at: url)
             print("Base d'adresses supprimée (\(url.path)).")
             return

@@ -90,7 +90,9 @@ extension DataImport {
         for (k, c) in compiled.enumerated() {
             let m = c.result.manifest
             print("Paquet installé : \(m.packId) ← \(c.member.name)")
-            print("  \(m.source.featureCount) entités → \(m.perimeters.count) périmètres (\(m.source.format), EPSG:\(m.source.crs)), sha256 \(m.source.sha256.prefix(12))…")
+            print(
+                "  \(m.source.featureCount) entités → \(m.perimeters.count) périmètres (\(m.source.format), EPSG:\(m.source.crs)), sha256 \(m.source.sha256.prefix(12))…"
+            )
             print("  \(m.source.releaseFrench)" + (m.source.releaseOrigin.map { " (\($0))" } ?? ""))
             for s in m.sets { print("  \(s.label) : \(s.perimeterCount) périmètres, \(s.periodFrench)") }
             if m.repairedFeatureCount > 0 { print("  réparations : \(m.repairedFeatureCount) polygone(s) invalide(s) réparé(s)") }

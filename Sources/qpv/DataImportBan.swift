@@ -31,7 +31,11 @@ struct DataImportBan: AsyncParsableCommand {
     @Option(help: "Écrire la base dans ce fichier plutôt que dans le dossier des données.")
     var output: String?
 
-    @Option(name: .customLong("max-rejected"), help: ArgumentHelp("Part maximale de lignes rejetées par fichier BAN, en % (au-delà, le fichier est refusé et la base installée reste).", valueName: "pourcentage"))
+    @Option(
+        name: .customLong("max-rejected"),
+        help: ArgumentHelp(
+            "Part maximale de lignes rejetées par fichier BAN, en % (au-delà, le fichier est refusé et la base installée reste).",
+            valueName: "pourcentage"))
     var maxRejected: Double = 5
 
     func validate() throws {
@@ -57,9 +61,13 @@ struct DataImportBan: AsyncParsableCommand {
         let seconds = Date().timeIntervalSince(start)
         let size = ((try? FileManager.default.attributesOfItem(atPath: target.path)[.size]) as? Int) ?? 0
         print("Base d'adresses écrite : \(target.path) (\(FrenchFormat.decimal(Double(size) / 1_048_576, digits: 1)) Mio)")
-        print("  \(FrenchFormat.integer(info.addresses)) adresses, \(FrenchFormat.integer(info.streets)) voies, \(FrenchFormat.integer(info.communes)) communes, en \(FrenchFormat.decimal(seconds, digits: 1)) s")
+        print(
+            "  \(FrenchFormat.integer(info.addresses)) adresses, \(FrenchFormat.integer(info.streets)) voies, \(FrenchFormat.integer(info.communes)) communes, en \(FrenchFormat.decimal(seconds, digits: 1)) s"
+        )
         for s in info.sources {
-            print("  \(s.file) : \(FrenchFormat.integer(s.rows)) lignes, \(FrenchFormat.integer(s.imported)) importées, \(FrenchFormat.integer(s.rejected)) rejetées")
+            print(
+                "  \(s.file) : \(FrenchFormat.integer(s.rows)) lignes, \(FrenchFormat.integer(s.imported)) importées, \(FrenchFormat.integer(s.rejected)) rejetées"
+            )
         }
         if builder.rejectedRows > 0 {
             let stderr = FileHandle.standardError

@@ -2,17 +2,18 @@
 // geocoder hook for `--address` (`AddressHook`) and printing a report (`EligibilityCLI`).
 
 import ArgumentParser
-import QPVAddressing
 import Foundation
+import QPVAddressing
 import QPVCore
-import QPVGeocoding
 import QPVEligibility
+import QPVGeocoding
 import QPVPerimeters
 
 struct EligibilityCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eligibility",
-        abstract: "Dire si une embauche, un projet ou un logement est éligible (emplois francs, adultes-relais, FCS, TFPB, ou tout programme au format public de règles), critère par critère.",
+        abstract:
+            "Dire si une embauche, un projet ou un logement est éligible (emplois francs, adultes-relais, FCS, TFPB, ou tout programme au format public de règles), critère par critère.",
         discussion: """
             Chaque verdict est éligible, non éligible ou à vérifier, avec les critères (✓ / ✗ / ?), les montants, \
             l'échéance, la liste de QPV utilisée et les textes cités. Une adresse en limite de quartier, une règle \
@@ -20,7 +21,10 @@ struct EligibilityCommand: AsyncParsableCommand {
             Les règles datées et leurs sources sont dans GeoData/rules/ (livrées avec qpv) ; un autre programme s'écrit \
             au même format (Docs/rules.md) et s'évalue avec run ou run-batch (qpv rules check FICHIER pour le vérifier).
             """,
-        subcommands: [EligibilityEmploiFranc.self, EligibilityAdulteRelais.self, EligibilityFCS.self, EligibilityTFPB.self, EligibilityRun.self, EligibilityRunBatch.self]
+        subcommands: [
+            EligibilityEmploiFranc.self, EligibilityAdulteRelais.self, EligibilityFCS.self, EligibilityTFPB.self, EligibilityRun.self,
+            EligibilityRunBatch.self,
+        ]
     )
 }
 
@@ -61,7 +65,10 @@ struct EligibilityPlaceOptions: ParsableArguments {
 enum AddressHook {
     static func resolver(_ dataDirectory: DataDirectory) throws -> (any AddressResolving)? {
         let (geocoder, isDemo) = try Geocoder.installedOrDemo(dataDirectory: dataDirectory)
-        if isDemo { printError("Aucune BAN installée : adresses de DÉMONSTRATION fictives utilisées. Installer la BAN : qpv data import-ban adresses-XX.csv.gz") }
+        if isDemo {
+            printError(
+                "Aucune BAN installée : adresses de DÉMONSTRATION fictives utilisées. Installer la BAN : qpv data import-ban adresses-XX.csv.gz")
+        }
         return GeocoderAddressResolver(geocoder: geocoder)
     }
 }
@@ -78,7 +85,9 @@ enum EligibilityCLI {
     }
 
     static func date(_ value: String, option: String) throws -> CivilDate {
-        guard let d = CivilDate(value) else { throw ValidationError("\(option) « \(value) » invalide : format attendu AAAA-MM-JJ (par exemple 2024-01-01)") }
+        guard let d = CivilDate(value) else {
+            throw ValidationError("\(option) « \(value) » invalide : format attendu AAAA-MM-JJ (par exemple 2024-01-01)")
+        }
         return d
     }
 

@@ -31,11 +31,18 @@ struct EligibilityAdulteRelais: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Type de contrat : cdi ou cdd.", valueName: "cdi|cdd")) var contract: String?
     @Option(name: .customLong("duration-months"), help: "Durée du CDD en mois.") var durationMonthsArgument: NumberArgument?
     var durationMonths: Double? { durationMonthsArgument?.value }
-    @Flag(inversion: .prefixedNo, exclusivity: .exclusive, help: "Le préfet a accordé (ou non) une dérogation à la condition de résidence ; sans l'une ou l'autre, hors QPV : à vérifier.")
+    @Flag(
+        inversion: .prefixedNo, exclusivity: .exclusive,
+        help: "Le préfet a accordé (ou non) une dérogation à la condition de résidence ; sans l'une ou l'autre, hors QPV : à vérifier.")
     var derogation: Bool?
-    @Option(help: ArgumentHelp("Nature de l'employeur : association, collectivite, etablissement-public, hlm, delegataire-service-public, entreprise, other.", valueName: "nature"))
+    @Option(
+        help: ArgumentHelp(
+            "Nature de l'employeur : association, collectivite, etablissement-public, hlm, delegataire-service-public, entreprise, other.",
+            valueName: "nature"))
     var employer: String?
-    @Flag(inversion: .prefixedNo, exclusivity: .exclusive, help: "Le poste est (ou n'est pas) couvert par une convention avec le préfet signée avant l'embauche ; sans l'une ou l'autre : à vérifier.")
+    @Flag(
+        inversion: .prefixedNo, exclusivity: .exclusive,
+        help: "Le poste est (ou n'est pas) couvert par une convention avec le préfet signée avant l'embauche ; sans l'une ou l'autre : à vérifier.")
     var convention: Bool?
 
     func validate() throws { try EligibilityCLI.rejectDate(perimeterOptions, use: "--hire-date") }
@@ -52,6 +59,7 @@ struct EligibilityAdulteRelais: AsyncParsableCommand {
         let book = try RuleBook.shipped("adulte-relais")
         let locator = try EligibilityCLI.locator(perimeterOptions, place: place)
         let location = try place.locate(with: locator, dataDirectory: perimeterOptions.dataDirectory, on: date)
-        try EligibilityCLI.print(AdulteRelais.evaluate(request, location: location, book: book), format: place.format, location: location, exitStatus: place.exitStatus)
+        try EligibilityCLI.print(
+            AdulteRelais.evaluate(request, location: location, book: book), format: place.format, location: location, exitStatus: place.exitStatus)
     }
 }

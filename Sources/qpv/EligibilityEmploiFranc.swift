@@ -31,25 +31,33 @@ struct EligibilityEmploiFranc: AsyncParsableCommand {
     @Option(name: .customLong("working-time"), help: "Temps de travail en part d'un temps plein (1 = temps plein, 0,5 = mi-temps).")
     var workingTimeArgument: NumberArgument = 1
     var workingTime: Double { workingTimeArgument.value }
-    @Option(help: ArgumentHelp("Situation à la signature : jobseeker (demandeur d'emploi cat. 1, 2, 3, 6, 7, 8), csp, mission-locale, other.", valueName: "situation"))
+    @Option(
+        help: ArgumentHelp(
+            "Situation à la signature : jobseeker (demandeur d'emploi cat. 1, 2, 3, 6, 7, 8), csp, mission-locale, other.", valueName: "situation"))
     var status: String?
     @Option(help: "Âge de la personne à la signature (emploi franc+ : moins de 26 ans, contrats signés du 15 octobre 2020 au 31 mai 2021).")
     var age: Int?
-    @Flag(name: .customLong("previous-employment"), inversion: .prefixedNo, exclusivity: .exclusive,
-          help: "La personne a (ou n'a pas) travaillé chez cet employeur dans les 6 mois précédant l'embauche ; sans l'une ou l'autre : à vérifier.")
+    @Flag(
+        name: .customLong("previous-employment"), inversion: .prefixedNo, exclusivity: .exclusive,
+        help: "La personne a (ou n'a pas) travaillé chez cet employeur dans les 6 mois précédant l'embauche ; sans l'une ou l'autre : à vérifier.")
     var previousEmployment: Bool?
     @Option(help: ArgumentHelp("Employeur : private, association, sem, epa, epic, individual.", valueName: "type")) var employer: String?
-    @Flag(name: .customLong("economic-dismissal"), inversion: .prefixedNo, exclusivity: .exclusive,
-          help: "L'employeur a (ou n'a pas) licencié pour motif économique sur ce poste dans les 6 mois précédents ; sans l'une ou l'autre : à vérifier.")
+    @Flag(
+        name: .customLong("economic-dismissal"), inversion: .prefixedNo, exclusivity: .exclusive,
+        help:
+            "L'employeur a (ou n'a pas) licencié pour motif économique sur ce poste dans les 6 mois précédents ; sans l'une ou l'autre : à vérifier.")
     var economicDismissal: Bool?
-    @Flag(name: .customLong("obligations-up-to-date"), inversion: .prefixedNo, exclusivity: .exclusive,
-          help: "L'employeur est (ou n'est pas) à jour de ses obligations sociales et fiscales ; sans l'une ou l'autre : à vérifier.")
+    @Flag(
+        name: .customLong("obligations-up-to-date"), inversion: .prefixedNo, exclusivity: .exclusive,
+        help: "L'employeur est (ou n'est pas) à jour de ses obligations sociales et fiscales ; sans l'une ou l'autre : à vérifier.")
     var obligationsUpToDate: Bool?
-    @Flag(name: .customLong("other-state-aid"), inversion: .prefixedNo, exclusivity: .exclusive,
-          help: "Une autre aide de l'État est (ou n'est pas) versée pour cette embauche ; sans l'une ou l'autre : à vérifier.")
+    @Flag(
+        name: .customLong("other-state-aid"), inversion: .prefixedNo, exclusivity: .exclusive,
+        help: "Une autre aide de l'État est (ou n'est pas) versée pour cette embauche ; sans l'une ou l'autre : à vérifier.")
     var otherStateAid: Bool?
-    @Flag(name: .customLong("kept-six-months"), inversion: .prefixedNo, exclusivity: .exclusive,
-          help: "Le salarié est (ou n'est pas) maintenu dans l'effectif au moins 6 mois ; sans l'une ou l'autre : à vérifier.")
+    @Flag(
+        name: .customLong("kept-six-months"), inversion: .prefixedNo, exclusivity: .exclusive,
+        help: "Le salarié est (ou n'est pas) maintenu dans l'effectif au moins 6 mois ; sans l'une ou l'autre : à vérifier.")
     var keptSixMonths: Bool?
 
     func validate() throws { try EligibilityCLI.rejectDate(perimeterOptions, use: "--signature-date") }
@@ -60,12 +68,15 @@ struct EligibilityEmploiFranc: AsyncParsableCommand {
             signatureDate: date, contract: try EligibilityCLI.parse(contract, option: "--contract", as: EmploiFrancRequest.Contract.self),
             durationMonths: durationMonths, workingTime: workingTime,
             status: try EligibilityCLI.parse(status, option: "--status", as: EmploiFrancRequest.Status.self), age: age,
-            previousEmployment: previousEmployment, employer: try EligibilityCLI.parse(employer, option: "--employer", as: EmploiFrancRequest.Employer.self),
-            economicDismissal: economicDismissal, obligationsUpToDate: obligationsUpToDate, otherStateAid: otherStateAid, keptSixMonths: keptSixMonths)
+            previousEmployment: previousEmployment,
+            employer: try EligibilityCLI.parse(employer, option: "--employer", as: EmploiFrancRequest.Employer.self),
+            economicDismissal: economicDismissal, obligationsUpToDate: obligationsUpToDate, otherStateAid: otherStateAid, keptSixMonths: keptSixMonths
+        )
         do { try request.validate() } catch { throw ValidationError("\(error)") }
         let book = try RuleBook.shipped("emploi-franc")
         let locator = try EligibilityCLI.locator(perimeterOptions, place: place)
         let location = try place.locate(with: locator, dataDirectory: perimeterOptions.dataDirectory, on: date)
-        try EligibilityCLI.print(EmploiFranc.evaluate(request, location: location, book: book), format: place.format, location: location, exitStatus: place.exitStatus)
+        try EligibilityCLI.print(
+            EmploiFranc.evaluate(request, location: location, book: book), format: place.format, location: location, exitStatus: place.exitStatus)
     }
 }

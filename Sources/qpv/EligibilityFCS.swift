@@ -9,7 +9,8 @@ import QPVPerimeters
 struct EligibilityFCS: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fcs",
-        abstract: "Fonds de cohésion sociale / fonds de concours politique de la ville d'une intercommunalité : le projet est-il dans un de ses QPV ou QIC ?",
+        abstract:
+            "Fonds de cohésion sociale / fonds de concours politique de la ville d'une intercommunalité : le projet est-il dans un de ses QPV ou QIC ?",
         discussion: """
             qpv eligibility fcs --lon 2.6370 --lat 50.5260 [--date 2025-03-01] [--epci 200072460] [--communes communes.geojson]
 
@@ -32,13 +33,17 @@ struct EligibilityFCS: AsyncParsableCommand {
         let book = try RuleBook.shipped("fcs")
         let programmes = try CohesionFund.programmes(book: book)
         if let epci, !programmes.contains(where: { $0.epciSiren == epci }) {
-            throw ValidationError("--epci \(epci) : aucun programme connu (programmes : \(programmes.map { "\($0.epciSiren) \($0.epciName)" }.joined(separator: " ; ")))")
+            throw ValidationError(
+                "--epci \(epci) : aucun programme connu (programmes : \(programmes.map { "\($0.epciSiren) \($0.epciName)" }.joined(separator: " ; ")))"
+            )
         }
         let locator = try EligibilityCLI.locator(perimeterOptions, place: place, communes: communes)
         let location = try place.locate(with: locator, dataDirectory: perimeterOptions.dataDirectory, on: date)
         guard let programme = CohesionFund.programme(siren: epci, location: location, among: programmes) else {
             throw ValidationError("plusieurs programmes possibles : précisez --epci (\(programmes.map(\.epciSiren).joined(separator: ", ")))")
         }
-        try EligibilityCLI.print(CohesionFund.evaluate(date: date, location: location, programme: programme), format: place.format, location: location, exitStatus: place.exitStatus)
+        try EligibilityCLI.print(
+            CohesionFund.evaluate(date: date, location: location, programme: programme), format: place.format, location: location,
+            exitStatus: place.exitStatus)
     }
 }

@@ -7,11 +7,18 @@ import QPVTabular
 
 /// Which programme of which rule file, and the declared facts (`qpv eligibility run` and `run-batch`).
 struct RuleFileOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Fichier de règles au format public (Docs/rules.md) ; défaut : programmes installés (qpv data import-rules) puis livrés.", valueName: "fichier"))
+    @Option(
+        help: ArgumentHelp(
+            "Fichier de règles au format public (Docs/rules.md) ; défaut : programmes installés (qpv data import-rules) puis livrés.",
+            valueName: "fichier"))
     var rules: String?
     @Option(help: ArgumentHelp("Identifiant du programme (champ « programme », ou « id » d'un programme d'intercommunalité).", valueName: "id"))
     var programme: String
-    @Option(name: .customLong("fact"), parsing: .unconditionalSingleValue, help: ArgumentHelp("Fait déclaré nom=valeur (répétable) : date AAAA-MM-JJ, nombre, oui/non ou texte. Un fait non déclaré n'est jamais supposé.", valueName: "nom=valeur"))
+    @Option(
+        name: .customLong("fact"), parsing: .unconditionalSingleValue,
+        help: ArgumentHelp(
+            "Fait déclaré nom=valeur (répétable) : date AAAA-MM-JJ, nombre, oui/non ou texte. Un fait non déclaré n'est jamais supposé.",
+            valueName: "nom=valeur"))
     var facts: [String] = []
     @Option(help: ArgumentHelp("SIREN de l'intercommunalité, quand le fichier en décrit plusieurs.", valueName: "siren")) var epci: String?
 
@@ -56,7 +63,9 @@ struct EligibilityRun: AsyncParsableCommand {
     func run() async throws {
         let book = try ruleOptions.book(perimeterOptions.dataDirectory)
         var inputs: EligibilityInputs
-        do { inputs = try FactParser.inputs(try ruleOptions.pairs(), book: book) } catch let e as EligibilityInputError { throw ValidationError("--fact \(e)") }
+        do { inputs = try FactParser.inputs(try ruleOptions.pairs(), book: book) } catch let e as EligibilityInputError {
+            throw ValidationError("--fact \(e)")
+        }
         let date: CivilDate
         if let d = inputs.date(book.dateInput) {
             date = d

@@ -33,14 +33,22 @@ struct EligibilityTFPB: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Lignes en points GeoJSON (WGS84), pour QGIS.", valueName: "fichier")) var geojson: String?
     @Option(name: .customLong("lon-column"), help: "Colonne des longitudes (défaut : lon, longitude, lng, x).") var lonColumn: String?
     @Option(name: .customLong("lat-column"), help: "Colonne des latitudes (défaut : lat, latitude, y).") var latColumn: String?
-    @Option(name: .customLong("dwellings-column"), help: "Colonne du nombre de logements (défaut : logements, nb_logements).") var dwellingsColumn: String?
+    @Option(name: .customLong("dwellings-column"), help: "Colonne du nombre de logements (défaut : logements, nb_logements).") var dwellingsColumn:
+        String?
     @Option(name: .customLong("convention-column"), help: "Colonne oui/non de la convention d'abattement signée (défaut : conventionne).")
     var conventionColumn: String?
     @Option(help: ArgumentHelp("Convention d'abattement signée par le bailleur, pour les lignes sans valeur : oui ou non.", valueName: "oui|non"))
     var conventionne: String?
-    @Option(name: .customLong("logement-social"), help: ArgumentHelp("Logements locatifs sociaux d'un organisme HLM ou d'une SEM, pour les lignes sans colonne logement_social : oui ou non.", valueName: "oui|non"))
+    @Option(
+        name: .customLong("logement-social"),
+        help: ArgumentHelp(
+            "Logements locatifs sociaux d'un organisme HLM ou d'une SEM, pour les lignes sans colonne logement_social : oui ou non.",
+            valueName: "oui|non"))
     var logementSocial: String?
-    @Option(name: .customLong("exoneration-terminee"), help: ArgumentHelp("Logements hors période d'exonération de TFPB, pour les lignes sans colonne exoneration_terminee : oui ou non.", valueName: "oui|non"))
+    @Option(
+        name: .customLong("exoneration-terminee"),
+        help: ArgumentHelp(
+            "Logements hors période d'exonération de TFPB, pour les lignes sans colonne exoneration_terminee : oui ou non.", valueName: "oui|non"))
     var exonerationTerminee: String?
     @Option(name: .customLong("address-column"), help: "Colonne de l'adresse, géocodée hors ligne quand la ligne n'a pas de coordonnées.")
     var addressColumn: String?

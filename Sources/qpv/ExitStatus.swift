@@ -68,7 +68,10 @@ enum ExitStatus {
             return dataError
         case let e as CocoaError:
             if e.isFileError {
-                let write: Set<CocoaError.Code> = [.fileWriteUnknown, .fileWriteNoPermission, .fileWriteOutOfSpace, .fileWriteVolumeReadOnly, .fileWriteInvalidFileName, .fileWriteFileExists]
+                let write: Set<CocoaError.Code> = [
+                    .fileWriteUnknown, .fileWriteNoPermission, .fileWriteOutOfSpace, .fileWriteVolumeReadOnly, .fileWriteInvalidFileName,
+                    .fileWriteFileExists,
+                ]
                 return write.contains(e.code) ? cannotWrite : unreadableInput
             }
             return internalError

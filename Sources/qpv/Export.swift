@@ -28,7 +28,9 @@ struct Export: AsyncParsableCommand {
     @OptionGroup var dataDirOption: DataDirOption
     var dataDir: String? { dataDirOption.dataDir }
     @Flag(help: "Ajouter le jeu de démonstration fictif (codes QX…) à l'export.") var demo = false
-    @Flag(name: .customLong("no-create-extension"), help: "Format postgis : ne pas exécuter CREATE EXTENSION postgis (déjà installée par l'administrateur).")
+    @Flag(
+        name: .customLong("no-create-extension"),
+        help: "Format postgis : ne pas exécuter CREATE EXTENSION postgis (déjà installée par l'administrateur).")
     var noCreateExtension = false
     @Flag(name: .customLong("plain-sql"), help: "Format postgis : SQL standard (INSERT), sans commande psql, pour pgAdmin, DBeaver ou JDBC.")
     var plainSQL = false
@@ -42,15 +44,25 @@ struct Export: AsyncParsableCommand {
     func run() async throws {
         let exportFormat = format
         let catalog = try Exporter.catalog(dataDirectory: DataDirectory.resolve(explicit: dataDir), demo: demo)
-        if demo { printError("Attention : l'export contient le jeu de DÉMONSTRATION fictif (Quartville-sur-Démo, codes QX…), à ne pas confondre avec des données officielles.") }
+        if demo {
+            printError(
+                "Attention : l'export contient le jeu de DÉMONSTRATION fictif (Quartville-sur-Démo, codes QX…), à ne pas confondre avec des données officielles."
+            )
+        }
         let summary = try Exporter(catalog: catalog).write(
             format: exportFormat, schema: schema, to: output, postgis: PostGISOptions(createExtension: !noCreateExtension, plainSQL: plainSQL))
-        var lines = ["Export \(exportFormat.rawValue) : \(summary.perimeters) périmètres, \(summary.sets) listes ou jeux → \(output == "-" ? "sortie standard" : output) (\(FrenchFormat.integer(summary.bytes)) octets)"]
-        lines.append("  systèmes métriques : " + summary.metricSRIDs.map { "EPSG:\($0)" }.joined(separator: ", ") + " ; systèmes des fichiers sources : " + summary.sourceSRIDs.map { "EPSG:\($0)" }.joined(separator: ", "))
+        var lines = [
+            "Export \(exportFormat.rawValue) : \(summary.perimeters) périmètres, \(summary.sets) listes ou jeux → \(output == "-" ? "sortie standard" : output) (\(FrenchFormat.integer(summary.bytes)) octets)"
+        ]
+        lines.append(
+            "  systèmes métriques : " + summary.metricSRIDs.map { "EPSG:\($0)" }.joined(separator: ", ") + " ; systèmes des fichiers sources : "
+                + summary.sourceSRIDs.map { "EPSG:\($0)" }.joined(separator: ", "))
         if exportFormat == .postgis {
-            lines.append(plainSQL
-                ? "  chargement : exécuter le script dans l'outil SQL (pgAdmin, DBeaver, JDBC) ou psql -d BASE -f \(output == "-" ? "FICHIER.sql" : output)"
-                : "  chargement : psql -v ON_ERROR_STOP=1 -d BASE -f \(output == "-" ? "FICHIER.sql" : output) (rechargeable, vues des utilisateurs gardées)")
+            lines.append(
+                plainSQL
+                    ? "  chargement : exécuter le script dans l'outil SQL (pgAdmin, DBeaver, JDBC) ou psql -d BASE -f \(output == "-" ? "FICHIER.sql" : output)"
+                    : "  chargement : psql -v ON_ERROR_STOP=1 -d BASE -f \(output == "-" ? "FICHIER.sql" : output) (rechargeable, vues des utilisateurs gardées)"
+            )
             lines.append("  requête : SELECT * FROM \(schema).locate(lon, lat, DATE 'AAAA-MM-JJ');")
         }
         printError(lines.joined(separator: "\n"))

@@ -5,10 +5,10 @@ import ArgumentParser
 import Foundation
 import QPVAddressing
 import QPVCore
-import QPVPerimeters
-import Synchronization
 import QPVGeocoding
+import QPVPerimeters
 import QPVTabular
+import Synchronization
 
 struct Geocode: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -78,7 +78,9 @@ struct Geocode: AsyncParsableCommand {
         } else {
             if address != nil { throw ValidationError("donnez soit une adresse, soit --input, pas les deux") }
             if output == nil { throw ValidationError("--input demande --output (fichier de sortie, ou - pour la sortie standard)") }
-            if column != nil && columns != nil { throw ValidationError("--column et --columns s'excluent : une colonne d'adresse complète, ou des colonnes à assembler") }
+            if column != nil && columns != nil {
+                throw ValidationError("--column et --columns s'excluent : une colonne d'adresse complète, ou des colonnes à assembler")
+            }
         }
         if limit < 1 { throw ValidationError("--limit doit valoir au moins 1") }
         if let minScore, !(0...1).contains(minScore) { throw ValidationError("--min-score doit être compris entre 0 et 1") }
@@ -88,7 +90,10 @@ struct Geocode: AsyncParsableCommand {
 
     func run() async throws {
         let (geocoder, isDemo) = try Geocoder.installedOrDemo(dataDirectory: perimeterOptions.dataDirectory)
-        if isDemo { printError("Aucune BAN installée : adresses de DÉMONSTRATION fictives utilisées. Installer la BAN : qpv data import-ban adresses-XX.csv.gz") }
+        if isDemo {
+            printError(
+                "Aucune BAN installée : adresses de DÉMONSTRATION fictives utilisées. Installer la BAN : qpv data import-ban adresses-XX.csv.gz")
+        }
         let options = GeocodeOptions(limit: limit, postcode: postcode, citycode: citycode)
         if let input, let output {
             let which: AddressColumns
@@ -102,8 +107,9 @@ struct Geocode: AsyncParsableCommand {
                 printError(ColumnMatcher.describe(found.matches))
                 which = found.columns
             }
-            var batch = BatchOptions(input: input, output: output, columns: which, minScore: minScore,
-                                     geocodeOptions: GeocodeOptions(limit: 2, postcode: postcode, citycode: citycode))
+            var batch = BatchOptions(
+                input: input, output: output, columns: which, minScore: minScore,
+                geocodeOptions: GeocodeOptions(limit: 2, postcode: postcode, citycode: citycode))
             if let threads { batch.threads = threads }
             batch.decimalMark = conventions.decimal?.mark
             // The QPV answer of `qpv locate` for every geocoded row (one Locator per worker thread).
@@ -118,22 +124,29 @@ struct Geocode: AsyncParsableCommand {
                 count: { status in counts.withLock { $0[status, default: 0] += 1 } },
                 engineError: { error in engineError.withLock { if $0 == nil { $0 = error } } })
             let line = ProgressLine(label: "géocodage")
-            let summary = try BatchGeocoder(geocoder: geocoder).run(batch, annotation: annotation) { rows, fraction in line.update(rows: rows, fraction: fraction) }
+            let summary = try BatchGeocoder(geocoder: geocoder).run(batch, annotation: annotation) { rows, fraction in
+                line.update(rows: rows, fraction: fraction)
+            }
             line.finish()
             FileHandle.standardError.write(Data(summary.frenchReport.utf8))
             let c = counts.withLock { $0 }
             let located = max(1, c.values.reduce(0, +))
             func pct(_ n: Int) -> String { FrenchFormat.decimal(100 * Double(n) / Double(located), digits: 1) + " %" }
             var qpvLines = ["Réponse QPV au \(date.french) (lignes géocodées) :"]
-            for (status, label) in [("in", "dans un QPV"), ("boundary", "en limite de quartier, à vérifier"), ("out", "hors QPV"),
-                                    ("to_verify", "géocodage douteux ou voie à cheval sur une limite, à vérifier (voir qpv_reason)"),
-                                    ("not_covered", "hors de la couverture de la liste installée, à vérifier"),
-                                    ("no_list", "liste non installée"), (LocateBatch.errorStatus, "erreur du moteur")] where (c[status] ?? 0) > 0 {
+            for (status, label) in [
+                ("in", "dans un QPV"), ("boundary", "en limite de quartier, à vérifier"), ("out", "hors QPV"),
+                ("to_verify", "géocodage douteux ou voie à cheval sur une limite, à vérifier (voir qpv_reason)"),
+                ("not_covered", "hors de la couverture de la liste installée, à vérifier"),
+                ("no_list", "liste non installée"), (LocateBatch.errorStatus, "erreur du moteur"),
+            ] where (c[status] ?? 0) > 0 {
                 qpvLines.append("  \(label) (\(status)) : \(FrenchFormat.integer(c[status]!)) (\(pct(c[status]!)))")
             }
             printError(qpvLines.joined(separator: "\n"))
             if let e = engineError.withLock({ $0 }) {
-                printError(EngineFailure.closingMessage(rows: c[LocateBatch.errorStatus] ?? 0, errorColumn: AddressLocateColumns.reasonColumn, detail: "erreur de calcul (moteur) : \(e)"))
+                printError(
+                    EngineFailure.closingMessage(
+                        rows: c[LocateBatch.errorStatus] ?? 0, errorColumn: AddressLocateColumns.reasonColumn,
+                        detail: "erreur de calcul (moteur) : \(e)"))
                 throw ExitCode(1)
             }
             return
@@ -149,7 +162,8 @@ struct Geocode: AsyncParsableCommand {
             let locator = try Locator(catalog: catalog)
             let date = try perimeterOptions.civilDate()
             let tolerance = perimeterOptions.boundaryTolerance
-            let result = try locator.locate(lon: best.lon, lat: best.lat, on: date, tolerance: tolerance, commune: best.citycode.isEmpty ? nil : best.citycode)
+            let result = try locator.locate(
+                lon: best.lon, lat: best.lat, on: date, tolerance: tolerance, commune: best.citycode.isEmpty ? nil : best.citycode)
             qpv = LocateReport(result: result, catalog: catalog)
             check = AddressCheck(results, located: result, geocoder: geocoder, locator: locator, on: date, tolerance: tolerance)
         }
@@ -166,7 +180,10 @@ struct Geocode: AsyncParsableCommand {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             let verdict = check.map { $0.toVerify ? "to_verify" : (qpv?.status ?? "") }
-            print(String(decoding: try encoder.encode(Answer(query: text, results: results, locate: qpv, verdict: verdict, reason: check?.reason)), as: UTF8.self))
+            print(
+                String(
+                    decoding: try encoder.encode(Answer(query: text, results: results, locate: qpv, verdict: verdict, reason: check?.reason)),
+                    as: UTF8.self))
         case .text:
             guard let best = results.first else {
                 print("Aucune adresse trouvée pour « \(text) ».")

@@ -2,8 +2,8 @@
 // options, prints the answer or the summary, sets the exit status; computes nothing itself.
 
 import ArgumentParser
-import QPVAddressing
 import Foundation
+import QPVAddressing
 import QPVCore
 import QPVGeocoding
 import QPVPerimeters
@@ -28,7 +28,10 @@ struct Locate: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "Longitude WGS84 en degrés décimaux (ex. 2.6303).") var lon: String?
     @Option(parsing: .unconditional, help: "Latitude WGS84 en degrés décimaux (ex. 50.5297).") var lat: String?
     @Option(help: "Format de la réponse pour un point.") var format: OutputFormat = .text
-    @Flag(name: .customLong("exit-status"), help: "Pour un point ou une adresse : code de sortie selon la réponse (0 in, 1 out, 2 à vérifier : boundary, no_list, coordonnées invalides).")
+    @Flag(
+        name: .customLong("exit-status"),
+        help: "Pour un point ou une adresse : code de sortie selon la réponse (0 in, 1 out, 2 à vérifier : boundary, no_list, coordonnées invalides)."
+    )
     var exitStatus = false
     @Option(help: ArgumentHelp("Adresse postale à géocoder (BAN installée, ou adresses de démonstration) avant de répondre.", valueName: "adresse"))
     var address: String?
@@ -83,11 +86,18 @@ struct Locate: AsyncParsableCommand {
     /// `--address`: geocode, then answer for the point found, with the geocoding in the answer.
     func locateAddress(_ text: String, catalog: PerimeterCatalog, date: CivilDate) throws {
         let (geocoder, isDemo) = try Geocoder.installedOrDemo(dataDirectory: perimeterOptions.dataDirectory)
-        if isDemo { printError("Aucune BAN installée : adresses de DÉMONSTRATION fictives utilisées. Installer la BAN : qpv data import-ban adresses-XX.csv.gz") }
+        if isDemo {
+            printError(
+                "Aucune BAN installée : adresses de DÉMONSTRATION fictives utilisées. Installer la BAN : qpv data import-ban adresses-XX.csv.gz")
+        }
         let results = geocoder.geocode(text, options: GeocodeOptions(limit: 3))
         guard let best = results.first else {
             if format == .json {
-                print(try jsonString(AddressAnswer(query: text, geocoding: nil, alternatives: [], locate: nil, verdict: "not_found", reason: nil, message: "Adresse introuvable dans la BAN installée.")))
+                print(
+                    try jsonString(
+                        AddressAnswer(
+                            query: text, geocoding: nil, alternatives: [], locate: nil, verdict: "not_found", reason: nil,
+                            message: "Adresse introuvable dans la BAN installée.")))
             } else {
                 print("✗ ADRESSE INTROUVABLE : « \(text) » ne correspond à aucune adresse de la BAN installée.")
             }
@@ -101,9 +111,12 @@ struct Locate: AsyncParsableCommand {
         let check = AddressCheck(results, located: result, geocoder: geocoder, locator: locator, on: date, tolerance: boundaryTolerance)
         switch format {
         case .json:
-            print(try jsonString(AddressAnswer(query: text, geocoding: best, alternatives: Array(results.dropFirst()), locate: report,
-                                               verdict: check.toVerify ? "to_verify" : result.status.rawValue, reason: check.reason,
-                                               message: check.toVerify ? "À vérifier : \(check.reason ?? "")" : report.message)))
+            print(
+                try jsonString(
+                    AddressAnswer(
+                        query: text, geocoding: best, alternatives: Array(results.dropFirst()), locate: report,
+                        verdict: check.toVerify ? "to_verify" : result.status.rawValue, reason: check.reason,
+                        message: check.toVerify ? "À vérifier : \(check.reason ?? "")" : report.message)))
         case .text:
             print("Adresse trouvée : \(best.label) (\(Geocode.typeName(best.type)), score \(FrenchFormat.decimal(best.score, digits: 2)))")
             if check.toVerify {

@@ -30,7 +30,9 @@ struct PerimetersList: AsyncParsableCommand {
         if let kind {
             guard let parsed = PerimeterKind(rawValue: kind.lowercased()) else { throw ValidationError("--kind « \(kind) » : qpv ou qic attendu") }
             k = parsed
-        } else { k = nil }
+        } else {
+            k = nil
+        }
         let items = PerimeterExplorer(catalog: catalog).list(on: date, commune: commune, epci: epci, kind: k)
         switch format {
         case "json":
@@ -41,8 +43,10 @@ struct PerimetersList: AsyncParsableCommand {
             try writer.writeRow(["code", "name", "kind", "vintage", "territory", "valid_from", "valid_to", "communes", "area_m2", "demo"])
             for p in items {
                 let communes = p.communes.map(\.insee).joined(separator: ";")
-                try writer.writeRow([p.code, p.name, p.kind, p.vintage, p.territory, p.valid_from ?? "", p.valid_to ?? "", communes,
-                                     LocateResult.twoDecimals(p.area_m2), p.demo ? "true" : "false"])
+                try writer.writeRow([
+                    p.code, p.name, p.kind, p.vintage, p.territory, p.valid_from ?? "", p.valid_to ?? "", communes,
+                    LocateResult.twoDecimals(p.area_m2), p.demo ? "true" : "false",
+                ])
             }
             try writer.close()
         default:
@@ -55,12 +59,16 @@ struct PerimetersList: AsyncParsableCommand {
                 }
             }
             guard !items.isEmpty else {
-                print("Aucun périmètre installé ne correspond" + (date.map { " au \($0.french)" } ?? "") + "." + (registries.isEmpty ? "" : " Faits des registres du territoire :"))
+                print(
+                    "Aucun périmètre installé ne correspond" + (date.map { " au \($0.french)" } ?? "") + "."
+                        + (registries.isEmpty ? "" : " Faits des registres du territoire :"))
                 return
             }
             for p in items {
                 let communes = p.communes.map { $0.name.isEmpty ? $0.insee : "\($0.name) (\($0.insee))" }.joined(separator: ", ")
-                print("\(p.code)  \(p.name) — \(p.kind.uppercased()) \(p.vintage) — \(FrenchFormat.decimal(p.area_m2 / 10_000, digits: 1)) ha — \(communes)\(p.demo ? " — DÉMO" : "")")
+                print(
+                    "\(p.code)  \(p.name) — \(p.kind.uppercased()) \(p.vintage) — \(FrenchFormat.decimal(p.area_m2 / 10_000, digits: 1)) ha — \(communes)\(p.demo ? " — DÉMO" : "")"
+                )
             }
             print("\(items.count) périmètre(s)" + (date.map { " en vigueur le \($0.french)" } ?? ""))
         }
@@ -68,7 +76,8 @@ struct PerimetersList: AsyncParsableCommand {
 }
 
 struct PerimetersShow: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "Montrer un quartier : attributs, communes, surface, sommets, réparations, source.")
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Montrer un quartier : attributs, communes, surface, sommets, réparations, source.")
 
     @OptionGroup var perimeterOptions: PerimeterOptions
     @Argument(help: "Code du quartier (QP…, QN…, code de QIC).") var code: String
@@ -84,9 +93,11 @@ struct PerimetersShow: AsyncParsableCommand {
             for line in facts { print(line) }
             var message = "Le quartier \(code) n'est dans aucun paquet installé"
             if let list = catalog.registry.list(forCode: code) {
-                message += " : c'est un code de la \(list.label) (\(list.legalBasis)). Géométrie non installée ; pour l'installer, \(list.installHint)"
+                message +=
+                    " : c'est un code de la \(list.label) (\(list.legalBasis)). Géométrie non installée ; pour l'installer, \(list.installHint)"
             } else {
-                message += " : géométrie non installée ; pour un QIC, importez ses contours avec qpv data import FICHIER --kind qic --epci SIREN (polygones, ou liste de carreaux INSEE code_qic,nom_qic,idcar_200m)"
+                message +=
+                    " : géométrie non installée ; pour un QIC, importez ses contours avec qpv data import FICHIER --kind qic --epci SIREN (polygones, ou liste de carreaux INSEE code_qic,nom_qic,idcar_200m)"
             }
             printError(message + ".")
             throw ExitCode(1)
@@ -102,14 +113,21 @@ struct PerimetersShow: AsyncParsableCommand {
             for i in found {
                 let p = explorer.summary(i)
                 print("\(p.code) — \(p.name)\(p.demo ? " [DÉMONSTRATION, fictif]" : "")")
-                print("  \(p.list_label) (\(p.kind.uppercased()) \(p.vintage), \(p.territory))" + " — en vigueur " + [p.valid_from.map { "du \($0)" }, p.valid_to.map { "au \($0)" }].compactMap { $0 }.joined(separator: " "))
+                print(
+                    "  \(p.list_label) (\(p.kind.uppercased()) \(p.vintage), \(p.territory))" + " — en vigueur "
+                        + [p.valid_from.map { "du \($0)" }, p.valid_to.map { "au \($0)" }].compactMap { $0 }.joined(separator: " "))
                 print("  base légale : \(p.legal_basis)")
-                if !p.communes.isEmpty { print("  communes : " + p.communes.map { $0.name.isEmpty ? $0.insee : "\($0.name) (\($0.insee))" }.joined(separator: ", ")) }
+                if !p.communes.isEmpty {
+                    print("  communes : " + p.communes.map { $0.name.isEmpty ? $0.insee : "\($0.name) (\($0.insee))" }.joined(separator: ", "))
+                }
                 if let e = p.epci_siren { print("  EPCI : \(p.epci_name ?? "") (\(e))") }
-                print("  surface : \(FrenchFormat.decimal(p.area_m2 / 10_000, digits: 2)) ha (EPSG:\(p.metric_crs)) — \(FrenchFormat.integer(p.vertex_count)) sommets — \(p.feature_count) entité(s) source fusionnée(s)")
+                print(
+                    "  surface : \(FrenchFormat.decimal(p.area_m2 / 10_000, digits: 2)) ha (EPSG:\(p.metric_crs)) — \(FrenchFormat.integer(p.vertex_count)) sommets — \(p.feature_count) entité(s) source fusionnée(s)"
+                )
                 print("  réparations : " + (p.repairs.isEmpty ? "aucune" : p.repairs.joined(separator: " ; ")))
-                print("  source : \(p.source_file) (sha256 \(p.source_sha256)) — paquet \(p.pack_id)"
-                    + (p.source_release_date.flatMap(CivilDate.init).map { " — publication du \($0.french)" } ?? ""))
+                print(
+                    "  source : \(p.source_file) (sha256 \(p.source_sha256)) — paquet \(p.pack_id)"
+                        + (p.source_release_date.flatMap(CivilDate.init).map { " — publication du \($0.french)" } ?? ""))
             }
             for line in ((try? TerritoryRegistry.shipped()) ?? []).flatMap({ $0.describe(code: code) }) { print(line) }
         }
@@ -141,7 +159,9 @@ struct PerimetersDiff: AsyncParsableCommand {
             for p in d.new { print("  + nouveau : \(p.code) \(p.name) (\(FrenchFormat.decimal(p.area_m2 / 10_000, digits: 2)) ha)") }
             for p in d.removed { print("  − sorti : \(p.code) \(p.name) (\(FrenchFormat.decimal(p.area_m2 / 10_000, digits: 2)) ha)") }
             for c in d.changed {
-                print("  ~ modifié : \(c.from_codes.joined(separator: "+")) → \(c.to_code) \(c.name) : +\(FrenchFormat.decimal(c.area_gained_m2 / 10_000, digits: 2)) ha, −\(FrenchFormat.decimal(c.area_lost_m2 / 10_000, digits: 2)) ha")
+                print(
+                    "  ~ modifié : \(c.from_codes.joined(separator: "+")) → \(c.to_code) \(c.name) : +\(FrenchFormat.decimal(c.area_gained_m2 / 10_000, digits: 2)) ha, −\(FrenchFormat.decimal(c.area_lost_m2 / 10_000, digits: 2)) ha"
+                )
             }
             for u in d.unchanged { print("  = inchangé : \(u)") }
         }

@@ -20,7 +20,10 @@ struct QPV: AsyncParsableCommand {
             Complétion : qpv --generate-completion-script bash|zsh|fish (voir le README). Manuel : man Docs/qpv.1.
             """,
         version: QPVVersion.string,
-        subcommands: [Locate.self, Geocode.self, Perimeters.self, Carreaux.self, EligibilityCommand.self, RulesCommand.self, Serve.self, Export.self, DataCommand.self]
+        subcommands: [
+            Locate.self, Geocode.self, Perimeters.self, Carreaux.self, EligibilityCommand.self, RulesCommand.self, Serve.self, Export.self,
+            DataCommand.self,
+        ]
     )
 
     /// French messages and the documented exit statuses (`FrenchCLI`, `ExitStatus`).
@@ -28,4 +31,3 @@ struct QPV: AsyncParsableCommand {
         await FrenchCLI.main(Array(CommandLine.arguments.dropFirst()))
     }
 }
-

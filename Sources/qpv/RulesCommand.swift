@@ -13,7 +13,8 @@ struct RulesCommand: AsyncParsableCommand {
 struct RulesCheck: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Vérifier un fichier de règles : schéma, contrôles connus du moteur, versions datées sans chevauchement ni trou, sources, listes et EPCI connus des registres.",
+        abstract:
+            "Vérifier un fichier de règles : schéma, contrôles connus du moteur, versions datées sans chevauchement ni trou, sources, listes et EPCI connus des registres.",
         discussion: """
             qpv rules check mon-programme.json
 
@@ -37,7 +38,9 @@ struct RulesCheck: AsyncParsableCommand {
         let own: Int = book.rules.values.map(\.count).reduce(0, +)
         let territorial: Int = book.programmes.flatMap { Array($0.rules.values) }.map(\.count).reduce(0, +)
         let facts = book.facts.keys.sorted().joined(separator: ", ")
-        print("\(file) : aucune erreur — programme « \(book.programme) » (\(book.label)), \(book.criteria.count) critères, \(own + territorial) versions datées, faits : \(facts)")
+        print(
+            "\(file) : aucune erreur — programme « \(book.programme) » (\(book.label)), \(book.criteria.count) critères, \(own + territorial) versions datées, faits : \(facts)"
+        )
     }
 }
 

@@ -32,7 +32,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("batch-threads"), help: "Fils de calcul d'un fichier /search/csv (défaut : nombre de cœurs).") var batchThreads: Int?
     @Option(name: .customLong("max-connections"), help: "Nombre maximal de connexions ouvertes à la fois ; les suivantes sont fermées aussitôt.")
     var maxConnections = 512
-    @Option(name: .customLong("header-timeout"), help: "Délai (s) pour recevoir les en-têtes complets d'une requête ; au-delà, la connexion est fermée (clients lents).")
+    @Option(
+        name: .customLong("header-timeout"),
+        help: "Délai (s) pour recevoir les en-têtes complets d'une requête ; au-delà, la connexion est fermée (clients lents).")
     var headerTimeoutArgument: NumberArgument = 10
     @Option(name: .customLong("log-level"), help: "Niveau des journaux : trace, debug, info, notice, warning, error.") var logLevel = "info"
 
@@ -40,11 +42,17 @@ struct Serve: AsyncParsableCommand {
         if !(0...65535).contains(port) { throw ValidationError("--port doit être compris entre 0 et 65535") }
         if maxBodyBytes < 1024 { throw ValidationError("--max-body-bytes doit valoir au moins 1024") }
         if maxRows < 1 { throw ValidationError("--max-rows doit valoir au moins 1") }
-        if !(boundaryTolerance >= 0) || !boundaryTolerance.isFinite { throw ValidationError("--boundary-tolerance doit être un nombre positif de mètres") }
+        if !(boundaryTolerance >= 0) || !boundaryTolerance.isFinite {
+            throw ValidationError("--boundary-tolerance doit être un nombre positif de mètres")
+        }
         if let batchThreads, batchThreads < 1 { throw ValidationError("--batch-threads doit valoir au moins 1") }
         if maxConnections < 1 { throw ValidationError("--max-connections doit valoir au moins 1") }
-        if !(headerTimeoutArgument.value > 0) || !headerTimeoutArgument.value.isFinite { throw ValidationError("--header-timeout doit être un nombre positif de secondes") }
-        if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level « \(logLevel) » : trace, debug, info, notice, warning ou error") }
+        if !(headerTimeoutArgument.value > 0) || !headerTimeoutArgument.value.isFinite {
+            throw ValidationError("--header-timeout doit être un nombre positif de secondes")
+        }
+        if Logger.Level(rawValue: logLevel) == nil {
+            throw ValidationError("--log-level « \(logLevel) » : trace, debug, info, notice, warning ou error")
+        }
     }
 
     func run() async throws {

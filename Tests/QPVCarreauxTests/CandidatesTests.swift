@@ -2,13 +2,13 @@
 // the official low-income threshold formula, and a run without perimeters.
 
 import Foundation
-import Testing
+import QPVCarreaux
 import QPVCore
 import QPVGeometry
 import QPVPerimeters
 import QPVTabular
 import QPVTestSupport
-import QPVCarreaux
+import Testing
 
 @Suite struct CandidatesTests {
     /// A: three carreaux in a row (3 × 400 inhabitants, 10 000 € each) → QPV-sized, two thirds inside the

@@ -2,18 +2,20 @@
 // columns named, wide output in the input's dialect; `squarePerimeter`, the test perimeter other suites reuse.
 
 import Foundation
-import Testing
+import QPVCarreaux
 import QPVCore
 import QPVGeometry
 import QPVPerimeters
 import QPVTabular
 import QPVTestSupport
-import QPVCarreaux
+import Testing
 
 /// One perimeter: the square E 3 700 000–3 700 400, N 2 800 000–2 800 400 (four 200 m carreaux), in a
 /// fictional spot of the grid (the test never needs real places).
 func squarePerimeter(_ dir: TemporaryDirectory) throws -> GridPerimeters {
-    try grid(fromGeoJSON: perimeters3035([("QT00009", [[(3_700_000, 2_800_000), (3_700_400, 2_800_000), (3_700_400, 2_800_400), (3_700_000, 2_800_400)]])]), in: dir)
+    try grid(
+        fromGeoJSON: perimeters3035([("QT00009", [[(3_700_000, 2_800_000), (3_700_400, 2_800_000), (3_700_400, 2_800_400), (3_700_000, 2_800_400)]])]
+        ), in: dir)
 }
 
 @Suite struct CarreauxBadInputTests {
@@ -47,7 +49,9 @@ func squarePerimeter(_ dir: TemporaryDirectory) throws -> GridPerimeters {
             #expect(summary.counts.wrongResolution == 1)
             #expect(summary.counts.duplicate == 1)
             #expect(summary.counts.blankLines == 1)
-            let out = try dir.read("out-\(format).csv").split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { !$0.isEmpty }
+            let out = try dir.read("out-\(format).csv").split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter {
+                !$0.isEmpty
+            }
             #expect(out.count == 1 + 9, "\(format): une ligne de sortie par ligne d'entrée")
             let body = out.dropFirst()
             // The separator follows the input (;).
@@ -77,7 +81,8 @@ func squarePerimeter(_ dir: TemporaryDirectory) throws -> GridPerimeters {
         for k in 0..<30_000 { text += "CRS3035RES200mN\(2_700_000 + (k / 173) * 200)E\(3_600_000 + (k % 173) * 200)\n" }
         for k in stride(from: 0, to: 30_000, by: 997) { text += "CRS3035RES200mN\(2_700_000 + (k / 173) * 200)E\(3_600_000 + (k % 173) * 200)\n" }
         let reader = try CSVReader(path: try dir.write("big.csv", text))
-        let summary = try ClassifyBatch(perimeters: grid, options: ClassifyOptions()).run(reader: reader, writer: try CSVWriter(path: dir.path("o.csv"), dialect: reader.dialect))
+        let summary = try ClassifyBatch(perimeters: grid, options: ClassifyOptions()).run(
+            reader: reader, writer: try CSVWriter(path: dir.path("o.csv"), dialect: reader.dialect))
         #expect(summary.counts.rows == 30_000 + 31)
         #expect(summary.counts.duplicate == 31)
         #expect(summary.outside == 30_000)
@@ -110,19 +115,22 @@ func squarePerimeter(_ dir: TemporaryDirectory) throws -> GridPerimeters {
         let grid = try squarePerimeter(dir)
         let noId = try dir.write("sans-id.csv", "code;ind\nA;1\n")
         #expect {
-            try ClassifyBatch(perimeters: grid, options: ClassifyOptions()).run(reader: try CSVReader(path: noId), writer: try CSVWriter(path: dir.path("o.csv"), dialect: CSVDialect()))
+            try ClassifyBatch(perimeters: grid, options: ClassifyOptions()).run(
+                reader: try CSVReader(path: noId), writer: try CSVWriter(path: dir.path("o.csv"), dialect: CSVDialect()))
         } throws: { "\($0)".contains("idcar_200m") && "\($0)".contains("« code »") && "\($0)".contains("ligne 1") }
         let noCounts = try dir.write("sans-comptes.csv", "idcar_200m;autre\nCRS3035RES200mN2800000E3700000;1\n")
         #expect {
             try StatsBatch(perimeters: grid, options: StatsOptions()).run(reader: try CSVReader(path: noCounts))
         } throws: { "\($0)".contains("« ind »") && "\($0)".contains("« autre »") }
         #expect {
-            try CandidatesBatch(perimeters: grid, options: CandidatesOptions(threshold: 12600)).run(reader: try CSVReader(path: try dir.write("sans-snv.csv", "idcar_200m,ind\nx,1\n")))
+            try CandidatesBatch(perimeters: grid, options: CandidatesOptions(threshold: 12600)).run(
+                reader: try CSVReader(path: try dir.write("sans-snv.csv", "idcar_200m,ind\nx,1\n")))
         } throws: { "\($0)".contains("ind_snv") }
         var explicit = ClassifyOptions()
         explicit.read.idColumn = "carreau"
         #expect {
-            try ClassifyBatch(perimeters: grid, options: explicit).run(reader: try CSVReader(path: noCounts), writer: try CSVWriter(path: dir.path("o2.csv"), dialect: CSVDialect()))
+            try ClassifyBatch(perimeters: grid, options: explicit).run(
+                reader: try CSVReader(path: noCounts), writer: try CSVWriter(path: dir.path("o2.csv"), dialect: CSVDialect()))
         } throws: { "\($0)".contains("« carreau » introuvable") }
     }
 

@@ -2,9 +2,9 @@
 // subcommand, stats and candidates, the grid helper.
 
 import Foundation
-import Testing
 import QPVCore
 import QPVTestSupport
+import Testing
 
 /// The `qpv carreaux` commands on the fictional demonstration files, as a user on a fresh machine runs them.
 @Suite struct CarreauxCLITests {
@@ -12,7 +12,9 @@ import QPVTestSupport
 
     @Test func classifyIsTheDefaultSubcommand() throws {
         let dir = try TemporaryDirectory()
-        let r = try CLIRunner.run(["carreaux", "--input", Self.demoFile, "--output", dir.path("parts.csv"), "--date", "2024-06-01"], environment: ["QPV_DATA_DIR": dir.path("vide")])
+        let r = try CLIRunner.run(
+            ["carreaux", "--input", Self.demoFile, "--output", dir.path("parts.csv"), "--date", "2024-06-01"],
+            environment: ["QPV_DATA_DIR": dir.path("vide")])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("DÉMONSTRATION"))
         let lines = try dir.read("parts.csv").split(separator: "\n").map(String.init)
@@ -30,7 +32,8 @@ import QPVTestSupport
     @Test func statsAndCandidatesOnTheDemo() throws {
         let dir = try TemporaryDirectory()
         let env = ["QPV_DATA_DIR": dir.path("vide")]
-        let s = try CLIRunner.run(["carreaux", "stats", "--input", Self.demoFile, "--output", dir.path("stats.json"), "--date", "2024-06-01"], environment: env)
+        let s = try CLIRunner.run(
+            ["carreaux", "stats", "--input", Self.demoFile, "--output", dir.path("stats.json"), "--date", "2024-06-01"], environment: env)
         #expect(s.status == 0, "\(s.stderr)")
         #expect(s.stderr.contains("uniformément"))
         let stats = try JSONParser.parse(try dir.read("stats.json"))
@@ -41,7 +44,9 @@ import QPVTestSupport
             #expect((p["indicators"]?["population"]?.numberValue ?? 0) > 0)
         }
 
-        let c = try CLIRunner.run(["carreaux", "candidates", "--input", Self.demoFile, "--threshold", "12600", "--output", dir.path("c.geojson"), "--date", "2024-06-01"], environment: env)
+        let c = try CLIRunner.run(
+            ["carreaux", "candidates", "--input", Self.demoFile, "--threshold", "12600", "--output", dir.path("c.geojson"), "--date", "2024-06-01"],
+            environment: env)
         #expect(c.status == 0, "\(c.stderr)")
         let geo = try JSONParser.parse(try dir.read("c.geojson"))
         let features = try #require(geo["features"]?.arrayValue)
@@ -49,9 +54,14 @@ import QPVTestSupport
         #expect(categories.contains("qpv_sized"))
         #expect(categories.contains("qic_candidate"))
         // "Les Dunes" (in no perimeter) shows up as a candidate overlapping nothing.
-        #expect(features.contains { $0["properties"]?["category"]?.stringValue == "qic_candidate" && $0["properties"]?["qpv_overlap"]?.stringValue == "" && $0["properties"]?["qic_overlap"]?.stringValue == "" })
+        #expect(
+            features.contains {
+                $0["properties"]?["category"]?.stringValue == "qic_candidate" && $0["properties"]?["qpv_overlap"]?.stringValue == ""
+                    && $0["properties"]?["qic_overlap"]?.stringValue == ""
+            })
 
-        let bad = try CLIRunner.run(["carreaux", "candidates", "--input", Self.demoFile, "--output", "-", "--national-median", "22000"], environment: env)
+        let bad = try CLIRunner.run(
+            ["carreaux", "candidates", "--input", Self.demoFile, "--output", "-", "--national-median", "22000"], environment: env)
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("--urban-unit-median"))
     }

@@ -2,21 +2,23 @@
 // test perimeters drawn on grid lines, with sums computed by hand; helpers for EPSG:3035 test perimeters.
 
 import Foundation
-import Testing
+import QPVCarreaux
 import QPVCore
 import QPVGeometry
 import QPVPerimeters
 import QPVTabular
 import QPVTestSupport
-import QPVCarreaux
+import Testing
 
 /// GeoJSON perimeters drawn in EPSG:3035 (rings of [easting, northing]).
 func perimeters3035(_ features: [(code: String, rings: [[(Double, Double)]])]) -> String {
     let fs = features.map { f in
         let rings = f.rings.map { r in "[" + (r + [r[0]]).map { "[\($0.0),\($0.1)]" }.joined(separator: ",") + "]" }.joined(separator: ",")
-        return "{\"type\":\"Feature\",\"properties\":{\"code_qp\":\"\(f.code)\",\"lib_qp\":\"Test \(f.code)\"},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[\(rings)]}}"
+        return
+            "{\"type\":\"Feature\",\"properties\":{\"code_qp\":\"\(f.code)\",\"lib_qp\":\"Test \(f.code)\"},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[\(rings)]}}"
     }
-    return "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::3035\"}},\"features\":[\(fs.joined(separator: ","))]}"
+    return
+        "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::3035\"}},\"features\":[\(fs.joined(separator: ","))]}"
 }
 
 func grid(fromGeoJSON text: String, in dir: TemporaryDirectory, date: String = "2024-06-01") throws -> GridPerimeters {
@@ -24,7 +26,8 @@ func grid(fromGeoJSON text: String, in dir: TemporaryDirectory, date: String = "
     var options = ImportOptions()
     options.vintage = "2024"
     options.coverage = "national"  // a test fixture standing for a complete list (issue 12: a partial one answers not_covered)
-    let catalog = try PerimeterCatalog.open(dataDirectory: DataDirectory(url: dir.url.appendingPathComponent("data")), perimetersFile: path, options: options)
+    let catalog = try PerimeterCatalog.open(
+        dataDirectory: DataDirectory(url: dir.url.appendingPathComponent("data")), perimetersFile: path, options: options)
     return try GridPerimeters(catalog: catalog, date: CivilDate(date)!)
 }
 
@@ -36,9 +39,17 @@ func grid(fromGeoJSON text: String, in dir: TemporaryDirectory, date: String = "
 func bethunePerimeters(_ dir: TemporaryDirectory) throws -> GridPerimeters {
     try grid(
         fromGeoJSON: perimeters3035([
-            ("QT00001", [[(3798400, 3073600), (3799100, 3073600), (3799100, 3073800), (3799000, 3073800), (3799000, 3074000), (3798400, 3074000)]]),
-            ("QT00002", [[(3798000, 3073600), (3798200, 3073600), (3798200, 3073800), (3798000, 3073800)]]),
-            ("QT00003", [[(3799000, 3074400), (3799400, 3074400), (3799400, 3074600), (3799000, 3074600)]]),
+            (
+                "QT00001",
+                [
+                    [
+                        (3_798_400, 3_073_600), (3_799_100, 3_073_600), (3_799_100, 3_073_800), (3_799_000, 3_073_800), (3_799_000, 3_074_000),
+                        (3_798_400, 3_074_000),
+                    ]
+                ]
+            ),
+            ("QT00002", [[(3_798_000, 3_073_600), (3_798_200, 3_073_600), (3_798_200, 3_073_800), (3_798_000, 3_073_800)]]),
+            ("QT00003", [[(3_799_000, 3_074_400), (3_799_400, 3_074_400), (3_799_400, 3_074_600), (3_799_000, 3_074_600)]]),
         ]), in: dir)
 }
 

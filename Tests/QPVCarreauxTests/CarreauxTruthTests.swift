@@ -2,13 +2,13 @@
 // in ../shared): the fast clip path equals a GEOS intersection, a date without perimeters is refused.
 
 import Foundation
-import Testing
+import QPVCarreaux
 import QPVCore
 import QPVGeometry
 import QPVPerimeters
 import QPVTabular
 import QPVTestSupport
-import QPVCarreaux
+import Testing
 
 /// The catalog of the 105 real Occitanie QPV (2015 list), compiled in memory as `--perimeters` does.
 func occitanieGrid(date: String = "2020-01-01") throws -> GridPerimeters {
@@ -20,7 +20,9 @@ func occitanieGrid(date: String = "2020-01-01") throws -> GridPerimeters {
 /// `truth/carreaux-occitanie.csv`: carreau id → [code: share] (empty for carreaux touching none).
 func loadCarreauxTruth() throws -> (order: [String], pairs: [String: [String: Double]]) {
     let reader = try CSVReader(path: try SharedData.file("truth/carreaux-occitanie.csv").path)
-    let id = try reader.requireColumn("idcar_200m"), code = try reader.requireColumn("code_qp"), share = try reader.requireColumn("share")
+    let id = try reader.requireColumn("idcar_200m")
+    let code = try reader.requireColumn("code_qp")
+    let share = try reader.requireColumn("share")
     var order: [String] = []
     var pairs: [String: [String: Double]] = [:]
     while let r = try reader.next() {

@@ -1,7 +1,7 @@
 // Unit tests of `CivilDate`: strict parsing, day numbers, month arithmetic, ages and the French rendering.
 
-import Testing
 import QPVCore
+import Testing
 
 @Suite struct CivilDateTests {
     @Test func parsesStrictly() {
@@ -38,7 +38,7 @@ import QPVCore
     @Test func frenchRendering() {
         #expect(CivilDate("2024-01-01")!.french == "1er janvier 2024")
         #expect(CivilDate("2022-06-15")!.french == "15 juin 2022")
-        #expect(FrenchFormat.integer(1234567) == "1 234 567")
+        #expect(FrenchFormat.integer(1_234_567) == "1 234 567")
         #expect(FrenchFormat.euros(15000) == "15 000 €")
         #expect(FrenchFormat.euros(22555.73) == "22 555,73 €")
         #expect(FrenchFormat.metres(3.24) == "3,2 m")

@@ -1,8 +1,8 @@
 // Unit test of `DataDirectory.resolve`: explicit path, QPV_DATA_DIR, XDG_DATA_HOME, then the home default.
 
 import Foundation
-import Testing
 import QPVCore
+import Testing
 
 @Suite struct DataDirectoryTests {
     @Test func resolutionOrder() {

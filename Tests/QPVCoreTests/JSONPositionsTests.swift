@@ -5,7 +5,8 @@ import Testing
 /// The positions `qpv rules check` names: the line of each key and array item, and of the closest parent.
 @Suite struct JSONPositionsTests {
     @Test func linesOfKeysAndItems() throws {
-        let text = "{\n  \"a\": 1,\n  \"rules\": {\n    \"r\": [\n      {\"valid_from\": \"2020-01-01\",\n       \"value\": {\"open\": true}}\n    ]\n  }\n}\n"
+        let text =
+            "{\n  \"a\": 1,\n  \"rules\": {\n    \"r\": [\n      {\"valid_from\": \"2020-01-01\",\n       \"value\": {\"open\": true}}\n    ]\n  }\n}\n"
         let (value, positions) = try JSONParser.parseWithPositions(Data(text.utf8))
         #expect(value == (try JSONParser.parse(text)))
         #expect(positions.line("a") == 2)

@@ -17,11 +17,16 @@ import Testing
     let resolver = ClosureAddressResolver { text in
         switch text {
         case "12 place des Tilleuls, Quartville":
-            return ResolvedAddress(lon: AddressHookTests.tilleuls.lon, lat: AddressHookTests.tilleuls.lat, label: "12 Place des Tilleuls 00100 Quartville-sur-Démo", score: 0.93, precision: "housenumber", cityCode: "00101", cityName: "Quartville-sur-Démo")
+            return ResolvedAddress(
+                lon: AddressHookTests.tilleuls.lon, lat: AddressHookTests.tilleuls.lat, label: "12 Place des Tilleuls 00100 Quartville-sur-Démo",
+                score: 0.93, precision: "housenumber", cityCode: "00101", cityName: "Quartville-sur-Démo")
         case "place des Tillels":
-            return ResolvedAddress(lon: AddressHookTests.tilleuls.lon, lat: AddressHookTests.tilleuls.lat, label: "Place des Tilleuls", score: 0.41, precision: "street")
+            return ResolvedAddress(
+                lon: AddressHookTests.tilleuls.lon, lat: AddressHookTests.tilleuls.lat, label: "Place des Tilleuls", score: 0.41, precision: "street")
         case "Quartville":
-            return ResolvedAddress(lon: AddressHookTests.tilleuls.lon, lat: AddressHookTests.tilleuls.lat, label: "Quartville-sur-Démo", score: 0.95, precision: "municipality", cityCode: "00101", cityName: "Quartville-sur-Démo")
+            return ResolvedAddress(
+                lon: AddressHookTests.tilleuls.lon, lat: AddressHookTests.tilleuls.lat, label: "Quartville-sur-Démo", score: 0.95,
+                precision: "municipality", cityCode: "00101", cityName: "Quartville-sur-Démo")
         default:
             return nil
         }

@@ -9,9 +9,13 @@ import Testing
 @Suite struct AdulteRelaisTests {
     let book = Fixture.adulteRelais
 
-    func hire(_ date: String, born: String, employment: AdulteRelaisRequest.Employment? = .unemployed, contract: EmploiFrancRequest.Contract? = .cdi, months: Double? = nil) -> AdulteRelaisRequest {
+    func hire(
+        _ date: String, born: String, employment: AdulteRelaisRequest.Employment? = .unemployed, contract: EmploiFrancRequest.Contract? = .cdi,
+        months: Double? = nil
+    ) -> AdulteRelaisRequest {
         AdulteRelaisRequest(
-            hireDate: Fixture.date(date), birthDate: Fixture.date(born), employment: employment, contract: contract, durationMonths: months, derogation: false,
+            hireDate: Fixture.date(date), birthDate: Fixture.date(born), employment: employment, contract: contract, durationMonths: months,
+            derogation: false,
             employerKind: .association, conventionBeforeHire: true)
     }
 

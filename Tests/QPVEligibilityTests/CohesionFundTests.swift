@@ -18,7 +18,8 @@ import Testing
     func qicAnswer(inside: Bool, status: LocateStatus? = nil) -> QICAnswer {
         let set = ListRef(label: "QIC 2024 de l'EPCI 200072460", kind: .qic, vintage: "2024", territory: .epci("200072460"), epciSiren: "200072460")
         let qic = PerimeterRef(code: "QIC-TRANSVAAL", name: "Cité du Transvaal", kind: .qic, vintage: "2024", epciSiren: "200072460")
-        return QICAnswer(status: status ?? (inside ? .inside : .outside), containing: inside ? [qic] : [], nearest: qic, distanceBoundaryM: 5, sets: [set])
+        return QICAnswer(
+            status: status ?? (inside ? .inside : .outside), containing: inside ? [qic] : [], nearest: qic, distanceBoundaryM: 5, sets: [set])
     }
 
     @Test func programmesAreGenericPerEPCI() {

@@ -15,21 +15,32 @@ import Testing
     }
 
     static let tilleuls = ["--lon", "-4.6181818", "--lat", "46.2107914"]
-    static let employerFacts = ["--no-previous-employment", "--no-economic-dismissal", "--obligations-up-to-date", "--no-other-state-aid", "--kept-six-months"]
+    static let employerFacts = [
+        "--no-previous-employment", "--no-economic-dismissal", "--obligations-up-to-date", "--no-other-state-aid", "--kept-six-months",
+    ]
 
     /// Issue 12.5: neither --previous-employment nor --no-previous-employment → unknown, never "(déclaré)".
     @Test func undeclaredYesNoFactsAreToVerifyThroughTheBinary() throws {
-        let base = ["eligibility", "emploi-franc"] + Self.tilleuls + ["--signature-date", "2022-03-15", "--contract", "cdi", "--status", "jobseeker", "--employer", "private"]
+        let base =
+            ["eligibility", "emploi-franc"] + Self.tilleuls + [
+                "--signature-date", "2022-03-15", "--contract", "cdi", "--status", "jobseeker", "--employer", "private",
+            ]
         let none = try qpv(base)
         #expect(none.stdout.contains("? À VÉRIFIER"), "\(none.stdout)")
-        #expect(none.stdout.contains("? Pas d'emploi chez le même employeur dans les 6 mois précédents : non renseigné (--previous-employment ou --no-previous-employment"))
+        #expect(
+            none.stdout.contains(
+                "? Pas d'emploi chez le même employeur dans les 6 mois précédents : non renseigné (--previous-employment ou --no-previous-employment")
+        )
         #expect(!none.stdout.contains("(déclaré)"))
         let yes = try qpv(base + Self.employerFacts.filter { $0 != "--no-previous-employment" } + ["--previous-employment"])
         #expect(yes.stdout.contains("✗ NON ÉLIGIBLE"))
         let both = try qpv(base + ["--previous-employment", "--no-previous-employment"])
         #expect(both.status != 0, "contradictory flags are refused")
         // Adulte-relais: employer kind and convention asked, derogation tri-state.
-        let arBase = ["eligibility", "adulte-relais"] + Self.tilleuls + ["--hire-date", "2023-05-01", "--birth-date", "1980-01-01", "--employment", "unemployed", "--contract", "cdi"]
+        let arBase =
+            ["eligibility", "adulte-relais"] + Self.tilleuls + [
+                "--hire-date", "2023-05-01", "--birth-date", "1980-01-01", "--employment", "unemployed", "--contract", "cdi",
+            ]
         let ar = try qpv(arBase + ["--employer", "association", "--convention"])
         #expect(ar.stdout.contains("✓ ÉLIGIBLE — contrat adultes-relais"), "\(ar.stdout)")
         #expect(ar.stdout.contains("montant à vérifier"))
@@ -42,17 +53,24 @@ import Testing
     @Test func carreauxCandidatesTakeTheEPCIThreshold() throws {
         let tmp = try TemporaryDirectory()
         let input = try tmp.write("c.csv", "idcar_200m,ind,ind_snv\nCRS3035RES200mN3073200E3798000,100,900000\n")
-        let r = try CLIRunner.run(["carreaux", "candidates", "--input", input, "--epci", "200072460", "--output", tmp.path("o.geojson")], environment: ["QPV_DATA_DIR": tmp.path("data")])
+        let r = try CLIRunner.run(
+            ["carreaux", "candidates", "--input", input, "--epci", "200072460", "--output", tmp.path("o.geojson")],
+            environment: ["QPV_DATA_DIR": tmp.path("data")])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("\(FrenchFormat.integer(12600)) €") && r.stderr.contains("Filosofi"))
         #expect(try JSONParser.parse(try tmp.read("o.geojson"))["qpv_threshold"]?.numberValue == 12600)
-        let none = try CLIRunner.run(["carreaux", "candidates", "--input", input, "--epci", "245901160", "--output", tmp.path("p.geojson")], environment: ["QPV_DATA_DIR": tmp.path("data")])
+        let none = try CLIRunner.run(
+            ["carreaux", "candidates", "--input", input, "--epci", "245901160", "--output", tmp.path("p.geojson")],
+            environment: ["QPV_DATA_DIR": tmp.path("data")])
         #expect(none.status != 0)
         #expect(none.stderr.contains("--threshold"))
     }
 
     @Test func emploiFrancOnDemoDataInTextAndJSON() throws {
-        let args = ["eligibility", "emploi-franc"] + Self.tilleuls + ["--signature-date", "2022-03-15", "--contract", "cdi", "--status", "jobseeker", "--employer", "private"]
+        let args =
+            ["eligibility", "emploi-franc"] + Self.tilleuls + [
+                "--signature-date", "2022-03-15", "--contract", "cdi", "--status", "jobseeker", "--employer", "private",
+            ]
             + Self.employerFacts
         let text = try qpv(args)
         #expect(text.status == 0, "\(text.stderr)")
@@ -87,7 +105,10 @@ import Testing
     }
 
     @Test func unusableCoordinatesGiveToVerifyAndExitTwo() throws {
-        let r = try qpv(["eligibility", "emploi-franc", "--lon", "ouest", "--lat", "nord", "--signature-date", "2022-03-15", "--contract", "cdi", "--status", "jobseeker", "--employer", "private"])
+        let r = try qpv([
+            "eligibility", "emploi-franc", "--lon", "ouest", "--lat", "nord", "--signature-date", "2022-03-15", "--contract", "cdi", "--status",
+            "jobseeker", "--employer", "private",
+        ])
         #expect(r.status == 2)
         #expect(r.stdout.hasPrefix("? À VÉRIFIER"))
         #expect(r.stdout.contains("ne sont pas des nombres"))
@@ -96,8 +117,11 @@ import Testing
     @Test func adulteRelaisAndFCSOnDemoData() throws {
         let ar = try qpv(
             ["eligibility", "adulte-relais"] + Self.tilleuls
-                + ["--hire-date", "2024-09-02", "--birth-date", "1990-05-12", "--employment", "unemployed", "--contract", "cdd", "--duration-months", "36",
-                   "--employer", "association", "--convention"])
+                + [
+                    "--hire-date", "2024-09-02", "--birth-date", "1990-05-12", "--employment", "unemployed", "--contract", "cdd", "--duration-months",
+                    "36",
+                    "--employer", "association", "--convention",
+                ])
         #expect(ar.status == 0, "\(ar.stderr)")
         #expect(ar.stdout.contains("✓ ÉLIGIBLE — contrat adultes-relais"))
         #expect(ar.stdout.contains("22 810,61 €"))
@@ -131,7 +155,9 @@ import Testing
         #expect(try tmp.read("sum.csv").contains("TOTAL;total;;2;1;0;1;17;12"))
         #expect(try JSONParser.parse(try tmp.read("out.geojson"))["features"]?.arrayValue?.count == 2)
         #expect(r.stderr.contains("éligibles : 1 lignes, 12 logements sur 17"))
-        let badYear = try CLIRunner.run(["eligibility", "tfpb", "--input", input, "--tax-year", "2026", "--output", "-", "--conventionne", "peut-être"])
+        let badYear = try CLIRunner.run([
+            "eligibility", "tfpb", "--input", input, "--tax-year", "2026", "--output", "-", "--conventionne", "peut-être",
+        ])
         #expect(badYear.status != 0)
         #expect(badYear.stderr.contains("--conventionne"))
     }
@@ -144,7 +170,8 @@ import Testing
         func run(_ date: String) throws -> JSONValue {
             let r = try qpv(
                 [
-                    "eligibility", "emploi-franc", "--perimeters", perimeters, "--lon", String(p.lon), "--lat", String(p.lat), "--signature-date", date,
+                    "eligibility", "emploi-franc", "--perimeters", perimeters, "--lon", String(p.lon), "--lat", String(p.lat), "--signature-date",
+                    date,
                     "--contract", "cdi", "--status", "jobseeker", "--employer", "private", "--format", "json",
                 ] + Self.employerFacts)
             #expect(r.status == 0, "\(r.stderr)")

@@ -21,7 +21,8 @@ enum Fixture {
     /// The official list (registry entry) in force in the Hexagone on a date.
     static func hexagoneList(on date: CivilDate) -> ListRef? {
         guard let l = try! Registry.shipped().list(kind: .qpv, territory: .hexagone, on: date) else { return nil }
-        return ListRef(listId: l.id, label: l.label, kind: .qpv, vintage: l.vintage, territory: .hexagone, legalBasis: l.legalBasis, uncertain: l.uncertain)
+        return ListRef(
+            listId: l.id, label: l.label, kind: .qpv, vintage: l.vintage, territory: .hexagone, legalBasis: l.legalBasis, uncertain: l.uncertain)
     }
 
     /// A point inside `code`, `distance` metres from the boundary, on `date` (list of that date).
@@ -38,11 +39,13 @@ enum Fixture {
             communes: communes, communeSource: communes.isEmpty ? nil : "communes du QPV")
     }
 
-    static func outside(on date: CivilDate, nearest: String = "QP031001", distance: Double = 400, communes: [CommuneRef] = []) -> EligibilityLocation {
+    static func outside(on date: CivilDate, nearest: String = "QP031001", distance: Double = 400, communes: [CommuneRef] = []) -> EligibilityLocation
+    {
         let list = hexagoneList(on: date)!
         return EligibilityLocation(
             status: .outside, lon: 1.30, lat: 43.40, date: date, nearestQPV: PerimeterRef(code: nearest, name: "Voisin", vintage: list.vintage),
-            distanceBoundaryM: distance, qpvLists: [withoutDoubt(list)], communes: communes, communeSource: communes.isEmpty ? nil : "fichier des communes")
+            distanceBoundaryM: distance, qpvLists: [withoutDoubt(list)], communes: communes,
+            communeSource: communes.isEmpty ? nil : "fichier des communes")
     }
 
     static func boundary(on date: CivilDate, code: String = "QP031001", inside: Bool, distance: Double = 5) -> EligibilityLocation {

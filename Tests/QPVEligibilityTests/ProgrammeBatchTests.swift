@@ -13,7 +13,8 @@ import Testing
     /// Rows of every kind (inside, outside, undeclared fact, unreadable date, no position, decimal comma), cycled.
     static func input(rows: Int) -> String {
         let kinds = [
-            "-4.6181818;46.2107914;2004-05-12;jobseeker;non", "-4.5974026;46.2013489;2004-05-12;student;non", "-4.6181818;46.2107914;2004-05-12;jobseeker;",
+            "-4.6181818;46.2107914;2004-05-12;jobseeker;non", "-4.5974026;46.2013489;2004-05-12;student;non",
+            "-4.6181818;46.2107914;2004-05-12;jobseeker;",
             "-4.6181818;46.2107914;12/05/2004;jobseeker;non", "abc;46.2;2004-05-12;jobseeker;non", "-4,5999351;46,1811151;2004-05-12;student;non",
             "-4.6064935;46.2080935;1990-01-01;jobseeker;non",
         ]
@@ -35,7 +36,8 @@ import Testing
             options.chunkSize = chunk
             let reader = try CSVReader(path: path)
             let out = tmp.path("out-\(workers)-\(chunk).csv")
-            let summary = try ProgrammeBatch(catalog: catalog, book: book, options: options).run(reader: reader, writer: try CSVWriter(path: out, dialect: reader.dialect))
+            let summary = try ProgrammeBatch(catalog: catalog, book: book, options: options).run(
+                reader: reader, writer: try CSVWriter(path: out, dialect: reader.dialect))
             return (try String(contentsOfFile: out, encoding: .utf8), summary)
         }
         let (reference, summary) = try run(workers: 1, chunk: 512)
@@ -48,7 +50,9 @@ import Testing
         for (workers, chunk) in [(1, 7), (2, 7), (3, 7), (2, 512)] {
             let (text, s) = try run(workers: workers, chunk: chunk)
             #expect(text == reference, "\(workers) fils, morceaux de \(chunk)")
-            #expect(s.rows == summary.rows && s.byVerdict == summary.byVerdict && s.problemCount == summary.problemCount && s.problems == summary.problems)
+            #expect(
+                s.rows == summary.rows && s.byVerdict == summary.byVerdict && s.problemCount == summary.problemCount && s.problems == summary.problems
+            )
         }
     }
 
@@ -60,18 +64,25 @@ import Testing
         for threads in [1, 2] {
             let out = tmp.path("out-\(threads).csv")
             let r = try CLIRunner.run(
-                ["eligibility", "run-batch", "--rules", RuleFormatTests.fictional.path, "--programme", "aide_fictive_quartville", "--input", input,
-                 "--output", out, "--threads", String(threads), "--fact", "training_start_date=2024-09-02", "--fact", "application_date=2024-09-20"],
+                [
+                    "eligibility", "run-batch", "--rules", RuleFormatTests.fictional.path, "--programme", "aide_fictive_quartville", "--input", input,
+                    "--output", out, "--threads", String(threads), "--fact", "training_start_date=2024-09-02", "--fact",
+                    "application_date=2024-09-20",
+                ],
                 environment: ["QPV_DATA_DIR": tmp.path("data")])
             #expect(r.status == 0, "\(r.stderr)")
-            #expect(r.stderr.contains("1 300 lignes traitées") || r.stderr.contains("1300 lignes traitées") || r.stderr.contains("1\u{202F}300 lignes traitées"), "\(r.stderr)")
+            #expect(
+                r.stderr.contains("1 300 lignes traitées") || r.stderr.contains("1300 lignes traitées")
+                    || r.stderr.contains("1\u{202F}300 lignes traitées"), "\(r.stderr)")
             outputs.append(try Data(contentsOf: URL(fileURLWithPath: out)))
         }
         #expect(outputs[0].count > 1300 * 40)
         #expect(outputs[0] == outputs[1])
         let bad = try CLIRunner.run(
-            ["eligibility", "run-batch", "--rules", RuleFormatTests.fictional.path, "--programme", "aide_fictive_quartville", "--input", input,
-             "--output", tmp.path("x.csv"), "--threads", "deux"], environment: ["QPV_DATA_DIR": tmp.path("data")])
+            [
+                "eligibility", "run-batch", "--rules", RuleFormatTests.fictional.path, "--programme", "aide_fictive_quartville", "--input", input,
+                "--output", tmp.path("x.csv"), "--threads", "deux",
+            ], environment: ["QPV_DATA_DIR": tmp.path("data")])
         #expect(bad.status != 0)
     }
 }

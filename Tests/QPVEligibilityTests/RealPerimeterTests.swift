@@ -59,7 +59,8 @@ struct RealPerimeterTests {
     }
 
     @Test func pointFiveMetresFromABoundaryIsToVerify() throws {
-        let near = try #require(try TruthPoint.load().filter { $0.distance >= 3 && $0.distance <= 8 }.min { abs($0.distance - 5) < abs($1.distance - 5) })
+        let near = try #require(
+            try TruthPoint.load().filter { $0.distance >= 3 && $0.distance <= 8 }.min { abs($0.distance - 5) < abs($1.distance - 5) })
         let location = try EligibilityLocator(catalog: catalog).locate(lon: near.lon, lat: near.lat, on: CivilDate("2022-03-15")!)
         #expect(location.status == .boundary)
         #expect(abs(location.distanceBoundaryM! - near.distance) < 0.05)
@@ -131,7 +132,8 @@ struct CohesionFundCommuneTests {
         // A small square standing for QN06212M (Terrasses Basly) around the Bruay point, as a 2024 list.
         let tmp = try TemporaryDirectory()
         let d = 0.001
-        let ring = "[[\(bruay.lon - d),\(bruay.lat - d)],[\(bruay.lon + d),\(bruay.lat - d)],[\(bruay.lon + d),\(bruay.lat + d)],[\(bruay.lon - d),\(bruay.lat + d)],[\(bruay.lon - d),\(bruay.lat - d)]]"
+        let ring =
+            "[[\(bruay.lon - d),\(bruay.lat - d)],[\(bruay.lon + d),\(bruay.lat - d)],[\(bruay.lon + d),\(bruay.lat + d)],[\(bruay.lon - d),\(bruay.lat + d)],[\(bruay.lon - d),\(bruay.lat - d)]]"
         let path = try tmp.write(
             "qpv2024.geojson",
             #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code_qp":"QN06212M","lib_qp":"Terrasses Basly"},"geometry":{"type":"Polygon","coordinates":[\#(ring)]}}]}"#
@@ -145,7 +147,8 @@ struct CohesionFundCommuneTests {
 
         func verdict(_ p: (lon: Double, lat: Double)) throws -> EligibilityReport {
             let loc = try locator.locate(lon: p.lon, lat: p.lat, on: date)
-            #expect(CohesionFund.programme(siren: nil, location: loc, among: try CohesionFund.programmes(book: Fixture.fcs))?.epciSiren == "200072460")
+            #expect(
+                CohesionFund.programme(siren: nil, location: loc, among: try CohesionFund.programmes(book: Fixture.fcs))?.epciSiren == "200072460")
             return CohesionFund.evaluate(date: date, location: loc, programme: programme)
         }
         let inQPV = try verdict(bruay)

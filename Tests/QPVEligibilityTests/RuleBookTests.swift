@@ -45,14 +45,23 @@ import Testing
         } catch { return error }
     }
 
-    func book(rules: String, criteria: String = #"[{"id":"p","label":"P","check":"period_open","rule":"r"}]"#, sources: String = #"[{"id":"s","title":"Texte"}]"#) -> String {
+    func book(
+        rules: String, criteria: String = #"[{"id":"p","label":"P","check":"period_open","rule":"r"}]"#,
+        sources: String = #"[{"id":"s","title":"Texte"}]"#
+    ) -> String {
         #"{"format_version":1,"programme":"x","label":"X","date_input":"d","date_label":"date","sources":\#(sources),"criteria":\#(criteria),"rules":\#(rules)}"#
     }
 
     @Test func badRuleFilesFailWithTheirPath() {
-        let ok = book(rules: #"{"r":[{"valid_to":"2019-12-31","value":{"open":true},"sources":["s"]},{"valid_from":"2020-01-01","value":{"open":false},"sources":["s"]}]}"#)
+        let ok = book(
+            rules:
+                #"{"r":[{"valid_to":"2019-12-31","value":{"open":true},"sources":["s"]},{"valid_from":"2020-01-01","value":{"open":false},"sources":["s"]}]}"#
+        )
         #expect(load(ok) == nil)
-        let overlap = book(rules: #"{"r":[{"valid_to":"2020-01-01","value":{"open":true},"sources":["s"]},{"valid_from":"2020-01-01","value":{"open":false},"sources":["s"]}]}"#)
+        let overlap = book(
+            rules:
+                #"{"r":[{"valid_to":"2020-01-01","value":{"open":true},"sources":["s"]},{"valid_from":"2020-01-01","value":{"open":false},"sources":["s"]}]}"#
+        )
         #expect("\(load(overlap)!)".contains("test.json:1 : rules.r[1].valid_from : deux versions se chevauchent"))
         let unsourced = book(rules: #"{"r":[{"value":{"open":true},"sources":[]}]}"#)
         #expect("\(load(unsourced)!)".contains("rules.r[0].sources : chaque version d'une règle cite au moins une source"))
@@ -64,14 +73,16 @@ import Testing
         #expect("\(load(reversed)!)".contains("avant valid_from"))
         let unknownCheck = book(rules: #"{"r":[{"value":{},"sources":["s"]}]}"#, criteria: #"[{"id":"p","label":"P","check":"magic","rule":"r"}]"#)
         #expect("\(load(unknownCheck)!)".contains("contrôle « magic » inconnu"))
-        let missingRule = book(rules: #"{"r":[{"value":{},"sources":["s"]}]}"#, criteria: #"[{"id":"p","label":"P","check":"period_open","rule":"other"}]"#)
+        let missingRule = book(
+            rules: #"{"r":[{"value":{},"sources":["s"]}]}"#, criteria: #"[{"id":"p","label":"P","check":"period_open","rule":"other"}]"#)
         #expect("\(load(missingRule)!)".contains("règle « other » absente"))
         #expect("\(load("{ not json")!)".contains("test.json"))
     }
 
     @Test func versionLookupIsInclusiveAtBothEnds() throws {
         let b = try RuleBook.load(
-            data: Data(book(rules: #"{"r":[{"valid_from":"2020-01-01","valid_to":"2020-12-31","value":{"open":true},"sources":["s"]}]}"#).utf8), origin: "t")
+            data: Data(book(rules: #"{"r":[{"valid_from":"2020-01-01","valid_to":"2020-12-31","value":{"open":true},"sources":["s"]}]}"#).utf8),
+            origin: "t")
         #expect(b.version("r", on: Fixture.date("2019-12-31")) == nil)
         #expect(b.version("r", on: Fixture.date("2020-01-01")) != nil)
         #expect(b.version("r", on: Fixture.date("2020-12-31")) != nil)

@@ -110,7 +110,8 @@ import Testing
         ("2023-12-31", "2024-01-31", false),  // 1 month from décret 2023-1353 (in force 31 December 2023)
     ])
     func filingDeadlineTransitions(signed: String, deadline: String, doubtful: Bool) {
-        let report = EmploiFranc.evaluate(Fixture.hire(signed), location: Fixture.inside("QP059043", on: Fixture.date(signed)), book: Fixture.emploiFranc)
+        let report = EmploiFranc.evaluate(
+            Fixture.hire(signed), location: Fixture.inside("QP059043", on: Fixture.date(signed)), book: Fixture.emploiFranc)
         #expect(report.filing_deadline == deadline, "\(signed)")
         #expect(report.filing_deadline_detail?.contains("délai à vérifier") == doubtful, "\(signed): \(report.filing_deadline_detail ?? "")")
         // A doubt on the deadline never changes the verdict (before 28 March 2019 the geography is what is to verify).
@@ -144,12 +145,13 @@ import Testing
         #expect(report.text().contains("montant à vérifier"))
     }
 
-    @Test(arguments: [
-        ("2024-03-01", 22_810.61, false),
-        ("2023-05-01", 22_555.73, true),
-        ("2022-05-01", nil, true),  // not typed: amount unknown, verdict unchanged
-        ("2025-05-01", nil, true),
-    ] as [(String, Double?, Bool)])
+    @Test(
+        arguments: [
+            ("2024-03-01", 22_810.61, false),
+            ("2023-05-01", 22_555.73, true),
+            ("2022-05-01", nil, true),  // not typed: amount unknown, verdict unchanged
+            ("2025-05-01", nil, true),
+        ] as [(String, Double?, Bool)])
     func adulteRelaisAmountPerYear(date: String, amount: Double?, doubtful: Bool) {
         let r = Fixture.adulteRelaisHire(date)
         let report = AdulteRelais.evaluate(r, location: Fixture.inside(on: r.hireDate), book: Fixture.adulteRelais)
@@ -225,14 +227,18 @@ import Testing
         let date = Fixture.date("2025-03-01")
         let p = try cabbalr()
         let hulluch = CohesionFund.evaluate(
-            date: date, location: qn06216(on: date, communes: [CommuneRef(insee: "62464", name: "Hulluch")], source: "fichier des communes"), programme: p)
+            date: date, location: qn06216(on: date, communes: [CommuneRef(insee: "62464", name: "Hulluch")], source: "fichier des communes"),
+            programme: p)
         #expect(hulluch.verdict == .notEligible, "\(hulluch.summary)")
         #expect(Fixture.criterion(hulluch, "territory").detail.contains("Lens-Liévin"))
         let douvrin = CohesionFund.evaluate(
-            date: date, location: qn06216(on: date, communes: [CommuneRef(insee: "62276", name: "Douvrin")], source: "fichier des communes"), programme: p)
+            date: date, location: qn06216(on: date, communes: [CommuneRef(insee: "62276", name: "Douvrin")], source: "fichier des communes"),
+            programme: p)
         #expect(douvrin.verdict == .eligible, "\(douvrin.summary)")
         // Commune unknown (only the QPV's three communes as candidates): never a confident answer.
-        let candidates = [CommuneRef(insee: "62276", name: "Douvrin"), CommuneRef(insee: "62412", name: "Haisnes"), CommuneRef(insee: "62464", name: "Hulluch")]
+        let candidates = [
+            CommuneRef(insee: "62276", name: "Douvrin"), CommuneRef(insee: "62412", name: "Haisnes"), CommuneRef(insee: "62464", name: "Hulluch"),
+        ]
         let unknown = CohesionFund.evaluate(date: date, location: qn06216(on: date, communes: candidates, source: "communes du QPV"), programme: p)
         #expect(unknown.verdict == .toVerify)
         #expect(Fixture.criterion(unknown, "territory").detail.contains("--communes"))
@@ -267,7 +273,9 @@ import Testing
 
     // MARK: - TFPB 2024–2025 and dwelling conditions
 
-    func tfpb(_ year: Int, convention: Bool? = true, social: Bool? = true, exoneration: Bool? = true, _ location: EligibilityLocation? = nil) -> EligibilityReport {
+    func tfpb(_ year: Int, convention: Bool? = true, social: Bool? = true, exoneration: Bool? = true, _ location: EligibilityLocation? = nil)
+        -> EligibilityReport
+    {
         let date = TFPB.referenceDate(taxYear: year)
         return TFPB.evaluate(
             taxYear: year, conventionSigned: convention, socialHousing: social, exonerationEnded: exoneration,
@@ -275,7 +283,8 @@ import Testing
     }
 
     @Test(arguments: [
-        (true as Bool?, true as Bool?, Verdict.eligible), (nil, true, .toVerify), (true, nil, .toVerify), (false, true, .notEligible), (true, false, .notEligible),
+        (true as Bool?, true as Bool?, Verdict.eligible), (nil, true, .toVerify), (true, nil, .toVerify), (false, true, .notEligible),
+        (true, false, .notEligible),
     ])
     func dwellingConditions(social: Bool?, exoneration: Bool?, verdict: Verdict) {
         #expect(tfpb(2026, social: social, exoneration: exoneration).verdict == verdict)

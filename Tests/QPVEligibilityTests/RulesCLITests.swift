@@ -61,8 +61,11 @@ import Testing
 
             """)
         let r = try qpv(
-            ["eligibility", "run-batch", "--rules", Self.file, "--programme", "aide_fictive_quartville", "--input", input, "--output", tmp.path("out.csv"),
-             "--fact", "training_start_date=2024-09-02", "--fact", "application_date=2024-09-20"], data: tmp)
+            [
+                "eligibility", "run-batch", "--rules", Self.file, "--programme", "aide_fictive_quartville", "--input", input, "--output",
+                tmp.path("out.csv"),
+                "--fact", "training_start_date=2024-09-02", "--fact", "application_date=2024-09-20",
+            ], data: tmp)
         #expect(r.status == 0, "\(r.stderr)")
         let lines = try tmp.read("out.csv").split(separator: "\n").map(String.init)
         #expect(lines.count == 6, "every row once: \(lines)")
@@ -80,8 +83,11 @@ import Testing
         let ok = try qpv(["rules", "check", Self.file])
         #expect(ok.status == 0 && ok.stdout.contains("aucune erreur"), "\(ok.stdout)\(ok.stderr)")
         let good = try String(contentsOfFile: Self.file, encoding: .utf8)
-        let bad = try tmp.write("bad.json", good.replacingOccurrences(of: "\"check\": \"age_range\"", with: "\"check\": \"age_between\"")
-            .replacingOccurrences(of: "\"note\": \"16 à 25 ans\", \"sources\": [\"deliberation-fictive\"]", with: "\"note\": \"16 à 25 ans\", \"sources\": []"))
+        let bad = try tmp.write(
+            "bad.json",
+            good.replacingOccurrences(of: "\"check\": \"age_range\"", with: "\"check\": \"age_between\"")
+                .replacingOccurrences(
+                    of: "\"note\": \"16 à 25 ans\", \"sources\": [\"deliberation-fictive\"]", with: "\"note\": \"16 à 25 ans\", \"sources\": []"))
         let r = try qpv(["rules", "check", bad])
         #expect(r.status == 1)
         #expect(r.stdout.contains("bad.json:32 : erreur : champ criteria[2].check : contrôle « age_between » inconnu"), "\(r.stdout)")
@@ -92,13 +98,17 @@ import Testing
         let imported = try qpv(["data", "import-rules", Self.file], data: tmp)
         #expect(imported.status == 0 && imported.stdout.contains("Programme installé : aide_fictive_quartville"), "\(imported.stderr)")
         let run = try qpv(["eligibility", "run", "--programme", "aide_fictive_quartville"] + Self.tilleuls + Self.facts, data: tmp)
-        #expect(run.stdout.contains("✓ ÉLIGIBLE") && run.stdout.contains("rules/aide_fictive_quartville.json (installé)"), "\(run.stdout)\(run.stderr)")
+        #expect(
+            run.stdout.contains("✓ ÉLIGIBLE") && run.stdout.contains("rules/aide_fictive_quartville.json (installé)"), "\(run.stdout)\(run.stderr)")
         let list = try qpv(["data", "list"], data: tmp)
         #expect(list.stdout.contains("Programme installé (identifiant « rules:aide_fictive_quartville »)"), "\(list.stdout)")
         #expect(try qpv(["data", "remove", "rules:aide_fictive_quartville"], data: tmp).status == 0)
         #expect(try qpv(["eligibility", "run", "--programme", "aide_fictive_quartville"] + Self.tilleuls + Self.facts, data: tmp).status != 0)
         for name in ["emploi-franc", "adulte-relais", "fcs", "tfpb", "pec-jeunes-occitanie", "fonds-de-concours-cabbalr"] {
-            let c = try qpv(["rules", "check", URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../GeoData/rules/\(name).json").path])
+            let c = try qpv([
+                "rules", "check",
+                URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../GeoData/rules/\(name).json").path,
+            ])
             #expect(c.status == 0, "\(name): \(c.stdout)")
         }
     }
@@ -107,17 +117,36 @@ import Testing
     @Test func shippedProgrammesThroughRunAnswerAsTheirCommands() throws {
         let tmp = try TemporaryDirectory()
         let cases: [([String], [String])] = [
-            (["eligibility", "emploi-franc", "--signature-date", "2022-03-15", "--contract", "cdd", "--duration-months", "14", "--working-time", "0.5", "--status", "jobseeker",
-              "--employer", "private", "--age", "22", "--no-previous-employment"],
-             ["--programme", "emploi_franc", "--fact", "signature_date=2022-03-15", "--fact", "contract=cdd", "--fact", "duration_months=14", "--fact", "working_time=0.5",
-              "--fact", "status=jobseeker", "--fact", "employer=private", "--fact", "age=22", "--fact", "previous_employment=non"]),
-            (["eligibility", "adulte-relais", "--hire-date", "2024-09-02", "--birth-date", "1990-05-12", "--employment", "unemployed", "--contract", "cdd",
-              "--duration-months", "36", "--employer", "association", "--convention"],
-             ["--programme", "adulte_relais", "--fact", "hire_date=2024-09-02", "--fact", "birth_date=1990-05-12", "--fact", "employment=unemployed", "--fact", "contract=cdd",
-              "--fact", "duration_months=36", "--fact", "employer_kind=association", "--fact", "convention_before_hire=oui"]),
+            (
+                [
+                    "eligibility", "emploi-franc", "--signature-date", "2022-03-15", "--contract", "cdd", "--duration-months", "14", "--working-time",
+                    "0.5", "--status", "jobseeker",
+                    "--employer", "private", "--age", "22", "--no-previous-employment",
+                ],
+                [
+                    "--programme", "emploi_franc", "--fact", "signature_date=2022-03-15", "--fact", "contract=cdd", "--fact", "duration_months=14",
+                    "--fact", "working_time=0.5",
+                    "--fact", "status=jobseeker", "--fact", "employer=private", "--fact", "age=22", "--fact", "previous_employment=non",
+                ]
+            ),
+            (
+                [
+                    "eligibility", "adulte-relais", "--hire-date", "2024-09-02", "--birth-date", "1990-05-12", "--employment", "unemployed",
+                    "--contract", "cdd",
+                    "--duration-months", "36", "--employer", "association", "--convention",
+                ],
+                [
+                    "--programme", "adulte_relais", "--fact", "hire_date=2024-09-02", "--fact", "birth_date=1990-05-12", "--fact",
+                    "employment=unemployed", "--fact", "contract=cdd",
+                    "--fact", "duration_months=36", "--fact", "employer_kind=association", "--fact", "convention_before_hire=oui",
+                ]
+            ),
             (["eligibility", "fcs", "--date", "2025-03-01"], ["--programme", "fcs_demo", "--date", "2025-03-01"]),
             (["eligibility", "fcs", "--date", "2025-03-01"], ["--programme", "fcs", "--date", "2025-03-01"]),
-            (["eligibility", "fcs", "--date", "2025-03-01", "--epci", "200072460"], ["--programme", "fcs", "--epci", "200072460", "--date", "2025-03-01"]),
+            (
+                ["eligibility", "fcs", "--date", "2025-03-01", "--epci", "200072460"],
+                ["--programme", "fcs", "--epci", "200072460", "--date", "2025-03-01"]
+            ),
         ]
         for (own, run) in cases {
             for place in [Self.tilleuls, Self.mairie] {

@@ -14,7 +14,9 @@ import Testing
 
     func row(_ year: Int, convention: Bool? = true, location: EligibilityLocation? = nil) -> EligibilityReport {
         let date = TFPB.referenceDate(taxYear: year)
-        return TFPB.evaluate(taxYear: year, conventionSigned: convention, socialHousing: true, exonerationEnded: true, location: location ?? Fixture.inside(on: date), book: book)
+        return TFPB.evaluate(
+            taxYear: year, conventionSigned: convention, socialHousing: true, exonerationEnded: true, location: location ?? Fixture.inside(on: date),
+            book: book)
     }
 
     // Tax years: 2016–2023 on the 2015 list, 2024 uncertain, 2025–2030 on the 2024 list, nothing after 2030.
@@ -176,7 +178,8 @@ import Testing
         }
         // With a resolver plugged into the hook, addresses are located like coordinates.
         let resolver = ClosureAddressResolver { text in
-            text.contains("Tilleuls") ? ResolvedAddress(lon: -4.6181818, lat: 46.2107914, label: "Place des Tilleuls", score: 0.92, precision: "street") : nil
+            text.contains("Tilleuls")
+                ? ResolvedAddress(lon: -4.6181818, lat: 46.2107914, label: "Place des Tilleuls", score: 0.92, precision: "street") : nil
         }
         let reader2 = try CSVReader(path: input)
         let summary = try TFPBBatch(catalog: try demoCatalog(tmp), book: book, options: options, addressResolver: resolver).run(
@@ -195,7 +198,7 @@ import Testing
         text.reserveCapacity(n * 48)
         var seed: UInt64 = 42
         func next() -> Double {
-            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return Double(seed >> 11) / Double(1 << 53)
         }
         for i in 0..<n {
@@ -277,7 +280,8 @@ import Testing
         // Without the columns (and no whole-file value), every dwelling in a QPV is to verify.
         let bare = try tmp.write("bare.csv", "id;lon;lat;conventionne\nA;-4.6181818;46.2107914;oui\n")
         let r2 = try CSVReader(path: bare)
-        _ = try TFPBBatch(catalog: try demoCatalog(tmp), book: book, options: options).run(reader: r2, writer: try CSVWriter(path: tmp.path("b.csv"), dialect: r2.dialect))
+        _ = try TFPBBatch(catalog: try demoCatalog(tmp), book: book, options: options).run(
+            reader: r2, writer: try CSVWriter(path: tmp.path("b.csv"), dialect: r2.dialect))
         let b = try readAll(tmp.path("b.csv"))
         #expect(b.rows[0][b.header.firstIndex(of: "tfpb_verdict")!] == "to_verify")
     }

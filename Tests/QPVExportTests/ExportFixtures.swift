@@ -43,9 +43,13 @@ enum ExportFixtures {
                 }
             }
             let props = ["code_qp", "nom_qp"].compactMap { k in f.properties[k].map { jsonQuoted(k) + ":" + jsonQuoted($0) } }
-            features.append("{\"type\":\"Feature\",\"properties\":{\(props.joined(separator: ","))},\"geometry\":\(GeoJSONGeometry.text(polygons: polygons, decimals: nil))}")
+            features.append(
+                "{\"type\":\"Feature\",\"properties\":{\(props.joined(separator: ","))},\"geometry\":\(GeoJSONGeometry.text(polygons: polygons, decimals: nil))}"
+            )
         }
-        let text = "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::2154\"}},\"features\":[\n" + features.joined(separator: ",\n") + "\n]}\n"
+        let text =
+            "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::2154\"}},\"features\":[\n"
+            + features.joined(separator: ",\n") + "\n]}\n"
         return try tmp.write("qpv-2015-occitanie-lb93.geojson", text)
     }
 

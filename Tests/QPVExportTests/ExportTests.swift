@@ -3,13 +3,12 @@
 
 import Foundation
 import QPVCore
+import QPVExport
 import QPVGeometry
 import QPVPerimeters
 import QPVTabular
 import QPVTestSupport
 import Testing
-
-import QPVExport
 
 /// Export formats without a database: identifiers, escaping, WKB, GeoJSON and CSV contents, CLI errors.
 struct ExportTests {
@@ -40,7 +39,9 @@ struct ExportTests {
 
     @Test func wkbBecomesMultiPolygonAndEWKBBitForBit() throws {
         let geos = try GeosContext()
-        let rings: PolygonRings = [[Coordinate(x: 1.1, y: 43.3), Coordinate(x: 1.2, y: 43.3), Coordinate(x: 1.2, y: 43.4), Coordinate(x: 1.1, y: 43.3)]]
+        let rings: PolygonRings = [
+            [Coordinate(x: 1.1, y: 43.3), Coordinate(x: 1.2, y: 43.3), Coordinate(x: 1.2, y: 43.4), Coordinate(x: 1.1, y: 43.3)]
+        ]
         let polygon = try Geometry.polygon(rings, context: geos)
         let multi = try WKBEncoding.multiPolygon(try polygon.wkb(), code: "T")
         let back = try Geometry(wkb: multi, context: geos)

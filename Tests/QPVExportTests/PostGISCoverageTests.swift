@@ -21,7 +21,8 @@ struct PostGISCoverageTests {
         let dataDir = try ExportFixtures.occitanieDataDirectory(in: tmp)
         try ExportFixtures.qpv(["data", "import-communes", try SharedData.file("geodata/communes-62-2018.geojson").path, "--data-dir", dataDir])
         try ExportFixtures.qpv([
-            "data", "import-communes", try SharedData.file("geodata/communes-cabbalr-2018.geojson").path, "--epci", "200072460", "--data-dir", dataDir,
+            "data", "import-communes", try SharedData.file("geodata/communes-cabbalr-2018.geojson").path, "--epci", "200072460", "--data-dir",
+            dataDir,
         ])
         // A QIC of six real Béthune carreaux.
         let reader = try CSVReader(path: try SharedData.file("geodata/filosofi-2021-200m-bethune.csv").path)
@@ -33,7 +34,8 @@ struct PostGISCoverageTests {
             qic += "QIC01,Cité test,\(r[idColumn])\n"
         }
         try ExportFixtures.qpv([
-            "data", "import", try tmp.write("qic.csv", qic), "--kind", "qic", "--epci", "200072460", "--vintage", "2024", "--valid-from", "2024-01-01",
+            "data", "import", try tmp.write("qic.csv", qic), "--kind", "qic", "--epci", "200072460", "--vintage", "2024", "--valid-from",
+            "2024-01-01",
             "--data-dir", dataDir,
         ])
         let sqlFile = tmp.path("qpv.sql")

@@ -54,8 +54,10 @@ struct TruthRow {
             .map { try reader.requireColumn($0) }
         var rows: [TruthRow] = []
         while let r = try reader.next() {
-            rows.append(TruthRow(query: r[c[0]], kind: r[c[1]], expectedType: r[c[2]], expectedID: r[c[3]], expectedStreet: r[c[4]],
-                                 expectedINSEE: r[c[5]], lon: Double(r[c[6]]) ?? .nan, lat: Double(r[c[7]]) ?? .nan))
+            rows.append(
+                TruthRow(
+                    query: r[c[0]], kind: r[c[1]], expectedType: r[c[2]], expectedID: r[c[3]], expectedStreet: r[c[4]],
+                    expectedINSEE: r[c[5]], lon: Double(r[c[6]]) ?? .nan, lat: Double(r[c[7]]) ?? .nan))
         }
         return rows
     }
@@ -78,8 +80,10 @@ struct TruthRow {
 }
 
 func metres(_ lon1: Double, _ lat1: Double, _ lon2: Double, _ lat2: Double) -> Double {
-    let r = 6_371_008.8, d = Double.pi / 180
-    let dlat = (lat2 - lat1) * d, dlon = (lon2 - lon1) * d
+    let r = 6_371_008.8
+    let d = Double.pi / 180
+    let dlat = (lat2 - lat1) * d
+    let dlon = (lon2 - lon1) * d
     let a = sin(dlat / 2) * sin(dlat / 2) + cos(lat1 * d) * cos(lat2 * d) * sin(dlon / 2) * sin(dlon / 2)
     return 2 * r * asin(min(1, sqrt(a)))
 }
@@ -97,7 +101,8 @@ struct AccuracyTests {
         let geocoder = built.geocoder
         let rows = try TruthRow.load()
         #expect(rows.count > 3000)
-        var total: [String: Int] = [:], right: [String: Int] = [:]
+        var total: [String: Int] = [:]
+        var right: [String: Int] = [:]
         var failures: [String: [String]] = [:]
         let t0 = Date()
         for row in rows {
@@ -107,18 +112,22 @@ struct AccuracyTests {
                 right[row.kind, default: 0] += 1
             } else {
                 let got = best.map { "\($0.type.rawValue) \($0.label) [\($0.citycode)] \(String(format: "%.3f", $0.score))" } ?? "rien"
-                failures[row.kind, default: []].append("  « \(row.query) » → \(got) ; attendu \(row.expectedStreet) [\(row.expectedINSEE)] \(row.expectedID)")
+                failures[row.kind, default: []].append(
+                    "  « \(row.query) » → \(got) ; attendu \(row.expectedStreet) [\(row.expectedINSEE)] \(row.expectedID)")
             }
         }
         let seconds = Date().timeIntervalSince(t0)
-        var table = "Précision du géocodage sur truth/geocodage-npdc.csv (référence : extrait réel + \(geocoder.addressCount - 860) adresses synthétiques"
+        var table =
+            "Précision du géocodage sur truth/geocodage-npdc.csv (référence : extrait réel + \(geocoder.addressCount - 860) adresses synthétiques"
         table += withPostcodes ? " + table La Poste)\n" : ", BAN seule)\n"
         table += "import : \(String(format: "%.1f", built.importSeconds)) s ; \(rows.count) requêtes en \(String(format: "%.2f", seconds)) s\n"
         table += "kind            requêtes  justes   taux    seuil\n"
         for kind in ["raw", "poste", "sans_cp", "minuscules", "abrev", "faute", "numero_absent", "commune_seule"] {
-            let n = total[kind] ?? 0, ok = right[kind] ?? 0
+            let n = total[kind] ?? 0
+            let ok = right[kind] ?? 0
             let rate = n > 0 ? Double(ok) / Double(n) : 0
-            table += kind.padding(toLength: 16, withPad: " ", startingAt: 0)
+            table +=
+                kind.padding(toLength: 16, withPad: " ", startingAt: 0)
                 + String(format: "%8d %7d  %6.2f %%  %3.0f %%\n", n, ok, rate * 100, (Self.thresholds[kind] ?? 0) * 100)
         }
         print(table)

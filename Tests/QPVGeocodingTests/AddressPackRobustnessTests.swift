@@ -62,7 +62,12 @@ import Testing
             ("décalage + longueur déborde", with(40, UInt64.max - 4)),
             ("longueur au-delà du fichier", with(40, UInt64(good.count))),
             ("décalage mal aligné", with(32, 17)),
-            ("4 milliards de sections", { var b = good; for i in 12..<16 { b[i] = 0xFF }; return Self.resealed(b) }()),
+            (
+                "4 milliards de sections",
+                {
+                    var b = good; for i in 12..<16 { b[i] = 0xFF }; return Self.resealed(b)
+                }()
+            ),
         ]
         // A commune number in the fuzzy-name table past the commune table (the addrpack fuzz target read
         // outside the mapping with it), a street number past the street table, start arrays out of order.

@@ -54,10 +54,13 @@ func readCSV(_ path: String) throws -> (header: [String], rows: [[String]], dial
             annotation: roundedCoordinates(made: counter))
         let out = try readCSV(dir.path("out.csv"))
         // Exactly the columns of the national geocoding CSV API, in its order, then the annotation's.
-        #expect(out.header == ["ref", "adresse", "note", "latitude", "longitude", "result_label", "result_score", "result_score_next",
-                               "result_type", "result_id", "result_housenumber", "result_name", "result_street", "result_postcode",
-                               "result_city", "result_context", "result_citycode", "result_oldcitycode", "result_oldcity",
-                               "result_district", "result_status", "lon_arrondi", "lat_arrondi"])
+        #expect(
+            out.header == [
+                "ref", "adresse", "note", "latitude", "longitude", "result_label", "result_score", "result_score_next",
+                "result_type", "result_id", "result_housenumber", "result_name", "result_street", "result_postcode",
+                "result_city", "result_context", "result_citycode", "result_oldcitycode", "result_oldcity",
+                "result_district", "result_status", "lon_arrondi", "lat_arrondi",
+            ])
         #expect(out.rows.map { $0[0] } == ["1", "2", "3", "4", "5", "6", "7", "8"])
         #expect(out.rows.allSatisfy { $0.count == out.header.count })
         let col = Dictionary(uniqueKeysWithValues: out.header.enumerated().map { ($1, $0) })
@@ -108,7 +111,8 @@ func readCSV(_ path: String) throws -> (header: [String], rows: [[String]], dial
         let summary = try BatchGeocoder(geocoder: f.geocoder).run(
             BatchOptions(input: input, output: dir.path("out.csv"), columns: .single("adresse"), minScore: 0.97))
         let out = try readCSV(dir.path("out.csv"))
-        let status = out.header.firstIndex(of: "result_status")!, label = out.header.firstIndex(of: "result_label")!
+        let status = out.header.firstIndex(of: "result_status")!
+        let label = out.header.firstIndex(of: "result_label")!
         #expect(out.rows[0][status] == "not-found" && out.rows[0][label].contains("inférieur au minimum"))
         #expect(out.rows[0][out.header.firstIndex(of: "latitude")!] == "")
         #expect(out.rows[1][status] == "ok")

@@ -8,9 +8,13 @@ import QPVTestSupport
 /// A small BAN-format file written by the tests (fictional communes 62901 "Ville-Test" and 62902
 /// "Autre-Ville", both postcode 62900), with three bad rows, and its compiled pack.
 enum Fixture {
-    static let header = "id;id_fantoir;numero;rep;nom_voie;code_postal;code_insee;nom_commune;code_insee_ancienne_commune;nom_ancienne_commune;x;y;lon;lat;type_position;alias;nom_ld;libelle_acheminement;nom_afnor;source_position;source_nom_voie;certification_commune;cad_parcelles"
+    static let header =
+        "id;id_fantoir;numero;rep;nom_voie;code_postal;code_insee;nom_commune;code_insee_ancienne_commune;nom_ancienne_commune;x;y;lon;lat;type_position;alias;nom_ld;libelle_acheminement;nom_afnor;source_position;source_nom_voie;certification_commune;cad_parcelles"
 
-    static func row(_ id: String, _ numero: String, _ rep: String, _ voie: String, _ insee: String, _ commune: String, _ lon: String, _ lat: String, postcode: String = "62900") -> String {
+    static func row(
+        _ id: String, _ numero: String, _ rep: String, _ voie: String, _ insee: String, _ commune: String, _ lon: String, _ lat: String,
+        postcode: String = "62900"
+    ) -> String {
         "\(id);;\(numero);\(rep);\(voie);\(postcode);\(insee);\(commune);;;;;\(lon);\(lat);entrance;;;\(commune.uppercased());;commune;commune;0;"
     }
 

@@ -1,5 +1,7 @@
 // The code of the DocC article « Prise en main » of QPVGeocoding (Sources/QPVGeocoding/QPVGeocoding.docc),
 // compiled and run here; a second test checks the article still shows this very code.
+// Not formatted: this code is the DocC article's, line for line (the article test checks it).
+// swift-format-ignore-file
 
 import Foundation
 import QPVGeocoding

@@ -17,7 +17,9 @@ struct NearbyTests {
         let tilleuls = try #require(found.streets.first { $0.name == "Rue des Tilleuls" })
         #expect(tilleuls.addressCount > 10)
         // Two sides of the street merge: fewer line points than addresses.
-        #expect(tilleuls.lineLons.count >= 2 && tilleuls.lineLons.count < tilleuls.addressCount, "\(tilleuls.lineLons.count) points pour \(tilleuls.addressCount) adresses")
+        #expect(
+            tilleuls.lineLons.count >= 2 && tilleuls.lineLons.count < tilleuls.addressCount,
+            "\(tilleuls.lineLons.count) points pour \(tilleuls.addressCount) adresses")
         let street = geocoder.geocode("Rue des Tilleuls 00100 Quartville-sur-Démo", options: GeocodeOptions(limit: 1, type: .street))
         let positions = geocoder.addressPositions(ofStreetOf: try #require(street.first))
         let kx = 111_195.0 * cos(46.21 * .pi / 180)

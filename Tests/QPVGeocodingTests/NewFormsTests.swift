@@ -51,7 +51,8 @@ enum CommuneNouvelle {
         var lines = [Fixture.header]
         var addresses: [Address] = []
         var lieux: [LieuDit] = []
-        func line(_ id: String, _ numero: String, _ rep: String, _ voie: String, _ old: Old, _ lon: Double, _ lat: Double, ld: String = "") -> String {
+        func line(_ id: String, _ numero: String, _ rep: String, _ voie: String, _ old: Old, _ lon: Double, _ lat: Double, ld: String = "") -> String
+        {
             "\(id);;\(numero);\(rep);\(voie);\(old.code);\(newCode);\(newName);\(old.code);\(old.name);;;\(String(format: "%.7f", lon));\(String(format: "%.7f", lat));entrance;;\(ld);\(old.name.uppercased());;commune;commune;0;"
         }
         for (k, old) in olds.enumerated() {
@@ -72,7 +73,8 @@ enum CommuneNouvelle {
                 }
             }
             for (j, name) in sharedLieuxDits.enumerated() {
-                let lon = old.lon + 0.03 + Double(j) * 0.005, la = lat + 0.01
+                let lon = old.lon + 0.03 + Double(j) * 0.005
+                let la = lat + 0.01
                 lines.append(line("\(old.code)_\(String(format: "%04d", 100 + j))_99999", "99999", "", name, old, lon, la))
                 lieux.append(LieuDit(name: name, old: old, lon: lon, lat: la))
             }
@@ -170,8 +172,10 @@ struct NewFormsTests {
     func report(_ title: String, _ total: [String: Int], _ right: [String: Int], _ failures: [String: [String]]) {
         var table = "\(title)\nkind                       requêtes  justes   taux\n"
         for kind in total.keys.sorted() {
-            let n = total[kind]!, ok = right[kind] ?? 0
-            table += kind.padding(toLength: 26, withPad: " ", startingAt: 0) + String(format: "%9d %7d  %6.2f %%\n", n, ok, 100 * Double(ok) / Double(n))
+            let n = total[kind]!
+            let ok = right[kind] ?? 0
+            table +=
+                kind.padding(toLength: 26, withPad: " ", startingAt: 0) + String(format: "%9d %7d  %6.2f %%\n", n, ok, 100 * Double(ok) / Double(n))
         }
         print(table)
         for (kind, list) in failures.sorted(by: { $0.key < $1.key }) {
@@ -185,18 +189,26 @@ struct NewFormsTests {
         let geocoder = try NewFormsReference.built.get().geocoder
         let rows = try ExtractRow.load()
         #expect(rows.count > 800)
-        var total: [String: Int] = [:], right: [String: Int] = [:], failures: [String: [String]] = [:]
+        var total: [String: Int] = [:]
+        var right: [String: Int] = [:]
+        var failures: [String: [String]] = [:]
         for row in rows {
             for (kind, query) in row.queries() {
                 let best = geocoder.geocode(query, options: GeocodeOptions(limit: 1)).first
                 total[kind, default: 0] += 1
-                if isRight(best, row) { right[kind, default: 0] += 1 } else {
-                    failures[kind, default: []].append("  « \(query) » → \(best.map { "\($0.type.rawValue) \($0.label) \($0.score)" } ?? "rien") ; attendu \(row.id)")
+                if isRight(best, row) {
+                    right[kind, default: 0] += 1
+                } else {
+                    failures[kind, default: []].append(
+                        "  « \(query) » → \(best.map { "\($0.type.rawValue) \($0.label) \($0.score)" } ?? "rien") ; attendu \(row.id)")
                 }
             }
         }
         report("Formes de l'issue 13 sur adresses-npdc-extrait.csv (+ 1,13 M distracteurs + La Poste)", total, right, failures)
-        for kind in ["cp_en_tete", "cp_en_tete_sans_virgule", "parentheses", "commune_en_tete_cp_fin", "numero_symbole", "numero_mot", "plage_tiret", "plage_a", "colle"] {
+        for kind in [
+            "cp_en_tete", "cp_en_tete_sans_virgule", "parentheses", "commune_en_tete_cp_fin", "numero_symbole", "numero_mot", "plage_tiret",
+            "plage_a", "colle",
+        ] {
             let n = total[kind] ?? 0
             #expect(n >= 100, "\(kind) : \(n) requêtes seulement")
             let rate = Double(right[kind] ?? 0) / Double(max(1, n))
@@ -208,18 +220,24 @@ struct NewFormsTests {
     func formerCommunes() throws {
         let built = try NewFormsReference.built.get()
         let geocoder = built.geocoder
-        var total: [String: Int] = [:], right: [String: Int] = [:], failures: [String: [String]] = [:]
+        var total: [String: Int] = [:]
+        var right: [String: Int] = [:]
+        var failures: [String: [String]] = [:]
         func check(_ kind: String, _ query: String, _ ok: (GeocodeResult) -> Bool) {
             let best = geocoder.geocode(query, options: GeocodeOptions(limit: 1)).first
             total[kind, default: 0] += 1
-            if let best, ok(best) { right[kind, default: 0] += 1 } else {
-                failures[kind, default: []].append("  « \(query) » → \(best.map { "\($0.type.rawValue) \($0.label) [\($0.citycode) / \($0.oldcitycode)] \($0.score)" } ?? "rien")")
+            if let best, ok(best) {
+                right[kind, default: 0] += 1
+            } else {
+                failures[kind, default: []].append(
+                    "  « \(query) » → \(best.map { "\($0.type.rawValue) \($0.label) [\($0.citycode) / \($0.oldcitycode)] \($0.score)" } ?? "rien")")
             }
         }
         for a in built.fixture.addresses {
             let number = a.rep.isEmpty ? String(a.number) : "\(a.number) \(a.rep)"
             let expected: (GeocodeResult) -> Bool = {
-                $0.type == .housenumber && $0.id == a.id && $0.citycode == CommuneNouvelle.newCode && $0.oldcitycode == a.old.code && $0.oldcity == a.old.name
+                $0.type == .housenumber && $0.id == a.id && $0.citycode == CommuneNouvelle.newCode && $0.oldcitycode == a.old.code
+                    && $0.oldcity == a.old.name
             }
             check("ancienne_commune_cp", "\(number) \(a.street) \(a.old.code) \(a.old.name)", expected)
             check("ancienne_commune_sans_cp", "\(number) \(a.street) \(a.old.name)", expected)
@@ -241,12 +259,17 @@ struct NewFormsTests {
     func lieuxDits() throws {
         let built = try NewFormsReference.built.get()
         let geocoder = built.geocoder
-        var total = 0, right = 0
+        var total = 0
+        var right = 0
         var failures: [String] = []
         func check(_ query: String, _ ok: (GeocodeResult) -> Bool) {
             let best = geocoder.geocode(query, options: GeocodeOptions(limit: 1)).first
             total += 1
-            if let best, ok(best) { right += 1 } else { failures.append("  « \(query) » → \(best.map { "\($0.type.rawValue) \($0.label) [\($0.oldcitycode)]" } ?? "rien")") }
+            if let best, ok(best) {
+                right += 1
+            } else {
+                failures.append("  « \(query) » → \(best.map { "\($0.type.rawValue) \($0.label) [\($0.oldcitycode)]" } ?? "rien")")
+            }
         }
         for ld in built.fixture.lieuxDits {
             let ok: (GeocodeResult) -> Bool = { $0.type == .locality && $0.oldcitycode == ld.old.code && metres($0.lon, $0.lat, ld.lon, ld.lat) < 30 }

@@ -2,10 +2,10 @@
 // leaves the older output, a damaged BAN file never replaces the installed address base.
 
 import Foundation
-import Testing
 import QPVGeocoding
 import QPVTabular
 import QPVTestSupport
+import Testing
 
 /// Issue 16, findings 1–3 through the real binary: no batch command overwrites its input, whatever the
 /// spelling of the output; a damaged BAN file never replaces the installed address base.
@@ -16,7 +16,8 @@ import QPVTestSupport
     /// Every spelling of "the input itself": same path, relative path, symbolic link, hard link.
     func spellings(of path: String) throws -> [String] {
         let name = URL(fileURLWithPath: path).lastPathComponent
-        let link = tmp.path("lien-\(name)"), hard = tmp.path("dur-\(name)")
+        let link = tmp.path("lien-\(name)")
+        let hard = tmp.path("dur-\(name)")
         if !FileManager.default.fileExists(atPath: link) { try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: path) }
         if !FileManager.default.fileExists(atPath: hard) { try FileManager.default.linkItem(atPath: path, toPath: hard) }
         return [path, "./" + name, link, hard]
@@ -32,8 +33,24 @@ import QPVTestSupport
         let commands: [(input: String, args: (String) -> [String])] = [
             (points, { ["locate", "--input", points, "--output", $0] }),
             (points, { ["eligibility", "tfpb", "--input", points, "--tax-year", "2026", "--conventionne", "oui", "--output", $0] }),
-            (points, { ["eligibility", "tfpb", "--input", points, "--tax-year", "2026", "--conventionne", "oui", "--output", tmp.path("o.csv"), "--summary", $0] }),
-            (points, { ["eligibility", "tfpb", "--input", points, "--tax-year", "2026", "--conventionne", "oui", "--output", tmp.path("o.csv"), "--geojson", $0] }),
+            (
+                points,
+                {
+                    [
+                        "eligibility", "tfpb", "--input", points, "--tax-year", "2026", "--conventionne", "oui", "--output", tmp.path("o.csv"),
+                        "--summary", $0,
+                    ]
+                }
+            ),
+            (
+                points,
+                {
+                    [
+                        "eligibility", "tfpb", "--input", points, "--tax-year", "2026", "--conventionne", "oui", "--output", tmp.path("o.csv"),
+                        "--geojson", $0,
+                    ]
+                }
+            ),
             (carreaux, { ["carreaux", "--input", carreaux, "--output", $0, "--date", "2024-06-01"] }),
             (carreaux, { ["carreaux", "stats", "--input", carreaux, "--output", tmp.path("s.json"), "--rejects", $0, "--date", "2024-06-01"] }),
             (addresses, { ["geocode", "--input", addresses, "--column", "adresse", "--output", $0] }),
@@ -112,11 +129,15 @@ import QPVTestSupport
         #expect(j.status != 0 && j.stderr.contains("--max-rejected"), "\(j.stderr)")
         #expect(try Data(contentsOf: base) == installed)
         // … unless the limit is raised on purpose.
-        let mixed = try tmp.write("adresses-mixte.csv", (rows + rows.dropFirst().prefix(300).map { $0.replacingOccurrences(of: ";2.5", with: ";x2.5") }).joined(separator: "\n") + "\n")
+        let mixed = try tmp.write(
+            "adresses-mixte.csv",
+            (rows + rows.dropFirst().prefix(300).map { $0.replacingOccurrences(of: ";2.5", with: ";x2.5") }).joined(separator: "\n") + "\n")
         #expect(try CLIRunner.run(["data", "import-ban", mixed, "--data-dir", data]).status != 0)
         #expect(try CLIRunner.run(["data", "import-ban", mixed, "--data-dir", data, "--max-rejected", "20"]).status == 0)
         // `data list` says what the installed base came from.
         let list = try CLIRunner.run(["data", "list", "--data-dir", data])
-        #expect(list.stdout.contains("Base d'adresses") && list.stdout.contains("adresses-mixte.csv") && list.stdout.contains("300 rejetées"), "\(list.stdout)")
+        #expect(
+            list.stdout.contains("Base d'adresses") && list.stdout.contains("adresses-mixte.csv") && list.stdout.contains("300 rejetées"),
+            "\(list.stdout)")
     }
 }

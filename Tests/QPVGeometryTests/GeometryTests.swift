@@ -2,9 +2,9 @@
 // containment on the boundary, no leak (an `IsolatedProbe` measures RSS), one context per thread.
 
 import Foundation
-import Testing
 import QPVGeometry
 import QPVTestSupport
+import Testing
 
 @Suite struct GeometryTests {
     let ctx: GeosContext
@@ -104,7 +104,8 @@ import QPVTestSupport
     @Test(.enabled(if: IsolatedProbe.isChild)) func leakProbe() throws {
         func churn() throws {
             for i in 0..<20_000 {
-                let g = try Geometry.polygon([[Coordinate(x: 0, y: 0), Coordinate(x: Double(i % 7 + 1), y: 0), Coordinate(x: 0, y: 3)]], context: ctx)
+                let g = try Geometry.polygon(
+                    [[Coordinate(x: 0, y: 0), Coordinate(x: Double(i % 7 + 1), y: 0), Coordinate(x: 0, y: 3)]], context: ctx)
                 let p = try g.prepared()
                 _ = try p.contains(x: 0.1, y: 0.1)
                 _ = try g.wkb()

@@ -2,8 +2,8 @@
 // outline and point lookup.
 
 import Foundation
-import Testing
 import QPVGeometry
+import Testing
 
 @Suite struct GridCellTests {
     @Test func parsesAndFormatsBothResolutions() throws {
@@ -18,8 +18,10 @@ import QPVGeometry
     }
 
     @Test func rejectsMalformedIdsWithAReason() {
-        for bad in ["", "CRS3035RES200mN3073200", "CRS3035RES200mE3798000N3073200", "CRS3035RES200mN3073210E3798000",
-                    "CRS3035RES500mN3073000E3798000", "CRS2154RES200mN3073200E3798000", "CRS3035RES200mN3073200E3798000x", "CRS3035RES200mN-200E3798000"] {
+        for bad in [
+            "", "CRS3035RES200mN3073200", "CRS3035RES200mE3798000N3073200", "CRS3035RES200mN3073210E3798000",
+            "CRS3035RES500mN3073000E3798000", "CRS2154RES200mN3073200E3798000", "CRS3035RES200mN3073200E3798000x", "CRS3035RES200mN-200E3798000",
+        ] {
             #expect(GridCell.parse(bad) == nil, "\(bad)")
             #expect(throws: GridCellError.self) { try GridCell(id: bad) }
         }

@@ -2,8 +2,8 @@
 // search, boundary distances, hints and the candidate grid never changing an answer.
 
 import Foundation
-import Testing
 import QPVGeometry
+import Testing
 
 /// A deterministic pseudo-random generator so failures reproduce.
 struct SplitMix: RandomNumberGenerator {
@@ -86,7 +86,10 @@ struct SplitMix: RandomNumberGenerator {
             // Clusters of squares sharing edges, so that exact ties between owners happen.
             let cx = Double(k % 10) * 1000 + Double(k / 100) * 20_000
             let cy = Double((k / 10) % 10) * 1000
-            let ring = [Coordinate(x: cx, y: cy), Coordinate(x: cx + 1000, y: cy), Coordinate(x: cx + 1000, y: cy + 1000), Coordinate(x: cx, y: cy + 1000), Coordinate(x: cx, y: cy)]
+            let ring = [
+                Coordinate(x: cx, y: cy), Coordinate(x: cx + 1000, y: cy), Coordinate(x: cx + 1000, y: cy + 1000), Coordinate(x: cx, y: cy + 1000),
+                Coordinate(x: cx, y: cy),
+            ]
             owners.append([[ring]])
         }
         let plain = BoundaryIndex(owners: owners, candidateGridCells: nil)
@@ -116,7 +119,10 @@ struct SplitMix: RandomNumberGenerator {
         #expect(c.envelope == Envelope(minX: 3_798_000, minY: 3_073_200, maxX: 3_798_200, maxY: 3_073_400))
         #expect(c.parent1km.id == "CRS3035RES1000mN3073000E3798000")
         #expect(try GridCell(id: "crs3035res1000mn3073000e3798000").resolution == 1000)
-        for bad in ["CRS3035RES200mE3798000N3073200", "CRS3035RES200mN3073250E3798000", "CRS3035RES300mN3073200E3798000", "CRS2154RES200mN1E2", "CRS3035RES200mN3073200E3798000X", ""] {
+        for bad in [
+            "CRS3035RES200mE3798000N3073200", "CRS3035RES200mN3073250E3798000", "CRS3035RES300mN3073200E3798000", "CRS2154RES200mN1E2",
+            "CRS3035RES200mN3073200E3798000X", "",
+        ] {
             #expect(throws: GridCellError.self) { try GridCell(id: bad) }
         }
         #expect(try GridCell(id: "CRS3035RES200mN3073200E3798000").sharesEdge(with: try GridCell(id: "CRS3035RES200mN3073400E3798000")))

@@ -2,8 +2,8 @@
 // CRS errors, the metric CRS per territory and Shapefile WKT identification.
 
 import Foundation
-import Testing
 import QPVGeometry
+import Testing
 
 @Suite struct ProjectionTests {
     @Test func lambert93RoundTripInLonLatOrder() throws {
@@ -28,14 +28,20 @@ import QPVGeometry
         ]
         for (source, target, territory) in pairs {
             let box = try #require(FrenchTerritory.boxes.first { $0.territory == territory }?.box)
-            var xs: [Double] = [], ys: [Double] = []
-            for i in 0...20 { for j in 0...20 {
-                xs.append(box.minX + box.width * Double(i) / 20)
-                ys.append(box.minY + box.height * Double(j) / 20)
-            } }
+            var xs: [Double] = []
+            var ys: [Double] = []
+            for i in 0...20 {
+                for j in 0...20 {
+                    xs.append(box.minX + box.width * Double(i) / 20)
+                    ys.append(box.minY + box.height * Double(j) / 20)
+                }
+            }
             let fast = try CoordinateTransformer(from: source, to: target, context: ctx)
             let db = try CoordinateTransformer(from: source, to: target, context: ctx, precompiled: false)
-            var fx = xs, fy = ys, dx = xs, dy = ys
+            var fx = xs
+            var fy = ys
+            var dx = xs
+            var dy = ys
             try fast.transform(x: &fx, y: &fy)
             try db.transform(x: &dx, y: &dy)
             for k in xs.indices {
@@ -45,7 +51,10 @@ import QPVGeometry
                 // And back.
                 let back = try CoordinateTransformer(from: target, to: source, context: ctx)
                 let backDB = try CoordinateTransformer(from: target, to: source, context: ctx, precompiled: false)
-                var bx = fx, by = fy, cx = fx, cy = fy
+                var bx = fx
+                var by = fy
+                var cx = fx
+                var cy = fy
                 try back.transform(x: &bx, y: &by)
                 try backDB.transform(x: &cx, y: &cy)
                 for k in xs.indices { #expect(abs(bx[k] - cx[k]) < 1e-12 && abs(by[k] - cy[k]) < 1e-12) }

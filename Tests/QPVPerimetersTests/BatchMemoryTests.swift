@@ -1,8 +1,8 @@
 // `qpv locate --input` through the real binary: peak memory (GNU time) does not grow with the row count.
 
 import Foundation
-import Testing
 import QPVTestSupport
+import Testing
 
 /// `qpv locate --input` streams: its peak memory must not grow with the number of rows.
 /// Peak RSS of each run is read by GNU time (Debian package `time`).
@@ -23,7 +23,9 @@ struct BatchMemoryTests {
         func peakKiB(_ input: String) throws -> Int {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/time")
-            p.arguments = ["-f", "PEAK %M", CLIRunner.binary.path, "locate", "--input", input, "--output", tmp.path("out.csv"), "--date", "2024-06-01"]
+            p.arguments = [
+                "-f", "PEAK %M", CLIRunner.binary.path, "locate", "--input", input, "--output", tmp.path("out.csv"), "--date", "2024-06-01",
+            ]
             p.environment = ProcessInfo.processInfo.environment.merging(["QPV_DATA_DIR": tmp.path("data")]) { $1 }
             let err = Pipe()
             p.standardError = err

@@ -2,10 +2,10 @@
 // point gets alone (overlapping perimeters and unusable coordinates included).
 
 import Foundation
-import Testing
 import QPVCore
 import QPVPerimeters
 import QPVTestSupport
+import Testing
 
 /// Batches (≥ 1,000 points) are computed on the points copied into spatial order and put back in input order;
 /// every answer must be the one the same point gets alone, overlapping perimeters and unusable coordinates
@@ -26,7 +26,8 @@ struct BatchOrderTests {
         var options = ImportOptions()
         options.vintage = "2024"
         options.coverage = "national"  // a test fixture standing for a complete list (issue 12: a partial one answers not_covered)
-        let catalog = try PerimeterCatalog.open(dataDirectory: DataDirectory(url: dir.url.appendingPathComponent("data")), perimetersFile: path, options: options)
+        let catalog = try PerimeterCatalog.open(
+            dataDirectory: DataDirectory(url: dir.url.appendingPathComponent("data")), perimetersFile: path, options: options)
         let date = CivilDate("2024-06-01")!
 
         // Points in a box around the perimeters (many in both squares), some on exactly the same spot, some

@@ -2,12 +2,12 @@
 // right area, malformed rows are rejected with line and field, a QIC needs an EPCI.
 
 import Foundation
-import Testing
 import QPVCore
 import QPVGeometry
 import QPVPerimeters
 import QPVTabular
 import QPVTestSupport
+import Testing
 
 @Suite struct CarreauxQICTests {
     /// A contiguous group of real Filosofi carreaux (4-adjacency), grown from the first id of the file.

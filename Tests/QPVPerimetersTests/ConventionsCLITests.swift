@@ -44,16 +44,19 @@ import Testing
         #expect(out.dialect.encoding == .windows1252 && out.dialect.separator == UInt8(ascii: ";"))
         let d = out.header.firstIndex(of: "distance_boundary_m")!
         #expect(out.rows[0][d].range(of: #"^[0-9]+,[0-9]{2}$"#, options: .regularExpression) != nil, "\(out.rows[0][d])")
-        let forced = try CLIRunner.run(["locate", "--input", input, "--output", tmp.path("point.csv"), "--date", "2024-06-01", "--decimal", "point"], environment: env)
+        let forced = try CLIRunner.run(
+            ["locate", "--input", input, "--output", tmp.path("point.csv"), "--date", "2024-06-01", "--decimal", "point"], environment: env)
         #expect(forced.status == 0, "\(forced.stderr)")
         let p = try table("point.csv")
         #expect(p.rows[0][d].range(of: #"^[0-9]+\.[0-9]{2}$"#, options: .regularExpression) != nil, "\(p.rows[0][d])")
         // A comma-separated file with points keeps points; one whose (quoted) numbers use commas gets commas.
         let points = try tmp.write("points.csv", "name,lon,lat\nA,\(Self.tilleuls.lon),\(Self.tilleuls.lat)\n")
-        #expect(try CLIRunner.run(["locate", "--input", points, "--output", tmp.path("p2.csv"), "--date", "2024-06-01"], environment: env).status == 0)
+        #expect(
+            try CLIRunner.run(["locate", "--input", points, "--output", tmp.path("p2.csv"), "--date", "2024-06-01"], environment: env).status == 0)
         #expect(try table("p2.csv").rows[0][3 + 4].contains("."))
         let commas = try tmp.write("commas.csv", "name,lon,lat\nA,\"-4,6181818\",\"46,2107914\"\n")
-        #expect(try CLIRunner.run(["locate", "--input", commas, "--output", tmp.path("c2.csv"), "--date", "2024-06-01"], environment: env).status == 0)
+        #expect(
+            try CLIRunner.run(["locate", "--input", commas, "--output", tmp.path("c2.csv"), "--date", "2024-06-01"], environment: env).status == 0)
         let c2 = try table("c2.csv")
         #expect(c2.header.count == c2.rows[0].count)  // a decimal comma in a comma-separated file is quoted
         #expect(c2.rows[0][3 + 4].contains(","))
@@ -61,11 +64,16 @@ import Testing
 
     @Test func numericOptionsAcceptADecimalComma() throws {
         let r = try CLIRunner.run(
-            ["locate", "--lon", Self.tilleuls.lon, "--lat", Self.tilleuls.lat, "--date", "2024-06-01", "--boundary-tolerance", "12,5"], environment: env)
+            ["locate", "--lon", Self.tilleuls.lon, "--lat", Self.tilleuls.lat, "--date", "2024-06-01", "--boundary-tolerance", "12,5"],
+            environment: env)
         #expect(r.status == 0, "\(r.stderr)")
         let ef = try CLIRunner.run(
-            ["eligibility", "emploi-franc", "--lon", Self.tilleuls.lon, "--lat", Self.tilleuls.lat, "--signature-date", "2022-03-15", "--contract", "cdi",
-             "--status", "jobseeker", "--employer", "private", "--working-time", "0,8", "--no-previous-employment", "--no-economic-dismissal", "--obligations-up-to-date", "--no-other-state-aid", "--kept-six-months", "--format", "json"], environment: env)
+            [
+                "eligibility", "emploi-franc", "--lon", Self.tilleuls.lon, "--lat", Self.tilleuls.lat, "--signature-date", "2022-03-15", "--contract",
+                "cdi",
+                "--status", "jobseeker", "--employer", "private", "--working-time", "0,8", "--no-previous-employment", "--no-economic-dismissal",
+                "--obligations-up-to-date", "--no-other-state-aid", "--kept-six-months", "--format", "json",
+            ], environment: env)
         #expect(ef.status == 0, "\(ef.stderr)")
         let json = try JSONParser.parse(ef.stdout)
         #expect(json["verdict"]?.stringValue == "eligible")
@@ -77,9 +85,11 @@ import Testing
 
     @Test("--format typé partout : valeur inconnue refusée en français avec les valeurs possibles (64)")
     func formatOptionsAreTypedAndFrench() throws {
-        for args in [["export", "--format", "xml", "--output", tmp.path("x.sql")],
-                     ["carreaux", "grid", "--id", "CRS3035RES200mN3073200E3798000", "--format", "xml"],
-                     ["carreaux", "classify", "--input", tmp.path("absent.csv"), "--output", tmp.path("o.csv"), "--format", "xml"]] {
+        for args in [
+            ["export", "--format", "xml", "--output", tmp.path("x.sql")],
+            ["carreaux", "grid", "--id", "CRS3035RES200mN3073200E3798000", "--format", "xml"],
+            ["carreaux", "classify", "--input", tmp.path("absent.csv"), "--output", tmp.path("o.csv"), "--format", "xml"],
+        ] {
             let r = try CLIRunner.run(args, environment: env)
             #expect(r.status == 64, "\(args) \(r.stderr)")
             #expect(r.stderr.contains("la valeur « xml » n'est pas valable pour « --format"), "\(r.stderr)")
@@ -93,10 +103,13 @@ import Testing
     @Test func tfpbCountsTheNbLogementsColumn() throws {
         let input = try windows1252(
             "parc.csv",
-            "Référence;Longitude;Latitude;Nb logements\r\nA;\(Self.tilleuls.lon);\(Self.tilleuls.lat);12\r\nB;\(Self.tilleuls.lon);\(Self.tilleuls.lat);12\r\nC;\(Self.mairie.lon);\(Self.mairie.lat);12\r\n")
+            "Référence;Longitude;Latitude;Nb logements\r\nA;\(Self.tilleuls.lon);\(Self.tilleuls.lat);12\r\nB;\(Self.tilleuls.lon);\(Self.tilleuls.lat);12\r\nC;\(Self.mairie.lon);\(Self.mairie.lat);12\r\n"
+        )
         let r = try CLIRunner.run(
-            ["eligibility", "tfpb", "--input", input, "--tax-year", "2026", "--output", tmp.path("out.csv"), "--conventionne", "oui",
-             "--logement-social", "oui", "--exoneration-terminee", "oui"], environment: env)
+            [
+                "eligibility", "tfpb", "--input", input, "--tax-year", "2026", "--output", tmp.path("out.csv"), "--conventionne", "oui",
+                "--logement-social", "oui", "--exoneration-terminee", "oui",
+            ], environment: env)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("nombre de logements ← « Nb logements »"), "\(r.stderr)")
         #expect(r.stderr.contains("longitude ← « Longitude »"))
@@ -123,7 +136,9 @@ import Testing
         let input = try windows1252("adresses.csv", "Nom;Adresse 1;Code Postal;Ville\r\nX;12 rue des Tilleuls;00100;Quartville-sur-Démo\r\n")
         let r = try CLIRunner.run(["geocode", "--input", input, "--output", tmp.path("g.csv"), "--date", "2024-06-01"], environment: env)
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stderr.contains("adresse ← « Adresse 1 »") && r.stderr.contains("code postal ← « Code Postal »") && r.stderr.contains("commune ← « Ville »"))
+        #expect(
+            r.stderr.contains("adresse ← « Adresse 1 »") && r.stderr.contains("code postal ← « Code Postal »")
+                && r.stderr.contains("commune ← « Ville »"))
         let out = try table("g.csv")
         #expect(out.rows[0][out.header.firstIndex(of: "result_status")!] == "ok")
         let batchStatus = out.rows[0][out.header.firstIndex(of: "qpv_status")!]
@@ -134,7 +149,10 @@ import Testing
         let single = try CLIRunner.run(["geocode", "12 rue des Tilleuls 00100 Quartville-sur-Démo", "--date", "2024-06-01"], environment: env)
         #expect(single.status == 0, "\(single.stderr)")
         #expect(single.stdout.contains("QX000201") && single.stdout.contains("HORS QPV") == (batchStatus == "out"), "\(single.stdout)")
-        let json = try JSONParser.parse(try CLIRunner.run(["geocode", "12 rue des Tilleuls 00100 Quartville-sur-Démo", "--date", "2024-06-01", "--format", "json"], environment: env).stdout)
+        let json = try JSONParser.parse(
+            try CLIRunner.run(
+                ["geocode", "12 rue des Tilleuls 00100 Quartville-sur-Démo", "--date", "2024-06-01", "--format", "json"], environment: env
+            ).stdout)
         #expect(json["locate"]?["status"]?.stringValue == batchStatus)
     }
 
@@ -147,8 +165,11 @@ import Testing
         #expect(try status(point(Self.mairie)) == 1)
         #expect(try status(point(Self.boundary)) == 2)
         #expect(try status(["locate", "--lon", Self.mairie.lon, "--lat", Self.mairie.lat]) == 0)  // without the flag, an answer is 0
-        let ef = ["eligibility", "emploi-franc", "--lon", Self.tilleuls.lon, "--lat", Self.tilleuls.lat, "--contract", "cdi", "--status", "jobseeker",
-                  "--employer", "private", "--no-previous-employment", "--no-economic-dismissal", "--obligations-up-to-date", "--no-other-state-aid", "--kept-six-months", "--exit-status", "--signature-date"]
+        let ef = [
+            "eligibility", "emploi-franc", "--lon", Self.tilleuls.lon, "--lat", Self.tilleuls.lat, "--contract", "cdi", "--status", "jobseeker",
+            "--employer", "private", "--no-previous-employment", "--no-economic-dismissal", "--obligations-up-to-date", "--no-other-state-aid",
+            "--kept-six-months", "--exit-status", "--signature-date",
+        ]
         #expect(try status(ef + ["2022-03-15"]) == 0)
         #expect(try status(ef + ["2025-03-15"]) == 1)
         #expect(try status(["locate", "--kind", "x"]) == 64)
@@ -162,7 +183,9 @@ import Testing
     @Test func helpAndParserErrorsAreFrench() throws {
         let help = try CLIRunner.run(["locate", "--help"], environment: env)
         #expect(help.status == 0)
-        for english in ["Show help information", "(default:", "USAGE:", "OPTIONS:", "OVERVIEW:"] { #expect(!help.stdout.contains(english), "\(english)") }
+        for english in ["Show help information", "(default:", "USAGE:", "OPTIONS:", "OVERVIEW:"] {
+            #expect(!help.stdout.contains(english), "\(english)")
+        }
         #expect(help.stdout.contains("Afficher cette aide."))
         #expect(help.stdout.contains("(défaut : 20)"))
         // Examples are whole command lines, not cut at 80 columns.
@@ -173,7 +196,10 @@ import Testing
         #expect(!unknown.stderr.contains("Usage:") && !unknown.stderr.contains("See '"))
         // A validation error thrown while running a subcommand shows that subcommand's usage line.
         let classify = try CLIRunner.run(
-            ["carreaux", "classify", "--input", SharedData.geoData("demo/demo-filosofi-200m.csv").path, "--output", tmp.path("o.csv"), "--format", "large"], environment: env)
+            [
+                "carreaux", "classify", "--input", SharedData.geoData("demo/demo-filosofi-200m.csv").path, "--output", tmp.path("o.csv"), "--format",
+                "large",
+            ], environment: env)
         #expect(classify.status == 64)
         #expect(classify.stderr.contains("Utilisation : qpv carreaux classify"), "\(classify.stderr)")
         let root = try CLIRunner.run(["--help"], environment: env)
@@ -190,7 +216,10 @@ import Testing
         var fields: [String: String] = [:]
         for line in r.stdout.split(separator: "\n").map(String.init) {
             if line.hasPrefix("Geometry: ") { geometry = String(line.dropFirst(10)) }
-            if let colon = line.range(of: ": "), !line.hasPrefix(" "), !line.contains("="), !["Layer name", "Geometry", "Feature Count", "Extent", "Layer SRS WKT", "INFO", "Data axis to CRS axis mapping", "FID Column"].contains(String(line[..<colon.lowerBound])) {
+            if let colon = line.range(of: ": "), !line.hasPrefix(" "), !line.contains("="),
+                !["Layer name", "Geometry", "Feature Count", "Extent", "Layer SRS WKT", "INFO", "Data axis to CRS axis mapping", "FID Column"]
+                    .contains(String(line[..<colon.lowerBound]))
+            {
                 fields[String(line[..<colon.lowerBound])] = String(line[colon.upperBound...]).components(separatedBy: " (").first
             }
         }
@@ -221,7 +250,10 @@ import Testing
         // TFPB points.
         let parc = try tmp.write("parc.csv", "id;lon;lat;logements\nA;\(Self.tilleuls.lon);\(Self.tilleuls.lat);12\nB;x;y;\n")
         let t = try CLIRunner.run(
-            ["eligibility", "tfpb", "--input", parc, "--tax-year", "2026", "--output", tmp.path("t.csv"), "--geojson", tmp.path("t.geojson"), "--conventionne", "oui"],
+            [
+                "eligibility", "tfpb", "--input", parc, "--tax-year", "2026", "--output", tmp.path("t.csv"), "--geojson", tmp.path("t.geojson"),
+                "--conventionne", "oui",
+            ],
             environment: env)
         #expect(t.status == 0, "\(t.stderr)")
         let tfpb = try ogrSummary(tmp.path("t.geojson"))
@@ -253,8 +285,11 @@ import Testing
 
         // qpv carreaux candidates.
         let c = try CLIRunner.run(
-            ["carreaux", "candidates", "--input", SharedData.geoData("demo/demo-filosofi-200m.csv").path, "--threshold", "12600", "--output", tmp.path("c.geojson"),
-             "--date", "2024-06-01"], environment: env)
+            [
+                "carreaux", "candidates", "--input", SharedData.geoData("demo/demo-filosofi-200m.csv").path, "--threshold", "12600", "--output",
+                tmp.path("c.geojson"),
+                "--date", "2024-06-01",
+            ], environment: env)
         #expect(c.status == 0, "\(c.stderr)")
         let cand = try ogrSummary(tmp.path("c.geojson"))
         #expect(cand.geometry == "Multi Polygon")
@@ -291,7 +326,9 @@ import Testing
         let man = try String(contentsOf: SharedData.packageRoot.appendingPathComponent("Docs/qpv.1"), encoding: .utf8)
         #expect(man.hasPrefix(".TH QPV 1"))
         // Every subcommand of the binary has its section (the page is regenerated by Scripts/make-manpage).
-        for command in ["QPV LOCATE", "QPV GEOCODE", "QPV ELIGIBILITY TFPB", "QPV DATA LIST", "QPV EXPORT"] { #expect(man.contains(".SH " + command), "\(command)") }
+        for command in ["QPV LOCATE", "QPV GEOCODE", "QPV ELIGIBILITY TFPB", "QPV DATA LIST", "QPV EXPORT"] {
+            #expect(man.contains(".SH " + command), "\(command)")
+        }
         #expect(!man.contains("Show help information"))
     }
 }

@@ -2,9 +2,9 @@
 // and INSEE carreaux are to verify, never "outside", with only a partial list installed.
 
 import Foundation
-import Testing
 import QPVCore
 import QPVTestSupport
+import Testing
 
 /// Issue 12 items 1–2 where the answer is given by other commands: eligibility verdicts and INSEE carreaux
 /// (the real `qpv` binary), with a partial list installed.
@@ -14,14 +14,18 @@ import QPVTestSupport
     /// A data directory with the demo 2024 QPV file imported as an ordinary (partial) list.
     func partialDemo(_ tmp: TemporaryDirectory, coverage: [String] = []) throws -> [String: String] {
         let env = ["QPV_DATA_DIR": tmp.path("data")]
-        let r = try CLIRunner.run(["data", "import", SharedData.geoData("demo/demo-qpv-2024.geojson").path, "--vintage", "2024"] + coverage, environment: env)
+        let r = try CLIRunner.run(
+            ["data", "import", SharedData.geoData("demo/demo-qpv-2024.geojson").path, "--vintage", "2024"] + coverage, environment: env)
         #expect(r.status == 0, "\(r.stderr)")
         return env
     }
 
     @Test func emploiFrancOutsideThePartialListIsToVerifyNamingWhatToInstall() throws {
         let tmp = try TemporaryDirectory()
-        let args = ["eligibility", "emploi-franc"] + outside + ["--signature-date", "2024-06-03", "--contract", "cdi", "--status", "jobseeker", "--format", "json"]
+        let args =
+            ["eligibility", "emploi-franc"] + outside + [
+                "--signature-date", "2024-06-03", "--contract", "cdi", "--status", "jobseeker", "--format", "json",
+            ]
         let partial = try CLIRunner.run(args, environment: try partialDemo(tmp))
         let v = try JSONParser.parse(partial.stdout)
         #expect(v["verdict"]?.stringValue == "to_verify", "\(partial.stdout)")
@@ -47,7 +51,8 @@ import QPVTestSupport
         let parts = try tmp.read("parts.csv").split(whereSeparator: \.isNewline).dropFirst()  // CRLF like the input
         #expect(parts.count == 86 && parts.allSatisfy { $0.contains("not_covered : ") })
 
-        let stats = try CLIRunner.run(["carreaux", "stats", "--input", input, "--output", tmp.path("stats.json"), "--date", "2020-06-01"], environment: env)
+        let stats = try CLIRunner.run(
+            ["carreaux", "stats", "--input", input, "--output", tmp.path("stats.json"), "--date", "2020-06-01"], environment: env)
         #expect(stats.status == 0, "\(stats.stderr)")
         let json = try JSONParser.parse(try tmp.read("stats.json"))
         #expect(json["input"]?["carreaux_not_covered"]?.numberValue == 86)
@@ -56,8 +61,10 @@ import QPVTestSupport
         // Declared national (as a complete list would be): the carreaux are outside every perimeter, as before.
         let tmp2 = try TemporaryDirectory()
         let env2 = ["QPV_DATA_DIR": tmp2.path("data")]
-        _ = try CLIRunner.run(["data", "import", try SharedData.file("geodata/qpv-2015-occitanie.geojson").path, "--coverage", "national"], environment: env2)
-        let national = try CLIRunner.run(["carreaux", "--input", input, "--output", tmp2.path("parts.csv"), "--date", "2020-06-01"], environment: env2)
+        _ = try CLIRunner.run(
+            ["data", "import", try SharedData.file("geodata/qpv-2015-occitanie.geojson").path, "--coverage", "national"], environment: env2)
+        let national = try CLIRunner.run(
+            ["carreaux", "--input", input, "--output", tmp2.path("parts.csv"), "--date", "2020-06-01"], environment: env2)
         #expect(national.stderr.contains("hors de tout périmètre : 86"), "\(national.stderr)")
         #expect(!national.stderr.contains("not_covered"))
     }

@@ -2,12 +2,12 @@
 // `not_covered` and `not_applicable` on real data (../shared) and on the demo data with invented communes.
 
 import Foundation
-import Testing
 import QPVCore
 import QPVGeometry
 import QPVPerimeters
 import QPVTabular
 import QPVTestSupport
+import Testing
 
 /// Issue 12, items 1–2: a partial list never answers "out" where it does not surely apply (`not_covered`), a
 /// QIC never answers outside its EPCI (`not_applicable`) nor outside its dates.
@@ -20,10 +20,13 @@ enum CoverageFixtures {
     static let date2024 = CivilDate("2024-06-01")!
 
     /// An invented commune (a square in WGS84) as a GeoJSON feature.
-    static func squareCommune(code: String, name: String, minLon: Double, minLat: Double, maxLon: Double, maxLat: Double, epci: String? = nil) -> String {
+    static func squareCommune(code: String, name: String, minLon: Double, minLat: Double, maxLon: Double, maxLat: Double, epci: String? = nil)
+        -> String
+    {
         let ring = "[[\(minLon),\(minLat)],[\(maxLon),\(minLat)],[\(maxLon),\(maxLat)],[\(minLon),\(maxLat)],[\(minLon),\(minLat)]]"
         let e = epci.map { ",\"siren_epci\":\"\($0)\"" } ?? ""
-        return "{\"type\":\"Feature\",\"properties\":{\"code\":\"\(code)\",\"nom\":\"\(name)\"\(e)},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[\(ring)]}}"
+        return
+            "{\"type\":\"Feature\",\"properties\":{\"code\":\"\(code)\",\"nom\":\"\(name)\"\(e)},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[\(ring)]}}"
     }
 
     static func collection(_ features: [String]) -> String { "{\"type\":\"FeatureCollection\",\"features\":[\(features.joined(separator: ","))]}" }
@@ -205,7 +208,8 @@ enum CoverageFixtures {
         #expect(try Locator(catalog: catalog).locate(lon: outsidePoint.lon, lat: outsidePoint.lat, on: F.date2024).status == .notCovered)
         // An invented commune 00101 around the demo town: the point is surely in département 00, covered → out.
         let communes = try tmp.write(
-            "communes.geojson", F.collection([F.squareCommune(code: "00101", name: "Quartville", minLon: -4.66, minLat: 46.15, maxLon: -4.55, maxLat: 46.25)]))
+            "communes.geojson",
+            F.collection([F.squareCommune(code: "00101", name: "Quartville", minLon: -4.66, minLat: 46.15, maxLon: -4.55, maxLat: 46.25)]))
         try F.installCommunes(communes, into: dir)
         catalog = try PerimeterCatalog.open(dataDirectory: dir)
         let locator = try Locator(catalog: catalog)
@@ -223,7 +227,8 @@ enum CoverageFixtures {
         let tmp = try TemporaryDirectory()
         let dir = try demoList(tmp, coverage: "59")
         let communes = try tmp.write(
-            "communes.geojson", F.collection([F.squareCommune(code: "00101", name: "Quartville", minLon: -4.66, minLat: 46.15, maxLon: -4.55, maxLat: 46.25)]))
+            "communes.geojson",
+            F.collection([F.squareCommune(code: "00101", name: "Quartville", minLon: -4.66, minLat: 46.15, maxLon: -4.55, maxLat: 46.25)]))
         try F.installCommunes(communes, into: dir)
         let catalog = try PerimeterCatalog.open(dataDirectory: dir)
         #expect(catalog.packs[0].manifest.warnings.contains { $0.contains("hors de --coverage") })
@@ -250,11 +255,14 @@ enum CoverageFixtures {
         for k in 0..<1200 { text += k % 2 == 0 ? "\(k),\(outsidePoint.lon),\(outsidePoint.lat)\n" : "\(k),-4.6181818,46.2107914\n" }
         let input = try tmp.write("in.csv", text)
         let writer = try CSVWriter(path: tmp.path("out.csv"), dialect: CSVDialect())
-        let summary = try LocateBatch(catalog: catalog, options: LocateBatchOptions(date: F.date2024)).run(reader: try CSVReader(path: input), writer: writer)
+        let summary = try LocateBatch(catalog: catalog, options: LocateBatchOptions(date: F.date2024)).run(
+            reader: try CSVReader(path: input), writer: writer)
         #expect(summary.byStatus["not_covered"] == 600)
         #expect(summary.text.contains("not_covered"))
         let reader = try CSVReader(path: tmp.path("out.csv"))
-        let status = try reader.requireColumn("qpv_status"), error = try reader.requireColumn("qpv_error"), id = try reader.requireColumn("id")
+        let status = try reader.requireColumn("qpv_status")
+        let error = try reader.requireColumn("qpv_error")
+        let id = try reader.requireColumn("id")
         while let r = try reader.next() {
             if Int(r[id])! % 2 == 0 {
                 #expect(r[status] == "not_covered" && r[error].contains("import-communes"))
@@ -276,7 +284,9 @@ enum CoverageFixtures {
         // The EPCI's communes: the attribute siren_epci of an invented commune file.
         let communes = try tmp.write(
             "communes.geojson",
-            F.collection([F.squareCommune(code: "00101", name: "Quartville", minLon: -4.66, minLat: 46.15, maxLon: -4.55, maxLat: 46.25, epci: "000000019")]))
+            F.collection([
+                F.squareCommune(code: "00101", name: "Quartville", minLon: -4.66, minLat: 46.15, maxLon: -4.55, maxLat: 46.25, epci: "000000019")
+            ]))
         let locator = try Locator(catalog: try PerimeterCatalog.open(dataDirectory: dir))
         let before = try locator.locate(lon: -4.9, lat: 46.2, on: F.date2024)
         #expect(before.qic?.status == .notCovered)
@@ -310,17 +320,21 @@ enum CoverageFixtures {
         #expect(imp.stdout.contains("couverture : partielle"))
         let list = try CLIRunner.run(["data", "list"], environment: env)
         #expect(list.stdout.contains("couverture : partielle : département(s) 00"))
-        let r = try CLIRunner.run(["locate", "--lon", "\(outsidePoint.lon)", "--lat", "\(outsidePoint.lat)", "--date", "2024-06-01", "--format", "json"], environment: env)
+        let r = try CLIRunner.run(
+            ["locate", "--lon", "\(outsidePoint.lon)", "--lat", "\(outsidePoint.lat)", "--date", "2024-06-01", "--format", "json"], environment: env)
         let json = try JSONParser.parse(r.stdout)
         #expect(json["status"]?.stringValue == "not_covered")
         let noDate = try CLIRunner.run(
-            ["data", "import", SharedData.geoData("demo/demo-qic-2024.geojson").path, "--kind", "qic", "--epci", "000000019", "--vintage", "2024"], environment: env)
+            ["data", "import", SharedData.geoData("demo/demo-qic-2024.geojson").path, "--kind", "qic", "--epci", "000000019", "--vintage", "2024"],
+            environment: env)
         #expect(noDate.status != 0 && noDate.stderr.contains("--valid-from"))
         let communes = try tmp.write(
-            "communes.geojson", F.collection([F.squareCommune(code: "00101", name: "Quartville", minLon: -4.66, minLat: 46.15, maxLon: -4.55, maxLat: 46.25)]))
+            "communes.geojson",
+            F.collection([F.squareCommune(code: "00101", name: "Quartville", minLon: -4.66, minLat: 46.15, maxLon: -4.55, maxLat: 46.25)]))
         let ic = try CLIRunner.run(["data", "import-communes", communes], environment: env)
         #expect(ic.status == 0 && ic.stdout.contains("département 00 : 1 communes"), "\(ic.stdout)\(ic.stderr)")
-        let out = try CLIRunner.run(["locate", "--lon", "\(outsidePoint.lon)", "--lat", "\(outsidePoint.lat)", "--date", "2024-06-01"], environment: env)
+        let out = try CLIRunner.run(
+            ["locate", "--lon", "\(outsidePoint.lon)", "--lat", "\(outsidePoint.lat)", "--date", "2024-06-01"], environment: env)
         #expect(out.stdout.contains("✗ HORS QPV"), "\(out.stdout)")
     }
 }

@@ -2,18 +2,20 @@
 // refused, registry consistency; pack format round trip and damaged packs; coordinate parsing.
 
 import Foundation
-import Testing
 import QPVCore
 import QPVGeometry
 import QPVPerimeters
 import QPVTestSupport
+import Testing
 
 /// A small perimeter file written by the test: one square per code around (lon, lat).
 func squareFile(_ dir: TemporaryDirectory, name: String, codes: [(code: String, lon: Double, lat: Double)], crsMember: Bool = true) throws -> String {
     let features = codes.map { c -> String in
         let d = 0.005
-        let ring = "[[\(c.lon - d),\(c.lat - d)],[\(c.lon + d),\(c.lat - d)],[\(c.lon + d),\(c.lat + d)],[\(c.lon - d),\(c.lat + d)],[\(c.lon - d),\(c.lat - d)]]"
-        return #"{"type":"Feature","properties":{"code_qp":"\#(c.code)","lib_qp":"Quartier \#(c.code)"},"geometry":{"type":"Polygon","coordinates":[\#(ring)]}}"#
+        let ring =
+            "[[\(c.lon - d),\(c.lat - d)],[\(c.lon + d),\(c.lat - d)],[\(c.lon + d),\(c.lat + d)],[\(c.lon - d),\(c.lat + d)],[\(c.lon - d),\(c.lat - d)]]"
+        return
+            #"{"type":"Feature","properties":{"code_qp":"\#(c.code)","lib_qp":"Quartier \#(c.code)"},"geometry":{"type":"Polygon","coordinates":[\#(ring)]}}"#
     }
     let crs = crsMember ? #""crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:OGC:1.3:CRS84"}},"# : ""
     return try dir.write(name, #"{"type":"FeatureCollection",\#(crs)"features":[\#(features.joined(separator: ","))]}"#)
@@ -64,8 +66,12 @@ func install(_ path: String, into dir: DataDirectory, _ configure: (inout Import
         let tmp = try TemporaryDirectory()
         let dir = DataDirectory(url: tmp.url)
         // Fixtures standing for complete lists (issue 12: a partial list answers not_covered outside its quartiers).
-        _ = try install(try squareFile(tmp, name: "a.geojson", codes: [("QP062001", Self.lens.lon, Self.lens.lat)]), into: dir) { $0.coverage = "national" }
-        _ = try install(try squareFile(tmp, name: "b.geojson", codes: [("QN06201M", Self.lens.lon + 0.02, Self.lens.lat)]), into: dir) { $0.coverage = "national" }
+        _ = try install(try squareFile(tmp, name: "a.geojson", codes: [("QP062001", Self.lens.lon, Self.lens.lat)]), into: dir) {
+            $0.coverage = "national"
+        }
+        _ = try install(try squareFile(tmp, name: "b.geojson", codes: [("QN06201M", Self.lens.lon + 0.02, Self.lens.lat)]), into: dir) {
+            $0.coverage = "national"
+        }
         let locator = try Locator(catalog: try PerimeterCatalog.open(dataDirectory: dir))
         let old = try locator.locate(lon: Self.lens.lon, lat: Self.lens.lat, on: CivilDate("2023-12-31")!)
         let new = try locator.locate(lon: Self.lens.lon, lat: Self.lens.lat, on: CivilDate("2024-01-01")!)
@@ -94,7 +100,10 @@ func install(_ path: String, into dir: DataDirectory, _ configure: (inout Import
 
         _ = try install(try squareFile(tmp, name: "om2025.geojson", codes: [("QN97101M", Self.guadeloupe.lon, Self.guadeloupe.lat)]), into: dir)
         let both = try Locator(catalog: try PerimeterCatalog.open(dataDirectory: dir))
-        #expect(try both.locate(lon: Self.guadeloupe.lon, lat: Self.guadeloupe.lat, on: CivilDate("2024-12-31")!).qpv?.containing.map(\.code) == ["QP971001"])
+        #expect(
+            try both.locate(lon: Self.guadeloupe.lon, lat: Self.guadeloupe.lat, on: CivilDate("2024-12-31")!).qpv?.containing.map(\.code) == [
+                "QP971001"
+            ])
         let r = try both.locate(lon: Self.guadeloupe.lon, lat: Self.guadeloupe.lat, on: CivilDate("2025-01-01")!)
         #expect(r.qpv?.containing.map(\.code) == ["QN97101M"])
         #expect(both.catalog.sets.first { $0.info.listId == "qpv-2025-outre-mer" }?.info.vintage == "2025")

@@ -2,10 +2,10 @@
 // territory registries shown without geometry.
 
 import Foundation
-import Testing
 import QPVCore
 import QPVPerimeters
 import QPVTestSupport
+import Testing
 
 @Suite struct ExplorerTests {
     let catalog: PerimeterCatalog

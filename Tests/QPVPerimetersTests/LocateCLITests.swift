@@ -2,11 +2,11 @@
 // batches keeping every row and column, the real file against the truth, import then list.
 
 import Foundation
-import Testing
 import QPVCore
 import QPVPerimeters
 import QPVTabular
 import QPVTestSupport
+import Testing
 
 /// The real `qpv` binary on the demo data and on messy CSV files.
 @Suite struct LocateCLITests {
@@ -23,7 +23,8 @@ import QPVTestSupport
     }
 
     @Test func singlePointJSONOnDemoData() throws {
-        let r = try CLIRunner.run(["locate", "--lon", "-4.6181818", "--lat", "46.2107914", "--date", "2023-12-31", "--format", "json"], environment: env)
+        let r = try CLIRunner.run(
+            ["locate", "--lon", "-4.6181818", "--lat", "46.2107914", "--date", "2023-12-31", "--format", "json"], environment: env)
         #expect(r.status == 0)
         #expect(r.stderr.contains("DÉMONSTRATION"))
         let json = try JSONParser.parse(r.stdout)
@@ -69,7 +70,10 @@ import QPVTestSupport
         let reader = try CSVReader(source: MemoryByteSource(outBytes), name: "out.csv")
         #expect(reader.dialect.encoding == .windows1252)
         #expect(reader.dialect.separator == UInt8(ascii: ";"))
-        #expect(reader.header == ["Nom", "Commentaire", "Longitude", "Latitude"] + LocateBatch.qpvColumns + LocateBatch.qicColumns + [LocateBatch.errorColumn])
+        #expect(
+            reader.header == ["Nom", "Commentaire", "Longitude", "Latitude"] + LocateBatch.qpvColumns + LocateBatch.qicColumns + [
+                LocateBatch.errorColumn
+            ])
         var out: [[String]] = []
         while let row = try reader.next() { out.append(row.fields) }
         #expect(out.map { $0[0] } == ["Éloïse", "Zoé", "Noël", "Bœuf", "Hors"])
@@ -89,7 +93,8 @@ import QPVTestSupport
         #expect(r.status != 0)
         #expect(r.stderr.contains("in.csv"))
         #expect(r.stderr.contains("« x_coord »"))
-        let explicit = try CLIRunner.run(["locate", "--input", input, "--output", tmp.path("o.csv"), "--lon-column", "x_coord", "--lat-column", "lat"], environment: env)
+        let explicit = try CLIRunner.run(
+            ["locate", "--input", input, "--output", tmp.path("o.csv"), "--lon-column", "x_coord", "--lat-column", "lat"], environment: env)
         #expect(explicit.stderr.contains("« lat »"))
         let empty = try tmp.write("empty.csv", "")
         let e = try CLIRunner.run(["locate", "--input", empty, "--output", tmp.path("o.csv")], environment: env)
@@ -100,11 +105,14 @@ import QPVTestSupport
     func batchOnTheRealFileMatchesTruth() throws {
         let truth = try SharedData.file("truth/points-occitanie.csv").path
         let r = try CLIRunner.run(
-            ["locate", "--perimeters", try occitaniePath(), "--input", truth, "--output", tmp.path("occ.csv"), "--date", "2023-06-01"], environment: env)
+            ["locate", "--perimeters", try occitaniePath(), "--input", truth, "--output", tmp.path("occ.csv"), "--date", "2023-06-01"],
+            environment: env)
         #expect(r.status == 0, "\(r.stderr)")
         let reader = try CSVReader(path: tmp.path("occ.csv"))
-        let expected = try reader.requireColumn("expected_codes"), got = try reader.requireColumn("qpv_code")
-        let dIn = try reader.requireColumn("distance_boundary_m_input"), dOut = try reader.requireColumn("distance_boundary_m")
+        let expected = try reader.requireColumn("expected_codes")
+        let got = try reader.requireColumn("qpv_code")
+        let dIn = try reader.requireColumn("distance_boundary_m_input")
+        let dOut = try reader.requireColumn("distance_boundary_m")
         var n = 0
         while let row = try reader.next() {
             n += 1
@@ -126,9 +134,11 @@ import QPVTestSupport
         #expect(packs.first?["vintage"]?.stringValue == "2015")
         // A point inside QP031001 (Toulouse): in on 2023-12-31, clear "liste 2024 non installée" on 2024-01-01.
         let truth = try loadTruthPoints().first { $0.codes == ["QP031001"] && $0.distance > 25 }!
-        let before = try CLIRunner.run(["locate", "--lon", "\(truth.lon)", "--lat", "\(truth.lat)", "--date", "2023-12-31", "--format", "json"], environment: env)
+        let before = try CLIRunner.run(
+            ["locate", "--lon", "\(truth.lon)", "--lat", "\(truth.lat)", "--date", "2023-12-31", "--format", "json"], environment: env)
         #expect(try JSONParser.parse(before.stdout)["status"]?.stringValue == "in")
-        let after = try CLIRunner.run(["locate", "--lon", "\(truth.lon)", "--lat", "\(truth.lat)", "--date", "2024-01-01", "--format", "json"], environment: env)
+        let after = try CLIRunner.run(
+            ["locate", "--lon", "\(truth.lon)", "--lat", "\(truth.lat)", "--date", "2024-01-01", "--format", "json"], environment: env)
         let json = try JSONParser.parse(after.stdout)
         #expect(json["status"]?.stringValue == "no_list")
         #expect(json["missing_list"]?["list_id"]?.stringValue == "qpv-2024-hexagone")

@@ -2,12 +2,12 @@
 // projections of member names, `qpv data import ARCHIVE.zip` and new releases through the real binary.
 
 import Foundation
-import Testing
 import QPVCore
 import QPVGeometry
 import QPVPerimeters
 import QPVTabular
 import QPVTestSupport
+import Testing
 
 /// Official files as ANCT publishes them: ZIP archives (written here by Python's `zipfile`, an independent
 /// writer), the shapefile flavour in Lambert-93 plus overseas members in their UTM projections (written by
@@ -41,7 +41,9 @@ enum OfficialFixture {
             o["code_qp"] = "QN9719\(k)\(["A", "B", "C"][k])"
             o["insee_com"] = "97190"
             o["lib_com"] = "Commune fictive de Guadeloupe"
-            overseas.append(["type": "Feature", "properties": o, "geometry": map(f["geometry"] as! [String: Any]) { [$0[0] - 56.95, $0[1] - 29.96] }])
+            overseas.append([
+                "type": "Feature", "properties": o, "geometry": map(f["geometry"] as! [String: Any]) { [$0[0] - 56.95, $0[1] - 29.96] },
+            ])
         }
         let proj = try ProjContext()
         let toWGS = try CoordinateTransformer(from: .antilles, to: .wgs84, context: proj)
@@ -101,7 +103,8 @@ enum OfficialFixture {
                     z.write(sys.argv[i + 1], sys.argv[i])
             """
         let r = try CLIRunner.run(
-            executable: URL(fileURLWithPath: "/usr/bin/python3"), ["-c", script, archive, stored ? "stored" : "deflated"] + members.flatMap { [$0.0, $0.1] })
+            executable: URL(fileURLWithPath: "/usr/bin/python3"),
+            ["-c", script, archive, stored ? "stored" : "deflated"] + members.flatMap { [$0.0, $0.1] })
         guard r.status == 0 else { throw OGR.Failed(description: "zipfile a échoué : \(r.stderr)") }
     }
 
@@ -206,16 +209,20 @@ enum OfficialFixture {
     }
 
     /// GDAL writes each overseas projection's `.prj` (ESRI WKT); qpv reads it back as the EPSG code.
-    @Test(.enabled(if: SharedData.isCI || OGR.available), arguments: [
-        (5490, -61.55, 16.25), (2972, -52.33, 4.93), (2975, 55.45, -20.9), (4471, 45.2, -12.78), (2154, 2.35, 48.85),
-    ])
+    @Test(
+        .enabled(if: SharedData.isCI || OGR.available),
+        arguments: [
+            (5490, -61.55, 16.25), (2972, -52.33, 4.93), (2975, 55.45, -20.9), (4471, 45.2, -12.78), (2154, 2.35, 48.85),
+        ])
     func prjOfEachOverseasProjectionIsRecognised(epsg: Int, lon: Double, lat: Double) throws {
         let tmp = try TemporaryDirectory()
         let d = 0.002
-        let square: [[String: Any]] = [[
-            "type": "Feature", "properties": ["code_qp": "QN97101A", "lib_qp": "carré"],
-            "geometry": ["type": "Polygon", "coordinates": [[[lon, lat], [lon + d, lat], [lon + d, lat + d], [lon, lat + d], [lon, lat]]]],
-        ]]
+        let square: [[String: Any]] = [
+            [
+                "type": "Feature", "properties": ["code_qp": "QN97101A", "lib_qp": "carré"],
+                "geometry": ["type": "Polygon", "coordinates": [[[lon, lat], [lon + d, lat], [lon + d, lat + d], [lon, lat + d], [lon, lat]]]],
+            ]
+        ]
         let shp = try OfficialFixture.writeShapefile(square, epsg: epsg, to: tmp.path("f.shp"), scratch: tmp)
         let file = try PerimeterFileReader.read(path: shp, context: try GeosContext())
         #expect(file.crs == CRS(epsg: epsg))
@@ -262,8 +269,10 @@ struct OfficialArchiveCLITests {
         #expect(answer["qpv_code"]?.stringValue == "QN00002B")
         let used = answer["lists_used"]?.arrayValue ?? []
         #expect(used.first?["source_release_date"]?.stringValue == "2026-01-15")
-        let text = try run(["locate", "--lon", String(try OfficialFixture.pointInside("QN00002B").lon), "--lat",
-                            String(try OfficialFixture.pointInside("QN00002B").lat), "--date", "2026-02-01"])
+        let text = try run([
+            "locate", "--lon", String(try OfficialFixture.pointInside("QN00002B").lon), "--lat",
+            String(try OfficialFixture.pointInside("QN00002B").lat), "--date", "2026-02-01",
+        ])
         #expect(text.stdout.contains("publication du 15 janvier 2026"))
     }
 

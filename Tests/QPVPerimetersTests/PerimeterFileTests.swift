@@ -2,11 +2,11 @@
 // GeoPackage; GDAL-written GeoPackage and Shapefile of the real Occitanie list answer like the GeoJSON.
 
 import Foundation
-import Testing
 import QPVCore
 import QPVGeometry
 import QPVPerimeters
 import QPVTestSupport
+import Testing
 
 @Suite struct PerimeterFileTests {
     let geos: GeosContext
@@ -38,12 +38,14 @@ import QPVTestSupport
     }
 
     @Test func unknownCRSAndMissingCRS() throws {
-        let unknown = #"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::999999"}},"features":[{"type":"Feature","properties":{"code_qp":"QP062001"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}}]}"#
+        let unknown =
+            #"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::999999"}},"features":[{"type":"Feature","properties":{"code_qp":"QP062001"},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}}]}"#
         #expect(try readError(unknown).contains("999999"))
         let weird = #"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"Lambert quelque chose"}},"features":[]}"#
         #expect(try readError(weird).contains("inconnu"))
         // Lambert-93 coordinates without a crs member: not degrees, the user must say which CRS.
-        let l93 = #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code_qp":"QP062001"},"geometry":{"type":"Polygon","coordinates":[[[680000,7040000],[681000,7040000],[681000,7041000],[680000,7040000]]]}}]}"#
+        let l93 =
+            #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code_qp":"QP062001"},"geometry":{"type":"Polygon","coordinates":[[[680000,7040000],[681000,7040000],[681000,7041000],[680000,7040000]]]}}]}"#
         #expect(try readError(l93).contains("--crs EPSG:2154"))
         #expect(try readError(l93, crs: .lambert93) == "")
     }
@@ -52,20 +54,25 @@ import QPVTestSupport
         let noGeometry = #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code_qp":"QP062001"},"geometry":null}]}"#
         let m1 = try readError(noGeometry)
         #expect(m1.contains("entité n° 1") && m1.contains("QP062001") && m1.contains("absente"))
-        let point = #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code_qp":"QP062001"},"geometry":{"type":"Point","coordinates":[2,50]}}]}"#
+        let point =
+            #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code_qp":"QP062001"},"geometry":{"type":"Point","coordinates":[2,50]}}]}"#
         #expect(try readError(point).contains("Point"))
-        let noCode = #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"nom":"x"},"geometry":{"type":"Polygon","coordinates":[[[2,50],[2.1,50],[2.1,50.1],[2,50]]]}}]}"#
+        let noCode =
+            #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"nom":"x"},"geometry":{"type":"Polygon","coordinates":[[[2,50],[2.1,50],[2.1,50.1],[2,50]]]}}]}"#
         #expect(try readError(noCode).contains("--code-column"))
-        let badCoords = #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code_qp":"QP062001"},"geometry":{"type":"Polygon","coordinates":[[[2,"a"],[2.1,50],[2.1,50.1],[2,50]]]}}]}"#
+        let badCoords =
+            #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code_qp":"QP062001"},"geometry":{"type":"Polygon","coordinates":[[[2,"a"],[2.1,50],[2.1,50.1],[2,50]]]}}]}"#
         #expect(try readError(badCoords).contains("QP062001"))
-        let unknownCodes = #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code_qp":"ZZ1"},"geometry":{"type":"Polygon","coordinates":[[[2,50],[2.1,50],[2.1,50.1],[2,50]]]}}]}"#
+        let unknownCodes =
+            #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code_qp":"ZZ1"},"geometry":{"type":"Polygon","coordinates":[[[2,50],[2.1,50],[2.1,50.1],[2,50]]]}}]}"#
         #expect(try readError(unknownCodes).contains("--vintage"))
     }
 
     @Test func featuresOfOneCodeAreMergedWithoutInternalBoundary() throws {
         // Two halves of one QPV on two communes (like the 2024 file): the shared edge must disappear.
         let tmp = try TemporaryDirectory()
-        let text = #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code_qp":"QN06201M","lib_qp":"Q","insee_com":"62498","lib_com":"Lens"},"geometry":{"type":"Polygon","coordinates":[[[2.80,50.40],[2.81,50.40],[2.81,50.41],[2.80,50.41],[2.80,50.40]]]}},{"type":"Feature","properties":{"code_qp":"QN06201M","lib_qp":"Q","insee_com":"62510","lib_com":"Liévin"},"geometry":{"type":"Polygon","coordinates":[[[2.81,50.40],[2.82,50.40],[2.82,50.41],[2.81,50.41],[2.81,50.40]]]}}]}"#
+        let text =
+            #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code_qp":"QN06201M","lib_qp":"Q","insee_com":"62498","lib_com":"Lens"},"geometry":{"type":"Polygon","coordinates":[[[2.80,50.40],[2.81,50.40],[2.81,50.41],[2.80,50.41],[2.80,50.40]]]}},{"type":"Feature","properties":{"code_qp":"QN06201M","lib_qp":"Q","insee_com":"62510","lib_com":"Liévin"},"geometry":{"type":"Polygon","coordinates":[[[2.81,50.40],[2.82,50.40],[2.82,50.41],[2.81,50.41],[2.81,50.40]]]}}]}"#
         let path = try tmp.write("two.geojson", text)
         let catalog = try PerimeterCatalog.open(dataDirectory: DataDirectory(url: tmp.url), perimetersFile: path)
         #expect(catalog.perimeters.count == 1)
@@ -82,8 +89,10 @@ import QPVTestSupport
         // gpkg_spatial_ref_sys, GP blob header), in Lambert-93.
         let tmp = try TemporaryDirectory()
         let path = tmp.path("qpv.gpkg")
-        let writer = try GeoPackageWriter(path: path, table: "qp", crs: .lambert93, crsName: "RGF93 v1 / Lambert-93", columns: ["CODE_QP", "NOM_QP", "COMMUNE_QP"])
-        let square = try Geometry(wkt: "MULTIPOLYGON (((680000 7040000, 681000 7040000, 681000 7041000, 680000 7041000, 680000 7040000)))", context: geos)
+        let writer = try GeoPackageWriter(
+            path: path, table: "qp", crs: .lambert93, crsName: "RGF93 v1 / Lambert-93", columns: ["CODE_QP", "NOM_QP", "COMMUNE_QP"])
+        let square = try Geometry(
+            wkt: "MULTIPOLYGON (((680000 7040000, 681000 7040000, 681000 7041000, 680000 7041000, 680000 7040000)))", context: geos)
         try writer.add(wkb: try square.wkb(), values: ["QP062001", "Cité test", "Lens"])
         try writer.close()
         if OGR.available {

@@ -2,12 +2,12 @@
 // wrong answer: huge coordinates, bad codes, overlapping files, every damaged byte, engine errors.
 
 import Foundation
-import Testing
 import QPVCore
 import QPVGeometry
 import QPVPerimeters
 import QPVTabular
 import QPVTestSupport
+import Testing
 
 /// Issue 16: damaged or impossible perimeter data is refused with a clear message, never a trap, never a
 /// silent wrong answer.
@@ -34,7 +34,8 @@ import QPVTestSupport
 
     static func polygon(_ ring: [(Double, Double)], code: String = "QP062001") -> String {
         let r = ring.map { "[\($0.0),\($0.1)]" }.joined(separator: ",")
-        return #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code_qp":"\#(code)"},"geometry":{"type":"Polygon","coordinates":[[\#(r)]]}}]}"#
+        return
+            #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code_qp":"\#(code)"},"geometry":{"type":"Polygon","coordinates":[[\#(r)]]}}]}"#
     }
 
     // Finding 4: formatting the "not degrees" message converted a huge Double to Int and trapped.
@@ -49,7 +50,9 @@ import QPVTestSupport
     @Test func impossibleGeometryUnderADeclaredCRSIsRefusedWithTheFix() {
         let degrees = Self.polygon([(2.83, 50.43), (2.84, 50.43), (2.84, 50.44), (2.83, 50.43)])
         let m = readError(degrees, crs: .lambert93)
-        #expect(m.contains("hors du domaine d'emploi du système EPSG:2154") && m.contains("Lambert-93") && m.contains("--crs") && m.contains("QP062001"), "\(m)")
+        #expect(
+            m.contains("hors du domaine d'emploi du système EPSG:2154") && m.contains("Lambert-93") && m.contains("--crs") && m.contains("QP062001"),
+            "\(m)")
         let huge = Self.polygon([(1e308, 7_040_000), (681_000, 7_040_000), (681_000, 7_041_000), (1e308, 7_040_000)])
         let m2 = readError(huge, crs: .lambert93)
         #expect(m2.contains("--crs"), "\(m2)")
@@ -232,10 +235,12 @@ import QPVTestSupport
         let out = tmp.path("sortie.csv")
         var options = LocateBatchOptions(date: CivilDate("2020-01-01")!)
         options.workers = 1
-        let summary = try LocateBatch(catalog: catalog, options: options).run(reader: try CSVReader(path: input), writer: try CSVWriter(path: out, dialect: CSVDialect()))
+        let summary = try LocateBatch(catalog: catalog, options: options).run(
+            reader: try CSVReader(path: input), writer: try CSVWriter(path: out, dialect: CSVDialect()))
         #expect(summary.engineErrors == 2)
         let reader = try CSVReader(path: out)
-        let status = try #require(reader.columnIndex("qpv_status")), error = try #require(reader.columnIndex("qpv_error"))
+        let status = try #require(reader.columnIndex("qpv_status"))
+        let error = try #require(reader.columnIndex("qpv_error"))
         var rows = 0
         while let r = try reader.next() {
             rows += 1
@@ -254,7 +259,8 @@ import QPVTestSupport
         let input = try tmp.write("parc.csv", "id,lon,lat,logements\n1,2.83,50.43,12\n2,2.8301,50.4301,3\n")
         func rows(_ file: String, status column: String) throws -> [(status: String, error: String)] {
             let reader = try CSVReader(path: file)
-            let s = try #require(reader.columnIndex("qpv_status")), e = try #require(reader.columnIndex(column))
+            let s = try #require(reader.columnIndex("qpv_status"))
+            let e = try #require(reader.columnIndex(column))
             var out: [(String, String)] = []
             while let r = try reader.next() { out.append((r.fields[s], r.fields[e])) }
             return out
@@ -301,15 +307,18 @@ struct SplitMix {
         func feature(_ code: String, lon: Double) -> String {
             let escaped = names[code]!.replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
             let ring = "[[\(lon),50.425],[\(lon + 0.01),50.425],[\(lon + 0.01),50.435],[\(lon),50.435],[\(lon),50.425]]"
-            return #"{"type":"Feature","properties":{"code_qp":"\#(code)","lib_qp":"\#(escaped)"},"geometry":{"type":"Polygon","coordinates":[\#(ring)]}}"#
+            return
+                #"{"type":"Feature","properties":{"code_qp":"\#(code)","lib_qp":"\#(escaped)"},"geometry":{"type":"Polygon","coordinates":[\#(ring)]}}"#
         }
-        let path = try tmp.write("noms.geojson", #"{"type":"FeatureCollection","features":[\#(feature("QP062001", lon: 2.825)),\#(feature("QP062002", lon: 2.855))]}"#)
+        let path = try tmp.write(
+            "noms.geojson", #"{"type":"FeatureCollection","features":[\#(feature("QP062001", lon: 2.825)),\#(feature("QP062002", lon: 2.855))]}"#)
         let data = try TemporaryDirectory()
         _ = try install(path, into: DataDirectory(url: data.url))
         let r = try CLIRunner.run(["perimeters", "list", "--format", "csv"], environment: ["QPV_DATA_DIR": data.url.path])
         #expect(r.status == 0, "\(r.stderr)")
         let reader = try CSVReader(path: try tmp.write("liste.csv", r.stdout), separator: UInt8(ascii: ","))
-        let nameColumn = try #require(reader.columnIndex("name")), code = try #require(reader.columnIndex("code"))
+        let nameColumn = try #require(reader.columnIndex("name"))
+        let code = try #require(reader.columnIndex("code"))
         var rows: [[String]] = []
         while let row = try reader.next() { rows.append(row.fields) }
         #expect(rows.count == 2, "\(r.stdout)")

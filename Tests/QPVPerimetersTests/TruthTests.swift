@@ -2,12 +2,12 @@
 // file directly and from an installed pack; helpers to load the truth points and install Occitanie.
 
 import Foundation
-import Testing
 import QPVCore
 import QPVGeometry
 import QPVPerimeters
 import QPVTabular
 import QPVTestSupport
+import Testing
 
 /// The GEOS/PROJ reference answers of ../shared/truth (shapely 2.2 / GEOS 3.14, pyproj / PROJ 9.5).
 struct TruthPoint {
@@ -20,8 +20,11 @@ struct TruthPoint {
 
 func loadTruthPoints() throws -> [TruthPoint] {
     let reader = try CSVReader(path: try SharedData.file("truth/points-occitanie.csv").path)
-    let id = try reader.requireColumn("id"), lon = try reader.requireColumn("lon"), lat = try reader.requireColumn("lat")
-    let codes = try reader.requireColumn("expected_codes"), dist = try reader.requireColumn("distance_boundary_m")
+    let id = try reader.requireColumn("id")
+    let lon = try reader.requireColumn("lon")
+    let lat = try reader.requireColumn("lat")
+    let codes = try reader.requireColumn("expected_codes")
+    let dist = try reader.requireColumn("distance_boundary_m")
     var out: [TruthPoint] = []
     while let r = try reader.next() {
         out.append(

@@ -6,10 +6,9 @@ import Logging
 import QPVCore
 import QPVGeometry
 import QPVPerimeters
+import QPVServer
 import QPVTestSupport
 import Testing
-
-import QPVServer
 
 /// Issue 12 through the HTTP API: a partial list answers `not_covered` on /locate (the commune of a geocoded
 /// address, `citycode`, can place the point), /eligibility turns it into `to_verify`, and the OpenAPI document

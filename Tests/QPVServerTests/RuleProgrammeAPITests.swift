@@ -1,10 +1,9 @@
 import Foundation
 import QPVCore
 import QPVEligibility
+import QPVServer
 import QPVTestSupport
 import Testing
-
-import QPVServer
 
 /// Issue 20: a user's programme installed in the data directory answers `GET /eligibility/{id}` with the same
 /// verdict as `qpv eligibility run` (the fictional file of Tests/QPVEligibilityTests/rules).
@@ -54,7 +53,8 @@ struct RuleProgrammeAPITests {
         #expect(noDate.status == 400 && noDate.text.contains("training_start_date"))
         #expect(try await TestHTTP.get(port, "/eligibility/inconnu").status == 404)
         // The dedicated routes still answer (constant paths win over /eligibility/{id}).
-        #expect(try await TestHTTP.get(port, "/eligibility/fcs?lon=-4.6181818&lat=46.2107914&date=2025-03-01").json()["programme"]?.stringValue == "fcs")
+        #expect(
+            try await TestHTTP.get(port, "/eligibility/fcs?lon=-4.6181818&lat=46.2107914&date=2025-03-01").json()["programme"]?.stringValue == "fcs")
     }
 
     @Test("POST /eligibility/{id}/csv : chaque ligne une fois, verdict égal à GET /eligibility/{id} pour les mêmes faits et le même lieu")
@@ -62,7 +62,8 @@ struct RuleProgrammeAPITests {
         let (port, task, tmp) = try await Self.server(batchThreads: 2)
         defer { task.cancel() }
         _ = tmp
-        let inside = ("-4.6181818", "46.2107914"), outside = ("-4.5974026", "46.2013489")
+        let inside = ("-4.6181818", "46.2107914")
+        let outside = ("-4.5974026", "46.2013489")
         let base: [String: String] = [
             "training_start_date": "2024-09-02", "birth_date": "2004-05-12", "status": "jobseeker", "application_date": "2024-09-20",
         ]
@@ -79,7 +80,9 @@ struct RuleProgrammeAPITests {
         var csv = "id;lon;lat;adresse;" + factNames.joined(separator: ";") + "\n"
         for (i, c) in cases.enumerated() {
             // A `;` file with decimal commas, as a spreadsheet writes it.
-            let cells = [String(i + 1), c.0.replacingOccurrences(of: ".", with: ","), c.1.replacingOccurrences(of: ".", with: ","), c.2] + factNames.map { c.3[$0] ?? "" }
+            let cells =
+                [String(i + 1), c.0.replacingOccurrences(of: ".", with: ","), c.1.replacingOccurrences(of: ".", with: ","), c.2]
+                + factNames.map { c.3[$0] ?? "" }
             csv += cells.joined(separator: ";") + "\n"
         }
         let answer = try await TestHTTP.send(
@@ -121,7 +124,8 @@ struct RuleProgrammeAPITests {
         let boundary = "----qpvProgrammeBoundary"
         var form = "--\(boundary)\r\nContent-Disposition: form-data; name=\"training_cost_eur\"\r\n\r\n1200\r\n"
         form += "--\(boundary)\r\nContent-Disposition: form-data; name=\"address_column\"\r\n\r\nadresse\r\n"
-        form += "--\(boundary)\r\nContent-Disposition: form-data; name=\"data\"; filename=\"demandes.csv\"\r\nContent-Type: text/csv\r\n\r\n\(csv)\r\n--\(boundary)--\r\n"
+        form +=
+            "--\(boundary)\r\nContent-Disposition: form-data; name=\"data\"; filename=\"demandes.csv\"\r\nContent-Type: text/csv\r\n\r\n\(csv)\r\n--\(boundary)--\r\n"
         let m = try await TestHTTP.send(
             port: port, method: "POST", target: "/eligibility/aide_fictive_quartville/csv",
             headers: [("Content-Type", "multipart/form-data; boundary=\(boundary)")], body: Array(form.utf8))
@@ -131,7 +135,8 @@ struct RuleProgrammeAPITests {
 
         // JSON 4xx before anything is sent: no position column, unknown parameter, bad whole-file fact, unknown programme.
         func post(_ target: String, _ body: String) async throws -> (Int, String?) {
-            let a = try await TestHTTP.send(port: port, method: "POST", target: target, headers: [("Content-Type", "text/csv")], body: Array(body.utf8))
+            let a = try await TestHTTP.send(
+                port: port, method: "POST", target: target, headers: [("Content-Type", "text/csv")], body: Array(body.utf8))
             return (a.status, try? a.json()["error"]?.stringValue)
         }
         let noPosition = try await post("/eligibility/aide_fictive_quartville/csv", "id;status\n1;student\n")

@@ -6,11 +6,10 @@ import Glibc
 import Logging
 import QPVCore
 import QPVPerimeters
+import QPVServer
 import QPVTestSupport
 import Synchronization
 import Testing
-
-import QPVServer
 
 /// Issue 16, findings 5, 8 and 12: a damaged pack does not stop the server (it is reported on /health);
 /// JSON answers carry nosniff, the page forbids framing.
@@ -65,7 +64,9 @@ struct ServerRobustnessTests {
             addr.sin_family = sa_family_t(AF_INET)
             addr.sin_port = in_port_t(UInt16(port).bigEndian)
             addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let r = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            let r = withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
             #expect(r == 0)
             if k < 40 { _ = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Lent: ".withCString { send(s, $0, strlen($0), 0) } }
             var tv = timeval(tv_sec: 6, tv_usec: 0)
@@ -201,19 +202,32 @@ struct ServerRobustnessTests {
         try expectJSONError(try await TestHTTP.get(port, "/locate?lon=abc&lat=1"), 400, "invalid_coordinates", "coordonnées invalides")
         let big = [UInt8](repeating: UInt8(ascii: "a"), count: 4096)
         let asJSON = Array(#"{"adresse":""#.utf8) + big + Array(#""}"#.utf8)
-        try expectJSONError(try await TestHTTP.send(port: port, method: "POST", target: "/search/csv", headers: [("Content-Type", "application/json")], body: asJSON),
-                            413, "body_too_large", "corps JSON trop gros")
+        try expectJSONError(
+            try await TestHTTP.send(port: port, method: "POST", target: "/search/csv", headers: [("Content-Type", "application/json")], body: asJSON),
+            413, "body_too_large", "corps JSON trop gros")
         let boundary = "XyZ"
-        let form = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"data\"; filename=\"a.csv\"\r\n\r\nadresse\n".utf8) + big
+        let form =
+            Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"data\"; filename=\"a.csv\"\r\n\r\nadresse\n".utf8) + big
             + Array("\r\n--\(boundary)--\r\n".utf8)
-        try expectJSONError(try await TestHTTP.send(port: port, method: "POST", target: "/search/csv", headers: [("Content-Type", "multipart/form-data; boundary=\(boundary)")], body: form),
-                            413, "body_too_large", "envoi CSV trop gros")
+        try expectJSONError(
+            try await TestHTTP.send(
+                port: port, method: "POST", target: "/search/csv", headers: [("Content-Type", "multipart/form-data; boundary=\(boundary)")],
+                body: form),
+            413, "body_too_large", "envoi CSV trop gros")
         let chunked = Mutex(0)
-        try expectJSONError(try await TestHTTP.send(port: port, method: "POST", target: "/search/csv?columns=adresse", headers: [("Content-Type", "text/csv")],
-                                                    stream: { chunked.withLock { n in n += 1; return n <= 4 ? Array(big.prefix(1024)) : nil } }),
-                            413, "body_too_large", "envoi CSV par morceaux trop gros")
+        try expectJSONError(
+            try await TestHTTP.send(
+                port: port, method: "POST", target: "/search/csv?columns=adresse", headers: [("Content-Type", "text/csv")],
+                stream: {
+                    chunked.withLock { n in
+                        n += 1; return n <= 4 ? Array(big.prefix(1024)) : nil
+                    }
+                }),
+            413, "body_too_large", "envoi CSV par morceaux trop gros")
         let hugeHeader = String(repeating: "b", count: 100 * 1024)
-        try expectJSONError(try await TestHTTP.send(port: port, target: "/health", headers: [("X-Enorme", hugeHeader)]), 431, "headers_too_large", "en-têtes trop gros")
+        try expectJSONError(
+            try await TestHTTP.send(port: port, target: "/health", headers: [("X-Enorme", hugeHeader)]), 431, "headers_too_large",
+            "en-têtes trop gros")
         #expect(try await TestHTTP.get(port, "/health").status == 200)
     }
 

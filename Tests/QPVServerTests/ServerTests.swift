@@ -5,14 +5,13 @@ import Foundation
 import QPVAddressing
 import QPVCore
 import QPVEligibility
-import QPVGeocoding
 import QPVGeoData
+import QPVGeocoding
 import QPVPerimeters
+import QPVServer
 import QPVTestSupport
 import Synchronization
 import Testing
-
-import QPVServer
 
 /// Integration tests: the real server on a loopback port, called over TCP like any client.
 @Suite("Serveur HTTP", .serialized)
@@ -35,7 +34,9 @@ struct ServerTests {
         guard case .object(let paths)? = doc["paths"] else { Issue.record("pas de paths"); return }
         let documented = Set(paths.map(\.0))
         let routes = Set(APIRoutes.getRoutes + APIRoutes.postRoutes)
-        #expect(documented == routes, "routes non documentées : \(routes.subtracting(documented)) ; documentées sans route : \(documented.subtracting(routes))")
+        #expect(
+            documented == routes,
+            "routes non documentées : \(routes.subtracting(documented)) ; documentées sans route : \(documented.subtracting(routes))")
         var calls = 0
         for (path, item) in paths {
             guard case .object(let operations) = item else { continue }
@@ -46,7 +47,9 @@ struct ServerTests {
                     let types = response["content"]?.objectValue?.map(\.0) ?? []
                     let cases = examples?[status]?.arrayValue ?? []
                     if status == "200" || status == "400" || status == "404" {
-                        #expect(!cases.isEmpty || (path.hasPrefix("/perimeters/") == false && status == "404"), "\(method) \(path) \(status) : aucun exemple")
+                        #expect(
+                            !cases.isEmpty || (path.hasPrefix("/perimeters/") == false && status == "404"),
+                            "\(method) \(path) \(status) : aucun exemple")
                     }
                     for c in cases {
                         let target = (c["path"]?.stringValue ?? path) + ((c["query"]?.stringValue).map { $0.isEmpty ? "" : "?" + $0 } ?? "")
@@ -55,8 +58,11 @@ struct ServerTests {
                         let body = c["body"]?.stringValue.map { Array($0.utf8) }
                         let answer = try await TestHTTP.send(port: port, method: method.uppercased(), target: target, headers: headers, body: body)
                         calls += 1
-                        #expect("\(answer.status)" == status, "\(method.uppercased()) \(target) : \(answer.status) au lieu de \(status) — \(answer.text.prefix(300))")
-                        #expect(types.contains(answer.mediaType), "\(method.uppercased()) \(target) : type \(answer.mediaType) non documenté (\(types))")
+                        #expect(
+                            "\(answer.status)" == status,
+                            "\(method.uppercased()) \(target) : \(answer.status) au lieu de \(status) — \(answer.text.prefix(300))")
+                        #expect(
+                            types.contains(answer.mediaType), "\(method.uppercased()) \(target) : type \(answer.mediaType) non documenté (\(types))")
                         if answer.status >= 400 {
                             let e = try answer.json()
                             #expect(e["error"]?.stringValue?.isEmpty == false)
@@ -84,7 +90,9 @@ struct ServerTests {
             #expect(fc["type"]?.stringValue == "FeatureCollection")
             guard let f = fc["features"]?.arrayValue?.first else { Issue.record("aucun résultat pour \(address)"); continue }
             let p = f["properties"]!
-            for key in ["label", "id", "type", "housenumber", "street", "postcode", "city", "citycode", "qpv_status", "qpv_code", "qpv_name", "qpv_vintage"] {
+            for key in [
+                "label", "id", "type", "housenumber", "street", "postcode", "city", "citycode", "qpv_status", "qpv_code", "qpv_name", "qpv_vintage",
+            ] {
                 #expect(p[key]?.stringValue != nil, "propriété \(key) absente")
             }
             #expect(p["score"]?.numberValue != nil)
@@ -140,7 +148,9 @@ struct ServerTests {
         #expect(try far.json()["features"]?.arrayValue?.isEmpty == true)
     }
 
-    @Test("issue 15.11 : /nearby donne toutes les adresses du rayon (vérifié contre un parcours du fichier) et leurs voies ; /health dit si les adresses sont de démonstration")
+    @Test(
+        "issue 15.11 : /nearby donne toutes les adresses du rayon (vérifié contre un parcours du fichier) et leurs voies ; /health dit si les adresses sont de démonstration"
+    )
     func nearbyAddressesAndStreets() async throws {
         let (port, _) = try await server()
         let csv = try String(contentsOf: try #require(GeoDataBundle.url("demo/demo-adresses.csv")), encoding: .utf8)
@@ -179,7 +189,8 @@ struct ServerTests {
         #expect(body["demo"] == .bool(true) && body["truncated"] == .bool(false))
         // limit keeps the nearest and says so.
         let few = try await TestHTTP.get(port, "/nearby?lon=\(lon)&lat=\(lat)&radius=200&limit=3").json()
-        #expect(few["features"]?.arrayValue?.filter { $0["properties"]?["kind"]?.stringValue == "address" }.count == 3 && few["truncated"] == .bool(true))
+        #expect(
+            few["features"]?.arrayValue?.filter { $0["properties"]?["kind"]?.stringValue == "address" }.count == 3 && few["truncated"] == .bool(true))
         // Far from every address: empty; bad radius: 400.
         #expect(try await TestHTTP.get(port, "/nearby?lon=2.35&lat=48.85").json()["features"]?.arrayValue?.isEmpty == true)
         #expect(try await TestHTTP.get(port, "/nearby?lon=\(lon)&lat=\(lat)&radius=5000").status == 400)
@@ -190,7 +201,8 @@ struct ServerTests {
     func eligibilityAgreesWithEngine() async throws {
         let (port, engine) = try await server()
         let (lon, lat) = (-4.6181818, 46.2107914)
-        let a = try await TestHTTP.get(port, "/eligibility/emploi-franc?lon=\(lon)&lat=\(lat)&signature_date=2023-03-15&contract=cdi&status=jobseeker&employer=private")
+        let a = try await TestHTTP.get(
+            port, "/eligibility/emploi-franc?lon=\(lon)&lat=\(lat)&signature_date=2023-03-15&contract=cdi&status=jobseeker&employer=private")
         #expect(a.status == 200)
         let locator = try EligibilityLocator(catalog: engine.catalog)
         let location = try locator.locate(lon: lon, lat: lat, on: CivilDate("2023-03-15")!)
@@ -203,7 +215,10 @@ struct ServerTests {
         #expect(api["criteria"]?.arrayValue?.count == report.criteria.count)
         #expect(api["location"]?["code"]?.stringValue == report.location?.code)
 
-        let ar = try await TestHTTP.get(port, "/eligibility/adulte-relais?address=\(Self.encoded(Self.insideAddress))&hire_date=2024-09-02&birth_date=1990-05-12&employment=unemployed&contract=cdd&duration_months=36")
+        let ar = try await TestHTTP.get(
+            port,
+            "/eligibility/adulte-relais?address=\(Self.encoded(Self.insideAddress))&hire_date=2024-09-02&birth_date=1990-05-12&employment=unemployed&contract=cdd&duration_months=36"
+        )
         #expect(ar.status == 200)
         let arj = try ar.json()
         #expect(arj["programme"]?.stringValue == "adulte_relais")
@@ -231,8 +246,10 @@ struct ServerTests {
         let bad = try await TestHTTP.get(port, base + "&kept_six_months=peut-etre")
         #expect(bad.status == 400)
         let ar = try await TestHTTP.get(
-            port, "/eligibility/adulte-relais?lon=-4.6181818&lat=46.2107914&hire_date=2023-05-01&birth_date=1980-01-01&employment=unemployed&contract=cdi"
-                + "&employer=association&convention_before_hire=true").json()
+            port,
+            "/eligibility/adulte-relais?lon=-4.6181818&lat=46.2107914&hire_date=2023-05-01&birth_date=1980-01-01&employment=unemployed&contract=cdi"
+                + "&employer=association&convention_before_hire=true"
+        ).json()
         #expect(ar["verdict"]?.stringValue == "eligible", "2023 amount doubt stays on the amount")
         #expect(ar["aid"]?["uncertain"]?.stringValue != nil)
     }
@@ -265,7 +282,9 @@ struct ServerTests {
             #expect(a.status == 400, "\(target) : \(a.status)")
             #expect(a.mediaType == "application/json")
         }
-        for target in ["/../../etc/passwd", "/perimeters/../../../etc/passwd", "/app.js/../../Package.swift", "/%2e%2e/%2e%2e/etc/passwd", "/Web/index.html"] {
+        for target in [
+            "/../../etc/passwd", "/perimeters/../../../etc/passwd", "/app.js/../../Package.swift", "/%2e%2e/%2e%2e/etc/passwd", "/Web/index.html",
+        ] {
             let a = try await TestHTTP.get(port, target)
             #expect((400..<500).contains(a.status), "\(target) : \(a.status)")
             #expect(a.mediaType == "application/json", "\(target) : \(a.mediaType)")
@@ -291,15 +310,18 @@ struct ServerTests {
     // MARK: - CSV batches
 
     static func csvRows(_ text: String, separator: Character = ";") -> [[String]] {
-        text.split(separator: "\n", omittingEmptySubsequences: true).map { $0.split(separator: separator, omittingEmptySubsequences: false).map(String.init) }
+        text.split(separator: "\n", omittingEmptySubsequences: true).map {
+            $0.split(separator: separator, omittingEmptySubsequences: false).map(String.init)
+        }
     }
 
     @Test("/search/csv : chaque ligne une fois, colonnes de qpv geocode, réponse QPV égale à /search ; multipart accepté")
     func csvBatch() async throws {
         let (port, engine) = try await server()
         let input = "id;adresse\n1;\(Self.boundaryAddress)\n2;\(Self.insideAddress)\n3;\n4;zzzz qqqq xxxx\n"
-        let a = try await TestHTTP.send(port: port, method: "POST", target: "/search/csv?columns=adresse&date=2024-06-01",
-                                     headers: [("Content-Type", "text/csv")], body: Array(input.utf8))
+        let a = try await TestHTTP.send(
+            port: port, method: "POST", target: "/search/csv?columns=adresse&date=2024-06-01",
+            headers: [("Content-Type", "text/csv")], body: Array(input.utf8))
         #expect(a.status == 200)
         #expect(a.mediaType == "text/csv")
         #expect(a.headers["x-qpv-rows"] == "4")
@@ -309,7 +331,9 @@ struct ServerTests {
         #expect(header.last == "qpv_reason")
         #expect(rows.count == 5)
         #expect(rows.dropFirst().map { $0[0] } == ["1", "2", "3", "4"])
-        let status = header.firstIndex(of: "result_status")!, qpv = header.firstIndex(of: "qpv_status")!, code = header.firstIndex(of: "qpv_code")!
+        let status = header.firstIndex(of: "result_status")!
+        let qpv = header.firstIndex(of: "qpv_status")!
+        let code = header.firstIndex(of: "qpv_code")!
         #expect(rows[1][status] == "ok" && rows[1][qpv] == "boundary")
         #expect(rows[2][status] == "ok" && rows[2][qpv] == "in" && rows[2][code] == "QX000201")
         #expect(rows[3][status] == "skipped" && rows[3][qpv] == "not_geocoded")
@@ -318,9 +342,11 @@ struct ServerTests {
         let boundary = "----qpvTestBoundary"
         var form = "--\(boundary)\r\nContent-Disposition: form-data; name=\"columns\"\r\n\r\nadresse\r\n"
         form += "--\(boundary)\r\nContent-Disposition: form-data; name=\"date\"\r\n\r\n2024-06-01\r\n"
-        form += "--\(boundary)\r\nContent-Disposition: form-data; name=\"data\"; filename=\"mes adresses.csv\"\r\nContent-Type: text/csv\r\n\r\n\(input)\r\n--\(boundary)--\r\n"
-        let m = try await TestHTTP.send(port: port, method: "POST", target: "/search/csv",
-                                     headers: [("Content-Type", "multipart/form-data; boundary=\(boundary)")], body: Array(form.utf8))
+        form +=
+            "--\(boundary)\r\nContent-Disposition: form-data; name=\"data\"; filename=\"mes adresses.csv\"\r\nContent-Type: text/csv\r\n\r\n\(input)\r\n--\(boundary)--\r\n"
+        let m = try await TestHTTP.send(
+            port: port, method: "POST", target: "/search/csv",
+            headers: [("Content-Type", "multipart/form-data; boundary=\(boundary)")], body: Array(form.utf8))
         #expect(m.status == 200)
         #expect(m.text == a.text)
         #expect(m.headers["content-disposition"]?.contains("mes_adresses-qpv.csv") == true)
@@ -330,8 +356,9 @@ struct ServerTests {
     func csvDistanceFollowsTheInputDecimalMark() async throws {
         let (port, _) = try await server()
         func post(_ input: String) async throws -> String {
-            let a = try await TestHTTP.send(port: port, method: "POST", target: "/search/csv?columns=adresse&date=2024-06-01",
-                                         headers: [("Content-Type", "text/csv")], body: Array(input.utf8))
+            let a = try await TestHTTP.send(
+                port: port, method: "POST", target: "/search/csv?columns=adresse&date=2024-06-01",
+                headers: [("Content-Type", "text/csv")], body: Array(input.utf8))
             #expect(a.status == 200, "\(a.text)")
             return a.text
         }
@@ -360,19 +387,25 @@ struct ServerTests {
     @Test("issue 12.3 : numéro absent de la BAN → la voie ; réponse QPV seulement si toute la voie est du même côté, sinon to_verify")
     func streetLevelAnswersAreCheckedOnTheWholeStreet() async throws {
         let (port, engine) = try await server()
-        let streets = ["rue des Tilleuls", "avenue de la Mer", "rue Victor Hugo", "boulevard du Port",
-                       "rue Jean Moulin", "rue du Parc", "allée du Clos", "impasse des Goélands", "place de la Mairie", "rue Saint-Exupéry",
-                       "avenue du Général de Gaulle"]
+        let streets = [
+            "rue des Tilleuls", "avenue de la Mer", "rue Victor Hugo", "boulevard du Port",
+            "rue Jean Moulin", "rue du Parc", "allée du Clos", "impasse des Goélands", "place de la Mairie", "rue Saint-Exupéry",
+            "avenue du Général de Gaulle",
+        ]
         var input = "id;adresse\n"
         for (k, s) in streets.enumerated() { input += "\(k);9876 \(s) 00100 Quartville-sur-Démo\n" }
-        let a = try await TestHTTP.send(port: port, method: "POST", target: "/search/csv?columns=adresse&date=2024-06-01",
-                                     headers: [("Content-Type", "text/csv")], body: Array(input.utf8))
+        let a = try await TestHTTP.send(
+            port: port, method: "POST", target: "/search/csv?columns=adresse&date=2024-06-01",
+            headers: [("Content-Type", "text/csv")], body: Array(input.utf8))
         #expect(a.status == 200)
         let rows = Self.csvRows(a.text)
         let h = rows[0]
-        let type = h.firstIndex(of: "result_type")!, hn = h.firstIndex(of: "result_housenumber")!
-        let qpv = h.firstIndex(of: "qpv_status")!, reason = h.firstIndex(of: "qpv_reason")!
-        var crossing = 0, uniform = 0
+        let type = h.firstIndex(of: "result_type")!
+        let hn = h.firstIndex(of: "result_housenumber")!
+        let qpv = h.firstIndex(of: "qpv_status")!
+        let reason = h.firstIndex(of: "qpv_reason")!
+        var crossing = 0
+        var uniform = 0
         for row in rows.dropFirst() {
             // Never another number in place of 9876.
             #expect(row[type] == "street" && row[hn] == "", "\(row)")
@@ -394,12 +427,16 @@ struct ServerTests {
         #expect(loc.addressProblem?.contains("rue à cheval") == true, "\(loc.addressProblem ?? "nil")")
     }
 
-    @Test("issue 12.4 : politique de confiance — score faible ou commune seule → to_verify avec les candidats ; /search donne les propriétés d'api-adresse")
+    @Test(
+        "issue 12.4 : politique de confiance — score faible ou commune seule → to_verify avec les candidats ; /search donne les propriétés d'api-adresse"
+    )
     func confidencePolicyAndAPIProperties() async throws {
         let (port, _) = try await server()
         let sure = try await TestHTTP.get(port, "/search?q=100+rue+des+Tilleuls+00100+Quartville-sur-D%C3%A9mo&limit=3&date=2024-06-01").json()
         let p = try #require(sure["features"]?.arrayValue?.first?["properties"])
-        for key in ["label", "score", "housenumber", "id", "name", "postcode", "citycode", "x", "y", "city", "context", "type", "importance", "street"] {
+        for key in [
+            "label", "score", "housenumber", "id", "name", "postcode", "citycode", "x", "y", "city", "context", "type", "importance", "street",
+        ] {
             #expect(p[key] != nil, "propriété \(key) absente")
         }
         #expect(p["qpv_status"]?.stringValue == "in" && p["geocoding_to_verify"] == .bool(false))
@@ -429,21 +466,28 @@ struct ServerTests {
         func form(_ fields: [(String, String)], data: String) -> [UInt8] {
             var f = ""
             for (k, v) in fields { f += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n" }
-            f += "--\(boundary)\r\nContent-Disposition: form-data; name=\"data\"; filename=\"a.csv\"\r\nContent-Type: text/csv\r\n\r\n\(data)\r\n--\(boundary)--\r\n"
+            f +=
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"data\"; filename=\"a.csv\"\r\nContent-Type: text/csv\r\n\r\n\(data)\r\n--\(boundary)--\r\n"
             return Array(f.utf8)
         }
         func post(_ body: [UInt8]) async throws -> TestHTTP.Answer {
-            try await TestHTTP.send(port: port, method: "POST", target: "/search/csv",
-                                    headers: [("Content-Type", "multipart/form-data; boundary=\(boundary)")], body: body)
+            try await TestHTTP.send(
+                port: port, method: "POST", target: "/search/csv",
+                headers: [("Content-Type", "multipart/form-data; boundary=\(boundary)")], body: body)
         }
         let data = "num;voie;ville;cp\n100;rue des Tilleuls;Quartville-sur-Démo;00100\n100;rue des Tilleuls;Quartville-sur-Démo;75001\n"
-        let a = try await post(form([("columns", "num"), ("columns", "voie"), ("columns", "ville"), ("postcode", "cp"),
-                                     ("result_columns", "result_label"), ("result_columns", "result_status"), ("date", "2024-06-01")], data: data))
+        let a = try await post(
+            form(
+                [
+                    ("columns", "num"), ("columns", "voie"), ("columns", "ville"), ("postcode", "cp"),
+                    ("result_columns", "result_label"), ("result_columns", "result_status"), ("date", "2024-06-01"),
+                ], data: data))
         #expect(a.status == 200)
         let rows = Self.csvRows(a.text)
         #expect(Array(rows[0].prefix(6)) == ["num", "voie", "ville", "cp", "result_label", "result_status"], "\(rows[0])")
         #expect(rows[1][5] == "ok" && rows[2][5] == "not-found", "\(rows)")
-        let comma = try await post(form([("columns", "a"), ("delimiter", ","), ("encoding", "utf-8")], data: "a,b\n100 rue des Tilleuls Quartville-sur-Démo,x\n"))
+        let comma = try await post(
+            form([("columns", "a"), ("delimiter", ","), ("encoding", "utf-8")], data: "a,b\n100 rue des Tilleuls Quartville-sur-Démo,x\n"))
         #expect(comma.status == 200 && Self.csvRows(comma.text, separator: ",")[0].contains("result_status"))
         let unknown = try await post(form([("columns", "a"), ("colonnes", "a")], data: "a\nx\n"))
         #expect(unknown.status == 400 && unknown.text.contains("colonnes"))
@@ -504,14 +548,24 @@ struct ServerTests {
             let sent = Mutex(0)
             let a = try await TestHTTP.send(
                 port: port, method: "POST", target: "/search/csv?columns=adresse", headers: [("Content-Type", "text/csv")],
-                stream: { sent.withLock { n in n += 1; return n <= 100 ? piece : nil } }, streamLength: announced ? 100 << 20 : nil)
+                stream: {
+                    sent.withLock { n in
+                        n += 1; return n <= 100 ? piece : nil
+                    }
+                }, streamLength: announced ? 100 << 20 : nil)
             #expect(a.status == 413, "annoncé \(announced) : \(a.status) \(a.text)")
             #expect(try a.json()["error"]?.stringValue == "body_too_large")
         }
         // A 100 MB body on a GET route is not read into memory either: the route answers.
         let count = Mutex(0)
-        let h = try await TestHTTP.send(port: port, target: "/health", stream: { count.withLock { n in n += 1; return n <= 100 ? piece : nil } },
-                                        streamLength: 100 << 20)
+        let h = try await TestHTTP.send(
+            port: port, target: "/health",
+            stream: {
+                count.withLock { n in
+                    n += 1; return n <= 100 ? piece : nil
+                }
+            },
+            streamLength: 100 << 20)
         #expect(h.status == 200)
         #expect(try await TestHTTP.get(port, "/locate?lon=-4.6181818&lat=46.2107914").status == 200)
     }
@@ -523,19 +577,21 @@ struct ServerTests {
         let (port, engine) = try await server()
         let points = [(-4.6181818, 46.2107914, "in"), (-4.5999351, 46.1811151, "boundary"), (-4.5974026, 46.2013489, "out")]
         let failures = Mutex<[String]>([])
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in DispatchQueue.global().async {
-        DispatchQueue.concurrentPerform(iterations: 64) { i in
-            let (lon, lat, expected) = points[i % points.count]
-            do {
-                let a = try TestHTTP.request(port: port, target: "/locate?lon=\(lon)&lat=\(lat)&date=2024-06-01")
-                let s = try a.json()["status"]?.stringValue
-                if a.status != 200 || s != expected { failures.withLock { $0.append("\(i): \(a.status) \(s ?? "?")") } }
-            } catch {
-                failures.withLock { $0.append("\(i): \(error)") }
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                DispatchQueue.concurrentPerform(iterations: 64) { i in
+                    let (lon, lat, expected) = points[i % points.count]
+                    do {
+                        let a = try TestHTTP.request(port: port, target: "/locate?lon=\(lon)&lat=\(lat)&date=2024-06-01")
+                        let s = try a.json()["status"]?.stringValue
+                        if a.status != 200 || s != expected { failures.withLock { $0.append("\(i): \(a.status) \(s ?? "?")") } }
+                    } catch {
+                        failures.withLock { $0.append("\(i): \(error)") }
+                    }
+                }
+                done.resume()
             }
         }
-        done.resume()
-        } }
         #expect(failures.withLock { $0 }.isEmpty, "\(failures.withLock { $0 })")
         #expect(engine.locators.createdCount <= 4 * ProcessInfo.processInfo.activeProcessorCount + 4)
     }
@@ -565,7 +621,8 @@ struct ServerTests {
         let process = Process()
         process.executableURL = CLIRunner.binary
         process.arguments = ["serve", "--port", "0", "--data-dir", empty.path]
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
@@ -587,10 +644,13 @@ struct ServerTests {
         #expect(try await TestHTTP.get(port, "/search?q=\(Self.encoded(Self.insideAddress))").status == 200)
         process.terminate()  // SIGTERM
         let stopped = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async { process.waitUntilExit(); stopped.signal() }
+        DispatchQueue.global().async {
+            process.waitUntilExit(); stopped.signal()
+        }
         #expect(stopped.wait(timeout: .now() + 20) == .success, "qpv serve ne s'est pas arrêté")
         #expect(process.terminationStatus == 0)
-        let logs = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let logs =
+            String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             + String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(logs.contains("route=/search") || logs.contains("route: /search") || logs.contains("/search"))
         #expect(!logs.contains("Tilleuls"), "adresse dans les journaux : \(logs)")

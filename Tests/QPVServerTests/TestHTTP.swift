@@ -16,7 +16,9 @@ enum TestHTTP {
         var headers: [String: String]
         var body: [UInt8]
         var text: String { String(decoding: body, as: UTF8.self) }
-        var mediaType: String { (headers["content-type"] ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? "" }
+        var mediaType: String {
+            (headers["content-type"] ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        }
         func json() throws -> JSONValue { try JSONParser.parse(body) }
     }
 
@@ -39,7 +41,9 @@ enum TestHTTP {
 
         var head = "\(method) \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
         for (k, v) in headers { head += "\(k): \(v)\r\n" }
-        if let body { head += "Content-Length: \(body.count)\r\n" } else if stream != nil {
+        if let body {
+            head += "Content-Length: \(body.count)\r\n"
+        } else if stream != nil {
             head += streamLength.map { "Content-Length: \($0)\r\n" } ?? "Transfer-Encoding: chunked\r\n"
         }
         head += "\r\n"
@@ -99,7 +103,9 @@ enum TestHTTP {
             var pos = 0
             while true {
                 var lineEnd = find(Array("\r\n".utf8), in: buffer, from: pos)
-                while lineEnd == nil { guard fill() else { throw Failure("réponse découpée tronquée") }; lineEnd = find(Array("\r\n".utf8), in: buffer, from: pos) }
+                while lineEnd == nil {
+                    guard fill() else { throw Failure("réponse découpée tronquée") }; lineEnd = find(Array("\r\n".utf8), in: buffer, from: pos)
+                }
                 let sizeText = String(decoding: buffer[pos..<lineEnd!], as: UTF8.self).split(separator: ";").first.map(String.init) ?? ""
                 guard let size = Int(sizeText.trimmingCharacters(in: .whitespaces), radix: 16) else { throw Failure("taille de morceau illisible") }
                 pos = lineEnd! + 2
@@ -126,7 +132,9 @@ enum TestHTTP {
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let ok = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let ok = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
         guard ok == 0 else {
             close(fd)
             throw Failure("connexion refusée sur le port \(port)")
@@ -170,7 +178,11 @@ enum TestHTTP {
     ) async throws -> Answer {
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<Answer, any Error>) in
             DispatchQueue.global().async {
-                c.resume(with: Result { try request(port: port, method: method, target: target, headers: headers, body: body, stream: stream, streamLength: streamLength) })
+                c.resume(
+                    with: Result {
+                        try request(
+                            port: port, method: method, target: target, headers: headers, body: body, stream: stream, streamLength: streamLength)
+                    })
             }
         }
     }

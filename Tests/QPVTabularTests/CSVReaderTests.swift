@@ -2,8 +2,8 @@
 // quotes and field counts without lost rows, long lines, rejected files, buffer boundaries.
 
 import Foundation
-import Testing
 import QPVTabular
+import Testing
 
 func readAll(_ bytes: [UInt8], separator: UInt8? = nil, maxRecordBytes: Int = 1 << 20) throws -> (CSVReader, [CSVRecord]) {
     let reader = try CSVReader(source: MemoryByteSource(bytes), name: "test.csv", separator: separator, maxRecordBytes: maxRecordBytes)

@@ -1,8 +1,8 @@
 // Unit tests of `CSVWriter`: round trip through the reader, Windows-1252 replacement characters, BOM kept.
 
 import Foundation
-import Testing
 import QPVTabular
+import Testing
 
 @Suite struct CSVWriterTests {
     @Test func roundTripsThroughTheReader() throws {

@@ -2,9 +2,9 @@
 // delivery or worker start failures stopping the run.
 
 import Foundation
-import Testing
-import Synchronization
 import QPVTabular
+import Synchronization
+import Testing
 
 final class CountingWorker {
     let id: Int
@@ -19,7 +19,12 @@ final class CountingWorker {
         var got: [Int] = []
         try runner.run(
             next: { chunks.next() },
-            makeWorker: { CountingWorker(id: made.withLock { $0 += 1; return $0 }) },
+            makeWorker: {
+                CountingWorker(
+                    id: made.withLock {
+                        $0 += 1; return $0
+                    })
+            },
             process: { _, items in
                 if items[0] % 70 == 0 { usleep(2000) }  // uneven work reorders completion
                 return items.map { $0 * 2 }
@@ -35,7 +40,9 @@ final class CountingWorker {
         var n = 0
         #expect(throws: Boom.self) {
             try runner.run(
-                next: { n += 1; return n < 1000 ? [n] : nil },
+                next: {
+                    n += 1; return n < 1000 ? [n] : nil
+                },
                 makeWorker: { CountingWorker(id: 0) },
                 process: { _, items in items[0] },
                 deliver: { if $0 == 10 { throw Boom() } })
@@ -48,7 +55,9 @@ final class CountingWorker {
         var n = 0
         #expect(throws: NoContext.self) {
             try runner.run(
-                next: { n += 1; return n < 100 ? [n] : nil },
+                next: {
+                    n += 1; return n < 100 ? [n] : nil
+                },
                 makeWorker: { () throws -> CountingWorker in throw NoContext() },
                 process: { _, items in items[0] },
                 deliver: { _ in })

@@ -2,9 +2,9 @@
 // dropped writer leaves no file, symbolic links are followed, a truncated gzip is an error.
 
 import Foundation
-import Testing
 import QPVTabular
 import QPVTestSupport
+import Testing
 
 /// Issue 16, findings 1–3: an output is never an input, outputs are atomic, a truncated gzip is refused.
 @Suite struct OutputSafetyTests {

@@ -1,9 +1,9 @@
 // Wide CSV files (issue 16): beyond `CSVReader.maxColumns` a clear error, below it bounded chunks.
 
 import Foundation
-import Testing
 import QPVTabular
 import QPVTestSupport
+import Testing
 
 /// Issue 16, finding 6: per-row memory is bounded whatever the width of the file, and beyond the documented
 /// limit (`CSVReader.maxColumns`) the file is refused with a clear error.
@@ -38,7 +38,8 @@ import QPVTestSupport
         let row = (0..<width).map { String($0 % 10) }.joined(separator: ",") + "\n"
         for _ in 0..<600 { text += row }
         let reader = try CSVReader(source: MemoryByteSource(text), name: "large.csv")
-        var rows = 0, chunks = 0
+        var rows = 0
+        var chunks = 0
         while let chunk = try reader.nextRaw(maxRecords: 65_536) {
             chunks += 1
             #expect(chunk.count * width <= 4 << 20 + width)
