@@ -317,6 +317,14 @@ public final class BatchGeocoder: Sendable {
         return i
     }
 
+    /// The field without surrounding white space; Foundation's trimming (NSString) only when the field starts
+    /// or ends with white space (most fields do not, and it costs a few percent of a batch).
+    static func trimmed(_ s: String) -> String {
+        guard let first = s.unicodeScalars.first, let last = s.unicodeScalars.last else { return s }
+        let ws = CharacterSet.whitespaces
+        return ws.contains(first) || ws.contains(last) ? s.trimmingCharacters(in: ws) : s
+    }
+
     static func processRow(
         _ record: CSVRecord, headerCount: Int, columns: [Int], filters: (Int?, Int?) = (nil, nil), options: BatchOptions, geocoder: Geocoder,
         annotation: CoordinateAnnotation?, worker: Worker, summary: inout BatchSummary
@@ -346,7 +354,7 @@ public final class BatchGeocoder: Sendable {
         }
         if let readError { return unresolved("error", "ligne illisible : \(readError)") }
 
-        let text = columns.map { record[$0].trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
+        let text = columns.map { Self.trimmed(record[$0]) }.filter { !$0.isEmpty }.joined(separator: " ")
         if text.isEmpty { return unresolved("skipped", "adresse vide") }
         let query = AddressQuery(parsing: text)
         var geocodeOptions = options.geocodeOptions
