@@ -22,6 +22,7 @@ public struct CohesionFundProgramme: Sendable {
     /// Whether a QPV belongs to the programme: listed in the territory registry, or carrying the EPCI's SIREN.
     public func owns(_ p: PerimeterRef) -> Bool { territory.owns(p) }
 
+    /// The intercommunalité's territory the fund answers on (its QPV and QIC).
     public var territory: EPCITerritory { EPCITerritory(siren: epciSiren, name: epciName, registry: registry, demo: demo) }
 }
 

@@ -8,6 +8,7 @@ import QPVPerimeters
 
 /// Evaluates a rule book on a date: the verdict with its criteria, amount, deadline, notes and sources.
 public enum ProgrammeEvaluator {
+    /// Evaluates `book` on `date` with the declared `inputs` at `location`: the explained verdict, its amount and notes, as every programme (shipped or user-written) gets it.
     public static func evaluate(book: RuleBook, date: CivilDate, inputs given: EligibilityInputs, location: EligibilityLocation?) -> EligibilityReport
     {
         var inputs = given

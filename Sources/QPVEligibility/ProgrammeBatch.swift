@@ -10,6 +10,7 @@ import QPVTabular
 
 /// Rule files installed in `<data-dir>/rules/` (one programme per file, named after its id).
 public enum InstalledRules {
+    /// The folder of the data directory where `qpv data import-rules` installs rule files.
     public static func directory(_ d: DataDirectory) -> URL { d.url.appendingPathComponent("rules") }
 
     /// Checks a rule file (any error refuses it) and copies it to `<data-dir>/rules/<programme>.json`.
@@ -60,30 +61,41 @@ public enum InstalledRules {
 
 /// Options of a programme batch.
 public struct ProgrammeBatchOptions: Sendable {
+    /// Column of the longitude (WGS84), found by its name when nil.
     public var lonColumn: String?
+    /// Column of the latitude (WGS84), found by its name when nil.
     public var latColumn: String?
+    /// Column of an address to geocode when a row has no coordinates.
     public var addressColumn: String?
     /// Values for every row (a row's own cell wins when not empty).
     public var defaults: [(String, String)] = []
     /// The programme's date when a row has none (nil: such a row is `to_verify`).
     public var defaultDate: CivilDate?
+    /// Distance (m) to a boundary under which the location is « à vérifier ».
     public var tolerance: Double = 20
+    /// How many row problems the summary lists at most (all are counted).
     public var maxReportedProblems = 20
     /// Worker threads (`--threads`); the output is in input order whatever their number.
     public var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     /// Rows per chunk handed to a worker.
     public var chunkSize: Int = 512
 
+    /// Default options: columns found by their names, 20 m tolerance.
     public init() {}
 }
 
 /// What a programme batch did.
 public struct ProgrammeBatchSummary: Sendable {
+    /// Rows read (each written once).
     public var rows = 0
+    /// Rows by verdict (`eligible`, `not_eligible`, `to_verify`, `error`).
     public var byVerdict: [Verdict: Int] = [:]
+    /// The first row problems, in French, with their line.
     public var problems: [String] = []
+    /// Every row problem counted.
     public var problemCount = 0
 
+    /// The summary in French, for the closing message of the CLI.
     public var text: String {
         var out = [
             "\(FrenchFormat.integer(rows)) lignes traitées",
@@ -100,13 +112,19 @@ public struct ProgrammeBatchSummary: Sendable {
 /// (case and accents ignored), appends the verdict columns. A row whose fact cannot be read keeps it undeclared
 /// (never guessed) and says so in `error`.
 public struct ProgrammeBatch: Sendable {
+    /// The columns appended to every input row, in order.
     public static let appendedColumns = ["verdict", "qpv_status", "qpv_code", "qpv_name", "distance_boundary_m", "amount_eur", "reason", "error"]
 
+    /// The perimeters the locations are answered from.
     public let catalog: PerimeterCatalog
+    /// The programme's rule file.
     public let book: RuleBook
+    /// Columns, facts and workers.
     public let options: ProgrammeBatchOptions
+    /// Geocodes the address column of rows without coordinates (nil: such rows are `to_verify`).
     public let addressResolver: (any AddressResolving)?
 
+    /// A batch of `book` over a CSV file, locations answered from `catalog`.
     public init(catalog: PerimeterCatalog, book: RuleBook, options: ProgrammeBatchOptions, addressResolver: (any AddressResolving)? = nil) {
         self.catalog = catalog
         self.book = book

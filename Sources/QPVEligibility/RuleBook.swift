@@ -122,9 +122,13 @@ public struct CriterionSpec: Sendable, Equatable {
     /// A rule that turns a failed location criterion into "à vérifier" in some territories (TFPB overseas 2025).
     public var relaxedBy: Relaxation?
 
+    /// A relaxation: where `territory` matches, a failed criterion becomes « à vérifier » under `rule`.
     public struct Relaxation: Sendable, Equatable {
+        /// The rule whose version in force says whether the relaxation applies.
         public var rule: String
+        /// The territory it applies to (`outre-mer`, a département code…).
         public var territory: String
+        /// What to check by hand, said with the « à vérifier » verdict.
         public var ask: String
     }
 
@@ -149,6 +153,7 @@ public struct CriterionSpec: Sendable, Equatable {
 /// How a programme's amount is computed (`amount` in a rule file). The amount is separate from the verdict: its
 /// doubts ("montant à vérifier") never change it.
 public struct AmountSpec: Sendable {
+    /// How the amount is computed from the rule's version in force.
     public enum Kind: String, Sendable, CaseIterable {
         /// `{amount_eur}`.
         case fixed
@@ -165,16 +170,23 @@ public struct AmountSpec: Sendable {
         case contractYears = "contract_years"
     }
 
+    /// How the amount is computed.
     public var kind: Kind
+    /// The rule whose dated versions give the amounts.
     public var rule: String
     /// French wording of the amount (`{year}` replaced by the year of the programme's date).
     public var label: String?
     /// When no version covers the date: the sentence to say (`{year}`, `{known}`), or nil for no amount at all.
     public var missing: String?
+    /// The declared fact that is the base of `rate_of_base` (a salary, a cost).
     public var baseFact: String?
+    /// The declared fact giving a duration in months (`prorated`, `contract_years`).
     public var durationFact: String?
+    /// The declared fact giving the working time (1 = full time).
     public var workingTimeFact: String?
+    /// The declared fact giving the age used by `first_year_rule`.
     public var ageFact: String?
+    /// A rule that may replace the first year's amount below an age (`contract_years`).
     public var firstYearRule: String?
     /// Checks that, when met, replace the rate (`rate_of_base`) with their rule's `rate`.
     public var majorations: [CriterionSpec]
@@ -182,6 +194,7 @@ public struct AmountSpec: Sendable {
 
 /// The filing deadline of a programme: `months` (or `days`) after its date, from the version in force.
 public struct DeadlineSpec: Sendable {
+    /// The rule whose versions give the delay (`months` or `days`).
     public var rule: String
     /// "après la signature du contrat".
     public var after: String
@@ -190,10 +203,15 @@ public struct DeadlineSpec: Sendable {
 /// A note added to a report: always, when a declared fact has a value, when a rule has a version (its `{key}` /
 /// `{key%}` placeholders filled), or when the location is in a QIC but not a QPV of the programme's EPCI.
 public struct NoteSpec: Sendable {
+    /// The note's French text (`{key}` placeholders filled from the rule).
     public var text: String?
+    /// Only when this declared fact has a value (or equals `equals`).
     public var whenFact: String?
+    /// With `when_fact`: the value the fact must have.
     public var equals: String?
+    /// Only when this rule has a version in force; its values fill the text.
     public var rule: String?
+    /// Only for this kind of location (`qic_not_qpv`: in a QIC of the EPCI but not in one of its QPV).
     public var whenLocation: String?
     /// With `when_fact`: only when the declared number is below this (a part-time share under 1).
     public var below: Double?
@@ -203,17 +221,34 @@ public struct NoteSpec: Sendable {
 
 /// A fact the programme reads, with its type (for `--fact name=value`, API parameters and CSV columns).
 public struct FactSpec: Sendable, Equatable {
-    public enum Kind: String, Sendable, CaseIterable { case date, number, text, flag }
+    /// The type of a fact.
+    public enum Kind: String, Sendable, CaseIterable {
+        /// A date, AAAA-MM-JJ.
+        case date
+        /// A number (decimal comma accepted).
+        case number
+        /// A text (a status, a contract type…).
+        case text
+        /// A yes/no declaration (undeclared is unknown, never assumed).
+        case flag
+    }
+    /// The fact's name (`birth_date`, `salary_eur`…), as given to `--fact name=value`.
     public var name: String
+    /// Its type, which decides how a value is read.
     public var kind: Kind
+    /// Its French label, for messages and the page.
     public var label: String?
 }
 
 /// A problem in a rule file: its JSON path, its line when known, the French message.
 public struct RuleIssue: Sendable, Equatable, CustomStringConvertible {
+    /// The file (or programme) the problem is in.
     public var origin: String
+    /// The JSON path of the field (`criteria[2].check`).
     public var path: String
+    /// The line of the field in the file, when known.
     public var line: Int?
+    /// The problem, in French.
     public var message: String
     /// `false` for a remark that does not stop the file from loading.
     public var isError: Bool = true
@@ -240,11 +275,16 @@ public struct RuleBookError: Error, Sendable, CustomStringConvertible, Localized
 
 /// An intercommunalité's territory a check answers on: its QPV (registry codes, or QPV carrying its SIREN) and QIC.
 public struct EPCITerritory: Sendable {
+    /// SIREN of the intercommunalité.
     public var siren: String
+    /// Its name.
     public var name: String
+    /// Its territory registry (QPV codes, QIC, sources), when the project has typed one.
     public var registry: TerritoryRegistry?
+    /// True for the demonstration EPCI.
     public var demo: Bool
 
+    /// A territory from its SIREN, name and registry.
     public init(siren: String, name: String, registry: TerritoryRegistry?, demo: Bool) {
         self.siren = siren
         self.name = name
@@ -294,8 +334,11 @@ public struct RuleBook: Sendable {
     /// What else decides, beyond the criteria qpv checks (the programme's règlement, the committee, the council
     /// vote…): listed with every verdict that is not `not_eligible`.
     public var alsoDecides: [String] = []
+    /// How the programme's amount is computed (nil: no amount is given).
     public var amount: AmountSpec?
+    /// The filing deadline, when the programme has one.
     public var deadline: DeadlineSpec?
+    /// Notes added to the report, in order.
     public var notes: [NoteSpec] = []
     /// Declared facts (explicit `facts` and those the criteria and amount read), by name.
     public var facts: [String: FactSpec] = [:]

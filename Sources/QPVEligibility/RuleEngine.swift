@@ -64,6 +64,7 @@ public struct CheckOutcome: Sendable, Equatable {
 
 /// What the engine found for a book on a date, before amounts and the report.
 public struct EngineResult: Sendable {
+    /// The criteria evaluated, in the file's order, each with its result and explanation.
     public var criteria: [Criterion] = []
     /// Doubts that make the verdict `to_verify` without changing a criterion.
     public var caveats: [String] = []

@@ -5,6 +5,7 @@
 import Foundation
 import QPVCore
 
+/// How a batch reports a row the engine could not compute (never blamed on the input).
 public enum EngineFailure {
     /// `qpv_status` of a row the engine could not compute.
     public static let status = "error"

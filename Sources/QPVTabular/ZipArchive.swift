@@ -199,7 +199,7 @@ public final class ZipArchive {
         guard
             let out = FileHandle(forWritingAtPath: destination)
                 ?? {
-                    FileManager.default.createFile(atPath: destination, contents: nil)
+                    _ = FileManager.default.createFile(atPath: destination, contents: nil)
                     return FileHandle(forWritingAtPath: destination)
                 }()
         else {
