@@ -49,6 +49,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var counted = false
     private var inFlight = 0
     private var deadline: Scheduled<Void>?
+    /// Set once this guard or a handler above it has asked for the connection's close.
+    private var closing = false
 
     init(counter: ConnectionCounter, headerTimeoutSeconds: Double?) {
         self.counter = counter
@@ -92,10 +94,29 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         context.write(data, promise: promise)
     }
 
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        if mode == .all {
+            closing = true
+            deadline?.cancel()
+            deadline = nil
+        }
+        context.close(mode: mode, promise: promise)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        closing = true
+        deadline?.cancel()
+        deadline = nil
+        context.fireChannelInactive()
+    }
+
     /// A request the HTTP decoder cannot read (headers over 80 Kio, malformed request line…) is answered with
     /// the JSON error body of every other 4xx (Hummingbird would answer an empty 400), then closed.
+    /// A decoder error raised while the channel closes (the decoder's last pass over a half-received request,
+    /// e.g. when the idle timeout closes a slow connection) is not answered: nothing can be written any more,
+    /// and writing from inside the close re-enters the pipeline handlers in the middle of their own close.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard let parse = error as? HTTPParserError, inFlight == 0 else {
+        guard let parse = error as? HTTPParserError, inFlight == 0, context.channel.isActive, !closing else {
             context.fireErrorCaught(error)
             return
         }
@@ -113,6 +134,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         let body = ByteBuffer(string: e.json)
         headers[.contentLength] = String(body.readableBytes)
         inFlight = 1  // no deadline now: the connection ends with this answer
+        closing = true
         deadline?.cancel()
         deadline = nil
         context.write(wrapOutboundOut(.head(HTTPResponse(status: e.status, headerFields: headers))), promise: nil)
@@ -126,7 +148,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func armDeadline(_ context: ChannelHandlerContext) {
-        guard counted, let headerTimeout, deadline == nil else { return }
+        guard counted, !closing, let headerTimeout, deadline == nil else { return }
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         deadline = context.eventLoop.scheduleTask(in: headerTimeout) {
             let (guardHandler, context) = loopBound.value
