@@ -15,7 +15,7 @@ public struct LocateAnswers: Sendable {
     let lons: [Double]
     let lats: [Double]
     let catalog: PerimeterCatalog
-    /// Per kind (0 QPV, 1 QIC) and point: status (QIC: nil when no QIC set applies), first containing
+    /// Per kind (`PerimeterKind.slot`: 0 QPV, 1 QIC) and point: status (QIC: nil when no QIC set applies), first containing
     /// perimeter (-1: none; others, sorted by code, in `moreHits[2 × point + kind]`), nearest boundary's
     /// perimeter (-1: none) and its distance (NaN: none).
     var status: [[LocateStatus?]]
@@ -33,15 +33,16 @@ public struct LocateAnswers: Sendable {
     /// Marks point i's answer for `kind` as `status` (no containing perimeter) with its reason.
     /// The QPV distance and nearest perimeter are kept for `not_covered` (facts, and what the reference
     /// answers compare); a `not_applicable` QIC answer has none.
-    mutating func clear(kind: Int, _ i: Int, status s: LocateStatus, note: String?) {
-        status[kind][i] = s
-        firstHit[kind][i] = -1
+    mutating func clear(kind: PerimeterKind, _ i: Int, status s: LocateStatus, note: String?) {
+        let k = kind.slot
+        status[k][i] = s
+        firstHit[k][i] = -1
         if s == .notApplicable {
-            nearest[kind][i] = -1
-            distance[kind][i] = .nan
+            nearest[k][i] = -1
+            distance[k][i] = .nan
         }
-        moreHits[2 * i + kind] = nil
-        if let note { notes[2 * i + kind] = note }
+        moreHits[2 * i + k] = nil
+        if let note { notes[2 * i + k] = note }
     }
 
     init(count: Int, date: CivilDate, tolerance: Double, lons: [Double], lats: [Double], catalog: PerimeterCatalog) {
@@ -92,34 +93,34 @@ public struct LocateAnswers: Sendable {
     /// Why point i's QIC answer is `not_covered` / `not_applicable`, in French.
     public func qicProblem(_ i: Int) -> String? { notes[2 * i + 1] }
 
-    /// Catalog indices of the perimeters of `kind` (0 QPV, 1 QIC) containing point i, sorted by code.
-    public func hits(_ i: Int, kind: Int) -> [Int] {
-        let f = firstHit[kind][i]
+    /// Catalog indices of the perimeters of `kind` containing point i, sorted by code.
+    public func hits(_ i: Int, kind: PerimeterKind) -> [Int] {
+        let f = firstHit[kind.slot][i]
         guard f >= 0 else { return [] }
-        return [Int(f)] + (moreHits[2 * i + kind] ?? []).map(Int.init)
+        return [Int(f)] + (moreHits[2 * i + kind.slot] ?? []).map(Int.init)
     }
 
-    /// Number of perimeters of `kind` (0 QPV, 1 QIC) containing point `i`.
-    public func hitCount(_ i: Int, kind: Int) -> Int {
-        firstHit[kind][i] < 0 ? 0 : 1 + (moreHits[2 * i + kind]?.count ?? 0)
+    /// Number of perimeters of `kind` containing point `i`.
+    public func hitCount(_ i: Int, kind: PerimeterKind) -> Int {
+        firstHit[kind.slot][i] < 0 ? 0 : 1 + (moreHits[2 * i + kind.slot]?.count ?? 0)
     }
 
     /// Index of the first perimeter of `kind` containing point `i`, nil when none.
-    public func firstHitIndex(_ i: Int, kind: Int) -> Int? { firstHit[kind][i] >= 0 ? Int(firstHit[kind][i]) : nil }
+    public func firstHitIndex(_ i: Int, kind: PerimeterKind) -> Int? { firstHit[kind.slot][i] >= 0 ? Int(firstHit[kind.slot][i]) : nil }
 
     /// Distance from point `i` to the nearest boundary of `kind`, in metres.
-    public func distanceBoundary(_ i: Int, kind: Int) -> Double? {
-        let d = distance[kind][i]
+    public func distanceBoundary(_ i: Int, kind: PerimeterKind) -> Double? {
+        let d = distance[kind.slot][i]
         return d.isNaN ? nil : d
     }
 
     /// The status of point `i` for `kind`, nil when no list applies.
-    public func kindStatus(_ i: Int, kind: Int) -> LocateStatus? { plan[i] < 0 ? nil : status[kind][i] }
+    public func kindStatus(_ i: Int, kind: PerimeterKind) -> LocateStatus? { plan[i] < 0 ? nil : status[kind.slot][i] }
 
     /// Sets (catalog indices) that answered for point i.
-    public func sets(_ i: Int, kind: Int) -> [Int] {
+    public func sets(_ i: Int, kind: PerimeterKind) -> [Int] {
         guard plan[i] >= 0 else { return [] }
-        return kind == 0 ? plans[Int(plan[i])].qpvSets : plans[Int(plan[i])].qicSets
+        return kind == .qpv ? plans[Int(plan[i])].qpvSets : plans[Int(plan[i])].qicSets
     }
 
     /// The full answer of point i.
@@ -133,26 +134,31 @@ public struct LocateAnswers: Sendable {
         r.territory = p.list
         r.zone = p.zone
         func hit(_ g: Int) -> PerimeterHit { PerimeterHit(index: g, code: catalog.perimeters[g].code, name: catalog.perimeters[g].name) }
-        func kindAnswer(_ kind: Int, _ sets: [Int]) -> KindAnswer? {
-            guard let st = status[kind][i], st != .noList else { return nil }
-            let n = nearest[kind][i]
+        func kindAnswer(_ kind: PerimeterKind, _ sets: [Int]) -> KindAnswer? {
+            guard let st = status[kind.slot][i], st != .noList else { return nil }
+            let n = nearest[kind.slot][i]
             return KindAnswer(
-                status: st, containing: hits(i, kind: 0 + kind).map(hit), distanceBoundaryM: distanceBoundary(i, kind: kind),
+                status: st, containing: hits(i, kind: kind).map(hit), distanceBoundaryM: distanceBoundary(i, kind: kind),
                 nearest: n >= 0 ? hit(Int(n)) : nil, sets: sets)
         }
         if status[0][i] == .noList {
             r.status = .noList
             r.missingList = p.missingList
             r.problem = p.noListProblem
-        } else if let a = kindAnswer(0, p.qpvSets) {
+        } else if let a = kindAnswer(.qpv, p.qpvSets) {
             r.qpv = a
             r.status = a.status
             if a.status == .notCovered { r.problem = notes[2 * i] }
         }
         if !p.qicSets.isEmpty {
-            r.qic = kindAnswer(1, p.qicSets)
+            r.qic = kindAnswer(.qic, p.qicSets)
             r.qicProblem = notes[2 * i + 1]
         }
         return r
     }
+}
+
+extension PerimeterKind {
+    /// Index of this kind in the per-kind arrays of `LocateAnswers` (0 QPV, 1 QIC).
+    @inline(__always) var slot: Int { self == .qpv ? 0 : 1 }
 }

@@ -215,8 +215,9 @@ public final class Locator {
         var hints = nearestHints
         defer { nearestHints = hints }
 
-        /// One kind's answer for point i into `kind` (0 QPV, 1 QIC) of `out`.
-        func answer(_ parts: [Int], _ kind: Int, _ i: Int) throws {
+        /// One kind's answer for point i into `out`.
+        func answer(_ parts: [Int], _ perimeterKind: PerimeterKind, _ i: Int) throws {
+            let kind = perimeterKind.slot
             let mx = metricX[i]
             let my = metricY[i]
             guard mx.isFinite, my.isFinite else {
@@ -271,19 +272,19 @@ public final class Locator {
             if p.qpvSets.isEmpty {
                 out.status[0][i] = .noList
             } else {
-                try answer(p.qpvParts, 0, i)
+                try answer(p.qpvParts, .qpv, i)
                 // A partial list: "out" only for a point surely in a covered département.
                 if let covered = p.qpvCovered, out.status[0][i] == .outside,
                     let why = try coverageProblem(lon: lons[i], lat: lats[i], commune: communes?[i] ?? nil, covered: covered, plan: p, date: date)
                 {
-                    out.clear(kind: 0, i, status: .notCovered, note: why)
+                    out.clear(kind: .qpv, i, status: .notCovered, note: why)
                 }
             }
             if !p.qicSets.isEmpty {
-                try answer(p.qicParts, 1, i)
+                try answer(p.qicParts, .qic, i)
                 if let scopes = p.qicScopes, out.status[1][i] == .outside {
                     let (status, why) = try qicScope(lon: lons[i], lat: lats[i], commune: communes?[i] ?? nil, scopes: scopes)
-                    if status != .outside { out.clear(kind: 1, i, status: status, note: why) }
+                    if status != .outside { out.clear(kind: .qic, i, status: status, note: why) }
                 }
             }
         }
