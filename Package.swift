@@ -35,8 +35,11 @@ let package = Package(
 
         // Calendar dates, the data directory, French number formatting.
         .target(name: "QPVCore"),
-        // Registries, rule tables and the demo pack authored by the project (GeoData/), as bundle resources.
-        .target(name: "QPVGeoData", path: "GeoData", resources: [.copy("registry"), .copy("demo"), .copy("rules")]),
+        // Registries, rule tables and the demo pack authored by the project, as bundle resources: the code in
+        // Sources/QPVGeoData, the data where the project keeps it (GeoData/ at the root; resource paths are
+        // relative to the target's folder).
+        .target(
+            name: "QPVGeoData", resources: [.copy("../../GeoData/registry"), .copy("../../GeoData/demo"), .copy("../../GeoData/rules")]),
         // Streaming CSV in/out, encodings, ordered parallel batches, progress line.
         .target(name: "QPVTabular", dependencies: ["QPVCore", "CZlib"]),
         // Swift wrappers over GEOS and PROJ: geometries, validity, prepared predicates, STR-tree, transforms.

@@ -135,10 +135,10 @@ public struct LocateColumns: Sendable {
             out.append(sep)
             encoder.encodeField(s, into: &out)
         }
-        func kindColumns(_ kind: Int, withStatus: Bool) {
+        func kindColumns(_ kind: PerimeterKind, withStatus: Bool) {
             if withStatus {
                 out.append(sep)
-                out.append(contentsOf: (kind == 0 ? answers.status(i).rawValue : answers.kindStatus(i, kind: kind)?.rawValue ?? "").utf8)
+                out.append(contentsOf: (kind == .qpv ? answers.status(i).rawValue : answers.kindStatus(i, kind: kind)?.rawValue ?? "").utf8)
             }
             if answers.firstHitIndex(i, kind: kind) == nil {
                 // Most rows: no perimeter, two empty fields.
@@ -154,19 +154,20 @@ public struct LocateColumns: Sendable {
                 field(hits.map { catalog.perimeters[$0].name }.joined(separator: ";"))
             }
         }
-        kindColumns(0, withStatus: true)
-        field(answers.kindStatus(i, kind: 0) == .noList ? "" : vintageText(answers.sets(i, kind: 0)))
+        kindColumns(.qpv, withStatus: true)
+        field(answers.kindStatus(i, kind: .qpv) == .noList ? "" : vintageText(answers.sets(i, kind: .qpv)))
         out.append(sep)
-        distance(answers.distanceBoundary(i, kind: 0))
+        distance(answers.distanceBoundary(i, kind: .qpv))
         if withQIC {
-            let applies = answers.kindStatus(i, kind: 1) != nil
-            kindColumns(1, withStatus: true)
+            let applies = answers.kindStatus(i, kind: .qic) != nil
+            kindColumns(.qic, withStatus: true)
             field(
                 applies
-                    ? Array(Set(answers.hits(i, kind: 1).compactMap { catalog.perimeters[$0].record.epciSiren })).sorted().joined(separator: ";") : ""
+                    ? Array(Set(answers.hits(i, kind: .qic).compactMap { catalog.perimeters[$0].record.epciSiren })).sorted().joined(separator: ";")
+                    : ""
             )
             out.append(sep)
-            distance(answers.distanceBoundary(i, kind: 1))
+            distance(answers.distanceBoundary(i, kind: .qic))
         }
     }
 
@@ -386,7 +387,7 @@ public struct LocateBatch {
                 for k in 0..<count {
                     let status = answers.status(k)
                     var error = ""
-                    if answers.kindStatus(k, kind: 1) == .notCovered {
+                    if answers.kindStatus(k, kind: .qic) == .notCovered {
                         out.qicNotCovered += 1
                         if out.qicReason == nil { out.qicReason = answers.qicProblem(k) }
                     }
@@ -416,7 +417,7 @@ public struct LocateBatch {
                         encoder.encodeField(error, into: &out.bytes)
                         out.bytes.append(contentsOf: lineEnd)
                     }
-                    if answers.hitCount(k, kind: 1) > 0 { out.qicInside += 1 }
+                    if answers.hitCount(k, kind: .qic) > 0 { out.qicInside += 1 }
                     out.statusCounts[LocateBatch.statusSlot(status)] += 1
                     if !error.isEmpty && status != .noList && status != .notCovered {
                         out.problems.append("\(fileName), ligne \(records.lines[k]) : \(error)")

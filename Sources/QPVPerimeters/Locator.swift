@@ -1,110 +1,10 @@
 // The locate engine: `Locator` (one GEOS and one PROJ context per thread over a shared `PerimeterCatalog`),
-// its answer types (`LocateStatus`, `KindAnswer`, `LocateResult`, flat `LocateAnswers` for batches), the
-// coverage and QIC-scope rules, and the coordinate parsing and two-decimal formatting of the hot path.
+// its per-(territory, zone) plans, the coverage and QIC-scope rules, the spatial order of batches, the
+// French messages of unusable points, and the containment question alone (`containing`).
 
 import Foundation
 import QPVCore
 import QPVGeometry
-
-/// The answer status for one kind of perimeter (QPV or QIC) at one point.
-public enum LocateStatus: String, Sendable, Codable {
-    /// Inside a perimeter, farther than the tolerance from every boundary.
-    case inside = "in"
-    /// Outside every perimeter, farther than the tolerance from every boundary.
-    case outside = "out"
-    /// Closer than the tolerance to a boundary (inside or outside): the official rule puts a boundary street's
-    /// limit in its middle, so a geocoded point there is not a safe answer.
-    case boundary
-    /// No installed list covers this date and territory.
-    case noList = "no_list"
-    /// Coordinates missing, non-numeric, out of range or outside France.
-    case invalidCoordinates = "invalid_coordinates"
-    /// Outside every perimeter, but the installed list does not cover the point's département (partial list),
-    /// or the département cannot be established (no commune data, near a département border): not a sure
-    /// "out". The reason names what to install.
-    case notCovered = "not_covered"
-    /// QIC only: the point is outside the EPCI the installed QIC belong to (their columns stay empty).
-    case notApplicable = "not_applicable"
-}
-
-/// A perimeter found at (or near) a point.
-public struct PerimeterHit: Sendable, Equatable {
-    /// Global perimeter index in the catalog.
-    public let index: Int
-    /// The perimeter's code.
-    public let code: String
-    /// Its name.
-    public let name: String
-}
-
-/// What one kind of perimeter says about a point.
-public struct KindAnswer: Sendable {
-    /// The answer for this kind of perimeter.
-    public var status: LocateStatus
-    /// Perimeters whose polygon contains the point (GEOS `contains` on the original coordinates).
-    public var containing: [PerimeterHit]
-    /// Distance in metres to the nearest boundary of the sets used (metric CRS of the territory).
-    public var distanceBoundaryM: Double?
-    /// The nearest perimeter (the containing one when inside) and the distance to its boundary.
-    public var nearest: PerimeterHit?
-    /// Sets (catalog indices) the answer relied on.
-    public var sets: [Int]
-}
-
-/// Full answer for one point on one date.
-public struct LocateResult: Sendable {
-    /// Longitude asked, WGS84.
-    public var lon: Double
-    /// Latitude asked, WGS84.
-    public var lat: Double
-    /// Date of the question.
-    public var date: CivilDate
-    /// Territory of the lists used, nil when none applies.
-    public var territory: ListTerritory?
-    /// The French territory the point is in (from its coordinates), nil when invalid.
-    public var zone: FrenchTerritory?
-    /// QPV answer (nil when the coordinates are invalid or no list is installed).
-    public var qpv: KindAnswer?
-    /// QIC answer (nil when no QIC set is in force there).
-    public var qic: KindAnswer?
-    /// The headline status, for the QPV question.
-    public var status: LocateStatus
-    /// The official list that should be installed (status `no_list`). Boxed: results stay small in batches.
-    public var missingList: OfficialList? {
-        get { missingListBox?.list }
-        set { missingListBox = newValue.map(OfficialListBox.init) }
-    }
-    private var missingListBox: OfficialListBox?
-
-    /// A result from its fields.
-    public init(
-        lon: Double, lat: Double, date: CivilDate, territory: ListTerritory? = nil, zone: FrenchTerritory? = nil, qpv: KindAnswer? = nil,
-        qic: KindAnswer? = nil, status: LocateStatus, missingList: OfficialList? = nil, problem: String? = nil, toleranceM: Double
-    ) {
-        self.lon = lon
-        self.lat = lat
-        self.date = date
-        self.territory = territory
-        self.zone = zone
-        self.qpv = qpv
-        self.qic = qic
-        self.status = status
-        self.problem = problem
-        self.toleranceM = toleranceM
-        self.missingList = missingList
-    }
-    /// Why the answer is `invalid_coordinates`, `no_list` or `not_covered`, in French.
-    public var problem: String?
-    /// Distance to a boundary under which the answer is `boundary`, in metres.
-    public var toleranceM: Double
-    /// Why the QIC answer is `not_covered` or `not_applicable`, in French.
-    public var qicProblem: String?
-}
-
-final class OfficialListBox: Sendable {
-    let list: OfficialList
-    init(_ list: OfficialList) { self.list = list }
-}
 
 /// Answers "is this point in a QPV / QIC?" on a shared `PerimeterCatalog`. Owns one GEOS context, one PROJ
 /// context and the prepared geometries it has used: create one per thread or worker, never share it.
@@ -315,8 +215,9 @@ public final class Locator {
         var hints = nearestHints
         defer { nearestHints = hints }
 
-        /// One kind's answer for point i into `kind` (0 QPV, 1 QIC) of `out`.
-        func answer(_ parts: [Int], _ kind: Int, _ i: Int) throws {
+        /// One kind's answer for point i into `out`.
+        func answer(_ parts: [Int], _ perimeterKind: PerimeterKind, _ i: Int) throws {
+            let kind = perimeterKind.slot
             let mx = metricX[i]
             let my = metricY[i]
             guard mx.isFinite, my.isFinite else {
@@ -371,19 +272,19 @@ public final class Locator {
             if p.qpvSets.isEmpty {
                 out.status[0][i] = .noList
             } else {
-                try answer(p.qpvParts, 0, i)
+                try answer(p.qpvParts, .qpv, i)
                 // A partial list: "out" only for a point surely in a covered département.
                 if let covered = p.qpvCovered, out.status[0][i] == .outside,
                     let why = try coverageProblem(lon: lons[i], lat: lats[i], commune: communes?[i] ?? nil, covered: covered, plan: p, date: date)
                 {
-                    out.clear(kind: 0, i, status: .notCovered, note: why)
+                    out.clear(kind: .qpv, i, status: .notCovered, note: why)
                 }
             }
             if !p.qicSets.isEmpty {
-                try answer(p.qicParts, 1, i)
+                try answer(p.qicParts, .qic, i)
                 if let scopes = p.qicScopes, out.status[1][i] == .outside {
                     let (status, why) = try qicScope(lon: lons[i], lat: lats[i], commune: communes?[i] ?? nil, scopes: scopes)
-                    if status != .outside { out.clear(kind: 1, i, status: status, note: why) }
+                    if status != .outside { out.clear(kind: .qic, i, status: status, note: why) }
                 }
             }
         }
@@ -525,101 +426,6 @@ public final class Locator {
     }
 }
 
-extension LocateResult {
-    /// Parses a coordinate typed by a person or exported by Excel: "2.6303", "2,6303", " 2.6303 ".
-    /// Plain decimals of up to 15 significant digits take an exact fast path (an integer and a power of ten,
-    /// both exact in binary, divided once: the correctly rounded result, as strtod gives); anything else
-    /// goes through the standard library's parser. Byte-level: this runs for every row of batches.
-    public static func parseCoordinate(_ text: String) -> Double? {
-        if let v = text.utf8.withContiguousStorageIfAvailable({ fastDecimal($0) }), let v { return v }
-        var bytes = Array(text.utf8)
-        while let f = bytes.first, f == 0x20 || f == 0x09 { bytes.removeFirst() }
-        while let l = bytes.last, l == 0x20 || l == 0x09 || l == 0x0D { bytes.removeLast() }
-        guard !bytes.isEmpty, bytes.count < 40 else { return nil }
-        var commas = 0
-        var dots = 0
-        for b in bytes {
-            if b == UInt8(ascii: ",") { commas += 1 } else if b == UInt8(ascii: ".") { dots += 1 }
-        }
-        if commas == 1 && dots == 0, let i = bytes.firstIndex(of: UInt8(ascii: ",")) { bytes[i] = UInt8(ascii: ".") }
-        // Only plain decimal notation: digits, one sign, one dot, an exponent.
-        for b in bytes where !((b >= 0x30 && b <= 0x39) || b == 0x2E || b == 0x2D || b == 0x2B || b == 0x65 || b == 0x45) { return nil }
-        guard let v = Double(String(decoding: bytes, as: UTF8.self)), v.isFinite else { return nil }
-        return v
-    }
-
-    private static let exactPowersOfTen: [Double] = (0...22).map { pow(10, Double($0)) }
-
-    /// [spaces] [-|+] digits [.|, digits] [spaces] with at most 15 significant digits, else nil.
-    @inline(__always)
-    public static func fastDecimal(_ p: UnsafeBufferPointer<UInt8>) -> Double? {
-        var i = 0
-        let n = p.count
-        while i < n, p[i] == 0x20 || p[i] == 0x09 { i += 1 }
-        var negative = false
-        if i < n, p[i] == UInt8(ascii: "-") || p[i] == UInt8(ascii: "+") {
-            negative = p[i] == UInt8(ascii: "-")
-            i += 1
-        }
-        var mantissa: UInt64 = 0
-        var digits = 0
-        var fraction = 0
-        var seenSeparator = false
-        var any = false
-        while i < n {
-            let c = p[i]
-            if c >= 0x30 && c <= 0x39 {
-                if mantissa != 0 || c != 0x30 { digits += 1 }
-                mantissa = mantissa &* 10 &+ UInt64(c - 0x30)
-                if seenSeparator { fraction += 1 }
-                any = true
-            } else if (c == UInt8(ascii: ".") || c == UInt8(ascii: ",")) && !seenSeparator {
-                seenSeparator = true
-            } else {
-                break
-            }
-            i += 1
-        }
-        while i < n, p[i] == 0x20 || p[i] == 0x09 || p[i] == 0x0D { i += 1 }
-        guard i == n, any, digits <= 15, fraction <= 22 else { return nil }
-        let v = Double(mantissa) / exactPowersOfTen[fraction]
-        return negative ? -v : v
-    }
-
-    /// Appends `x` with exactly two decimals, as ASCII bytes (no intermediate string); `mark` is the decimal
-    /// separator (`.`, or `,` for French spreadsheets).
-    public static func appendTwoDecimals(_ x: Double, to out: inout [UInt8], mark: UInt8 = UInt8(ascii: ".")) {
-        guard x.isFinite, abs(x) < 9e15 else { return }
-        let v = UInt64((abs(x) * 100).rounded())
-        if x < 0 && v != 0 { out.append(UInt8(ascii: "-")) }
-        var whole = v / 100
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (
-            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
-        )
-        var n = 0
-        withUnsafeMutableBytes(of: &digits) { d in
-            repeat {
-                d[n] = UInt8(whole % 10) + 0x30
-                whole /= 10
-                n += 1
-            } while whole > 0
-            for k in stride(from: n - 1, through: 0, by: -1) { out.append(d[k]) }
-        }
-        let frac = v % 100
-        out.append(mark)
-        out.append(UInt8(frac / 10) + 0x30)
-        out.append(UInt8(frac % 10) + 0x30)
-    }
-
-    /// `x` with exactly two decimals ("12.30"), without Foundation formatting (hot path of batches).
-    public static func twoDecimals(_ x: Double) -> String {
-        guard x.isFinite else { return "" }
-        let v = Int64((abs(x) * 100).rounded())
-        let frac = v % 100
-        return (x < 0 && v != 0 ? "-" : "") + String(v / 100) + (frac < 10 ? ".0" : ".") + String(frac)
-    }
-}
-
 extension Locator {
     /// Candidate-grid statistics of every partition, for benchmarks.
     public static func gridStatistics(_ catalog: PerimeterCatalog) -> [String] {
@@ -692,159 +498,5 @@ extension Locator {
             }
         }
         return (outPoints, outPerimeters)
-    }
-}
-
-/// Answers for many points in flat arrays (`Locator.locateAnswers`): batches format straight from them;
-/// `result(_:)` gives the full `LocateResult` of one point.
-public struct LocateAnswers: Sendable {
-    /// Number of points.
-    public let count: Int
-    /// Date of the question.
-    public let date: CivilDate
-    /// Boundary tolerance, in metres.
-    public let tolerance: Double
-    let lons: [Double]
-    let lats: [Double]
-    let catalog: PerimeterCatalog
-    /// Per kind (0 QPV, 1 QIC) and point: status (QIC: nil when no QIC set applies), first containing
-    /// perimeter (-1: none; others, sorted by code, in `moreHits[2 × point + kind]`), nearest boundary's
-    /// perimeter (-1: none) and its distance (NaN: none).
-    var status: [[LocateStatus?]]
-    var firstHit: [[Int32]]
-    var nearest: [[Int32]]
-    var distance: [[Double]]
-    var moreHits: [Int: [Int32]] = [:]
-    /// Per point: its plan (-1: coordinates unusable); why coordinates are unusable.
-    var plan: [Int32]
-    var plans: [Locator.Plan] = []
-    var problems: [Int: String] = [:]
-    /// Why answer (2 × point + kind) is `not_covered` / `not_applicable`.
-    var notes: [Int: String] = [:]
-
-    /// Marks point i's answer for `kind` as `status` (no containing perimeter) with its reason.
-    /// The QPV distance and nearest perimeter are kept for `not_covered` (facts, and what the reference
-    /// answers compare); a `not_applicable` QIC answer has none.
-    mutating func clear(kind: Int, _ i: Int, status s: LocateStatus, note: String?) {
-        status[kind][i] = s
-        firstHit[kind][i] = -1
-        if s == .notApplicable {
-            nearest[kind][i] = -1
-            distance[kind][i] = .nan
-        }
-        moreHits[2 * i + kind] = nil
-        if let note { notes[2 * i + kind] = note }
-    }
-
-    init(count: Int, date: CivilDate, tolerance: Double, lons: [Double], lats: [Double], catalog: PerimeterCatalog) {
-        self.count = count
-        self.date = date
-        self.tolerance = tolerance
-        self.lons = lons
-        self.lats = lats
-        self.catalog = catalog
-        status = [[LocateStatus?]](repeating: [LocateStatus?](repeating: nil, count: count), count: 2)
-        firstHit = [[Int32]](repeating: [Int32](repeating: -1, count: count), count: 2)
-        nearest = firstHit
-        distance = [[Double]](repeating: [Double](repeating: .nan, count: count), count: 2)
-        plan = [Int32](repeating: -1, count: count)
-    }
-
-    /// These answers, computed for points taken in `order` (answer j is point `order[j]`), put back in input
-    /// order; `lons`, `lats` are the input arrays.
-    func inInputOrder(_ order: [Int], lons: [Double], lats: [Double]) -> LocateAnswers {
-        var r = LocateAnswers(count: count, date: date, tolerance: tolerance, lons: lons, lats: lats, catalog: catalog)
-        r.plans = plans
-        func scatter<T>(_ sorted: [T], into result: inout [T]) {
-            for (j, i) in order.enumerated() { result[i] = sorted[j] }
-        }
-        for kind in 0..<2 {
-            scatter(status[kind], into: &r.status[kind])
-            scatter(firstHit[kind], into: &r.firstHit[kind])
-            scatter(nearest[kind], into: &r.nearest[kind])
-            scatter(distance[kind], into: &r.distance[kind])
-        }
-        scatter(plan, into: &r.plan)
-        for (key, hits) in moreHits { r.moreHits[2 * order[key / 2] + key % 2] = hits }
-        for (j, problem) in problems { r.problems[order[j]] = problem }
-        for (key, note) in notes { r.notes[2 * order[key / 2] + key % 2] = note }
-        return r
-    }
-
-    /// The headline (QPV) status of point i.
-    public func status(_ i: Int) -> LocateStatus { plan[i] < 0 ? .invalidCoordinates : (status[0][i] ?? .outside) }
-
-    /// Why point i has no sure answer (`invalid_coordinates`, `no_list`, `not_covered`), in French.
-    public func problem(_ i: Int) -> String? {
-        if plan[i] < 0 { return problems[i] }
-        if status[0][i] == .notCovered { return notes[2 * i] }
-        return status[0][i] == .noList ? plans[Int(plan[i])].noListProblem : nil
-    }
-
-    /// Why point i's QIC answer is `not_covered` / `not_applicable`, in French.
-    public func qicProblem(_ i: Int) -> String? { notes[2 * i + 1] }
-
-    /// Catalog indices of the perimeters of `kind` (0 QPV, 1 QIC) containing point i, sorted by code.
-    public func hits(_ i: Int, kind: Int) -> [Int] {
-        let f = firstHit[kind][i]
-        guard f >= 0 else { return [] }
-        return [Int(f)] + (moreHits[2 * i + kind] ?? []).map(Int.init)
-    }
-
-    /// Number of perimeters of `kind` (0 QPV, 1 QIC) containing point `i`.
-    public func hitCount(_ i: Int, kind: Int) -> Int {
-        firstHit[kind][i] < 0 ? 0 : 1 + (moreHits[2 * i + kind]?.count ?? 0)
-    }
-
-    /// Index of the first perimeter of `kind` containing point `i`, nil when none.
-    public func firstHitIndex(_ i: Int, kind: Int) -> Int? { firstHit[kind][i] >= 0 ? Int(firstHit[kind][i]) : nil }
-
-    /// Distance from point `i` to the nearest boundary of `kind`, in metres.
-    public func distanceBoundary(_ i: Int, kind: Int) -> Double? {
-        let d = distance[kind][i]
-        return d.isNaN ? nil : d
-    }
-
-    /// The status of point `i` for `kind`, nil when no list applies.
-    public func kindStatus(_ i: Int, kind: Int) -> LocateStatus? { plan[i] < 0 ? nil : status[kind][i] }
-
-    /// Sets (catalog indices) that answered for point i.
-    public func sets(_ i: Int, kind: Int) -> [Int] {
-        guard plan[i] >= 0 else { return [] }
-        return kind == 0 ? plans[Int(plan[i])].qpvSets : plans[Int(plan[i])].qicSets
-    }
-
-    /// The full answer of point i.
-    public func result(_ i: Int) -> LocateResult {
-        var r = LocateResult(lon: lons[i], lat: lats[i], date: date, status: .invalidCoordinates, toleranceM: tolerance)
-        guard plan[i] >= 0 else {
-            r.problem = problems[i]
-            return r
-        }
-        let p = plans[Int(plan[i])]
-        r.territory = p.list
-        r.zone = p.zone
-        func hit(_ g: Int) -> PerimeterHit { PerimeterHit(index: g, code: catalog.perimeters[g].code, name: catalog.perimeters[g].name) }
-        func kindAnswer(_ kind: Int, _ sets: [Int]) -> KindAnswer? {
-            guard let st = status[kind][i], st != .noList else { return nil }
-            let n = nearest[kind][i]
-            return KindAnswer(
-                status: st, containing: hits(i, kind: 0 + kind).map(hit), distanceBoundaryM: distanceBoundary(i, kind: kind),
-                nearest: n >= 0 ? hit(Int(n)) : nil, sets: sets)
-        }
-        if status[0][i] == .noList {
-            r.status = .noList
-            r.missingList = p.missingList
-            r.problem = p.noListProblem
-        } else if let a = kindAnswer(0, p.qpvSets) {
-            r.qpv = a
-            r.status = a.status
-            if a.status == .notCovered { r.problem = notes[2 * i] }
-        }
-        if !p.qicSets.isEmpty {
-            r.qic = kindAnswer(1, p.qicSets)
-            r.qicProblem = notes[2 * i + 1]
-        }
-        return r
     }
 }

@@ -136,29 +136,34 @@ struct DataList: AsyncParsableCommand {
     var dataDir: String? { dataDirOption.dataDir }
     @Option(help: "Format.") var format: OutputFormat = .text
 
-    /// One installed item; `data` says its nature (perimeters, addresses; other kinds can be added).
+    /// One installed item other than a perimeter pack (`PerimeterPackSummary`); `data` says its nature
+    /// (addresses, communes, rules).
     struct Entry: Encodable {
         var pack_id: String
-        var data = "perimeters"
+        var data: String
         var kind: String?
-        var vintage: String?
         var source_file: String?
         var sha256: String?
         var imported_at: String
-        var perimeters: Int?
-        var repaired: Int?
-        var sets: [PerimeterSetInfo]?
         var sources: [ImportedSource]?
         var addresses: Int?
         var streets: Int?
         var communes: Int?
         var path: String
-        var release_date: String?
-        var release_origin: String?
-        var archive: String?
-        var member: String?
-        /// True for a pack of an earlier release kept with --keep-previous (not used unless --release asks).
         var previous: Bool
+    }
+
+    /// An element of the JSON list: a perimeter pack or another installed item.
+    enum Item: Encodable {
+        case pack(PerimeterPackSummary)
+        case other(Entry)
+
+        func encode(to encoder: any Encoder) throws {
+            switch self {
+            case .pack(let p): try p.encode(to: encoder)
+            case .other(let e): try e.encode(to: encoder)
+            }
+        }
     }
 
     /// The identifier of the address base in `qpv data list` / `qpv data remove`.
@@ -169,14 +174,10 @@ struct DataList: AsyncParsableCommand {
         let store = PackStore(dataDirectory: dir)
         let packs = try store.openAll()
         let kept = try store.previousPackPaths().map { try PerimeterPack(path: $0) }
-        var entries = (packs.map { ($0, false) } + kept.map { ($0, true) }).map { p, previous in
-            Entry(
-                pack_id: p.manifest.packId, kind: p.manifest.kind.rawValue, vintage: p.manifest.vintage, source_file: p.manifest.source.fileName,
-                sha256: p.manifest.source.sha256, imported_at: p.manifest.importedAt, perimeters: p.manifest.perimeters.count,
-                repaired: p.manifest.repairedFeatureCount, sets: p.manifest.sets, path: p.path,
-                release_date: p.manifest.source.releaseDate?.description, release_origin: p.manifest.source.releaseOrigin,
-                archive: p.manifest.source.archive, member: p.manifest.source.member, previous: previous)
+        let perimeterPacks = (packs.map { ($0, false) } + kept.map { ($0, true) }).map { p, previous in
+            PerimeterPackSummary(p, previous: previous, shape: .dataList)
         }
+        var entries: [Entry] = []
         let banURL = Geocoder.packURL(in: dir)
         var addressProblem: String?
         if FileManager.default.fileExists(atPath: banURL.path) {
@@ -206,28 +207,27 @@ struct DataList: AsyncParsableCommand {
                     path: InstalledRules.directory(dir).appendingPathComponent("\(b.programme).json").path, previous: false))
         }
         if format == .json {
-            print(try jsonString(entries))
+            print(try jsonString(perimeterPacks.map(Item.pack) + entries.map(Item.other)))
             return
         }
-        let perimeterEntries = entries.filter { $0.data == "perimeters" }
-        if perimeterEntries.isEmpty {
+        if perimeterPacks.isEmpty {
             print("Aucun paquet de périmètres installé dans \(dir.perimetersURL.path).")
             print("Sans données installées, qpv répond sur le jeu de démonstration fictif. Installer une liste : qpv data import FICHIER")
         } else {
             print("Paquets de périmètres installés dans \(dir.perimetersURL.path) :")
         }
-        for (k, e) in perimeterEntries.enumerated() {
-            if e.previous && (k == 0 || !perimeterEntries[k - 1].previous) {
+        for (k, e) in perimeterPacks.enumerated() {
+            if e.previous && (k == 0 || !perimeterPacks[k - 1].previous) {
                 print("Publications précédentes gardées (--keep-previous ; interrogeables avec --release AAAA-MM-JJ) :")
             }
-            let (perimeters, source, sha, sets, repaired) = (e.perimeters ?? 0, e.source_file ?? "", e.sha256 ?? "", e.sets ?? [], e.repaired ?? 0)
+            let (perimeters, source, sha, sets, repaired) = (e.perimeterCount, e.source.fileName, e.source.sha256, e.sets, e.repairedFeatureCount)
             print(
-                "• \(e.pack_id) — \(FrenchFormat.integer(perimeters)) périmètres — \(source) (sha256 \(sha.prefix(12))…) — importé le \(e.imported_at)"
+                "• \(e.packId) — \(FrenchFormat.integer(perimeters)) périmètres — \(source) (sha256 \(sha.prefix(12))…) — importé le \(e.importedAt)"
             )
-            let release = e.release_date.flatMap(CivilDate.init).map { "publication du \($0.french)" } ?? "date de publication inconnue"
+            let release = e.source.releaseDate.map { "publication du \($0.french)" } ?? "date de publication inconnue"
             print(
-                "    \(release)" + (e.release_origin.map { " (\($0))" } ?? "")
-                    + (e.archive.map { " — archive \($0)" + (e.member.map { " → \($0)" } ?? "") } ?? ""))
+                "    \(release)" + (e.source.releaseOrigin.map { " (\($0))" } ?? "")
+                    + (e.source.archive.map { " — archive \($0)" + (e.source.member.map { " → \($0)" } ?? "") } ?? ""))
             for s in sets {
                 print(
                     "    \(s.label) : \(s.perimeterCount) périmètres, \(s.periodFrench)"

@@ -1,4 +1,5 @@
-// QPVGeoData — what the project authors itself, shipped inside the binary's resource bundle:
+// QPVGeoData — what the project authors itself, kept in GeoData/ at the package root and shipped inside the
+// binary's resource bundle (`GeoDataBundle` reads it):
 // - registry/: official lists (décrets, dates, code formats) and territory registries typed from official texts,
 //   each entry with its source;
 // - demo/: the demonstration pack (fictional town "Quartville-sur-Démo", codes QX…, SIREN and INSEE codes
