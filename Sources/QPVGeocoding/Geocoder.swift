@@ -123,12 +123,13 @@ public final class Geocoder: Sendable {
         // cannot reach it are not compared to the end.
         let prunable = postcodeFilter == nil && options.type == nil && options.near == nil
         var bestScores: [Double] = []  // the limit best scores so far, best first
+        var similarities = SimilarityCache()
         bestScores.reserveCapacity(options.limit + 1)
         for h in hyps {
             let full = candidates.count >= options.limit
             if full && upperBound(h, q) <= kthBest { continue }
             let before = candidates.count
-            match(h, q, into: &candidates, below: full && prunable ? kthBest : nil)
+            match(h, q, into: &candidates, below: full && prunable ? kthBest : nil, similarities: &similarities)
             for c in candidates[before...] where options.limit > 0 {
                 var k = bestScores.count
                 while k > 0 && bestScores[k - 1] < c.score { k -= 1 }
@@ -428,7 +429,7 @@ public final class Geocoder: Sendable {
 
     /// The candidates of hypothesis `h`. `below`: street candidates scoring below it are useless (they may be
     /// left out).
-    func match(_ h: Hypothesis, _ q: AddressQuery, into out: inout [Candidate], below: Double? = nil) {
+    func match(_ h: Hypothesis, _ q: AddressQuery, into out: inout [Candidate], below: Double?, similarities: inout SimilarityCache) {
         let city = cityScore(h)
         let hasCity = h.postcodeMatch != nil || h.nameSim != nil
         if h.words.isEmpty {
@@ -445,7 +446,7 @@ public final class Geocoder: Sendable {
             if q.housenumber != nil { rest += Self.weightNumber; weights += Self.weightNumber }
             minSimilarity = ((below - 1e-4) * weights - rest) / Self.weightStreet - 1e-6
         }
-        let streets = bestStreets(commune: h.commune, words: h.words, minSimilarity: minSimilarity)
+        let streets = bestStreets(commune: h.commune, words: h.words, minSimilarity: minSimilarity, similarities: &similarities)
         for (s, sim) in streets where sim >= Self.minStreetSimilarity {
             // The query names a former commune: its streets first, homonyms of the other former communes lower.
             var c = city
@@ -519,7 +520,7 @@ public final class Geocoder: Sendable {
 
     /// The best streets of commune `c` for `words`, with their similarity. Streets whose similarity is below
     /// `minSimilarity` (they cannot rank among the answers) may be left out or given a lower similarity.
-    func bestStreets(commune c: Int, words: [String], minSimilarity: Double = 0) -> [(Int, Double)] {
+    func bestStreets(commune c: Int, words: [String], minSimilarity: Double, similarities: inout SimilarityCache) -> [(Int, Double)] {
         let range = pack.streetRange(commune: c)
         if range.isEmpty { return [] }
         // Exact name first (streets are sorted by normalised key within their commune).
@@ -564,17 +565,23 @@ public final class Geocoder: Sendable {
         // soon as they cannot.
         var out: [(Int, Double)] = []
         var top: [Double] = []  // the 4 best similarities so far, best first
+        let fullForm = similarities.formID(qFull)
+        let coreForm = similarities.formID(qCore)
         qFull.withUnsafeBufferPointer { qf in
             qCore.withUnsafeBufferPointer { qc in
                 for (s, _) in picked {
                     let needed = max(Self.minStreetSimilarity, minSimilarity, top.count == 4 ? top[3] : 0)
-                    let name = pack.str.utf8(pack.sFull[s])
-                    var sim = Similarity.score(name: name, query: qf, maxEdits: Self.maxEdits(name.count), above: needed)
+                    var sim = similarities.score(of: pack.sFull[s], against: fullForm, above: needed) { t in
+                        let name = pack.str.utf8(pack.sFull[s])
+                        return Similarity.score(name: name, query: qf, maxEdits: Self.maxEdits(name.count), above: t)
+                    }
                     if sim < 0.98 {
-                        let core = pack.str.utf8(pack.sCore[s])
                         let coreNeeded = max(sim, needed) / Self.coreFactor
-                        sim = max(
-                            sim, Self.coreFactor * Similarity.score(name: core, query: qc, maxEdits: Self.maxEdits(core.count), above: coreNeeded))
+                        let core = similarities.score(of: pack.sCore[s], against: coreForm, above: coreNeeded) { t in
+                            let name = pack.str.utf8(pack.sCore[s])
+                            return Similarity.score(name: name, query: qc, maxEdits: Self.maxEdits(name.count), above: t)
+                        }
+                        sim = max(sim, Self.coreFactor * core)
                     }
                     if sim >= Self.minStreetSimilarity {
                         out.append((s, sim))
@@ -590,6 +597,68 @@ public final class Geocoder: Sendable {
         }
         out.sort { $0.1 > $1.1 }
         return Array(out.prefix(4))
+    }
+
+    /// Street similarities already computed for one query: a name stored once in the pack (homonyms in several
+    /// communes or former communes) is compared once with each form of the query's words.
+    struct SimilarityCache {
+        private var forms: [[UInt8]: UInt64] = [:]
+        /// By form and name string (open addressing, a few hundred entries a query; key 0: empty slot): the value
+        /// `Similarity.score(…, above:)` gave and the threshold it was asked.
+        private var keys: [UInt64] = []
+        private var values: [Double] = []
+        private var thresholds: [Double] = []
+        private var count = 0
+
+        /// A number for a query form.
+        mutating func formID(_ form: [UInt8]) -> UInt64 {
+            if let k = forms[form] { return k }
+            let k = UInt64(forms.count)
+            forms[form] = k
+            return k
+        }
+
+        /// `compute(threshold)` (a `Similarity.score(…, above: threshold)` of string `name` against `form`), or
+        /// the value known: exact when it reached its threshold, else only below a threshold at most this one.
+        mutating func score(of name: UInt32, against form: UInt64, above threshold: Double, compute: (Double) -> Double) -> Double {
+            let key = (form << 32 | UInt64(name)) &+ 1
+            if 2 * (count + 1) > keys.count { grow() }
+            let mask = keys.count - 1
+            var slot = Self.home(key, mask)
+            while keys[slot] != 0 && keys[slot] != key { slot = (slot + 1) & mask }
+            if keys[slot] == key {
+                if values[slot] >= thresholds[slot] || thresholds[slot] <= threshold { return values[slot] }
+            } else {
+                keys[slot] = key
+                count += 1
+            }
+            let value = compute(threshold)
+            values[slot] = value
+            thresholds[slot] = threshold
+            return value
+        }
+
+        /// The first slot probed for `key`.
+        @inline(__always)
+        private static func home(_ key: UInt64, _ mask: Int) -> Int { Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask }
+
+        private mutating func grow() {
+            let oldKeys = keys
+            let oldValues = values
+            let oldThresholds = thresholds
+            let capacity = max(64, 2 * keys.count)
+            keys = [UInt64](repeating: 0, count: capacity)
+            values = [Double](repeating: 0, count: capacity)
+            thresholds = [Double](repeating: 0, count: capacity)
+            let mask = capacity - 1
+            for (k, key) in oldKeys.enumerated() where key != 0 {
+                var slot = Self.home(key, mask)
+                while keys[slot] != 0 { slot = (slot + 1) & mask }
+                keys[slot] = key
+                values[slot] = oldValues[k]
+                thresholds[slot] = oldThresholds[k]
+            }
+        }
     }
 
     /// Streets anywhere sharing the query's rarest significant words (no commune could be identified).
