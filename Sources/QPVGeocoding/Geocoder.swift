@@ -119,12 +119,26 @@ public final class Geocoder: Sendable {
         }
         var candidates: [Candidate] = []
         var kthBest = 0.0  // score of the limit-th best candidate so far: hypotheses that cannot beat it are skipped
+        // Without filters applied after matching, nothing scoring below `kthBest` can be answered: streets that
+        // cannot reach it are not compared to the end.
+        let prunable = postcodeFilter == nil && options.type == nil && options.near == nil
+        var bestScores: [Double] = []  // the limit best scores so far, best first
+        var similarities = SimilarityCache()
+        bestScores.reserveCapacity(options.limit + 1)
         for h in hyps {
-            if candidates.count >= options.limit && upperBound(h, q) <= kthBest { continue }
-            match(h, q, into: &candidates)
-            if candidates.count >= options.limit {
-                kthBest = candidates.map(\.score).sorted(by: >)[options.limit - 1]
+            let full = candidates.count >= options.limit
+            if full && upperBound(h, q) <= kthBest { continue }
+            let before = candidates.count
+            match(h, q, into: &candidates, below: full && prunable ? kthBest : nil, similarities: &similarities)
+            for c in candidates[before...] where options.limit > 0 {
+                var k = bestScores.count
+                while k > 0 && bestScores[k - 1] < c.score { k -= 1 }
+                if k < options.limit {
+                    bestScores.insert(c.score, at: k)
+                    if bestScores.count > options.limit { bestScores.removeLast() }
+                }
             }
+            if candidates.count >= options.limit && options.limit > 0 { kthBest = bestScores[options.limit - 1] }
         }
         let best = candidates.map(\.score).max() ?? 0
         if best < 0.6 && options.citycode == nil && q.hasStreet {
@@ -339,20 +353,31 @@ public final class Geocoder: Sendable {
 
     /// 1 when `words` is one of the commune's names, else the similarity with its display name.
     func nameSimilarity(_ c: Int, _ words: [String]) -> Double {
+        var form: [UInt8]? = nil
+        return nameSimilarity(c, words, nameForm: &form)
+    }
+
+    /// `nameSimilarity`, the commune's `communeNameForm` computed once in `nameForm` for callers that compare
+    /// the same commune several times.
+    func nameSimilarity(_ c: Int, _ words: [String], nameForm: inout [UInt8]?) -> Double {
         if words.isEmpty { return 0 }
         let key = stableHash(words.joined(separator: " ").utf8)
         if pack.communes(nameKey: key).contains(UInt32(c)) { return 1 }
-        let name = NameForms.full(AddressQuery.communeNameWords(pack.str.string(pack.cName[c])))
-        return Similarity.score(name: name, query: NameForms.full(words), maxEdits: 4)
+        if nameForm == nil { nameForm = communeNameForm(c) }
+        return Similarity.score(name: nameForm!, query: NameForms.full(words), maxEdits: 4)
     }
+
+    /// The commune's display name as `nameSimilarity` compares it (normalised words glued).
+    func communeNameForm(_ c: Int) -> [UInt8] { NameForms.full(AddressQuery.communeNameWords(pack.str.string(pack.cName[c]))) }
 
     /// The commune's name at the end of `words` (postcode given after the commune): number of words, similarity.
     func tailMatch(_ c: Int, _ words: [String]) -> (Int, Double)? {
         let n = words.count
         guard n > 1 else { return nil }
         var best: (Int, Double)?
+        var form: [UInt8]?
         for k in 1...min(6, n - 1) {
-            let s = nameSimilarity(c, Array(words[(n - k)...]))
+            let s = nameSimilarity(c, Array(words[(n - k)...]), nameForm: &form)
             if s >= 0.8, s > (best?.1 ?? 0) { best = (k, s) }
             if s == 1 { break }
         }
@@ -364,8 +389,9 @@ public final class Geocoder: Sendable {
         let n = words.count
         guard n > 1 else { return nil }
         var best: (Int, Double)?
+        var form: [UInt8]?
         for k in 1...min(6, n - 1) {
-            let s = nameSimilarity(c, Array(words[..<k]))
+            let s = nameSimilarity(c, Array(words[..<k]), nameForm: &form)
             if s >= 0.8, s > (best?.1 ?? 0) { best = (k, s) }
             if s == 1 { break }
         }
@@ -401,7 +427,9 @@ public final class Geocoder: Sendable {
     static let coreFactor = 0.97
     static let minStreetSimilarity = 0.55
 
-    func match(_ h: Hypothesis, _ q: AddressQuery, into out: inout [Candidate]) {
+    /// The candidates of hypothesis `h`. `below`: street candidates scoring below it are useless (they may be
+    /// left out).
+    func match(_ h: Hypothesis, _ q: AddressQuery, into out: inout [Candidate], below: Double?, similarities: inout SimilarityCache) {
         let city = cityScore(h)
         let hasCity = h.postcodeMatch != nil || h.nameSim != nil
         if h.words.isEmpty {
@@ -409,7 +437,16 @@ public final class Geocoder: Sendable {
                 Candidate(commune: h.commune, street: -1, address: -1, score: hasCity ? city : 0.3, type: .municipality, weight: 0, old: h.old))
             return
         }
-        let streets = bestStreets(commune: h.commune, words: h.words)
+        var minSimilarity = 0.0
+        if let below {
+            // The street similarity under which even a found number (and the postcode bonus) stays below `below`.
+            var rest = 0.0
+            var weights = Self.weightStreet
+            if hasCity { rest += Self.weightCity * city; weights += Self.weightCity }
+            if q.housenumber != nil { rest += Self.weightNumber; weights += Self.weightNumber }
+            minSimilarity = ((below - 1e-4) * weights - rest) / Self.weightStreet - 1e-6
+        }
+        let streets = bestStreets(commune: h.commune, words: h.words, minSimilarity: minSimilarity, similarities: &similarities)
         for (s, sim) in streets where sim >= Self.minStreetSimilarity {
             // The query names a former commune: its streets first, homonyms of the other former communes lower.
             var c = city
@@ -481,8 +518,9 @@ public final class Geocoder: Sendable {
     @inline(__always)
     static func maxEdits(_ length: Int) -> Double { (1 - minStreetSimilarity) * Double(length) + 0.5 }
 
-    /// The best streets of commune `c` for `words`, with their similarity.
-    func bestStreets(commune c: Int, words: [String]) -> [(Int, Double)] {
+    /// The best streets of commune `c` for `words`, with their similarity. Streets whose similarity is below
+    /// `minSimilarity` (they cannot rank among the answers) may be left out or given a lower similarity.
+    func bestStreets(commune c: Int, words: [String], minSimilarity: Double, similarities: inout SimilarityCache) -> [(Int, Double)] {
         let range = pack.streetRange(commune: c)
         if range.isEmpty { return [] }
         // Exact name first (streets are sorted by normalised key within their commune).
@@ -522,22 +560,105 @@ public final class Geocoder: Sendable {
                 }
             }
         }
+        // Only the 4 best are kept (a stable sort: on a tie, the first compared): once 4 are found, a street must
+        // beat the 4th to count, and so must it beat `minSimilarity`; the edit distances of the others stop as
+        // soon as they cannot.
         var out: [(Int, Double)] = []
+        var top: [Double] = []  // the 4 best similarities so far, best first
+        let fullForm = similarities.formID(qFull)
+        let coreForm = similarities.formID(qCore)
         qFull.withUnsafeBufferPointer { qf in
             qCore.withUnsafeBufferPointer { qc in
                 for (s, _) in picked {
-                    let name = pack.str.utf8(pack.sFull[s])
-                    var sim = Similarity.score(name: name, query: qf, maxEdits: Self.maxEdits(name.count))
-                    if sim < 0.98 {
-                        let core = pack.str.utf8(pack.sCore[s])
-                        sim = max(sim, Self.coreFactor * Similarity.score(name: core, query: qc, maxEdits: Self.maxEdits(core.count)))
+                    let needed = max(Self.minStreetSimilarity, minSimilarity, top.count == 4 ? top[3] : 0)
+                    var sim = similarities.score(of: pack.sFull[s], against: fullForm, above: needed) { t in
+                        let name = pack.str.utf8(pack.sFull[s])
+                        return Similarity.score(name: name, query: qf, maxEdits: Self.maxEdits(name.count), above: t)
                     }
-                    if sim >= Self.minStreetSimilarity { out.append((s, sim)) }
+                    if sim < 0.98 {
+                        let coreNeeded = max(sim, needed) / Self.coreFactor
+                        let core = similarities.score(of: pack.sCore[s], against: coreForm, above: coreNeeded) { t in
+                            let name = pack.str.utf8(pack.sCore[s])
+                            return Similarity.score(name: name, query: qc, maxEdits: Self.maxEdits(name.count), above: t)
+                        }
+                        sim = max(sim, Self.coreFactor * core)
+                    }
+                    if sim >= Self.minStreetSimilarity {
+                        out.append((s, sim))
+                        var k = top.count
+                        while k > 0 && top[k - 1] < sim { k -= 1 }
+                        if k < 4 {
+                            top.insert(sim, at: k)
+                            if top.count > 4 { top.removeLast() }
+                        }
+                    }
                 }
             }
         }
         out.sort { $0.1 > $1.1 }
         return Array(out.prefix(4))
+    }
+
+    /// Street similarities already computed for one query: a name stored once in the pack (homonyms in several
+    /// communes or former communes) is compared once with each form of the query's words.
+    struct SimilarityCache {
+        private var forms: [[UInt8]: UInt64] = [:]
+        /// By form and name string (open addressing, a few hundred entries a query; key 0: empty slot): the value
+        /// `Similarity.score(…, above:)` gave and the threshold it was asked.
+        private var keys: [UInt64] = []
+        private var values: [Double] = []
+        private var thresholds: [Double] = []
+        private var count = 0
+
+        /// A number for a query form.
+        mutating func formID(_ form: [UInt8]) -> UInt64 {
+            if let k = forms[form] { return k }
+            let k = UInt64(forms.count)
+            forms[form] = k
+            return k
+        }
+
+        /// `compute(threshold)` (a `Similarity.score(…, above: threshold)` of string `name` against `form`), or
+        /// the value known: exact when it reached its threshold, else only below a threshold at most this one.
+        mutating func score(of name: UInt32, against form: UInt64, above threshold: Double, compute: (Double) -> Double) -> Double {
+            let key = (form << 32 | UInt64(name)) &+ 1
+            if 2 * (count + 1) > keys.count { grow() }
+            let mask = keys.count - 1
+            var slot = Self.home(key, mask)
+            while keys[slot] != 0 && keys[slot] != key { slot = (slot + 1) & mask }
+            if keys[slot] == key {
+                if values[slot] >= thresholds[slot] || thresholds[slot] <= threshold { return values[slot] }
+            } else {
+                keys[slot] = key
+                count += 1
+            }
+            let value = compute(threshold)
+            values[slot] = value
+            thresholds[slot] = threshold
+            return value
+        }
+
+        /// The first slot probed for `key`.
+        @inline(__always)
+        private static func home(_ key: UInt64, _ mask: Int) -> Int { Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask }
+
+        private mutating func grow() {
+            let oldKeys = keys
+            let oldValues = values
+            let oldThresholds = thresholds
+            let capacity = max(64, 2 * keys.count)
+            keys = [UInt64](repeating: 0, count: capacity)
+            values = [Double](repeating: 0, count: capacity)
+            thresholds = [Double](repeating: 0, count: capacity)
+            let mask = capacity - 1
+            for (k, key) in oldKeys.enumerated() where key != 0 {
+                var slot = Self.home(key, mask)
+                while keys[slot] != 0 { slot = (slot + 1) & mask }
+                keys[slot] = key
+                values[slot] = oldValues[k]
+                thresholds[slot] = oldThresholds[k]
+            }
+        }
     }
 
     /// Streets anywhere sharing the query's rarest significant words (no commune could be identified).

@@ -16,11 +16,41 @@ enum Similarity {
     static func score(name: UnsafeBufferPointer<UInt8>, query: UnsafeBufferPointer<UInt8>, trailing: Int32 = 35, maxEdits: Double = .infinity)
         -> Double
     {
+        let limit: Int32 = maxEdits.isFinite ? Int32(maxEdits * Double(unit)) : Int32.max / 4
+        return alignment(name: name, query: query, trailing: trailing, rowLimit: limit, boundLimit: Int32.max / 4)
+    }
+
+    /// The similarity when it can exceed `threshold`, else 0 or any value below `threshold`: the same value as
+    /// `score(name:query:trailing:maxEdits:)` whenever that one is at least `threshold` (and `maxEdits` is
+    /// that of the call it replaces), computed faster because alignments that cannot reach `threshold` stop
+    /// early (the cost of the letters left on both sides is bounded below at every row).
+    static func score(
+        name: UnsafeBufferPointer<UInt8>, query: UnsafeBufferPointer<UInt8>, trailing: Int32 = 35, maxEdits: Double, above threshold: Double
+    ) -> Double {
+        let n = name.count
+        if threshold > 1 || n == 0 { return threshold > 1 ? 0 : score(name: name, query: query, trailing: trailing, maxEdits: maxEdits) }
+        // Similarity below `threshold` ⇔ cost above (1 − threshold)·n edits; one hundredth of an edit of margin.
+        let bound = Int32(((1 - threshold) * Double(n) * Double(unit)).rounded(.up)) + 1
+        let limit: Int32 = maxEdits.isFinite ? Int32(maxEdits * Double(unit)) : Int32.max / 4
+        return alignment(name: name, query: query, trailing: trailing, rowLimit: limit, boundLimit: bound)
+    }
+
+    /// The alignment cost turned into a similarity. 0 once a row's cheapest cell costs more than `rowLimit`,
+    /// or once every alignment is sure to cost more than `boundLimit` (a row's cells plus the least cost of
+    /// the letters left: missing name letters at one edit each, extra query letters at `trailing`).
+    @inline(__always)
+    private static func alignment(
+        name: UnsafeBufferPointer<UInt8>, query: UnsafeBufferPointer<UInt8>, trailing: Int32, rowLimit limit: Int32, boundLimit: Int32
+    ) -> Double {
         let n = name.count
         let m = query.count
         if n == 0 { return m == 0 ? 1 : 0 }
         if m == 0 { return 0 }
-        let limit: Int32 = maxEdits.isFinite ? Int32(maxEdits * Double(unit)) : Int32.max / 4
+        let bounded = boundLimit < Int32.max / 4
+        // Least cost of the rest from cell (i, j): e = (m − j) − (n − i) extra query letters (trailing each) or
+        // −e missing name letters (one edit each).
+        @inline(__always) func rest(_ e: Int) -> Int32 { e >= 0 ? trailing * Int32(e) : -Int32(e) * unit }
+        if bounded && rest(m - n) > boundLimit { return 0 }
         return withUnsafeTemporaryAllocation(of: Int32.self, capacity: 3 * (m + 1)) { buf -> Double in
             var prev2 = buf.baseAddress!
             var prev = prev2 + (m + 1)
@@ -29,7 +59,11 @@ enum Similarity {
             for i in 1...n {
                 cur[0] = Int32(i) * unit
                 var rowMin = cur[0]
+                let d = m - n + i
+                var least = bounded ? cur[0] + rest(d) : 0
                 let a = name[i - 1]
+                let before = i > 1 ? Int(name[i - 2]) : -1  // the name letter before `a`, -1 at the start
+                var last = -1  // the query letter before `b`, -1 at the start
                 for j in 1...m {
                     let b = query[j - 1]
                     var v = prev[j - 1] + (a == b ? 0 : unit)
@@ -37,14 +71,19 @@ enum Similarity {
                     if del < v { v = del }
                     let ins = cur[j - 1] + unit
                     if ins < v { v = ins }
-                    if i > 1 && j > 1 && a == query[j - 2] && name[i - 2] == b {
+                    if Int(a) == last && before == Int(b) {
                         let t = prev2[j - 2] + unit
                         if t < v { v = t }
                     }
+                    last = Int(b)
                     cur[j] = v
                     if v < rowMin { rowMin = v }
+                    if bounded {
+                        let c = v + rest(d - j)
+                        if c < least { least = c }
+                    }
                 }
-                if rowMin > limit { return 0 }
+                if rowMin > limit || (bounded && least > boundLimit) { return 0 }
                 let t = prev2
                 prev2 = prev
                 prev = cur
