@@ -95,8 +95,9 @@ let package = Package(
         ),
         // In-memory benchmark of the engines (Scripts/bench compares it with shapely in the same run).
         .executableTarget(name: "qpv-bench", dependencies: ["QPVCore", "QPVGeometry", "QPVPerimeters", "QPVTabular"]),
-        // Helpers shared by the test targets (paths to ../shared, temporary directories, CLI runner).
-        .target(name: "QPVTestSupport"),
+        // Helpers shared by the test targets (paths to ../shared, temporary directories, CLI runner, truth points,
+        // the small BAN file, pack installation, the seeded generator).
+        .target(name: "QPVTestSupport", dependencies: ["QPVCore", "QPVGeometry", "QPVPerimeters"]),
 
         .testTarget(name: "QPVCoreTests", dependencies: ["QPVCore"]),
         .testTarget(name: "QPVTabularTests", dependencies: ["QPVTabular", "QPVTestSupport"]),
@@ -113,5 +114,10 @@ let package = Package(
         .testTarget(name: "QPVEligibilityTests", dependencies: ["QPVEligibility", "QPVPerimeters", "QPVGeometry", "QPVTestSupport"]),
         .testTarget(name: "QPVCarreauxTests", dependencies: ["QPVCarreaux", "QPVPerimeters", "QPVGeometry", "QPVTabular", "QPVTestSupport"]),
         .testTarget(name: "QPVExportTests", dependencies: ["QPVExport", "QPVPerimeters", "QPVTabular", "QPVTestSupport"]),
+        // Tests of the `qpv` binary itself (CLIRunner): what a user types and sees.
+        .testTarget(
+            name: "QPVCLITests",
+            dependencies: ["QPVCore", "QPVPerimeters", "QPVTabular", "QPVGeocoding", "QPVEligibility", "QPVTestSupport"]
+        ),
     ]
 )

@@ -1,5 +1,5 @@
 // `OpenAPIDocument`: the version of the API's OpenAPI description (`Web/openapi.json`, written by
-// Scripts/make-openapi).
+// Scripts/lib/make-openapi).
 
 import Foundation
 

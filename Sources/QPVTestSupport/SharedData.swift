@@ -20,6 +20,11 @@ public enum SharedData {
         return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
     }()
 
+    /// The fictional programme of the rule-format tests (`Tests/QPVEligibilityTests/rules/aide-fictive-quartville.json`).
+    public static var fictionalProgramme: URL {
+        packageRoot.appendingPathComponent("Tests/QPVEligibilityTests/rules/aide-fictive-quartville.json")
+    }
+
     /// `QPV_SHARED_DIR` if set, else `<package root>/../shared`.
     public static let root: URL = {
         if let env = ProcessInfo.processInfo.environment["QPV_SHARED_DIR"], !env.isEmpty {
@@ -84,6 +89,18 @@ public final class TemporaryDirectory: @unchecked Sendable {
 
     public func read(_ name: String) throws -> String {
         try String(contentsOfFile: path(name), encoding: .utf8)
+    }
+
+    /// Compresses the file at `path` with the system's gzip (an independent writer), keeping it, and returns the
+    /// `.gz` path.
+    @discardableResult
+    public func gzip(_ path: String) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/gzip")
+        p.arguments = ["-k", "-f", path]
+        try p.run()
+        p.waitUntilExit()
+        return path + ".gz"
     }
 
     deinit { try? FileManager.default.removeItem(at: url) }

@@ -1,5 +1,5 @@
-// Shared fixtures of the eligibility tests: the shipped rule books, hand-made `EligibilityLocation`s (no GEOS
-// needed), the rows of `truth/points-occitanie.csv`, and `installPerimeters` as `qpv data import` does it.
+// Shared fixtures of the eligibility tests: the shipped rule books and hand-made `EligibilityLocation`s (no GEOS
+// needed); the truth points and `installPack` come from QPVTestSupport.
 
 import Foundation
 import QPVCore
@@ -83,31 +83,4 @@ enum Fixture {
     }
 
     static func criterion(_ r: EligibilityReport, _ id: String) -> Criterion { r.criteria.first { $0.id == id }! }
-}
-
-/// Rows of the truth file `../shared/truth/points-occitanie.csv`.
-struct TruthPoint {
-    var id: String
-    var lon: Double
-    var lat: Double
-    var codes: [String]
-    var distance: Double
-
-    static func load() throws -> [TruthPoint] {
-        let text = try String(contentsOf: try SharedData.file("truth/points-occitanie.csv"), encoding: .utf8)
-        return text.split(whereSeparator: \.isNewline).dropFirst().compactMap { line in
-            let f = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            guard f.count >= 5, let lon = Double(f[1]), let lat = Double(f[2]), let d = Double(f[4]) else { return nil }
-            return TruthPoint(id: f[0], lon: lon, lat: lat, codes: f[3].split(separator: ";").map(String.init), distance: d)
-        }
-    }
-}
-
-/// Installs a perimeter file into a data directory the way `qpv data import` does.
-func installPerimeters(_ path: String, into dir: DataDirectory, _ configure: (inout ImportOptions) -> Void = { _ in }) throws {
-    var options = ImportOptions()
-    configure(&options)
-    let file = try PerimeterFileReader.read(path: path, crs: options.crs, context: try GeosContext())
-    let compiled = try PackCompiler(registry: try Registry.shipped()).compile(file, options: options)
-    _ = try PackStore(dataDirectory: dir).install(compiled)
 }

@@ -16,7 +16,7 @@ struct RealPerimeterTests {
     static let installed: (TemporaryDirectory, PerimeterCatalog) = {
         let tmp = try! TemporaryDirectory(prefix: "qpv-eligibility-real")
         let dir = DataDirectory(url: tmp.url)
-        try! installPerimeters(try! SharedData.file("geodata/qpv-2015-occitanie.geojson").path, into: dir)
+        try! installPack(try! SharedData.file("geodata/qpv-2015-occitanie.geojson").path, into: dir)
         return (tmp, try! PerimeterCatalog.open(dataDirectory: dir))
     }()
 
@@ -64,7 +64,7 @@ struct RealPerimeterTests {
         let location = try EligibilityLocator(catalog: catalog).locate(lon: near.lon, lat: near.lat, on: CivilDate("2022-03-15")!)
         #expect(location.status == .boundary)
         #expect(abs(location.distanceBoundaryM! - near.distance) < 0.05)
-        #expect(location.qpv.map(\.code) == near.codes)
+        #expect(location.qpv.map(\.code) == near.codeList)
         let report = EmploiFranc.evaluate(hire("2022-03-15"), location: location, book: Fixture.emploiFranc)
         #expect(report.verdict == .toVerify)
         #expect(Fixture.criterion(report, "residence_qpv").detail.contains(FrenchFormat.metres(near.distance)))
@@ -139,7 +139,7 @@ struct CohesionFundCommuneTests {
             #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code_qp":"QN06212M","lib_qp":"Terrasses Basly"},"geometry":{"type":"Polygon","coordinates":[\#(ring)]}}]}"#
         )
         // A fixture standing for the complete 2024 list (issue 12: a partial list answers not_covered outside its quartiers).
-        try installPerimeters(path, into: DataDirectory(url: tmp.url.appendingPathComponent("data"))) { $0.coverage = "national" }
+        try installPack(path, into: DataDirectory(url: tmp.url.appendingPathComponent("data"))) { $0.coverage = "national" }
         let catalog = try PerimeterCatalog.open(dataDirectory: DataDirectory(url: tmp.url.appendingPathComponent("data")))
         let locator = try EligibilityLocator(catalog: catalog, communes: index)
         let programme = try #require(try CohesionFund.programmes(book: Fixture.fcs).first { $0.epciSiren == "200072460" })

@@ -2,12 +2,13 @@ import Foundation
 import QPVCore
 import QPVEligibility
 import QPVPerimeters
+import QPVTestSupport
 import Testing
 
 /// The public rule format (issue 20): the checker names line and field of each error kind, a user programme is
 /// evaluated by the same engine as the shipped ones, amounts stay apart from verdicts.
 @Suite struct RuleFormatTests {
-    static let fictional = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("rules/aide-fictive-quartville.json")
+    static let fictional = SharedData.fictionalProgramme
 
     static func fictionalBook() throws -> RuleBook { try RuleBook.load(data: Data(contentsOf: fictional), origin: "aide-fictive-quartville.json") }
 

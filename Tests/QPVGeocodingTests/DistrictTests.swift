@@ -11,14 +11,16 @@ struct DistrictTests {
         let dir = try TemporaryDirectory(prefix: "qpv-district")
         let ban =
             [
-                Fixture.header,
+                BANFixture.header,
                 // The BAN names the commune "Paris" here, "Lyon 3e Arrondissement" there: both are read.
-                Fixture.row("75105_9991_00008", "8", "", "Rue Imaginaire des Essais", "75105", "Paris", "2.3470000", "48.8440000", postcode: "75005"),
-                Fixture.row("75101_9992_00002", "2", "", "Passage Fictif du Premier", "75101", "Paris", "2.3400000", "48.8600000", postcode: "75001"),
-                Fixture.row(
+                BANFixture.row(
+                    "75105_9991_00008", "8", "", "Rue Imaginaire des Essais", "75105", "Paris", "2.3470000", "48.8440000", postcode: "75005"),
+                BANFixture.row(
+                    "75101_9992_00002", "2", "", "Passage Fictif du Premier", "75101", "Paris", "2.3400000", "48.8600000", postcode: "75001"),
+                BANFixture.row(
                     "69383_9993_00012", "12", "", "Rue Inventée de la Part-Dieu", "69383", "Lyon 3e Arrondissement", "4.8500000", "45.7600000",
                     postcode: "69003"),
-                Fixture.row("62901_0001_00001", "1", "", "Rue de la Paix", "62901", "Ville-Test", "2.5000000", "50.5000000"),
+                BANFixture.row("62901_0001_00001", "1", "", "Rue de la Paix", "62901", "Ville-Test", "2.5000000", "50.5000000"),
             ].joined(separator: "\n") + "\n"
         let path = try dir.write("adresses.csv", ban)
         let builder = AddressPackBuilder()

@@ -48,7 +48,7 @@ enum CommuneNouvelle {
     }
 
     static func build() -> (csv: String, addresses: [Address], lieuxDits: [LieuDit]) {
-        var lines = [Fixture.header]
+        var lines = [BANFixture.header]
         var addresses: [Address] = []
         var lieux: [LieuDit] = []
         func line(_ id: String, _ numero: String, _ rep: String, _ voie: String, _ old: Old, _ lon: Double, _ lat: Double, ld: String = "") -> String

@@ -34,15 +34,6 @@ enum CoverageFixtures {
     static func installCommunes(_ path: String, into dir: DataDirectory, epci: String? = nil) throws {
         _ = try AdminAreas.install(try AdminAreas.compile(path: path, epciSiren: epci), dataDirectory: dir)
     }
-
-    static func install(_ path: String, into dir: DataDirectory, _ configure: (inout ImportOptions) -> Void = { _ in }) throws -> PackManifest {
-        var options = ImportOptions()
-        configure(&options)
-        let file = try PerimeterFileReader.read(path: path, context: try GeosContext())
-        let compiled = try PackCompiler(registry: try Registry.shipped()).compile(file, options: options)
-        try PackStore(dataDirectory: dir).install(compiled)
-        return compiled.manifest
-    }
 }
 
 @Suite(.enabled(if: SharedData.isAvailable)) struct CoverageRealDataTests {
@@ -51,7 +42,7 @@ enum CoverageFixtures {
     @Test func occitanieAloneNeverSaysOutInTheNorth() throws {
         let tmp = try TemporaryDirectory()
         let dir = DataDirectory(url: tmp.url)
-        let manifest = try F.install(try occitaniePath(), into: dir)
+        let manifest = try installPack(try occitaniePath(), into: dir).manifest
         // Coverage recorded at import: the départements of the codes, presumed; the import warns.
         let coverage = try #require(manifest.sets[0].departementCoverage)
         #expect(!coverage.complete)
@@ -74,7 +65,7 @@ enum CoverageFixtures {
             #expect(!report.message.contains("n'est dans aucun QPV"))
         }
         // Points inside a QPV keep their answer: containment does not depend on coverage.
-        let truth = try loadTruthPoints().filter { !$0.codes.isEmpty && $0.distance > 30 }.prefix(50)
+        let truth = try TruthPoint.load().filter { !$0.codes.isEmpty && $0.distance > 30 }.prefix(50)
         let rs = try locator.locate(lons: truth.map(\.lon), lats: truth.map(\.lat), on: F.date2020)
         for (t, r) in zip(truth, rs) {
             #expect(r.status == .inside && Set(r.qpv?.containing.map(\.code) ?? []) == t.codes)
@@ -84,7 +75,7 @@ enum CoverageFixtures {
     @Test func communeDataPlacesThePointInItsDepartement() throws {
         let tmp = try TemporaryDirectory()
         let dir = DataDirectory(url: tmp.url)
-        _ = try F.install(try occitaniePath(), into: dir)
+        _ = try installPack(try occitaniePath(), into: dir)
         try F.installCommunes(try SharedData.file("geodata/communes-62-2018.geojson").path, into: dir)
         let areas = try AdminAreas.openAll(dir)
         #expect(areas.count == 1 && areas[0].manifest.zones.map(\.code) == ["62"])
@@ -111,7 +102,7 @@ enum CoverageFixtures {
     @Test func aListDeclaredNationalAnswersAsBefore() throws {
         let tmp = try TemporaryDirectory()
         let dir = DataDirectory(url: tmp.url)
-        let manifest = try F.install(try occitaniePath(), into: dir) { $0.coverage = "national" }
+        let manifest = try installPack(try occitaniePath(), into: dir) { $0.coverage = "national" }.manifest
         #expect(manifest.sets[0].departementCoverage?.complete == true)
         #expect(!manifest.warnings.contains { $0.contains("liste partielle") })
         let catalog = try PerimeterCatalog.open(dataDirectory: dir)
@@ -123,7 +114,7 @@ enum CoverageFixtures {
     @Test func invalidCoverageOptionIsRefused() throws {
         let tmp = try TemporaryDirectory()
         do {
-            _ = try F.install(try occitaniePath(), into: DataDirectory(url: tmp.url)) { $0.coverage = "59,Nord" }
+            _ = try installPack(try occitaniePath(), into: DataDirectory(url: tmp.url)) { $0.coverage = "59,Nord" }
             Issue.record("--coverage 59,Nord doit être refusé")
         } catch { #expect("\(error)".contains("n'est pas un département")) }
         #expect(try DepartementCoverage.parseOption("59, 62,2a,971").departements == ["59", "62", "2A", "971"])
@@ -138,7 +129,7 @@ enum CoverageFixtures {
         while let r = try reader.next(), cells.count < 6 { cells.append(try GridCell(id: r[id])) }
         var text = "code_qic,nom_qic,idcar_200m\n"
         for c in cells { text += "QIC01,Cité test,\(c.id)\n" }
-        _ = try F.install(try tmp.write("qic.csv", text), into: dir) {
+        _ = try installPack(try tmp.write("qic.csv", text), into: dir) {
             $0.kind = .qic
             $0.vintage = "2024"
             $0.epciSiren = "200072460"
@@ -193,7 +184,7 @@ enum CoverageFixtures {
 
     func demoList(_ tmp: TemporaryDirectory, coverage: String? = nil) throws -> DataDirectory {
         let dir = DataDirectory(url: tmp.url)
-        _ = try F.install(SharedData.geoData("demo/demo-qpv-2024.geojson").path, into: dir) {
+        _ = try installPack(SharedData.geoData("demo/demo-qpv-2024.geojson").path, into: dir) {
             $0.vintage = "2024"
             $0.coverage = coverage
         }
@@ -275,7 +266,7 @@ enum CoverageFixtures {
     @Test func demoQICOutsideItsEPCIIsNotApplicable() throws {
         let tmp = try TemporaryDirectory()
         let dir = try demoList(tmp, coverage: "national")
-        _ = try F.install(SharedData.geoData("demo/demo-qic-2024.geojson").path, into: dir) {
+        _ = try installPack(SharedData.geoData("demo/demo-qic-2024.geojson").path, into: dir) {
             $0.kind = .qic
             $0.vintage = "2024"
             $0.epciSiren = "000000019"
@@ -300,7 +291,7 @@ enum CoverageFixtures {
     @Test func undatedQICIsRefusedAtImport() throws {
         let tmp = try TemporaryDirectory()
         do {
-            _ = try F.install(SharedData.geoData("demo/demo-qic-2024.geojson").path, into: DataDirectory(url: tmp.url)) {
+            _ = try installPack(SharedData.geoData("demo/demo-qic-2024.geojson").path, into: DataDirectory(url: tmp.url)) {
                 $0.kind = .qic
                 $0.vintage = "2024"
                 $0.epciSiren = "000000019"

@@ -21,16 +21,6 @@ func squareFile(_ dir: TemporaryDirectory, name: String, codes: [(code: String, 
     return try dir.write(name, #"{"type":"FeatureCollection",\#(crs)"features":[\#(features.joined(separator: ","))]}"#)
 }
 
-func install(_ path: String, into dir: DataDirectory, _ configure: (inout ImportOptions) -> Void = { _ in }) throws -> PackStore {
-    var options = ImportOptions()
-    configure(&options)
-    let file = try PerimeterFileReader.read(path: path, crs: options.crs, context: try GeosContext())
-    let compiled = try PackCompiler(registry: try Registry.shipped()).compile(file, options: options)
-    let store = PackStore(dataDirectory: dir)
-    try store.install(compiled)
-    return store
-}
-
 @Suite struct DatedGeographyTests {
     // Pointe-à-Pitre (Guadeloupe) and Lens (Pas-de-Calais): synthetic squares with official-looking codes.
     static let guadeloupe = (lon: -61.535, lat: 16.241)
@@ -39,7 +29,7 @@ func install(_ path: String, into dir: DataDirectory, _ configure: (inout Import
     @Test func hexagoneSwitchesListsOnFirstJanuary2024() throws {
         let tmp = try TemporaryDirectory()
         let dir = DataDirectory(url: tmp.url)
-        _ = try install(try squareFile(tmp, name: "qp2015.geojson", codes: [("QP062001", Self.lens.lon, Self.lens.lat)]), into: dir)
+        _ = try installPack(try squareFile(tmp, name: "qp2015.geojson", codes: [("QP062001", Self.lens.lon, Self.lens.lat)]), into: dir)
         let catalog = try PerimeterCatalog.open(dataDirectory: dir)
         let locator = try Locator(catalog: catalog)
         for (date, status) in [("2015-01-01", LocateStatus.inside), ("2023-12-31", .inside), ("2024-01-01", .noList), ("2024-01-02", .noList)] {
@@ -66,10 +56,10 @@ func install(_ path: String, into dir: DataDirectory, _ configure: (inout Import
         let tmp = try TemporaryDirectory()
         let dir = DataDirectory(url: tmp.url)
         // Fixtures standing for complete lists (issue 12: a partial list answers not_covered outside its quartiers).
-        _ = try install(try squareFile(tmp, name: "a.geojson", codes: [("QP062001", Self.lens.lon, Self.lens.lat)]), into: dir) {
+        _ = try installPack(try squareFile(tmp, name: "a.geojson", codes: [("QP062001", Self.lens.lon, Self.lens.lat)]), into: dir) {
             $0.coverage = "national"
         }
-        _ = try install(try squareFile(tmp, name: "b.geojson", codes: [("QN06201M", Self.lens.lon + 0.02, Self.lens.lat)]), into: dir) {
+        _ = try installPack(try squareFile(tmp, name: "b.geojson", codes: [("QN06201M", Self.lens.lon + 0.02, Self.lens.lat)]), into: dir) {
             $0.coverage = "national"
         }
         let locator = try Locator(catalog: try PerimeterCatalog.open(dataDirectory: dir))
@@ -85,7 +75,7 @@ func install(_ path: String, into dir: DataDirectory, _ configure: (inout Import
     @Test func overseasSwitchesListsOnFirstJanuary2025() throws {
         let tmp = try TemporaryDirectory()
         let dir = DataDirectory(url: tmp.url)
-        _ = try install(try squareFile(tmp, name: "om2015.geojson", codes: [("QP971001", Self.guadeloupe.lon, Self.guadeloupe.lat)]), into: dir)
+        _ = try installPack(try squareFile(tmp, name: "om2015.geojson", codes: [("QP971001", Self.guadeloupe.lon, Self.guadeloupe.lat)]), into: dir)
         let catalog = try PerimeterCatalog.open(dataDirectory: dir)
         #expect(catalog.sets[0].info.listId == "qpv-2015-outre-mer")
         #expect(catalog.perimeters[0].record.metricCRS == 5490)
@@ -98,7 +88,7 @@ func install(_ path: String, into dir: DataDirectory, _ configure: (inout Import
         let lens = try locator.locate(lon: Self.lens.lon, lat: Self.lens.lat, on: CivilDate("2023-06-01")!)
         #expect(lens.missingList?.id == "qpv-2015-hexagone")
 
-        _ = try install(try squareFile(tmp, name: "om2025.geojson", codes: [("QN97101M", Self.guadeloupe.lon, Self.guadeloupe.lat)]), into: dir)
+        _ = try installPack(try squareFile(tmp, name: "om2025.geojson", codes: [("QN97101M", Self.guadeloupe.lon, Self.guadeloupe.lat)]), into: dir)
         let both = try Locator(catalog: try PerimeterCatalog.open(dataDirectory: dir))
         #expect(
             try both.locate(lon: Self.guadeloupe.lon, lat: Self.guadeloupe.lat, on: CivilDate("2024-12-31")!).qpv?.containing.map(\.code) == [
@@ -127,15 +117,15 @@ func install(_ path: String, into dir: DataDirectory, _ configure: (inout Import
     @Test func overlappingValidityIsRefused() throws {
         let tmp = try TemporaryDirectory()
         let dir = DataDirectory(url: tmp.url)
-        _ = try install(try squareFile(tmp, name: "a.geojson", codes: [("QN06201M", Self.lens.lon, Self.lens.lat)]), into: dir)
+        _ = try installPack(try squareFile(tmp, name: "a.geojson", codes: [("QN06201M", Self.lens.lon, Self.lens.lat)]), into: dir)
         // A 2015 list artificially extended into 2024 overlaps the installed 2024 list.
         #expect(throws: PackError.self) {
-            _ = try install(try squareFile(tmp, name: "b.geojson", codes: [("QP062001", Self.lens.lon, Self.lens.lat)]), into: dir) {
+            _ = try installPack(try squareFile(tmp, name: "b.geojson", codes: [("QP062001", Self.lens.lon, Self.lens.lat)]), into: dir) {
                 $0.validTo = CivilDate("2024-06-30")
             }
         }
         // Re-importing the same file replaces the pack instead of duplicating it.
-        _ = try install(tmp.path("a.geojson"), into: dir)
+        _ = try installPack(tmp.path("a.geojson"), into: dir)
         #expect(PackStore(dataDirectory: dir).packPaths().count == 1)
     }
 
@@ -201,7 +191,7 @@ func install(_ path: String, into dir: DataDirectory, _ configure: (inout Import
 
     func installedPackPath(_ tmp: TemporaryDirectory, _ dir: DataDirectory) throws -> String {
         let file = try squareFile(tmp, name: "p.geojson", codes: [("QP062001", 2.83, 50.43), ("QP062002", 2.86, 50.43)])
-        _ = try install(file, into: dir)
+        _ = try installPack(file, into: dir)
         return try #require(PackStore(dataDirectory: dir).packPaths().first)
     }
 }

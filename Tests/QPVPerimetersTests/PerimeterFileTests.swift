@@ -181,7 +181,7 @@ enum OGR {
 func expectOccitanieTruth(_ catalog: PerimeterCatalog) throws {
     #expect(catalog.perimeters.count == 105)
     #expect(catalog.packs[0].manifest.containmentCRS == 2154)
-    let truth = try loadTruthPoints()
+    let truth = try TruthPoint.load()
     let results = try Locator(catalog: catalog).locate(lons: truth.map(\.lon), lats: truth.map(\.lat), on: CivilDate("2023-06-01")!)
     var mismatches = 0
     var worst = 0.0

@@ -105,12 +105,12 @@ import Testing
     // Finding 11: two files of the same list holding the same quartiers need --allow-overlap.
     @Test func twoFilesOfTheSameListNeedAllowOverlap() throws {
         let codes = [("QP062001", 2.83, 50.43), ("QP062002", 2.86, 50.43)]
-        _ = try install(try squareFile(tmp, name: "national.geojson", codes: codes), into: dir)
+        _ = try installPack(try squareFile(tmp, name: "national.geojson", codes: codes), into: dir)
         let copy = try squareFile(tmp, name: "copie.geojson", codes: codes + [("QP062003", 2.89, 50.43)])
-        #expect(throws: PackError.self) { _ = try install(copy, into: dir) }
+        #expect(throws: PackError.self) { _ = try installPack(copy, into: dir) }
         #expect(try PerimeterCatalog.open(dataDirectory: dir).perimeters.count == 2)
         // Another région of the same list (no quartier in common) is a part of it, not an overlap.
-        _ = try install(try squareFile(tmp, name: "autre-region.geojson", codes: [("QP059001", 3.06, 50.63)]), into: dir)
+        _ = try installPack(try squareFile(tmp, name: "autre-region.geojson", codes: [("QP059001", 3.06, 50.63)]), into: dir)
         #expect(try PerimeterCatalog.open(dataDirectory: dir).perimeters.count == 3)
         // Asked for explicitly, the overlap is accepted.
         let file = try PerimeterFileReader.read(path: copy, crs: nil, context: try GeosContext())
@@ -121,7 +121,7 @@ import Testing
 
     func goodPack() throws -> (path: String, bytes: [UInt8]) {
         let file = try squareFile(tmp, name: "p.geojson", codes: [("QP062001", 2.83, 50.43), ("QP062002", 2.86, 50.43)])
-        let store = try install(file, into: dir)
+        let store = try installPack(file, into: dir).store
         let path = try #require(store.packPaths().first)
         return (path, Array(try Data(contentsOf: URL(fileURLWithPath: path))))
     }
@@ -283,19 +283,6 @@ import Testing
     }
 }
 
-/// A small seeded generator (SplitMix64): reproducible mutations.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Issue 16, finding 10: `perimeters list --format csv` goes through the CSV writer, so that a name holding
 /// the separator, quotes or a line break stays one field (before, a line break split the row in two).
 @Suite struct PerimeterListCSVTests {
@@ -313,7 +300,7 @@ struct SplitMix {
         let path = try tmp.write(
             "noms.geojson", #"{"type":"FeatureCollection","features":[\#(feature("QP062001", lon: 2.825)),\#(feature("QP062002", lon: 2.855))]}"#)
         let data = try TemporaryDirectory()
-        _ = try install(path, into: DataDirectory(url: data.url))
+        _ = try installPack(path, into: DataDirectory(url: data.url))
         let r = try CLIRunner.run(["perimeters", "list", "--format", "csv"], environment: ["QPV_DATA_DIR": data.url.path])
         #expect(r.status == 0, "\(r.stderr)")
         let reader = try CSVReader(path: try tmp.write("liste.csv", r.stdout), separator: UInt8(ascii: ","))

@@ -1,5 +1,5 @@
 // The locate engine against the GEOS/PROJ reference answers of ../shared/truth (shapely, pyproj), from the
-// file directly and from an installed pack; helpers to load the truth points and install Occitanie.
+// file directly and from an installed pack.
 
 import Foundation
 import QPVCore
@@ -9,38 +9,10 @@ import QPVTabular
 import QPVTestSupport
 import Testing
 
-/// The GEOS/PROJ reference answers of ../shared/truth (shapely 2.2 / GEOS 3.14, pyproj / PROJ 9.5).
-struct TruthPoint {
-    var id: String
-    var lon: Double
-    var lat: Double
-    var codes: Set<String>
-    var distance: Double
-}
-
-func loadTruthPoints() throws -> [TruthPoint] {
-    let reader = try CSVReader(path: try SharedData.file("truth/points-occitanie.csv").path)
-    let id = try reader.requireColumn("id")
-    let lon = try reader.requireColumn("lon")
-    let lat = try reader.requireColumn("lat")
-    let codes = try reader.requireColumn("expected_codes")
-    let dist = try reader.requireColumn("distance_boundary_m")
-    var out: [TruthPoint] = []
-    while let r = try reader.next() {
-        out.append(
-            TruthPoint(
-                id: r[id], lon: Double(r[lon])!, lat: Double(r[lat])!,
-                codes: Set(r[codes].split(separator: ";").map(String.init)), distance: Double(r[dist])!))
-    }
-    return out
-}
-
-func occitaniePath() throws -> String { try SharedData.file("geodata/qpv-2015-occitanie.geojson").path }
-
 @Suite(.enabled(if: SharedData.isAvailable)) struct TruthTests {
     /// Every point of points-occitanie.csv: codes exactly as GEOS decides, distances within 0.05 m.
     func check(_ catalog: PerimeterCatalog) throws {
-        let truth = try loadTruthPoints()
+        let truth = try TruthPoint.load()
         #expect(truth.count > 5000)
         let locator = try Locator(catalog: catalog)
         let results = try locator.locate(lons: truth.map(\.lon), lats: truth.map(\.lat), on: CivilDate("2023-06-01")!)
@@ -71,7 +43,7 @@ func occitaniePath() throws -> String { try SharedData.file("geodata/qpv-2015-oc
     @Test func installedPackAgreesWithTruth() throws {
         let tmp = try TemporaryDirectory()
         let dir = DataDirectory(url: tmp.url)
-        try installOccitanie(into: dir)
+        try installPack(try occitaniePath(), into: dir)
         let catalog = try PerimeterCatalog.open(dataDirectory: dir)
         #expect(!catalog.includesDemo)
         #expect(catalog.sets.count == 1)
@@ -79,12 +51,4 @@ func occitaniePath() throws -> String { try SharedData.file("geodata/qpv-2015-oc
         #expect(catalog.sets[0].source.sha256 == (try PerimeterFileReader.sha256(path: try occitaniePath())))
         try check(catalog)
     }
-}
-
-@discardableResult
-func installOccitanie(into dir: DataDirectory, options: ImportOptions = ImportOptions()) throws -> String {
-    let geos = try GeosContext()
-    let file = try PerimeterFileReader.read(path: try occitaniePath(), context: geos)
-    let compiled = try PackCompiler(registry: try Registry.shipped()).compile(file, options: options)
-    return try PackStore(dataDirectory: dir).install(compiled).path
 }

@@ -122,13 +122,11 @@ struct RuleProgrammeAPITests {
 
         // The same file as a multipart form (whole-file fact as a form field): the same bytes.
         let boundary = "----qpvProgrammeBoundary"
-        var form = "--\(boundary)\r\nContent-Disposition: form-data; name=\"training_cost_eur\"\r\n\r\n1200\r\n"
-        form += "--\(boundary)\r\nContent-Disposition: form-data; name=\"address_column\"\r\n\r\nadresse\r\n"
-        form +=
-            "--\(boundary)\r\nContent-Disposition: form-data; name=\"data\"; filename=\"demandes.csv\"\r\nContent-Type: text/csv\r\n\r\n\(csv)\r\n--\(boundary)--\r\n"
+        let form = TestHTTP.multipartForm(
+            boundary: boundary, fields: [("training_cost_eur", "1200"), ("address_column", "adresse")], filename: "demandes.csv", data: csv)
         let m = try await TestHTTP.send(
             port: port, method: "POST", target: "/eligibility/aide_fictive_quartville/csv",
-            headers: [("Content-Type", "multipart/form-data; boundary=\(boundary)")], body: Array(form.utf8))
+            headers: [("Content-Type", "multipart/form-data; boundary=\(boundary)")], body: form)
         #expect(m.status == 200)
         #expect(m.text == answer.text)
         #expect(m.headers["content-disposition"]?.contains("demandes-aide_fictive_quartville.csv") == true)

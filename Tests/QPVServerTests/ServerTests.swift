@@ -340,13 +340,11 @@ struct ServerTests {
 
         // The same file as api-adresse takes it: multipart, `data` and `columns` fields.
         let boundary = "----qpvTestBoundary"
-        var form = "--\(boundary)\r\nContent-Disposition: form-data; name=\"columns\"\r\n\r\nadresse\r\n"
-        form += "--\(boundary)\r\nContent-Disposition: form-data; name=\"date\"\r\n\r\n2024-06-01\r\n"
-        form +=
-            "--\(boundary)\r\nContent-Disposition: form-data; name=\"data\"; filename=\"mes adresses.csv\"\r\nContent-Type: text/csv\r\n\r\n\(input)\r\n--\(boundary)--\r\n"
+        let form = TestHTTP.multipartForm(
+            boundary: boundary, fields: [("columns", "adresse"), ("date", "2024-06-01")], filename: "mes adresses.csv", data: input)
         let m = try await TestHTTP.send(
             port: port, method: "POST", target: "/search/csv",
-            headers: [("Content-Type", "multipart/form-data; boundary=\(boundary)")], body: Array(form.utf8))
+            headers: [("Content-Type", "multipart/form-data; boundary=\(boundary)")], body: form)
         #expect(m.status == 200)
         #expect(m.text == a.text)
         #expect(m.headers["content-disposition"]?.contains("mes_adresses-qpv.csv") == true)
@@ -464,11 +462,7 @@ struct ServerTests {
         let (port, _) = try await server()
         let boundary = "----qpvCompat"
         func form(_ fields: [(String, String)], data: String) -> [UInt8] {
-            var f = ""
-            for (k, v) in fields { f += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n" }
-            f +=
-                "--\(boundary)\r\nContent-Disposition: form-data; name=\"data\"; filename=\"a.csv\"\r\nContent-Type: text/csv\r\n\r\n\(data)\r\n--\(boundary)--\r\n"
-            return Array(f.utf8)
+            TestHTTP.multipartForm(boundary: boundary, fields: fields, filename: "a.csv", data: data)
         }
         func post(_ body: [UInt8]) async throws -> TestHTTP.Answer {
             try await TestHTTP.send(

@@ -11,6 +11,16 @@ import Synchronization
 /// stays as typed, a 100 MB body is streamed from a second thread while the answer is read), decodes
 /// chunked answers. One request per connection.
 enum TestHTTP {
+    /// A multipart/form-data body as api-adresse's /search/csv takes it: the text `fields`, then the CSV `data` as
+    /// the file field `data` named `filename`, between `boundary` lines.
+    static func multipartForm(boundary: String, fields: [(String, String)], filename: String, data: String) -> [UInt8] {
+        var f = ""
+        for (k, v) in fields { f += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n" }
+        f +=
+            "--\(boundary)\r\nContent-Disposition: form-data; name=\"data\"; filename=\"\(filename)\"\r\nContent-Type: text/csv\r\n\r\n\(data)\r\n--\(boundary)--\r\n"
+        return Array(f.utf8)
+    }
+
     struct Answer: Sendable {
         var status: Int
         var headers: [String: String]

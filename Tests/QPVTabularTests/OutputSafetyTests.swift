@@ -39,11 +39,7 @@ import Testing
 
     @Test func aGzipInputIsProtectedToo() throws {
         let plain = try tmp.write("z.csv", "a\n1\n")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/gzip")
-        p.arguments = ["-k", plain]
-        try p.run()
-        p.waitUntilExit()
+        try tmp.gzip(plain)
         let reader = try CSVReader(path: plain + ".gz")
         #expect(throws: TabularError.self) { _ = try CSVWriter(path: plain + ".gz", dialect: reader.dialect) }
     }
@@ -84,11 +80,7 @@ import Testing
         var text = "id;valeur\n"
         for k in 0..<20_000 { text += "\(k);ligne numéro \(k * 7919 % 10007)\n" }
         let plain = try tmp.write("gros.csv", text)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/gzip")
-        p.arguments = ["-k", "-f", plain]
-        try p.run()
-        p.waitUntilExit()
+        try tmp.gzip(plain)
         let full = try Data(contentsOf: URL(fileURLWithPath: plain + ".gz"))
         // The complete file reads to the end.
         let ok = try CSVReader(path: plain + ".gz")

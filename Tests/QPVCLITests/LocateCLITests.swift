@@ -119,7 +119,7 @@ import Testing
             #expect(Set(row[expected].split(separator: ";")) == Set(row[got].split(separator: ";")), "ligne \(row.line)")
             #expect(abs(Double(row[dIn])! - Double(row[dOut])!) <= 0.0100001, "ligne \(row.line)")
         }
-        #expect(n == (try loadTruthPoints()).count)
+        #expect(n == (try TruthPoint.load()).count)
     }
 
     @Test(.enabled(if: SharedData.isAvailable, "données de référence ../shared absentes"))
@@ -133,7 +133,7 @@ import Testing
         #expect(packs.count == 1)
         #expect(packs.first?["vintage"]?.stringValue == "2015")
         // A point inside QP031001 (Toulouse): in on 2023-12-31, clear "liste 2024 non installée" on 2024-01-01.
-        let truth = try loadTruthPoints().first { $0.codes == ["QP031001"] && $0.distance > 25 }!
+        let truth = try TruthPoint.load().first { $0.codes == ["QP031001"] && $0.distance > 25 }!
         let before = try CLIRunner.run(
             ["locate", "--lon", "\(truth.lon)", "--lat", "\(truth.lat)", "--date", "2023-12-31", "--format", "json"], environment: env)
         #expect(try JSONParser.parse(before.stdout)["status"]?.stringValue == "in")

@@ -37,7 +37,7 @@ def main():
     ap.add_argument("--list")
     ap.add_argument("modules", nargs="+")
     args = ap.parse_args()
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     missing = []
     total = 0
     for module in args.modules:

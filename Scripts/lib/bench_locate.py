@@ -1,4 +1,4 @@
-"""Helpers of Scripts/bench-locate: point generation, the geopandas and shapely runs, the report."""
+"""Helpers of Scripts/lib/bench-locate: point generation, the geopandas and shapely runs, the report."""
 import csv, json, random, sys, time, statistics
 
 

@@ -27,7 +27,7 @@ import Testing
         let env = ["QPV_DATA_DIR": tmp.path("data")]
         let points = try tmp.write("points.csv", "id;lon;lat;logements\nA;-4.6181818;46.2107914;12\nB;-4.5974026;46.2013489;5\n")
         let carreaux = try tmp.write("carreaux.csv", try String(contentsOf: SharedData.geoData("demo/demo-filosofi-200m.csv"), encoding: .utf8))
-        let ban = try tmp.write("adresses-62.csv", Fixture.banText)
+        let ban = try tmp.write("adresses-62.csv", BANFixture.banText)
         #expect(try CLIRunner.run(["data", "import-ban", ban], environment: env).status == 0)
         let addresses = try tmp.write("adresses.csv", "adresse\n3 rue de la Paix 62900 Ville-Test\n")
         let commands: [(input: String, args: (String) -> [String])] = [
@@ -104,19 +104,17 @@ import Testing
     @Test func aDamagedBANFileNeverReplacesTheInstalledBase() throws {
         let data = tmp.path("data")
         // A good base first.
-        let good = try tmp.write("adresses-62.csv", Fixture.banText)
+        let good = try tmp.write("adresses-62.csv", BANFixture.banText)
         #expect(try CLIRunner.run(["data", "import-ban", good, "--data-dir", data]).status == 0)
         let base = Geocoder.packURL(in: .init(url: URL(fileURLWithPath: data)))
         let installed = try Data(contentsOf: base)
         // A larger file, gzip-compressed then cut in the middle (a download that stopped).
-        var rows = [Fixture.header]
-        for k in 1...3000 { rows.append(Fixture.row("62901_0002_\(k)", "\(k)", "", "Avenue Longue", "62901", "Ville-Test", "2.5\(k % 100)", "50.5")) }
+        var rows = [BANFixture.header]
+        for k in 1...3000 {
+            rows.append(BANFixture.row("62901_0002_\(k)", "\(k)", "", "Avenue Longue", "62901", "Ville-Test", "2.5\(k % 100)", "50.5"))
+        }
         let big = try tmp.write("adresses-gros.csv", rows.joined(separator: "\n") + "\n")
-        let gz = Process()
-        gz.executableURL = URL(fileURLWithPath: "/usr/bin/gzip")
-        gz.arguments = ["-k", "-f", big]
-        try gz.run()
-        gz.waitUntilExit()
+        try tmp.gzip(big)
         let full = try Data(contentsOf: URL(fileURLWithPath: big + ".gz"))
         let cut = try tmp.write("adresses-coupe.csv.gz", bytes: Array(full.prefix(full.count / 2)))
         let r = try CLIRunner.run(["data", "import-ban", cut, "--data-dir", data])

@@ -293,7 +293,7 @@ def main():
     args = ap.parse_args()
     runs = [(None, lambda base: run_check(base) if args.mode == "check" else run_screenshot(base, args.output))]
     if args.mode == "check":
-        demo_csv = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "GeoData", "demo", "demo-adresses.csv")
+        demo_csv = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "GeoData", "demo", "demo-adresses.csv")
         runs.append((demo_csv, run_check_installed_addresses))
     for ban, run in runs:
         proc, base = start_server(args.binary, ban)

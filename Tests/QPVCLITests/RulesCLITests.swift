@@ -6,7 +6,7 @@ import Testing
 /// The real binary on the public rule format: `eligibility run`, `run-batch`, `rules check`, `data import-rules`,
 /// and the shipped programmes giving the same JSON through `run` as through their own commands.
 @Suite struct RulesCLITests {
-    static let file = RuleFormatTests.fictional.path
+    static let file = SharedData.fictionalProgramme.path
     static let tilleuls = ["--lon", "-4.6181818", "--lat", "46.2107914"]
     static let mairie = ["--lon", "-4.5974026", "--lat", "46.2013489"]
     static let facts = [
