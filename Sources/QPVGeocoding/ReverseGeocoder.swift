@@ -152,6 +152,19 @@ public final class ReverseGeocoder: Sendable {
         return cellStreets[Int(cellStart[lo])..<Int(cellStart[lo + 1])]
     }
 
+    /// Cells to explore on each side of the point's cell so that every address within `radiusM` metres is seen:
+    /// counted apart in longitude and latitude (a cell's width in metres shrinks with the cosine of the
+    /// latitude), the longitude count capped at half the cells around the globe (near a pole the division
+    /// would otherwise overflow: a request at latitude 90 stopped `qpv serve`, found by `Scripts/test-openapi`).
+    static func nearbyRings(radiusM: Double, at: PointFrame) -> (x: Int, y: Int) {
+        let aroundHalf = Int(1_800_000_000 / cellUnits) + 1
+        func count(_ cellM: Double) -> Int {
+            let r = radiusM / cellM
+            return r.isFinite && r < Double(aroundHalf) ? Int(r.rounded(.up)) : aroundHalf
+        }
+        return (count(Double(cellUnits) * at.mPerUnitX), count(Double(cellUnits) * at.mPerUnitY))
+    }
+
     /// Largest radius `nearby` accepts, in metres.
     public static let maxNearbyRadiusM = 1_000.0
 
@@ -165,12 +178,12 @@ public final class ReverseGeocoder: Sendable {
         let radius = min(radiusM, Self.maxNearbyRadiusM)
         let pack = geocoder.pack
         let at = PointFrame(lon: lon, lat: lat)
-        let rings = Int((radius / at.cellMetres).rounded(.up))
+        let (ringsX, ringsY) = Self.nearbyRings(radiusM: radius, at: at)
         var found: [(distance: Double, address: Int, street: Int)] = []
         var nearestOfStreet: [Int: Double] = [:]
         var visited = Set<UInt32>()
-        for dy in -rings...rings {
-            for dx in -rings...rings {
+        for dy in -ringsY...ringsY {
+            for dx in -ringsX...ringsX {
                 for s in streets(cx: at.cx &+ Int32(dx), cy: at.cy &+ Int32(dy)) where visited.insert(s).inserted {
                     for h in pack.addressRange(street: Int(s)) {
                         let d = at.metres(to: pack, address: h)

@@ -284,11 +284,14 @@ public struct APIRoutes: Sendable {
     /// `GET /locate`: the `qpv locate --format json` answer.
     func locate(_ q: QueryParameters) throws -> Response {
         try q.allowOnly(["lon", "lat", "date", "citycode"])
+        // citycode (INSEE code of the geocoded commune) places the point in its département / EPCI; checked
+        // against the documented pattern before the point (a bad code is a 400 whatever the coordinates).
+        let citycode = q["citycode"]
+        if let c = citycode, !Self.isCommuneCode(c) {
+            throw APIError.invalid("citycode", "« \(c) » : code INSEE de commune à 5 caractères attendu (ex. 59350, 2A004)")
+        }
         let (lon, lat) = try q.point()
         let date = try q.date("date") ?? CivilDate.today()
-        // citycode (INSEE code of the geocoded commune) places the point in its département / EPCI.
-        let citycode = q["citycode"]
-        if let c = citycode, c.count != 5 { throw APIError.invalid("citycode", "code INSEE de commune sur 5 caractères attendu") }
         let result = try engine.locators.with {
             try $0.locator.locate(lon: lon, lat: lat, on: date, tolerance: engine.options.boundaryTolerance, commune: citycode)
         }

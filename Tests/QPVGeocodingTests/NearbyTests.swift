@@ -34,4 +34,18 @@ struct NearbyTests {
         let three = reverse.nearby(lon: -4.6181818, lat: 46.2107914, radiusM: 300, limit: 3)
         #expect(three.addresses.count == 3 && three.truncated && three.addresses == Array(found.addresses.prefix(3)))
     }
+
+    @Test("près des pôles : pas de plantage (latitude 90 arrêtait qpv serve), rien trouvé, réponse rapide")
+    func polesNeitherTrapNorHang() throws {
+        let reverse = ReverseGeocoder(geocoder: try Geocoder.demo())
+        let started = Date()
+        for lat in [90.0, -90.0, 89.999_999, 89.0, -89.5] {
+            let found = reverse.nearby(lon: -4.6181818, lat: lat, radiusM: 1_000, limit: 500)
+            #expect(found.addresses.isEmpty && found.streets.isEmpty, "latitude \(lat)")
+        }
+        // Five polar requests, each bounded by the cells around the globe (72,003 in longitude at most).
+        #expect(Date().timeIntervalSince(started) < 20)
+        // Beside the demo addresses the answer is unchanged by the separate longitude and latitude counts.
+        #expect(!reverse.nearby(lon: -4.6181818, lat: 46.2107914, radiusM: 1_000).addresses.isEmpty)
+    }
 }

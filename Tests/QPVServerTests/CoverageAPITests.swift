@@ -45,6 +45,13 @@ struct CoverageAPITests {
         #expect(withCommune["status"]?.stringValue == "out")
         let bad = try await TestHTTP.get(port, "/locate?\(point)&citycode=12")
         #expect(bad.status == 400)
+        // Five characters that break the documented pattern, with unusable coordinates too: 400, not a
+        // 200 `invalid_coordinates` (found by Scripts/test-openapi).
+        for query in ["\(point)&citycode=ZZ%3A99", "lon=abc&lat=1e999&citycode=ZZ%3A99", "lon=abc&lat=1e999&citycode=12"] {
+            let r = try await TestHTTP.get(port, "/locate?\(query)")
+            #expect(r.status == 400, "\(query) : \(r.text)")
+            #expect(r.text.contains("citycode"), "\(r.text)")
+        }
         let verdict = try await TestHTTP.get(
             port, "/eligibility/emploi-franc?lon=-4.5974026&lat=46.2013489&signature_date=2024-06-03&contract=cdi&status=jobseeker&employer=private"
         ).json()

@@ -193,6 +193,13 @@ struct ServerTests {
             few["features"]?.arrayValue?.filter { $0["properties"]?["kind"]?.stringValue == "address" }.count == 3 && few["truncated"] == .bool(true))
         // Far from every address: empty; bad radius: 400.
         #expect(try await TestHTTP.get(port, "/nearby?lon=2.35&lat=48.85").json()["features"]?.arrayValue?.isEmpty == true)
+        // Near a pole the ring count overflowed and stopped the server (found by Scripts/test-openapi).
+        for lat in ["90", "-90", "89"] {
+            let polar = try await TestHTTP.get(port, "/nearby?lon=-4.6181818&lat=\(lat)&radius=250&limit=500")
+            #expect(polar.status == 200, "lat=\(lat) : \(polar.text)")
+            #expect(try polar.json()["features"]?.arrayValue?.isEmpty == true, "lat=\(lat) : \(polar.text)")
+        }
+        #expect(try await TestHTTP.get(port, "/health").status == 200)
         #expect(try await TestHTTP.get(port, "/nearby?lon=\(lon)&lat=\(lat)&radius=5000").status == 400)
         #expect(try await TestHTTP.get(port, "/health").json()["demo_addresses"] == .bool(true))
     }
