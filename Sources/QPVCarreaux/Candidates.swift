@@ -221,6 +221,7 @@ public struct CandidatesBatch {
                     if !assessable[k] { withoutPopulation += 1 }
                     if let c = cells[k] { low.append(c) }
                 }
+                return []
             })
         report.counts.blankLines = reader.blankLines
         report.cellsWithoutPopulation = withoutPopulation

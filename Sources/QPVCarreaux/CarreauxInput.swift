@@ -1,5 +1,6 @@
 // What the three carreaux commands share: reading options, the id column (`CarreauxInput`), row problems and
-// counts, duplicate detection (`SeenCells`) and `CarreauxScanner`, the ordered parallel scan of a carreaux file.
+// counts, duplicate detection (`SeenCells`) and `CarreauxScanner`, the ordered parallel scan of a carreaux file
+// (on `AnnotatingBatch`).
 
 import Foundation
 import QPVCore
@@ -209,30 +210,25 @@ struct CarreauxScanner {
         var payload: Payload
     }
 
+    /// - output: the writer and its header (classify), nil for a scan that writes no rows (stats, candidates).
     /// - process: per chunk on a worker: the records, their parsed cells, the worker's classifier.
     /// - deliver: per chunk in file order, duplicates already turned into `.duplicate` problems (the cell is
-    ///   kept so classify can still show the id).
+    ///   kept so classify can still show the id); returns the chunk's bytes to write (none without `output`).
     func run<Payload: Sendable>(
         reader: CSVReader,
         perimeters: GridPerimeters?,
+        output: (writer: CSVWriter, header: [String])? = nil,
         keepRecords: Bool = true,
         process: @escaping @Sendable (CellClassifier?, [CSVRecord], [ParsedRow]) -> Payload,
-        deliver: (Chunk<Payload>, _ duplicates: [Int]) throws -> Void
+        deliver: (Chunk<Payload>, _ duplicates: [Int]) throws -> [UInt8]
     ) throws -> Double {
         let input = self.input
-        let started = Date()
-        let progress = BatchProgress(reader: reader, handler: options.progress)
         var seen = SeenCells()
-        let runner = OrderedBatchRunner<CSVRecord, Chunk<Payload>>(workers: options.workers)
         let chunkSize = options.chunkSize
-        try runner.run(
-            next: {
-                let batch = try reader.nextBatch(chunkSize)
-                if !batch.isEmpty { progress.chunkRead() }
-                return batch.isEmpty ? nil : batch
-            },
+        return try AnnotatingBatch(workers: options.workers, progress: options.progress).run(
+            reader: reader, output: output, read: { try AnnotatingBatch.records(reader, chunkSize) },
             makeWorker: { ClassifierHolder(try perimeters.map { try CellClassifier(perimeters: $0) }) },
-            process: { holder, records in
+            annotate: { holder, records in
                 let rows = records.map { rec -> ParsedRow in
                     let (cell, problem) = input.cell(of: rec)
                     return ParsedRow(line: rec.line, cell: cell, problem: problem)
@@ -249,10 +245,8 @@ struct CarreauxScanner {
                         duplicates.append(k)
                     }
                 }
-                try deliver(chunk, duplicates)
-                progress.chunkDelivered(rows: chunk.rows.count)
+                return (try deliver(chunk, duplicates), chunk.rows.count)
             })
-        return Date().timeIntervalSince(started)
     }
 }
 

@@ -80,15 +80,12 @@ public struct ClassifyBatch {
         let withQIC = perimeters.hasQIC
         let encoder = writer.encoder
         let headerCount = input.header.count
-        let separator = String(UnicodeScalar(encoder.dialect.separator))
 
         let appended = ClassifyBatch.wideQPVColumns + (withQIC ? ClassifyBatch.wideQICColumns : []) + [ClassifyBatch.errorColumn]
+        let header: [String]
         switch options.format {
-        case .long:
-            try writer.writeRow([input.idColumn, "code_qp", "share", "kind", "error"])
-        case .wide:
-            let renamed = input.header.map { appended.contains($0.lowercased()) ? $0 + "_input" : $0 }
-            try writer.writeRow(renamed + appended)
+        case .long: header = [input.idColumn, "code_qp", "share", "kind", "error"]
+        case .wide: header = AnnotatingBatch.header(input.header, appending: appended)
         }
 
         /// The part of a row kept when a duplicate is rewritten: the id (long) or every input column (wide),
@@ -99,14 +96,7 @@ public struct ClassifyBatch {
                 encoder.encodeField(rec[input.idIndex], into: &out)
                 out.append(encoder.dialect.separator)
             case .wide:
-                var fields = rec.fields
-                if fields.count < headerCount {
-                    fields += Array(repeating: "", count: headerCount - fields.count)
-                } else if fields.count > headerCount {
-                    let extra = fields[(headerCount - 1)...].joined(separator: separator)
-                    fields = Array(fields[..<(headerCount - 1)]) + [extra]
-                }
-                for f in fields {
+                for f in AnnotatingBatch.aligned(rec.fields, width: headerCount, separator: encoder.dialect.separator) {
                     encoder.encodeField(f, into: &out)
                     out.append(encoder.dialect.separator)
                 }
@@ -168,7 +158,7 @@ public struct ClassifyBatch {
         summary.idColumn = input.idColumn
         let scanner = CarreauxScanner(input: input, options: options.read)
         summary.seconds = try scanner.run(
-            reader: reader, perimeters: perimeters, keepRecords: false,
+            reader: reader, perimeters: perimeters, output: (writer, header), keepRecords: false,
             process: { classifier, records, rows in
                 var p = Payload()
                 p.bytes.reserveCapacity(records.count * 48)
@@ -228,11 +218,11 @@ public struct ClassifyBatch {
             },
             deliver: { chunk, duplicates in
                 var p = chunk.payload
+                var out: [UInt8] = []
                 if duplicates.isEmpty {
-                    try writer.write(encoded: p.bytes)
+                    out = p.bytes
                 } else {
                     // Rewrite the duplicate rows (rare): the first occurrence keeps the answer.
-                    var out: [UInt8] = []
                     out.reserveCapacity(p.bytes.count)
                     var start = 0
                     var d = 0
@@ -251,7 +241,6 @@ public struct ClassifyBatch {
                         }
                         start = p.ends[k]
                     }
-                    try writer.write(encoded: out)
                 }
                 summary.counts.rows += chunk.rows.count
                 summary.inQPV += p.inQPV
@@ -262,8 +251,8 @@ public struct ClassifyBatch {
                 for problem in p.problems + duplicates.compactMap({ chunk.rows[$0].problem }) {
                     summary.counts.count(problem, keepingIn: &summary.problems, limit: options.read.maxReportedProblems)
                 }
+                return out
             })
-        try writer.close()
         summary.counts.blankLines = reader.blankLines
         return summary
     }

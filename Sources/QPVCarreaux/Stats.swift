@@ -314,6 +314,7 @@ public struct StatsBatch {
                         }
                     }
                 }
+                return []
             })
         try rejects?.close()
         report.counts.blankLines = reader.blankLines

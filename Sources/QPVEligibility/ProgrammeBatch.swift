@@ -154,8 +154,6 @@ public struct ProgrammeBatch: Sendable {
     public func run(reader: CSVReader, writer: CSVWriter) throws -> ProgrammeBatchSummary {
         let (lonIndex, latIndex, addressIndex) = try positionColumns(reader)
         let facts = factColumns(reader.header)
-        let appended = Self.appendedColumns
-        try writer.writeRow(reader.header.map { appended.contains($0.lowercased()) ? $0 + "_input" : $0 } + appended)
         var summary = ProgrammeBatchSummary()
         let headerCount = reader.header.count
         let fileName = reader.name
@@ -163,15 +161,12 @@ public struct ProgrammeBatch: Sendable {
         let (catalog, book, options, resolver) = (self.catalog, self.book, self.options, self.addressResolver)
 
         // Rows are evaluated on worker threads (one EligibilityLocator, GEOS/PROJ state, each) and written back
-        // in input order by `OrderedBatchRunner`, as the TFPB batch does.
-        let runner = OrderedBatchRunner<CSVRecord, ChunkOutput>(workers: options.workers)
-        try runner.run(
-            next: {
-                let batch = try reader.nextBatch(options.chunkSize)
-                return batch.isEmpty ? nil : batch
-            },
+        // in input order by `AnnotatingBatch`, as the TFPB batch does.
+        _ = try AnnotatingBatch(workers: options.workers).run(
+            reader: reader, output: (writer, AnnotatingBatch.header(reader.header, appending: Self.appendedColumns)),
+            read: { try AnnotatingBatch.records(reader, options.chunkSize) },
             makeWorker: { try EligibilityLocator(catalog: catalog, addressResolver: resolver, tolerance: options.tolerance) },
-            process: { locator, records in
+            annotate: { locator, records in
                 var out = ChunkOutput()
                 out.bytes.reserveCapacity(records.count * 160)
                 for rec in records {
@@ -189,13 +184,12 @@ public struct ProgrammeBatch: Sendable {
                 return out
             },
             deliver: { out in
-                try writer.write(encoded: out.bytes)
                 summary.rows += out.rows
                 for (v, n) in out.byVerdict { summary.byVerdict[v, default: 0] += n }
                 summary.problemCount += out.problems.count
                 for p in out.problems where summary.problems.count < options.maxReportedProblems { summary.problems.append(p) }
+                return (out.bytes, out.rows)
             })
-        try writer.close()
         return summary
     }
 

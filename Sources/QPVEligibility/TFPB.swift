@@ -334,21 +334,17 @@ public struct TFPBBatch {
         let socialIndex = index(TFPBBatchOptions.socialHousingRole)
         let exonerationIndex = index(TFPBBatchOptions.exonerationRole)
 
-        let appended = TFPBBatch.appendedColumns
-        let header = reader.header.map { appended.contains($0.lowercased()) ? $0 + "_input" : $0 }
-        try writer.writeRow(header + appended)
+        let header = AnnotatingBatch.header(reader.header, appending: TFPBBatch.appendedColumns)
         if let geojson { try geojson.write(encoded: Array("{\"type\":\"FeatureCollection\",\"features\":[\n".utf8)) }
 
         var summary = TFPBBatchSummary()
         var lines: [String: TFPBSummaryLine] = [:]
         var firstFeature = true
-        let started = Date()
-        let progress = BatchProgress(reader: reader, handler: options.progress)
         let encoder = writer.encoder
         let (catalog, book, options, resolver) = (self.catalog, self.book, self.options, self.addressResolver)
         let headerCount = reader.header.count
         let fileName = reader.name
-        let columnNames = header
+        let columnNames = Array(header.prefix(headerCount))
         let withGeoJSON = geojson != nil
         let lonName = lonIndex.map { reader.header[$0] } ?? "lon"
         let latName = latIndex.map { reader.header[$0] } ?? "lat"
@@ -357,15 +353,10 @@ public struct TFPBBatch {
         let header0 = reader.header
         let date = TFPB.referenceDate(taxYear: options.taxYear)
 
-        let runner = OrderedBatchRunner<CSVRecord, ChunkOutput>(workers: options.workers)
-        try runner.run(
-            next: {
-                let batch = try reader.nextBatch(options.chunkSize)
-                if !batch.isEmpty { progress.chunkRead() }
-                return batch.isEmpty ? nil : batch
-            },
+        summary.seconds = try AnnotatingBatch(workers: options.workers, progress: options.progress).run(
+            reader: reader, output: (writer, header), read: { try AnnotatingBatch.records(reader, options.chunkSize) },
             makeWorker: { TFPBWorker(locator: try EligibilityLocator(catalog: catalog, addressResolver: resolver, tolerance: options.tolerance)) },
-            process: { worker, records in
+            annotate: { worker, records in
                 let locator = worker.locator
                 var out = ChunkOutput(bytes: [], geojson: [], verdicts: [:], lines: [:], problems: [], rows: records.count)
                 out.bytes.reserveCapacity(records.count * 160)
@@ -479,13 +470,7 @@ public struct TFPBBatch {
                     let vintage = hit?.vintage ?? location.qpvLists.first?.vintage ?? ""
                     let countedDwellings = dwellingsKnown ? dwellings : 0
                     let eligibleDwellings = verdict == .eligible ? countedDwellings : 0
-                    var fields = rec.fields
-                    if fields.count < headerCount {
-                        fields += Array(repeating: "", count: headerCount - fields.count)
-                    } else if fields.count > headerCount {
-                        let extra = fields[(headerCount - 1)...].joined(separator: String(UnicodeScalar(encoder.dialect.separator)))
-                        fields = Array(fields[..<(headerCount - 1)]) + [extra]
-                    }
+                    let fields = AnnotatingBatch.aligned(rec.fields, width: headerCount, separator: encoder.dialect.separator)
                     let error = errors[k].filter { !$0.isEmpty }.joined(separator: " ; ")
                     let added = [
                         verdict.rawValue, qpvStatus, location.qpv.map(\.code).joined(separator: ";"),
@@ -550,7 +535,6 @@ public struct TFPBBatch {
                 return out
             },
             deliver: { chunk in
-                try writer.write(encoded: chunk.bytes)
                 if let geojson, !chunk.geojson.isEmpty {
                     // Features are newline-terminated; separate them with commas across chunks.
                     var bytes = chunk.geojson
@@ -574,16 +558,14 @@ public struct TFPBBatch {
                 }
                 summary.problemCount += chunk.problems.count
                 for p in chunk.problems where summary.problems.count < options.maxReportedProblems { summary.problems.append(p) }
-                progress.chunkDelivered(rows: chunk.rows)
+                return (chunk.bytes, chunk.rows)
             })
-        try writer.close()
         if let geojson {
             try geojson.write(encoded: Array("\n]}\n".utf8))
             try geojson.close()
         }
         summary.lines = lines.values.sorted { ($0.code.isEmpty ? "~" : $0.code) < ($1.code.isEmpty ? "~" : $1.code) }
         summary.blankLines = reader.blankLines
-        summary.seconds = Date().timeIntervalSince(started)
         return summary
     }
 }

@@ -1,5 +1,6 @@
 // The verdict and its explanation: `Verdict`, `Criterion`, `AidReport`, `LocationReport`, `EligibilityReport`
-// (JSON keys and the French text a counsellor reads aloud).
+// (JSON keys and the French text a counsellor reads aloud). Stable JSON: every key is always present, `null`
+// when it does not apply (optionals are `@ExplicitNull`), so API clients can rely on the shape.
 
 import Foundation
 import QPVCore
@@ -64,11 +65,11 @@ public struct Criterion: Sendable, Codable, Equatable {
     /// Citations of the texts the criterion relies on.
     public var source: String
     /// What the rule version used says, in French.
-    public var rule_note: String?
+    @ExplicitNull public var rule_note: String? = nil
     /// Validity of the rule version used ("du 1er janvier 2020 au 31 décembre 2024").
-    public var rule_period: String?
+    @ExplicitNull public var rule_period: String? = nil
     /// Why the rule itself is doubtful (forces `unknown`).
-    public var uncertain: String?
+    @ExplicitNull public var uncertain: String? = nil
 
     /// A criterion from its fields.
     public init(
@@ -89,17 +90,17 @@ public struct Criterion: Sendable, Codable, Equatable {
 /// Amounts of an aid, when they apply.
 public struct AidReport: Sendable, Codable, Equatable {
     /// Total over the contract (nil when not computable, e.g. an adulte-relais post without end).
-    public var total_eur: Double?
+    @ExplicitNull public var total_eur: Double? = nil
     /// Amount per contract year (year 1 first).
     public var by_year_eur: [Double]
     /// Yearly amount for a full-time post, when the aid is expressed that way.
-    public var per_year_full_time_eur: Double?
+    @ExplicitNull public var per_year_full_time_eur: Double? = nil
     /// How the amount was computed, in French.
     public var detail: String
     /// The texts the amount relies on.
     public var source: String
     /// Why the amount is doubtful (never changes the verdict), nil when it is not.
-    public var uncertain: String?
+    @ExplicitNull public var uncertain: String? = nil
 }
 
 /// A cited source in a report.
@@ -109,7 +110,7 @@ public struct SourceReference: Sendable, Codable, Equatable {
     /// Its title.
     public var title: String
     /// Official text when known.
-    public var url: String?
+    @ExplicitNull public var url: String? = nil
 }
 
 /// The perimeter answer a verdict relied on, in the report's JSON.
@@ -123,43 +124,43 @@ public struct LocationReport: Sendable, Codable, Equatable {
     /// Its list's year.
     public var vintage: String
     /// Distance to the nearest QPV boundary, in metres.
-    public var distance_boundary_m: Double?
+    @ExplicitNull public var distance_boundary_m: Double? = nil
     /// Distance under which the answer is « à vérifier », in metres.
-    public var boundary_tolerance_m: Double?
+    @ExplicitNull public var boundary_tolerance_m: Double? = nil
     /// The QPV list used, in French.
-    public var list: String?
+    @ExplicitNull public var list: String? = nil
     /// The decree that defines it.
-    public var legal_basis: String?
+    @ExplicitNull public var legal_basis: String? = nil
     /// The list that should be installed (status no_list).
-    public var missing_list: String?
+    @ExplicitNull public var missing_list: String? = nil
     /// How to install it (the `qpv data` command).
-    public var how_to_install: String?
+    @ExplicitNull public var how_to_install: String? = nil
     /// Longitude, WGS84.
-    public var lon: Double?
+    @ExplicitNull public var lon: Double? = nil
     /// Latitude, WGS84.
-    public var lat: Double?
+    @ExplicitNull public var lat: Double? = nil
     /// Code of the nearest QPV when outside.
-    public var nearest_code: String?
+    @ExplicitNull public var nearest_code: String? = nil
     /// Its name.
-    public var nearest_name: String?
+    @ExplicitNull public var nearest_name: String? = nil
     /// The QIC answer, when QIC lists are installed.
-    public var qic_status: String?
+    @ExplicitNull public var qic_status: String? = nil
     /// Code of the QIC containing the place.
-    public var qic_code: String?
+    @ExplicitNull public var qic_code: String? = nil
     /// Its name.
-    public var qic_name: String?
+    @ExplicitNull public var qic_name: String? = nil
     /// SIREN of the QIC's intercommunalité.
-    public var qic_epci: String?
+    @ExplicitNull public var qic_epci: String? = nil
     /// The commune(s) the place may be in ("59350 Lille").
     public var communes: [String]
     /// How the commune is known, in French.
-    public var commune_source: String?
+    @ExplicitNull public var commune_source: String? = nil
     /// The geocoded address's label, when given as an address.
-    public var address_label: String?
+    @ExplicitNull public var address_label: String? = nil
     /// Its geocoding score.
-    public var address_score: Double?
+    @ExplicitNull public var address_score: Double? = nil
     /// Why the position or the address cannot be relied on, in French.
-    public var problem: String?
+    @ExplicitNull public var problem: String? = nil
     /// True when the answer comes from the fictional demonstration data.
     public var demo: Bool
 }
@@ -189,13 +190,13 @@ public struct EligibilityReport: Sendable, Codable, Equatable {
     /// Every criterion checked, with its result, French sentence and source.
     public var criteria: [Criterion]
     /// The aid's amount, when the programme has one and it can be computed.
-    public var aid: AidReport?
+    @ExplicitNull public var aid: AidReport? = nil
     /// Last day to file the request (ISO date), when known.
-    public var filing_deadline: String?
+    @ExplicitNull public var filing_deadline: String? = nil
     /// How the deadline was computed, in French.
-    public var filing_deadline_detail: String?
+    @ExplicitNull public var filing_deadline_detail: String? = nil
     /// The perimeter answer the verdict relied on.
-    public var location: LocationReport?
+    @ExplicitNull public var location: LocationReport? = nil
     /// Why the verdict is `to_verify` (empty otherwise).
     public var to_verify: [String]
     /// Information that does not change the verdict.
@@ -370,94 +371,4 @@ extension LocationReport {
 
 extension String {
     var lowercasedFirst: String { isEmpty ? self : prefix(1).lowercased() + dropFirst() }
-}
-
-// Stable JSON: every key is always present (`null` when it does not apply), so API clients can rely on the shape.
-extension Criterion {
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(label, forKey: .label)
-        try c.encode(result, forKey: .result)
-        try c.encode(detail, forKey: .detail)
-        try c.encode(source, forKey: .source)
-        try c.encode(rule_note, forKey: .rule_note)
-        try c.encode(rule_period, forKey: .rule_period)
-        try c.encode(uncertain, forKey: .uncertain)
-    }
-}
-
-extension AidReport {
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(total_eur, forKey: .total_eur)
-        try c.encode(by_year_eur, forKey: .by_year_eur)
-        try c.encode(per_year_full_time_eur, forKey: .per_year_full_time_eur)
-        try c.encode(detail, forKey: .detail)
-        try c.encode(source, forKey: .source)
-        try c.encode(uncertain, forKey: .uncertain)
-    }
-}
-
-extension SourceReference {
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(title, forKey: .title)
-        try c.encode(url, forKey: .url)
-    }
-}
-
-extension LocationReport {
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(status, forKey: .status)
-        try c.encode(code, forKey: .code)
-        try c.encode(name, forKey: .name)
-        try c.encode(vintage, forKey: .vintage)
-        try c.encode(distance_boundary_m, forKey: .distance_boundary_m)
-        try c.encode(boundary_tolerance_m, forKey: .boundary_tolerance_m)
-        try c.encode(list, forKey: .list)
-        try c.encode(legal_basis, forKey: .legal_basis)
-        try c.encode(missing_list, forKey: .missing_list)
-        try c.encode(how_to_install, forKey: .how_to_install)
-        try c.encode(lon, forKey: .lon)
-        try c.encode(lat, forKey: .lat)
-        try c.encode(nearest_code, forKey: .nearest_code)
-        try c.encode(nearest_name, forKey: .nearest_name)
-        try c.encode(qic_status, forKey: .qic_status)
-        try c.encode(qic_code, forKey: .qic_code)
-        try c.encode(qic_name, forKey: .qic_name)
-        try c.encode(qic_epci, forKey: .qic_epci)
-        try c.encode(communes, forKey: .communes)
-        try c.encode(commune_source, forKey: .commune_source)
-        try c.encode(address_label, forKey: .address_label)
-        try c.encode(address_score, forKey: .address_score)
-        try c.encode(problem, forKey: .problem)
-        try c.encode(demo, forKey: .demo)
-    }
-}
-
-extension EligibilityReport {
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(programme, forKey: .programme)
-        try c.encode(programme_label, forKey: .programme_label)
-        try c.encode(verdict, forKey: .verdict)
-        try c.encode(verdict_label, forKey: .verdict_label)
-        try c.encode(also_decides, forKey: .also_decides)
-        try c.encode(summary, forKey: .summary)
-        try c.encode(date, forKey: .date)
-        try c.encode(date_label, forKey: .date_label)
-        try c.encode(criteria, forKey: .criteria)
-        try c.encode(aid, forKey: .aid)
-        try c.encode(filing_deadline, forKey: .filing_deadline)
-        try c.encode(filing_deadline_detail, forKey: .filing_deadline_detail)
-        try c.encode(location, forKey: .location)
-        try c.encode(to_verify, forKey: .to_verify)
-        try c.encode(notes, forKey: .notes)
-        try c.encode(sources, forKey: .sources)
-        try c.encode(rules_file, forKey: .rules_file)
-        try c.encode(demo, forKey: .demo)
-    }
 }

@@ -275,16 +275,9 @@ public struct LocateBatch {
         let found = try columns(reader)
         let lonIndex = found[0].index
         let latIndex = found[1].index
-        let appended = appendedColumns
-        // An input column named like one of ours (a file processed twice) is kept, renamed with "_input".
-        let renamedHeader = reader.header.map { appended.contains($0.lowercased()) ? $0 + "_input" : $0 }
-        try writer.writeRow(renamedHeader + appended)
-
         var summary = LocateBatchSummary()
         summary.lonColumn = reader.header[lonIndex]
         summary.latColumn = reader.header[latIndex]
-        let started = Date()
-        let progress = BatchProgress(reader: reader, handler: options.progress)
         let encoder = writer.encoder
         let catalog = self.catalog
         let options = self.options
@@ -305,30 +298,18 @@ public struct LocateBatch {
             var engineErrors = 0
         }
 
-        let runner = OrderedBatchRunner<RawRecords, ChunkOutput>(workers: options.workers)
         let separator = encoder.dialect.separator
         let lineEnd: [UInt8] = encoder.dialect.crlf ? [0x0D, 0x0A] : [0x0A]
-        try runner.run(
-            next: {
-                // The reading thread only scans: fields are decoded by the workers.
-                let chunk = try reader.nextRaw(maxRecords: options.chunkSize).map { [$0] }
-                if chunk != nil { progress.chunkRead() }
-                return chunk
-            },
+        summary.seconds = try AnnotatingBatch(workers: options.workers, progress: options.progress).run(
+            reader: reader, output: (writer, AnnotatingBatch.header(reader.header, appending: appendedColumns)),
+            // The reading thread only scans: fields are decoded by the workers.
+            read: { try reader.nextRaw(maxRecords: options.chunkSize) },
             makeWorker: { try Locator(catalog: catalog) },
-            process: { locator, chunks in
-                let records = chunks[0]
+            annotate: { locator, records in
                 let count = records.count
                 /// Record k's fields, padded or with the extra ones joined into the last, to the header's width.
                 func alignedFields(_ k: Int) -> [String] {
-                    var fields = records.record(k).fields
-                    if fields.count < headerCount {
-                        fields += Array(repeating: "", count: headerCount - fields.count)
-                    } else if fields.count > headerCount {
-                        let extra = fields[(headerCount - 1)...].joined(separator: String(UnicodeScalar(separator)))
-                        fields = Array(fields[..<(headerCount - 1)]) + [extra]
-                    }
-                    return fields
+                    AnnotatingBatch.aligned(records.record(k).fields, width: headerCount, separator: separator)
                 }
                 var lons = [Double](repeating: .nan, count: count)
                 var lats = [Double](repeating: .nan, count: count)
@@ -426,7 +407,6 @@ public struct LocateBatch {
                 return out
             },
             deliver: { chunk in
-                try writer.write(encoded: chunk.bytes)
                 summary.rows += chunk.rows
                 summary.qicInside += chunk.qicInside
                 summary.qicNotCovered += chunk.qicNotCovered
@@ -435,11 +415,9 @@ public struct LocateBatch {
                 summary.problemCount += chunk.problems.count
                 if chunk.engineErrors > 0 { summary.byStatus[LocateBatch.errorStatus, default: 0] += chunk.engineErrors }
                 for p in chunk.problems where summary.problems.count < options.maxReportedProblems { summary.problems.append(p) }
-                progress.chunkDelivered(rows: chunk.rows)
+                return (chunk.bytes, chunk.rows)
             })
-        try writer.close()
         summary.blankLines = reader.blankLines
-        summary.seconds = Date().timeIntervalSince(started)
         return summary
     }
 }
