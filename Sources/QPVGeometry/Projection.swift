@@ -204,9 +204,12 @@ public final class CoordinateTransformer {
     /// The operations PROJ 9 chooses, normalised, between WGS84 and the official metric CRS whose datum is
     /// WGS84-compatible (a single operation, no datum shift), as PROJ itself writes them
     /// (`proj_as_proj_string` of `proj_create_crs_to_crs` + `proj_normalize_for_visualization`). Building them
-    /// from these strings does not open PROJ's SQLite database — about a tenth of a single `qpv locate` —
-    /// and gives the same coordinates (test `ProjectionTests.precompiledPipelinesMatchTheDatabase`, which fails
-    /// if a PROJ version ever chose otherwise). Other pairs (EPSG:3297, EPSG:3035) go through the database.
+    /// from these strings skips PROJ's search for candidate operations in its database — about a tenth of a
+    /// single `qpv locate` — and gives the same coordinates (test `ProjectionTests.precompiledPipelinesMatchTheDatabase`, which fails
+    /// if a PROJ version ever chose otherwise). PROJ 9.1's `proj_create` still opens the SQLite database
+    /// (`DatabaseContext::create`, even for a `+proj=pipeline` string; so does `proj_create_argv`): ~6 ms of CPU
+    /// that only a PROJ without that eager open would save. Other pairs (EPSG:3297, EPSG:3035) go through the
+    /// database.
     static let precompiled: [String: String] = {
         let lcc93 = "+proj=lcc +lat_0=46.5 +lon_0=3 +lat_1=49 +lat_2=44 +x_0=700000 +y_0=6600000 +ellps=GRS80"
         let deg = "+step +proj=unitconvert +xy_in=deg +xy_out=rad"

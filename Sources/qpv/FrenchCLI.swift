@@ -1,5 +1,5 @@
-// `FrenchCLI`: the entry point's error path and swift-argument-parser's own texts translated into French
-// (help headings, parser errors, the usage line of the failing command).
+// `FrenchCLI`: the process entry point (`QPVMain`), its error path and swift-argument-parser's own texts
+// translated into French (help headings, parser errors, the usage line of the failing command).
 
 import ArgumentParser
 import Foundation
@@ -8,13 +8,14 @@ import Foundation
 /// its parsing errors) and the error path of every command: the message is translated, printed on standard
 /// error with the usage line of the command that failed, and the exit status follows `ExitStatus`.
 enum FrenchCLI {
-    /// Runs the command line the way `AsyncParsableCommand.main()` does, with French messages.
-    static func main(_ arguments: [String]) async -> Never {
+    /// Runs the command line the way `AsyncParsableCommand.main()` does, with French messages, and returns the
+    /// exit status (the caller exits: see `QPVMain`).
+    static func run(_ arguments: [String]) async -> Int32 {
         let command: ParsableCommand
         do {
             command = try QPV.parseAsRoot(arguments)
         } catch {
-            exit(QPV.self, error, arguments: arguments)
+            return report(QPV.self, error, arguments: arguments)
         }
         do {
             var c = command
@@ -25,12 +26,13 @@ enum FrenchCLI {
             }
         } catch {
             // The failing command's own usage line, not the root's "qpv <subcommand>".
-            exit(type(of: command), error, arguments: arguments)
+            return report(type(of: command), error, arguments: arguments)
         }
-        Foundation.exit(0)
+        return 0
     }
 
-    static func exit(_ command: ParsableCommand.Type, _ error: Error, arguments: [String]) -> Never {
+    /// Prints the message of `error` (translated, with the usage line of `command`) and returns the exit status.
+    static func report(_ command: ParsableCommand.Type, _ error: Error, arguments: [String]) -> Int32 {
         let code = command.exitCode(for: error)
         // At least 120 columns, so that no example command line of the help is cut in two.
         let columns = max(Int(ProcessInfo.processInfo.environment["COLUMNS"] ?? "") ?? 80, 120)
@@ -49,7 +51,7 @@ enum FrenchCLI {
         }
         if code == .success {
             if !text.isEmpty { print(text) }
-            Foundation.exit(0)
+            return 0
         }
         let status: Int32
         if error is ExitCode || error is CleanExit {
@@ -60,7 +62,7 @@ enum FrenchCLI {
             status = ExitStatus.of(error)
         }
         if !text.isEmpty { FileHandle.standardError.write(Data((text + "\n").utf8)) }
-        Foundation.exit(status)
+        return status
     }
 
     /// Command names from the root to `command` ("qpv", "carreaux", "classify").
@@ -118,4 +120,31 @@ enum FrenchCLI {
         }
         return s
     }
+}
+
+/// The process entry point. Synchronous on purpose: the command runs in a task while the main thread waits, then
+/// the main thread alone calls `exit` once the command has returned. (An `exit` called from a task of an async
+/// `main`, as before, ran the atexit handlers — LeakSanitizer's among them — while the main thread was still
+/// driving the main executor: under the sanitizers every error exit aborted with signal 6.)
+@main
+enum QPVMain {
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        let status = ExitStatusBox()
+        let finished = DispatchSemaphore(value: 0)
+        Task.detached {
+            status.set(await FrenchCLI.run(arguments))
+            finished.signal()
+        }
+        finished.wait()
+        exit(status.get())
+    }
+}
+
+/// The exit status handed from the command's task to the main thread.
+private final class ExitStatusBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Int32 = 0
+    func set(_ v: Int32) { lock.withLock { value = v } }
+    func get() -> Int32 { lock.withLock { value } }
 }

@@ -6,7 +6,7 @@ import ArgumentParser
 import Foundation
 import QPVCore
 
-@main
+/// The root command (the process entry point is `QPVMain`, in FrenchCLI.swift).
 struct QPV: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qpv",
@@ -25,9 +25,4 @@ struct QPV: AsyncParsableCommand {
             DataCommand.self,
         ]
     )
-
-    /// French messages and the documented exit statuses (`FrenchCLI`, `ExitStatus`).
-    static func main() async {
-        await FrenchCLI.main(Array(CommandLine.arguments.dropFirst()))
-    }
 }
