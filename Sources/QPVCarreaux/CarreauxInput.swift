@@ -91,7 +91,7 @@ public struct CarreauxInput: Sendable {
                     RowProblem(
                         kind: .wrongResolution,
                         message:
-                            "\(where_(record)) : carreau de \(cell.resolution) m « \(cell.id) » dans un fichier de carreaux de \(resolution) m (ligne ignorée ; --resolution pour un fichier de carreaux de 1 km)"
+                            "\(fieldLocation(record)) : carreau de \(cell.resolution) m « \(cell.id) » dans un fichier de carreaux de \(resolution) m (ligne ignorée ; --resolution pour un fichier de carreaux de 1 km)"
                     )
                 )
             }
@@ -109,10 +109,10 @@ public struct CarreauxInput: Sendable {
             }
         }
         if let issue = record.issue { reason += " (\(issue))" }
-        return (nil, RowProblem(kind: .invalidId, message: "\(where_(record)) : \(reason)"))
+        return (nil, RowProblem(kind: .invalidId, message: "\(fieldLocation(record)) : \(reason)"))
     }
 
-    func where_(_ record: CSVRecord) -> String { "\(file), ligne \(record.line), champ « \(idColumn) »" }
+    func fieldLocation(_ record: CSVRecord) -> String { "\(file), ligne \(record.line), champ « \(idColumn) »" }
 
     /// A duplicate-id problem.
     func duplicate(line: Int, _ cell: GridCell) -> RowProblem {

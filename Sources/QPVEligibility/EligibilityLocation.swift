@@ -310,15 +310,15 @@ public struct EligibilityLocation: Sendable, Equatable {
         let list = qpvLists.first
         return LocationReport(
             status: status.rawValue, code: qpv.map(\.code).joined(separator: ";"), name: qpv.map(\.name).joined(separator: ";"),
-            vintage: main?.vintage ?? list?.vintage ?? "", distance_boundary_m: distanceBoundaryM.map { ($0 * 100).rounded() / 100 },
-            boundary_tolerance_m: toleranceM, list: list.map { $0.label }, legal_basis: list.map { $0.legalBasis },
-            missing_list: missingList.map { "\($0.label) (\($0.periodFrench), \($0.legalBasis))" }, how_to_install: missingList?.installHint,
-            lon: lon, lat: lat, nearest_code: qpv.isEmpty ? nearestQPV?.code : nil, nearest_name: qpv.isEmpty ? nearestQPV?.name : nil,
-            qic_status: qic?.status.rawValue, qic_code: qic.map { $0.containing.map(\.code).joined(separator: ";") },
-            qic_name: qic.map { $0.containing.map(\.name).joined(separator: ";") },
-            qic_epci: qic?.containing.first.flatMap { $0.epciName ?? $0.epciSiren },
+            vintage: main?.vintage ?? list?.vintage ?? "", distanceBoundaryM: distanceBoundaryM.map { ($0 * 100).rounded() / 100 },
+            boundaryToleranceM: toleranceM, list: list.map { $0.label }, legalBasis: list.map { $0.legalBasis },
+            missingList: missingList.map { "\($0.label) (\($0.periodFrench), \($0.legalBasis))" }, howToInstall: missingList?.installHint,
+            lon: lon, lat: lat, nearestCode: qpv.isEmpty ? nearestQPV?.code : nil, nearestName: qpv.isEmpty ? nearestQPV?.name : nil,
+            qicStatus: qic?.status.rawValue, qicCode: qic.map { $0.containing.map(\.code).joined(separator: ";") },
+            qicName: qic.map { $0.containing.map(\.name).joined(separator: ";") },
+            qicEPCI: qic?.containing.first.flatMap { $0.epciName ?? $0.epciSiren },
             communes: communes.map { $0.name.isEmpty ? $0.insee : ($0.insee.isEmpty ? $0.name : "\($0.name) (\($0.insee))") },
-            commune_source: communeSource, address_label: address?.label, address_score: address?.score, problem: problem ?? addressProblem,
+            communeSource: communeSource, addressLabel: address?.label, addressScore: address?.score, problem: problem ?? addressProblem,
             demo: demo)
     }
 }

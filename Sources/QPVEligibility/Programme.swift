@@ -100,7 +100,7 @@ enum Amounts {
                 of: "{known}", with: known.isEmpty ? "aucun" : known)
             return Computed(
                 aid: AidReport(
-                    total_eur: nil, by_year_eur: [], per_year_full_time_eur: nil, detail: detail, source: "",
+                    totalEUR: nil, byYearEUR: [], perYearFullTimeEUR: nil, detail: detail, source: "",
                     uncertain: "montant \(year) non saisi dans \(book.origin)"))
         }
         let label = (spec.label ?? "").replacingOccurrences(of: "{year}", with: year)
@@ -119,14 +119,14 @@ enum Amounts {
             // The amount's doubt stays on the amount ("montant à vérifier"): it never changes the verdict.
             return Computed(
                 aid: AidReport(
-                    total_eur: nil, by_year_eur: [perYear], per_year_full_time_eur: perYear,
+                    totalEUR: nil, byYearEUR: [perYear], perYearFullTimeEUR: perYear,
                     detail: label.isEmpty ? described("\(FrenchFormat.euros(perYear)) par an") : "\(label) — \(v.note ?? "")",
                     source: source, uncertain: v.uncertain), sources: v.sources)
         case .fixed:
             let x = v.number("amount_eur") ?? 0
             return Computed(
                 aid: AidReport(
-                    total_eur: x, by_year_eur: [], per_year_full_time_eur: nil, detail: described(FrenchFormat.euros(x)), source: source,
+                    totalEUR: x, byYearEUR: [], perYearFullTimeEUR: nil, detail: described(FrenchFormat.euros(x)), source: source,
                     uncertain: doubt()),
                 sources: v.sources)
         case .byYear:
@@ -134,7 +134,7 @@ enum Amounts {
             let total = (years.reduce(0, +) * 100).rounded() / 100
             return Computed(
                 aid: AidReport(
-                    total_eur: total, by_year_eur: years, per_year_full_time_eur: nil,
+                    totalEUR: total, byYearEUR: years, perYearFullTimeEUR: nil,
                     detail: described("\(years.count) année\(years.count > 1 ? "s" : "")"), source: source,
                     uncertain: doubt()), sources: v.sources)
         case .prorated:
@@ -143,7 +143,7 @@ enum Amounts {
                 doubts.append("durée non déclarée (« \(spec.durationFact ?? "?") ») : montant non calculé")
                 return Computed(
                     aid: AidReport(
-                        total_eur: nil, by_year_eur: [], per_year_full_time_eur: perYear, detail: described("\(FrenchFormat.euros(perYear)) par an"),
+                        totalEUR: nil, byYearEUR: [], perYearFullTimeEUR: perYear, detail: described("\(FrenchFormat.euros(perYear)) par an"),
                         source: source, uncertain: doubt()),
                     sources: v.sources)
             }
@@ -160,7 +160,7 @@ enum Amounts {
             let total = (years.reduce(0, +) * 100).rounded() / 100
             return Computed(
                 aid: AidReport(
-                    total_eur: total, by_year_eur: years, per_year_full_time_eur: perYear,
+                    totalEUR: total, byYearEUR: years, perYearFullTimeEUR: perYear,
                     detail: described(
                         "\(FrenchFormat.euros(perYear)) par an pour un temps plein, au prorata de \(FrenchFormat.decimal(months, digits: months == months.rounded() ? 0 : 1)) mois"
                     ),
@@ -198,13 +198,13 @@ enum Amounts {
             guard let base else {
                 doubts.append("base non déclarée (« \(spec.baseFact ?? "base_eur") ») : montant non calculé")
                 return Computed(
-                    aid: AidReport(total_eur: nil, by_year_eur: [], per_year_full_time_eur: nil, detail: said(why), source: src, uncertain: doubt()),
+                    aid: AidReport(totalEUR: nil, byYearEUR: [], perYearFullTimeEUR: nil, detail: said(why), source: src, uncertain: doubt()),
                     sources: sources)
             }
             let total = (rate * base * 100).rounded() / 100
             return Computed(
                 aid: AidReport(
-                    total_eur: total, by_year_eur: [], per_year_full_time_eur: nil, detail: said("\(why) × \(FrenchFormat.euros(base))"), source: src,
+                    totalEUR: total, byYearEUR: [], perYearFullTimeEUR: nil, detail: said("\(why) × \(FrenchFormat.euros(base))"), source: src,
                     uncertain: doubt()), sources: sources)
         }
     }
@@ -283,7 +283,7 @@ enum Amounts {
         if let note = v.note { full += " — \(note)" }
         if let u = v.uncertain { amountDoubts.append("montant de l'aide : \(u)") }
         let aid = AidReport(
-            total_eur: total, by_year_eur: years, per_year_full_time_eur: nil, detail: full,
+            totalEUR: total, byYearEUR: years, perYearFullTimeEUR: nil, detail: full,
             source: (v.sources + (plus?.sources ?? [])).map(\.citation).joined(separator: " ; "),
             uncertain: amountDoubts.isEmpty ? nil : amountDoubts.joined(separator: " ; "))
         return Computed(aid: aid, notes: notes, sources: sources)

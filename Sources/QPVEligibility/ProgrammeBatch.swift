@@ -241,7 +241,7 @@ public struct ProgrammeBatch: Sendable {
             let report = ProgrammeEvaluator.evaluate(book: book, date: date, inputs: inputs, location: location)
             verdict = report.verdict
             reason = Self.reason(report)
-            if let t = report.aid?.total_eur ?? report.aid?.per_year_full_time_eur {
+            if let t = report.aid?.totalEUR ?? report.aid?.perYearFullTimeEUR {
                 amount = encoder.decimal(t == t.rounded() ? String(Int(t)) : String(format: "%.2f", t))
             }
             // Never "eligible" for a row with a problem the verdict did not see.
@@ -267,7 +267,7 @@ public struct ProgrammeBatch: Sendable {
         switch report.verdict {
         case .eligible: return report.summary
         case .notEligible: return report.criteria.filter { $0.result == .notMet }.map { "\($0.label) : \($0.detail)" }.joined(separator: " ; ")
-        case .toVerify: return report.to_verify.joined(separator: " ; ")
+        case .toVerify: return report.toVerify.joined(separator: " ; ")
         }
     }
 }

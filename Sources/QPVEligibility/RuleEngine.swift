@@ -139,8 +139,8 @@ public struct RuleEngine: Sendable {
             out.criteria.append(
                 Criterion(
                     id: spec.id, label: spec.label, result: result, detail: detail,
-                    source: (version.sources.map(\.citation) + outcome.citations).joined(separator: " ; "), rule_note: version.note,
-                    rule_period: version.periodFrench,
+                    source: (version.sources.map(\.citation) + outcome.citations).joined(separator: " ; "), ruleNote: version.note,
+                    rulePeriod: version.periodFrench,
                     uncertain: version.uncertain))
         }
         if let location, location.date != date {
@@ -370,9 +370,9 @@ enum Checks {
                 return CheckOutcome(
                     .notMet, "hors de tout QPV (\(listLabel)) : le lieu ne peut pas être dans un QPV de la \(name)", citations: listCitations)
             }
-            let where_ = loc.qpv.first.map { "dans le QPV \($0.code) « \($0.name) »" } ?? "en limite de QPV"
+            let place = loc.qpv.first.map { "dans le QPV \($0.code) « \($0.name) »" } ?? "en limite de QPV"
             return CheckOutcome(
-                .unknown, "\(where_), mais la \(name) n'est pas disponible dans qpv : vérifiez que ce quartier en faisait partie",
+                .unknown, "\(place), mais la \(name) n'est pas disponible dans qpv : vérifiez que ce quartier en faisait partie",
                 citations: listCitations)
         }
         let derogation = v.string("derogation")

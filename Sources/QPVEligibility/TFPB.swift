@@ -255,7 +255,7 @@ final class TFPBWorker {
         case .notEligible:
             reason = report.criteria.filter { $0.result == .notMet }.map { "\($0.label) : \($0.detail)" }.joined(separator: " ; ")
         case .toVerify:
-            reason = report.to_verify.joined(separator: " ; ")
+            reason = report.toVerify.joined(separator: " ; ")
         }
         if memo.count >= TFPBWorker.memoLimit { memo.removeAll(keepingCapacity: true) }
         memo[key] = (report.verdict, reason)

@@ -65,15 +65,22 @@ public struct Criterion: Sendable, Codable, Equatable {
     /// Citations of the texts the criterion relies on.
     public var source: String
     /// What the rule version used says, in French.
-    @ExplicitNull public var rule_note: String? = nil
+    @ExplicitNull public var ruleNote: String? = nil
     /// Validity of the rule version used ("du 1er janvier 2020 au 31 décembre 2024").
-    @ExplicitNull public var rule_period: String? = nil
+    @ExplicitNull public var rulePeriod: String? = nil
     /// Why the rule itself is doubtful (forces `unknown`).
     @ExplicitNull public var uncertain: String? = nil
 
+    enum CodingKeys: String, CodingKey {
+        case id, label, result, detail, source
+        case ruleNote = "rule_note"
+        case rulePeriod = "rule_period"
+        case uncertain
+    }
+
     /// A criterion from its fields.
     public init(
-        id: String, label: String, result: CriterionResult, detail: String, source: String, rule_note: String? = nil, rule_period: String? = nil,
+        id: String, label: String, result: CriterionResult, detail: String, source: String, ruleNote: String? = nil, rulePeriod: String? = nil,
         uncertain: String? = nil
     ) {
         self.id = id
@@ -81,8 +88,8 @@ public struct Criterion: Sendable, Codable, Equatable {
         self.result = result
         self.detail = detail
         self.source = source
-        self.rule_note = rule_note
-        self.rule_period = rule_period
+        self.ruleNote = ruleNote
+        self.rulePeriod = rulePeriod
         self.uncertain = uncertain
     }
 }
@@ -90,17 +97,24 @@ public struct Criterion: Sendable, Codable, Equatable {
 /// Amounts of an aid, when they apply.
 public struct AidReport: Sendable, Codable, Equatable {
     /// Total over the contract (nil when not computable, e.g. an adulte-relais post without end).
-    @ExplicitNull public var total_eur: Double? = nil
+    @ExplicitNull public var totalEUR: Double? = nil
     /// Amount per contract year (year 1 first).
-    public var by_year_eur: [Double]
+    public var byYearEUR: [Double]
     /// Yearly amount for a full-time post, when the aid is expressed that way.
-    @ExplicitNull public var per_year_full_time_eur: Double? = nil
+    @ExplicitNull public var perYearFullTimeEUR: Double? = nil
     /// How the amount was computed, in French.
     public var detail: String
     /// The texts the amount relies on.
     public var source: String
     /// Why the amount is doubtful (never changes the verdict), nil when it is not.
     @ExplicitNull public var uncertain: String? = nil
+
+    enum CodingKeys: String, CodingKey {
+        case totalEUR = "total_eur"
+        case byYearEUR = "by_year_eur"
+        case perYearFullTimeEUR = "per_year_full_time_eur"
+        case detail, source, uncertain
+    }
 }
 
 /// A cited source in a report.
@@ -124,45 +138,67 @@ public struct LocationReport: Sendable, Codable, Equatable {
     /// Its list's year.
     public var vintage: String
     /// Distance to the nearest QPV boundary, in metres.
-    @ExplicitNull public var distance_boundary_m: Double? = nil
+    @ExplicitNull public var distanceBoundaryM: Double? = nil
     /// Distance under which the answer is « à vérifier », in metres.
-    @ExplicitNull public var boundary_tolerance_m: Double? = nil
+    @ExplicitNull public var boundaryToleranceM: Double? = nil
     /// The QPV list used, in French.
     @ExplicitNull public var list: String? = nil
     /// The decree that defines it.
-    @ExplicitNull public var legal_basis: String? = nil
+    @ExplicitNull public var legalBasis: String? = nil
     /// The list that should be installed (status no_list).
-    @ExplicitNull public var missing_list: String? = nil
+    @ExplicitNull public var missingList: String? = nil
     /// How to install it (the `qpv data` command).
-    @ExplicitNull public var how_to_install: String? = nil
+    @ExplicitNull public var howToInstall: String? = nil
     /// Longitude, WGS84.
     @ExplicitNull public var lon: Double? = nil
     /// Latitude, WGS84.
     @ExplicitNull public var lat: Double? = nil
     /// Code of the nearest QPV when outside.
-    @ExplicitNull public var nearest_code: String? = nil
+    @ExplicitNull public var nearestCode: String? = nil
     /// Its name.
-    @ExplicitNull public var nearest_name: String? = nil
+    @ExplicitNull public var nearestName: String? = nil
     /// The QIC answer, when QIC lists are installed.
-    @ExplicitNull public var qic_status: String? = nil
+    @ExplicitNull public var qicStatus: String? = nil
     /// Code of the QIC containing the place.
-    @ExplicitNull public var qic_code: String? = nil
+    @ExplicitNull public var qicCode: String? = nil
     /// Its name.
-    @ExplicitNull public var qic_name: String? = nil
+    @ExplicitNull public var qicName: String? = nil
     /// SIREN of the QIC's intercommunalité.
-    @ExplicitNull public var qic_epci: String? = nil
+    @ExplicitNull public var qicEPCI: String? = nil
     /// The commune(s) the place may be in ("59350 Lille").
     public var communes: [String]
     /// How the commune is known, in French.
-    @ExplicitNull public var commune_source: String? = nil
+    @ExplicitNull public var communeSource: String? = nil
     /// The geocoded address's label, when given as an address.
-    @ExplicitNull public var address_label: String? = nil
+    @ExplicitNull public var addressLabel: String? = nil
     /// Its geocoding score.
-    @ExplicitNull public var address_score: Double? = nil
+    @ExplicitNull public var addressScore: Double? = nil
     /// Why the position or the address cannot be relied on, in French.
     @ExplicitNull public var problem: String? = nil
     /// True when the answer comes from the fictional demonstration data.
     public var demo: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case status, code, name, vintage
+        case distanceBoundaryM = "distance_boundary_m"
+        case boundaryToleranceM = "boundary_tolerance_m"
+        case list
+        case legalBasis = "legal_basis"
+        case missingList = "missing_list"
+        case howToInstall = "how_to_install"
+        case lon, lat
+        case nearestCode = "nearest_code"
+        case nearestName = "nearest_name"
+        case qicStatus = "qic_status"
+        case qicCode = "qic_code"
+        case qicName = "qic_name"
+        case qicEPCI = "qic_epci"
+        case communes
+        case communeSource = "commune_source"
+        case addressLabel = "address_label"
+        case addressScore = "address_score"
+        case problem, demo
+    }
 }
 
 /// A verdict with everything needed to explain it: criteria, amounts, deadline, the list used, the sources.
@@ -172,41 +208,59 @@ public struct EligibilityReport: Sendable, Codable, Equatable {
     /// The programme's identifier (`emploi-franc`, `adulte-relais`, `fcs`, `tfpb`).
     public var programme: String
     /// Its French name.
-    public var programme_label: String
+    public var programmeLabel: String
     /// `eligible`, `not_eligible` or `to_verify`.
     public var verdict: Verdict
     /// The verdict as a counsellor reads it: « Éligible », « Territoire éligible » (FCS: location is one
     /// condition, not a grant), « Non éligible », « À vérifier ».
-    public var verdict_label: String
+    public var verdictLabel: String
     /// What else decides beyond the criteria qpv checks (règlement, committee, council vote…); empty when the
     /// verdict is `not_eligible`.
-    public var also_decides: [String]
+    public var alsoDecides: [String]
     /// One French sentence: the verdict and its main reason.
     public var summary: String
     /// The programme's date (signature, hire, 1 January of the tax year, request date).
     public var date: String
     /// How that date is said ("date de signature du contrat").
-    public var date_label: String
+    public var dateLabel: String
     /// Every criterion checked, with its result, French sentence and source.
     public var criteria: [Criterion]
     /// The aid's amount, when the programme has one and it can be computed.
     @ExplicitNull public var aid: AidReport? = nil
     /// Last day to file the request (ISO date), when known.
-    @ExplicitNull public var filing_deadline: String? = nil
+    @ExplicitNull public var filingDeadline: String? = nil
     /// How the deadline was computed, in French.
-    @ExplicitNull public var filing_deadline_detail: String? = nil
+    @ExplicitNull public var filingDeadlineDetail: String? = nil
     /// The perimeter answer the verdict relied on.
     @ExplicitNull public var location: LocationReport? = nil
     /// Why the verdict is `to_verify` (empty otherwise).
-    public var to_verify: [String]
+    public var toVerify: [String]
     /// Information that does not change the verdict.
     public var notes: [String]
     /// The texts cited by the criteria, amount and deadline.
     public var sources: [SourceReference]
     /// The rule file used.
-    public var rules_file: String
+    public var rulesFile: String
     /// True when the answer comes from the fictional demonstration data.
     public var demo: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case programme
+        case programmeLabel = "programme_label"
+        case verdict
+        case verdictLabel = "verdict_label"
+        case alsoDecides = "also_decides"
+        case summary, date
+        case dateLabel = "date_label"
+        case criteria, aid
+        case filingDeadline = "filing_deadline"
+        case filingDeadlineDetail = "filing_deadline_detail"
+        case location
+        case toVerify = "to_verify"
+        case notes, sources
+        case rulesFile = "rules_file"
+        case demo
+    }
 
     /// The verdict criteria and extra reasons imply: a failed criterion → not eligible; otherwise an unknown
     /// criterion or any extra reason (uncertain amount…) → to verify; otherwise eligible.
@@ -224,25 +278,25 @@ public struct EligibilityReport: Sendable, Codable, Equatable {
     ) {
         let (verdict, reasons) = EligibilityReport.decide(criteria: criteria, extraReasons: extraReasons)
         programme = book.programme
-        programme_label = book.label
+        programmeLabel = book.label
         self.verdict = verdict
         let eligibleWord = book.eligibleWording ?? "Éligible"
         switch verdict {
-        case .eligible: verdict_label = eligibleWord
-        case .notEligible: verdict_label = "Non éligible"
-        case .toVerify: verdict_label = "À vérifier"
+        case .eligible: verdictLabel = eligibleWord
+        case .notEligible: verdictLabel = "Non éligible"
+        case .toVerify: verdictLabel = "À vérifier"
         }
-        also_decides = verdict == .notEligible ? [] : book.alsoDecides
+        alsoDecides = verdict == .notEligible ? [] : book.alsoDecides
         self.date = date.description
-        date_label = book.dateLabel
+        dateLabel = book.dateLabel
         self.criteria = criteria
         self.aid = aid
-        filing_deadline = filingDeadline?.description
-        filing_deadline_detail = filingDeadlineDetail
+        self.filingDeadline = filingDeadline?.description
+        self.filingDeadlineDetail = filingDeadlineDetail
         self.location = location
-        to_verify = reasons
+        toVerify = reasons
         self.notes = notes
-        rules_file = book.origin
+        rulesFile = book.origin
         demo = location?.demo ?? false
         // Sources actually cited by the criteria, amounts and deadline, in file order of first citation.
         var seen = Set<String>()
@@ -271,55 +325,55 @@ public struct EligibilityReport: Sendable, Codable, Equatable {
     /// What a counsellor reads aloud: verdict line, criteria with ✓ / ✗ / ?, amounts, deadline, list, sources.
     public func text() -> String {
         var lines: [String] = []
-        let head = verdict == .eligible ? "✓ " + verdict_label.uppercased() : verdict.headline
-        lines.append((demo ? "[DÉMONSTRATION — données fictives] " : "") + "\(head) — \(programme_label)")
+        let head = verdict == .eligible ? "✓ " + verdictLabel.uppercased() : verdict.headline
+        lines.append((demo ? "[DÉMONSTRATION — données fictives] " : "") + "\(head) — \(programmeLabel)")
         lines.append(summary)
         lines.append("")
-        lines.append("Critères (\(date_label) : \(CivilDate(date)?.french ?? date)) :")
+        lines.append("Critères (\(dateLabel) : \(CivilDate(date)?.french ?? date)) :")
         for c in criteria {
             lines.append("  \(c.result.symbol) \(c.label) : \(c.detail)")
-            if let note = c.rule_note { lines.append("      règle\(c.rule_period.map { " (\($0))" } ?? "") : \(note)") }
+            if let note = c.ruleNote { lines.append("      règle\(c.rulePeriod.map { " (\($0))" } ?? "") : \(note)") }
         }
         if let aid {
             lines.append("")
             var head = "Montant de l'aide : "
-            if let total = aid.total_eur {
+            if let total = aid.totalEUR {
                 head += FrenchFormat.euros(total)
-            } else if let y = aid.per_year_full_time_eur {
+            } else if let y = aid.perYearFullTimeEUR {
                 head += "\(FrenchFormat.euros(y)) par an et par poste à temps plein"
             } else {
                 head += "non connu"
             }
             lines.append(head)
-            if aid.by_year_eur.count > 1 || aid.total_eur != nil {
-                let years = aid.by_year_eur.enumerated().map { "année \($0.offset + 1) : \(FrenchFormat.euros($0.element))" }
+            if aid.byYearEUR.count > 1 || aid.totalEUR != nil {
+                let years = aid.byYearEUR.enumerated().map { "année \($0.offset + 1) : \(FrenchFormat.euros($0.element))" }
                 if !years.isEmpty { lines.append("  " + years.joined(separator: ", ")) }
             }
             lines.append("  \(aid.detail)")
             if let u = aid.uncertain { lines.append("  ? montant à vérifier : \(u)") }
         }
-        if !also_decides.isEmpty {
+        if !alsoDecides.isEmpty {
             lines.append("")
             lines.append("Décident aussi (hors de ce que qpv vérifie) :")
-            for a in also_decides { lines.append("  - \(a)") }
+            for a in alsoDecides { lines.append("  - \(a)") }
         }
-        if let d = filing_deadline {
+        if let d = filingDeadline {
             lines.append("")
-            lines.append("Date limite de la demande d'aide : \(CivilDate(d)?.french ?? d)" + (filing_deadline_detail.map { " (\($0))" } ?? ""))
+            lines.append("Date limite de la demande d'aide : \(CivilDate(d)?.french ?? d)" + (filingDeadlineDetail.map { " (\($0))" } ?? ""))
         }
         if let l = location {
             lines.append("")
             lines.append("Lieu : " + LocationReport.describe(l))
-            if let list = l.list { lines.append("Liste utilisée : \(list)" + (l.legal_basis.map { " — \($0)" } ?? "")) }
-            if let m = l.missing_list {
+            if let list = l.list { lines.append("Liste utilisée : \(list)" + (l.legalBasis.map { " — \($0)" } ?? "")) }
+            if let m = l.missingList {
                 lines.append("Liste nécessaire : \(m)")
-                if let h = l.how_to_install { lines.append("Pour l'installer : \(h)") }
+                if let h = l.howToInstall { lines.append("Pour l'installer : \(h)") }
             }
         }
-        if !to_verify.isEmpty {
+        if !toVerify.isEmpty {
             lines.append("")
             lines.append("À vérifier :")
-            for r in to_verify { lines.append("  ? \(r)") }
+            for r in toVerify { lines.append("  ? \(r)") }
         }
         if !notes.isEmpty {
             lines.append("")
@@ -330,7 +384,7 @@ public struct EligibilityReport: Sendable, Codable, Equatable {
             lines.append("Sources :")
             for s in sources { lines.append("  - \(s.title)" + (s.url.map { " — \($0)" } ?? "")) }
         }
-        lines.append("Règles : \(rules_file)")
+        lines.append("Règles : \(rulesFile)")
         return lines.joined(separator: "\n")
     }
 }
@@ -339,8 +393,8 @@ extension LocationReport {
     /// "QPV QP031001 « … » (liste 2015), à 152 m de la limite".
     static func describe(_ l: LocationReport) -> String {
         var s = ""
-        if let a = l.address_label {
-            s += "adresse « \(a) »" + (l.address_score.map { " (score \(FrenchFormat.decimal($0, digits: 2)))" } ?? "") + ", "
+        if let a = l.addressLabel {
+            s += "adresse « \(a) »" + (l.addressScore.map { " (score \(FrenchFormat.decimal($0, digits: 2)))" } ?? "") + ", "
         }
         if let lon = l.lon, let lat = l.lat { s += "point lon \(String(format: "%.6f", lon)), lat \(String(format: "%.6f", lat)) — " }
         switch l.status {
@@ -349,10 +403,10 @@ extension LocationReport {
         case "boundary":
             s +=
                 l.code.isEmpty
-                ? "juste hors QPV, en limite de \(l.nearest_code ?? "?") « \(l.nearest_name ?? "?") »"
+                ? "juste hors QPV, en limite de \(l.nearestCode ?? "?") « \(l.nearestName ?? "?") »"
                 : "dans le QPV \(l.code) « \(l.name) » mais en limite"
         case "out":
-            s += "hors QPV" + (l.nearest_code.map { " (le plus proche : \($0) « \(l.nearest_name ?? "") »)" } ?? "")
+            s += "hors QPV" + (l.nearestCode.map { " (le plus proche : \($0) « \(l.nearestName ?? "") »)" } ?? "")
         case "no_list":
             s += "liste non installée"
         case "not_covered":
@@ -360,11 +414,11 @@ extension LocationReport {
         default:
             s += "position inutilisable" + (l.problem.map { " (\($0))" } ?? "")
         }
-        if let d = l.distance_boundary_m, l.status == "in" || l.status == "out" || l.status == "boundary" {
+        if let d = l.distanceBoundaryM, l.status == "in" || l.status == "out" || l.status == "boundary" {
             s += ", à \(FrenchFormat.metres(d)) de la limite la plus proche"
         }
-        if let q = l.qic_code, !q.isEmpty { s += " ; dans le QIC \(q) « \(l.qic_name ?? "") »" + (l.qic_epci.map { " de l'EPCI \($0)" } ?? "") }
-        if !l.communes.isEmpty { s += " ; commune : \(l.communes.joined(separator: " ou "))" + (l.commune_source.map { " (\($0))" } ?? "") }
+        if let q = l.qicCode, !q.isEmpty { s += " ; dans le QIC \(q) « \(l.qicName ?? "") »" + (l.qicEPCI.map { " de l'EPCI \($0)" } ?? "") }
+        if !l.communes.isEmpty { s += " ; commune : \(l.communes.joined(separator: " ou "))" + (l.communeSource.map { " (\($0))" } ?? "") }
         return s
     }
 }

@@ -18,15 +18,24 @@ public struct LocateReport: Codable, Sendable {
         /// Its list's year.
         public var vintage: String
         /// Identifier of its official list, nil for QIC and ad-hoc files.
-        public var list_id: String?
+        public var listId: String?
         /// The communes it lies in.
         public var communes: [CommuneRef]
         /// SIREN of its intercommunalité, when known.
-        public var epci_siren: String?
+        public var epciSiren: String?
         /// Name of its intercommunalité, when known.
-        public var epci_name: String?
+        public var epciName: String?
         /// True for a perimeter of the fictional demonstration data.
         public var demo: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case code, name, kind, vintage
+            case listId = "list_id"
+            case communes
+            case epciSiren = "epci_siren"
+            case epciName = "epci_name"
+            case demo
+        }
     }
 
     /// The nearest perimeter when the point is outside.
@@ -36,13 +45,18 @@ public struct LocateReport: Codable, Sendable {
         /// Its name.
         public var name: String
         /// Distance from the point to its boundary, in metres.
-        public var distance_m: Double
+        public var distanceM: Double
+
+        enum CodingKeys: String, CodingKey {
+            case code, name
+            case distanceM = "distance_m"
+        }
     }
 
     /// A list the answer relied on, with its source file.
     public struct ListUsed: Codable, Sendable {
         /// Identifier of the official list, nil for QIC and ad-hoc files.
-        public var list_id: String?
+        public var listId: String?
         /// The list's French label.
         public var label: String
         /// "qpv" or "qic".
@@ -52,39 +66,62 @@ public struct LocateReport: Codable, Sendable {
         /// The territory it covers.
         public var territory: String
         /// First day in force (ISO date), when known.
-        public var valid_from: String?
+        public var validFrom: String?
         /// Last day in force, nil while in force.
-        public var valid_to: String?
+        public var validTo: String?
         /// The decree or deliberation that defines it.
-        public var legal_basis: String
+        public var legalBasis: String
         /// The file the perimeters were imported from.
-        public var source_file: String
+        public var sourceFile: String
         /// SHA-256 of that file.
-        public var source_sha256: String
+        public var sourceSHA256: String
         /// Publication date of the release of the list the answer used (nil when unknown).
-        public var source_release_date: String?
+        public var sourceReleaseDate: String?
         /// The installed pack (`qpv data list`).
-        public var pack_id: String
+        public var packId: String
         /// True for the fictional demonstration list.
         public var demo: Bool
         /// Why the list is doubtful, nil when it is not.
-        public var to_verify: String?
+        public var toVerify: String?
+
+        enum CodingKeys: String, CodingKey {
+            case listId = "list_id"
+            case label, kind, vintage, territory
+            case validFrom = "valid_from"
+            case validTo = "valid_to"
+            case legalBasis = "legal_basis"
+            case sourceFile = "source_file"
+            case sourceSHA256 = "source_sha256"
+            case sourceReleaseDate = "source_release_date"
+            case packId = "pack_id"
+            case demo
+            case toVerify = "to_verify"
+        }
     }
 
     /// The official list in force on the date that is not installed (status `no_list`).
     public struct MissingList: Codable, Sendable {
         /// Its registry identifier.
-        public var list_id: String
+        public var listId: String
         /// Its French label.
         public var label: String
         /// The decree that defines it.
-        public var legal_basis: String
+        public var legalBasis: String
         /// First day in force.
-        public var valid_from: String
+        public var validFrom: String
         /// Last day in force, nil while in force.
-        public var valid_to: String?
+        public var validTo: String?
         /// How to install it (`qpv data` commands), in French.
-        public var how_to_install: String
+        public var howToInstall: String
+
+        enum CodingKeys: String, CodingKey {
+            case listId = "list_id"
+            case label
+            case legalBasis = "legal_basis"
+            case validFrom = "valid_from"
+            case validTo = "valid_to"
+            case howToInstall = "how_to_install"
+        }
     }
 
     /// The QPV answer: in, out, boundary, no_list, not_covered, invalid_coordinates.
@@ -98,41 +135,62 @@ public struct LocateReport: Codable, Sendable {
     /// Territory of the point (hexagone, an overseas territory), nil when unknown.
     public var territory: String?
     /// Code of the QPV containing the point, "" when none.
-    public var qpv_code: String
+    public var qpvCode: String
     /// Its name, "" when none.
-    public var qpv_name: String
+    public var qpvName: String
     /// Its list's year, "" when none.
-    public var qpv_vintage: String
+    public var qpvVintage: String
     /// Distance to the nearest QPV boundary, in metres.
-    public var distance_boundary_m: Double?
+    public var distanceBoundaryM: Double?
     /// Distance under which the answer is `boundary` (to verify), in metres.
-    public var boundary_tolerance_m: Double
+    public var boundaryToleranceM: Double
     /// Every QPV containing the point.
     public var qpv: [Perimeter]
     /// The nearest QPV when the point is outside.
-    public var nearest_qpv: Nearest?
+    public var nearestQPV: Nearest?
     /// The QIC answer, nil when no QIC is installed.
-    public var qic_status: String?
+    public var qicStatus: String?
     /// Why `qic_status` is `not_covered` or `not_applicable`.
-    public var qic_problem: String?
+    public var qicProblem: String?
     /// Every QIC containing the point.
     public var qic: [Perimeter]
     /// Distance to the nearest QIC boundary, in metres.
-    public var qic_distance_boundary_m: Double?
+    public var qicDistanceBoundaryM: Double?
     /// The nearest QIC when the point is outside.
-    public var nearest_qic: Nearest?
+    public var nearestQIC: Nearest?
     /// `qpv`, `qic`, `qpv_and_qic` or `none` (only meaningful for `in`/`boundary` answers).
     public var zone: String
     /// The lists the answer relied on.
-    public var lists_used: [ListUsed]
+    public var listsUsed: [ListUsed]
     /// The list that should be installed (status `no_list`).
-    public var missing_list: MissingList?
+    public var missingList: MissingList?
     /// Why the answer must be checked by hand, in French (empty when sure).
-    public var to_verify: [String]
+    public var toVerify: [String]
     /// True when the answer comes from the fictional demonstration data.
     public var demo: Bool
     /// The answer in one French sentence (`sentence(_:catalog:)`).
     public var message: String
+
+    enum CodingKeys: String, CodingKey {
+        case status, lon, lat, date, territory
+        case qpvCode = "qpv_code"
+        case qpvName = "qpv_name"
+        case qpvVintage = "qpv_vintage"
+        case distanceBoundaryM = "distance_boundary_m"
+        case boundaryToleranceM = "boundary_tolerance_m"
+        case qpv
+        case nearestQPV = "nearest_qpv"
+        case qicStatus = "qic_status"
+        case qicProblem = "qic_problem"
+        case qic
+        case qicDistanceBoundaryM = "qic_distance_boundary_m"
+        case nearestQIC = "nearest_qic"
+        case zone
+        case listsUsed = "lists_used"
+        case missingList = "missing_list"
+        case toVerify = "to_verify"
+        case demo, message
+    }
 
     /// The report of `r`, with the lists of `c` it relied on and its French sentence.
     public init(result r: LocateResult, catalog c: PerimeterCatalog) {
@@ -140,12 +198,12 @@ public struct LocateReport: Codable, Sendable {
             let lp = c.perimeters[h.index]
             let s = c.sets[lp.set].info
             return Perimeter(
-                code: lp.code, name: lp.name, kind: s.kind.rawValue, vintage: s.vintage, list_id: s.listId, communes: lp.record.communes,
-                epci_siren: lp.record.epciSiren, epci_name: lp.record.epciName, demo: s.isDemo)
+                code: lp.code, name: lp.name, kind: s.kind.rawValue, vintage: s.vintage, listId: s.listId, communes: lp.record.communes,
+                epciSiren: lp.record.epciSiren, epciName: lp.record.epciName, demo: s.isDemo)
         }
         func nearest(_ a: KindAnswer?) -> Nearest? {
             guard let a, a.containing.isEmpty || a.status == .boundary, let n = a.nearest, let d = a.distanceBoundaryM else { return nil }
-            return Nearest(code: n.code, name: n.name, distance_m: LocateReport.round2(d))
+            return Nearest(code: n.code, name: n.name, distanceM: LocateReport.round2(d))
         }
         status = r.status.rawValue
         lon = r.lon
@@ -153,37 +211,37 @@ public struct LocateReport: Codable, Sendable {
         date = r.date.description
         territory = r.territory?.description
         let qpvHits = r.qpv?.containing ?? []
-        qpv_code = qpvHits.map(\.code).joined(separator: ";")
-        qpv_name = qpvHits.map(\.name).joined(separator: ";")
+        qpvCode = qpvHits.map(\.code).joined(separator: ";")
+        qpvName = qpvHits.map(\.name).joined(separator: ";")
         let usedSets = Set((r.qpv?.sets ?? []) + (r.qic?.sets ?? []))
-        qpv_vintage = Array(Set((r.qpv?.sets ?? []).map { c.sets[$0].info.vintage })).sorted().joined(separator: ";")
-        distance_boundary_m = r.qpv?.distanceBoundaryM.map(LocateReport.round2)
-        boundary_tolerance_m = r.toleranceM
+        qpvVintage = Array(Set((r.qpv?.sets ?? []).map { c.sets[$0].info.vintage })).sorted().joined(separator: ";")
+        distanceBoundaryM = r.qpv?.distanceBoundaryM.map(LocateReport.round2)
+        boundaryToleranceM = r.toleranceM
         qpv = qpvHits.map(perimeter)
-        nearest_qpv = nearest(r.qpv)
-        qic_status = r.qic?.status.rawValue
-        qic_problem = r.qicProblem
+        nearestQPV = nearest(r.qpv)
+        qicStatus = r.qic?.status.rawValue
+        qicProblem = r.qicProblem
         qic = (r.qic?.containing ?? []).map(perimeter)
-        qic_distance_boundary_m = r.qic?.distanceBoundaryM.map(LocateReport.round2)
-        nearest_qic = nearest(r.qic)
+        qicDistanceBoundaryM = r.qic?.distanceBoundaryM.map(LocateReport.round2)
+        nearestQIC = nearest(r.qic)
         switch (qpvHits.isEmpty, qic.isEmpty) {
         case (false, false): zone = "qpv_and_qic"
         case (false, true): zone = "qpv"
         case (true, false): zone = "qic"
         case (true, true): zone = "none"
         }
-        lists_used = usedSets.sorted().map { i in
+        listsUsed = usedSets.sorted().map { i in
             let s = c.sets[i]
             return ListUsed(
-                list_id: s.info.listId, label: s.info.label, kind: s.info.kind.rawValue, vintage: s.info.vintage,
-                territory: s.info.territory.description, valid_from: s.info.validFrom?.description, valid_to: s.info.validTo?.description,
-                legal_basis: s.info.legalBasis, source_file: s.source.fileName, source_sha256: s.source.sha256,
-                source_release_date: s.source.releaseDate?.description, pack_id: s.packId, demo: s.info.isDemo, to_verify: s.info.uncertain)
+                listId: s.info.listId, label: s.info.label, kind: s.info.kind.rawValue, vintage: s.info.vintage,
+                territory: s.info.territory.description, validFrom: s.info.validFrom?.description, validTo: s.info.validTo?.description,
+                legalBasis: s.info.legalBasis, sourceFile: s.source.fileName, sourceSHA256: s.source.sha256,
+                sourceReleaseDate: s.source.releaseDate?.description, packId: s.packId, demo: s.info.isDemo, toVerify: s.info.uncertain)
         }
-        missing_list = r.missingList.map {
+        missingList = r.missingList.map {
             MissingList(
-                list_id: $0.id, label: $0.label, legal_basis: $0.legalBasis, valid_from: $0.validFrom.description,
-                valid_to: $0.validTo?.description, how_to_install: $0.installHint)
+                listId: $0.id, label: $0.label, legalBasis: $0.legalBasis, validFrom: $0.validFrom.description,
+                validTo: $0.validTo?.description, howToInstall: $0.installHint)
         }
         var verify: [String] = []
         if r.status == .boundary, let d = r.qpv?.distanceBoundaryM {
@@ -197,7 +255,7 @@ public struct LocateReport: Codable, Sendable {
         if r.status == .notCovered, let p = r.problem { verify.append(p) }
         if r.qic?.status == .notCovered, let p = r.qicProblem { verify.append("QIC : " + p) }
         for i in usedSets.sorted() { if let u = c.sets[i].info.uncertain { verify.append("\(c.sets[i].info.label) : \(u)") } }
-        to_verify = verify
+        toVerify = verify
         demo = usedSets.contains { c.sets[$0].info.isDemo }
         message = LocateReport.sentence(r, catalog: c)
     }
@@ -287,9 +345,9 @@ public struct LocateReport: Codable, Sendable {
         lines.append(message)
         lines.append("")
         lines.append("Point : lon \(GeoJSONGeometry.format(lon, 7)), lat \(GeoJSONGeometry.format(lat, 7)) — date : \(date)")
-        if let d = distance_boundary_m {
+        if let d = distanceBoundaryM {
             lines.append(
-                "Distance à la limite de QPV la plus proche : \(FrenchFormat.metres(d)) (tolérance \(FrenchFormat.metres(boundary_tolerance_m)))")
+                "Distance à la limite de QPV la plus proche : \(FrenchFormat.metres(d)) (tolérance \(FrenchFormat.metres(boundaryToleranceM)))")
         }
         for p in qpv {
             lines.append(
@@ -297,19 +355,19 @@ public struct LocateReport: Codable, Sendable {
                     + (p.communes.isEmpty
                         ? "" : " — " + p.communes.map { $0.name.isEmpty ? $0.insee : "\($0.name) (\($0.insee))" }.joined(separator: ", ")))
         }
-        if let n = nearest_qpv, qpv.isEmpty { lines.append("QPV le plus proche : \(n.code) — \(n.name) — à \(FrenchFormat.metres(n.distance_m))") }
-        for p in qic { lines.append("QIC \(p.code) — \(p.name) — EPCI \(p.epci_name ?? p.epci_siren ?? "?")") }
-        if qic_status == "not_applicable", let q = qic_problem { lines.append("QIC : sans objet — \(q)") }
-        if let m = missing_list {
-            lines.append("Liste nécessaire : \(m.label) — \(m.legal_basis)")
-            lines.append("Pour l'installer : \(m.how_to_install)")
+        if let n = nearestQPV, qpv.isEmpty { lines.append("QPV le plus proche : \(n.code) — \(n.name) — à \(FrenchFormat.metres(n.distanceM))") }
+        for p in qic { lines.append("QIC \(p.code) — \(p.name) — EPCI \(p.epciName ?? p.epciSiren ?? "?")") }
+        if qicStatus == "not_applicable", let q = qicProblem { lines.append("QIC : sans objet — \(q)") }
+        if let m = missingList {
+            lines.append("Liste nécessaire : \(m.label) — \(m.legalBasis)")
+            lines.append("Pour l'installer : \(m.howToInstall)")
         }
-        for l in lists_used {
-            let release = l.source_release_date.flatMap(CivilDate.init).map { ", publication du \($0.french)" } ?? ""
+        for l in listsUsed {
+            let release = l.sourceReleaseDate.flatMap(CivilDate.init).map { ", publication du \($0.french)" } ?? ""
             lines.append(
-                "Liste utilisée : \(l.label) — \(l.legal_basis) — fichier \(l.source_file)\(release) (sha256 \(l.source_sha256.prefix(12))…)")
+                "Liste utilisée : \(l.label) — \(l.legalBasis) — fichier \(l.sourceFile)\(release) (sha256 \(l.sourceSHA256.prefix(12))…)")
         }
-        for v in to_verify { lines.append("À vérifier : \(v)") }
+        for v in toVerify { lines.append("À vérifier : \(v)") }
         return lines.joined(separator: "\n")
     }
 }

@@ -41,11 +41,18 @@ public struct ReleaseDiff: Codable, Sendable {
         /// Its name in the new release.
         public var name: String
         /// Largest distance between the two outlines, metres.
-        public var moved_m: Double
+        public var movedM: Double
         /// Area in the old release, m².
-        public var area_from_m2: Double
+        public var areaFromM2: Double
         /// Area in the new release, m².
-        public var area_to_m2: Double
+        public var areaToM2: Double
+
+        enum CodingKeys: String, CodingKey {
+            case code, name
+            case movedM = "moved_m"
+            case areaFromM2 = "area_from_m2"
+            case areaToM2 = "area_to_m2"
+        }
     }
 
     /// A perimeter whose name changed.
@@ -53,9 +60,15 @@ public struct ReleaseDiff: Codable, Sendable {
         /// Its code.
         public var code: String
         /// Name in the old release.
-        public var from_name: String
+        public var fromName: String
         /// Name in the new release.
-        public var to_name: String
+        public var toName: String
+
+        enum CodingKeys: String, CodingKey {
+            case code
+            case fromName = "from_name"
+            case toName = "to_name"
+        }
     }
 
     /// A perimeter whose communes changed.
@@ -63,21 +76,27 @@ public struct ReleaseDiff: Codable, Sendable {
         /// Its code.
         public var code: String
         /// INSEE codes in the old release.
-        public var from_communes: [String]
+        public var fromCommunes: [String]
         /// INSEE codes in the new release.
-        public var to_communes: [String]
+        public var toCommunes: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case code
+            case fromCommunes = "from_communes"
+            case toCommunes = "to_communes"
+        }
     }
 
     /// The installed pack replaced.
-    public var from_pack: String
+    public var fromPack: String
     /// Its publication date (ISO), when known.
-    public var from_release: String?
+    public var fromRelease: String?
     /// The packs of the new release.
-    public var to_packs: [String]
+    public var toPacks: [String]
     /// Their publication date, when known.
-    public var to_release: String?
+    public var toRelease: String?
     /// Outline moves under this many metres are not reported.
-    public var tolerance_m: Double
+    public var toleranceM: Double
     /// Codes only in the new release.
     public var added: [String]
     /// Codes only in the old release.
@@ -87,32 +106,43 @@ public struct ReleaseDiff: Codable, Sendable {
     /// Perimeters renamed.
     public var renamed: [Renamed]
     /// Perimeters whose communes changed.
-    public var communes_changed: [CommunesChanged]
+    public var communesChanged: [CommunesChanged]
     /// Number of perimeters identical in both releases.
     public var unchanged: Int
 
+    enum CodingKeys: String, CodingKey {
+        case fromPack = "from_pack"
+        case fromRelease = "from_release"
+        case toPacks = "to_packs"
+        case toRelease = "to_release"
+        case toleranceM = "tolerance_m"
+        case added, removed, moved, renamed
+        case communesChanged = "communes_changed"
+        case unchanged
+    }
+
     /// True when nothing changed.
-    public var isEmpty: Bool { added.isEmpty && removed.isEmpty && moved.isEmpty && renamed.isEmpty && communes_changed.isEmpty }
+    public var isEmpty: Bool { added.isEmpty && removed.isEmpty && moved.isEmpty && renamed.isEmpty && communesChanged.isEmpty }
 
     /// Lines for the terminal, in French.
     public var frenchLines: [String] {
         var out: [String] = []
-        let from = from_release.flatMap(CivilDate.init).map { "publication du \($0.french)" } ?? "publication installée"
-        let to = to_release.flatMap(CivilDate.init).map { "publication du \($0.french)" } ?? "nouvelle publication"
-        out.append("Changements de la \(from) (\(from_pack)) à la \(to) :")
+        let from = fromRelease.flatMap(CivilDate.init).map { "publication du \($0.french)" } ?? "publication installée"
+        let to = toRelease.flatMap(CivilDate.init).map { "publication du \($0.french)" } ?? "nouvelle publication"
+        out.append("Changements de la \(from) (\(fromPack)) à la \(to) :")
         if isEmpty {
-            out.append("  aucun changement (codes, noms, communes et contours identiques à \(FrenchFormat.decimal(tolerance_m, digits: 1)) m près)")
+            out.append("  aucun changement (codes, noms, communes et contours identiques à \(FrenchFormat.decimal(toleranceM, digits: 1)) m près)")
         }
         if !added.isEmpty { out.append("  \(added.count) code(s) ajouté(s) : \(added.joined(separator: ", "))") }
         if !removed.isEmpty { out.append("  \(removed.count) code(s) retiré(s) : \(removed.joined(separator: ", "))") }
         for m in moved {
             out.append(
-                "  contour modifié : \(m.code) « \(m.name) » — déplacé jusqu'à \(FrenchFormat.decimal(m.moved_m, digits: 1)) m, "
-                    + "surface \(FrenchFormat.integer(Int(m.area_from_m2.rounded()))) → \(FrenchFormat.integer(Int(m.area_to_m2.rounded()))) m²")
+                "  contour modifié : \(m.code) « \(m.name) » — déplacé jusqu'à \(FrenchFormat.decimal(m.movedM, digits: 1)) m, "
+                    + "surface \(FrenchFormat.integer(Int(m.areaFromM2.rounded()))) → \(FrenchFormat.integer(Int(m.areaToM2.rounded()))) m²")
         }
-        for r in renamed { out.append("  nom changé : \(r.code) « \(r.from_name) » → « \(r.to_name) »") }
-        for c in communes_changed {
-            out.append("  communes changées : \(c.code) \(c.from_communes.joined(separator: ", ")) → \(c.to_communes.joined(separator: ", "))")
+        for r in renamed { out.append("  nom changé : \(r.code) « \(r.fromName) » → « \(r.toName) »") }
+        for c in communesChanged {
+            out.append("  communes changées : \(c.code) \(c.fromCommunes.joined(separator: ", ")) → \(c.toCommunes.joined(separator: ", "))")
         }
         if unchanged > 0 { out.append("  \(unchanged) périmètre(s) inchangé(s)") }
         return out
@@ -132,23 +162,23 @@ extension PerimeterExplorer {
         }
         let r = { (x: Double) in (x * 10).rounded() / 10 }
         var diff = ReleaseDiff(
-            from_pack: old.manifest.packId, from_release: old.manifest.source.releaseDate?.description, to_packs: new.map(\.manifest.packId),
-            to_release: new.first?.manifest.source.releaseDate?.description, tolerance_m: tolerance,
+            fromPack: old.manifest.packId, fromRelease: old.manifest.source.releaseDate?.description, toPacks: new.map(\.manifest.packId),
+            toRelease: new.first?.manifest.source.releaseDate?.description, toleranceM: tolerance,
             added: newByCode.keys.filter { oldByCode[$0] == nil }.sorted(), removed: oldByCode.keys.filter { newByCode[$0] == nil }.sorted(),
-            moved: [], renamed: [], communes_changed: [], unchanged: 0)
+            moved: [], renamed: [], communesChanged: [], unchanged: 0)
         for code in oldByCode.keys.sorted() {
             guard let o = oldByCode[code], let n = newByCode[code] else { continue }
             let a = catalog.perimeters[o].record
             let b = catalog.perimeters[n].record
             var changed = false
             if a.name != b.name {
-                diff.renamed.append(.init(code: code, from_name: a.name, to_name: b.name))
+                diff.renamed.append(.init(code: code, fromName: a.name, toName: b.name))
                 changed = true
             }
             let ca = a.communes.map(\.insee).sorted()
             let cb = b.communes.map(\.insee).sorted()
             if ca != cb {
-                diff.communes_changed.append(.init(code: code, from_communes: ca, to_communes: cb))
+                diff.communesChanged.append(.init(code: code, fromCommunes: ca, toCommunes: cb))
                 changed = true
             }
             // Outlines compared in one metric CRS (the old one's): the Hausdorff distance bounds how far any
@@ -161,7 +191,7 @@ extension PerimeterExplorer {
             }
             let moved = try ga.hausdorffDistance(to: gb)
             if moved > tolerance {
-                diff.moved.append(.init(code: code, name: b.name, moved_m: r(moved), area_from_m2: r(a.areaM2), area_to_m2: r(b.areaM2)))
+                diff.moved.append(.init(code: code, name: b.name, movedM: r(moved), areaFromM2: r(a.areaM2), areaToM2: r(b.areaM2)))
                 changed = true
             }
             if !changed { diff.unchanged += 1 }

@@ -6,7 +6,8 @@ import QPVCore
 
 /// One installed perimeter pack as `qpv data list` and `GET /version` describe it: identifier, source file and
 /// its SHA-256, release, sets. The two documents publish these facts under different keys (`sha256` and
-/// `source_sha256`, the full path and the file name…): `shape` says which one `encode(to:)` writes.
+/// `source_sha256`, the full path and the file name…): `shape` says which one `encode(to:)` writes, through
+/// the derived `Encodable` of `DataListEntry` or `VersionEntry`.
 public struct PerimeterPackSummary: Encodable, Sendable {
     /// The JSON document a summary is written in.
     public enum Shape: Sendable {
@@ -64,66 +65,139 @@ public struct PerimeterPackSummary: Encodable, Sendable {
     /// The pack file's name, without its folder.
     public var fileName: String { URL(fileURLWithPath: path).lastPathComponent }
 
-    enum DataListKeys: String, CodingKey {
-        case pack_id, data, kind, vintage, source_file, sha256, imported_at, perimeters, repaired, sets, path
-        case release_date, release_origin, archive, member, previous
+    /// The pack as `qpv data list --format json` lists it (derived `Encodable`: the keys are the properties').
+    struct DataListEntry: Encodable {
+        var packId: String
+        var data = "perimeters"
+        var kind: String
+        var vintage: String
+        var sourceFile: String
+        var sha256: String
+        var importedAt: String
+        var perimeters: Int
+        var repaired: Int
+        var sets: [PerimeterSetInfo]
+        var path: String
+        var releaseDate: String?
+        var releaseOrigin: String?
+        var archive: String?
+        var member: String?
+        var previous: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case packId = "pack_id"
+            case data, kind, vintage
+            case sourceFile = "source_file"
+            case sha256
+            case importedAt = "imported_at"
+            case perimeters, repaired, sets, path
+            case releaseDate = "release_date"
+            case releaseOrigin = "release_origin"
+            case archive, member, previous
+        }
+
+        init(_ s: PerimeterPackSummary) {
+            packId = s.packId
+            kind = s.kind.rawValue
+            vintage = s.vintage
+            sourceFile = s.source.fileName
+            sha256 = s.source.sha256
+            importedAt = s.importedAt
+            perimeters = s.perimeterCount
+            repaired = s.repairedFeatureCount
+            sets = s.sets
+            path = s.path
+            releaseDate = s.source.releaseDate?.description
+            releaseOrigin = s.source.releaseOrigin
+            archive = s.source.archive
+            member = s.source.member
+            previous = s.previous
+        }
     }
 
-    enum VersionKeys: String, CodingKey {
-        case pack_id, file, kind, vintage, imported_at, source_file, source_sha256, source_bytes, source_format, sets
-    }
+    /// The pack as `GET /version` describes it (derived `Encodable`).
+    struct VersionEntry: Encodable {
+        /// One set of the pack, with its public keys.
+        struct SetEntry: Encodable {
+            var listId: String?
+            var label: String
+            var kind: String
+            var vintage: String
+            var territory: String
+            var validFrom: String?
+            var validTo: String?
+            var legalBasis: String
+            var perimeterCount: Int
+            var demo: Bool
+            var toVerify: String?
 
-    enum VersionSetKeys: String, CodingKey {
-        case list_id, label, kind, vintage, territory, valid_from, valid_to, legal_basis, perimeter_count, demo, to_verify
+            enum CodingKeys: String, CodingKey {
+                case listId = "list_id"
+                case label, kind, vintage, territory
+                case validFrom = "valid_from"
+                case validTo = "valid_to"
+                case legalBasis = "legal_basis"
+                case perimeterCount = "perimeter_count"
+                case demo
+                case toVerify = "to_verify"
+            }
+
+            init(_ s: PerimeterSetInfo, perimeterCount: Int) {
+                listId = s.listId
+                label = s.label
+                kind = s.kind.rawValue
+                vintage = s.vintage
+                territory = s.territory.description
+                validFrom = s.validFrom?.description
+                validTo = s.validTo?.description
+                legalBasis = s.legalBasis
+                self.perimeterCount = perimeterCount
+                demo = s.isDemo
+                toVerify = s.uncertain
+            }
+        }
+
+        var packId: String
+        var file: String
+        var kind: String
+        var vintage: String
+        var importedAt: String
+        var sourceFile: String
+        var sourceSHA256: String
+        var sourceBytes: Int
+        var sourceFormat: String
+        var sets: [SetEntry]
+
+        enum CodingKeys: String, CodingKey {
+            case packId = "pack_id"
+            case file, kind, vintage
+            case importedAt = "imported_at"
+            case sourceFile = "source_file"
+            case sourceSHA256 = "source_sha256"
+            case sourceBytes = "source_bytes"
+            case sourceFormat = "source_format"
+            case sets
+        }
+
+        init(_ s: PerimeterPackSummary) {
+            packId = s.packId
+            file = s.fileName
+            kind = s.kind.rawValue
+            vintage = s.vintage
+            importedAt = s.importedAt
+            sourceFile = s.source.fileName
+            sourceSHA256 = s.source.sha256
+            sourceBytes = s.source.byteCount
+            sourceFormat = s.source.format
+            sets = zip(s.sets, s.setPerimeterCounts).map { SetEntry($0, perimeterCount: $1) }
+        }
     }
 
     /// Writes the summary in `shape`.
     public func encode(to encoder: any Encoder) throws {
         switch shape {
-        case .dataList:
-            var c = encoder.container(keyedBy: DataListKeys.self)
-            try c.encode(packId, forKey: .pack_id)
-            try c.encode("perimeters", forKey: .data)
-            try c.encode(kind.rawValue, forKey: .kind)
-            try c.encode(vintage, forKey: .vintage)
-            try c.encode(source.fileName, forKey: .source_file)
-            try c.encode(source.sha256, forKey: .sha256)
-            try c.encode(importedAt, forKey: .imported_at)
-            try c.encode(perimeterCount, forKey: .perimeters)
-            try c.encode(repairedFeatureCount, forKey: .repaired)
-            try c.encode(sets, forKey: .sets)
-            try c.encode(path, forKey: .path)
-            try c.encodeIfPresent(source.releaseDate?.description, forKey: .release_date)
-            try c.encodeIfPresent(source.releaseOrigin, forKey: .release_origin)
-            try c.encodeIfPresent(source.archive, forKey: .archive)
-            try c.encodeIfPresent(source.member, forKey: .member)
-            try c.encode(previous, forKey: .previous)
-        case .version:
-            var c = encoder.container(keyedBy: VersionKeys.self)
-            try c.encode(packId, forKey: .pack_id)
-            try c.encode(fileName, forKey: .file)
-            try c.encode(kind.rawValue, forKey: .kind)
-            try c.encode(vintage, forKey: .vintage)
-            try c.encode(importedAt, forKey: .imported_at)
-            try c.encode(source.fileName, forKey: .source_file)
-            try c.encode(source.sha256, forKey: .source_sha256)
-            try c.encode(source.byteCount, forKey: .source_bytes)
-            try c.encode(source.format, forKey: .source_format)
-            var list = c.nestedUnkeyedContainer(forKey: .sets)
-            for (s, count) in zip(sets, setPerimeterCounts) {
-                var o = list.nestedContainer(keyedBy: VersionSetKeys.self)
-                try o.encodeIfPresent(s.listId, forKey: .list_id)
-                try o.encode(s.label, forKey: .label)
-                try o.encode(s.kind.rawValue, forKey: .kind)
-                try o.encode(s.vintage, forKey: .vintage)
-                try o.encode(s.territory.description, forKey: .territory)
-                try o.encodeIfPresent(s.validFrom?.description, forKey: .valid_from)
-                try o.encodeIfPresent(s.validTo?.description, forKey: .valid_to)
-                try o.encode(s.legalBasis, forKey: .legal_basis)
-                try o.encode(count, forKey: .perimeter_count)
-                try o.encode(s.isDemo, forKey: .demo)
-                try o.encodeIfPresent(s.uncertain, forKey: .to_verify)
-            }
+        case .dataList: try DataListEntry(self).encode(to: encoder)
+        case .version: try VersionEntry(self).encode(to: encoder)
         }
     }
 }

@@ -16,47 +16,71 @@ public struct PerimeterSummary: Codable, Sendable {
     /// Its list's year.
     public var vintage: String
     /// Identifier of its official list, nil for QIC and ad-hoc files.
-    public var list_id: String?
+    public var listId: String?
     /// The list's French label.
-    public var list_label: String
+    public var listLabel: String
     /// The territory the list covers.
     public var territory: String
     /// First day in force (ISO date), when known.
-    public var valid_from: String?
+    public var validFrom: String?
     /// Last day in force, nil while in force.
-    public var valid_to: String?
+    public var validTo: String?
     /// In force on the date asked; nil when no date was asked.
-    public var in_force: Bool?
+    public var inForce: Bool?
     /// The communes it touches.
     public var communes: [CommuneRef]
     /// Its département, when known.
     public var departement: String?
     /// SIREN of its intercommunalité, when known.
-    public var epci_siren: String?
+    public var epciSiren: String?
     /// Name of its intercommunalité, when known.
-    public var epci_name: String?
+    public var epciName: String?
     /// Area, m².
-    public var area_m2: Double
+    public var areaM2: Double
     /// Vertices of its outline.
-    public var vertex_count: Int
+    public var vertexCount: Int
     /// Source features merged into it.
-    public var feature_count: Int
+    public var featureCount: Int
     /// Repairs of invalid source geometries, in GEOS's words.
     public var repairs: [String]
     /// EPSG code of the metric CRS of its area.
-    public var metric_crs: Int
+    public var metricCRS: Int
     /// The decree or deliberation that defines its list.
-    public var legal_basis: String
+    public var legalBasis: String
     /// The file it was imported from.
-    public var source_file: String
+    public var sourceFile: String
     /// SHA-256 of that file.
-    public var source_sha256: String
+    public var sourceSHA256: String
     /// Identifier of its pack.
-    public var pack_id: String
+    public var packId: String
     /// True for a perimeter of the fictional demonstration data.
     public var demo: Bool
     /// Publication date of the release the perimeter comes from (nil when unknown).
-    public var source_release_date: String? = nil
+    public var sourceReleaseDate: String? = nil
+
+    enum CodingKeys: String, CodingKey {
+        case code, name, kind, vintage
+        case listId = "list_id"
+        case listLabel = "list_label"
+        case territory
+        case validFrom = "valid_from"
+        case validTo = "valid_to"
+        case inForce = "in_force"
+        case communes, departement
+        case epciSiren = "epci_siren"
+        case epciName = "epci_name"
+        case areaM2 = "area_m2"
+        case vertexCount = "vertex_count"
+        case featureCount = "feature_count"
+        case repairs
+        case metricCRS = "metric_crs"
+        case legalBasis = "legal_basis"
+        case sourceFile = "source_file"
+        case sourceSHA256 = "source_sha256"
+        case packId = "pack_id"
+        case demo
+        case sourceReleaseDate = "source_release_date"
+    }
 }
 
 /// What `qpv perimeters diff` reports for one commune.
@@ -64,25 +88,35 @@ public struct CommuneDiff: Codable, Sendable {
     /// A perimeter of the new list that overlaps perimeters of the old one.
     public struct Change: Codable, Sendable {
         /// Perimeters of the old list that overlap `to_code` (a changed perimeter) — several when merged.
-        public var from_codes: [String]
+        public var fromCodes: [String]
         /// Its code in the new list.
-        public var to_code: String
+        public var toCode: String
         /// Its name in the new list.
         public var name: String
         /// Area of the old perimeters, m².
-        public var area_from_m2: Double
+        public var areaFromM2: Double
         /// Area of the new perimeter, m².
-        public var area_to_m2: Double
+        public var areaToM2: Double
         /// Area in the new perimeter only, m².
-        public var area_gained_m2: Double
+        public var areaGainedM2: Double
         /// Area in the old perimeters only, m².
-        public var area_lost_m2: Double
+        public var areaLostM2: Double
+
+        enum CodingKeys: String, CodingKey {
+            case fromCodes = "from_codes"
+            case toCode = "to_code"
+            case name
+            case areaFromM2 = "area_from_m2"
+            case areaToM2 = "area_to_m2"
+            case areaGainedM2 = "area_gained_m2"
+            case areaLostM2 = "area_lost_m2"
+        }
     }
 
     /// INSEE code of the commune.
     public var commune: String
     /// Its name.
-    public var commune_name: String
+    public var communeName: String
     /// Perimeters of the new list overlapping no old one.
     public var new: [PerimeterSummary]
     /// Perimeters of the old list overlapping no new one.
@@ -91,6 +125,12 @@ public struct CommuneDiff: Codable, Sendable {
     public var changed: [Change]
     /// Codes identical in both lists.
     public var unchanged: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case commune
+        case communeName = "commune_name"
+        case new, removed, changed, unchanged
+    }
 }
 
 /// Listing, showing and comparing the installed perimeters.
@@ -107,12 +147,12 @@ public struct PerimeterExplorer {
         let s = catalog.sets[p.set]
         let r = p.record
         return PerimeterSummary(
-            code: r.code, name: r.name, kind: s.info.kind.rawValue, vintage: s.info.vintage, list_id: s.info.listId, list_label: s.info.label,
-            territory: s.info.territory.description, valid_from: s.info.validFrom?.description, valid_to: s.info.validTo?.description,
-            in_force: date.map { s.info.isInForce(on: $0) }, communes: r.communes, departement: r.departement, epci_siren: r.epciSiren,
-            epci_name: r.epciName, area_m2: (r.areaM2 * 10).rounded() / 10, vertex_count: r.vertexCount, feature_count: r.featureCount,
-            repairs: r.repairs, metric_crs: r.metricCRS, legal_basis: s.info.legalBasis, source_file: s.source.fileName,
-            source_sha256: s.source.sha256, pack_id: s.packId, demo: s.info.isDemo, source_release_date: s.source.releaseDate?.description)
+            code: r.code, name: r.name, kind: s.info.kind.rawValue, vintage: s.info.vintage, listId: s.info.listId, listLabel: s.info.label,
+            territory: s.info.territory.description, validFrom: s.info.validFrom?.description, validTo: s.info.validTo?.description,
+            inForce: date.map { s.info.isInForce(on: $0) }, communes: r.communes, departement: r.departement, epciSiren: r.epciSiren,
+            epciName: r.epciName, areaM2: (r.areaM2 * 10).rounded() / 10, vertexCount: r.vertexCount, featureCount: r.featureCount,
+            repairs: r.repairs, metricCRS: r.metricCRS, legalBasis: s.info.legalBasis, sourceFile: s.source.fileName,
+            sourceSHA256: s.source.sha256, packId: s.packId, demo: s.info.isDemo, sourceReleaseDate: s.source.releaseDate?.description)
     }
 
     /// Perimeters filtered by date (in force), commune (INSEE code among the communes it touches), EPCI,
@@ -208,7 +248,7 @@ public struct PerimeterExplorer {
                     }
                 }
             }
-            var diff = CommuneDiff(commune: insee, commune_name: names[insee] ?? "", new: [], removed: [], changed: [], unchanged: [])
+            var diff = CommuneDiff(commune: insee, communeName: names[insee] ?? "", new: [], removed: [], changed: [], unchanged: [])
             for n in news {
                 guard let os = overlapping[n] else {
                     diff.new.append(summary(n))
@@ -225,9 +265,9 @@ public struct PerimeterExplorer {
                 } else {
                     diff.changed.append(
                         CommuneDiff.Change(
-                            from_codes: os.map { catalog.perimeters[$0].code }.sorted(), to_code: catalog.perimeters[n].code,
-                            name: catalog.perimeters[n].name, area_from_m2: rounded(try oldUnion.area()), area_to_m2: rounded(try newGeom.area()),
-                            area_gained_m2: rounded(gained), area_lost_m2: rounded(lost)))
+                            fromCodes: os.map { catalog.perimeters[$0].code }.sorted(), toCode: catalog.perimeters[n].code,
+                            name: catalog.perimeters[n].name, areaFromM2: rounded(try oldUnion.area()), areaToM2: rounded(try newGeom.area()),
+                            areaGainedM2: rounded(gained), areaLostM2: rounded(lost)))
                 }
             }
             for o in olds where !matchedOld.contains(o) { diff.removed.append(summary(o)) }

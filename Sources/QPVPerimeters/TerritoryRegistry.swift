@@ -165,18 +165,18 @@ public struct TerritoryRegistry: Codable, Sendable, Equatable {
     public var qpvVintage: String
     /// Population of its QPV, when the contract estimates it.
     public var qpvPopulationEstimate: Int?
-    /// Its QPV.
-    public var qpv: [QPV]
+    /// Its QPV (none when the file has no `qpv` key).
+    @EmptyIfAbsent public var qpv: [QPV]
     /// Population of its QIC, when the contract gives it.
     public var qicPopulationTotal: Int?
-    /// Its QIC.
-    public var qic: [QIC]
+    /// Its QIC (none when the file has no `qic` key).
+    @EmptyIfAbsent public var qic: [QIC]
     /// Quartiers de veille active named by the documents.
-    public var watchAreas: [NamedArea] = []
+    @EmptyIfAbsent public var watchAreas: [NamedArea]
     /// NPNRU sites named by the documents.
-    public var npnruSites: [NamedArea] = []
+    @EmptyIfAbsent public var npnruSites: [NamedArea]
     /// Facts touching qpv's rules.
-    public var facts: [Fact] = []
+    @EmptyIfAbsent public var facts: [Fact]
     /// The median-income threshold, when stated.
     public var incomeThreshold: IncomeThreshold?
     /// The geography before 2015, when a document describes it.
@@ -196,27 +196,6 @@ public struct TerritoryRegistry: Codable, Sendable, Equatable {
         case facts
         case incomeThreshold = "income_threshold"
         case pre2015 = "pre_2015"
-    }
-
-    /// Reads a registry file (optional keys default to empty).
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        id = try c.decode(String.self, forKey: .id)
-        epci = try c.decode(EPCI.self, forKey: .epci)
-        contract = try c.decode(Contract.self, forKey: .contract)
-        sources = try c.decode([String].self, forKey: .sources)
-        transcription = try c.decodeIfPresent(String.self, forKey: .transcription)
-        uncertain = try c.decodeIfPresent(String.self, forKey: .uncertain)
-        qpvVintage = try c.decode(String.self, forKey: .qpvVintage)
-        qpvPopulationEstimate = try c.decodeIfPresent(Int.self, forKey: .qpvPopulationEstimate)
-        qpv = try c.decodeIfPresent([QPV].self, forKey: .qpv) ?? []
-        qicPopulationTotal = try c.decodeIfPresent(Int.self, forKey: .qicPopulationTotal)
-        qic = try c.decodeIfPresent([QIC].self, forKey: .qic) ?? []
-        watchAreas = try c.decodeIfPresent([NamedArea].self, forKey: .watchAreas) ?? []
-        npnruSites = try c.decodeIfPresent([NamedArea].self, forKey: .npnruSites) ?? []
-        facts = try c.decodeIfPresent([Fact].self, forKey: .facts) ?? []
-        incomeThreshold = try c.decodeIfPresent(IncomeThreshold.self, forKey: .incomeThreshold)
-        pre2015 = try c.decodeIfPresent(Pre2015.self, forKey: .pre2015)
     }
 
     /// QPV codes of the territory (those the registry knows).

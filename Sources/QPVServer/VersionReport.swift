@@ -14,11 +14,17 @@ struct VersionReport: Encodable {
     struct AddressPackReport: Encodable {
         var demo: Bool
         var file: String
-        var imported_at: String
+        var importedAt: String
         var addresses: Int
         var streets: Int
         var communes: Int
         var sources: [ImportedSource]
+
+        enum CodingKeys: String, CodingKey {
+            case demo, file
+            case importedAt = "imported_at"
+            case addresses, streets, communes, sources
+        }
     }
 
     struct RulesFile: Encodable {
@@ -32,19 +38,26 @@ struct VersionReport: Encodable {
     var version: String
     var api: String
     var demo: Bool
-    var perimeter_packs: [PerimeterPackSummary]
-    var address_pack: AddressPackReport
+    var perimeterPacks: [PerimeterPackSummary]
+    var addressPack: AddressPackReport
     var rules: [RulesFile]
+
+    enum CodingKeys: String, CodingKey {
+        case software, version, api, demo
+        case perimeterPacks = "perimeter_packs"
+        case addressPack = "address_pack"
+        case rules
+    }
 
     init(catalog: PerimeterCatalog, geocoder: Geocoder, geocoderIsDemo: Bool, books: [RuleBook]) {
         software = "qpv"
         version = ServerEngine.softwareVersion
         api = OpenAPIDocument.apiVersion
         demo = catalog.includesDemo || geocoderIsDemo
-        perimeter_packs = catalog.packs.map { PerimeterPackSummary($0, shape: .version) }
+        perimeterPacks = catalog.packs.map { PerimeterPackSummary($0, shape: .version) }
         let info = geocoder.info
-        address_pack = AddressPackReport(
-            demo: geocoderIsDemo, file: URL(fileURLWithPath: geocoder.path).lastPathComponent, imported_at: info.importedAt,
+        addressPack = AddressPackReport(
+            demo: geocoderIsDemo, file: URL(fileURLWithPath: geocoder.path).lastPathComponent, importedAt: info.importedAt,
             addresses: geocoder.addressCount, streets: geocoder.streetCount, communes: geocoder.communeCount,
             sources: info.sources)
         rules = books.map { RulesFile(programme: $0.programme, label: $0.label, updated: $0.updated, file: $0.origin) }

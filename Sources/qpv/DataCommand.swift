@@ -139,18 +139,27 @@ struct DataList: AsyncParsableCommand {
     /// One installed item other than a perimeter pack (`PerimeterPackSummary`); `data` says its nature
     /// (addresses, communes, rules).
     struct Entry: Encodable {
-        var pack_id: String
+        var packId: String
         var data: String
         var kind: String?
-        var source_file: String?
+        var sourceFile: String?
         var sha256: String?
-        var imported_at: String
+        var importedAt: String
         var sources: [ImportedSource]?
         var addresses: Int?
         var streets: Int?
         var communes: Int?
         var path: String
         var previous: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case packId = "pack_id"
+            case data, kind
+            case sourceFile = "source_file"
+            case sha256
+            case importedAt = "imported_at"
+            case sources, addresses, streets, communes, path, previous
+        }
     }
 
     /// An element of the JSON list: a perimeter pack or another installed item.
@@ -185,7 +194,7 @@ struct DataList: AsyncParsableCommand {
                 let info = try Geocoder(dataDirectory: dir).info
                 entries.append(
                     Entry(
-                        pack_id: Self.addressesId, data: "addresses", imported_at: info.importedAt, sources: info.sources, addresses: info.addresses,
+                        packId: Self.addressesId, data: "addresses", importedAt: info.importedAt, sources: info.sources, addresses: info.addresses,
                         streets: info.streets, communes: info.communes, path: banURL.path, previous: false))
             } catch {
                 addressProblem = "\(error)"
@@ -195,15 +204,15 @@ struct DataList: AsyncParsableCommand {
         for a in areas {
             entries.append(
                 Entry(
-                    pack_id: a.manifest.id, data: "communes", source_file: a.manifest.source.fileName, sha256: a.manifest.source.sha256,
-                    imported_at: a.manifest.importedAt, communes: a.manifest.communeCount, path: a.path, previous: false))
+                    packId: a.manifest.id, data: "communes", sourceFile: a.manifest.source.fileName, sha256: a.manifest.source.sha256,
+                    importedAt: a.manifest.importedAt, communes: a.manifest.communeCount, path: a.path, previous: false))
         }
         // Rule files installed with qpv data import-rules (identifier "rules:ID").
         let rules = try InstalledRules.all(dir)
         for b in rules {
             entries.append(
                 Entry(
-                    pack_id: "rules:\(b.programme)", data: "rules", kind: b.programme, imported_at: b.updated,
+                    packId: "rules:\(b.programme)", data: "rules", kind: b.programme, importedAt: b.updated,
                     path: InstalledRules.directory(dir).appendingPathComponent("\(b.programme).json").path, previous: false))
         }
         if format == .json {
@@ -244,8 +253,8 @@ struct DataList: AsyncParsableCommand {
         }
         if let a = entries.first(where: { $0.data == "addresses" }) {
             print(
-                "Base d'adresses installée (identifiant « \(a.pack_id) ») : \(FrenchFormat.integer(a.addresses ?? 0)) adresses, "
-                    + "\(FrenchFormat.integer(a.streets ?? 0)) voies, \(FrenchFormat.integer(a.communes ?? 0)) communes — importée le \(a.imported_at) — \(a.path), à partir de :"
+                "Base d'adresses installée (identifiant « \(a.packId) ») : \(FrenchFormat.integer(a.addresses ?? 0)) adresses, "
+                    + "\(FrenchFormat.integer(a.streets ?? 0)) voies, \(FrenchFormat.integer(a.communes ?? 0)) communes — importée le \(a.importedAt) — \(a.path), à partir de :"
             )
             for s in a.sources ?? [] {
                 print(

@@ -44,8 +44,8 @@ struct PerimetersList: AsyncParsableCommand {
             for p in items {
                 let communes = p.communes.map(\.insee).joined(separator: ";")
                 try writer.writeRow([
-                    p.code, p.name, p.kind, p.vintage, p.territory, p.valid_from ?? "", p.valid_to ?? "", communes,
-                    LocateResult.twoDecimals(p.area_m2), p.demo ? "true" : "false",
+                    p.code, p.name, p.kind, p.vintage, p.territory, p.validFrom ?? "", p.validTo ?? "", communes,
+                    LocateResult.twoDecimals(p.areaM2), p.demo ? "true" : "false",
                 ])
             }
             try writer.close()
@@ -67,7 +67,7 @@ struct PerimetersList: AsyncParsableCommand {
             for p in items {
                 let communes = p.communes.map { $0.name.isEmpty ? $0.insee : "\($0.name) (\($0.insee))" }.joined(separator: ", ")
                 print(
-                    "\(p.code)  \(p.name) — \(p.kind.uppercased()) \(p.vintage) — \(FrenchFormat.decimal(p.area_m2 / 10_000, digits: 1)) ha — \(communes)\(p.demo ? " — DÉMO" : "")"
+                    "\(p.code)  \(p.name) — \(p.kind.uppercased()) \(p.vintage) — \(FrenchFormat.decimal(p.areaM2 / 10_000, digits: 1)) ha — \(communes)\(p.demo ? " — DÉMO" : "")"
                 )
             }
             print("\(items.count) périmètre(s)" + (date.map { " en vigueur le \($0.french)" } ?? ""))
@@ -114,20 +114,20 @@ struct PerimetersShow: AsyncParsableCommand {
                 let p = explorer.summary(i)
                 print("\(p.code) — \(p.name)\(p.demo ? " [DÉMONSTRATION, fictif]" : "")")
                 print(
-                    "  \(p.list_label) (\(p.kind.uppercased()) \(p.vintage), \(p.territory))" + " — en vigueur "
-                        + [p.valid_from.map { "du \($0)" }, p.valid_to.map { "au \($0)" }].compactMap { $0 }.joined(separator: " "))
-                print("  base légale : \(p.legal_basis)")
+                    "  \(p.listLabel) (\(p.kind.uppercased()) \(p.vintage), \(p.territory))" + " — en vigueur "
+                        + [p.validFrom.map { "du \($0)" }, p.validTo.map { "au \($0)" }].compactMap { $0 }.joined(separator: " "))
+                print("  base légale : \(p.legalBasis)")
                 if !p.communes.isEmpty {
                     print("  communes : " + p.communes.map { $0.name.isEmpty ? $0.insee : "\($0.name) (\($0.insee))" }.joined(separator: ", "))
                 }
-                if let e = p.epci_siren { print("  EPCI : \(p.epci_name ?? "") (\(e))") }
+                if let e = p.epciSiren { print("  EPCI : \(p.epciName ?? "") (\(e))") }
                 print(
-                    "  surface : \(FrenchFormat.decimal(p.area_m2 / 10_000, digits: 2)) ha (EPSG:\(p.metric_crs)) — \(FrenchFormat.integer(p.vertex_count)) sommets — \(p.feature_count) entité(s) source fusionnée(s)"
+                    "  surface : \(FrenchFormat.decimal(p.areaM2 / 10_000, digits: 2)) ha (EPSG:\(p.metricCRS)) — \(FrenchFormat.integer(p.vertexCount)) sommets — \(p.featureCount) entité(s) source fusionnée(s)"
                 )
                 print("  réparations : " + (p.repairs.isEmpty ? "aucune" : p.repairs.joined(separator: " ; ")))
                 print(
-                    "  source : \(p.source_file) (sha256 \(p.source_sha256)) — paquet \(p.pack_id)"
-                        + (p.source_release_date.flatMap(CivilDate.init).map { " — publication du \($0.french)" } ?? ""))
+                    "  source : \(p.sourceFile) (sha256 \(p.sourceSHA256)) — paquet \(p.packId)"
+                        + (p.sourceReleaseDate.flatMap(CivilDate.init).map { " — publication du \($0.french)" } ?? ""))
             }
             for line in ((try? TerritoryRegistry.shipped()) ?? []).flatMap({ $0.describe(code: code) }) { print(line) }
         }
@@ -155,12 +155,12 @@ struct PerimetersDiff: AsyncParsableCommand {
             return
         }
         for d in diffs {
-            print("\(d.commune_name.isEmpty ? d.commune : "\(d.commune_name) (\(d.commune))")")
-            for p in d.new { print("  + nouveau : \(p.code) \(p.name) (\(FrenchFormat.decimal(p.area_m2 / 10_000, digits: 2)) ha)") }
-            for p in d.removed { print("  − sorti : \(p.code) \(p.name) (\(FrenchFormat.decimal(p.area_m2 / 10_000, digits: 2)) ha)") }
+            print("\(d.communeName.isEmpty ? d.commune : "\(d.communeName) (\(d.commune))")")
+            for p in d.new { print("  + nouveau : \(p.code) \(p.name) (\(FrenchFormat.decimal(p.areaM2 / 10_000, digits: 2)) ha)") }
+            for p in d.removed { print("  − sorti : \(p.code) \(p.name) (\(FrenchFormat.decimal(p.areaM2 / 10_000, digits: 2)) ha)") }
             for c in d.changed {
                 print(
-                    "  ~ modifié : \(c.from_codes.joined(separator: "+")) → \(c.to_code) \(c.name) : +\(FrenchFormat.decimal(c.area_gained_m2 / 10_000, digits: 2)) ha, −\(FrenchFormat.decimal(c.area_lost_m2 / 10_000, digits: 2)) ha"
+                    "  ~ modifié : \(c.fromCodes.joined(separator: "+")) → \(c.toCode) \(c.name) : +\(FrenchFormat.decimal(c.areaGainedM2 / 10_000, digits: 2)) ha, −\(FrenchFormat.decimal(c.areaLostM2 / 10_000, digits: 2)) ha"
                 )
             }
             for u in d.unchanged { print("  = inchangé : \(u)") }

@@ -32,12 +32,12 @@ import Testing
         #expect(q.removed.map(\.code) == ["QX000103"])
         #expect(q.unchanged == ["QX000202"])
         let tilleuls = try #require(q.changed.first)
-        #expect(tilleuls.from_codes == ["QX000101"] && tilleuls.to_code == "QX000201")
+        #expect(tilleuls.fromCodes == ["QX000101"] && tilleuls.toCode == "QX000201")
         // The 2024 Tilleuls grew east by a 0.5 km × 0.8–1.1 km strip and lost nothing but projection slivers
         // (an old corner lying on a new edge in lon/lat is a few centimetres off it in Lambert-93).
-        #expect(tilleuls.area_gained_m2 > 400_000 && tilleuls.area_gained_m2 < 550_000)
-        #expect(tilleuls.area_lost_m2 < 100)
-        #expect(abs(tilleuls.area_to_m2 - tilleuls.area_from_m2 - (tilleuls.area_gained_m2 - tilleuls.area_lost_m2)) < 1)
+        #expect(tilleuls.areaGainedM2 > 400_000 && tilleuls.areaGainedM2 < 550_000)
+        #expect(tilleuls.areaLostM2 < 100)
+        #expect(abs(tilleuls.areaToM2 - tilleuls.areaFromM2 - (tilleuls.areaGainedM2 - tilleuls.areaLostM2)) < 1)
     }
 
     @Test func showExportsGeoJSONAndExplainsMissingCodes() throws {

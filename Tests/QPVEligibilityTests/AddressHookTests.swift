@@ -51,7 +51,7 @@ import Testing
         #expect(report.verdict == .eligible)
         #expect(location.qpv.map(\.code) == ["QX000101"])
         #expect(location.communes == [CommuneRef(insee: "00101", name: "Quartville-sur-Démo")])
-        #expect(report.location?.address_label == "12 Place des Tilleuls 00100 Quartville-sur-Démo")
+        #expect(report.location?.addressLabel == "12 Place des Tilleuls 00100 Quartville-sur-Démo")
         #expect(report.text().contains("adresse « 12 Place des Tilleuls"))
     }
 

@@ -103,20 +103,20 @@ import Testing
     @Test func stateAidPerPostWhenKnownForTheYear() {
         let y2024 = run(hire("2024-03-01", born: "1980-01-01"))
         #expect(y2024.verdict == .eligible)
-        #expect(y2024.aid?.per_year_full_time_eur == 22810.61)
+        #expect(y2024.aid?.perYearFullTimeEUR == 22810.61)
         #expect(y2024.aid?.source.contains("F1019") == true)
         #expect(y2024.text().contains("22 810,61 € par an et par poste à temps plein"))
         // 2023: amount given to the project but not found on an official page → the amount is to verify, the
         // verdict is not (issue 12.6).
         let y2023 = run(hire("2023-05-01", born: "1980-01-01"))
         #expect(y2023.verdict == .eligible)
-        #expect(y2023.aid?.per_year_full_time_eur == 22555.73)
+        #expect(y2023.aid?.perYearFullTimeEUR == 22555.73)
         #expect(y2023.aid?.uncertain != nil)
-        #expect(y2023.to_verify.isEmpty)
+        #expect(y2023.toVerify.isEmpty)
         // 2025: not known — said so, the verdict does not depend on it.
         let y2025 = run(hire("2025-02-03", born: "1980-01-01"))
         #expect(y2025.verdict == .eligible)
-        #expect(y2025.aid?.per_year_full_time_eur == nil)
+        #expect(y2025.aid?.perYearFullTimeEUR == nil)
         #expect(y2025.aid?.detail.contains("non connu pour 2025") == true)
         #expect(y2025.text().contains("Montant de l'aide : non connu"))
     }

@@ -36,14 +36,14 @@ import Testing
             #expect(residence.result == .unknown)
             #expect(residence.detail.contains("arrêté du 30 mars 2018"))
         }
-        if verdict == .notEligible { #expect(report.aid == nil && report.filing_deadline == nil) }
+        if verdict == .notEligible { #expect(report.aid == nil && report.filingDeadline == nil) }
     }
 
     @Test func hiresFrom2025AreRefusedWithTheReason() {
         let report = run(Fixture.hire("2025-01-02"))
         #expect(report.verdict == .notEligible)
         #expect(report.summary.contains("2025"))
-        #expect(Fixture.criterion(report, "signature_period").rule_note?.contains("loi de finances pour 2025") == true)
+        #expect(Fixture.criterion(report, "signature_period").ruleNote?.contains("loi de finances pour 2025") == true)
         // The other criteria have no rule after 2024: they say so instead of failing.
         #expect(Fixture.criterion(report, "person_status").detail.contains("sans objet"))
     }
@@ -62,7 +62,7 @@ import Testing
     ])
     func filingDeadlineEdges(signed: String, deadline: String) {
         let report = run(Fixture.hire(signed))
-        #expect(report.filing_deadline == deadline, "\(signed)")
+        #expect(report.filingDeadline == deadline, "\(signed)")
     }
 
     // Who may be hired: CSP from 27 April 2019, mission locale from 1 January 2020.
@@ -139,8 +139,8 @@ import Testing
         let report = run(Fixture.hire("2022-03-15", contract: .cdd, months: months))
         if let total {
             #expect(report.verdict == .eligible)
-            #expect(report.aid?.total_eur == total)
-            #expect(report.aid?.by_year_eur == years)
+            #expect(report.aid?.totalEUR == total)
+            #expect(report.aid?.byYearEUR == years)
         } else {
             #expect(report.verdict == .notEligible)
             #expect(Fixture.criterion(report, "contract").detail.contains("5 mois"))
@@ -153,13 +153,13 @@ import Testing
         cdi.workingTime = 0.5
         let half = run(cdi)
         #expect(half.verdict == .eligible)
-        #expect(half.aid?.total_eur == 7500)
-        #expect(half.aid?.by_year_eur == [2500, 2500, 2500])
+        #expect(half.aid?.totalEUR == 7500)
+        #expect(half.aid?.byYearEUR == [2500, 2500, 2500])
         #expect(half.notes.contains { $0.contains("50 %") })
         var cdd = Fixture.hire("2022-03-15", contract: .cdd, months: 18)
         cdd.workingTime = 0.8
-        #expect(run(cdd).aid?.by_year_eur == [2000, 1000])
-        #expect(run(cdd).aid?.total_eur == 3000)
+        #expect(run(cdd).aid?.byYearEUR == [2000, 1000])
+        #expect(run(cdd).aid?.totalEUR == 3000)
     }
 
     @Test func invalidFactsAreRejectedBeforeTheRules() {
@@ -191,14 +191,14 @@ import Testing
     func emploiFrancPlusForCDI(date: String, age: Int, total: Double) {
         let report = run(Fixture.hire(date, age: age))
         #expect(report.verdict == .eligible, "\(date) \(age)")
-        #expect(report.aid?.total_eur == total, "\(date) \(age)")
-        if total == 17000 { #expect(report.aid?.by_year_eur == [7000, 5000, 5000]) }
+        #expect(report.aid?.totalEUR == total, "\(date) \(age)")
+        if total == 17000 { #expect(report.aid?.byYearEUR == [7000, 5000, 5000]) }
     }
 
     @Test(arguments: [(6.0, 25, 2750.0), (12.0, 25, 5500), (18.0, 25, 6750), (30.0, 25, 8000), (12.0, 26, 2500), (30.0, 26, 5000)])
     func emploiFrancPlusForCDD(months: Double, age: Int, total: Double) {
         let report = run(Fixture.hire("2021-01-10", contract: .cdd, months: months, age: age))
-        #expect(report.aid?.total_eur == total, "\(months) mois, \(age) ans")
+        #expect(report.aid?.totalEUR == total, "\(months) mois, \(age) ans")
     }
 
     @Test func missingAgeInTheEmploiFrancPlusWindowIsToVerify() {
@@ -206,7 +206,7 @@ import Testing
         let inWindow = run(Fixture.hire("2021-03-01", age: nil))
         #expect(inWindow.verdict == .eligible)
         #expect(inWindow.aid?.uncertain?.contains("emploi franc+") == true)
-        #expect(inWindow.aid?.total_eur == 15000)
+        #expect(inWindow.aid?.totalEUR == 15000)
         // Outside the window the age does not matter.
         #expect(run(Fixture.hire("2022-03-01", age: nil)).verdict == .eligible)
     }
@@ -245,7 +245,7 @@ import Testing
         let doubtful = run(Fixture.hire("2024-06-01"), Fixture.inside("QN03101M", on: Fixture.date("2024-06-01"), listUncertain: true))
         #expect(Fixture.criterion(doubtful, "residence_qpv").result == .met)
         #expect(doubtful.verdict == .toVerify)
-        #expect(doubtful.to_verify.contains { $0.contains("date de fin non confirmée") })
+        #expect(doubtful.toVerify.contains { $0.contains("date de fin non confirmée") })
     }
 
     @Test func polynesieFrancaiseIsExcluded() {

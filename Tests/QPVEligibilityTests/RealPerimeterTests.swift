@@ -41,12 +41,12 @@ struct RealPerimeterTests {
         #expect(abs(location.distanceBoundaryM! - p.distance) < 0.05)
         let report = EmploiFranc.evaluate(hire("2022-03-15"), location: location, book: Fixture.emploiFranc)
         #expect(report.verdict == .eligible, "\(report.summary)")
-        #expect(report.aid?.total_eur == 15000)
-        #expect(report.filing_deadline == "2022-06-15")
+        #expect(report.aid?.totalEUR == 15000)
+        #expect(report.filingDeadline == "2022-06-15")
         #expect(report.location?.code == "QP031001")
         #expect(report.location?.vintage == "2015")
         #expect(report.location?.list == "liste 2015 des QPV de l'Hexagone")
-        #expect(report.location?.legal_basis?.contains("2014-1750") == true)
+        #expect(report.location?.legalBasis?.contains("2014-1750") == true)
     }
 
     @Test func sameHireSignedIn2025IsRefused() throws {
@@ -76,9 +76,9 @@ struct RealPerimeterTests {
         #expect(location.status == .noList)
         let report = EmploiFranc.evaluate(hire("2024-06-01"), location: location, book: Fixture.emploiFranc)
         #expect(report.verdict == .toVerify)
-        #expect(report.to_verify.contains { $0.contains("liste 2024 des QPV de l'Hexagone") && $0.contains("2023-1314") })
-        #expect(report.location?.missing_list?.contains("liste 2024") == true)
-        #expect(report.location?.how_to_install?.contains("qpv data import") == true)
+        #expect(report.toVerify.contains { $0.contains("liste 2024 des QPV de l'Hexagone") && $0.contains("2023-1314") })
+        #expect(report.location?.missingList?.contains("liste 2024") == true)
+        #expect(report.location?.howToInstall?.contains("qpv data import") == true)
     }
 
     @Test func adulteRelaisOnRealPerimeters() throws {
@@ -156,15 +156,15 @@ struct CohesionFundCommuneTests {
         #expect(inQPV.location?.code == "QN06212M")
         // In a QPV of the 2024 list of the intercommunalité: eligible territory, nothing to verify.
         #expect(inQPV.verdict == .eligible)
-        #expect(inQPV.to_verify.isEmpty)
+        #expect(inQPV.toVerify.isEmpty)
 
         let divionReport = try verdict(divion)
         #expect(divionReport.verdict == .toVerify)
         #expect(divionReport.location?.communes == ["Divion (62270)"])
-        #expect(divionReport.to_verify.contains { $0.contains("Cité du Transvaal") && $0.contains("Cité de la Clarence") })
+        #expect(divionReport.toVerify.contains { $0.contains("Cité du Transvaal") && $0.contains("Cité de la Clarence") })
 
         let noeuxReport = try verdict(noeux)
-        #expect(noeuxReport.to_verify.contains { $0.contains("Fond de Sains") })
+        #expect(noeuxReport.toVerify.contains { $0.contains("Fond de Sains") })
 
         let lillersReport = try verdict(lillers)
         #expect(lillersReport.verdict == .notEligible)

@@ -99,9 +99,9 @@ import Testing
         let book = try Self.fictionalBook()
         let inside = Fixture.inside(on: Self.date)
         let ok = ProgrammeEvaluator.evaluate(book: book, date: Self.date, inputs: Self.facts(), location: inside)
-        #expect(ok.verdict == .eligible, "\(ok.to_verify)")
-        #expect(ok.aid?.total_eur == 600)
-        #expect(ok.filing_deadline == "2024-11-02")
+        #expect(ok.verdict == .eligible, "\(ok.toVerify)")
+        #expect(ok.aid?.totalEUR == 600)
+        #expect(ok.filingDeadline == "2024-11-02")
         // Each undeclared fact → to verify, never eligible.
         for fact in ["birth_date", "status", "other_aid", "application_date"] {
             let r = ProgrammeEvaluator.evaluate(book: book, date: Self.date, inputs: Self.facts(drop: fact), location: inside)
@@ -132,8 +132,8 @@ import Testing
         let r25 = ProgrammeEvaluator.evaluate(
             book: book, date: d25, inputs: Self.facts(["training_start_date": .date(d25), "application_date": .date(CivilDate("2025-09-10")!)]),
             location: Fixture.inside(on: d25))
-        #expect(r25.verdict == .eligible, "\(r25.to_verify)")
-        #expect(r25.aid?.total_eur == 720)
+        #expect(r25.verdict == .eligible, "\(r25.toVerify)")
+        #expect(r25.aid?.totalEUR == 720)
         #expect(r25.aid?.uncertain?.contains("taux 2025 fictif") == true)
         // Closed period.
         let d23 = CivilDate("2023-05-01")!
@@ -164,7 +164,7 @@ import Testing
         #expect(r.criteria.first { $0.id == "region" }?.result == .met)
         // Everything is uncertain (arrêté not read): never eligible; the QPV majoration applies to the amount only.
         #expect(r.verdict == .toVerify)
-        #expect(r.aid?.total_eur == 800 && r.aid?.uncertain != nil)
+        #expect(r.aid?.totalEUR == 800 && r.aid?.uncertain != nil)
         let lille = Fixture.inside(on: d, communes: [CommuneRef(insee: "59350", name: "Lille")])
         #expect(ProgrammeEvaluator.evaluate(book: pec, date: d, inputs: facts, location: lille).verdict == .notEligible)
         let unknown = Fixture.inside(on: d)
@@ -175,7 +175,7 @@ import Testing
         facts["birth_date"] = .date(CivilDate("2001-01-01")!)
         let out = ProgrammeEvaluator.evaluate(
             book: pec, date: d, inputs: facts, location: Fixture.outside(on: d, communes: [CommuneRef(insee: "31555", name: "Toulouse")]))
-        #expect(out.aid?.total_eur == 650 && out.verdict == .toVerify)
+        #expect(out.aid?.totalEUR == 650 && out.verdict == .toVerify)
     }
 
     @Test func fondsDeConcoursRunsThroughThePublicFormat() throws {
@@ -248,18 +248,18 @@ extension RuleFormatTests {
                 location: nil)
             return (r.verdict, r.aid)
         }
-        #expect(try aid(#"{"kind":"fixed","rule":"a"}"#, #"{"amount_eur":1500}"#).1?.total_eur == 1500)
-        #expect(try aid(#"{"kind":"by_year","rule":"a"}"#, #"{"by_year_eur":[1000,500]}"#).1?.total_eur == 1500)
+        #expect(try aid(#"{"kind":"fixed","rule":"a"}"#, #"{"amount_eur":1500}"#).1?.totalEUR == 1500)
+        #expect(try aid(#"{"kind":"by_year","rule":"a"}"#, #"{"by_year_eur":[1000,500]}"#).1?.totalEUR == 1500)
         let prorated = try aid(
             #"{"kind":"prorated","rule":"a","duration_fact":"months","working_time_fact":"share"}"#, #"{"per_year_eur":1200,"max_years":2}"#,
             EligibilityInputs(["months": .number(18), "share": .number(0.5)]))
-        #expect(prorated.1?.by_year_eur == [600, 300] && prorated.1?.uncertain == nil)
+        #expect(prorated.1?.byYearEUR == [600, 300] && prorated.1?.uncertain == nil)
         let noShare = try aid(
             #"{"kind":"prorated","rule":"a","duration_fact":"months","working_time_fact":"share"}"#, #"{"per_year_eur":1200}"#,
             EligibilityInputs(["months": .number(6)]))
-        #expect(noShare.0 == .eligible && noShare.1?.total_eur == 600 && noShare.1?.uncertain?.contains("temps de travail non déclaré") == true)
+        #expect(noShare.0 == .eligible && noShare.1?.totalEUR == 600 && noShare.1?.uncertain?.contains("temps de travail non déclaré") == true)
         let noBase = try aid(#"{"kind":"rate_of_base","rule":"a","base_fact":"cost"}"#, #"{"rate":0.5}"#)
-        #expect(noBase.0 == .eligible && noBase.1?.total_eur == nil && noBase.1?.uncertain?.contains("base non déclarée") == true)
+        #expect(noBase.0 == .eligible && noBase.1?.totalEUR == nil && noBase.1?.uncertain?.contains("base non déclarée") == true)
     }
 }
 

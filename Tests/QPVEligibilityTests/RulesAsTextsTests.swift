@@ -41,7 +41,7 @@ import Testing
         }
         if verdict == .eligible && date < "2020-01-01" {
             #expect(residence.source.contains("22 mars 2019"))
-            #expect(report.aid?.total_eur == 15_000, "CDI 2019: 3 × 5 000 €")
+            #expect(report.aid?.totalEUR == 15_000, "CDI 2019: 3 × 5 000 €")
         }
         if verdict == .notEligible { #expect(residence.detail.contains("hors des territoires admis")) }
     }
@@ -51,8 +51,8 @@ import Testing
             Fixture.hire("2019-09-02"), location: Fixture.inside("QP059043", name: "Cœur d'étoile", on: Fixture.date("2019-09-02")),
             book: Fixture.emploiFranc)
         #expect(report.verdict == .eligible, "\(report.summary)")
-        #expect(report.aid?.by_year_eur == [5000, 5000, 5000])
-        #expect(report.filing_deadline == "2019-12-02", "3 months from décret 2019-365")
+        #expect(report.aid?.byYearEUR == [5000, 5000, 5000])
+        #expect(report.filingDeadline == "2019-12-02", "3 months from décret 2019-365")
     }
 
     // MARK: - Emplois francs, yes/no facts never assumed (issue 12.5)
@@ -81,7 +81,7 @@ import Testing
         #expect(!c.detail.contains("(déclaré)"), "nothing was declared: \(c.detail)")
         #expect(c.detail.contains("non renseigné") && c.detail.contains("--"), "the option to give is named: \(c.detail)")
         #expect(report.verdict == .toVerify)
-        #expect(report.to_verify.contains { $0.contains(c.label) })
+        #expect(report.toVerify.contains { $0.contains(c.label) })
     }
 
     /// Each fact declared the wrong way fails the criterion; declared the right way it is met "(déclaré)".
@@ -112,11 +112,11 @@ import Testing
     func filingDeadlineTransitions(signed: String, deadline: String, doubtful: Bool) {
         let report = EmploiFranc.evaluate(
             Fixture.hire(signed), location: Fixture.inside("QP059043", on: Fixture.date(signed)), book: Fixture.emploiFranc)
-        #expect(report.filing_deadline == deadline, "\(signed)")
-        #expect(report.filing_deadline_detail?.contains("délai à vérifier") == doubtful, "\(signed): \(report.filing_deadline_detail ?? "")")
+        #expect(report.filingDeadline == deadline, "\(signed)")
+        #expect(report.filingDeadlineDetail?.contains("délai à vérifier") == doubtful, "\(signed): \(report.filingDeadlineDetail ?? "")")
         // A doubt on the deadline never changes the verdict (before 28 March 2019 the geography is what is to verify).
         #expect(report.verdict == (signed >= "2019-03-28" ? .eligible : .toVerify), "\(signed): \(report.summary)")
-        #expect(!report.to_verify.contains { $0.contains("délai") })
+        #expect(!report.toVerify.contains { $0.contains("délai") })
     }
 
     @Test(arguments: ["2024-12-31", "2025-01-01", "2026-06-01"])
@@ -124,12 +124,12 @@ import Testing
         let report = EmploiFranc.evaluate(Fixture.hire(date), location: Fixture.inside(on: Fixture.date(date)), book: Fixture.emploiFranc)
         if date == "2024-12-31" {
             #expect(report.verdict == .eligible)
-            #expect(report.aid?.total_eur == 15_000)
+            #expect(report.aid?.totalEUR == 15_000)
         } else {
             #expect(report.verdict == .notEligible)
             let period = Fixture.criterion(report, "signature_period")
-            #expect(period.rule_note?.contains("aucune nouvelle embauche") == true)
-            #expect(period.rule_note?.contains("1er janvier 2025") == true)
+            #expect(period.ruleNote?.contains("aucune nouvelle embauche") == true)
+            #expect(period.ruleNote?.contains("1er janvier 2025") == true)
         }
     }
 
@@ -138,10 +138,10 @@ import Testing
     @Test func adulteRelais2023IsEligibleWithItsOwnAmountDoubt() {
         let r = Fixture.adulteRelaisHire("2023-05-01")
         let report = AdulteRelais.evaluate(r, location: Fixture.inside(on: r.hireDate), book: Fixture.adulteRelais)
-        #expect(report.verdict == .eligible, "\(report.summary) \(report.to_verify)")
+        #expect(report.verdict == .eligible, "\(report.summary) \(report.toVerify)")
         #expect(report.aid?.uncertain != nil, "the 2023 amount is not confirmed: the amount says it")
         #expect(report.summary.contains("Montant à vérifier"))
-        #expect(report.to_verify.isEmpty)
+        #expect(report.toVerify.isEmpty)
         #expect(report.text().contains("montant à vérifier"))
     }
 
@@ -156,7 +156,7 @@ import Testing
         let r = Fixture.adulteRelaisHire(date)
         let report = AdulteRelais.evaluate(r, location: Fixture.inside(on: r.hireDate), book: Fixture.adulteRelais)
         #expect(report.verdict == .eligible, "\(date): \(report.summary)")
-        #expect(report.aid?.per_year_full_time_eur == amount)
+        #expect(report.aid?.perYearFullTimeEUR == amount)
         #expect((report.aid?.uncertain != nil) == doubtful, "\(date)")
     }
 
@@ -213,11 +213,11 @@ import Testing
         let date = Fixture.date("2025-03-01")
         let report = CohesionFund.evaluate(date: date, location: Fixture.inside("QN06208M", on: date, epci: "200072460"), programme: try cabbalr())
         #expect(report.verdict == .eligible)
-        #expect(report.verdict_label == "Territoire éligible")
+        #expect(report.verdictLabel == "Territoire éligible")
         #expect(report.summary.hasPrefix("Territoire éligible"))
         #expect(report.text().hasPrefix("✓ TERRITOIRE ÉLIGIBLE"))
         #expect(!report.text().contains("✓ ÉLIGIBLE"))
-        let also = report.also_decides.joined(separator: " | ")
+        let also = report.alsoDecides.joined(separator: " | ")
         #expect(also.contains("règlement") && also.contains("commission") && also.contains("conseil communautaire"))
         #expect(also.contains("communes") && also.contains("enrobé") && also.contains("eaux pluviales") && also.contains("PNRU 2"))
         #expect(report.aid == nil, "no amount: no text gives one")
@@ -298,7 +298,7 @@ import Testing
         let y2025 = tfpb(2025)
         #expect(y2025.verdict == .eligible)
         let convention = Fixture.criterion(y2025, "convention_signed")
-        #expect(convention.rule_note?.contains("31 mars 2025") == true)
+        #expect(convention.ruleNote?.contains("31 mars 2025") == true)
         #expect(convention.source.contains("2025-127"))
     }
 

@@ -28,7 +28,7 @@ import Testing
         let r = row(year)
         #expect(r.verdict == verdict, "\(year): \(r.summary)")
         #expect(r.date == "\(year)-01-01")
-        if year == 2024 { #expect(r.to_verify.contains { $0.contains("2024") }) }
+        if year == 2024 { #expect(r.toVerify.contains { $0.contains("2024") }) }
     }
 
     @Test func theListMustBeTheOneOfTheTaxYear() {

@@ -67,7 +67,7 @@ import Testing
         #expect(r.status == .noList)
         let report = LocateReport(result: r, catalog: catalog)
         #expect(report.zone == "qic")
-        #expect(report.qic.first?.epci_siren == "200072460")
+        #expect(report.qic.first?.epciSiren == "200072460")
         // Before the QIC's validity, no QIC answer.
         #expect(try locator.locate(lon: ll.x, lat: ll.y, on: CivilDate("2023-06-01")!).qic == nil)
     }

@@ -171,8 +171,8 @@ enum CoverageFixtures {
         #expect(t.qic?.status == .notCovered)
         #expect(t.qicProblem?.contains("import-communes") ?? false)
         let report = LocateReport(result: t, catalog: catalog)
-        #expect(report.qic_status == "not_covered")
-        #expect(report.to_verify.contains { $0.contains("EPCI 200072460") })
+        #expect(report.qicStatus == "not_covered")
+        #expect(report.toVerify.contains { $0.contains("EPCI 200072460") })
     }
 }
 
