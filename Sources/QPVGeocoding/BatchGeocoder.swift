@@ -1,6 +1,6 @@
 // `BatchGeocoder` (`qpv geocode --input`, `POST /search/csv`): every row kept, api-adresse's result columns
-// appended, rows geocoded on `OrderedBatchRunner` workers; `CoordinateAnnotation` is the hook through which
-// extra columns (the QPV answer, QPVAddressing) are computed from each result.
+// appended, rows geocoded by the shared `AnnotatingBatch` scaffold (QPVTabular); `CoordinateAnnotation` is the
+// hook through which extra columns (the QPV answer, QPVAddressing) are computed from each result.
 
 import Foundation
 import QPVCore
@@ -201,7 +201,7 @@ public final class BatchGeocoder: Sendable {
     /// Geocodes `options.input` into `options.output`, rows in input order; `annotation` appends columns computed from each row's results (the QPV answer); `progress` sees the rows done and the fraction of the file read.
     public func run(
         _ options: BatchOptions, annotation: CoordinateAnnotation? = nil,
-        progress: ((_ rows: Int, _ fraction: Double?) -> Void)? = nil
+        progress: BatchProgressHandler? = nil
     ) throws -> BatchSummary {
         let reader = try CSVReader(path: options.input, separator: options.separator, encoding: options.encoding)
         _ = try columnIndexes(reader, options.columns)  // before the output file is created
@@ -244,10 +244,12 @@ public final class BatchGeocoder: Sendable {
     }
 
     /// Streams an open reader to an open writer (of the reader's dialect); `options.input` and `options.output`
-    /// are not used. The writer is closed at the end.
+    /// are not used. The writer is closed (atomically) at the end. The scaffold (chunks read here, geocoded on
+    /// `options.threads` workers, written in input order, progress) is `AnnotatingBatch`'s; the header is the
+    /// geocoder's own (api-adresse's rule: result columns already present are appended again, suffixed `_2`).
     public func run(
         reader: CSVReader, writer: CSVWriter, options: BatchOptions, annotation: CoordinateAnnotation? = nil,
-        progress: ((_ rows: Int, _ fraction: Double?) -> Void)? = nil
+        progress: BatchProgressHandler? = nil
     ) throws -> BatchSummary {
         let start = Date()
         let columnIndexes = try columnIndexes(reader, options.columns)
@@ -270,22 +272,19 @@ public final class BatchGeocoder: Sendable {
         }
         // Columns already present (a file geocoded before) are written again, suffixed, rather than silently mixed.
         let fullHeader = reader.header + (Self.resultColumns + extra).map { clash.contains($0) ? $0 + "_2" : $0 }
-        try writer.writeRow(keep.map { $0.map { fullHeader[$0] } } ?? fullHeader)
+        let header = keep.map { $0.map { fullHeader[$0] } } ?? fullHeader
 
         let geocoder = self.geocoder
         let encoderTemplate = writer.encoder
-        let runner = OrderedBatchRunner<CSVRecord, Chunk>(workers: options.threads)
         var total = BatchSummary()
         total.dialect = reader.dialect
-        try runner.run(
-            next: {
-                let batch = try reader.nextBatch(options.chunkSize)
-                return batch.isEmpty ? nil : batch
-            },
+        _ = try AnnotatingBatch(workers: options.threads, progress: progress).run(
+            reader: reader, output: (writer, header),
+            read: { try AnnotatingBatch.records(reader, options.chunkSize) },
             makeWorker: {
                 Worker(annotate: try annotation?.makeResultWorker(), encoder: encoderTemplate)
             },
-            process: { worker, records in
+            annotate: { worker, records in
                 var chunk = Chunk(bytes: [], summary: BatchSummary())
                 chunk.bytes.reserveCapacity(records.count * 256)
                 for record in records {
@@ -297,14 +296,9 @@ public final class BatchGeocoder: Sendable {
                 return chunk
             },
             deliver: { chunk in
-                try writer.write(encoded: chunk.bytes)
                 total.merge(chunk.summary)
-                if let progress {
-                    let p = reader.progress
-                    progress(total.rows, p.total.map { Double(p.consumed) / Double(max($0, 1)) })
-                }
+                return (chunk.bytes, chunk.summary.rows)
             })
-        try writer.close()
         total.blankLines = reader.blankLines
         total.seconds = Date().timeIntervalSince(start)
         return total

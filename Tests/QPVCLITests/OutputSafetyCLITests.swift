@@ -79,8 +79,11 @@ import Testing
         let input = try tmp.write("gros.csv", text)
         let out = try tmp.write("sortie.csv", "ancien résultat\n")
         let p = Process()
-        p.executableURL = CLIRunner.binary
-        p.arguments = ["locate", "--input", input, "--output", out]
+        // Through `env --default-signal=TERM`: a server test of the same process (ServiceLifecycle) may have set
+        // SIGTERM to SIG_IGN for its dispatch source, and a child inherits an ignored signal across exec — qpv
+        // then rightly keeps it ignored and the batch runs to its end (seen under the sanitizers).
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["--default-signal=TERM", CLIRunner.binary.path, "locate", "--input", input, "--output", out]
         p.environment = ["QPV_DATA_DIR": tmp.path("data")]
         p.standardError = FileHandle.nullDevice
         try p.run()
