@@ -48,7 +48,7 @@ public struct GridPerimeters: Sendable {
     let tree: PackedRTree
     /// Perimeters by 2 km tile of the grid's extent: a carreau (200 m or 1 km, never across a tile edge)
     /// finds its candidates with one array lookup; most carreaux of a national file meet an empty tile.
-    let tiles: TileIndex
+    let tiles: UniformGrid
 
     public var hasQPV: Bool { perimeters.contains { $0.kind == .qpv } }
     public var hasQIC: Bool { perimeters.contains { $0.kind == .qic } }
@@ -124,60 +124,11 @@ public struct GridPerimeters: Sendable {
         self.notes = notes
         self.perimeters = out
         self.tree = PackedRTree(envelopes: out.map(\.envelope))
-        self.tiles = TileIndex(envelopes: out.map(\.envelope), tileSize: 2000)
+        self.tiles = UniformGrid(envelopes: out.map(\.envelope), tileSize: 2000)
     }
 
     /// Perimeter indices whose envelope touches `envelope`.
     public func candidates(_ envelope: Envelope) -> [Int] { tree.query(envelope) }
-}
-
-/// Envelopes bucketed by square tiles over their common extent (compressed rows: `starts`, `items`).
-struct TileIndex: Sendable {
-    let tileSize: Double
-    let originX: Double
-    let originY: Double
-    let columns: Int
-    let rows: Int
-    let starts: [Int32]
-    let items: [Int32]
-
-    init(envelopes: [Envelope], tileSize: Double) {
-        var all = Envelope.empty
-        for e in envelopes { all.expand(e) }
-        self.tileSize = tileSize
-        originX = (all.minX / tileSize).rounded(.down) * tileSize
-        originY = (all.minY / tileSize).rounded(.down) * tileSize
-        columns = all.isEmpty ? 0 : Int(((all.maxX - originX) / tileSize).rounded(.down)) + 1
-        rows = all.isEmpty ? 0 : Int(((all.maxY - originY) / tileSize).rounded(.down)) + 1
-        var buckets = [[Int32]](repeating: [], count: columns * rows)
-        for (i, e) in envelopes.enumerated() where !e.isEmpty {
-            let c0 = Int(((e.minX - originX) / tileSize).rounded(.down))
-            let c1 = Int(((e.maxX - originX) / tileSize).rounded(.down))
-            let r0 = Int(((e.minY - originY) / tileSize).rounded(.down))
-            let r1 = Int(((e.maxY - originY) / tileSize).rounded(.down))
-            for r in r0...r1 { for c in c0...c1 { buckets[r * columns + c].append(Int32(i)) } }
-        }
-        var starts: [Int32] = [0]
-        starts.reserveCapacity(buckets.count + 1)
-        var items: [Int32] = []
-        for b in buckets {
-            items += b
-            starts.append(Int32(items.count))
-        }
-        self.starts = starts
-        self.items = items
-    }
-
-    /// Calls `body` with the items of the tile holding `box` (which must not cross a tile edge); items of
-    /// neighbouring tiles whose envelope only touches the box are not needed (they cannot share area).
-    @inline(__always)
-    func forEach(in box: Envelope, _ body: (Int) throws -> Void) rethrows {
-        let c = Int(((box.minX - originX) / tileSize).rounded(.down))
-        let r = Int(((box.minY - originY) / tileSize).rounded(.down))
-        guard c >= 0, r >= 0, c < columns, r < rows else { return }
-        let t = r * columns + c
-        for k in Int(starts[t])..<Int(starts[t + 1]) { try body(Int(items[k])) }
-    }
 }
 
 /// The share of a carreau's area inside one perimeter.
@@ -250,8 +201,10 @@ public final class CellClassifier {
         let box = cell.envelope
         var out: [CellShare] = []
         var square: Geometry?
-        // 200 m and 1 km carreaux never cross the 2 km tiles (aligned on multiples of 2 km).
-        try perimeters.tiles.forEach(in: box) { i in
+        // 200 m and 1 km carreaux never cross the 2 km tiles (aligned on multiples of 2 km): the tile of the
+        // square's south-west corner holds it; perimeters of neighbouring tiles whose envelope only touches the
+        // square cannot share area with it.
+        try perimeters.tiles.forEachCandidate(x: box.minX, y: box.minY) { i in
             let p = perimeters.perimeters[i]
             let pe = p.envelope
             // Touching envelopes only (shared edge) cannot give an area.

@@ -33,7 +33,7 @@ public final class BoundaryIndex: Sendable {
     public let polygonCount: Int
     /// Candidate owners per grid cell (nil: every query goes through `ownerTree`). Immutable, so queries
     /// read it without a lock.
-    private let grid: CandidateGrid?
+    private let grid: UniformGrid?
 
     static let runSize = 4
     static let blockSize = 8
@@ -97,7 +97,7 @@ public final class BoundaryIndex: Sendable {
     }
 
     /// `grid` when read from a pack; otherwise one of about `gridCells` cells is built (nil: none).
-    private init(memory: [Double], regionStart: [Int64], ownerBoxes: [Double], grid: CandidateGrid? = nil, gridCells: Int? = nil) {
+    private init(memory: [Double], regionStart: [Int64], ownerBoxes: [Double], grid: UniformGrid? = nil, gridCells: Int? = nil) {
         self.memory = memory
         self.regionStart = regionStart
         self.ownerBoxes = ownerBoxes
@@ -109,7 +109,7 @@ public final class BoundaryIndex: Sendable {
         if let grid {
             self.grid = grid
         } else if let gridCells, !envelopes.isEmpty {
-            self.grid = CandidateGrid(envelopes: envelopes, tree: ownerTree, targetCells: gridCells)
+            self.grid = BoundaryIndex.candidateGrid(envelopes: envelopes, tree: ownerTree, targetCells: gridCells)
         } else {
             self.grid = nil
         }
@@ -128,7 +128,7 @@ public final class BoundaryIndex: Sendable {
             w.write(UInt64(g.nx))
             w.write(UInt64(g.ny))
             w.write(array: g.offsets)
-            w.write(array: g.owners)
+            w.write(array: g.items)
         } else {
             w.write(UInt8(0))
         }
@@ -167,7 +167,7 @@ public final class BoundaryIndex: Sendable {
                 }
             }
         }
-        var grid: CandidateGrid?
+        var grid: UniformGrid?
         if try r.read(UInt8.self) == 1 {
             let minX = try r.readDouble()
             let minY = try r.readDouble()
@@ -180,7 +180,7 @@ public final class BoundaryIndex: Sendable {
                 offsets.last.map(Int.init) == owners.count, zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }),
                 owners.allSatisfy({ $0 >= 0 && Int($0) < ownerBoxes.count / 4 })
             else { throw corrupt }
-            grid = CandidateGrid(minX: minX, minY: minY, size: size, nx: nx, ny: ny, offsets: offsets, owners: owners)
+            grid = UniformGrid(minX: minX, minY: minY, size: size, nx: nx, ny: ny, offsets: offsets, items: owners)
         }
         self.init(memory: memory, regionStart: regionStart, ownerBoxes: ownerBoxes, grid: grid)
     }
@@ -228,7 +228,7 @@ public final class BoundaryIndex: Sendable {
                 }
             }
             ownerBoxes.withUnsafeBufferPointer { boxes in
-                grid.forEachCandidate(cell) { owner in
+                grid.forEachItem(inCell: cell) { owner in
                     guard owner != best, BoundaryIndex.boxDistance2(boxes, owner, x, y) <= best2 else { return }
                     let d2 = ownerDistanceSquared(owner, x: x, y: y, bound: best2)
                     guard d2.isFinite else { return }
@@ -345,7 +345,7 @@ public final class BoundaryIndex: Sendable {
 
     /// Size of the candidate grid: cells, cell side, mean candidates per cell (nil: no grid).
     public var gridStatistics: (cells: Int, cellSize: Double, meanCandidates: Double)? {
-        grid.map { ($0.nx * $0.ny, $0.size, Double($0.owners.count) / Double($0.nx * $0.ny)) }
+        grid.map { ($0.nx * $0.ny, $0.size, $0.statistics.meanItems) }
     }
 
     /// Squared distance from P to segment AB (projection clamped to the segment).
@@ -364,27 +364,11 @@ public final class BoundaryIndex: Sendable {
         return qx * qx + qy * qy
     }
 }
-/// Candidate owners per cell of a regular grid (CSR arrays), for `BoundaryIndex.nearest`.
-struct CandidateGrid: Sendable {
-    let minX: Double
-    let minY: Double
-    let size: Double
-    let nx: Int
-    let ny: Int
-    let offsets: [Int32]
-    let owners: [Int32]
-
-    init(minX: Double, minY: Double, size: Double, nx: Int, ny: Int, offsets: [Int32], owners: [Int32]) {
-        self.minX = minX
-        self.minY = minY
-        self.size = size
-        self.nx = nx
-        self.ny = ny
-        self.offsets = offsets
-        self.owners = owners
-    }
-
-    init(envelopes: [Envelope], tree: PackedRTree, targetCells: Int) {
+/// The nearest-boundary candidates of `BoundaryIndex`, one `UniformGrid` cell at a time.
+extension BoundaryIndex {
+    /// On each cell of a grid of about `targetCells` cells over the owners' extent (plus a margin, so that nearby
+    /// points use it too), the owners that can hold the nearest boundary of a point of the cell.
+    static func candidateGrid(envelopes: [Envelope], tree: PackedRTree, targetCells: Int) -> UniformGrid {
         var extent = Envelope.empty
         for e in envelopes { extent.expand(e) }
         // A margin around the perimeters so nearby points use the grid too.
@@ -405,38 +389,17 @@ struct CandidateGrid: Sendable {
                 // A first owner near the cell gives a bound; the owners within that bound of the cell refine it.
                 var bound = Double.infinity
                 if let near = tree.nearest(x: c.x, y: c.y, distance: { envelopes[$0].distance(x: c.x, y: c.y) }) {
-                    bound = CandidateGrid.minMaxDistance(cell, envelopes[near.index])
+                    bound = BoundaryIndex.minMaxDistance(cell, envelopes[near.index])
                 }
                 var candidates = tree.query(cell.expanded(by: bound))
-                for o in candidates { bound = min(bound, CandidateGrid.minMaxDistance(cell, envelopes[o])) }
-                candidates = candidates.filter { CandidateGrid.minDistance(cell, envelopes[$0]) <= bound * (1 + 1e-12) }
+                for o in candidates { bound = min(bound, BoundaryIndex.minMaxDistance(cell, envelopes[o])) }
+                candidates = candidates.filter { BoundaryIndex.minDistance(cell, envelopes[$0]) <= bound * (1 + 1e-12) }
                 candidates.sort()
                 owners.append(contentsOf: candidates.map { Int32($0) })
                 offsets[j * nx + i + 1] = Int32(owners.count)
             }
         }
-        self.minX = extent.minX
-        self.minY = extent.minY
-        self.size = size
-        self.nx = nx
-        self.ny = ny
-        self.offsets = offsets
-        self.owners = owners
-    }
-
-    @inline(__always)
-    func cell(x: Double, y: Double) -> Int? {
-        let fi = (x - minX) / size
-        let fj = (y - minY) / size
-        guard fi >= 0, fj >= 0, fi < Double(nx), fj < Double(ny) else { return nil }
-        return Int(fj) * nx + Int(fi)
-    }
-
-    @inline(__always)
-    func forEachCandidate(_ cell: Int, _ body: (Int) -> Void) {
-        owners.withUnsafeBufferPointer { o in
-            for k in Int(offsets[cell])..<Int(offsets[cell + 1]) { body(Int(o[k])) }
-        }
+        return UniformGrid(minX: extent.minX, minY: extent.minY, size: size, nx: nx, ny: ny, offsets: offsets, items: owners)
     }
 
     /// Smallest distance between two boxes.

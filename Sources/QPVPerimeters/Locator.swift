@@ -180,7 +180,7 @@ public final class Locator {
         func slot(_ crs: CRS) -> Int { crs == .wgs84 ? -1 : (needed.firstIndex(of: crs.epsg) ?? -1) }
         let containmentSlots = partitions.map { slot($0.containmentCRS) }
         // Batches look candidates up in grids (built once per catalog, fetched once per call).
-        let grids: [EnvelopeGrid]? = batch ? partitions.map(\.containmentGrid) : nil
+        let grids: [UniformGrid]? = batch ? partitions.map(\.containmentGrid) : nil
 
         var metricX = [Double](repeating: .nan, count: n)
         var metricY = [Double](repeating: .nan, count: n)

@@ -84,13 +84,13 @@ public final class PerimeterCatalog: Sendable {
         let tree: PackedRTree
         let boundary: BoundaryIndex
         private let envelopes: [Envelope]
-        private let grid = Mutex<EnvelopeGrid?>(nil)
+        private let grid = Mutex<UniformGrid?>(nil)
 
         /// The containment grid, built on first use by a batch (shared by all threads).
-        var containmentGrid: EnvelopeGrid {
+        var containmentGrid: UniformGrid {
             grid.withLock { g in
                 if let g { return g }
-                let built = EnvelopeGrid(envelopes: envelopes)
+                let built = UniformGrid(envelopes: envelopes)
                 g = built
                 return built
             }

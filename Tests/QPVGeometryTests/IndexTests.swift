@@ -1,5 +1,5 @@
-// `PackedRTree` and `BoundaryIndex` against brute force and GEOS on seeded random data: queries, nearest
-// search, boundary distances, hints and the candidate grid never changing an answer.
+// `PackedRTree`, `UniformGrid` and `BoundaryIndex` against brute force and GEOS on seeded random data: queries,
+// nearest search, boundary distances, hints and the candidate grid never changing an answer.
 
 import Foundation
 import QPVGeometry
@@ -23,6 +23,53 @@ import Testing
             #expect(tree.query(q).sorted() == expected)
         }
         #expect(PackedRTree(envelopes: []).query(Envelope(minX: 0, minY: 0, maxX: 1, maxY: 1)).isEmpty)
+    }
+
+    @Test func uniformGridListsEveryEnvelopeContainingAPointInAscendingOrder() {
+        var rng = SplitMix(state: 11)
+        let boxes: [Envelope] = (0..<2000).map { k in
+            if k % 500 == 0 { return Envelope.empty }
+            let x = Double.random(in: 0..<1000, using: &rng)
+            let y = Double.random(in: 0..<800, using: &rng)
+            return Envelope(minX: x, minY: y, maxX: x + Double.random(in: 0..<60, using: &rng), maxY: y + Double.random(in: 0..<60, using: &rng))
+        }
+        for grid in [UniformGrid(envelopes: boxes, targetCells: 4096), UniformGrid(envelopes: boxes, tileSize: 50)] {
+            #expect(grid.offsets.count == grid.nx * grid.ny + 1)
+            for _ in 0..<2000 {
+                let x = Double.random(in: -20..<1080, using: &rng)
+                let y = Double.random(in: -20..<880, using: &rng)
+                var listed: [Int] = []
+                grid.forEachCandidate(x: x, y: y) { listed.append($0) }
+                #expect(listed == listed.sorted())
+                let containing = boxes.indices.filter { !boxes[$0].isEmpty && boxes[$0].contains(x: x, y: y) }
+                #expect(Set(containing).isSubset(of: Set(listed)), "(\(x), \(y)) : \(containing) hors de \(listed)")
+                // A listed envelope touches the point's cell.
+                if let c = grid.cell(x: x, y: y) {
+                    let i = c % grid.nx
+                    let j = c / grid.nx
+                    let cell = Envelope(
+                        minX: grid.minX + Double(i) * grid.size, minY: grid.minY + Double(j) * grid.size,
+                        maxX: grid.minX + Double(i + 1) * grid.size, maxY: grid.minY + Double(j + 1) * grid.size)
+                    #expect(listed.allSatisfy { boxes[$0].intersects(cell.expanded(by: 1e-9)) })
+                } else {
+                    #expect(listed.isEmpty)
+                }
+            }
+        }
+        // Tiles are aligned on multiples of their side.
+        let tiles = UniformGrid(envelopes: [Envelope(minX: 3150, minY: 4010, maxX: 7900, maxY: 4100)], tileSize: 2000)
+        #expect(tiles.minX == 2000 && tiles.minY == 4000 && tiles.nx == 3 && tiles.ny == 1)
+        // No envelope: no cell, nothing listed; an absurd coordinate lands in a border cell instead of trapping.
+        let none = UniformGrid(envelopes: [], tileSize: 2000)
+        var count = 0
+        none.forEachCandidate(x: 0, y: 0) { _ in count += 1 }
+        #expect(count == 0 && none.nx * none.ny == 0)
+        let huge = UniformGrid(
+            envelopes: [Envelope(minX: 0, minY: 0, maxX: 1e308, maxY: 10), Envelope(minX: 0, minY: 0, maxX: 1, maxY: 1)], minX: 0, minY: 0,
+            size: 1, nx: 4, ny: 4)
+        var inLast: [Int] = []
+        huge.forEachCandidate(x: 3.5, y: 0.5) { inLast.append($0) }
+        #expect(inLast == [0])
     }
 
     @Test func rtreeNearestMatchesBruteForce() {

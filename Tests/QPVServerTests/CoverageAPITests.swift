@@ -23,7 +23,7 @@ struct CoverageAPITests {
         let file = try PerimeterFileReader.read(path: SharedData.geoData("demo/demo-qpv-2024.geojson").path, context: try GeosContext())
         try PackStore(dataDirectory: dir).install(try PackCompiler(registry: try Registry.shipped()).compile(file, options: options))
         let engine = try ServerEngine.open(
-            dataDirectory: dir, options: ServerOptions(host: "127.0.0.1", port: 0, maxBodyBytes: 1 << 20, maxRows: 100, batchThreads: 1))
+            dataDirectory: dir, options: ServerOptions.forTests(maxBodyBytes: 1 << 20, maxRows: 100, batchThreads: 1))
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = QPVHTTPServer.application(engine: engine, logger: Logger(label: "qpv.test.coverage")) { port in continuation.yield(port) }
         let task = Task.detached { try await app.run() }

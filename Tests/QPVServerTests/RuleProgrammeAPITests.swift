@@ -17,7 +17,7 @@ struct RuleProgrammeAPITests {
         let tmp = try TemporaryDirectory()
         let data = DataDirectory(url: tmp.url)
         _ = try InstalledRules.install(path: Self.file, dataDirectory: data)
-        let engine = try ServerEngine.open(dataDirectory: data, options: ServerOptions(host: "127.0.0.1", port: 0, batchThreads: batchThreads))
+        let engine = try ServerEngine.open(dataDirectory: data, options: ServerOptions.forTests(batchThreads: batchThreads))
         let (port, task) = await ServerRobustnessTests.run(engine)
         return (port, task, tmp)
     }

@@ -32,7 +32,7 @@ struct ServerRobustnessTests {
         // A pack that is not one (a crashing pack before issue 16 stopped `qpv serve`).
         let bad = folder.appendingPathComponent("qpv-2015-hexagone-abimé.qpvpack")
         try Data(Array("QPVPACK".utf8) + [0, 5, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0x7F] + [UInt8](repeating: 0xAB, count: 64)).write(to: bad)
-        let options = ServerOptions(host: "127.0.0.1", port: 0, batchThreads: 1)
+        let options = ServerOptions.forTests(batchThreads: 1)
         let engine = try ServerEngine.open(dataDirectory: DataDirectory(url: tmp.url), options: options)
         #expect(engine.damagedPacks.count == 1)
         #expect(engine.damagedPacks.first?.contains(bad.path) == true && engine.damagedPacks.first?.contains("réimportez") == true)

@@ -81,16 +81,20 @@ enum TestHTTP {
         // Read the answer (head, then body by Content-Length, chunks, or until close).
         var buffer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        var ending = ""
         func fill() -> Bool {
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n <= 0 { return false }
+            if n <= 0 {
+                ending = n == 0 ? "connexion fermée par le serveur" : "pas de réponse en 60 s (errno \(errno))"
+                return false
+            }
             buffer.append(contentsOf: chunk[0..<n])
             return true
         }
         var headerEnd: Int?
         while headerEnd == nil {
             if let r = find(Array("\r\n\r\n".utf8), in: buffer) { headerEnd = r; break }
-            guard fill() else { throw Failure("réponse sans en-tête complet (\(buffer.count) octets)") }
+            guard fill() else { throw Failure("réponse sans en-tête complet (\(buffer.count) octets, \(ending))") }
         }
         let headText = String(decoding: buffer[0..<headerEnd!], as: UTF8.self)
         var lines = headText.components(separatedBy: "\r\n")
@@ -222,6 +226,17 @@ struct CapturingLogHandler: LogHandler {
     }
 }
 
+extension ServerOptions {
+    /// Options of a test server (loopback, free port) whose subject is not the header deadline: two minutes instead
+    /// of 10 s, so that an event loop starved by a loaded machine (the sanitizer runs, two shared cores) does not
+    /// close a connection before it has read the request sent at once (three server tests failed so under ASan).
+    static func forTests(maxBodyBytes: Int = 20 << 20, maxRows: Int = 100_000, batchThreads: Int) -> ServerOptions {
+        var options = ServerOptions(host: "127.0.0.1", port: 0, maxBodyBytes: maxBodyBytes, maxRows: maxRows, batchThreads: batchThreads)
+        options.headerTimeoutSeconds = 120
+        return options
+    }
+}
+
 /// One real server for the whole test run, started in this process on a free loopback port, answering from
 /// the demonstration data (an empty data directory), with small limits so that they can be reached.
 actor TestServer {
@@ -236,7 +251,7 @@ actor TestServer {
         if let started { return started }
         let empty = FileManager.default.temporaryDirectory.appendingPathComponent("qpv-server-tests-\(getpid())")
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
-        let options = ServerOptions(host: "127.0.0.1", port: 0, maxBodyBytes: Self.maxBodyBytes, maxRows: Self.maxRows, batchThreads: 2)
+        let options = ServerOptions.forTests(maxBodyBytes: Self.maxBodyBytes, maxRows: Self.maxRows, batchThreads: 2)
         let engine = try ServerEngine.open(dataDirectory: DataDirectory(url: empty), options: options)
         let logger = Logger(label: "qpv.test") { _ in CapturingLogHandler(sink: TestServer.logs) }
         let (ports, continuation) = AsyncStream<Int>.makeStream()
