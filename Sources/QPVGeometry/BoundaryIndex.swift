@@ -216,40 +216,106 @@ public final class BoundaryIndex: Sendable {
     /// other candidates are mostly cut off by their envelope. `hint` is updated with the answer. The result
     /// is the same as without a hint, ties included (lowest index).
     public func nearest(x: Double, y: Double, maxDistance: Double = .infinity, hint: inout Int) -> (owner: Int, distance: Double)? {
+        var full = NearestHint()
+        full.owner = hint
+        full.index = ObjectIdentifier(self)
+        defer { hint = full.owner }
+        return nearest(x: x, y: y, maxDistance: maxDistance, hint: &full)
+    }
+
+    /// The previous answer of `nearest`, kept between points visited in spatial order: its owner and the run
+    /// of segments that held its nearest boundary. The next query measures that run first, so that the
+    /// owner's other blocks are cut off by their boxes at once. Opaque: start from `NearestHint()`, one per
+    /// index (a hint of another index is ignored).
+    public struct NearestHint: Sendable {
+        var owner = -1
+        /// Position in `memory` of the run record, -1 when unknown.
+        var run = -1
+        var index: ObjectIdentifier?
+        /// No previous answer.
+        public init() {}
+    }
+
+    /// Like `nearest(x:y:maxDistance:hint:)` with an owner hint, also starting from the run that held the
+    /// previous answer. Same result as without a hint, ties included.
+    public func nearest(x: Double, y: Double, maxDistance: Double = .infinity, hint: inout NearestHint) -> (owner: Int, distance: Double)? {
         let bound2 = maxDistance.isInfinite ? Double.infinity : maxDistance * maxDistance
-        if let grid, let cell = grid.cell(x: x, y: y) {
-            var best = -1
-            var best2 = bound2
-            if hint >= 0 && hint < polygonCount {
-                let d2 = ownerDistanceSquared(hint, x: x, y: y, bound: best2)
-                if d2.isFinite && d2 <= best2 {
-                    best2 = d2
-                    best = hint
-                }
+        if hint.index != ObjectIdentifier(self) {
+            hint = NearestHint()
+            hint.index = ObjectIdentifier(self)
+        }
+        guard let grid, let cell = grid.cell(x: x, y: y) else {
+            guard
+                let hit = ownerTree.nearestSquared(
+                    x: x, y: y, maxSquaredDistance: bound2, boundedSquaredDistance: { ownerDistanceSquared($0, x: x, y: y, bound: $1) })
+            else {
+                hint.owner = -1
+                hint.run = -1
+                return nil
             }
-            ownerBoxes.withUnsafeBufferPointer { boxes in
-                grid.forEachItem(inCell: cell) { owner in
-                    guard owner != best, BoundaryIndex.boxDistance2(boxes, owner, x, y) <= best2 else { return }
-                    let d2 = ownerDistanceSquared(owner, x: x, y: y, bound: best2)
-                    guard d2.isFinite else { return }
-                    // On a tie the lower index wins.
-                    if d2 < best2 || best < 0 || (d2 == best2 && owner < best) {
+            hint.owner = hit.index
+            hint.run = -1
+            return (hit.index, hit.squaredDistance.squareRoot())
+        }
+        var best = -1
+        var best2 = bound2
+        var bestRun = -1
+        // Plain loops over unsafe buffers: a closure capturing `best` and `best2` would box them on the heap
+        // (an allocation and dynamic exclusivity checks on every query; callgrind, issue 17).
+        memory.withUnsafeBufferPointer { all in
+            regionStart.withUnsafeBufferPointer { starts in
+                let base = all.baseAddress!
+                let owner = hint.owner
+                if owner >= 0 && owner < polygonCount {
+                    let a = Int(starts[owner])
+                    // The previous run, if it is one of this owner's (positions come from this index only).
+                    let size = Int(starts[owner + 1]) - a
+                    var seed = hint.run - a
+                    if seed <= 0 || seed + BoundaryIndex.recordSize > size {
+                        seed = -1
+                    } else {
+                        let p = base[hint.run + 4]
+                        let segments = base[hint.run + 5]
+                        if !(p >= 0 && p == p.rounded() && segments >= 1 && segments <= Double(BoundaryIndex.runSize)
+                            && p + 2 * (segments + 1) <= Double(size))
+                        {
+                            seed = -1
+                        }
+                    }
+                    var run = -1
+                    let d2 = BoundaryIndex.ownerDistanceSquared(base + a, x: x, y: y, bound: best2, seedRun: seed, bestRun: &run)
+                    if d2.isFinite && d2 <= best2 {
                         best2 = d2
                         best = owner
+                        bestRun = a + run
+                    }
+                }
+                let lo = Int(grid.offsets[cell])
+                let hi = Int(grid.offsets[cell + 1])
+                guard lo < hi else { return }
+                ownerBoxes.withUnsafeBufferPointer { boxes in
+                    grid.items.withUnsafeBufferPointer { items in
+                        for k in lo..<hi {
+                            let owner = Int(items[k])
+                            guard owner != best, BoundaryIndex.boxDistance2(boxes, owner, x, y) <= best2 else { continue }
+                            let a = Int(starts[owner])
+                            var run = -1
+                            let d2 = BoundaryIndex.ownerDistanceSquared(base + a, x: x, y: y, bound: best2, seedRun: -1, bestRun: &run)
+                            guard d2.isFinite else { continue }
+                            // On a tie the lower index wins.
+                            if d2 < best2 || best < 0 || (d2 == best2 && owner < best) {
+                                best2 = d2
+                                best = owner
+                                bestRun = a + run
+                            }
+                        }
                     }
                 }
             }
-            hint = best
-            return best >= 0 ? (best, best2.squareRoot()) : nil
         }
-        guard
-            let hit = ownerTree.nearestSquared(
-                x: x, y: y, maxSquaredDistance: bound2, boundedSquaredDistance: { ownerDistanceSquared($0, x: x, y: y, bound: $1) })
-        else {
-            return nil
-        }
-        hint = hit.index
-        return (hit.index, hit.squaredDistance.squareRoot())
+        hint.owner = best
+        hint.run = best >= 0 ? bestRun : -1
+        return best >= 0 ? (best, best2.squareRoot()) : nil
     }
 
     /// Distance from (x, y) to the boundary of one given owner.
@@ -277,70 +343,114 @@ public final class BoundaryIndex: Sendable {
     @inline(__always)
     private func ownerDistanceSquared(_ owner: Int, x: Double, y: Double, bound: Double) -> Double {
         memory.withUnsafeBufferPointer { all in
-            let m = all.baseAddress! + Int(regionStart[owner])
-            var best2 = Double.infinity
-            var limit = bound
-            let blocks = Int(m[0])
-            let size = BoundaryIndex.recordSize
-            func scanRuns(_ first: Int, _ count: Int) {
-                // Up to 8 runs sorted by box distance (insertion sort on the stack), nearest first.
-                withUnsafeTemporaryAllocation(of: (Double, Int32).self, capacity: BoundaryIndex.blockSize) { order in
-                    var n = 0
-                    for k in 0..<count {
-                        let at = first + size * k
-                        let d = BoundaryIndex.recordDistance2(m, at, x, y)
-                        guard d <= limit else { continue }
-                        var j = n
-                        while j > 0 && order[j - 1].0 > d {
-                            order[j] = order[j - 1]
-                            j -= 1
-                        }
-                        order[j] = (d, Int32(at))
-                        n += 1
-                    }
-                    for q in 0..<n {
-                        if order[q].0 > limit { break }
-                        let at = Int(order[q].1)
-                        var p = Int(m[at + 4])
-                        let segments = Int(m[at + 5])
-                        var ax = m[p]
-                        var ay = m[p + 1]
-                        for _ in 0..<segments {
-                            p += 2
-                            let bx = m[p]
-                            let by = m[p + 1]
-                            let d2 = BoundaryIndex.segmentDistanceSquared(px: x, py: y, ax: ax, ay: ay, bx: bx, by: by)
-                            if d2 <= limit && d2 < best2 {
-                                best2 = d2
-                                limit = d2
-                            }
-                            ax = bx
-                            ay = by
-                        }
-                    }
-                }
-            }
-            // Blocks nearest box first (few per owner: selection on the stack).
-            withUnsafeTemporaryAllocation(of: (Double, Int32).self, capacity: max(blocks, 1)) { order in
-                var n = 0
-                for b in 0..<blocks {
-                    let at = 1 + size * b
-                    let d = BoundaryIndex.recordDistance2(m, at, x, y)
-                    guard d <= limit else { continue }
-                    order[n] = (d, Int32(at))
-                    n += 1
-                }
-                for q in 0..<n {
-                    var k = q
-                    for j in (q + 1)..<max(n, q + 1) where order[j].0 < order[k].0 { k = j }
-                    if k != q { order.swapAt(q, k) }
-                    if order[q].0 > limit { break }
-                    let at = Int(order[q].1)
-                    scanRuns(Int(m[at + 4]), Int(m[at + 5]))
-                }
-            }
-            return best2
+            var run = -1
+            return BoundaryIndex.ownerDistanceSquared(
+                all.baseAddress! + Int(regionStart[owner]), x: x, y: y, bound: bound, seedRun: -1, bestRun: &run)
         }
+    }
+
+    /// `ownerDistanceSquared` over the owner's region `m`. `seedRun` (a run record's position in the region,
+    /// or -1) is measured first: a real distance to the boundary, it cuts off the other blocks by their boxes
+    /// without changing the minimum. `bestRun` receives the run record holding the answer. No closure captures
+    /// the running best (it would be boxed on the heap on every call): the helpers take it `inout`.
+    @inline(__always)
+    static func ownerDistanceSquared(_ m: UnsafePointer<Double>, x: Double, y: Double, bound: Double, seedRun: Int, bestRun: inout Int) -> Double {
+        var best2 = Double.infinity
+        var limit = bound
+        if seedRun >= 0 {
+            let d2 = BoundaryIndex.runDistanceSquared(m, seedRun, x, y)
+            if d2 <= limit {
+                best2 = d2
+                limit = d2
+                bestRun = seedRun
+            }
+        }
+        let blocks = Int(m[0])
+        let size = BoundaryIndex.recordSize
+        // Blocks nearest box first (few per owner: selection on the stack).
+        withUnsafeTemporaryAllocation(of: (Double, Int32).self, capacity: max(blocks, 1)) { order in
+            var n = 0
+            for b in 0..<blocks {
+                let at = 1 + size * b
+                let d = BoundaryIndex.recordDistance2(m, at, x, y)
+                guard d <= limit else { continue }
+                order[n] = (d, Int32(at))
+                n += 1
+            }
+            for q in 0..<n {
+                var k = q
+                for j in (q + 1)..<max(n, q + 1) where order[j].0 < order[k].0 { k = j }
+                if k != q { order.swapAt(q, k) }
+                if order[q].0 > limit { break }
+                let at = Int(order[q].1)
+                scanRuns(m, Int(m[at + 4]), Int(m[at + 5]), x, y, &best2, &limit, &bestRun)
+            }
+        }
+        return best2
+    }
+
+    /// The runs `first ..< first + count` records of a block, nearest box first (up to 8, insertion sort on
+    /// the stack): exact segment distances inside those not cut off by `limit`.
+    @inline(__always)
+    static func scanRuns(
+        _ m: UnsafePointer<Double>, _ first: Int, _ count: Int, _ x: Double, _ y: Double, _ best2: inout Double, _ limit: inout Double,
+        _ bestRun: inout Int
+    ) {
+        let size = BoundaryIndex.recordSize
+        withUnsafeTemporaryAllocation(of: (Double, Int32).self, capacity: BoundaryIndex.blockSize) { order in
+            var n = 0
+            for k in 0..<min(count, BoundaryIndex.blockSize) {
+                let at = first + size * k
+                let d = BoundaryIndex.recordDistance2(m, at, x, y)
+                guard d <= limit else { continue }
+                var j = n
+                while j > 0 && order[j - 1].0 > d {
+                    order[j] = order[j - 1]
+                    j -= 1
+                }
+                order[j] = (d, Int32(at))
+                n += 1
+            }
+            for q in 0..<n {
+                if order[q].0 > limit { break }
+                let at = Int(order[q].1)
+                var p = Int(m[at + 4])
+                let segments = Int(m[at + 5])
+                var ax = m[p]
+                var ay = m[p + 1]
+                for _ in 0..<segments {
+                    p += 2
+                    let bx = m[p]
+                    let by = m[p + 1]
+                    let d2 = BoundaryIndex.segmentDistanceSquared(px: x, py: y, ax: ax, ay: ay, bx: bx, by: by)
+                    if d2 <= limit && d2 < best2 {
+                        best2 = d2
+                        limit = d2
+                        bestRun = at
+                    }
+                    ax = bx
+                    ay = by
+                }
+            }
+        }
+    }
+
+    /// Squared distance from (x, y) to the segments of the run record at `m[at]` (same arithmetic as `scanRuns`).
+    @inline(__always)
+    static func runDistanceSquared(_ m: UnsafePointer<Double>, _ at: Int, _ x: Double, _ y: Double) -> Double {
+        var p = Int(m[at + 4])
+        var ax = m[p]
+        var ay = m[p + 1]
+        var best2 = Double.infinity
+        for _ in 0..<Int(m[at + 5]) {
+            p += 2
+            let bx = m[p]
+            let by = m[p + 1]
+            best2 = min(best2, BoundaryIndex.segmentDistanceSquared(px: x, py: y, ax: ax, ay: ay, bx: bx, by: by))
+            ax = bx
+            ay = by
+        }
+        return best2
     }
 
     /// Size of the candidate grid: cells, cell side, mean candidates per cell (nil: no grid).

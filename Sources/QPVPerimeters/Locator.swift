@@ -13,7 +13,8 @@ public final class Locator {
     public let catalog: PerimeterCatalog
     let geos: GeosContext
     let proj: ProjContext
-    private var prepared: [Int: PreparedGeometry] = [:]
+    /// Prepared geometries by catalog perimeter index (an array: a dictionary's hashing showed in profiles).
+    private var prepared: [PreparedGeometry?] = []
     private var transformers: [Int: CoordinateTransformer] = [:]
     /// Installed commune data (départements, EPCI), built on first use.
     private lazy var areaLookup: AreaLookup? =
@@ -35,10 +36,11 @@ public final class Locator {
 
     /// The perimeter's geometry in its containment CRS, prepared (cached per locator).
     func preparedGeometry(_ index: Int) throws -> PreparedGeometry {
-        if let p = prepared[index] { return p }
+        if index < prepared.count, let p = prepared[index] { return p }
         let lp = catalog.perimeters[index]
         let g = try catalog.packs[lp.pack].withWKB(lp.record.geometry) { try Geometry(wkb: $0, context: geos) }
         let p = try g.prepared()
+        if prepared.count != catalog.perimeters.count { prepared = Array(repeating: nil, count: catalog.perimeters.count) }
         prepared[index] = p
         return p
     }
@@ -136,7 +138,7 @@ public final class Locator {
     }
 
     /// Per partition, the owner that held the previous point's nearest boundary (points come in spatial order).
-    private var nearestHints: [Int] = []
+    private var nearestHints: [BoundaryIndex.NearestHint] = []
 
     private func locateSlice(lons: [Double], lats: [Double], on date: CivilDate, tolerance: Double, batch: Bool, communes: [String?]?) throws
         -> LocateAnswers
@@ -211,7 +213,7 @@ public final class Locator {
             metricY[i] = s < 0 ? lats[i] : projectedY[s][i]
         }
 
-        if nearestHints.count != partitions.count { nearestHints = Array(repeating: -1, count: partitions.count) }
+        if nearestHints.count != partitions.count { nearestHints = Array(repeating: BoundaryIndex.NearestHint(), count: partitions.count) }
         var hints = nearestHints
         defer { nearestHints = hints }
 
@@ -233,18 +235,29 @@ public final class Locator {
                 let s = containmentSlots[pi]
                 let cx = s < 0 ? lons[i] : projectedX[s][i]
                 let cy = s < 0 ? lats[i] : projectedY[s][i]
-                func test(_ local: Int) throws {
-                    let gi = part.perimeters[local]
-                    if try preparedGeometry(gi).contains(x: cx, y: cy) {
-                        if first < 0 { first = Int32(gi) } else { more.append(Int32(gi)) }
-                    }
-                }
+                // The candidates' perimeters containing the point, exactly as GEOS decides. Plain loops: a
+                // closure capturing `first` and `more` would box them on the heap for every point (callgrind).
+                var candidates: [Int] = []
                 if let grids {
-                    try grids[pi].forEachCandidate(x: cx, y: cy) { local in
-                        if part.tree.envelopeContains(local, x: cx, y: cy) { try test(local) }
+                    let grid = grids[pi]
+                    if let cell = grid.cell(x: cx, y: cy) {
+                        for k in Int(grid.offsets[cell])..<Int(grid.offsets[cell + 1]) {
+                            let local = Int(grid.items[k])
+                            guard part.tree.envelopeContains(local, x: cx, y: cy) else { continue }
+                            let gi = part.perimeters[local]
+                            if try preparedGeometry(gi).contains(x: cx, y: cy) {
+                                if first < 0 { first = Int32(gi) } else { more.append(Int32(gi)) }
+                            }
+                        }
                     }
                 } else {
-                    try part.tree.forEach(intersecting: Envelope(minX: cx, minY: cy, maxX: cx, maxY: cy), test)
+                    part.tree.forEach(intersecting: Envelope(minX: cx, minY: cy, maxX: cx, maxY: cy)) { candidates.append($0) }
+                    for local in candidates {
+                        let gi = part.perimeters[local]
+                        if try preparedGeometry(gi).contains(x: cx, y: cy) {
+                            if first < 0 { first = Int32(gi) } else { more.append(Int32(gi)) }
+                        }
+                    }
                 }
                 if let near = part.boundary.nearest(x: mx, y: my, hint: &hints[pi]), best < 0 || near.distance < bestDistance {
                     best = part.perimeters[near.owner]
@@ -483,8 +496,11 @@ extension Locator {
                 let (cx, cy) =
                     part.containmentCRS == .wgs84
                     ? (lon, lat) : (projected[part.containmentCRS.epsg]!.0[i], projected[part.containmentCRS.epsg]!.1[i])
-                try grids[pi].forEachCandidate(x: cx, y: cy) { local in
-                    guard part.tree.envelopeContains(local, x: cx, y: cy) else { return }
+                let grid = grids[pi]
+                guard let cell = grid.cell(x: cx, y: cy) else { continue }
+                for k in Int(grid.offsets[cell])..<Int(grid.offsets[cell + 1]) {
+                    let local = Int(grid.items[k])
+                    guard part.tree.envelopeContains(local, x: cx, y: cy) else { continue }
                     let gi = part.perimeters[local]
                     if try preparedGeometry(gi).contains(x: cx, y: cy) {
                         outPoints.append(Int32(i))

@@ -132,6 +132,7 @@ import Testing
         let gridded = BoundaryIndex(owners: owners, candidateGridCells: 2048)
         #expect(plain.gridStatistics == nil && gridded.gridStatistics != nil)
         var hint = -1
+        var runHint = BoundaryIndex.NearestHint()
         for i in 0..<20_000 {
             let x = i % 3 == 0 ? Double(Int.random(in: -5...45, using: &rng)) * 1000 : Double.random(in: -5000..<45_000, using: &rng)
             let y = i % 3 == 0 ? Double(Int.random(in: -5...15, using: &rng)) * 1000 : Double.random(in: -5000..<15_000, using: &rng)
@@ -144,7 +145,21 @@ import Testing
             #expect(a.owner == b.owner && a.distance == b.distance, "\(x), \(y)")
             #expect(a.owner == c.owner && a.distance == c.distance, "\(x), \(y) hint")
             #expect(a.owner == d.owner && a.distance == d.distance, "\(x), \(y) tree + hint")
+            // The run hint (previous answer's run measured first) of a random previous point, and of a
+            // neighbour a few metres away (the case it is made for).
+            let e = try #require(gridded.nearest(x: x, y: y, hint: &runHint))
+            #expect(a.owner == e.owner && a.distance == e.distance, "\(x), \(y) run hint")
+            let nx = x + Double.random(in: -3..<3, using: &rng)
+            let ny = y + Double.random(in: -3..<3, using: &rng)
+            let f = try #require(gridded.nearest(x: nx, y: ny, hint: &runHint))
+            let g = try #require(plain.nearest(x: nx, y: ny))
+            #expect(f.owner == g.owner && f.distance == g.distance, "\(nx), \(ny) run hint, neighbour")
         }
+        // A hint of another index is ignored, not followed.
+        var foreign = BoundaryIndex.NearestHint()
+        _ = gridded.nearest(x: 500, y: 500, hint: &foreign)
+        let other = BoundaryIndex(owners: [[[[Coordinate(x: 0, y: 0), Coordinate(x: 1, y: 0), Coordinate(x: 0, y: 1), Coordinate(x: 0, y: 0)]]]])
+        #expect(other.nearest(x: 500, y: 500, hint: &foreign)?.owner == 0)
     }
 
     @Test func gridCellIds() throws {
