@@ -204,18 +204,22 @@ public final class CellClassifier {
         // 200 m and 1 km carreaux never cross the 2 km tiles (aligned on multiples of 2 km): the tile of the
         // square's south-west corner holds it; perimeters of neighbouring tiles whose envelope only touches the
         // square cannot share area with it.
-        try perimeters.tiles.forEachCandidate(x: box.minX, y: box.minY) { i in
+        // A plain loop, not a closure: captured, `out` and `square` would be boxed on the heap for every carreau.
+        let tiles = perimeters.tiles
+        guard let tile = tiles.cell(x: box.minX, y: box.minY) else { return out }
+        for k in Int(tiles.offsets[tile])..<Int(tiles.offsets[tile + 1]) {
+            let i = Int(tiles.items[k])
             let p = perimeters.perimeters[i]
             let pe = p.envelope
             // Touching envelopes only (shared edge) cannot give an area.
-            if pe.maxX <= box.minX || pe.minX >= box.maxX || pe.maxY <= box.minY || pe.minY >= box.maxY { return }
+            if pe.maxX <= box.minX || pe.minX >= box.maxX || pe.maxY <= box.minY || pe.minY >= box.maxY { continue }
             if square == nil { square = try Geometry.rectangle(box, context: geos) }
             let prep = try preparedGeometry(i)
-            guard try prep.intersects(square!) else { return }
+            guard try prep.intersects(square!) else { continue }
             let within = pe.minX <= box.minX && pe.maxX >= box.maxX && pe.minY <= box.minY && pe.maxY >= box.maxY
             if within, try prep.covers(square!) {
                 out.append(CellShare(perimeter: i, share: 1))
-                return
+                continue
             }
             let area = try geometry(i).clipped(to: box).area()
             if area > CellClassifier.minimumArea {

@@ -121,7 +121,9 @@ public final class UniformGrid: Sendable {
     }
 
     /// Calls `body` with each item of the point's cell (nothing outside the grid): for envelopes registered by
-    /// `init(envelopes:…)`, a superset of those containing the point (the caller tests containment).
+    /// `init(envelopes:…)`, a superset of those containing the point (the caller tests containment). Hot loops
+    /// read `offsets` and `items` themselves instead: a closure that captures the caller's mutable state boxes
+    /// it on the heap at every call.
     @inline(__always)
     public func forEachCandidate(x: Double, y: Double, _ body: (Int) throws -> Void) rethrows {
         guard let c = cell(x: x, y: y) else { return }
