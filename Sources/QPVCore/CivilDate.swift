@@ -92,7 +92,15 @@ public struct CivilDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
 
     public static func < (a: CivilDate, b: CivilDate) -> Bool { (a.year, a.month, a.day) < (b.year, b.month, b.day) }
 
-    public var description: String { String(format: "%04d-%02d-%02d", year, month, day) }
+    /// "2024-06-01" (ISO 8601; years are 1…9999, checked at creation). Written digit by digit: `String(format:)`
+    /// cost 4 % of a `/locate` request (perf under wrk).
+    public var description: String {
+        let digits: [UInt8] = [
+            UInt8(48 + year / 1000), UInt8(48 + year / 100 % 10), UInt8(48 + year / 10 % 10), UInt8(48 + year % 10), 45,
+            UInt8(48 + month / 10), UInt8(48 + month % 10), 45, UInt8(48 + day / 10), UInt8(48 + day % 10),
+        ]
+        return String(decoding: digits, as: UTF8.self)
+    }
 
     /// "1er janvier 2024", "15 mars 2022".
     public var french: String {

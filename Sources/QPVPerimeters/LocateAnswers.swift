@@ -15,13 +15,14 @@ public struct LocateAnswers: Sendable {
     let lons: [Double]
     let lats: [Double]
     let catalog: PerimeterCatalog
-    /// Per kind (`PerimeterKind.slot`: 0 QPV, 1 QIC) and point: status (QIC: nil when no QIC set applies), first containing
-    /// perimeter (-1: none; others, sorted by code, in `moreHits[2 × point + kind]`), nearest boundary's
-    /// perimeter (-1: none) and its distance (NaN: none).
-    var status: [[LocateStatus?]]
-    var firstHit: [[Int32]]
-    var nearest: [[Int32]]
-    var distance: [[Double]]
+    /// Per answer (`slot(kind, point)`: the QPV answers of every point, then the QIC ones): status (QIC: nil
+    /// when no QIC set applies), first containing perimeter (-1: none; others, sorted by code, in
+    /// `moreHits[2 × point + kind]`), nearest boundary's perimeter (-1: none) and its distance (NaN: none).
+    /// Flat arrays: nested ones cost a uniqueness check and a retain per write in the hot loop (callgrind).
+    var status: [LocateStatus?]
+    var firstHit: [Int32]
+    var nearest: [Int32]
+    var distance: [Double]
     var moreHits: [Int: [Int32]] = [:]
     /// Per point: its plan (-1: coordinates unusable); why coordinates are unusable.
     var plan: [Int32]
@@ -35,11 +36,12 @@ public struct LocateAnswers: Sendable {
     /// answers compare); a `not_applicable` QIC answer has none.
     mutating func clear(kind: PerimeterKind, _ i: Int, status s: LocateStatus, note: String?) {
         let k = kind.slot
-        status[k][i] = s
-        firstHit[k][i] = -1
+        let a = slot(kind, i)
+        status[a] = s
+        firstHit[a] = -1
         if s == .notApplicable {
-            nearest[k][i] = -1
-            distance[k][i] = .nan
+            nearest[a] = -1
+            distance[a] = .nan
         }
         moreHits[2 * i + k] = nil
         if let note { notes[2 * i + k] = note }
@@ -52,12 +54,15 @@ public struct LocateAnswers: Sendable {
         self.lons = lons
         self.lats = lats
         self.catalog = catalog
-        status = [[LocateStatus?]](repeating: [LocateStatus?](repeating: nil, count: count), count: 2)
-        firstHit = [[Int32]](repeating: [Int32](repeating: -1, count: count), count: 2)
+        status = [LocateStatus?](repeating: nil, count: 2 * count)
+        firstHit = [Int32](repeating: -1, count: 2 * count)
         nearest = firstHit
-        distance = [[Double]](repeating: [Double](repeating: .nan, count: count), count: 2)
+        distance = [Double](repeating: .nan, count: 2 * count)
         plan = [Int32](repeating: -1, count: count)
     }
+
+    /// Position of point i's answer for `kind` in the per-answer arrays.
+    @inline(__always) func slot(_ kind: PerimeterKind, _ i: Int) -> Int { kind.slot &* count &+ i }
 
     /// These answers, computed for points taken in `order` (answer j is point `order[j]`), put back in input
     /// order; `lons`, `lats` are the input arrays.
@@ -65,14 +70,16 @@ public struct LocateAnswers: Sendable {
         var r = LocateAnswers(count: count, date: date, tolerance: tolerance, lons: lons, lats: lats, catalog: catalog)
         r.plans = plans
         func scatter<T>(_ sorted: [T], into result: inout [T]) {
-            for (j, i) in order.enumerated() { result[i] = sorted[j] }
+            let answersPerPoint = sorted.count / Swift.max(1, count)
+            for kind in 0..<answersPerPoint {
+                let base = kind * count
+                for (j, i) in order.enumerated() { result[base + i] = sorted[base + j] }
+            }
         }
-        for kind in 0..<2 {
-            scatter(status[kind], into: &r.status[kind])
-            scatter(firstHit[kind], into: &r.firstHit[kind])
-            scatter(nearest[kind], into: &r.nearest[kind])
-            scatter(distance[kind], into: &r.distance[kind])
-        }
+        scatter(status, into: &r.status)
+        scatter(firstHit, into: &r.firstHit)
+        scatter(nearest, into: &r.nearest)
+        scatter(distance, into: &r.distance)
         scatter(plan, into: &r.plan)
         for (key, hits) in moreHits { r.moreHits[2 * order[key / 2] + key % 2] = hits }
         for (j, problem) in problems { r.problems[order[j]] = problem }
@@ -81,13 +88,13 @@ public struct LocateAnswers: Sendable {
     }
 
     /// The headline (QPV) status of point i.
-    public func status(_ i: Int) -> LocateStatus { plan[i] < 0 ? .invalidCoordinates : (status[0][i] ?? .outside) }
+    public func status(_ i: Int) -> LocateStatus { plan[i] < 0 ? .invalidCoordinates : (status[i] ?? .outside) }
 
     /// Why point i has no sure answer (`invalid_coordinates`, `no_list`, `not_covered`), in French.
     public func problem(_ i: Int) -> String? {
         if plan[i] < 0 { return problems[i] }
-        if status[0][i] == .notCovered { return notes[2 * i] }
-        return status[0][i] == .noList ? plans[Int(plan[i])].noListProblem : nil
+        if status[i] == .notCovered { return notes[2 * i] }
+        return status[i] == .noList ? plans[Int(plan[i])].noListProblem : nil
     }
 
     /// Why point i's QIC answer is `not_covered` / `not_applicable`, in French.
@@ -95,27 +102,27 @@ public struct LocateAnswers: Sendable {
 
     /// Catalog indices of the perimeters of `kind` containing point i, sorted by code.
     public func hits(_ i: Int, kind: PerimeterKind) -> [Int] {
-        let f = firstHit[kind.slot][i]
+        let f = firstHit[slot(kind, i)]
         guard f >= 0 else { return [] }
         return [Int(f)] + (moreHits[2 * i + kind.slot] ?? []).map(Int.init)
     }
 
     /// Number of perimeters of `kind` containing point `i`.
     public func hitCount(_ i: Int, kind: PerimeterKind) -> Int {
-        firstHit[kind.slot][i] < 0 ? 0 : 1 + (moreHits[2 * i + kind.slot]?.count ?? 0)
+        firstHit[slot(kind, i)] < 0 ? 0 : 1 + (moreHits[2 * i + kind.slot]?.count ?? 0)
     }
 
     /// Index of the first perimeter of `kind` containing point `i`, nil when none.
-    public func firstHitIndex(_ i: Int, kind: PerimeterKind) -> Int? { firstHit[kind.slot][i] >= 0 ? Int(firstHit[kind.slot][i]) : nil }
+    public func firstHitIndex(_ i: Int, kind: PerimeterKind) -> Int? { firstHit[slot(kind, i)] >= 0 ? Int(firstHit[slot(kind, i)]) : nil }
 
     /// Distance from point `i` to the nearest boundary of `kind`, in metres.
     public func distanceBoundary(_ i: Int, kind: PerimeterKind) -> Double? {
-        let d = distance[kind.slot][i]
+        let d = distance[slot(kind, i)]
         return d.isNaN ? nil : d
     }
 
     /// The status of point `i` for `kind`, nil when no list applies.
-    public func kindStatus(_ i: Int, kind: PerimeterKind) -> LocateStatus? { plan[i] < 0 ? nil : status[kind.slot][i] }
+    public func kindStatus(_ i: Int, kind: PerimeterKind) -> LocateStatus? { plan[i] < 0 ? nil : status[slot(kind, i)] }
 
     /// Sets (catalog indices) that answered for point i.
     public func sets(_ i: Int, kind: PerimeterKind) -> [Int] {
@@ -135,13 +142,13 @@ public struct LocateAnswers: Sendable {
         r.zone = p.zone
         func hit(_ g: Int) -> PerimeterHit { PerimeterHit(index: g, code: catalog.perimeters[g].code, name: catalog.perimeters[g].name) }
         func kindAnswer(_ kind: PerimeterKind, _ sets: [Int]) -> KindAnswer? {
-            guard let st = status[kind.slot][i], st != .noList else { return nil }
-            let n = nearest[kind.slot][i]
+            guard let st = status[slot(kind, i)], st != .noList else { return nil }
+            let n = nearest[slot(kind, i)]
             return KindAnswer(
                 status: st, containing: hits(i, kind: kind).map(hit), distanceBoundaryM: distanceBoundary(i, kind: kind),
                 nearest: n >= 0 ? hit(Int(n)) : nil, sets: sets)
         }
-        if status[0][i] == .noList {
+        if status[i] == .noList {
             r.status = .noList
             r.missingList = p.missingList
             r.problem = p.noListProblem

@@ -315,19 +315,7 @@ public struct LocateReport: Codable, Sendable {
         }
     }
 
-    static func listPhrase(_ sets: [Int], _ c: PerimeterCatalog) -> String {
-        let labels = Array(Set(sets.map { c.sets[$0].info.label })).sorted()
-        let bases = Array(
-            Set(
-                sets.compactMap {
-                    !c.sets[$0].info.isDemo && c.sets[$0].info.listId != nil
-                        ? c.sets[$0].info.legalBasis.components(separatedBy: " fixant").first?.components(separatedBy: " modifiant").first : nil
-                })
-        ).sorted()
-        var p = labels.joined(separator: " et ")
-        if !bases.isEmpty { p += " (" + bases.joined(separator: ", ") + ")" }
-        return p
-    }
+    static func listPhrase(_ sets: [Int], _ c: PerimeterCatalog) -> String { c.listPhrase(sets) }
 
     /// The text format: what a counsellor reads.
     public func text() -> String {

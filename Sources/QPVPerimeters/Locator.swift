@@ -219,15 +219,14 @@ public final class Locator {
 
         /// One kind's answer for point i into `out`.
         func answer(_ parts: [Int], _ perimeterKind: PerimeterKind, _ i: Int) throws {
-            let kind = perimeterKind.slot
+            let a = out.slot(perimeterKind, i)
             let mx = metricX[i]
             let my = metricY[i]
             guard mx.isFinite, my.isFinite else {
-                out.status[kind][i] = .outside
+                out.status[a] = .outside
                 return
             }
-            var first: Int32 = -1
-            var more: [Int32] = []
+            var hits = FirstAndMore()
             var best = -1
             var bestDistance = Double.infinity
             for pi in parts {
@@ -235,47 +234,25 @@ public final class Locator {
                 let s = containmentSlots[pi]
                 let cx = s < 0 ? lons[i] : projectedX[s][i]
                 let cy = s < 0 ? lats[i] : projectedY[s][i]
-                // The candidates' perimeters containing the point, exactly as GEOS decides. Plain loops: a
-                // closure capturing `first` and `more` would box them on the heap for every point (callgrind).
-                var candidates: [Int] = []
-                if let grids {
-                    let grid = grids[pi]
-                    if let cell = grid.cell(x: cx, y: cy) {
-                        for k in Int(grid.offsets[cell])..<Int(grid.offsets[cell + 1]) {
-                            let local = Int(grid.items[k])
-                            guard part.tree.envelopeContains(local, x: cx, y: cy) else { continue }
-                            let gi = part.perimeters[local]
-                            if try preparedGeometry(gi).contains(x: cx, y: cy) {
-                                if first < 0 { first = Int32(gi) } else { more.append(Int32(gi)) }
-                            }
-                        }
-                    }
-                } else {
-                    part.tree.forEach(intersecting: Envelope(minX: cx, minY: cy, maxX: cx, maxY: cy)) { candidates.append($0) }
-                    for local in candidates {
-                        let gi = part.perimeters[local]
-                        if try preparedGeometry(gi).contains(x: cx, y: cy) {
-                            if first < 0 { first = Int32(gi) } else { more.append(Int32(gi)) }
-                        }
-                    }
-                }
+                try collectContaining(part, grid: grids?[pi], x: cx, y: cy, into: &hits)
                 if let near = part.boundary.nearest(x: mx, y: my, hint: &hints[pi]), best < 0 || near.distance < bestDistance {
                     best = part.perimeters[near.owner]
                     bestDistance = near.distance
                 }
             }
-            if !more.isEmpty {
-                var all = [first] + more
-                all.sort { catalog.perimeters[Int($0)].code < catalog.perimeters[Int($1)].code }
+            var first = hits.first
+            if !hits.more.isEmpty {
+                var all = [first] + hits.more
+                sortByCode(&all[...])
                 first = all[0]
-                out.moreHits[2 * i + kind] = Array(all.dropFirst())
+                out.moreHits[2 * i + perimeterKind.slot] = Array(all.dropFirst())
             }
-            out.firstHit[kind][i] = first
-            out.nearest[kind][i] = Int32(best)
-            out.distance[kind][i] = best >= 0 ? bestDistance : .nan
+            out.firstHit[a] = first
+            out.nearest[a] = Int32(best)
+            out.distance[a] = best >= 0 ? bestDistance : .nan
             var status: LocateStatus = first < 0 ? .outside : .inside
             if best >= 0 && bestDistance < tolerance { status = .boundary }
-            out.status[kind][i] = status
+            out.status[a] = status
         }
 
         for i in 0..<n {
@@ -283,11 +260,11 @@ public final class Locator {
             guard k >= 0 else { continue }
             let p = out.plans[k]
             if p.qpvSets.isEmpty {
-                out.status[0][i] = .noList
+                out.status[out.slot(.qpv, i)] = .noList
             } else {
                 try answer(p.qpvParts, .qpv, i)
                 // A partial list: "out" only for a point surely in a covered département.
-                if let covered = p.qpvCovered, out.status[0][i] == .outside,
+                if let covered = p.qpvCovered, out.status[out.slot(.qpv, i)] == .outside,
                     let why = try coverageProblem(lon: lons[i], lat: lats[i], commune: communes?[i] ?? nil, covered: covered, plan: p, date: date)
                 {
                     out.clear(kind: .qpv, i, status: .notCovered, note: why)
@@ -295,7 +272,7 @@ public final class Locator {
             }
             if !p.qicSets.isEmpty {
                 try answer(p.qicParts, .qic, i)
-                if let scopes = p.qicScopes, out.status[1][i] == .outside {
+                if let scopes = p.qicScopes, out.status[out.slot(.qic, i)] == .outside {
                     let (status, why) = try qicScope(lon: lons[i], lat: lats[i], commune: communes?[i] ?? nil, scopes: scopes)
                     if status != .outside { out.clear(kind: .qic, i, status: status, note: why) }
                 }
@@ -449,6 +426,65 @@ extension Locator {
     }
 }
 
+/// Where the containment loop puts the perimeters that contain a point (`Locator.collectContaining`): a
+/// generic sink, specialised in each caller, so that the loop holds its state inout instead of in a closure's
+/// heap box.
+protocol ContainmentHits {
+    mutating func add(_ perimeter: Int32)
+}
+
+/// The first containing perimeter found and the others (a batch answer).
+struct FirstAndMore: ContainmentHits {
+    var first: Int32 = -1
+    var more: [Int32] = []
+    @inline(__always) mutating func add(_ perimeter: Int32) {
+        if first < 0 { first = perimeter } else { more.append(perimeter) }
+    }
+}
+
+/// (point, perimeter) pairs of the containment question.
+struct PointHits: ContainmentHits {
+    var point: Int32 = 0
+    var points: [Int32] = []
+    var perimeters: [Int32] = []
+    @inline(__always) mutating func add(_ perimeter: Int32) {
+        points.append(point)
+        perimeters.append(perimeter)
+    }
+}
+
+extension Locator {
+    /// The perimeters of `part` whose polygon contains the point (containment CRS), exactly as GEOS decides,
+    /// into `hits` (catalog indices, in candidate order). `grid`: the partition's containment grid (batches);
+    /// nil: its STR-tree (a single point, where building the grid would cost more than it saves).
+    @inline(__always)
+    func collectContaining<H: ContainmentHits>(_ part: PerimeterCatalog.Partition, grid: UniformGrid?, x: Double, y: Double, into hits: inout H)
+        throws
+    {
+        @inline(__always) func test(_ local: Int) throws {
+            let gi = part.perimeters[local]
+            if try preparedGeometry(gi).contains(x: x, y: y) { hits.add(Int32(gi)) }
+        }
+        if let grid {
+            guard let cell = grid.cell(x: x, y: y) else { return }
+            for k in Int(grid.offsets[cell])..<Int(grid.offsets[cell + 1]) {
+                let local = Int(grid.items[k])
+                if part.tree.envelopeContains(local, x: x, y: y) { try test(local) }
+            }
+        } else {
+            var candidates: [Int] = []
+            part.tree.forEach(intersecting: Envelope(minX: x, minY: y, maxX: x, maxY: y)) { candidates.append($0) }
+            for local in candidates { try test(local) }
+        }
+    }
+
+    /// Sorts catalog perimeter indices by code (the order answers list several containing perimeters in).
+    func sortByCode(_ hits: inout ArraySlice<Int32>) {
+        let perimeters = catalog.perimeters
+        hits.sort { perimeters[Int($0)].code < perimeters[Int($1)].code }
+    }
+}
+
 extension Locator {
     /// The containment question alone, shapely-2 style (`STRtree.query(points, predicate="within")`): for
     /// each point, the perimeters of `kind` in force on `date` for its territory whose polygon contains it,
@@ -460,19 +496,23 @@ extension Locator {
         precondition(lons.count == lats.count)
         let n = lons.count
         let partitions = catalog.partitions
-        // Points in the containment CRS of each partition that is not in WGS84.
-        var projected: [Int: ([Double], [Double])] = [:]
-        for p in partitions where p.containmentCRS != .wgs84 && projected[p.containmentCRS.epsg] == nil {
+        // Points in the containment CRS of each partition that is not in WGS84 (slot -1: WGS84, the input).
+        var needed: [Int] = []
+        var projectedX: [[Double]] = []
+        var projectedY: [[Double]] = []
+        for p in partitions where p.containmentCRS != .wgs84 && !needed.contains(p.containmentCRS.epsg) {
             var xs = lons.map { $0.isFinite ? $0 : 0 }
             var ys = lats.map { $0.isFinite ? $0 : 0 }
             try transformer(to: p.containmentCRS).transform(x: &xs, y: &ys)
-            projected[p.containmentCRS.epsg] = (xs, ys)
+            needed.append(p.containmentCRS.epsg)
+            projectedX.append(xs)
+            projectedY.append(ys)
         }
+        let containmentSlots = partitions.map { $0.containmentCRS == .wgs84 ? -1 : needed.firstIndex(of: $0.containmentCRS.epsg)! }
         let grids = partitions.map(\.containmentGrid)  // built once, shared; fetched once per call
         var plans: [(list: ListTerritory, zone: FrenchTerritory, parts: [Int])] = []
         var lastPlan = -1
-        var outPoints: [Int32] = []
-        var outPerimeters: [Int32] = []
+        var hits = PointHits()
         for i in 0..<n {
             let lon = lons[i]
             let lat = lats[i]
@@ -490,29 +530,15 @@ extension Locator {
                 plans.append((t.list, t.zone, parts))
                 lastPlan = plans.count - 1
             }
-            let first = outPerimeters.count
+            hits.point = Int32(i)
+            let first = hits.perimeters.count
             for pi in parts {
                 let part = partitions[pi]
-                let (cx, cy) =
-                    part.containmentCRS == .wgs84
-                    ? (lon, lat) : (projected[part.containmentCRS.epsg]!.0[i], projected[part.containmentCRS.epsg]!.1[i])
-                let grid = grids[pi]
-                guard let cell = grid.cell(x: cx, y: cy) else { continue }
-                for k in Int(grid.offsets[cell])..<Int(grid.offsets[cell + 1]) {
-                    let local = Int(grid.items[k])
-                    guard part.tree.envelopeContains(local, x: cx, y: cy) else { continue }
-                    let gi = part.perimeters[local]
-                    if try preparedGeometry(gi).contains(x: cx, y: cy) {
-                        outPoints.append(Int32(i))
-                        outPerimeters.append(Int32(gi))
-                    }
-                }
+                let s = containmentSlots[pi]
+                try collectContaining(part, grid: grids[pi], x: s < 0 ? lon : projectedX[s][i], y: s < 0 ? lat : projectedY[s][i], into: &hits)
             }
-            if outPerimeters.count - first > 1 {
-                let sorted = outPerimeters[first...].sorted { catalog.perimeters[Int($0)].code < catalog.perimeters[Int($1)].code }
-                outPerimeters.replaceSubrange(first..., with: sorted)
-            }
+            if hits.perimeters.count - first > 1 { sortByCode(&hits.perimeters[first...]) }
         }
-        return (outPoints, outPerimeters)
+        return (hits.points, hits.perimeters)
     }
 }

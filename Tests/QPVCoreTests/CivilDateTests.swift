@@ -1,5 +1,6 @@
 // Unit tests of `CivilDate`: strict parsing, day numbers, month arithmetic, ages and the French rendering.
 
+import Foundation
 import QPVCore
 import Testing
 
@@ -33,6 +34,17 @@ import Testing
         let birth = CivilDate("1998-10-15")!
         #expect(birth.years(until: CivilDate("2024-10-14")!) == 25)
         #expect(birth.years(until: CivilDate("2024-10-15")!) == 26)
+    }
+
+    @Test func isoRenderingMatchesPrintfAndRoundTrips() {
+        // Every day number from year 1 to 9999 is too many; a stride through them, plus the edges.
+        var days = Array(stride(from: CivilDate("0001-01-01")!.dayNumber, through: CivilDate("9999-12-31")!.dayNumber, by: 997))
+        days += [CivilDate("0001-01-01")!.dayNumber, CivilDate("9999-12-31")!.dayNumber, CivilDate("2024-02-29")!.dayNumber]
+        for n in days {
+            let d = CivilDate(dayNumber: n)
+            #expect(d.description == String(format: "%04d-%02d-%02d", d.year, d.month, d.day))
+            #expect(CivilDate(d.description) == d)
+        }
     }
 
     @Test func frenchRendering() {
