@@ -18,7 +18,7 @@ public enum FrenchFormat {
 
     /// Decimal with a comma and `digits` decimals, thousands grouped.
     public static func decimal(_ x: Double, digits: Int = 1) -> String {
-        let s = String(format: "%.\(digits)f", abs(x))
+        let s = FixedPoint.string(abs(x), digits: digits)
         let parts = s.split(separator: ".")
         var out = integer(Int(parts[0]) ?? 0)
         if parts.count > 1 { out += "," + parts[1] }

@@ -328,19 +328,11 @@ public struct JSONPositions: Sendable {
     }
 }
 
-/// Escapes a string for a JSON document (quotes included).
+/// Escapes a string for a JSON document (quotes included), as `JSONEncoder` escapes it
+/// (`CompactJSONEncoder.appendString`: one home for JSON strings).
 public func jsonQuoted(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-        }
-    }
-    return out + "\""
+    var out: [UInt8] = []
+    out.reserveCapacity(s.utf8.count + 2)
+    CompactJSONEncoder.appendString(s, to: &out)
+    return String(decoding: out, as: UTF8.self)
 }

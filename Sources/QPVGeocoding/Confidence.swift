@@ -2,6 +2,7 @@
 // second candidate, commune only) — one policy for the CLI, the batches and the API.
 
 import Foundation
+import QPVCore
 
 /// When a geocoding answer is sure enough to decide a QPV answer or a verdict — one policy for the CLI, the
 /// batches, the API and the page.
@@ -52,7 +53,7 @@ public struct ConfidencePolicy: Sendable, Equatable {
         results.count > 1 ? " ; autres candidats : " + results.dropFirst().prefix(3).map { "« \($0.label) »" }.joined(separator: ", ") : ""
     }
 
-    static func decimal(_ x: Double) -> String { String(format: "%.2f", x).replacingOccurrences(of: ".", with: ",") }
+    static func decimal(_ x: Double) -> String { String(FixedPoint.string(x, digits: 2).map { $0 == "." ? "," : $0 }) }
 
     static func metres(_ a: GeocodeResult, _ b: GeocodeResult) -> Double {
         let d = Double.pi / 180

@@ -107,7 +107,7 @@ public enum GeoJSONGeometry {
     /// A number with at most `decimals` decimals, trailing zeros removed ("2.5", "3"); exact when nil.
     public static func format(_ x: Double, _ decimals: Int?) -> String {
         guard let decimals else { return "\(x)" }
-        var s = String(format: "%.\(decimals)f", x)
+        var s = FixedPoint.string(x, digits: decimals)
         if s.contains(".") {
             while s.hasSuffix("0") { s.removeLast() }
             if s.hasSuffix(".") { s.removeLast() }

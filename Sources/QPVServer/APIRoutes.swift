@@ -79,11 +79,7 @@ public struct APIRoutes: Sendable {
 
     func geojson(_ body: String) -> Response { json(body, contentType: "application/geo+json; charset=utf-8") }
 
-    func encode<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
+    func encode<T: Encodable>(_ value: T) throws -> String { try CompactJSONEncoder.string(value) }
 
     func asset(_ path: String) throws -> Response {
         guard let a = engine.assets[path] else { throw APIError(.notFound, "not_found", "fichier inconnu") }

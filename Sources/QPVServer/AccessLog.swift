@@ -53,6 +53,6 @@ struct AccessLog<Inner: HTTPResponder>: HTTPResponder where Inner.Context == Bas
     static func route(_ context: Context) -> String {
         // Hummingbird names the not-found responder's endpoint "NotFound".
         guard let template = context.endpointPath, template.hasPrefix("/") else { return "-" }
-        return template.replacingOccurrences(of: ":code", with: "{code}")
+        return template.utf8.contains(UInt8(ascii: ":")) ? template.replacingOccurrences(of: ":code", with: "{code}") : template
     }
 }

@@ -22,7 +22,7 @@ struct QueryParameters: Sendable {
             if values[key] != nil {
                 throw APIError(.badRequest, "duplicate_parameter", "paramètre « \(key) » donné plusieurs fois")
             }
-            if value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            if value.trimmingWhitespaceAndNewlines().isEmpty {
                 throw APIError(.badRequest, "empty_parameter", "paramètre « \(key) » vide : donnez une valeur ou retirez-le")
             }
             values[key] = value
@@ -62,7 +62,7 @@ struct QueryParameters: Sendable {
 
     /// A value, trimmed; nil when absent (empty values are refused when the query is parsed).
     subscript(name: String) -> String? {
-        guard let v = values[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !v.isEmpty else { return nil }
+        guard let v = values[name]?.trimmingWhitespaceAndNewlines(), !v.isEmpty else { return nil }
         return v
     }
 

@@ -72,3 +72,19 @@ struct AutocompleteTests {
         #expect(plain.first?.score == whole.score)
     }
 }
+
+@Suite("autocomplete : le dernier mot trouvé comme par l'expression régulière d'origine")
+struct LastWordTests {
+    @Test("lastWordAndTail donne la plage de [\\p{L}\\p{N}]+[^\\p{L}\\p{N}]*$ (NSRegularExpression)")
+    func matchesTheRegularExpression() {
+        let samples = [
+            "", " ", "...", "lille", "3 rue de la paix ville-te", "3 rue de la paix ville-te ", "rue du 8 mai 1945, ",
+            "Évry-Courcouronnes", "cafe\u{0301}", "cafe\u{0301} !", "12", "x²", "ⅻ rue", "𝔸𝔹 (59)", "rue 🇫🇷", "l'église",
+            "chemin de l\u{2019}\u{00C9}glise\u{00A0}", "a\tb\n", "日本 东京", "ʻokina", "٣ شارع",
+        ]
+        for s in samples {
+            let expected = s.range(of: "[\\p{L}\\p{N}]+[^\\p{L}\\p{N}]*$", options: .regularExpression)
+            #expect(Geocoder.lastWordAndTail(s) == expected, "« \(s) »")
+        }
+    }
+}
