@@ -32,9 +32,11 @@ let package = Package(
         .systemLibrary(name: "CPROJ", pkgConfig: "proj", providers: [.apt(["libproj-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // The C library's printf fixed-point formatting, called without variadic arguments.
+        .systemLibrary(name: "CFormat"),
 
         // Calendar dates, the data directory, French number formatting.
-        .target(name: "QPVCore"),
+        .target(name: "QPVCore", dependencies: ["CFormat"]),
         // Registries, rule tables and the demo pack authored by the project, as bundle resources: the code in
         // Sources/QPVGeoData, the data where the project keeps it (GeoData/ at the root; resource paths are
         // relative to the target's folder).

@@ -1,9 +1,10 @@
 // `CompactJSONEncoder`: the JSON of any `Encodable`, byte for byte what Foundation's `JSONEncoder` writes with
-// `[.sortedKeys, .withoutEscapingSlashes]` (the published shape of every answer: CLI `--format json`, the HTTP
-// API), in a fraction of its time — Foundation's encoder was a fifth of a `/locate` request (perf, issue 17).
-// Values are gathered into a small tree (keys sorted as Foundation sorts them, by UTF-8 bytes) and written in
-// one pass. Foundation-specific values (Date, Data, URL, Decimal), which `JSONEncoder` special-cases, make the
-// whole value go through `JSONEncoder` itself, so the output never differs.
+// `[.sortedKeys, .withoutEscapingSlashes]` (the published shape of every answer of the HTTP API), in a fraction
+// of its time — Foundation's encoder was a fifth of a `/locate` request (perf, issue 17). Scalars are written
+// at once into one byte arena, objects and arrays kept as small nodes pointing into it, keys sorted as
+// Foundation sorts them (by UTF-8 bytes) when the tree is written in one pass. Foundation-specific values
+// (Date, Data, URL, Decimal, which `JSONEncoder` special-cases) and non-finite numbers send the whole value
+// through `JSONEncoder` itself, so the output (or the error) never differs.
 
 import Foundation
 
@@ -12,15 +13,18 @@ import Foundation
 public enum CompactJSONEncoder {
     /// The JSON of `value`, as bytes.
     public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        let arena = Arena()
         let root = Node()
         do {
-            try value.encode(to: TreeEncoder(node: root, codingPath: []))
+            try encodeValue(value, into: root, arena: arena)
         } catch is FoundationValue {
+            // Dates, data, URLs, decimals, and non-finite numbers (whose error, with its coding path, is
+            // JSONEncoder's own).
             return Array(try foundationEncoder().encode(value))
         }
         var out: [UInt8] = []
-        out.reserveCapacity(1024)
-        root.write(into: &out)
+        out.reserveCapacity(arena.bytes.count + 256)
+        root.write(arena.bytes, into: &out)
         return out
     }
 
@@ -36,78 +40,86 @@ public enum CompactJSONEncoder {
         return e
     }
 
-    /// Thrown inside the tree encoder when a value needs `JSONEncoder`'s own strategies.
+    /// Thrown inside the tree encoder when a value needs `JSONEncoder` itself.
     struct FoundationValue: Error {}
 
-    /// A value being built: a scalar already written as JSON, an object or an array.
+    /// The bytes of every scalar of one encoding, back to back (scalars are ranges of it: no array each).
+    final class Arena {
+        var bytes: [UInt8] = []
+        init() { bytes.reserveCapacity(2048) }
+
+        /// Runs `write` on the arena and returns the range it wrote.
+        @inline(__always) func scalar(_ write: (inout [UInt8]) throws -> Void) rethrows -> Slot {
+            let start = bytes.count
+            try write(&bytes)
+            return .bytes(start, bytes.count)
+        }
+    }
+
+    /// A member of an object or an array: a scalar already written in the arena, or a nested value.
+    enum Slot {
+        case bytes(Int, Int)
+        case node(Node)
+    }
+
+    /// A value being built: nothing yet (written `{}`, as JSONEncoder writes a value that encoded nothing), a
+    /// single scalar, an object (keys in encoding order, sorted when written) or an array.
     final class Node {
-        enum Content {
-            case empty
-            case scalar([UInt8])
-            case object([(key: String, node: Node)])
-            case array([Node])
-        }
-        var content = Content.empty
+        enum Kind { case empty, scalar, object, array }
+        var kind = Kind.empty
+        var keys: [String] = []
+        var slots: [Slot] = []
 
-        func object() -> Void {
-            if case .object = content { return }
-            content = .object([])
-        }
+        func becomeObject() { if kind != .object { (kind, keys, slots) = (.object, [], []) } }
+        func becomeArray() { if kind != .array { (kind, keys, slots) = (.array, [], []) } }
 
-        func array() -> Void {
-            if case .array = content { return }
-            content = .array([])
+        func setScalar(_ slot: Slot) {
+            (kind, keys, slots) = (.scalar, [], [slot])
         }
 
-        func child(forKey key: String) -> Node {
-            let n = Node()
-            object()
-            if case .object(var entries) = content {
-                content = .empty  // keeps `entries` uniquely referenced while it grows
-                if let k = entries.firstIndex(where: { $0.key == key }) { entries[k].node = n } else { entries.append((key, n)) }
-                content = .object(entries)
+        /// Adds a member (objects: a key encoded twice keeps its last value, as in JSONEncoder).
+        func add(_ key: String, _ slot: Slot) {
+            becomeObject()
+            keys.append(key)
+            slots.append(slot)
+        }
+
+        func append(_ slot: Slot) {
+            becomeArray()
+            slots.append(slot)
+        }
+
+        func write(_ arena: [UInt8], into out: inout [UInt8]) {
+            @inline(__always) func put(_ slot: Slot) {
+                switch slot {
+                case .bytes(let a, let b): out.append(contentsOf: arena[a..<b])
+                case .node(let n): n.write(arena, into: &out)
+                }
             }
-            return n
-        }
-
-        func appendChild() -> Node {
-            let n = Node()
-            array()
-            if case .array(var items) = content {
-                content = .empty
-                items.append(n)
-                content = .array(items)
-            }
-            return n
-        }
-
-        var count: Int {
-            switch content {
-            case .object(let e): return e.count
-            case .array(let a): return a.count
-            default: return 0
-            }
-        }
-
-        func write(into out: inout [UInt8]) {
-            switch content {
+            switch kind {
             case .empty: out += [UInt8(ascii: "{"), UInt8(ascii: "}")]
-            case .scalar(let bytes): out += bytes
-            case .array(let items):
+            case .scalar: put(slots[0])
+            case .array:
                 out.append(UInt8(ascii: "["))
-                for (i, n) in items.enumerated() {
+                for (i, slot) in slots.enumerated() {
                     if i > 0 { out.append(UInt8(ascii: ",")) }
-                    n.write(into: &out)
+                    put(slot)
                 }
                 out.append(UInt8(ascii: "]"))
-            case .object(let entries):
+            case .object:
                 out.append(UInt8(ascii: "{"))
-                let sorted = entries.count < 2 ? entries : entries.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-                for (i, e) in sorted.enumerated() {
-                    if i > 0 { out.append(UInt8(ascii: ",")) }
-                    CompactJSONEncoder.appendString(e.key, to: &out)
+                // Sorted by the keys' UTF-8 bytes (JSONEncoder's order), then by position: of a key encoded
+                // twice, the last is kept.
+                let order = keys.indices.sorted { i, j in
+                    keys[i] == keys[j] ? i < j : keys[i].utf8.lexicographicallyPrecedes(keys[j].utf8)
+                }
+                var first = true
+                for (n, i) in order.enumerated() where n + 1 == order.count || keys[order[n + 1]] != keys[i] {
+                    if !first { out.append(UInt8(ascii: ",")) }
+                    first = false
+                    CompactJSONEncoder.appendString(keys[i], to: &out)
                     out.append(UInt8(ascii: ":"))
-                    e.node.write(into: &out)
+                    put(slots[i])
                 }
                 out.append(UInt8(ascii: "}"))
             }
@@ -143,184 +155,195 @@ public enum CompactJSONEncoder {
         out.append(0x22)
     }
 
-    static func scalar(_ s: String) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(s.utf8.count + 2)
-        appendString(s, to: &out)
-        return out
-    }
-
-    /// A floating-point number as `JSONEncoder` writes it: its shortest description, without a trailing ".0";
-    /// NaN and infinities are refused as `JSONEncoder` refuses them.
-    static func number<F: BinaryFloatingPoint & LosslessStringConvertible>(_ x: F, _ path: [any CodingKey]) throws -> [UInt8] {
-        guard x.isFinite else {
-            throw EncodingError.invalidValue(
-                x, EncodingError.Context(codingPath: path, debugDescription: "Unable to encode \(x) directly in JSON."))
-        }
+    /// A floating-point number as `JSONEncoder` writes it: its shortest description, without a trailing ".0".
+    /// NaN and infinities go to `JSONEncoder`, which refuses them with its own error.
+    @inline(__always)
+    static func appendNumber<F: BinaryFloatingPoint & LosslessStringConvertible>(_ x: F, to out: inout [UInt8]) throws {
+        guard x.isFinite else { throw FoundationValue() }
         var s = x.description
         if s.hasSuffix(".0") { s.removeLast(2) }
-        return Array(s.utf8)
+        out.append(contentsOf: s.utf8)
     }
 
-    /// Values `JSONEncoder` does not encode through their own `encode(to:)`.
-    static func isFoundationSpecial(_ value: Any) -> Bool {
-        value is Date || value is Data || value is URL || value is Decimal
+    @inline(__always)
+    static func appendInteger<I: BinaryInteger>(_ x: I, to out: inout [UInt8]) {
+        out.append(contentsOf: String(x).utf8)
     }
 
+    @inline(__always)
+    static func appendBool(_ b: Bool, to out: inout [UInt8]) {
+        out.append(contentsOf: (b ? "true" : "false").utf8)
+    }
+
+    /// Encodes `value` into `node`: the common scalars written at once (types compared, not cast), Foundation's
+    /// special values refused (they go through `JSONEncoder`), the rest through its own `encode(to:)`.
+    static func encodeValue<T: Encodable>(_ value: T, into node: Node, arena: Arena) throws {
+        if T.self == String.self {
+            node.setScalar(arena.scalar { appendString(value as! String, to: &$0) })
+        } else if T.self == Double.self {
+            let d = value as! Double
+            node.setScalar(try arena.scalar { try appendNumber(d, to: &$0) })
+        } else if T.self == Int.self {
+            let i = value as! Int
+            node.setScalar(arena.scalar { appendInteger(i, to: &$0) })
+        } else if T.self == Bool.self {
+            let b = value as! Bool
+            node.setScalar(arena.scalar { appendBool(b, to: &$0) })
+        } else if T.self == Date.self || T.self == Data.self || T.self == URL.self || T.self == Decimal.self {
+            throw FoundationValue()
+        } else {
+            try value.encode(to: TreeEncoder(node: node, arena: arena))
+        }
+    }
+
+    /// The `Encoder` handed to values. Coding paths are not tracked (they only serve error messages, and
+    /// every error case — non-finite numbers — is handed to `JSONEncoder`, which reports its own path).
     struct TreeEncoder: Encoder {
         let node: Node
-        let codingPath: [any CodingKey]
+        let arena: Arena
+        var codingPath: [any CodingKey] { [] }
         var userInfo: [CodingUserInfoKey: Any] { [:] }
 
         func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-            node.object()
-            return KeyedEncodingContainer(Keyed<Key>(node: node, codingPath: codingPath))
+            node.becomeObject()
+            return KeyedEncodingContainer(Keyed<Key>(node: node, arena: arena))
         }
 
         func unkeyedContainer() -> any UnkeyedEncodingContainer {
-            node.array()
-            return Unkeyed(node: node, codingPath: codingPath)
+            node.becomeArray()
+            return Unkeyed(node: node, arena: arena)
         }
 
-        func singleValueContainer() -> any SingleValueEncodingContainer { Single(node: node, codingPath: codingPath) }
-    }
-
-    /// Encodes `value` into `node` (nested values go through their own `encode(to:)`).
-    static func encodeValue<T: Encodable>(_ value: T, into node: Node, path: [any CodingKey]) throws {
-        switch value {
-        case let s as String: node.content = .scalar(scalar(s))
-        case let b as Bool: node.content = .scalar(Array((b ? "true" : "false").utf8))
-        case let i as Int: node.content = .scalar(Array(String(i).utf8))
-        case let d as Double: node.content = .scalar(try number(d, path))
-        default:
-            if isFoundationSpecial(value) { throw FoundationValue() }
-            try value.encode(to: TreeEncoder(node: node, codingPath: path))
-        }
+        func singleValueContainer() -> any SingleValueEncodingContainer { Single(node: node, arena: arena) }
     }
 
     struct Keyed<Key: CodingKey>: KeyedEncodingContainerProtocol {
         let node: Node
-        let codingPath: [any CodingKey]
+        let arena: Arena
+        var codingPath: [any CodingKey] { [] }
 
-        func set(_ bytes: [UInt8], _ key: Key) { node.child(forKey: key.stringValue).content = .scalar(bytes) }
-
-        mutating func encodeNil(forKey key: Key) throws { set(Array("null".utf8), key) }
-        mutating func encode(_ value: Bool, forKey key: Key) throws { set(Array((value ? "true" : "false").utf8), key) }
-        mutating func encode(_ value: String, forKey key: Key) throws { set(scalar(value), key) }
-        mutating func encode(_ value: Double, forKey key: Key) throws { set(try number(value, codingPath + [key]), key) }
-        mutating func encode(_ value: Float, forKey key: Key) throws { set(try number(value, codingPath + [key]), key) }
-        mutating func encode(_ value: Int, forKey key: Key) throws { set(Array(String(value).utf8), key) }
-        mutating func encode(_ value: Int8, forKey key: Key) throws { set(Array(String(value).utf8), key) }
-        mutating func encode(_ value: Int16, forKey key: Key) throws { set(Array(String(value).utf8), key) }
-        mutating func encode(_ value: Int32, forKey key: Key) throws { set(Array(String(value).utf8), key) }
-        mutating func encode(_ value: Int64, forKey key: Key) throws { set(Array(String(value).utf8), key) }
-        mutating func encode(_ value: UInt, forKey key: Key) throws { set(Array(String(value).utf8), key) }
-        mutating func encode(_ value: UInt8, forKey key: Key) throws { set(Array(String(value).utf8), key) }
-        mutating func encode(_ value: UInt16, forKey key: Key) throws { set(Array(String(value).utf8), key) }
-        mutating func encode(_ value: UInt32, forKey key: Key) throws { set(Array(String(value).utf8), key) }
-        mutating func encode(_ value: UInt64, forKey key: Key) throws { set(Array(String(value).utf8), key) }
+        mutating func encodeNil(forKey key: Key) throws { node.add(key.stringValue, arena.scalar { $0.append(contentsOf: "null".utf8) }) }
+        mutating func encode(_ value: Bool, forKey key: Key) throws { node.add(key.stringValue, arena.scalar { appendBool(value, to: &$0) }) }
+        mutating func encode(_ value: String, forKey key: Key) throws {
+            node.add(key.stringValue, arena.scalar { appendString(value, to: &$0) })
+        }
+        mutating func encode(_ value: Double, forKey key: Key) throws {
+            node.add(key.stringValue, try arena.scalar { try appendNumber(value, to: &$0) })
+        }
+        mutating func encode(_ value: Float, forKey key: Key) throws {
+            node.add(key.stringValue, try arena.scalar { try appendNumber(value, to: &$0) })
+        }
+        mutating func encode(_ value: Int, forKey key: Key) throws { node.add(key.stringValue, arena.scalar { appendInteger(value, to: &$0) }) }
+        mutating func encode(_ value: Int8, forKey key: Key) throws { node.add(key.stringValue, arena.scalar { appendInteger(value, to: &$0) }) }
+        mutating func encode(_ value: Int16, forKey key: Key) throws { node.add(key.stringValue, arena.scalar { appendInteger(value, to: &$0) }) }
+        mutating func encode(_ value: Int32, forKey key: Key) throws { node.add(key.stringValue, arena.scalar { appendInteger(value, to: &$0) }) }
+        mutating func encode(_ value: Int64, forKey key: Key) throws { node.add(key.stringValue, arena.scalar { appendInteger(value, to: &$0) }) }
+        mutating func encode(_ value: UInt, forKey key: Key) throws { node.add(key.stringValue, arena.scalar { appendInteger(value, to: &$0) }) }
+        mutating func encode(_ value: UInt8, forKey key: Key) throws { node.add(key.stringValue, arena.scalar { appendInteger(value, to: &$0) }) }
+        mutating func encode(_ value: UInt16, forKey key: Key) throws { node.add(key.stringValue, arena.scalar { appendInteger(value, to: &$0) }) }
+        mutating func encode(_ value: UInt32, forKey key: Key) throws { node.add(key.stringValue, arena.scalar { appendInteger(value, to: &$0) }) }
+        mutating func encode(_ value: UInt64, forKey key: Key) throws { node.add(key.stringValue, arena.scalar { appendInteger(value, to: &$0) }) }
         mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-            try encodeValue(value, into: node.child(forKey: key.stringValue), path: codingPath + [key])
+            let child = Node()
+            try encodeValue(value, into: child, arena: arena)
+            node.add(key.stringValue, child.kind == .scalar ? child.slots[0] : .node(child))
         }
 
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
-            let child = node.child(forKey: key.stringValue)
-            child.object()
-            return KeyedEncodingContainer(Keyed<NestedKey>(node: child, codingPath: codingPath + [key]))
+            let child = Node()
+            child.becomeObject()
+            node.add(key.stringValue, .node(child))
+            return KeyedEncodingContainer(Keyed<NestedKey>(node: child, arena: arena))
         }
 
         mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
-            let child = node.child(forKey: key.stringValue)
-            child.array()
-            return Unkeyed(node: child, codingPath: codingPath + [key])
+            let child = Node()
+            child.becomeArray()
+            node.add(key.stringValue, .node(child))
+            return Unkeyed(node: child, arena: arena)
         }
 
         mutating func superEncoder() -> any Encoder {
-            TreeEncoder(node: node.child(forKey: "super"), codingPath: codingPath)
+            let child = Node()
+            node.add("super", .node(child))
+            return TreeEncoder(node: child, arena: arena)
         }
 
         mutating func superEncoder(forKey key: Key) -> any Encoder {
-            TreeEncoder(node: node.child(forKey: key.stringValue), codingPath: codingPath + [key])
+            let child = Node()
+            node.add(key.stringValue, .node(child))
+            return TreeEncoder(node: child, arena: arena)
         }
-    }
-
-    struct IndexKey: CodingKey {
-        let intValue: Int?
-        let stringValue: String
-        init(_ i: Int) {
-            intValue = i
-            stringValue = "Index \(i)"
-        }
-        init?(stringValue: String) { nil }
-        init?(intValue: Int) { self.init(intValue) }
     }
 
     struct Unkeyed: UnkeyedEncodingContainer {
         let node: Node
-        let codingPath: [any CodingKey]
-        var count: Int { node.count }
+        let arena: Arena
+        var codingPath: [any CodingKey] { [] }
+        var count: Int { node.slots.count }
 
-        func add(_ bytes: [UInt8]) { node.appendChild().content = .scalar(bytes) }
-
-        mutating func encodeNil() throws { add(Array("null".utf8)) }
-        mutating func encode(_ value: Bool) throws { add(Array((value ? "true" : "false").utf8)) }
-        mutating func encode(_ value: String) throws { add(scalar(value)) }
-        mutating func encode(_ value: Double) throws { add(try number(value, codingPath + [IndexKey(count)])) }
-        mutating func encode(_ value: Float) throws { add(try number(value, codingPath + [IndexKey(count)])) }
-        mutating func encode(_ value: Int) throws { add(Array(String(value).utf8)) }
-        mutating func encode(_ value: Int8) throws { add(Array(String(value).utf8)) }
-        mutating func encode(_ value: Int16) throws { add(Array(String(value).utf8)) }
-        mutating func encode(_ value: Int32) throws { add(Array(String(value).utf8)) }
-        mutating func encode(_ value: Int64) throws { add(Array(String(value).utf8)) }
-        mutating func encode(_ value: UInt) throws { add(Array(String(value).utf8)) }
-        mutating func encode(_ value: UInt8) throws { add(Array(String(value).utf8)) }
-        mutating func encode(_ value: UInt16) throws { add(Array(String(value).utf8)) }
-        mutating func encode(_ value: UInt32) throws { add(Array(String(value).utf8)) }
-        mutating func encode(_ value: UInt64) throws { add(Array(String(value).utf8)) }
+        mutating func encodeNil() throws { node.append(arena.scalar { $0.append(contentsOf: "null".utf8) }) }
+        mutating func encode(_ value: Bool) throws { node.append(arena.scalar { appendBool(value, to: &$0) }) }
+        mutating func encode(_ value: String) throws { node.append(arena.scalar { appendString(value, to: &$0) }) }
+        mutating func encode(_ value: Double) throws { node.append(try arena.scalar { try appendNumber(value, to: &$0) }) }
+        mutating func encode(_ value: Float) throws { node.append(try arena.scalar { try appendNumber(value, to: &$0) }) }
+        mutating func encode(_ value: Int) throws { node.append(arena.scalar { appendInteger(value, to: &$0) }) }
+        mutating func encode(_ value: Int8) throws { node.append(arena.scalar { appendInteger(value, to: &$0) }) }
+        mutating func encode(_ value: Int16) throws { node.append(arena.scalar { appendInteger(value, to: &$0) }) }
+        mutating func encode(_ value: Int32) throws { node.append(arena.scalar { appendInteger(value, to: &$0) }) }
+        mutating func encode(_ value: Int64) throws { node.append(arena.scalar { appendInteger(value, to: &$0) }) }
+        mutating func encode(_ value: UInt) throws { node.append(arena.scalar { appendInteger(value, to: &$0) }) }
+        mutating func encode(_ value: UInt8) throws { node.append(arena.scalar { appendInteger(value, to: &$0) }) }
+        mutating func encode(_ value: UInt16) throws { node.append(arena.scalar { appendInteger(value, to: &$0) }) }
+        mutating func encode(_ value: UInt32) throws { node.append(arena.scalar { appendInteger(value, to: &$0) }) }
+        mutating func encode(_ value: UInt64) throws { node.append(arena.scalar { appendInteger(value, to: &$0) }) }
         mutating func encode<T: Encodable>(_ value: T) throws {
-            let path = codingPath + [IndexKey(count)]
-            try encodeValue(value, into: node.appendChild(), path: path)
+            let child = Node()
+            try encodeValue(value, into: child, arena: arena)
+            node.append(child.kind == .scalar ? child.slots[0] : .node(child))
         }
 
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
-            let path = codingPath + [IndexKey(count)]
-            let child = node.appendChild()
-            child.object()
-            return KeyedEncodingContainer(Keyed<NestedKey>(node: child, codingPath: path))
+            let child = Node()
+            child.becomeObject()
+            node.append(.node(child))
+            return KeyedEncodingContainer(Keyed<NestedKey>(node: child, arena: arena))
         }
 
         mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
-            let path = codingPath + [IndexKey(count)]
-            let child = node.appendChild()
-            child.array()
-            return Unkeyed(node: child, codingPath: path)
+            let child = Node()
+            child.becomeArray()
+            node.append(.node(child))
+            return Unkeyed(node: child, arena: arena)
         }
 
         mutating func superEncoder() -> any Encoder {
-            let path = codingPath + [IndexKey(count)]
-            return TreeEncoder(node: node.appendChild(), codingPath: path)
+            let child = Node()
+            node.append(.node(child))
+            return TreeEncoder(node: child, arena: arena)
         }
     }
 
     struct Single: SingleValueEncodingContainer {
         let node: Node
-        let codingPath: [any CodingKey]
+        let arena: Arena
+        var codingPath: [any CodingKey] { [] }
 
-        mutating func encodeNil() throws { node.content = .scalar(Array("null".utf8)) }
-        mutating func encode(_ value: Bool) throws { node.content = .scalar(Array((value ? "true" : "false").utf8)) }
-        mutating func encode(_ value: String) throws { node.content = .scalar(scalar(value)) }
-        mutating func encode(_ value: Double) throws { node.content = .scalar(try number(value, codingPath)) }
-        mutating func encode(_ value: Float) throws { node.content = .scalar(try number(value, codingPath)) }
-        mutating func encode(_ value: Int) throws { node.content = .scalar(Array(String(value).utf8)) }
-        mutating func encode(_ value: Int8) throws { node.content = .scalar(Array(String(value).utf8)) }
-        mutating func encode(_ value: Int16) throws { node.content = .scalar(Array(String(value).utf8)) }
-        mutating func encode(_ value: Int32) throws { node.content = .scalar(Array(String(value).utf8)) }
-        mutating func encode(_ value: Int64) throws { node.content = .scalar(Array(String(value).utf8)) }
-        mutating func encode(_ value: UInt) throws { node.content = .scalar(Array(String(value).utf8)) }
-        mutating func encode(_ value: UInt8) throws { node.content = .scalar(Array(String(value).utf8)) }
-        mutating func encode(_ value: UInt16) throws { node.content = .scalar(Array(String(value).utf8)) }
-        mutating func encode(_ value: UInt32) throws { node.content = .scalar(Array(String(value).utf8)) }
-        mutating func encode(_ value: UInt64) throws { node.content = .scalar(Array(String(value).utf8)) }
-        mutating func encode<T: Encodable>(_ value: T) throws { try encodeValue(value, into: node, path: codingPath) }
+        mutating func encodeNil() throws { node.setScalar(arena.scalar { $0.append(contentsOf: "null".utf8) }) }
+        mutating func encode(_ value: Bool) throws { node.setScalar(arena.scalar { appendBool(value, to: &$0) }) }
+        mutating func encode(_ value: String) throws { node.setScalar(arena.scalar { appendString(value, to: &$0) }) }
+        mutating func encode(_ value: Double) throws { node.setScalar(try arena.scalar { try appendNumber(value, to: &$0) }) }
+        mutating func encode(_ value: Float) throws { node.setScalar(try arena.scalar { try appendNumber(value, to: &$0) }) }
+        mutating func encode(_ value: Int) throws { node.setScalar(arena.scalar { appendInteger(value, to: &$0) }) }
+        mutating func encode(_ value: Int8) throws { node.setScalar(arena.scalar { appendInteger(value, to: &$0) }) }
+        mutating func encode(_ value: Int16) throws { node.setScalar(arena.scalar { appendInteger(value, to: &$0) }) }
+        mutating func encode(_ value: Int32) throws { node.setScalar(arena.scalar { appendInteger(value, to: &$0) }) }
+        mutating func encode(_ value: Int64) throws { node.setScalar(arena.scalar { appendInteger(value, to: &$0) }) }
+        mutating func encode(_ value: UInt) throws { node.setScalar(arena.scalar { appendInteger(value, to: &$0) }) }
+        mutating func encode(_ value: UInt8) throws { node.setScalar(arena.scalar { appendInteger(value, to: &$0) }) }
+        mutating func encode(_ value: UInt16) throws { node.setScalar(arena.scalar { appendInteger(value, to: &$0) }) }
+        mutating func encode(_ value: UInt32) throws { node.setScalar(arena.scalar { appendInteger(value, to: &$0) }) }
+        mutating func encode(_ value: UInt64) throws { node.setScalar(arena.scalar { appendInteger(value, to: &$0) }) }
+        mutating func encode<T: Encodable>(_ value: T) throws { try encodeValue(value, into: node, arena: arena) }
     }
 }

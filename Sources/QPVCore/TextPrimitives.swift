@@ -3,6 +3,7 @@
 // CFString: a few microseconds per call, a tenth of a `/search` answer in perf, issue 17). Same results as the
 // Foundation calls they stand for; tests compare them.
 
+import CFormat
 import Foundation
 
 extension StringProtocol {
@@ -22,15 +23,15 @@ extension StringProtocol {
     }
 }
 
-/// printf's `%.Nf`, written by the C library itself into a stack buffer: the bytes `String(format: "%.Nf", x)`
-/// gives (CFString formats doubles with the same C call), without CFString.
+/// printf's `%.Nf`, written by the C library itself into a stack buffer (`CFormat`, no variadic call): the bytes
+/// `String(format: "%.Nf", x)` gives (CFString formats doubles with the same C call), without CFString.
 public enum FixedPoint {
     /// `x` with exactly `digits` decimals (0…17), as `String(format: "%.\(digits)f", x)`.
     public static func string(_ x: Double, digits: Int) -> String {
         precondition((0...17).contains(digits))
         // Doubles below 1e308 have at most 309 integer digits: 330 bytes always suffice.
         return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 352) { buffer in
-            let n = withVaList([Int32(digits), x]) { vsnprintf(buffer.baseAddress!, 352, "%.*f", $0) }
+            let n = qpv_format_fixed(buffer.baseAddress!, 352, Int32(digits), x)
             let bytes = UnsafeRawBufferPointer(start: buffer.baseAddress!, count: Int(max(0, min(n, 351))))
             return String(decoding: bytes, as: UTF8.self)
         }

@@ -108,7 +108,7 @@ public enum GeoJSONGeometry {
     public static func format(_ x: Double, _ decimals: Int?) -> String {
         guard let decimals else { return "\(x)" }
         var s = FixedPoint.string(x, digits: decimals)
-        if s.contains(".") {
+        if s.utf8.contains(UInt8(ascii: ".")) {
             while s.hasSuffix("0") { s.removeLast() }
             if s.hasSuffix(".") { s.removeLast() }
         }
