@@ -8,6 +8,9 @@ import QPVPerimeters
 
 struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        // Named here: otherwise ArgumentParser derives the name from the type on every run (String(describing:),
+        // ~6 % of a single `qpv locate` in callgrind, issue 17).
+        commandName: "export",
         abstract: "Exporter les périmètres installés pour d'autres moteurs : PostgreSQL/PostGIS (avec qpv.locate), GeoJSON, CSV+WKB.",
         discussion: """
             Exemples :

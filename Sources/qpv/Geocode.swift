@@ -12,6 +12,9 @@ import Synchronization
 
 struct Geocode: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        // Named here: otherwise ArgumentParser derives the name from the type on every run (String(describing:),
+        // ~6 % of a single `qpv locate` in callgrind, issue 17).
+        commandName: "geocode",
         abstract: "Géocoder une adresse, ou chaque ligne d'un fichier CSV, avec la BAN installée (hors ligne).",
         discussion: """
             Une adresse : qpv geocode "56 grand rue 59295 Estrun" [--format json] [--limit 5].
