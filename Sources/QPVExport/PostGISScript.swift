@@ -165,8 +165,7 @@ struct PostGISScript {
         }
         try emit(end())
 
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let encoder = CompactJSONEncoder.foundationEncoder()
         try emit(begin("perimeter", PostGISScript.perimeterColumns))
         for p in model.perimeters {
             let set = model.set(of: p)

@@ -192,8 +192,7 @@ public struct PerimeterExplorer {
     public func geoJSONFeature(_ index: Int, locator: Locator) throws -> String {
         let g = try locator.wgs84Geometry(index)
         let s = summary(index)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let encoder = CompactJSONEncoder.foundationEncoder()
         var props = String(decoding: try encoder.encode(s), as: UTF8.self)
         // `communes` as an array of "INSEE nom" strings, the type it has in `qpv export --format geojson`.
         if let communesJSON = String(data: try encoder.encode(s.communes), encoding: .utf8),
