@@ -37,3 +37,14 @@ public enum FixedPoint {
         }
     }
 }
+
+extension Array where Element == UInt8 {
+    /// Appends the UTF-8 bytes of `string` in one copy: a native string holds them contiguously, while
+    /// `append(contentsOf: string.utf8)` is not specialised across modules and goes byte by byte (batch
+    /// output profiles, issue 17).
+    @inlinable
+    public mutating func appendUTF8(_ string: String) {
+        var string = string
+        string.withUTF8 { append(contentsOf: $0) }
+    }
+}

@@ -70,24 +70,28 @@ extension LocateResult {
     public static func appendTwoDecimals(_ x: Double, to out: inout [UInt8], mark: UInt8 = UInt8(ascii: ".")) {
         guard x.isFinite, abs(x) < 9e15 else { return }
         let v = UInt64((abs(x) * 100).rounded())
-        if x < 0 && v != 0 { out.append(UInt8(ascii: "-")) }
-        var whole = v / 100
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (
-            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
-        )
-        var n = 0
-        withUnsafeMutableBytes(of: &digits) { d in
+        // Written backwards into a stack buffer, appended in one copy (one uniqueness check, not one per byte).
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { d in
+            var n = 24
+            let frac = v % 100
+            n -= 1
+            d[n] = UInt8(frac % 10) + 0x30
+            n -= 1
+            d[n] = UInt8(frac / 10) + 0x30
+            n -= 1
+            d[n] = mark
+            var whole = v / 100
             repeat {
+                n -= 1
                 d[n] = UInt8(whole % 10) + 0x30
                 whole /= 10
-                n += 1
             } while whole > 0
-            for k in stride(from: n - 1, through: 0, by: -1) { out.append(d[k]) }
+            if x < 0 && v != 0 {
+                n -= 1
+                d[n] = UInt8(ascii: "-")
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: d[n..<24]))
         }
-        let frac = v % 100
-        out.append(mark)
-        out.append(UInt8(frac / 10) + 0x30)
-        out.append(UInt8(frac % 10) + 0x30)
     }
 
     /// `x` with exactly two decimals ("12.30"), without Foundation formatting (hot path of batches).

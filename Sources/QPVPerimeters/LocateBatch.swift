@@ -138,7 +138,7 @@ public struct LocateColumns: Sendable {
         func kindColumns(_ kind: PerimeterKind, withStatus: Bool) {
             if withStatus {
                 out.append(sep)
-                out.append(contentsOf: (kind == .qpv ? answers.status(i).rawValue : answers.kindStatus(i, kind: kind)?.rawValue ?? "").utf8)
+                out.appendUTF8(kind == .qpv ? answers.status(i).rawValue : answers.kindStatus(i, kind: kind)?.rawValue ?? "")
             }
             if answers.firstHitIndex(i, kind: kind) == nil {
                 // Most rows: no perimeter, two empty fields.
@@ -182,7 +182,7 @@ public struct LocateColumns: Sendable {
             encoder.encodeField(s, into: &out)
         }
         out.append(sep)
-        out.append(contentsOf: r.status.rawValue.utf8)
+        out.appendUTF8(r.status.rawValue)
         let hits = r.qpv?.containing ?? []
         if hits.count <= 1 {
             field(hits.first?.code ?? "")

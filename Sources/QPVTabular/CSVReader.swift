@@ -337,6 +337,21 @@ public final class CSVReader {
         sink!.reserve(records: maxRecords)
         // A chunk also ends at a bounded size, so wide or long rows cannot make it huge.
         while sink!.count < maxRecords && sink!.byteCount < CSVReader.maxBytesPerChunk && sink!.fieldCount < CSVReader.maxFieldsPerChunk {
+            // Fast path: the plain records already in the buffer, in one pass; the full scanner below takes
+            // the first record it cannot (quoted, cut by the end of the buffer), then refills.
+            if start < end {
+                let base = UnsafePointer(buffer.baseAddress!.assumingMemoryBound(to: UInt8.self))
+                let plain = sink!.appendPlainRecords(
+                    base: base, start: start, end: end, separator: dialect.separator, firstLine: line, expectedFields: header.count,
+                    maxRecords: maxRecords, maxBytes: CSVReader.maxBytesPerChunk, maxFields: CSVReader.maxFieldsPerChunk)
+                start = plain.next
+                line += plain.lines
+                blankLines += plain.blankLines
+                recordsRead += plain.records
+                if sink!.count >= maxRecords || sink!.byteCount >= CSVReader.maxBytesPerChunk || sink!.fieldCount >= CSVReader.maxFieldsPerChunk {
+                    break
+                }
+            }
             guard let rec = try readRecord(expectedFields: header.count, raw: &sink) else { break }
             recordsRead += 1
             if !(rec.fields.isEmpty && rec.issue == nil) || rec.issue != nil {

@@ -21,13 +21,21 @@ public struct CSVRowEncoder: Sendable {
     }
 
     public func encodeField(_ field: String, into out: inout [UInt8]) {
+        // Native strings hold contiguous UTF-8: the quote scan and the copy work on those bytes (a
+        // `String.UTF8View` appended byte by byte showed in batch profiles, issue 17).
+        var field = field
         var needsQuotes = false
-        for b in field.utf8 where b == dialect.separator || b == UInt8(ascii: "\"") || b == 0x0A || b == 0x0D {
-            needsQuotes = true
-            break
+        let utf8 = dialect.encoding == .utf8
+        let sep = dialect.separator
+        field.withUTF8 { bytes in
+            for b in bytes where b == sep || b == UInt8(ascii: "\"") || b == 0x0A || b == 0x0D {
+                needsQuotes = true
+                break
+            }
+            if !needsQuotes && utf8 { out.append(contentsOf: bytes) }
         }
         if !needsQuotes {
-            dialect.encoding.encode(field, into: &out)
+            if !utf8 { dialect.encoding.encode(field, into: &out) }
             return
         }
         out.append(UInt8(ascii: "\""))

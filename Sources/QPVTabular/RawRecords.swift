@@ -79,6 +79,146 @@ public struct RawRecords: Sendable {
         }
     }
 
+    /// What `appendPlainRecords` consumed: where the next record starts, the physical lines passed (records
+    /// and blank lines), the records appended and the blank lines skipped.
+    struct PlainScan {
+        var next: Int
+        var lines = 0
+        var records = 0
+        var blankLines = 0
+    }
+
+    /// Appends the records of `base[start..<end]` that are complete and contain no quote, as `append(base:…)`
+    /// would one by one (same fields, lines and field-count issues; blank lines skipped), stopping before the
+    /// first record that needs the full scanner (a quote, or a record cut by `end`) or when a chunk bound is
+    /// reached. The reading thread's fast path: one pass over the bytes, positions written into scratch
+    /// buffers and appended in bulk (a per-record scan and eight array appends were a seventh of a batch's
+    /// instructions, issue 17).
+    mutating func appendPlainRecords(
+        base: UnsafePointer<UInt8>, start: Int, end: Int, separator sep: UInt8, firstLine: Int, expectedFields: Int?, maxRecords: Int,
+        maxBytes: Int, maxFields: Int
+    ) -> PlainScan {
+        var scan = PlainScan(next: start)
+        let recordCapacity = 1024
+        let fieldCapacity = 16384
+        let recStart = UnsafeMutablePointer<Int32>.allocate(capacity: recordCapacity)
+        let recEnd = UnsafeMutablePointer<Int32>.allocate(capacity: recordCapacity)
+        let recFirst = UnsafeMutablePointer<Int32>.allocate(capacity: recordCapacity)
+        let recLine = UnsafeMutablePointer<Int>.allocate(capacity: recordCapacity)
+        let fStart = UnsafeMutablePointer<Int32>.allocate(capacity: fieldCapacity)
+        let fEnd = UnsafeMutablePointer<Int32>.allocate(capacity: fieldCapacity)
+        defer {
+            recStart.deallocate()
+            recEnd.deallocate()
+            recFirst.deallocate()
+            recLine.deallocate()
+            fStart.deallocate()
+            fEnd.deallocate()
+        }
+        let quote = UInt8(ascii: "\"")
+        var i = start
+        var line = firstLine
+        var done = false
+        while !done {
+            // One window: up to `recordCapacity` records and `fieldCapacity` fields, then a bulk append.
+            let windowStart = i
+            let offset = bytes.count - windowStart
+            let fieldBase = fieldStart.count
+            var nRec = 0
+            var nField = 0
+            var mismatched: [(Int, Int)] = []
+            var windowEnd = i
+            window: while nRec < recordCapacity {
+                if count + nRec >= maxRecords || bytes.count + (i - windowStart) >= maxBytes || fieldBase + nField >= maxFields {
+                    done = true
+                    break
+                }
+                // One record from i.
+                var j = i
+                var fieldFrom = i
+                let firstFieldOfRecord = nField
+                var terminator = -1
+                var next = -1
+                var full = false
+                while j < end {
+                    let c = base[j]
+                    if c == sep {
+                        if nField == fieldCapacity {
+                            full = true
+                            break
+                        }
+                        fStart[nField] = Int32(fieldFrom + offset)
+                        fEnd[nField] = Int32(j + offset)
+                        nField += 1
+                        fieldFrom = j + 1
+                    } else if c == 0x0A {
+                        terminator = j
+                        next = j + 1
+                        break
+                    } else if c == 0x0D {
+                        guard j + 1 < end else { break }  // "\r" last in the buffer: is "\n" next?
+                        terminator = j
+                        next = base[j + 1] == 0x0A ? j + 2 : j + 1
+                        break
+                    } else if c == quote {
+                        break
+                    }
+                    j += 1
+                }
+                if terminator >= 0 && nField == fieldCapacity { full = true }
+                if full || terminator < 0 {
+                    // Undo this record's fields. Scratch full: a new window takes it, unless it alone fills
+                    // the scratch. A quote or the end of the buffer: the full scanner takes it.
+                    nField = firstFieldOfRecord
+                    if !full || firstFieldOfRecord == 0 { done = true }
+                    break window
+                }
+                if nField == firstFieldOfRecord && terminator == i {
+                    // A blank line: skipped, counted.
+                    line += 1
+                    scan.lines += 1
+                    scan.blankLines += 1
+                    i = next
+                    windowEnd = i
+                    continue
+                }
+                fStart[nField] = Int32(fieldFrom + offset)
+                fEnd[nField] = Int32(terminator + offset)
+                nField += 1
+                let fields = nField - firstFieldOfRecord
+                if let expectedFields, fields != expectedFields { mismatched.append((nRec, fields)) }
+                recStart[nRec] = Int32(i + offset)
+                recEnd[nRec] = Int32(terminator + offset)
+                recFirst[nRec] = Int32(fieldBase + nField)
+                recLine[nRec] = line
+                nRec += 1
+                line += 1
+                scan.lines += 1
+                i = next
+                windowEnd = i
+            }
+            if nRec == 0 && windowEnd == windowStart { break }
+            // Bulk append of the window. Blank lines inside it are copied with the bytes (no record points at them).
+            bytes.append(contentsOf: UnsafeBufferPointer(start: base + windowStart, count: windowEnd - windowStart))
+            recordStart.append(contentsOf: UnsafeBufferPointer(start: recStart, count: nRec))
+            recordEnd.append(contentsOf: UnsafeBufferPointer(start: recEnd, count: nRec))
+            firstField.append(contentsOf: UnsafeBufferPointer(start: recFirst, count: nRec))
+            lines.append(contentsOf: UnsafeBufferPointer(start: recLine, count: nRec))
+            fieldStart.append(contentsOf: UnsafeBufferPointer(start: fStart, count: nField))
+            fieldEnd.append(contentsOf: UnsafeBufferPointer(start: fEnd, count: nField))
+            fieldTail.append(contentsOf: UnsafeBufferPointer(start: fEnd, count: nField))
+            fieldFlags.append(contentsOf: repeatElement(0, count: nField))
+            let firstIssue = issues.count
+            issues.append(contentsOf: repeatElement(nil, count: nRec))
+            if let expectedFields {
+                for (r, found) in mismatched { issues[firstIssue + r] = .fieldCount(expected: expectedFields, found: found) }
+            }
+            scan.records += nRec
+            scan.next = windowEnd
+        }
+        return scan
+    }
+
     mutating func append(decoded record: CSVRecord) {
         repaired[count] = record
         recordStart.append(Int32(bytes.count))

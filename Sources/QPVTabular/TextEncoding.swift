@@ -2,6 +2,7 @@
 // read and write French administrative spreadsheets.
 
 import Foundation
+import QPVCore
 
 /// The text encodings met in French administrative spreadsheets: UTF-8 (with or without BOM) and
 /// Windows-1252 (what Excel writes for "CSV (séparateur : point-virgule)").
@@ -42,7 +43,7 @@ public enum TextEncoding: String, Sendable, CaseIterable {
     /// Encodes a String, appending to `out`. Characters Windows-1252 cannot represent become `?`.
     public func encode(_ string: String, into out: inout [UInt8]) {
         switch self {
-        case .utf8: out.append(contentsOf: string.utf8)
+        case .utf8: out.appendUTF8(string)
         case .windows1252: Windows1252.encode(string, into: &out)
         }
     }

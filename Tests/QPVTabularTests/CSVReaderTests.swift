@@ -157,4 +157,62 @@ func readAll(_ text: String, maxRecordBytes: Int = 1 << 20) throws -> (CSVReader
         #expect(raws[0].field(1, 1) == "a\r\nb")
         #expect(raws[0].field(0, 5) == "")
     }
+
+    /// A source that hands out its bytes in reads of varied small sizes, so records straddle buffer ends.
+    final class TricklingSource: ByteSource {
+        private let bytes: [UInt8]
+        private var offset = 0
+        private var step = 0
+        var totalBytes: Int? { bytes.count }
+        var consumedBytes: Int { offset }
+        init(_ bytes: [UInt8]) { self.bytes = bytes }
+        func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+            step += 1
+            let n = min(buffer.count, bytes.count - offset, [1, 7, 4096, 65_537, 3, 100_000][step % 6])
+            guard n > 0 else { return 0 }
+            bytes.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + offset, byteCount: n) }
+            offset += n
+            return n
+        }
+    }
+
+    @Test func plainFastPathReadsLikeTheFullScanner() throws {
+        // Random messy text: plain and quoted records, blank lines, LF, CRLF and lone CR, short and long
+        // records, a quote inside an unquoted field, a record wider than the fast path's scratch; read whole
+        // by `next()` and in chunks by `nextRaw` (whose fast path takes the plain records), through small
+        // reads: same fields, lines, issues, blank lines and record count.
+        var rng = SystemRandomNumberGenerator()
+        for round in 0..<6 {
+            var text = "a;b;c\n"
+            let endings = ["\n", "\r\n", "\r"]
+            for i in 0..<4000 {
+                let ending = endings[Int.random(in: 0..<(round % 2 == 0 ? 1 : 3), using: &rng)]
+                switch Int.random(in: 0..<20, using: &rng) {
+                case 0: text += ending  // blank line
+                case 1: text += "\(i);\"x;\ny\";z" + ending
+                case 2: text += "\(i);seul" + ending
+                case 3: text += "\(i);a;b;c;d" + ending
+                case 4: text += "\(i);ab\"c;d" + ending
+                case 5 where i % 1000 == 5: text += Array(repeating: "w", count: 20_000).joined(separator: ";") + ending
+                default: text += "\(i);\(Double(i) / 7);\(String(repeating: "é", count: i % 5))" + ending
+                }
+            }
+            if round >= 4 { text += "fin;sans;terminaison" }
+            let bytes = Array(text.utf8)
+            let whole = try CSVReader(source: TricklingSource(bytes), name: "a.csv")
+            var decoded: [CSVRecord] = []
+            while let r = try whole.next() { decoded.append(r) }
+            let chunked = try CSVReader(source: TricklingSource(bytes), name: "b.csv")
+            var flat: [CSVRecord] = []
+            while let chunk = try chunked.nextRaw(maxRecords: 1 + round * 300) {
+                flat.append(contentsOf: (0..<chunk.count).map { chunk.record($0) })
+            }
+            #expect(flat.count == decoded.count)
+            #expect(flat.map(\.fields) == decoded.map(\.fields))
+            #expect(flat.map(\.line) == decoded.map(\.line))
+            #expect(flat.map(\.issue) == decoded.map(\.issue))
+            #expect(chunked.blankLines == whole.blankLines)
+            #expect(chunked.recordsRead == whole.recordsRead)
+        }
+    }
 }
