@@ -201,6 +201,9 @@ public final class CoordinateTransformer {
     public let context: ProjContext
     private let pj: OpaquePointer
 
+    /// PROJ's `DEG_TO_RAD` (proj_internal.h), the factor of its `unitconvert +xy_in=deg +xy_out=rad` step.
+    static let degreesToRadians = 0.017453292519943296167
+
     /// The operations PROJ 9 chooses, normalised, between WGS84 and the official metric CRS whose datum is
     /// WGS84-compatible (a single operation, no datum shift), as PROJ itself writes them
     /// (`proj_as_proj_string` of `proj_create_crs_to_crs` + `proj_normalize_for_visualization`). Building them
@@ -210,18 +213,33 @@ public final class CoordinateTransformer {
     /// (`DatabaseContext::create`, even for a `+proj=pipeline` string; so does `proj_create_argv`): ~6 ms of CPU
     /// that only a PROJ without that eager open would save. Other pairs (EPSG:3297, EPSG:3035) go through the
     /// database.
-    static let precompiled: [String: String] = {
+    ///
+    /// The forward pipelines are `unitconvert` (degrees to radians) then one projection: PROJ runs the
+    /// projection alone (`radiansIn`), on coordinates multiplied here by the `unitconvert` factor — the same
+    /// multiplication, so the same bits (test `ProjectionTests.bareProjectionIsThePipelineBitForBit`), without
+    /// the pipeline's per-point dispatch through two steps (a third of PROJ's instructions per point, issue 17).
+    static let precompiled: [String: (definition: String, radiansIn: Bool)] = {
         let lcc93 = "+proj=lcc +lat_0=46.5 +lon_0=3 +lat_1=49 +lat_2=44 +x_0=700000 +y_0=6600000 +ellps=GRS80"
-        let deg = "+step +proj=unitconvert +xy_in=deg +xy_out=rad"
         return [
-            "4326>2154": "+proj=pipeline \(deg) +step \(lcc93)",
-            "2154>4326": "+proj=pipeline +step +inv \(lcc93) +step +proj=unitconvert +xy_in=rad +xy_out=deg",
-            "4326>5490": "+proj=pipeline \(deg) +step +proj=utm +zone=20 +ellps=GRS80",
-            "4326>2972": "+proj=pipeline \(deg) +step +proj=utm +zone=22 +ellps=GRS80",
-            "4326>2975": "+proj=pipeline \(deg) +step +proj=utm +zone=40 +south +ellps=GRS80",
-            "4326>4471": "+proj=pipeline \(deg) +step +proj=utm +zone=38 +south +ellps=GRS80",
+            "4326>2154": (lcc93, true),
+            "2154>4326": ("+proj=pipeline +step +inv \(lcc93) +step +proj=unitconvert +xy_in=rad +xy_out=deg", false),
+            "4326>5490": ("+proj=utm +zone=20 +ellps=GRS80", true),
+            "4326>2972": ("+proj=utm +zone=22 +ellps=GRS80", true),
+            "4326>2975": ("+proj=utm +zone=40 +south +ellps=GRS80", true),
+            "4326>4471": ("+proj=utm +zone=38 +south +ellps=GRS80", true),
         ]
     }()
+
+    /// The full pipeline PROJ writes for a precompiled forward pair (`unitconvert` then the projection), for
+    /// tests that compare it with the bare projection.
+    public static func precompiledPipeline(from source: CRS, to target: CRS) -> String? {
+        guard let entry = precompiled["\(source.epsg)>\(target.epsg)"] else { return nil }
+        guard entry.radiansIn else { return entry.definition }
+        return "+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad +step \(entry.definition)"
+    }
+
+    /// True when PROJ's operation takes radians: `transform` converts degrees first.
+    private let radiansIn: Bool
 
     /// A transformation from `source` to `target`, axes in x = longitude/easting, y = latitude/northing order.
     /// `precompiled: false` forces the operation to be looked up in PROJ's database even for the pairs of
@@ -230,10 +248,12 @@ public final class CoordinateTransformer {
         self.source = source
         self.target = target
         self.context = context
-        if precompiled, let pipeline = Self.precompiled["\(source.epsg)>\(target.epsg)"], let op = proj_create(context.raw, pipeline) {
+        if precompiled, let entry = Self.precompiled["\(source.epsg)>\(target.epsg)"], let op = proj_create(context.raw, entry.definition) {
             pj = op
+            radiansIn = entry.radiansIn
             return
         }
+        radiansIn = false
         try context.validate(source)
         try context.validate(target)
         guard let op = proj_create_crs_to_crs(context.raw, "EPSG:\(source.epsg)", "EPSG:\(target.epsg)", nil) else {
@@ -246,6 +266,18 @@ public final class CoordinateTransformer {
         pj = normalized
     }
 
+    /// A transformation given by a PROJ string (tests: the precompiled pipelines as PROJ writes them).
+    public init(definition: String, from source: CRS, to target: CRS, context: ProjContext) throws {
+        self.source = source
+        self.target = target
+        self.context = context
+        self.radiansIn = false
+        guard let op = proj_create(context.raw, definition) else {
+            throw GeometryError.proj(operation: "l'opération « \(definition) »", message: context.lastError())
+        }
+        pj = op
+    }
+
     deinit { proj_destroy(pj) }
 
     /// Transforms arrays of x and y in place (shapely-style: one call for many points). A point PROJ cannot
@@ -254,6 +286,13 @@ public final class CoordinateTransformer {
         precondition(x.count == y.count, "x and y must have the same length")
         guard !x.isEmpty else { return }
         let n = x.count
+        if radiansIn {
+            let f = CoordinateTransformer.degreesToRadians
+            for i in 0..<n {
+                x[i] *= f
+                y[i] *= f
+            }
+        }
         proj_errno_reset(pj)
         let done = x.withUnsafeMutableBufferPointer { xs in
             y.withUnsafeMutableBufferPointer { ys in

@@ -6,6 +6,37 @@ import QPVGeometry
 import Testing
 
 @Suite struct ProjectionTests {
+    @Test func bareProjectionIsThePipelineBitForBit() throws {
+        // The forward precompiled pairs run PROJ's projection alone on coordinates converted here: the same
+        // bits as PROJ's own pipeline (unitconvert then projection), on 20,000 random points per territory,
+        // the origin included (where unusable points are parked).
+        let ctx = try ProjContext()
+        var rng = SystemRandomNumberGenerator()
+        let pairs: [(CRS, FrenchTerritory)] = [
+            (.lambert93, .hexagone), (.antilles, .antilles), (.guyane, .guyane), (.reunion, .reunion), (.mayotte, .mayotte),
+        ]
+        for (target, territory) in pairs {
+            let box = try #require(FrenchTerritory.boxes.first { $0.territory == territory }?.box).expanded(by: 2)
+            var xs = (0..<20_000).map { _ in Double.random(in: box.minX...box.maxX, using: &rng) }
+            var ys = (0..<20_000).map { _ in Double.random(in: box.minY...box.maxY, using: &rng) }
+            xs[0] = 0
+            ys[0] = 0
+            let pipeline = try #require(CoordinateTransformer.precompiledPipeline(from: .wgs84, to: target))
+            #expect(pipeline.contains("unitconvert"))
+            let bare = try CoordinateTransformer(from: .wgs84, to: target, context: ctx)
+            let full = try CoordinateTransformer(definition: pipeline, from: .wgs84, to: target, context: ctx)
+            var bx = xs
+            var by = ys
+            var fx = xs
+            var fy = ys
+            try bare.transform(x: &bx, y: &by)
+            try full.transform(x: &fx, y: &fy)
+            let differing = xs.indices.filter { bx[$0].bitPattern != fx[$0].bitPattern || by[$0].bitPattern != fy[$0].bitPattern }
+            #expect(differing.isEmpty, "\(target) : \(differing.count) points diffèrent, par exemple \(differing.prefix(3).map { (xs[$0], ys[$0]) })")
+            #expect(bx[1].isFinite && by[1].isFinite)
+        }
+    }
+
     @Test func lambert93RoundTripInLonLatOrder() throws {
         let ctx = try ProjContext()
         let fwd = try CoordinateTransformer(from: .wgs84, to: .lambert93, context: ctx)
