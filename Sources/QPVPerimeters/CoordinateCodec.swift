@@ -70,27 +70,29 @@ extension LocateResult {
     public static func appendTwoDecimals(_ x: Double, to out: inout [UInt8], mark: UInt8 = UInt8(ascii: ".")) {
         guard x.isFinite, abs(x) < 9e15 else { return }
         let v = UInt64((abs(x) * 100).rounded())
-        // Written backwards into a stack buffer, appended in one copy (one uniqueness check, not one per byte).
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { d in
-            var n = 24
-            let frac = v % 100
-            n -= 1
-            d[n] = UInt8(frac % 10) + 0x30
-            n -= 1
-            d[n] = UInt8(frac / 10) + 0x30
-            n -= 1
-            d[n] = mark
-            var whole = v / 100
-            repeat {
-                n -= 1
-                d[n] = UInt8(whole % 10) + 0x30
-                whole /= 10
-            } while whole > 0
-            if x < 0 && v != 0 {
-                n -= 1
-                d[n] = UInt8(ascii: "-")
+        // Written backwards into a 24-byte tuple on the stack, appended in one copy (one uniqueness check, not
+        // one per byte).
+        var buffer: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &buffer) { raw in
+            raw.withMemoryRebound(to: UInt8.self) { d in
+                var n = 24
+                let frac = v % 100
+                d[n &- 1] = UInt8(truncatingIfNeeded: frac % 10) &+ 0x30
+                d[n &- 2] = UInt8(truncatingIfNeeded: frac / 10) &+ 0x30
+                d[n &- 3] = mark
+                n &-= 3
+                var whole = v / 100
+                repeat {
+                    n &-= 1
+                    d[n] = UInt8(truncatingIfNeeded: whole % 10) &+ 0x30
+                    whole /= 10
+                } while whole > 0
+                if x < 0 && v != 0 {
+                    n &-= 1
+                    d[n] = UInt8(ascii: "-")
+                }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: d[n..<24]))
             }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: d[n..<24]))
         }
     }
 

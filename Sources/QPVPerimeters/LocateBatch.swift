@@ -19,8 +19,10 @@ public struct LocateBatchOptions: Sendable {
     public var tolerance: Double = 20
     /// Worker threads (`--threads`).
     public var workers: Int = ProcessInfo.processInfo.activeProcessorCount
-    /// Rows per unit of work handed to a thread.
-    public var chunkSize: Int = 65536
+    /// Rows per unit of work handed to a thread (each is sorted spatially: larger chunks keep more locality).
+    public var chunkSize: Int = LocateBatchOptions.defaultChunkSize
+    /// The default `chunkSize` (also what `qpv-bench` gives the engine, to measure it as batches use it).
+    public static let defaultChunkSize = 65536
     /// Called after each chunk is written (rows so far, fraction of the file); the CLI draws it.
     public var progress: BatchProgressHandler? = nil
     /// Row problems echoed on standard error (the rest are counted).
@@ -125,9 +127,33 @@ public struct LocateColumns: Sendable {
         return Array(Set(sets.map { setVintages[$0] })).sorted().joined(separator: ";")
     }
 
+    /// The bytes of the values that repeat from row to row, encoded once per batch in its output dialect,
+    /// each preceded by the separator: every status, every perimeter's code and name, every set's vintage.
+    /// A row then copies them (batch output was a tenth of a batch's instructions, issue 17).
+    public struct Encoded: Sendable {
+        let statuses: [[UInt8]]
+        let perimeters: [[UInt8]]
+        let vintages: [[UInt8]]
+    }
+
+    /// The repeated values of these columns encoded for `encoder`'s dialect (`append(_:_:encoder:encoded:into:)`).
+    public func encoded(for encoder: CSVRowEncoder) -> Encoded {
+        let sep = encoder.dialect.separator
+        func field(_ s: String) -> [UInt8] {
+            var out = [sep]
+            encoder.encodeField(s, into: &out)
+            return out
+        }
+        return Encoded(
+            statuses: LocateBatch.statusOrder.map { field($0.rawValue) },
+            perimeters: catalog.perimeters.map { field($0.code) + field($0.name) },
+            vintages: setVintages.map(field))
+    }
+
     /// Appends the values of point `i` of `answers`, each preceded by the separator, encoded in `encoder`'s
-    /// dialect — straight from the flat arrays, no object per row.
-    public func append(_ answers: LocateAnswers, _ i: Int, encoder: CSVRowEncoder, into out: inout [UInt8]) {
+    /// dialect — straight from the flat arrays, no object per row. `encoded` (made by `encoded(for:)` with
+    /// the same encoder): the repeated values are copied from it.
+    public func append(_ answers: LocateAnswers, _ i: Int, encoder: CSVRowEncoder, encoded: Encoded? = nil, into out: inout [UInt8]) {
         let sep = encoder.dialect.separator
         let mark = encoder.dialect.decimalMark.character
         @inline(__always) func distance(_ d: Double?) { LocateColumns.appendDistance(d, separator: sep, mark: mark, into: &out) }
@@ -137,17 +163,26 @@ public struct LocateColumns: Sendable {
         }
         func kindColumns(_ kind: PerimeterKind, withStatus: Bool) {
             if withStatus {
-                out.append(sep)
-                out.appendUTF8(kind == .qpv ? answers.status(i).rawValue : answers.kindStatus(i, kind: kind)?.rawValue ?? "")
+                let status = kind == .qpv ? answers.status(i) : answers.kindStatus(i, kind: kind)
+                if let encoded, let status {
+                    out.append(contentsOf: encoded.statuses[LocateBatch.statusSlot(status)])
+                } else {
+                    out.append(sep)
+                    out.appendUTF8(status?.rawValue ?? "")
+                }
             }
             if answers.firstHitIndex(i, kind: kind) == nil {
                 // Most rows: no perimeter, two empty fields.
                 out.append(sep)
                 out.append(sep)
             } else if answers.hitCount(i, kind: kind) == 1 {
-                let g = answers.firstHitIndex(i, kind: kind)
-                field(g.map { catalog.perimeters[$0].code } ?? "")
-                field(g.map { catalog.perimeters[$0].name } ?? "")
+                let g = answers.firstHitIndex(i, kind: kind)!
+                if let encoded {
+                    out.append(contentsOf: encoded.perimeters[g])
+                } else {
+                    field(catalog.perimeters[g].code)
+                    field(catalog.perimeters[g].name)
+                }
             } else {
                 let hits = answers.hits(i, kind: kind)
                 field(hits.map { catalog.perimeters[$0].code }.joined(separator: ";"))
@@ -155,7 +190,12 @@ public struct LocateColumns: Sendable {
             }
         }
         kindColumns(.qpv, withStatus: true)
-        field(answers.kindStatus(i, kind: .qpv) == .noList ? "" : vintageText(answers.sets(i, kind: .qpv)))
+        if answers.kindStatus(i, kind: .qpv) == .noList {
+            out.append(sep)
+        } else {
+            let sets = answers.sets(i, kind: .qpv)
+            if let encoded, sets.count == 1 { out.append(contentsOf: encoded.vintages[sets[0]]) } else { field(vintageText(sets)) }
+        }
         out.append(sep)
         distance(answers.distanceBoundary(i, kind: .qpv))
         if withQIC {
@@ -286,6 +326,7 @@ public struct LocateBatch {
         let lonName = reader.header[lonIndex]
         let latName = reader.header[latIndex]
         let columns = LocateColumns(catalog: catalog)
+        let encoded = columns.encoded(for: encoder)
 
         struct ChunkOutput: Sendable {
             var bytes: [UInt8]
@@ -299,7 +340,7 @@ public struct LocateBatch {
         }
 
         let separator = encoder.dialect.separator
-        let lineEnd: [UInt8] = encoder.dialect.crlf ? [0x0D, 0x0A] : [0x0A]
+        let crlf = encoder.dialect.crlf
         summary.seconds = try AnnotatingBatch(workers: options.workers, progress: options.progress).run(
             reader: reader, output: (writer, AnnotatingBatch.header(reader.header, appending: appendedColumns)),
             // The reading thread only scans: fields are decoded by the workers.
@@ -384,19 +425,21 @@ public struct LocateBatch {
                     if records.isPassThrough(k) {
                         // The input bytes as they were, then our columns.
                         records.appendRawBytes(k, to: &out.bytes)
-                        columns.append(answers, k, encoder: encoder, into: &out.bytes)
+                        columns.append(answers, k, encoder: encoder, encoded: encoded, into: &out.bytes)
                         out.bytes.append(separator)
-                        encoder.encodeField(error, into: &out.bytes)
-                        out.bytes.append(contentsOf: lineEnd)
+                        if !error.isEmpty { encoder.encodeField(error, into: &out.bytes) }
+                        if crlf { out.bytes.append(0x0D) }
+                        out.bytes.append(0x0A)
                     } else {
                         // A record that was repaired or has too few/many fields: re-encoded, aligned on the header.
                         let fields = alignedFields(k)
                         encoder.encode(fields, into: &out.bytes)
                         out.bytes.removeLast(encoder.dialect.crlf ? 2 : 1)  // reopen the row
-                        columns.append(answers, k, encoder: encoder, into: &out.bytes)
+                        columns.append(answers, k, encoder: encoder, encoded: encoded, into: &out.bytes)
                         out.bytes.append(separator)
                         encoder.encodeField(error, into: &out.bytes)
-                        out.bytes.append(contentsOf: lineEnd)
+                        if crlf { out.bytes.append(0x0D) }
+                        out.bytes.append(0x0A)
                     }
                     if answers.hitCount(k, kind: .qic) > 0 { out.qicInside += 1 }
                     out.statusCounts[LocateBatch.statusSlot(status)] += 1

@@ -217,65 +217,98 @@ public final class Locator {
         var hints = nearestHints
         defer { nearestHints = hints }
 
-        /// One kind's answer for point i into `out`.
-        func answer(_ parts: [Int], _ perimeterKind: PerimeterKind, _ i: Int) throws {
-            let a = out.slot(perimeterKind, i)
-            let mx = metricX[i]
-            let my = metricY[i]
-            guard mx.isFinite, my.isFinite else {
-                out.status[a] = .outside
-                return
-            }
-            var hits = FirstAndMore()
-            var best = -1
-            var bestDistance = Double.infinity
+        // Points grouped by plan (in order: still spatial), then each kind's partitions one at a time over
+        // the plan's points: the partition's objects are fetched once per plan, not retained and released
+        // for every point (the per-point loop over partitions was a tenth of a batch's atomic reference
+        // counting, issue 17). Each point's answer is the same as partition by partition for that point.
+        var pointsOfPlan = [[Int32]](repeating: [], count: out.plans.count)
+        for i in 0..<n where out.plan[i] >= 0 { pointsOfPlan[Int(out.plan[i])].append(Int32(i)) }
+
+        /// The answers of one kind for the points `points`, over the partitions `parts`, into `out`.
+        func answer(_ parts: [Int], _ perimeterKind: PerimeterKind, _ points: [Int32]) throws {
+            let m = points.count
+            var firstHits = [Int32](repeating: -1, count: m)
+            var moreHits: [Int: [Int32]] = [:]
+            var best = [Int32](repeating: -1, count: m)
+            var bestDistance = [Double](repeating: .infinity, count: m)
             for pi in parts {
                 let part = partitions[pi]
                 let s = containmentSlots[pi]
-                let cx = s < 0 ? lons[i] : projectedX[s][i]
-                let cy = s < 0 ? lats[i] : projectedY[s][i]
-                try collectContaining(part, grid: grids?[pi], x: cx, y: cy, into: &hits)
-                if let near = part.boundary.nearest(x: mx, y: my, hint: &hints[pi]), best < 0 || near.distance < bestDistance {
-                    best = part.perimeters[near.owner]
-                    bestDistance = near.distance
+                let grid = grids?[pi]
+                let boundary = part.boundary
+                let owners = part.perimeters
+                var hint = hints[pi]
+                let xs = s < 0 ? lons : projectedX[s]
+                let ys = s < 0 ? lats : projectedY[s]
+                for j in 0..<m {
+                    let i = Int(points[j])
+                    let mx = metricX[i]
+                    let my = metricY[i]
+                    guard mx.isFinite, my.isFinite else { continue }
+                    var hits = FirstAndMore()
+                    hits.first = firstHits[j]
+                    if !moreHits.isEmpty, let more = moreHits[j] { hits.more = more }
+                    let before = hits.more.count
+                    let hadFirst = hits.first >= 0
+                    try collectContaining(part, grid: grid, x: xs[i], y: ys[i], into: &hits)
+                    if !hadFirst && hits.first >= 0 { firstHits[j] = hits.first }
+                    if hits.more.count != before { moreHits[j] = hits.more }
+                    if let near = boundary.nearest(x: mx, y: my, hint: &hint), best[j] < 0 || near.distance < bestDistance[j] {
+                        best[j] = Int32(owners[near.owner])
+                        bestDistance[j] = near.distance
+                    }
                 }
+                hints[pi] = hint
             }
-            var first = hits.first
-            if !hits.more.isEmpty {
-                var all = [first] + hits.more
-                sortByCode(&all[...])
-                first = all[0]
-                out.moreHits[2 * i + perimeterKind.slot] = Array(all.dropFirst())
+            // `out.slot(kind, i)`, without calling a method of `out` (captured: the call copied it, every array
+            // retained).
+            let slotBase = perimeterKind.slot * n
+            for j in 0..<m {
+                let i = Int(points[j])
+                let a = slotBase + i
+                guard metricX[i].isFinite, metricY[i].isFinite else {
+                    out.status[a] = .outside
+                    continue
+                }
+                var first = firstHits[j]
+                if !moreHits.isEmpty, let more = moreHits[j] {
+                    var all = [first] + more
+                    sortByCode(&all[...])
+                    first = all[0]
+                    out.moreHits[2 * i + perimeterKind.slot] = Array(all.dropFirst())
+                }
+                out.firstHit[a] = first
+                out.nearest[a] = best[j]
+                out.distance[a] = best[j] >= 0 ? bestDistance[j] : .nan
+                var status: LocateStatus = first < 0 ? .outside : .inside
+                if best[j] >= 0 && bestDistance[j] < tolerance { status = .boundary }
+                out.status[a] = status
             }
-            out.firstHit[a] = first
-            out.nearest[a] = Int32(best)
-            out.distance[a] = best >= 0 ? bestDistance : .nan
-            var status: LocateStatus = first < 0 ? .outside : .inside
-            if best >= 0 && bestDistance < tolerance { status = .boundary }
-            out.status[a] = status
         }
 
+        for k in out.plans.indices {
+            let p = out.plans[k]
+            if p.qpvSets.isEmpty {
+                for i in pointsOfPlan[k] { out.status[PerimeterKind.qpv.slot * n + Int(i)] = .noList }
+            } else {
+                try answer(p.qpvParts, .qpv, pointsOfPlan[k])
+            }
+            if !p.qicSets.isEmpty { try answer(p.qicParts, .qic, pointsOfPlan[k]) }
+        }
+        // What needs the answers: partial lists and QIC scopes, point by point.
         for i in 0..<n {
             let k = Int(out.plan[i])
             guard k >= 0 else { continue }
             let p = out.plans[k]
-            if p.qpvSets.isEmpty {
-                out.status[out.slot(.qpv, i)] = .noList
-            } else {
-                try answer(p.qpvParts, .qpv, i)
+            if !p.qpvSets.isEmpty, let covered = p.qpvCovered, out.status[PerimeterKind.qpv.slot * n + i] == .outside,
+                let why = try coverageProblem(lon: lons[i], lat: lats[i], commune: communes?[i] ?? nil, covered: covered, plan: p, date: date)
+            {
                 // A partial list: "out" only for a point surely in a covered département.
-                if let covered = p.qpvCovered, out.status[out.slot(.qpv, i)] == .outside,
-                    let why = try coverageProblem(lon: lons[i], lat: lats[i], commune: communes?[i] ?? nil, covered: covered, plan: p, date: date)
-                {
-                    out.clear(kind: .qpv, i, status: .notCovered, note: why)
-                }
+                out.clear(kind: .qpv, i, status: .notCovered, note: why)
             }
-            if !p.qicSets.isEmpty {
-                try answer(p.qicParts, .qic, i)
-                if let scopes = p.qicScopes, out.status[out.slot(.qic, i)] == .outside {
-                    let (status, why) = try qicScope(lon: lons[i], lat: lats[i], commune: communes?[i] ?? nil, scopes: scopes)
-                    if status != .outside { out.clear(kind: .qic, i, status: status, note: why) }
-                }
+            if !p.qicSets.isEmpty, let scopes = p.qicScopes, out.status[PerimeterKind.qic.slot * n + i] == .outside {
+                let (status, why) = try qicScope(lon: lons[i], lat: lats[i], commune: communes?[i] ?? nil, scopes: scopes)
+                if status != .outside { out.clear(kind: .qic, i, status: status, note: why) }
             }
         }
         return out
