@@ -325,17 +325,48 @@ public final class BoundaryIndex: Sendable {
 
     @inline(__always)
     static func boxDistance2(_ b: UnsafeBufferPointer<Double>, _ i: Int, _ x: Double, _ y: Double) -> Double {
-        let o = 4 * i
-        let dx = x < b[o] ? b[o] - x : (x > b[o + 2] ? x - b[o + 2] : 0)
-        let dy = y < b[o + 1] ? b[o + 1] - y : (y > b[o + 3] ? y - b[o + 3] : 0)
+        let o = 4 &* i
+        let dx = gap(x, b[o], b[o &+ 2])
+        let dy = gap(y, b[o &+ 1], b[o &+ 3])
         return dx * dx + dy * dy
     }
+
+    /// The larger of two values, written so that the compiler emits `maxsd` (no branch).
+    @inline(__always)
+    static func larger(_ a: Double, _ b: Double) -> Double { a > b ? a : b }
+
+    /// Moves the nearest of `order[q..<n]` to `q`: a selection step by conditional moves (which box is
+    /// nearer is close to random).
+    @inline(__always)
+    static func selectNearest(_ order: UnsafeMutableBufferPointer<(Double, Int32)>, from q: Int, count n: Int) {
+        var k = q
+        var j = q &+ 1
+        while j < n {
+            k = order[j].0 < order[k].0 ? j : k
+            j &+= 1
+        }
+        if k != q { order.swapAt(q, k) }
+    }
+
+    /// 1 when `d <= limit`, else 0, from the comparison's flag: written as a select, the compiler made it a
+    /// branch (x86 needs two flags for `<=` on doubles), mispredicted about one time in three.
+    @inline(__always)
+    static func oneUnlessAbove(_ d: Double, _ limit: Double) -> Int {
+        1 &- Int(truncatingIfNeeded: unsafeBitCast(d > limit, to: UInt8.self))
+    }
+
+    /// Distance from `v` to the interval [lo, hi] (0 inside): `lo - v` below, `v - hi` above — the same
+    /// subtractions as the comparisons would choose, computed without branches. Whether a point is left of,
+    /// right of or inside a box is close to random from one box to the next: branches there were most of the
+    /// nearest-boundary search's mispredictions (cachegrind --branch-sim, issue 17).
+    @inline(__always)
+    static func gap(_ v: Double, _ lo: Double, _ hi: Double) -> Double { larger(larger(lo - v, v - hi), 0) }
 
     /// Squared distance from (x, y) to the box of the record at `m[at]` (minX, minY, maxX, maxY).
     @inline(__always)
     static func recordDistance2(_ m: UnsafePointer<Double>, _ at: Int, _ x: Double, _ y: Double) -> Double {
-        let dx = x < m[at] ? m[at] - x : (x > m[at + 2] ? x - m[at + 2] : 0)
-        let dy = y < m[at + 1] ? m[at + 1] - y : (y > m[at + 3] ? y - m[at + 3] : 0)
+        let dx = gap(x, m[at], m[at &+ 2])
+        let dy = gap(y, m[at &+ 1], m[at &+ 3])
         return dx * dx + dy * dy
     }
 
@@ -367,30 +398,31 @@ public final class BoundaryIndex: Sendable {
         }
         let blocks = Int(m[0])
         let size = BoundaryIndex.recordSize
-        // Blocks nearest box first (few per owner: selection on the stack).
+        // Blocks nearest box first (few per owner: selection on the stack). Kept without branches where the
+        // outcome is close to random (which boxes pass, which is nearer): compaction by a 0/1 increment,
+        // selection by conditional moves.
         withUnsafeTemporaryAllocation(of: (Double, Int32).self, capacity: max(blocks, 1)) { order in
             var n = 0
             for b in 0..<blocks {
-                let at = 1 + size * b
+                let at = 1 &+ size &* b
                 let d = BoundaryIndex.recordDistance2(m, at, x, y)
-                guard d <= limit else { continue }
-                order[n] = (d, Int32(at))
-                n += 1
+                order[n] = (d, Int32(truncatingIfNeeded: at))
+                n &+= BoundaryIndex.oneUnlessAbove(d, limit)
             }
             for q in 0..<n {
-                var k = q
-                for j in (q + 1)..<max(n, q + 1) where order[j].0 < order[k].0 { k = j }
-                if k != q { order.swapAt(q, k) }
+                BoundaryIndex.selectNearest(order, from: q, count: n)
                 if order[q].0 > limit { break }
                 let at = Int(order[q].1)
-                scanRuns(m, Int(m[at + 4]), Int(m[at + 5]), x, y, &best2, &limit, &bestRun)
+                scanRuns(m, Int(m[at &+ 4]), Int(m[at &+ 5]), x, y, &best2, &limit, &bestRun)
             }
         }
         return best2
     }
 
-    /// The runs `first ..< first + count` records of a block, nearest box first (up to 8, insertion sort on
-    /// the stack): exact segment distances inside those not cut off by `limit`.
+    /// The runs `first ..< first + count` records of a block, nearest box first (up to 8, selection on the
+    /// stack, same branch-free forms as the blocks): exact segment distances inside those not cut off by
+    /// `limit`. Which of two runs at exactly the same distance becomes `bestRun` depends on the visiting
+    /// order; the distance does not (it is the minimum), and `bestRun` only seeds the next query.
     @inline(__always)
     static func scanRuns(
         _ m: UnsafePointer<Double>, _ first: Int, _ count: Int, _ x: Double, _ y: Double, _ best2: inout Double, _ limit: inout Double,
@@ -400,34 +432,28 @@ public final class BoundaryIndex: Sendable {
         withUnsafeTemporaryAllocation(of: (Double, Int32).self, capacity: BoundaryIndex.blockSize) { order in
             var n = 0
             for k in 0..<min(count, BoundaryIndex.blockSize) {
-                let at = first + size * k
+                let at = first &+ size &* k
                 let d = BoundaryIndex.recordDistance2(m, at, x, y)
-                guard d <= limit else { continue }
-                var j = n
-                while j > 0 && order[j - 1].0 > d {
-                    order[j] = order[j - 1]
-                    j -= 1
-                }
-                order[j] = (d, Int32(at))
-                n += 1
+                order[n] = (d, Int32(truncatingIfNeeded: at))
+                n &+= BoundaryIndex.oneUnlessAbove(d, limit)
             }
             for q in 0..<n {
+                BoundaryIndex.selectNearest(order, from: q, count: n)
                 if order[q].0 > limit { break }
                 let at = Int(order[q].1)
-                var p = Int(m[at + 4])
-                let segments = Int(m[at + 5])
+                var p = Int(m[at &+ 4])
+                let segments = Int(m[at &+ 5])
                 var ax = m[p]
-                var ay = m[p + 1]
+                var ay = m[p &+ 1]
                 for _ in 0..<segments {
-                    p += 2
+                    p &+= 2
                     let bx = m[p]
-                    let by = m[p + 1]
+                    let by = m[p &+ 1]
                     let d2 = BoundaryIndex.segmentDistanceSquared(px: x, py: y, ax: ax, ay: ay, bx: bx, by: by)
-                    if d2 <= limit && d2 < best2 {
-                        best2 = d2
-                        limit = d2
-                        bestRun = at
-                    }
+                    let better = d2 <= limit && d2 < best2
+                    best2 = better ? d2 : best2
+                    limit = better ? d2 : limit
+                    bestRun = better ? at : bestRun
                     ax = bx
                     ay = by
                 }
@@ -467,7 +493,8 @@ public final class BoundaryIndex: Sendable {
         var t = 0.0
         if len2 > 0 {
             t = ((px - ax) * dx + (py - ay) * dy) / len2
-            if t < 0 { t = 0 } else if t > 1 { t = 1 }
+            t = BoundaryIndex.larger(t, 0)  // clamped without branches (maxsd, minsd); -0 becomes +0: same distance
+            t = t < 1 ? t : 1
         }
         let qx = ax + t * dx - px
         let qy = ay + t * dy - py
