@@ -13,19 +13,19 @@ public struct RawRecords: Sendable {
     public let dialect: CSVDialect
     public let headerCount: Int
     /// Record bytes back to back, line terminators included.
-    private var bytes: [UInt8] = []
+    @usableFromInline var bytes: [UInt8] = []
     /// Per record: content start and end (terminator excluded) in `bytes`; first field in the field arrays.
     private var recordStart: [Int32] = []
     private var recordEnd: [Int32] = []
-    private var firstField: [Int32] = [0]
+    @usableFromInline var firstField: [Int32] = [0]
     /// Per field: content start, end, tail (lenient text after a closing quote), flags (1 quoted, 2 escaped quotes).
-    private var fieldStart: [Int32] = []
-    private var fieldEnd: [Int32] = []
+    @usableFromInline var fieldStart: [Int32] = []
+    @usableFromInline var fieldEnd: [Int32] = []
     private var fieldTail: [Int32] = []
-    private var fieldFlags: [UInt8] = []
+    @usableFromInline var fieldFlags: [UInt8] = []
     public private(set) var lines: [Int] = []
     public private(set) var issues: [RecordIssue?] = []
-    private var repaired: [Int: CSVRecord] = [:]
+    @usableFromInline var repaired: [Int: CSVRecord] = [:]
 
     init(dialect: CSVDialect, headerCount: Int) {
         self.dialect = dialect
@@ -79,6 +79,18 @@ public struct RawRecords: Sendable {
         }
     }
 
+    static let ones: UInt64 = 0x0101_0101_0101_0101
+
+    /// The bytes of the little-endian word `w` that are the separator (`sep` repeated in every byte), a line
+    /// feed, a carriage return or a quote: the high bit of each such byte's position set (the classic "has a
+    /// zero byte" test on `w` xor each pattern). Only bytes above the first match can be flagged wrongly, so
+    /// the lowest set bit is always the first special byte.
+    @inline(__always)
+    static func specialBytes(_ w: UInt64, _ sep: UInt64) -> UInt64 {
+        @inline(__always) func zeroBytes(_ v: UInt64) -> UInt64 { (v &- ones) & ~v & 0x8080_8080_8080_8080 }
+        return zeroBytes(w ^ sep) | zeroBytes(w ^ (0x0A &* ones)) | zeroBytes(w ^ (0x0D &* ones)) | zeroBytes(w ^ (0x22 &* ones))
+    }
+
     /// What `appendPlainRecords` consumed: where the next record starts, the physical lines passed (records
     /// and blank lines), the records appended and the blank lines skipped.
     struct PlainScan {
@@ -116,6 +128,7 @@ public struct RawRecords: Sendable {
             fEnd.deallocate()
         }
         let quote = UInt8(ascii: "\"")
+        let sepBytes = UInt64(sep) &* RawRecords.ones
         var i = start
         var line = firstLine
         var done = false
@@ -141,6 +154,15 @@ public struct RawRecords: Sendable {
                 var next = -1
                 var full = false
                 while j < end {
+                    // Eight bytes at a time while none is a separator, line end or quote.
+                    if j &+ 8 <= end {
+                        let hit = RawRecords.specialBytes(UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self), sepBytes)
+                        if hit == 0 {
+                            j &+= 8
+                            continue
+                        }
+                        j &+= hit.trailingZeroBitCount &>> 3
+                    }
                     let c = base[j]
                     if c == sep {
                         if nField == fieldCapacity {
@@ -254,7 +276,9 @@ public struct RawRecords: Sendable {
 
     /// Calls `body` with the bytes of field `k` of record `r` when it can be read as they are (not quoted,
     /// record not repaired, field present); nil otherwise — the caller then decodes with `field(_:_:)`.
-    /// Not generic: called per row from other modules, where a generic would not be specialised.
+    /// Inlinable (the storage it reads is `@usableFromInline`): called twice per row of batches from other
+    /// modules, where it and `body` then inline into the caller's loop (no call through a closure).
+    @inlinable
     public func withPlainField(_ r: Int, _ k: Int, _ body: (UnsafeBufferPointer<UInt8>) -> Double?) -> Double? {
         if !repaired.isEmpty && repaired[r] != nil { return nil }
         let f = Int(firstField[r]) + k
