@@ -23,6 +23,8 @@ let package = Package(
         // HTTP server for `qpv serve` (no default traits: swift-configuration is not needed).
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // The server tests stop their servers by a graceful shutdown (`ServiceGroup`), never by cancellation.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // `swift package generate-documentation` for the DocC catalogs (Scripts/test-docs).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
@@ -111,6 +113,7 @@ let package = Package(
             dependencies: [
                 "QPVServer", "QPVCore", "QPVPerimeters", "QPVGeocoding", "QPVEligibility", "QPVGeoData", "QPVTestSupport", "QPVAddressing",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // rules/: the fictional programme file the tests read by path (SharedData.fictionalProgramme).

@@ -24,15 +24,9 @@ struct CoverageAPITests {
         try PackStore(dataDirectory: dir).install(try PackCompiler(registry: try Registry.shipped()).compile(file, options: options))
         let engine = try ServerEngine.open(
             dataDirectory: dir, options: ServerOptions.forTests(maxBodyBytes: 1 << 20, maxRows: 100, batchThreads: 1))
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = QPVHTTPServer.application(engine: engine, logger: Logger(label: "qpv.test.coverage")) { port in continuation.yield(port) }
-        let task = Task.detached { try await app.run() }
-        defer { task.cancel() }
-        var port = 0
-        for await p in ports {
-            port = p
-            break
-        }
+        let server = try await OwnServer.start(engine, label: "qpv.test.coverage")
+        defer { server.stop() }
+        let port = server.port
         let point = "lon=-4.5974026&lat=46.2013489&date=2024-06-01"
         let located = try await TestHTTP.get(port, "/locate?\(point)")
         #expect(located.status == 200)

@@ -13,19 +13,19 @@ struct RuleProgrammeAPITests {
         .appendingPathComponent("../QPVEligibilityTests/rules/aide-fictive-quartville.json").standardized.path
 
     /// A server whose data directory holds the fictional programme (installed as `qpv data import-rules` does).
-    static func server(batchThreads: Int) async throws -> (port: Int, task: Task<Void, any Error>, data: TemporaryDirectory) {
+    static func server(batchThreads: Int) async throws -> (port: Int, server: OwnServer, data: TemporaryDirectory) {
         let tmp = try TemporaryDirectory()
         let data = DataDirectory(url: tmp.url)
         _ = try InstalledRules.install(path: Self.file, dataDirectory: data)
         let engine = try ServerEngine.open(dataDirectory: data, options: ServerOptions.forTests(batchThreads: batchThreads))
-        let (port, task) = await ServerRobustnessTests.run(engine)
-        return (port, task, tmp)
+        let server = try await ServerRobustnessTests.run(engine)
+        return (server.port, server, tmp)
     }
 
     @Test("un programme installé répond sur /eligibility/{id}, faits en paramètres, fait absent jamais supposé")
     func installedProgrammeAnswers() async throws {
-        let (port, task, tmp) = try await Self.server(batchThreads: 1)
-        defer { task.cancel() }
+        let (port, server, tmp) = try await Self.server(batchThreads: 1)
+        defer { server.stop() }
         _ = tmp
         let facts = "training_start_date=2024-09-02&birth_date=2004-05-12&status=jobseeker&application_date=2024-09-20&training_cost_eur=1200"
         let ok = try await TestHTTP.get(port, "/eligibility/aide_fictive_quartville?lon=-4.6181818&lat=46.2107914&\(facts)&other_aid=non")
@@ -59,8 +59,8 @@ struct RuleProgrammeAPITests {
 
     @Test("POST /eligibility/{id}/csv : chaque ligne une fois, verdict égal à GET /eligibility/{id} pour les mêmes faits et le même lieu")
     func batchMatchesSingleAnswers() async throws {
-        let (port, task, tmp) = try await Self.server(batchThreads: 2)
-        defer { task.cancel() }
+        let (port, server, tmp) = try await Self.server(batchThreads: 2)
+        defer { server.stop() }
         _ = tmp
         let inside = ("-4.6181818", "46.2107914")
         let outside = ("-4.5974026", "46.2013489")

@@ -15,13 +15,9 @@ import Testing
 /// JSON answers carry nosniff, the page forbids framing.
 @Suite("Serveur : paquets endommagés, en-têtes de sécurité", .serialized)
 struct ServerRobustnessTests {
-    /// A server of its own on `engine` (loopback, free port); cancel the task to stop it.
-    static func run(_ engine: ServerEngine) async -> (port: Int, task: Task<Void, any Error>) {
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = QPVHTTPServer.application(engine: engine, logger: Logger(label: "qpv.test.robustesse")) { continuation.yield($0) }
-        let task = Task.detached { try await app.run() }
-        for await p in ports { return (p, task) }
-        return (0, task)
+    /// A server of its own on `engine` (loopback, free port); `stop()` it at the end.
+    static func run(_ engine: ServerEngine) async throws -> OwnServer {
+        try await OwnServer.start(engine, label: "qpv.test.robustesse")
     }
 
     @Test("un paquet endommagé : le serveur démarre, /health le signale")
@@ -38,8 +34,9 @@ struct ServerRobustnessTests {
         #expect(engine.damagedPacks.first?.contains(bad.path) == true && engine.damagedPacks.first?.contains("réimportez") == true)
         // The demonstration data does not stand in for the damaged list.
         #expect(!engine.catalog.includesDemo)
-        let (port, task) = await Self.run(engine)
-        defer { task.cancel() }
+        let server = try await Self.run(engine)
+        defer { server.stop() }
+        let port = server.port
         let health = try await TestHTTP.get(port, "/health")
         #expect(health.status == 200)
         let json = try health.json()
@@ -53,8 +50,9 @@ struct ServerRobustnessTests {
         var options = ServerOptions(host: "127.0.0.1", port: 0, batchThreads: 1)
         options.idleTimeoutSeconds = 1
         let engine = try ServerEngine.open(dataDirectory: DataDirectory(url: tmp.url), options: options)
-        let (port, task) = await Self.run(engine)
-        defer { task.cancel() }
+        let server = try await Self.run(engine)
+        defer { server.stop() }
+        let port = server.port
         // 40 connections that start a request and never finish its headers, and 10 that send nothing.
         var sockets: [Int32] = []
         defer { for s in sockets { close(s) } }
@@ -88,13 +86,39 @@ struct ServerRobustnessTests {
         #expect(Date().timeIntervalSince(started) < 6)
     }
 
+    // `qpv serve` stops on SIGTERM by the same graceful shutdown. Cancelling the server instead traps at once
+    // with connections still in its accept buffer (checked: the same 200 connections and a `task.cancel()`
+    // end the test process on signal 4 in `NIOAsyncWriter.InternalClass.deinit` in the first rounds).
+    @Test("arrêt en douceur avec 200 connexions tout juste acceptées : chacune fermée, plus d'écoute, aucun plantage")
+    func gracefulStopWithConnectionsJustAccepted() async throws {
+        let tmp = try TemporaryDirectory()
+        let engine = try ServerEngine.open(dataDirectory: DataDirectory(url: tmp.url), options: ServerOptions.forTests(batchThreads: 1))
+        for _ in 0..<5 {
+            let server = try await Self.run(engine)
+            let sockets = try Self.connections(200, port: server.port)
+            defer { for s in sockets { close(s) } }
+            server.stop()
+            let (closed, seconds) = try await Self.offPool { () -> (Int, Double) in
+                let started = Date()
+                var open = Set(sockets)
+                while !open.isEmpty && Date().timeIntervalSince(started) < 20 {
+                    for s in open where Self.isClosed(s) { open.remove(s) }
+                    if !open.isEmpty { Thread.sleep(forTimeInterval: 0.05) }
+                }
+                return (sockets.count - open.count, Date().timeIntervalSince(started))
+            }
+            #expect(closed == 200, "\(closed) connexions fermées sur 200 en \(seconds) s après l'arrêt")
+            #expect((try? TestHTTP.connectLoopback(server.port)).map { close($0) } == nil, "le port \(server.port) écoute encore")
+        }
+    }
+
     /// A server of its own on the demonstration data, its options set by `configure`.
-    static func run(_ configure: (inout ServerOptions) -> Void) async throws -> (port: Int, task: Task<Void, any Error>, data: TemporaryDirectory) {
+    static func run(_ configure: (inout ServerOptions) -> Void) async throws -> (port: Int, server: OwnServer, data: TemporaryDirectory) {
         let tmp = try TemporaryDirectory()
         var options = ServerOptions(host: "127.0.0.1", port: 0, batchThreads: 1)
         configure(&options)
-        let (port, task) = await run(try ServerEngine.open(dataDirectory: DataDirectory(url: tmp.url), options: options))
-        return (port, task, tmp)
+        let server = try await run(try ServerEngine.open(dataDirectory: DataDirectory(url: tmp.url), options: options))
+        return (server.port, server, tmp)
     }
 
     /// Open TCP connections to the loopback `port` (non-blocking reads through `isClosed`).
@@ -123,11 +147,11 @@ struct ServerRobustnessTests {
     // idle timeout, set to 60 s here, is the only other limit).
     @Test("slowloris : 200 connexions qui envoient un octet par seconde, fermées au délai des en-têtes (boucle locale, borné)")
     func tricklingConnectionsAreClosedAtTheHeaderDeadline() async throws {
-        let (port, task, data) = try await Self.run {
+        let (port, server, data) = try await Self.run {
             $0.idleTimeoutSeconds = 60
             $0.headerTimeoutSeconds = 2
         }
-        defer { withExtendedLifetime(data) { task.cancel() } }
+        defer { withExtendedLifetime(data) { server.stop() } }
         let sockets = try Self.connections(200, port: port)
         defer { for s in sockets { close(s) } }
         for s in sockets { _ = TestHTTP.sendAll(s, Array("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Lent: ".utf8)) }
@@ -158,11 +182,11 @@ struct ServerRobustnessTests {
     // are served again. (Without the cap, the 21st connection stays open: recv times out, the test fails.)
     @Test("plafond de connexions : la connexion en trop est fermée aussitôt, le service reprend ensuite")
     func connectionsBeyondTheCapAreClosed() async throws {
-        let (port, task, data) = try await Self.run {
+        let (port, server, data) = try await Self.run {
             $0.maxConnections = 20
             $0.headerTimeoutSeconds = 30
         }
-        defer { withExtendedLifetime(data) { task.cancel() } }
+        defer { withExtendedLifetime(data) { server.stop() } }
         var silent = try Self.connections(20, port: port)
         defer { for s in silent { close(s) } }
         try await Task.sleep(for: .milliseconds(300))
@@ -187,8 +211,8 @@ struct ServerRobustnessTests {
     // the JSON error body of every other 4xx: same keys, same headers, the status repeated in it.
     @Test("requêtes trop grosses : le même corps d'erreur JSON que toute autre erreur 4xx")
     func oversizedRequestsGetTheJSONErrorBody() async throws {
-        let (port, task, data) = try await Self.run { $0.maxBodyBytes = 2048 }
-        defer { withExtendedLifetime(data) { task.cancel() } }
+        let (port, server, data) = try await Self.run { $0.maxBodyBytes = 2048 }
+        defer { withExtendedLifetime(data) { server.stop() } }
         func expectJSONError(_ a: TestHTTP.Answer, _ status: Int, _ code: String, _ what: String) throws {
             #expect(a.status == status, "\(what) : \(a.status) \(a.text)")
             #expect(a.mediaType == "application/json", "\(what)")

@@ -1,10 +1,12 @@
 // Server test support: `TestHTTP`, a minimal HTTP/1.1 client over a raw socket (bytes sent exactly as typed),
-// captured logs, and the one in-process server on demonstration data shared by the server suites.
+// captured logs, the one in-process server on demonstration data shared by the server suites, and `OwnServer`
+// (a server of a test's own, stopped gracefully).
 
 import Foundation
 import Logging
 import QPVCore
 import QPVServer
+import ServiceLifecycle
 import Synchronization
 
 /// A minimal HTTP/1.1 client over a raw loopback socket: sends exactly the bytes asked (a path with `..`
@@ -262,5 +264,38 @@ actor TestServer {
             return (port, engine)
         }
         throw TestHTTP.Failure("le serveur n'a pas démarré")
+    }
+}
+
+/// A server of a test's own (loopback, free port), run in a `ServiceGroup` and stopped by its graceful shutdown,
+/// never by cancelling its task: a cancelled Hummingbird accept loop leaves the connections already accepted in
+/// its buffer, and their `NIOAsyncWriter`s trap when deinitialised ("Deinited NIOAsyncWriter without calling
+/// finish()", apple/swift-nio#3481). The CI run of stop 29 died so (signal 4) while the suites ran in parallel.
+/// A graceful shutdown closes the listening socket, then serves every accepted connection to its end.
+final class OwnServer: Sendable {
+    let port: Int
+    private let group: ServiceGroup
+
+    private init(port: Int, group: ServiceGroup) {
+        self.port = port
+        self.group = group
+    }
+
+    static func start(_ engine: ServerEngine, label: String) async throws -> OwnServer {
+        let logger = Logger(label: label)
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = QPVHTTPServer.application(engine: engine, logger: logger) { continuation.yield($0) }
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: logger))
+        Task.detached { try await group.run() }
+        for await port in ports { return OwnServer(port: port, group: group) }
+        await group.triggerGracefulShutdown()
+        throw TestHTTP.Failure("le serveur n'a pas démarré")
+    }
+
+    /// Asks for the graceful shutdown and returns at once (usable in a `defer`): the server stops once the
+    /// connections it accepted are done.
+    func stop() {
+        let group = group
+        Task.detached { await group.triggerGracefulShutdown() }
     }
 }
