@@ -47,7 +47,7 @@ let package = Package(
         // Streaming CSV in/out, encodings, ordered parallel batches, progress line.
         .target(name: "QPVTabular", dependencies: ["QPVCore", "CZlib"]),
         // Swift wrappers over GEOS and PROJ: geometries, validity, prepared predicates, STR-tree, transforms.
-        .target(name: "QPVGeometry", dependencies: ["QPVCore", "CGEOS", "CPROJ"]),
+        .target(name: "QPVGeometry", dependencies: ["QPVCore", "CGEOS", "CPROJ", "CSQLite"]),
         // Perimeter files (GeoJSON, GeoPackage), compiled packs, registry of official lists, locate engine.
         .target(
             name: "QPVPerimeters",
@@ -95,6 +95,15 @@ let package = Package(
                 "QPVAddressing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            // The Swift runtime and Foundation linked in (issue 17, goal 3): at each start the dynamic loader resolved
+            // ~28,000 symbols against a dozen Swift libraries, a fifth of a single `qpv locate` (41 -> 35 ms). The
+            // static Foundation needs its own C libraries named (SwiftPM's --static-swift-stdlib would compile every
+            // module a second time for the tests, which link dynamically).
+            linkerSettings: [
+                .unsafeFlags(
+                    ["-static-stdlib", "-lCoreFoundation", "-l_FoundationCollections", "-l_FoundationCShims", "-l_FoundationICU"],
+                    .when(platforms: [.linux]))
             ]
         ),
         // In-memory benchmark of the engines (Scripts/bench compares it with shapely in the same run).

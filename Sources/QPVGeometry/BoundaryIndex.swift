@@ -145,8 +145,10 @@ public final class BoundaryIndex: Sendable {
             regionStart.last == Int64(memory.count)
         else { throw corrupt }
         func index(_ v: Double, below limit: Int) throws -> Int {
-            guard v >= 0, v < Double(limit), v == v.rounded() else { throw corrupt }
-            return Int(v)
+            guard v >= 0, v < Double(limit) else { throw corrupt }  // NaN fails here too
+            let i = Int(v)  // in range: no trap; integral when it converts back (no call to libm's round)
+            guard Double(i) == v else { throw corrupt }
+            return i
         }
         for o in 0..<(regionStart.count - 1) {
             let a = Int(regionStart[o])

@@ -3,6 +3,7 @@
 // order always lon/lat or easting/northing). PROJ pointers stay in the module.
 
 import CPROJ
+import CSQLite
 import Foundation
 
 /// A coordinate reference system identified by its EPSG code.
@@ -131,8 +132,16 @@ public enum FrenchTerritory: String, Sendable, Codable, CaseIterable {
 }
 
 /// A PROJ context. Not thread-safe: one per thread, with the transformers made from it.
+///
+/// It holds two PROJ contexts. `raw` has PROJ's database (EPSG lookups, operations between any two CRS).
+/// `databaseFree`, made on first use, serves only the precompiled operations of `CoordinateTransformer` (PROJ
+/// strings that need no database): PROJ 9.1's `proj_create` opens its SQLite database even for a
+/// `+proj=` string, and opening `proj.db` (parsing its schema) is ~26 M instructions, a sixth of a single
+/// `qpv locate` (issue 17). Its database is `MinimalProjDatabase`, in memory.
 public final class ProjContext {
     let raw: OpaquePointer
+    private var databaseFreeContext: OpaquePointer?
+    private var databaseFreeTried = false
 
     /// A new PROJ context with its database (one per thread).
     public init() throws {
@@ -144,7 +153,27 @@ public final class ProjContext {
         raw = ctx
     }
 
-    deinit { proj_context_destroy(raw) }
+    deinit {
+        proj_context_destroy(raw)
+        if let databaseFreeContext { proj_context_destroy(databaseFreeContext) }
+    }
+
+    /// The context for PROJ strings that need no database (made once; nil when the in-memory database
+    /// cannot be set up, and then `raw` serves: slower, same answers).
+    var databaseFree: OpaquePointer? {
+        if databaseFreeTried { return databaseFreeContext }
+        databaseFreeTried = true
+        guard let path = MinimalProjDatabase.path, let ctx = proj_context_create() else { return nil }
+        proj_context_set_enable_network(ctx, 0)
+        proj_log_level(ctx, PJ_LOG_NONE)
+        proj_context_set_sqlite3_vfs_name(ctx, MinimalProjDatabase.vfs)
+        guard proj_context_set_database_path(ctx, path, nil, nil) == 1 else {
+            proj_context_destroy(ctx)
+            return nil
+        }
+        databaseFreeContext = ctx
+        return ctx
+    }
 
     /// PROJ library version, e.g. "9.1.1".
     public static var projVersion: String {
@@ -152,9 +181,11 @@ public final class ProjContext {
         return info.version.map { String(cString: $0) } ?? "?"
     }
 
-    func lastError() -> String {
-        let code = proj_context_errno(raw)
-        guard code != 0, let p = proj_context_errno_string(raw, code) else { return "erreur PROJ sans message" }
+    func lastError() -> String { Self.lastError(of: raw) }
+
+    static func lastError(of ctx: OpaquePointer) -> String {
+        let code = proj_context_errno(ctx)
+        guard code != 0, let p = proj_context_errno_string(ctx, code) else { return "erreur PROJ sans message" }
         return String(cString: p)
     }
 
@@ -190,6 +221,32 @@ public final class ProjContext {
     }
 }
 
+/// The database of `ProjContext.databaseFree`: an in-memory SQLite database (SQLite's `memdb` file system, shared
+/// by name within the process) holding only the `metadata` rows PROJ checks when it opens a database (layout
+/// version 1, any minor version up to 999). PROJ can build no CRS from it, only operations given as PROJ strings.
+/// Made once per process; the connection that made it stays open (the database lives while one does).
+enum MinimalProjDatabase {
+    static let vfs = "memdb"
+    static let path: String? = {
+        let name = "/qpv-proj-sans-base"
+        var db: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI
+        guard sqlite3_open_v2("file:\(name)?vfs=\(vfs)", &db, flags, nil) == SQLITE_OK, let db else {
+            sqlite3_close(db)
+            return nil
+        }
+        let schema = """
+            CREATE TABLE metadata(key TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL);
+            INSERT INTO metadata VALUES('DATABASE.LAYOUT.VERSION.MAJOR', '1'), ('DATABASE.LAYOUT.VERSION.MINOR', '999');
+            """
+        guard sqlite3_exec(db, schema, nil, nil, nil) == SQLITE_OK else {
+            sqlite3_close(db)
+            return nil
+        }
+        return name
+    }()
+}
+
 /// A coordinate operation between two CRS, axis order normalised to (x, y) = (lon, lat) / (easting,
 /// northing). Owns its `PJ*`; bound to one `ProjContext` (one thread).
 public final class CoordinateTransformer {
@@ -209,10 +266,10 @@ public final class CoordinateTransformer {
     /// (`proj_as_proj_string` of `proj_create_crs_to_crs` + `proj_normalize_for_visualization`). Building them
     /// from these strings skips PROJ's search for candidate operations in its database — about a tenth of a
     /// single `qpv locate` — and gives the same coordinates (test `ProjectionTests.precompiledPipelinesMatchTheDatabase`, which fails
-    /// if a PROJ version ever chose otherwise). PROJ 9.1's `proj_create` still opens the SQLite database
-    /// (`DatabaseContext::create`, even for a `+proj=pipeline` string; so does `proj_create_argv`): ~6 ms of CPU
-    /// that only a PROJ without that eager open would save. Other pairs (EPSG:3297, EPSG:3035) go through the
-    /// database.
+    /// if a PROJ version ever chose otherwise). PROJ 9.1's `proj_create` opens a database even for a `+proj=`
+    /// string (`DatabaseContext::create`; so does `proj_create_argv`): these strings are built on
+    /// `ProjContext.databaseFree`, whose database is an almost empty one in memory, not `proj.db` (~6 ms of CPU).
+    /// Other pairs (EPSG:3297, EPSG:3035) go through `proj.db`.
     ///
     /// The forward pipelines are `unitconvert` (degrees to radians) then one projection: PROJ runs the
     /// projection alone (`radiansIn`), on coordinates multiplied here by the `unitconvert` factor — the same
@@ -240,6 +297,12 @@ public final class CoordinateTransformer {
 
     /// True when PROJ's operation takes radians: `transform` converts degrees first.
     private let radiansIn: Bool
+    /// The PROJ context `pj` belongs to: `context.databaseFree` for a precompiled operation, else `context.raw`.
+    private let pjContext: OpaquePointer
+
+    /// Whether the operation was built with PROJ's database (false for the precompiled pairs: their PROJ string
+    /// needs none, see `ProjContext`).
+    public var usesProjDatabase: Bool { pjContext == context.raw }
 
     /// A transformation from `source` to `target`, axes in x = longitude/easting, y = latitude/northing order.
     /// `precompiled: false` forces the operation to be looked up in PROJ's database even for the pairs of
@@ -248,12 +311,17 @@ public final class CoordinateTransformer {
         self.source = source
         self.target = target
         self.context = context
-        if precompiled, let entry = Self.precompiled["\(source.epsg)>\(target.epsg)"], let op = proj_create(context.raw, entry.definition) {
-            pj = op
-            radiansIn = entry.radiansIn
-            return
+        if precompiled, let entry = Self.precompiled["\(source.epsg)>\(target.epsg)"] {
+            for ctx in [context.databaseFree, context.raw].compactMap({ $0 }) {
+                guard let op = proj_create(ctx, entry.definition) else { continue }
+                pj = op
+                pjContext = ctx
+                radiansIn = entry.radiansIn
+                return
+            }
         }
         radiansIn = false
+        pjContext = context.raw
         try context.validate(source)
         try context.validate(target)
         guard let op = proj_create_crs_to_crs(context.raw, "EPSG:\(source.epsg)", "EPSG:\(target.epsg)", nil) else {
@@ -272,6 +340,7 @@ public final class CoordinateTransformer {
         self.target = target
         self.context = context
         self.radiansIn = false
+        self.pjContext = context.raw
         guard let op = proj_create(context.raw, definition) else {
             throw GeometryError.proj(operation: "l'opération « \(definition) »", message: context.lastError())
         }
@@ -304,7 +373,7 @@ public final class CoordinateTransformer {
             }
         }
         if done != n {
-            throw GeometryError.proj(operation: "la transformation \(source) → \(target)", message: context.lastError())
+            throw GeometryError.proj(operation: "la transformation \(source) → \(target)", message: ProjContext.lastError(of: pjContext))
         }
         for i in 0..<n where x[i] == .infinity || y[i] == .infinity || x[i].isNaN {
             x[i] = .infinity

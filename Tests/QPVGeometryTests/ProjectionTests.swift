@@ -25,6 +25,8 @@ import Testing
             #expect(pipeline.contains("unitconvert"))
             let bare = try CoordinateTransformer(from: .wgs84, to: target, context: ctx)
             let full = try CoordinateTransformer(definition: pipeline, from: .wgs84, to: target, context: ctx)
+            // The bare projection is built on the context without PROJ's database, the pipeline with it.
+            #expect(!bare.usesProjDatabase && full.usesProjDatabase)
             var bx = xs
             var by = ys
             var fx = xs
@@ -69,6 +71,7 @@ import Testing
             }
             let fast = try CoordinateTransformer(from: source, to: target, context: ctx)
             let db = try CoordinateTransformer(from: source, to: target, context: ctx, precompiled: false)
+            #expect(!fast.usesProjDatabase && db.usesProjDatabase)
             var fx = xs
             var fy = ys
             var dx = xs
@@ -89,6 +92,14 @@ import Testing
                 try back.transform(x: &bx, y: &by)
                 try backDB.transform(x: &cx, y: &cy)
                 for k in xs.indices { #expect(abs(bx[k] - cx[k]) < 1e-12 && abs(by[k] - cy[k]) < 1e-12) }
+                // The same PROJ string on the context with the database: the same bits.
+                let inverse = try #require(CoordinateTransformer.precompiledPipeline(from: target, to: source))
+                let backWithDatabase = try CoordinateTransformer(definition: inverse, from: target, to: source, context: ctx)
+                #expect(!back.usesProjDatabase && backWithDatabase.usesProjDatabase)
+                var wx = fx
+                var wy = fy
+                try backWithDatabase.transform(x: &wx, y: &wy)
+                #expect(xs.indices.allSatisfy { bx[$0].bitPattern == wx[$0].bitPattern && by[$0].bitPattern == wy[$0].bitPattern })
             }
         }
     }
