@@ -99,11 +99,12 @@ let package = Package(
             // The Swift runtime and Foundation linked in (issue 17, goal 3): at each start the dynamic loader resolved
             // ~28,000 symbols against a dozen Swift libraries, a fifth of a single `qpv locate` (41 -> 35 ms). The
             // static Foundation needs its own C libraries named (SwiftPM's --static-swift-stdlib would compile every
-            // module a second time for the tests, which link dynamically).
+            // module a second time for the tests, which link dynamically). Release builds only: the sanitizer
+            // builds (debug, Scripts/test-sanitizers) keep the dynamic runtime their instrumentation expects.
             linkerSettings: [
                 .unsafeFlags(
                     ["-static-stdlib", "-lCoreFoundation", "-l_FoundationCollections", "-l_FoundationCShims", "-l_FoundationICU"],
-                    .when(platforms: [.linux]))
+                    .when(platforms: [.linux], configuration: .release))
             ]
         ),
         // In-memory benchmark of the engines (Scripts/bench compares it with shapely in the same run).

@@ -38,10 +38,14 @@ struct BatchMemoryTests {
             return try #require(Int(line.dropFirst(5)))
         }
         let small = try peakKiB(try file(1_500_000))
-        let large = try peakKiB(try file(4_500_000))
+        let large = try peakKiB(try file(7_500_000))
         #expect(small > 0)
-        // Three million more rows, both runs far beyond the bounded pipeline: allow allocator noise (a few MiB),
-        // not growth — even 6 bytes kept per row would add 18 MiB.
-        #expect(large < small + 16_384, "peak RSS \(small) KiB for 1 500 000 rows, \(large) KiB for 4 500 000 rows")
+        // Six million more rows, both runs far beyond the bounded pipeline. The peak of a bounded pipeline still
+        // creeps up with the run's length (the more chunks, the likelier the moment when the most of them are in
+        // flight at once) and varies from run to run: measured on 4 December 2026, 148-162 MiB at 1.5 and 3
+        // million rows, 158-167 MiB at 4.5 and 9 million, 167 MiB at 9 million twice (a CI run under load failed
+        // the former 16 MiB margin between 1.5 and 4.5 million by 1.6 MiB). Growth is another thing: even 6 bytes
+        // kept per row would add 34 MiB here.
+        #expect(large < small + 32_768, "peak RSS \(small) KiB for 1 500 000 rows, \(large) KiB for 7 500 000 rows")
     }
 }
