@@ -18,7 +18,7 @@ struct RuleProgrammeAPITests {
         let data = DataDirectory(url: tmp.url)
         _ = try InstalledRules.install(path: Self.file, dataDirectory: data)
         let engine = try ServerEngine.open(dataDirectory: data, options: ServerOptions.forTests(batchThreads: batchThreads))
-        let server = try await ServerRobustnessTests.run(engine)
+        let server = try await OwnServer.start(engine, label: "qpv.test.programme")
         return (server.port, server, tmp)
     }
 

@@ -15,11 +15,6 @@ import Testing
 /// JSON answers carry nosniff, the page forbids framing.
 @Suite("Serveur : paquets endommagés, en-têtes de sécurité", .serialized)
 struct ServerRobustnessTests {
-    /// A server of its own on `engine` (loopback, free port); `stop()` it at the end.
-    static func run(_ engine: ServerEngine) async throws -> OwnServer {
-        try await OwnServer.start(engine, label: "qpv.test.robustesse")
-    }
-
     @Test("un paquet endommagé : le serveur démarre, /health le signale")
     func damagedPackIsReportedNotFatal() async throws {
         let tmp = try TemporaryDirectory()
@@ -34,7 +29,7 @@ struct ServerRobustnessTests {
         #expect(engine.damagedPacks.first?.contains(bad.path) == true && engine.damagedPacks.first?.contains("réimportez") == true)
         // The demonstration data does not stand in for the damaged list.
         #expect(!engine.catalog.includesDemo)
-        let server = try await Self.run(engine)
+        let server = try await OwnServer.start(engine, label: "qpv.test.robustesse")
         defer { server.stop() }
         let port = server.port
         let health = try await TestHTTP.get(port, "/health")
@@ -50,7 +45,7 @@ struct ServerRobustnessTests {
         var options = ServerOptions(host: "127.0.0.1", port: 0, batchThreads: 1)
         options.idleTimeoutSeconds = 1
         let engine = try ServerEngine.open(dataDirectory: DataDirectory(url: tmp.url), options: options)
-        let server = try await Self.run(engine)
+        let server = try await OwnServer.start(engine, label: "qpv.test.robustesse")
         defer { server.stop() }
         let port = server.port
         // 40 connections that start a request and never finish its headers, and 10 that send nothing.
@@ -94,7 +89,7 @@ struct ServerRobustnessTests {
         let tmp = try TemporaryDirectory()
         let engine = try ServerEngine.open(dataDirectory: DataDirectory(url: tmp.url), options: ServerOptions.forTests(batchThreads: 1))
         for _ in 0..<5 {
-            let server = try await Self.run(engine)
+            let server = try await OwnServer.start(engine, label: "qpv.test.robustesse")
             let sockets = try Self.connections(200, port: server.port)
             defer { for s in sockets { close(s) } }
             server.stop()
@@ -117,7 +112,8 @@ struct ServerRobustnessTests {
         let tmp = try TemporaryDirectory()
         var options = ServerOptions(host: "127.0.0.1", port: 0, batchThreads: 1)
         configure(&options)
-        let server = try await run(try ServerEngine.open(dataDirectory: DataDirectory(url: tmp.url), options: options))
+        let server = try await OwnServer.start(
+            try ServerEngine.open(dataDirectory: DataDirectory(url: tmp.url), options: options), label: "qpv.test.robustesse")
         return (server.port, server, tmp)
     }
 

@@ -256,14 +256,10 @@ actor TestServer {
         let options = ServerOptions.forTests(maxBodyBytes: Self.maxBodyBytes, maxRows: Self.maxRows, batchThreads: 2)
         let engine = try ServerEngine.open(dataDirectory: DataDirectory(url: empty), options: options)
         let logger = Logger(label: "qpv.test") { _ in CapturingLogHandler(sink: TestServer.logs) }
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = QPVHTTPServer.application(engine: engine, logger: logger) { port in continuation.yield(port) }
-        Task.detached { try await app.run() }
-        for await port in ports {
-            started = (port, engine)
-            return (port, engine)
-        }
-        throw TestHTTP.Failure("le serveur n'a pas démarré")
+        // Never stopped: it serves until the test process exits.
+        let server = try await OwnServer.start(engine, logger: logger)
+        started = (server.port, engine)
+        return (server.port, engine)
     }
 }
 
@@ -282,7 +278,10 @@ final class OwnServer: Sendable {
     }
 
     static func start(_ engine: ServerEngine, label: String) async throws -> OwnServer {
-        let logger = Logger(label: label)
+        try await start(engine, logger: Logger(label: label))
+    }
+
+    static func start(_ engine: ServerEngine, logger: Logger) async throws -> OwnServer {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = QPVHTTPServer.application(engine: engine, logger: logger) { continuation.yield($0) }
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: logger))
