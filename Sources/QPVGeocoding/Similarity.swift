@@ -7,7 +7,8 @@
 /// letters cost 1) between the name and a prefix of the query, where query letters left over after the name
 /// cost only `trailingCost` each: extra words after the street ("Hôtel de Ville", a building name) weigh
 /// less than letters missing from the name. The similarity is 1 − cost / length of the name, floored at 0.
-enum Similarity {
+/// Internal to the geocoder; `@_spi(Testing)` so that tests check its bounds against the full computation.
+@_spi(Testing) public enum Similarity {
     static let unit: Int32 = 100
 
     /// - Parameters:
@@ -51,6 +52,23 @@ enum Similarity {
         // −e missing name letters (one edit each).
         @inline(__always) func rest(_ e: Int) -> Int32 { e >= 0 ? trailing * Int32(e) : -Int32(e) * unit }
         if bounded && rest(m - n) > boundLimit { return 0 }
+        // Name letters the whole query cannot supply (counted by letter class, byte & 31: merged classes only
+        // lower the count) each cost a full edit, whatever the alignment: a substitution or a missing letter
+        // (a swap matches two letters the query has). A bound in ~150 instructions, where the alignment takes
+        // thousands (issue 17: most streets compared do not reach the threshold).
+        if bounded {
+            let excess = withUnsafeTemporaryAllocation(of: Int32.self, capacity: 32) { h -> Int32 in
+                h.initialize(repeating: 0)
+                for b in query { h[Int(b & 31)] &+= 1 }
+                var e: Int32 = 0
+                for b in name {
+                    let k = Int(b & 31)
+                    if h[k] > 0 { h[k] &-= 1 } else { e &+= 1 }
+                }
+                return e
+            }
+            if excess * unit > boundLimit { return 0 }
+        }
         return withUnsafeTemporaryAllocation(of: Int32.self, capacity: 3 * (m + 1)) { buf -> Double in
             var prev2 = buf.baseAddress!
             var prev = prev2 + (m + 1)
@@ -99,7 +117,16 @@ enum Similarity {
         }
     }
 
-    static func score(name: [UInt8], query: [UInt8], trailing: Int32 = 35, maxEdits: Double = .infinity) -> Double {
+    /// `score(name:query:trailing:maxEdits:)` on arrays.
+    @_spi(Testing) public static func score(name: [UInt8], query: [UInt8], trailing: Int32 = 35, maxEdits: Double = .infinity) -> Double {
         name.withUnsafeBufferPointer { a in query.withUnsafeBufferPointer { b in score(name: a, query: b, trailing: trailing, maxEdits: maxEdits) } }
+    }
+
+    /// `score(name:query:trailing:maxEdits:above:)` on arrays.
+    @_spi(Testing) public static func score(name: [UInt8], query: [UInt8], trailing: Int32 = 35, maxEdits: Double, above threshold: Double) -> Double
+    {
+        name.withUnsafeBufferPointer { a in
+            query.withUnsafeBufferPointer { b in score(name: a, query: b, trailing: trailing, maxEdits: maxEdits, above: threshold) }
+        }
     }
 }

@@ -50,4 +50,15 @@ import Testing
             try ColumnMatcher.find(.longitude, in: ["x", "lon"], file: "f.csv", explicit: "lng", required: true)
         } throws: { "\($0)".contains("« lng » introuvable") }
     }
+
+    @Test("la virgule remplace chaque point d'un nombre, et rien d'autre ; le point laisse le texte tel quel")
+    func decimalMarkApplies() {
+        #expect(DecimalMark.comma.apply("61.62") == "61,62")
+        #expect(DecimalMark.comma.apply("-0.5") == "-0,5")
+        #expect(DecimalMark.comma.apply("1.5e-07") == "1,5e-07")
+        #expect(DecimalMark.comma.apply("12") == "12")
+        #expect(DecimalMark.comma.apply("é.5 ü") == "é,5 ü")
+        #expect(DecimalMark.comma.apply("") == "")
+        #expect(DecimalMark.point.apply("61.62") == "61.62")
+    }
 }
