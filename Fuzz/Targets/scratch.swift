@@ -15,12 +15,9 @@ enum FuzzScratch {
     /// The input with its checksum trailer (last 8 bytes) rewritten, for most inputs (last byte's low bits
     /// not all zero): mutations then reach the structure checks behind the checksum.
     static func resealed(_ data: UnsafePointer<UInt8>, _ size: Int, minimum: Int) -> [UInt8] {
-        var bytes = Array(UnsafeBufferPointer(start: data, count: size))
-        if bytes.count > minimum && bytes[bytes.count - 1] & 7 != 0 {
-            bytes.removeLast(8)
-            withUnsafeBytes(of: ContentChecksum.digest(bytes).littleEndian) { bytes.append(contentsOf: $0) }
-        }
-        return bytes
+        let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+        guard bytes.count > minimum && bytes[bytes.count - 1] & 7 != 0 else { return bytes }
+        return ContentChecksum.sealed(Array(bytes.dropLast(8)))
     }
 
     static func write(_ path: String, _ data: UnsafePointer<UInt8>, _ size: Int) {

@@ -1,4 +1,4 @@
-// `ContentChecksum`, the 64-bit checksum trailer verified when a perimeter or address pack is opened, and
+// `ContentChecksum`, the 64-bit checksum trailer verified when a perimeter, address or communes file is opened, and
 // `VerifiedFileCache`, the `<pack>.verified` note that spares re-hashing an unchanged address pack at each open.
 
 import Foundation
@@ -46,6 +46,25 @@ public enum ContentChecksum {
     }
 
     public static func digest(_ bytes: [UInt8]) -> UInt64 { bytes.withUnsafeBytes { digest($0) } }
+
+    /// Whether the last 8 bytes of `raw` are the digest of the bytes before them (false when `raw` is shorter
+    /// than 8 bytes). With `path` (a file opened by path), once per file identity: `VerifiedFileCache`.
+    public static func trailerIsIntact(_ raw: UnsafeRawBufferPointer, rememberingFor path: String? = nil) -> Bool {
+        guard raw.count >= 8 else { return false }
+        let body = raw.count - 8
+        let stored = raw.loadUnaligned(fromByteOffset: body, as: UInt64.self).littleEndian
+        if let path, VerifiedFileCache.isVerified(path: path, digest: stored) { return true }
+        guard digest(UnsafeRawBufferPointer(rebasing: raw[0..<body])) == stored else { return false }
+        if let path { VerifiedFileCache.remember(path: path, digest: stored) }
+        return true
+    }
+
+    /// `bytes` followed by their digest: the trailer `trailerIsIntact` verifies.
+    public static func sealed(_ bytes: [UInt8]) -> [UInt8] {
+        var out = bytes
+        withUnsafeBytes(of: digest(bytes).littleEndian) { out.append(contentsOf: $0) }
+        return out
+    }
 
     public static func hex(_ v: UInt64) -> String {
         let s = String(v, radix: 16)

@@ -145,13 +145,9 @@ final class MappedPack: @unchecked Sendable {
             throw GeocodingError.corruptPack(path: path, reason: "fichier trop court")
         }
         let body = size - 8
-        let stored = base.loadUnaligned(fromByteOffset: body, as: UInt64.self).littleEndian
-        if !VerifiedFileCache.isVerified(path: path, digest: stored) {
-            guard ContentChecksum.digest(UnsafeRawBufferPointer(start: base, count: body)) == stored else {
-                munmap(p, size)
-                throw GeocodingError.corruptPack(path: path, reason: "somme de contrôle différente : fichier endommagé ou tronqué")
-            }
-            VerifiedFileCache.remember(path: path, digest: stored)
+        guard ContentChecksum.trailerIsIntact(UnsafeRawBufferPointer(start: base, count: size), rememberingFor: path) else {
+            munmap(p, size)
+            throw GeocodingError.corruptPack(path: path, reason: "somme de contrôle différente : fichier endommagé ou tronqué")
         }
         let count = Int(base.loadUnaligned(fromByteOffset: 12, as: UInt32.self).littleEndian)
         guard count <= (body - 16) / 32 else {

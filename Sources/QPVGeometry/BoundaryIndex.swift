@@ -102,9 +102,7 @@ public final class BoundaryIndex: Sendable {
         self.regionStart = regionStart
         self.ownerBoxes = ownerBoxes
         self.polygonCount = ownerBoxes.count / 4
-        let envelopes = (0..<(ownerBoxes.count / 4)).map {
-            Envelope(minX: ownerBoxes[4 * $0], minY: ownerBoxes[4 * $0 + 1], maxX: ownerBoxes[4 * $0 + 2], maxY: ownerBoxes[4 * $0 + 3])
-        }
+        let envelopes = (0..<(ownerBoxes.count / 4)).map { BoundaryIndex.box($0, of: ownerBoxes) }
         self.ownerTree = PackedRTree(envelopes: envelopes)
         if let grid {
             self.grid = grid
@@ -142,7 +140,10 @@ public final class BoundaryIndex: Sendable {
         let ownerBoxes = try r.readArray(of: Double.self)
         let corrupt = BinaryReader.Corrupt(offset: r.offset)
         guard ownerBoxes.count % 4 == 0, regionStart.count == ownerBoxes.count / 4 + 1, regionStart.first == 0,
-            regionStart.last == Int64(memory.count)
+            regionStart.last == Int64(memory.count),
+            // Every region starts after the previous one and inside `memory`: the sizes below are then small
+            // non-negative numbers (no overflow in the differences and products, no read outside `memory`).
+            zip(regionStart, regionStart.dropFirst()).allSatisfy({ $0 < $1 })
         else { throw corrupt }
         func index(_ v: Double, below limit: Int) throws -> Int {
             guard v >= 0, v < Double(limit) else { throw corrupt }  // NaN fails here too
@@ -151,6 +152,7 @@ public final class BoundaryIndex: Sendable {
             return i
         }
         for o in 0..<(regionStart.count - 1) {
+            guard BoundaryIndex.box(o, of: ownerBoxes).isWellFormed else { throw corrupt }
             let a = Int(regionStart[o])
             let size = Int(regionStart[o + 1]) - a
             guard size >= 1 else { throw corrupt }
@@ -178,7 +180,8 @@ public final class BoundaryIndex: Sendable {
             let ny = Int(truncatingIfNeeded: try r.read(UInt64.self))
             let offsets = try r.readArray(of: Int32.self)
             let owners = try r.readArray(of: Int32.self)
-            guard nx > 0, ny > 0, nx < 1 << 20, ny < 1 << 20, size > 0, offsets.count == nx * ny + 1, offsets.first == 0,
+            guard nx > 0, ny > 0, nx < 1 << 20, ny < 1 << 20, size > 0, size.isFinite, minX.isFinite, minY.isFinite, offsets.count == nx * ny + 1,
+                offsets.first == 0,
                 offsets.last.map(Int.init) == owners.count, zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }),
                 owners.allSatisfy({ $0 >= 0 && Int($0) < ownerBoxes.count / 4 })
             else { throw corrupt }
@@ -201,8 +204,11 @@ public final class BoundaryIndex: Sendable {
     }
 
     /// Envelope of one owner.
-    public func envelope(ofOwner o: Int) -> Envelope {
-        Envelope(minX: ownerBoxes[4 * o], minY: ownerBoxes[4 * o + 1], maxX: ownerBoxes[4 * o + 2], maxY: ownerBoxes[4 * o + 3])
+    public func envelope(ofOwner o: Int) -> Envelope { BoundaryIndex.box(o, of: ownerBoxes) }
+
+    /// Owner `o`'s box in `boxes` (four doubles per owner: minX, minY, maxX, maxY).
+    private static func box(_ o: Int, of boxes: [Double]) -> Envelope {
+        Envelope(minX: boxes[4 * o], minY: boxes[4 * o + 1], maxX: boxes[4 * o + 2], maxY: boxes[4 * o + 3])
     }
 
     /// The nearest boundary to (x, y): its owner's index and the distance, or nil when there is no polygon

@@ -58,6 +58,11 @@ public struct Envelope: Sendable, Hashable, Codable {
 
     /// True when the envelope holds no point (`empty`, or bounds reversed).
     public var isEmpty: Bool { minX > maxX || minY > maxY }
+    /// True for `empty` itself or finite bounds in order: what a pack may record (any other value, infinite,
+    /// NaN or reversed, is damage that would make a grid built on it trap).
+    public var isWellFormed: Bool {
+        self == .empty || (minX.isFinite && minY.isFinite && maxX.isFinite && maxY.isFinite && minX <= maxX && minY <= maxY)
+    }
     /// `maxX - minX`.
     public var width: Double { maxX - minX }
     /// `maxY - minY`.

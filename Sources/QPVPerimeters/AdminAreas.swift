@@ -5,6 +5,7 @@
 import Foundation
 import QPVCore
 import QPVGeometry
+import QPVTabular
 
 /// Installed commune data (`qpv data import-communes`): commune outlines (IGN ADMIN EXPRESS or alike, GeoJSON,
 /// GeoPackage, Shapefile), kept as the union of their communes per département and per EPCI, in the metric CRS
@@ -48,8 +49,9 @@ public struct AdminZone: Codable, Sendable {
 
 /// Header of an areas file.
 public struct AdminAreasManifest: Codable, Sendable {
-    /// The areas file format this build writes and reads.
-    public static let currentFormat = 1
+    /// The areas file format this build writes and reads. 2: checksum trailer (a damaged file is refused at
+    /// open, naming it and saying to re-import it).
+    public static let currentFormat = 2
     /// Format of this file.
     public var formatVersion: Int
     /// Identifier of the file (`qpv data list`, `qpv data remove`).
@@ -103,22 +105,29 @@ public final class AdminAreas: @unchecked Sendable {
     /// Zone indices per metric CRS, in the owner order of `boundaries`.
     let owners: [Int: [Int]]
 
-    /// Opens the areas file at `path` (checked: format and checksum).
+    /// Opens the areas file at `path` (checked: format and checksum, once per file identity).
     public convenience init(path: String) throws {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
             throw PackError.corrupt(path: path, reason: "lecture impossible")
         }
-        try self.init(data: data, path: path)
+        try self.init(data: data, path: path, rememberVerification: true)
     }
 
-    /// Reads an areas file already in memory; `path` names it in messages.
-    public init(data: Data, path: String) throws {
+    /// Reads an areas file already in memory; `path` names it in messages. The checksum trailer is verified
+    /// first (with `rememberVerification`, once per file identity: `VerifiedFileCache`); then only the bytes
+    /// it covers are read.
+    public init(data: Data, path: String, rememberVerification: Bool = false) throws {
         guard data.count >= 16, Array(data.prefix(8)) == AdminAreas.magic else { throw PackError.notAPack(path: path) }
         let version = data.withUnsafeBytes { Int($0.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian) }
         guard version == AdminAreasManifest.currentFormat else { throw PackError.unsupportedFormat(path: path, version: version) }
+        guard data.count >= 24 else { throw PackError.corrupt(path: path, reason: "fichier tronqué") }
+        guard data.withUnsafeBytes({ ContentChecksum.trailerIsIntact($0, rememberingFor: rememberVerification ? path : nil) }) else {
+            throw PackError.corrupt(path: path, reason: PackError.checksumMismatch)
+        }
+        let body = data.count - 8
         let length = data.withUnsafeBytes { Int($0.loadUnaligned(fromByteOffset: 12, as: UInt32.self).littleEndian) }
-        guard 16 + length <= data.count else { throw PackError.corrupt(path: path, reason: "en-tête tronqué") }
+        guard length <= body - 16 else { throw PackError.corrupt(path: path, reason: "en-tête tronqué") }
         let manifest: AdminAreasManifest
         do { manifest = try JSONDecoder().decode(AdminAreasManifest.self, from: data.subdata(in: 16..<(16 + length))) } catch {
             throw PackError.corrupt(path: path, reason: "en-tête illisible : \(error)")
@@ -128,8 +137,8 @@ public final class AdminAreas: @unchecked Sendable {
         var offset = 16 + length
         do {
             try data.withUnsafeBytes { raw in
-                var r = BinaryReader(raw, offset: offset)
-                let n = Int(try r.read(UInt32.self))
+                var r = BinaryReader(UnsafeRawBufferPointer(rebasing: raw[0..<body]), offset: offset)
+                let n = try r.readCount32(unit: 8)
                 for _ in 0..<n {
                     let crs = Int(try r.read(UInt32.self))
                     let members = try r.readArray(of: Int32.self).map(Int.init)
@@ -145,7 +154,11 @@ public final class AdminAreas: @unchecked Sendable {
         } catch {
             throw PackError.corrupt(path: path, reason: "\(error)")
         }
-        for z in manifest.zones where z.geometry.offset < 0 || offset + z.geometry.offset + z.geometry.length > data.count {
+        // Offsets and lengths come from the JSON header: compared without a sum that could overflow.
+        for z in manifest.zones
+        where z.geometry.offset < 0 || z.geometry.length < 0 || z.geometry.offset > body - offset
+            || z.geometry.length > body - offset - z.geometry.offset
+        {
             throw PackError.corrupt(path: path, reason: "géométrie de \(z.code) hors du fichier")
         }
         self.manifest = manifest
@@ -283,7 +296,7 @@ public final class AdminAreas: @unchecked Sendable {
         out.append(contentsOf: json)
         out.append(contentsOf: section.bytes)
         out.append(contentsOf: blob)
-        return (manifest, out)
+        return (manifest, ContentChecksum.sealed(out))
     }
 
     // MARK: Store
@@ -291,20 +304,28 @@ public final class AdminAreas: @unchecked Sendable {
     /// `<data-dir>/communes`.
     public static func folder(_ dataDirectory: DataDirectory) -> URL { dataDirectory.url.appendingPathComponent("communes") }
 
-    /// Installs a compiled areas file (atomically); a file of the same source is replaced.
+    /// Installs a compiled areas file atomically (`OutputFile`: temporary file in the folder, fsync, rename);
+    /// a file of the same source is replaced.
     public static func install(_ compiled: (manifest: AdminAreasManifest, bytes: [UInt8]), dataDirectory: DataDirectory) throws -> String {
         let dir = folder(dataDirectory)
         try dataDirectory.ensure(dir)
         let path = dir.appendingPathComponent("\(compiled.manifest.id).\(fileExtension)").path
-        let tmp = path + ".tmp-\(getpid())"
         do {
-            try Data(compiled.bytes).write(to: URL(fileURLWithPath: tmp))
-            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-            try FileManager.default.moveItem(atPath: tmp, toPath: path)
+            try OutputFile.write(path: path, bytes: compiled.bytes)
         } catch {
-            try? FileManager.default.removeItem(atPath: tmp)
-            throw PackError.corrupt(path: path, reason: "écriture impossible : \(error.localizedDescription)")
+            throw PackError.corrupt(path: path, reason: "écriture impossible : \(error)")
         }
+        return path
+    }
+
+    /// Removes the installed areas file `id` (and its verification note) without opening it, so that a
+    /// damaged one can be removed; returns its path, nil when there is none.
+    public static func remove(id: String, dataDirectory: DataDirectory) throws -> String? {
+        guard !id.contains("/"), !id.isEmpty else { return nil }
+        let path = folder(dataDirectory).appendingPathComponent("\(id).\(fileExtension)").path
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        try FileManager.default.removeItem(atPath: path)
+        try? FileManager.default.removeItem(atPath: VerifiedFileCache.cachePath(path))
         return path
     }
 

@@ -205,7 +205,10 @@ extension PerimeterRecord {
         metricCRS = Int(try r.read(UInt32.self))
         // Fields read one by one, no temporary arrays (opening the national pack reads 1,575 records).
         func readEnvelope() throws -> Envelope {
-            Envelope(minX: try r.readDouble(), minY: try r.readDouble(), maxX: try r.readDouble(), maxY: try r.readDouble())
+            let at = r.offset
+            let e = Envelope(minX: try r.readDouble(), minY: try r.readDouble(), maxX: try r.readDouble(), maxY: try r.readDouble())
+            guard e.isWellFormed else { throw BinaryReader.Corrupt(offset: at) }
+            return e
         }
         envelopeWGS84 = try readEnvelope()
         envelope = try readEnvelope()
@@ -323,6 +326,9 @@ public enum PackError: Error, Sendable, CustomStringConvertible, LocalizedError 
     /// No pack is installed in the data directory.
     case noPackInstalled(dataDirectory: String)
 
+    /// The reason given for a file whose checksum trailer does not match.
+    static let checksumMismatch = "somme de contrôle différente : fichier endommagé ou tronqué"
+
     /// The error in French, for messages.
     public var description: String {
         switch self {
@@ -386,11 +392,8 @@ public final class PerimeterPack: @unchecked Sendable {
         guard data.count >= 32 else { throw PackError.corrupt(path: path, reason: "fichier tronqué") }
         // Everything after this point reads only `body` (the bytes the checksum covers).
         let body = data.count - 8
-        let stored = data.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: body, as: UInt64.self).littleEndian }
-        if !(rememberVerification && VerifiedFileCache.isVerified(path: path, digest: stored)) {
-            let intact = data.withUnsafeBytes { raw in ContentChecksum.digest(UnsafeRawBufferPointer(rebasing: raw[0..<body])) == stored }
-            guard intact else { throw PackError.corrupt(path: path, reason: "somme de contrôle différente : fichier endommagé ou tronqué") }
-            if rememberVerification { VerifiedFileCache.remember(path: path, digest: stored) }
+        guard data.withUnsafeBytes({ ContentChecksum.trailerIsIntact($0, rememberingFor: rememberVerification ? path : nil) }) else {
+            throw PackError.corrupt(path: path, reason: PackError.checksumMismatch)
         }
         let length = data.withUnsafeBytes { Int($0.loadUnaligned(fromByteOffset: 12, as: UInt32.self).littleEndian) }
         guard length <= body - 16 else { throw PackError.corrupt(path: path, reason: "en-tête tronqué") }
@@ -502,9 +505,7 @@ public final class PerimeterPack: @unchecked Sendable {
         withUnsafeBytes(of: UInt64(boundary.bytes.count).littleEndian) { out.append(contentsOf: $0) }
         out.append(contentsOf: boundary.bytes)
         out.append(contentsOf: geometry)
-        let sum = ContentChecksum.digest(out)
-        withUnsafeBytes(of: sum.littleEndian) { out.append(contentsOf: $0) }
-        return out
+        return ContentChecksum.sealed(out)
     }
 
     /// Writes a pack file atomically (`OutputFile`: temporary file in the folder, fsync, rename).

@@ -348,9 +348,8 @@ struct DataRemove: AsyncParsableCommand {
             print("Programme \(packId.dropFirst(6)) supprimé (\(url.path)).")
             return
         }
-        if let areas = try AdminAreas.openAll(dir).first(where: { $0.manifest.id == packId }) {
-            try FileManager.default.removeItem(atPath: areas.path)
-            print("Communes \(packId) supprimées (\(areas.path)).")
+        if let path = try AdminAreas.remove(id: packId, dataDirectory: dir) {
+            print("Communes \(packId) supprimées (\(path)).")
             return
         }
         guard try PackStore(dataDirectory: dir).remove(packId: packId) else {

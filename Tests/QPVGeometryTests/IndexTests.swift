@@ -2,6 +2,7 @@
 // nearest search, boundary distances, hints and the candidate grid never changing an answer.
 
 import Foundation
+import QPVCore
 import QPVGeometry
 import QPVTestSupport
 import Testing
@@ -160,6 +161,48 @@ import Testing
         _ = gridded.nearest(x: 500, y: 500, hint: &foreign)
         let other = BoundaryIndex(owners: [[[[Coordinate(x: 0, y: 0), Coordinate(x: 1, y: 0), Coordinate(x: 0, y: 1), Coordinate(x: 0, y: 0)]]]])
         #expect(other.nearest(x: 500, y: 500, hint: &foreign)?.owner == 0)
+    }
+
+    // Fuzzing finding (target `pack`, project CI of 51ab8c5): region starts read from a pack were only
+    // checked at both ends, so a damaged middle one (Int64.min, huge) made a difference overflow and trap.
+    // Every damaged start, and an infinite or NaN owner box or grid origin, must throw `Corrupt`.
+    @Test func damagedSerialisedIndexThrowsInsteadOfTrapping() throws {
+        func square(_ x: Double) -> [PolygonRings] {
+            [[[Coordinate(x: x, y: 0), Coordinate(x: x + 1, y: 0), Coordinate(x: x + 1, y: 1), Coordinate(x: x, y: 1), Coordinate(x: x, y: 0)]]]
+        }
+        var w = BinaryWriter()
+        BoundaryIndex(owners: [square(0), square(5), square(10)], candidateGridCells: 64).serialize(into: &w)
+        let good = w.bytes
+        func u64(_ b: [UInt8], _ at: Int) -> Int { (0..<8).reduce(0) { $0 | Int(b[at + $1]) << (8 * $1) } }
+        func put(_ b: inout [UInt8], _ at: Int, _ bits: UInt64) { for k in 0..<8 { b[at + k] = UInt8(truncatingIfNeeded: bits >> (8 * k)) } }
+        func read(_ b: [UInt8]) throws -> BoundaryIndex {
+            try b.withUnsafeBytes { raw in
+                var r = BinaryReader(raw)
+                return try BoundaryIndex(reader: &r)
+            }
+        }
+        #expect(try read(good).polygonCount == 3)
+        // Layout: u64 n · n doubles (segments) · u64 4 · 4 Int64 (region starts) · u64 12 · 12 doubles (boxes)
+        // · u8 grid flag · minX · minY · size · …
+        let starts = 8 + 8 * u64(good, 0) + 8
+        #expect(u64(good, starts - 8) == 4)
+        for value: Int64 in [.min, -1, .max, .max / 2, 0, 1 << 40] {
+            for k in 1...2 {
+                var b = good
+                put(&b, starts + 8 * k, UInt64(bitPattern: value))
+                #expect(throws: BinaryReader.Corrupt.self, "début de région \(k) = \(value)") { _ = try read(b) }
+            }
+        }
+        let boxes = starts + 8 * 4 + 8
+        let grid = boxes + 8 * 12 + 1
+        #expect(good[grid - 1] == 1)
+        for (at, what) in [(boxes, "boîte"), (boxes + 8 * 6, "boîte 2"), (grid, "origine de la grille"), (grid + 16, "taille de maille")] {
+            for v in [Double.infinity, -.infinity, .nan] {
+                var b = good
+                put(&b, at, v.bitPattern)
+                #expect(throws: BinaryReader.Corrupt.self, "\(what) = \(v)") { _ = try read(b) }
+            }
+        }
     }
 
     @Test func gridCellIds() throws {

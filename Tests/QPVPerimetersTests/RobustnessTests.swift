@@ -127,11 +127,7 @@ import Testing
     }
 
     /// Rewrites the checksum trailer, so that the structure checks behind it are what is tested.
-    static func resealed(_ b: [UInt8]) -> [UInt8] {
-        var out = Array(b.dropLast(8))
-        withUnsafeBytes(of: ContentChecksum.digest(out).littleEndian) { out.append(contentsOf: $0) }
-        return out
-    }
+    static func resealed(_ b: [UInt8]) -> [UInt8] { ContentChecksum.sealed(Array(b.dropLast(8))) }
 
     // Finding 8: any damaged byte is refused at open, naming the file and saying to re-import.
     @Test func everyDamagedByteIsRefusedNamingTheFile() throws {
@@ -210,6 +206,71 @@ import Testing
                 _ = try? PerimeterCatalog(packs: [pack], registry: try Registry.shipped(), origin: .file("p"), includesDemo: false)
             }
         }
+    }
+
+    // Fuzzing finding (target `pack`, project CI of 51ab8c5): an infinite or NaN bound in a record's envelope
+    // is refused when the pack is read (the grids built on envelopes turn them into cell numbers), as is the
+    // reversed one; the intact manifest still reads.
+    @Test func nonFiniteOrReversedEnvelopesAreRefused() throws {
+        let (path, good) = try goodPack()
+        let pack = try PerimeterPack(path: path)
+        let end = pack.manifest.perimeters.flatMap { [$0.geometry, $0.metricGeometry, $0.wgs84Geometry] }.map { $0.offset + $0.length }.max()!
+        let geometry = Array(good[(good.count - 8 - end)..<(good.count - 8)])
+        #expect(throws: Never.self) { _ = try PerimeterPack(manifest: pack.manifest, geometry: geometry, path: "p.qpvpack") }
+        let bounds: [WritableKeyPath<PerimeterRecord, Double>] = [
+            \.envelope.minX, \.envelope.minY, \.envelope.maxX, \.envelope.maxY,
+            \.envelopeWGS84.minX, \.envelopeWGS84.minY, \.envelopeWGS84.maxX, \.envelopeWGS84.maxY,
+        ]
+        func expectRefused(_ change: (inout PerimeterRecord) -> Void, _ what: String) {
+            var m = pack.manifest
+            change(&m.perimeters[1])
+            #expect(throws: PackError.self, "\(what)") { _ = try PerimeterPack(manifest: m, geometry: geometry, path: "p.qpvpack") }
+        }
+        for bound in bounds {
+            for v in [Double.infinity, -.infinity, .nan] { expectRefused({ $0[keyPath: bound] = v }, "\(bound) = \(v)") }
+        }
+        expectRefused({ $0.envelope.minX = $0.envelope.maxX + 1 }, "enveloppe inversée")
+        expectRefused({ $0.envelopeWGS84.maxY = $0.envelopeWGS84.minY - 1 }, "enveloppe WGS84 inversée")
+    }
+
+    // Communes files (`qpv data import-communes`) carry a checksum trailer too (format 2): any damaged byte is
+    // refused at open naming the file and saying to re-import, a format-1 file asks to be re-imported, and a
+    // damaged file can still be removed (without being opened).
+    @Test func damagedCommunesFilesAreRefusedAndCanBeRemoved() throws {
+        let communes = CoverageFixtures.collection([
+            CoverageFixtures.squareCommune(code: "62001", name: "Une", minLon: 2.80, minLat: 50.40, maxLon: 2.85, maxLat: 50.45, epci: "200000001"),
+            CoverageFixtures.squareCommune(code: "62002", name: "Deux", minLon: 2.85, minLat: 50.40, maxLon: 2.90, maxLat: 50.45, epci: "200000001"),
+        ])
+        let path = try AdminAreas.install(try AdminAreas.compile(path: try tmp.write("communes.geojson", communes)), dataDirectory: dir)
+        let good = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        let opened = try AdminAreas(path: path)
+        #expect(FileManager.default.fileExists(atPath: VerifiedFileCache.cachePath(path)))
+        var rng = SplitMix(seed: 23)
+        for _ in 0..<300 {
+            var b = good
+            let at = Int(rng.next() % UInt64(b.count))
+            b[at] ^= UInt8(1 + rng.next() % 255)
+            do {
+                _ = try AdminAreas(data: Data(b), path: "/chemin/communes.qpvareas")
+                Issue.record("octet \(at) modifié, fichier de communes accepté")
+            } catch {
+                let m = "\(error)"
+                #expect(m.contains("/chemin/communes.qpvareas") && (m.contains("réimportez") || m.contains("signature")), "\(m)")
+            }
+        }
+        #expect(throws: PackError.self) { _ = try AdminAreas(data: Data(good.dropLast(1)), path: "tronqué") }
+        var old = Array(good.dropLast(8))
+        old[8] = 1  // format 1: no trailer
+        #expect(throws: PackError.self) { _ = try AdminAreas(data: Data(old), path: "ancien") }
+        // Damaged in place: every command that opens it fails naming it; `remove` still works.
+        var damaged = good
+        damaged[damaged.count / 2] ^= 0x21
+        try Data(damaged).write(to: URL(fileURLWithPath: path))
+        #expect(throws: PackError.self) { _ = try AdminAreas.openAll(dir) }
+        #expect(try AdminAreas.remove(id: opened.manifest.id, dataDirectory: dir) == path)
+        #expect(!FileManager.default.fileExists(atPath: path) && !FileManager.default.fileExists(atPath: VerifiedFileCache.cachePath(path)))
+        #expect(try AdminAreas.remove(id: opened.manifest.id, dataDirectory: dir) == nil)
+        #expect(try AdminAreas.openAll(dir).isEmpty)
     }
 
     /// The installed pack with its first perimeter's WKB geometry type made nonsense, checksum resealed: it
