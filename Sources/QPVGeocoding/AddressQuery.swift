@@ -20,6 +20,10 @@ public struct AddressQuery: Sendable, Equatable {
     /// Words before a house number that is not at the start ("Estrun, 56 grand rue", "SCI X 4 rue…"): a
     /// commune's name or noise.
     public var leadingWords: [String] = []
+    /// The street part is as long as a street name La Poste's address norm cuts (`nom_afnor`, at most 32
+    /// characters): its end may be missing ("PLACE DU GENERAL DE GAULLE HOTEL" for « Place du
+    /// Général-de-Gaulle Hôtel de Ville »), so streets whose name starts with it are candidates too.
+    public var streetMayBeCut = false
 
     /// A query from its parts (tests and callers that split the address themselves).
     public init(housenumber: Int? = nil, suffix: String = "", postcode: String? = nil, streetWords: [String] = [], cityWords: [String] = []) {
@@ -87,9 +91,15 @@ public struct AddressQuery: Sendable, Equatable {
             let numberAt = words[..<start].lastIndex { AddressQuery.numberAndGluedSuffix($0) != nil } ?? 0
             leadingWords = AddressQuery.expand(Array(words[..<numberAt]))
         }
-        streetWords = AddressQuery.expand(Array(words[start...]))
+        let street = words[start...]
+        streetWords = AddressQuery.expand(Array(street))
         cityWords = AddressQuery.expand(after)
+        streetMayBeCut = AddressQuery.cutLengths.contains(street.reduce(street.count - 1) { $0 + $1.utf8.count })
     }
+
+    /// Lengths (in characters, words joined by one space) of a street name cut at La Poste's 32 characters: 32,
+    /// or 31 when the cut fell on a space; 30 when a dropped apostrophe or hyphen shortened it.
+    static let cutLengths = 30...32
 
     /// Builds the query from separate fields: the number field may hold "12", "12 bis", "12B".
     public init(fields: AddressFields) {

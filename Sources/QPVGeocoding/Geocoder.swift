@@ -466,7 +466,9 @@ public final class Geocoder: Sendable {
             if q.housenumber != nil { rest += Self.weightNumber; weights += Self.weightNumber }
             minSimilarity = ((below - 1e-4) * weights - rest) / Self.weightStreet - 1e-6
         }
-        let streets = bestStreets(commune: h.commune, words: h.words, minSimilarity: minSimilarity, similarities: &similarities)
+        let streets = bestStreets(
+            commune: h.commune, words: h.words, mayBeCut: q.streetMayBeCut && h.words == q.streetWords, minSimilarity: minSimilarity,
+            similarities: &similarities)
         for (s, sim) in streets where sim >= Self.minStreetSimilarity {
             // The query names a former commune: its streets first, homonyms of the other former communes lower.
             var c = city
@@ -538,9 +540,19 @@ public final class Geocoder: Sendable {
     @inline(__always)
     static func maxEdits(_ length: Int) -> Double { (1 - minStreetSimilarity) * Double(length) + 0.5 }
 
+    /// Similarity of a street whose name starts with a query that may have been cut (`AddressQuery.streetMayBeCut`):
+    /// just below an exact name, so that two streets sharing the cut part stay ambiguous and an exact name wins.
+    static let cutNameSimilarity = 0.99
+    /// At most this many streets sharing a cut name are kept (beyond two, the answer is ambiguous anyway).
+    static let maxCutCandidates = 4
+
     /// The best streets of commune `c` for `words`, with their similarity. Streets whose similarity is below
     /// `minSimilarity` (they cannot rank among the answers) may be left out or given a lower similarity.
-    func bestStreets(commune c: Int, words: [String], minSimilarity: Double, similarities: inout SimilarityCache) -> [(Int, Double)] {
+    /// `mayBeCut`: `words` may be the start of a longer name cut by La Poste's norm; streets whose name starts
+    /// with them get `cutNameSimilarity`, beside the streets found by similarity.
+    func bestStreets(
+        commune c: Int, words: [String], mayBeCut: Bool = false, minSimilarity: Double, similarities: inout SimilarityCache
+    ) -> [(Int, Double)] {
         let range = pack.streetRange(commune: c)
         if range.isEmpty { return [] }
         // Exact name first (streets are sorted by normalised key within their commune).
@@ -557,6 +569,14 @@ public final class Geocoder: Sendable {
             lo += 1
         }
         if !exact.isEmpty { return exact }
+        var cut: [(Int, Double)] = []
+        if mayBeCut {
+            // Names are sorted by key: those that start with the query's follow its insertion point.
+            while lo < range.upperBound && cut.count < Self.maxCutCandidates && pack.str.utf8(pack.sKey[lo]).starts(with: key) {
+                cut.append((lo, Self.cutNameSimilarity))
+                lo += 1
+            }
+        }
 
         let qFull = NameForms.full(words)
         let qCore = NameForms.core(words)
@@ -614,6 +634,10 @@ public final class Geocoder: Sendable {
                     }
                 }
             }
+        }
+        if !cut.isEmpty {
+            out.removeAll { s in cut.contains { $0.0 == s.0 } }
+            out += cut
         }
         out.sort { $0.1 > $1.1 }
         return Array(out.prefix(4))
