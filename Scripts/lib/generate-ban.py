@@ -4,8 +4,18 @@ French commune and street names, and optionally a file of free-text queries draw
 
 Usage: generate-ban.py --rows 2000000 --output ban-2M.csv.gz [--queries 100000 --queries-output q.csv] [--seed 1]
 
-Deterministic for a given seed. Communes are fictional (INSEE codes 9xxxx are never real in mainland
-France), names are assembled from common French naming patterns.
+Deterministic for a given seed. Communes are fictional, names are assembled from common French naming patterns.
+INSEE codes: the first 10,000 communes get 90000-99999, whose départements 90-95 are real (so these files must
+never be mixed with real BAN data: codes may coincide with real communes); the next 24,000 get 2C000-2Z999,
+which no real commune has (Corsica uses only 2A and 2B). Every code is unique, up to 34,000 communes (about
+47 million rows); a larger --rows is refused.
+
+Homonyms as in France at every size (La Poste's table of 35,008 communes: 11 % share their name with another
+commune, at most 12 of them; a postcode covers 5.6 communes on average, and a commune shares its postcode with
+11.8 on average): a name already taken is kept only 1 time in 10 (never past 12, unless 20 draws in a row are
+taken), otherwise another is drawn; consecutive communes share a postcode, in groups of 1 + Exp(5) communes
+(5.5 on average, 10 seen from a commune). Without this, a small file had almost no homonyms and a national one
+far more than France.
 """
 import argparse
 import csv
@@ -13,6 +23,10 @@ import gzip
 import math
 import random
 
+HOMONYM_KEPT = 0.1  # chance that a commune name already taken is kept
+HOMONYMS_MAX = 12
+POSTCODE_GROUP_MEAN = 5.0  # communes per postcode: 1 + Exp(mean)
+EXTRA_LETTERS = "CDEFGHIJKLMNOPQRSTUVWXYZ"  # 2C000-2Z999: Corsica's real codes are 2A and 2B only
 HEADER = ("id;id_fantoir;numero;rep;nom_voie;code_postal;code_insee;nom_commune;code_insee_ancienne_commune;"
           "nom_ancienne_commune;x;y;lon;lat;type_position;alias;nom_ld;libelle_acheminement;nom_afnor;"
           "source_position;source_nom_voie;certification_commune;cad_parcelles")
@@ -101,16 +115,35 @@ def main():
     want = args.queries
     written = 0
     commune_index = 0
+    postcode_number = -1
+    postcode_left = 0
+    name_count = {}
     with opener(args.output) as out:
         out.write(HEADER + "\n")
         while written < args.rows:
             commune_index += 1
             dept = 90 + (commune_index // 1000) % 6  # fictional départements 90-95 block, INSEE 9xxxx
             insee = f"{dept:02d}{commune_index % 1000:03d}"
-            if commune_index >= 6000:
-                insee = f"9{commune_index % 10000:04d}"
-            postcode = f"{dept:02d}{rng.randrange(0, 1000):03d}"
-            name = commune_name(rng)
+            if 6000 <= commune_index < 10000:
+                insee = f"9{commune_index:04d}"
+            elif commune_index >= 10000:
+                block, rest = divmod(commune_index - 10000, 1000)
+                if block >= len(EXTRA_LETTERS):
+                    raise SystemExit(f"generate-ban.py: more than {10000 + 1000 * len(EXTRA_LETTERS)} communes, "
+                                     "no unique fictional INSEE code left (lower --rows)")
+                insee = f"2{EXTRA_LETTERS[block]}{rest:03d}"
+            if postcode_left == 0:
+                postcode_number += 1
+                postcode_left = 1 + int(rng.expovariate(1 / POSTCODE_GROUP_MEAN))
+            postcode_left -= 1
+            p = postcode_number % 6000  # 90000-95999, shared by neighbouring communes
+            postcode = f"{90 + p // 1000}{p % 1000:03d}"
+            for _ in range(20):
+                name = commune_name(rng)
+                taken = name_count.get(name, 0)
+                if taken == 0 or (taken < HOMONYMS_MAX and rng.random() < HOMONYM_KEPT):
+                    break
+            name_count[name] = name_count.get(name, 0) + 1
             lon0, lat0 = rng.uniform(1.6, 4.2), rng.uniform(49.9, 51.0)
             streets = set()
             nstreets = rng.randint(10, 120)

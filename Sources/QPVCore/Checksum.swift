@@ -18,34 +18,72 @@ public enum ContentChecksum {
     }
 
     public static func digest(_ raw: UnsafeRawBufferPointer) -> UInt64 {
-        var l0: UInt64 = 0x243F_6A88_85A3_08D3
-        var l1: UInt64 = 0x1319_8A2E_0370_7344
-        var l2: UInt64 = 0xA409_3822_299F_31D0
-        var l3: UInt64 = 0x082E_FA98_EC4E_6C89
-        let n = raw.count
-        var i = 0
-        if let base = raw.baseAddress {
+        var stream = Stream()
+        stream.update(raw)
+        return stream.finalize()
+    }
+
+    /// The same digest over bytes that arrive in pieces (a pack written section by section, never held whole in
+    /// memory): `update` with each piece in order, then `finalize`; any split gives `digest` of the concatenation.
+    public struct Stream: Sendable {
+        private var l0: UInt64 = 0x243F_6A88_85A3_08D3
+        private var l1: UInt64 = 0x1319_8A2E_0370_7344
+        private var l2: UInt64 = 0xA409_3822_299F_31D0
+        private var l3: UInt64 = 0x082E_FA98_EC4E_6C89
+        /// Bytes seen so far.
+        private var count = 0
+        /// The start of an unfinished 32-byte block (count % 32 bytes).
+        private var pending: [UInt8] = []
+
+        public init() {}
+
+        @inline(__always) private mutating func block(_ base: UnsafeRawPointer, _ i: Int) {
+            l0 = step(l0, base.loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian)
+            l1 = step(l1, base.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self).littleEndian)
+            l2 = step(l2, base.loadUnaligned(fromByteOffset: i + 16, as: UInt64.self).littleEndian)
+            l3 = step(l3, base.loadUnaligned(fromByteOffset: i + 24, as: UInt64.self).littleEndian)
+        }
+
+        public mutating func update(_ raw: UnsafeRawBufferPointer) {
+            guard let base = raw.baseAddress, raw.count > 0 else { return }
+            count += raw.count
+            var i = 0
+            if !pending.isEmpty {
+                let take = min(32 - pending.count, raw.count)
+                pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[0..<take]))
+                i = take
+                guard pending.count == 32 else { return }
+                pending.withUnsafeBytes { block($0.baseAddress!, 0) }
+                pending.removeAll(keepingCapacity: true)
+            }
+            let n = raw.count
             while i + 32 <= n {
-                l0 = step(l0, base.loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian)
-                l1 = step(l1, base.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self).littleEndian)
-                l2 = step(l2, base.loadUnaligned(fromByteOffset: i + 16, as: UInt64.self).littleEndian)
-                l3 = step(l3, base.loadUnaligned(fromByteOffset: i + 24, as: UInt64.self).littleEndian)
+                block(base, i)
                 i += 32
             }
-            while i < n {
-                // Tail bytes, each with its position so that trailing zeros count.
-                l0 = step(l0, UInt64(base.load(fromByteOffset: i, as: UInt8.self)) | UInt64(i & 31) << 8)
-                i += 1
-            }
+            if i < n { pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[i..<n])) }
         }
-        var h = step(step(step(step(UInt64(n), l0), l1), l2), l3)
-        h ^= h >> 29
-        h = h &* p1
-        h ^= h >> 32
-        return h
+
+        public mutating func update(_ bytes: [UInt8]) { bytes.withUnsafeBytes { update($0) } }
+
+        public func finalize() -> UInt64 {
+            var t0 = l0
+            for (k, b) in pending.enumerated() {
+                // Tail bytes, each with its position so that trailing zeros count.
+                t0 = step(t0, UInt64(b) | UInt64(k) << 8)
+            }
+            var h = step(step(step(step(UInt64(count), t0), l1), l2), l3)
+            h ^= h >> 29
+            h = h &* p1
+            h ^= h >> 32
+            return h
+        }
     }
 
     public static func digest(_ bytes: [UInt8]) -> UInt64 { bytes.withUnsafeBytes { digest($0) } }
+
+    /// The reason, in French, given for a file whose trailer does not match (every pack format says the same).
+    public static let mismatchReason = "somme de contrôle différente : fichier endommagé ou tronqué"
 
     /// Whether the last 8 bytes of `raw` are the digest of the bytes before them (false when `raw` is shorter
     /// than 8 bytes). With `path` (a file opened by path), once per file identity: `VerifiedFileCache`.

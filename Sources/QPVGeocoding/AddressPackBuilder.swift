@@ -91,7 +91,13 @@ public final class AddressPackBuilder {
     private var rowSuffix: [UInt32] = []
     private var rowLon: [Int32] = []
     private var rowLat: [Int32] = []
-    private var rowID: [String] = []
+    /// Address ids, compactly (26 million `String`s would take about 2 GB at a national import): most BAN ids
+    /// are their street's id prefix then the number's tail ("62119_0120" + "_00012_bis"), stored as `UInt32.max`
+    /// and rebuilt byte for byte (`rowID(_:tail:)`); the others are kept whole in `otherIDs`, by index.
+    private var rowIDRef: [UInt32] = []
+    private var otherIDs = StringTableBuilder()
+    /// Per street (numbered in order of first appearance): the id prefix of its first address, nil before.
+    private var streetIDPrefix: [String?] = []
     private var rowPostcode: [UInt32] = []
 
     // Streets in order of first appearance.
@@ -218,6 +224,7 @@ public final class AddressPackBuilder {
                 if let s = streetIndex[key] { return s }
                 let s = UInt32(streetKeys.count)
                 streetKeys.append(key)
+                streetIDPrefix.append(nil)
                 streetIndex[key] = s
                 return s
             }
@@ -270,8 +277,9 @@ public final class AddressPackBuilder {
                 continue
             }
             var suffix: UInt32 = 0
+            var rep = ""
             if let cRep {
-                let rep = rec[cRep].lowercased()
+                rep = rec[cRep].lowercased()
                 if !rep.isEmpty {
                     if let s = suffixIndex[rep] {
                         suffix = s
@@ -286,7 +294,19 @@ public final class AddressPackBuilder {
             rowSuffix.append(suffix)
             rowLon.append(lonE7)
             rowLat.append(latE7)
-            rowID.append(rec[cID])
+            let id = rec[cID]
+            let tail = Self.idTail(number: numero, suffix: rep)
+            if streetIDPrefix[Int(street)] == nil, id.utf8.count >= tail.utf8.count, id.utf8.reversed().starts(with: tail.utf8.reversed()) {
+                // The tail starts with "_", never inside a UTF-8 sequence: the prefix is whole characters.
+                streetIDPrefix[Int(street)] = String(decoding: id.utf8.dropLast(tail.utf8.count), as: UTF8.self)
+            }
+            if let prefix = streetIDPrefix[Int(street)], id.utf8.count == prefix.utf8.count + tail.utf8.count,
+                id.utf8.starts(with: prefix.utf8), id.utf8.dropFirst(prefix.utf8.count).elementsEqual(tail.utf8)
+            {
+                rowIDRef.append(.max)
+            } else {
+                rowIDRef.append(otherIDs.add(id, dedupe: false))
+            }
             rowPostcode.append(cp)
             imported += 1
         }
@@ -352,10 +372,16 @@ public final class AddressPackBuilder {
                 rows: rows, imported: imported, rejected: rejected))
     }
 
+    /// A commune code as the COG writes it: five characters, the département's two (digits, or "2" and a capital
+    /// letter: Corsica's 2A and 2B; the other letters never occur in real files and let synthetic ones such as
+    /// `Scripts/lib/generate-ban.py`'s have more than 10,000 fictional communes without reusing a code), then
+    /// three digits.
     static func isINSEE(_ s: String) -> Bool {
         let u = Array(s.utf8)
         guard u.count == 5 else { return false }
-        return u.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x41 || $0 == 0x42 }
+        func digit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+        let second = digit(u[1]) || (u[0] == 0x32 && u[1] >= 0x41 && u[1] <= 0x5A)
+        return digit(u[0]) && second && digit(u[2]) && digit(u[3]) && digit(u[4])
     }
 
     static func fileSize(_ path: String) -> Int {
@@ -413,16 +439,19 @@ public final class AddressPackBuilder {
         for s in rowStreet { start[Int(newIndex[Int(s)]) + 1] += 1 }
         for k in 0..<streetCount { start[k + 1] += start[k] }
         var fill = start
-        var rowOrder = [Int](repeating: 0, count: rowCount)
+        var rowOrder = [UInt32](repeating: 0, count: rowCount)
         for r in 0..<rowCount {
             let s = Int(newIndex[Int(rowStreet[r])])
-            rowOrder[fill[s]] = r
+            rowOrder[fill[s]] = UInt32(r)
             fill[s] += 1
         }
         let suffixText: [UInt32: String] = Dictionary(uniqueKeysWithValues: suffixIndex.map { ($0.value, $0.key) })
         for s in 0..<streetCount where start[s + 1] - start[s] > 1 {
-            rowOrder[start[s]..<start[s + 1]].sort { a, b in
-                rowNumber[a] != rowNumber[b] ? rowNumber[a] < rowNumber[b] : (suffixText[rowSuffix[a]] ?? "") < (suffixText[rowSuffix[b]] ?? "")
+            rowOrder[start[s]..<start[s + 1]].sort { a32, b32 in
+                let a = Int(a32)
+                let b = Int(b32)
+                return rowNumber[a] != rowNumber[b]
+                    ? rowNumber[a] < rowNumber[b] : (suffixText[rowSuffix[a]] ?? "") < (suffixText[rowSuffix[b]] ?? "")
             }
         }
 
@@ -482,9 +511,10 @@ public final class AddressPackBuilder {
             var sumLon = 0.0
             var sumLat = 0.0
             let range = start[newS]..<start[newS + 1]
-            for (k, r) in rowOrder[range].enumerated() {
+            for (k, r32) in rowOrder[range].enumerated() {
+                let r = Int(r32)
                 let tail = Self.idTail(number: rowNumber[r], suffix: suffixText[rowSuffix[r]] ?? "")
-                let id = rowID[r]
+                let id = rowID(r, tail: tail)
                 if k == 0, id.hasSuffix(tail) { prefix = String(id.dropLast(tail.count)) }
                 if !prefix.isEmpty && id.count == prefix.count + tail.count && id.hasPrefix(prefix) && id.hasSuffix(tail) {
                     hID.append(UInt32.max)
@@ -503,7 +533,8 @@ public final class AddressPackBuilder {
             var best = Int32(0)
             var bestLat = Int32(0)
             var bestD = Double.infinity
-            for r in rowOrder[range] {
+            for r32 in rowOrder[range] {
+                let r = Int(r32)
                 let dx = Double(rowLon[r]) - sumLon / n
                 let dy = Double(rowLat[r]) - sumLat / n
                 let d = dx * dx + dy * dy
@@ -602,6 +633,13 @@ public final class AddressPackBuilder {
         w.add("str", strings: strings)
         try w.write(to: url)
         return info
+    }
+
+    /// The id of row `r`, whose tail is `tail` (`idTail`).
+    private func rowID(_ r: Int, tail: String) -> String {
+        let ref = rowIDRef[r]
+        guard ref == .max else { return otherIDs.string(ref) }
+        return streetIDPrefix[Int(rowStreet[r])]! + tail
     }
 
     /// "_00056" or "_00056_bis": how BAN ids end.

@@ -26,23 +26,25 @@ enum PackFile {
     static let formatVersion: UInt32 = 2
 }
 
-/// Collects sections in memory and writes the pack atomically (temporary file, then rename).
+/// Collects sections and writes the pack atomically (temporary file, then rename). A section keeps the array it
+/// was given (shared, not copied): the file is written section by section, its checksum computed on the way,
+/// so a national pack never exists a second time in memory.
 struct PackWriter {
-    private(set) var sections: [(name: String, bytes: [UInt8])] = []
-
-    mutating func add(_ name: String, bytes: [UInt8]) {
-        precondition(name.utf8.count <= 16, "section name too long: \(name)")
-        sections.append((name, bytes))
+    private struct Section {
+        let name: String
+        let length: Int
+        /// Calls its argument with the section's bytes.
+        let bytes: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void
     }
+    private var sections: [Section] = []
 
+    mutating func add(_ name: String, bytes: [UInt8]) { add(name, bytes) }
+
+    /// The values' bytes as they are in memory (little-endian on every platform qpv runs on).
     mutating func add<T: FixedWidthInteger>(_ name: String, _ values: [T]) {
-        var bytes = [UInt8](repeating: 0, count: values.count * MemoryLayout<T>.size)
-        bytes.withUnsafeMutableBytes { raw in
-            values.withUnsafeBytes { src in
-                if src.count > 0 { raw.copyMemory(from: src) }
-            }
-        }
-        add(name, bytes: bytes)
+        precondition(name.utf8.count <= 16, "section name too long: \(name)")
+        sections.append(
+            Section(name: name, length: values.count * MemoryLayout<T>.stride, bytes: { body in try values.withUnsafeBytes(body) }))
     }
 
     mutating func add(_ name: String, strings table: StringTableBuilder) {
@@ -61,31 +63,41 @@ struct PackWriter {
         var offsets: [UInt64] = []
         for s in sections {
             offsets.append(offset)
-            offset = (offset + UInt64(s.bytes.count) + 7) & ~7
+            offset = (offset + UInt64(s.length) + 7) & ~7
         }
         for (k, s) in sections.enumerated() {
             var name = Array(s.name.utf8)
             name += [UInt8](repeating: 0, count: 16 - name.count)
             header += name
             u64(offsets[k], &header)
-            u64(UInt64(s.bytes.count), &header)
+            u64(UInt64(s.length), &header)
         }
-        var data = Data(capacity: Int(offset))
-        data.append(contentsOf: header)
-        for (k, s) in sections.enumerated() {
-            if data.count < Int(offsets[k]) { data.append(contentsOf: [UInt8](repeating: 0, count: Int(offsets[k]) - data.count)) }
-            data.append(contentsOf: s.bytes)
-        }
-        if data.count < Int(offset) { data.append(contentsOf: [UInt8](repeating: 0, count: Int(offset) - data.count)) }
-        let sum = data.withUnsafeBytes { ContentChecksum.digest($0) }
-        withUnsafeBytes(of: sum.littleEndian) { data.append(contentsOf: $0) }
+        var out: OutputFile?
         do {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             // Temporary file in the same folder, fsync, rename: the old base stays until the new one is complete.
-            let out = try OutputFile(path: url.path)
-            try data.withUnsafeBytes { try out.write($0) }
-            try out.commit()
+            let file = try OutputFile(path: url.path)
+            out = file
+            var sum = ContentChecksum.Stream()
+            var written = 0
+            func emit(_ raw: UnsafeRawBufferPointer) throws {
+                sum.update(raw)
+                try file.write(raw)
+                written += raw.count
+            }
+            func pad(to end: Int) throws {
+                if written < end { try [UInt8](repeating: 0, count: end - written).withUnsafeBytes { try emit($0) } }
+            }
+            try header.withUnsafeBytes { try emit($0) }
+            for (k, s) in sections.enumerated() {
+                try pad(to: Int(offsets[k]))
+                try s.bytes { try emit($0) }
+            }
+            try pad(to: Int(offset))
+            try withUnsafeBytes(of: sum.finalize().littleEndian) { try file.write($0) }
+            try file.commit()
         } catch {
+            out?.abandon()
             throw GeocodingError.cannotWritePack(path: url.path, reason: "\(error)")
         }
     }
@@ -108,6 +120,9 @@ struct StringTableBuilder {
     }
 
     var count: Int { offsets.count - 1 }
+
+    /// String `k`.
+    func string(_ k: UInt32) -> String { String(decoding: bytes[Int(offsets[Int(k)])..<Int(offsets[Int(k) + 1])], as: UTF8.self) }
 }
 
 /// A read-only memory mapping of a pack file. Immutable after init, hence safe to share across threads.
@@ -147,7 +162,7 @@ final class MappedPack: @unchecked Sendable {
         let body = size - 8
         guard ContentChecksum.trailerIsIntact(UnsafeRawBufferPointer(start: base, count: size), rememberingFor: path) else {
             munmap(p, size)
-            throw GeocodingError.corruptPack(path: path, reason: "somme de contrôle différente : fichier endommagé ou tronqué")
+            throw GeocodingError.corruptPack(path: path, reason: ContentChecksum.mismatchReason)
         }
         let count = Int(base.loadUnaligned(fromByteOffset: 12, as: UInt32.self).littleEndian)
         guard count <= (body - 16) / 32 else {

@@ -123,7 +123,7 @@ public final class AdminAreas: @unchecked Sendable {
         guard version == AdminAreasManifest.currentFormat else { throw PackError.unsupportedFormat(path: path, version: version) }
         guard data.count >= 24 else { throw PackError.corrupt(path: path, reason: "fichier tronqué") }
         guard data.withUnsafeBytes({ ContentChecksum.trailerIsIntact($0, rememberingFor: rememberVerification ? path : nil) }) else {
-            throw PackError.corrupt(path: path, reason: PackError.checksumMismatch)
+            throw PackError.corrupt(path: path, reason: ContentChecksum.mismatchReason)
         }
         let body = data.count - 8
         let length = data.withUnsafeBytes { Int($0.loadUnaligned(fromByteOffset: 12, as: UInt32.self).littleEndian) }

@@ -326,9 +326,6 @@ public enum PackError: Error, Sendable, CustomStringConvertible, LocalizedError 
     /// No pack is installed in the data directory.
     case noPackInstalled(dataDirectory: String)
 
-    /// The reason given for a file whose checksum trailer does not match.
-    static let checksumMismatch = "somme de contrôle différente : fichier endommagé ou tronqué"
-
     /// The error in French, for messages.
     public var description: String {
         switch self {
@@ -393,7 +390,7 @@ public final class PerimeterPack: @unchecked Sendable {
         // Everything after this point reads only `body` (the bytes the checksum covers).
         let body = data.count - 8
         guard data.withUnsafeBytes({ ContentChecksum.trailerIsIntact($0, rememberingFor: rememberVerification ? path : nil) }) else {
-            throw PackError.corrupt(path: path, reason: PackError.checksumMismatch)
+            throw PackError.corrupt(path: path, reason: ContentChecksum.mismatchReason)
         }
         let length = data.withUnsafeBytes { Int($0.loadUnaligned(fromByteOffset: 12, as: UInt32.self).littleEndian) }
         guard length <= body - 16 else { throw PackError.corrupt(path: path, reason: "en-tête tronqué") }

@@ -82,6 +82,47 @@ import Testing
         #expect(f.geocoder.info == f.info)
     }
 
+    @Test func communeCodesFollowTheCOGFormat() throws {
+        // Digits, Corsica's 2A/2B, and the other "2" + capital letter codes the synthetic generator uses past
+        // 10,000 communes are kept; anything else is refused with its line and field.
+        let codes = ["62901", "2A004", "2B033", "2C001", "A1234", "2a004", "3C001", "62 01", "2AB12"]
+        let rows = codes.enumerated().map { k, code in
+            BANFixture.row("\(code)_0001_0000\(k)", "\(k + 1)", "", "Rue de la Paix", code, "Ville \(k)", "2.5000000", "50.5000000")
+        }
+        let dir = try TemporaryDirectory()
+        let path = try dir.write("adresses-codes.csv", ([BANFixture.header] + rows).joined(separator: "\n") + "\n")
+        let builder = AddressPackBuilder()
+        builder.maxRejectedFraction = 1
+        try builder.addBAN(path: path)
+        let ban = try #require(builder.sources.first)
+        #expect(ban.rows == 9 && ban.imported == 4 && ban.rejected == 5)
+        let refused = builder.issues.filter { $0.field == "code_insee" }.map(\.line)
+        #expect(refused == [6, 7, 8, 9, 10])
+    }
+
+    @Test func everyAddressKeepsItsOwnIDWhateverItsShape() throws {
+        // Ids are stored as their street's prefix plus the number's tail when they have that shape, whole
+        // otherwise: each must come back byte for byte.
+        let ids = [
+            (1, "", "Étang_0001_00001"), (3, "bis", "Étang_0001_00003_bis"), (5, "", "hors-norme-5"),
+            (7, "", "62901_0009_00007"), (9, "ter", "Étang_0001_00009"), (11, "", "Étang_0001_00011"),
+        ]
+        let rows = ids.map { n, rep, id in
+            BANFixture.row(id, "\(n)", rep, "Rue de l'Étang", "62901", "Ville-Test", String(format: "%.7f", 2.5 + Double(n) * 1e-4), "50.5000000")
+        }
+        let dir = try TemporaryDirectory()
+        let path = try dir.write("adresses-ids.csv", ([BANFixture.header] + rows).joined(separator: "\n") + "\n")
+        let builder = AddressPackBuilder()
+        try builder.addBAN(path: path)
+        let pack = dir.url.appendingPathComponent("ban.qpvaddr")
+        try builder.write(to: pack)
+        let geocoder = try Geocoder(packPath: pack.path)
+        for (n, rep, id) in ids {
+            let best = try #require(geocoder.geocode("\(n)\(rep.isEmpty ? "" : " " + rep) rue de l'Étang 62900 Ville-Test").first)
+            #expect(best.type == .housenumber && best.id == id, "\(n) \(rep) → \(best.id)")
+        }
+    }
+
     @Test func missingColumnIsRefusedWithTheColumnsPresent() throws {
         let dir = try TemporaryDirectory()
         let bad = try dir.write("ban.csv", "id;numero;nom_voie;code_postal;code_insee;lon;lat\n1;1;Rue A;62900;62901;2.5;50.5\n")
