@@ -297,6 +297,9 @@ public final class CoordinateTransformer {
 
     /// True when PROJ's operation takes radians: `transform` converts degrees first.
     private let radiansIn: Bool
+    /// PROJ's Lambert-93 formulas in Swift, for the precompiled `4326>2154` when they gave PROJ's own bits on
+    /// `LambertConformalConic.referencePoints` (checked at creation; nil otherwise: PROJ alone).
+    private var swiftForward: LambertConformalConic? = nil
     /// The PROJ context `pj` belongs to: `context.databaseFree` for a precompiled operation, else `context.raw`.
     private let pjContext: OpaquePointer
 
@@ -317,6 +320,9 @@ public final class CoordinateTransformer {
                 pj = op
                 pjContext = ctx
                 radiansIn = entry.radiansIn
+                if source == .wgs84 && target == .lambert93 && agreesWithProj(LambertConformalConic.lambert93) {
+                    swiftForward = LambertConformalConic.lambert93
+                }
                 return
             }
         }
@@ -349,11 +355,55 @@ public final class CoordinateTransformer {
 
     deinit { proj_destroy(pj) }
 
+    /// Whether `lcc` gives PROJ's bits on the reference points through this operation (WGS84 degrees in).
+    private func agreesWithProj(_ lcc: LambertConformalConic) -> Bool {
+        var xs = LambertConformalConic.referencePoints.map(\.lon)
+        var ys = LambertConformalConic.referencePoints.map(\.lat)
+        guard (try? projTransform(x: &xs, y: &ys)) != nil else { return false }
+        for (k, p) in LambertConformalConic.referencePoints.enumerated() {
+            guard let q = lcc.forward(lon: p.lon, lat: p.lat), q.x.bitPattern == xs[k].bitPattern, q.y.bitPattern == ys[k].bitPattern else {
+                return false
+            }
+        }
+        return true
+    }
+
+    /// Whether this transformer computes in Swift (`LambertConformalConic`) the points it can, PROJ the others.
+    public var usesSwiftProjection: Bool { swiftForward != nil }
+
     /// Transforms arrays of x and y in place (shapely-style: one call for many points). A point PROJ cannot
     /// transform gets infinite coordinates; the call throws only if every point failed.
     public func transform(x: inout [Double], y: inout [Double]) throws {
         precondition(x.count == y.count, "x and y must have the same length")
         guard !x.isEmpty else { return }
+        guard let lcc = swiftForward else { return try projTransform(x: &x, y: &y) }
+        // PROJ's formulas in Swift where they apply (all of France), PROJ for the few others.
+        var rest: [Int] = []
+        x.withUnsafeMutableBufferPointer { xs in
+            y.withUnsafeMutableBufferPointer { ys in
+                for i in 0..<xs.count {
+                    if let p = lcc.forward(lon: xs[i], lat: ys[i]) {
+                        xs[i] = p.x
+                        ys[i] = p.y
+                    } else {
+                        rest.append(i)
+                    }
+                }
+            }
+        }
+        guard !rest.isEmpty else { return }
+        var rx = rest.map { x[$0] }
+        var ry = rest.map { y[$0] }
+        try projTransform(x: &rx, y: &ry, allowAllFailed: rest.count < x.count)
+        for (k, i) in rest.enumerated() {
+            x[i] = rx[k]
+            y[i] = ry[k]
+        }
+    }
+
+    /// `transform(x:y:)` by PROJ alone. `allowAllFailed`: no error when every point fails (some of the
+    /// caller's points succeeded elsewhere).
+    private func projTransform(x: inout [Double], y: inout [Double], allowAllFailed: Bool = false) throws {
         let n = x.count
         if radiansIn {
             let f = CoordinateTransformer.degreesToRadians
@@ -373,7 +423,13 @@ public final class CoordinateTransformer {
             }
         }
         if done != n {
-            throw GeometryError.proj(operation: "la transformation \(source) → \(target)", message: ProjContext.lastError(of: pjContext))
+            guard allowAllFailed else {
+                throw GeometryError.proj(operation: "la transformation \(source) → \(target)", message: ProjContext.lastError(of: pjContext))
+            }
+            for i in 0..<n {
+                x[i] = .infinity
+                y[i] = .infinity
+            }
         }
         for i in 0..<n where x[i] == .infinity || y[i] == .infinity || x[i].isNaN {
             x[i] = .infinity

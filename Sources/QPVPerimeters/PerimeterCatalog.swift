@@ -104,7 +104,8 @@ public final class PerimeterCatalog: Sendable {
         let perimeters: [Int]
         let tree: PackedRTree
         let boundary: BoundaryIndex
-        private let envelopes: [Envelope]
+        /// Containment envelopes, by position in `perimeters`.
+        let envelopes: [Envelope]
         private let grid = Mutex<UniformGrid?>(nil)
 
         /// The containment grid, built on first use by a batch (shared by all threads).

@@ -6,6 +6,27 @@ import QPVGeometry
 import Testing
 
 @Suite struct ProjectionTests {
+    /// The points where `a` and `b` give different bits, and `a`'s coordinates.
+    static func differingBits(_ a: CoordinateTransformer, _ b: CoordinateTransformer, xs: [Double], ys: [Double]) throws -> (
+        [Int], [Double], [Double]
+    ) {
+        let (ax, ay, bx, by) = try transformedByBoth(a, b, xs: xs, ys: ys)
+        return (xs.indices.filter { ax[$0].bitPattern != bx[$0].bitPattern || ay[$0].bitPattern != by[$0].bitPattern }, ax, ay)
+    }
+
+    /// The points transformed by `a`, then by `b`.
+    static func transformedByBoth(_ a: CoordinateTransformer, _ b: CoordinateTransformer, xs: [Double], ys: [Double]) throws -> (
+        [Double], [Double], [Double], [Double]
+    ) {
+        var ax = xs
+        var ay = ys
+        var bx = xs
+        var by = ys
+        try a.transform(x: &ax, y: &ay)
+        try b.transform(x: &bx, y: &by)
+        return (ax, ay, bx, by)
+    }
+
     @Test func bareProjectionIsThePipelineBitForBit() throws {
         // The forward precompiled pairs run PROJ's projection alone on coordinates converted here: the same
         // bits as PROJ's own pipeline (unitconvert then projection), on 20,000 random points per territory,
@@ -27,15 +48,48 @@ import Testing
             let full = try CoordinateTransformer(definition: pipeline, from: .wgs84, to: target, context: ctx)
             // The bare projection is built on the context without PROJ's database, the pipeline with it.
             #expect(!bare.usesProjDatabase && full.usesProjDatabase)
-            var bx = xs
-            var by = ys
-            var fx = xs
-            var fy = ys
-            try bare.transform(x: &bx, y: &by)
-            try full.transform(x: &fx, y: &fy)
-            let differing = xs.indices.filter { bx[$0].bitPattern != fx[$0].bitPattern || by[$0].bitPattern != fy[$0].bitPattern }
+            let (differing, bx, by) = try Self.differingBits(bare, full, xs: xs, ys: ys)
             #expect(differing.isEmpty, "\(target) : \(differing.count) points diffèrent, par exemple \(differing.prefix(3).map { (xs[$0], ys[$0]) })")
             #expect(bx[1].isFinite && by[1].isFinite)
+        }
+    }
+
+    @Test func swiftLambert93IsProjBitForBit() throws {
+        // WGS84 → Lambert-93 is computed in Swift with PROJ's formulas (`LambertConformalConic`), once the
+        // transformer has found them equal to PROJ on its reference points: the same bits as PROJ's own
+        // pipeline on 300,000 random points over France with a wide margin, and on the points left to PROJ
+        // (more than 180° from the central meridian, poles, beyond the poles, non-finite), mixed in.
+        let ctx = try ProjContext()
+        let swift = try CoordinateTransformer(from: .wgs84, to: .lambert93, context: ctx)
+        #expect(swift.usesSwiftProjection, "les formules de PROJ en Swift ne donnent plus les bits de PROJ \(ProjContext.projVersion)")
+        let pipeline = try #require(CoordinateTransformer.precompiledPipeline(from: .wgs84, to: .lambert93))
+        let proj = try CoordinateTransformer(definition: pipeline, from: .wgs84, to: .lambert93, context: ctx)
+        #expect(!proj.usesSwiftProjection)
+        var rng = SystemRandomNumberGenerator()
+        var xs = (0..<300_000).map { _ in Double.random(in: -20...25, using: &rng) }
+        var ys = (0..<300_000).map { _ in Double.random(in: 30...62, using: &rng) }
+        let special: [(Double, Double)] = [
+            (0, 0), (-177.5, 45), (-177, 45), (183.5, 45), (2, 90), (2, -90), (2, 89.999_999_999_9), (2, 91), (.nan, 45), (2, .infinity),
+            (-.infinity, 45), (-180, 0), (180, 0),
+        ]
+        for (k, p) in special.enumerated() {
+            xs[k * 1000] = p.0
+            ys[k * 1000] = p.1
+        }
+        let (differing, sx, _) = try Self.differingBits(swift, proj, xs: xs, ys: ys)
+        #expect(differing.isEmpty, "\(differing.count) points diffèrent, par exemple \(differing.prefix(3).map { (xs[$0], ys[$0]) })")
+        // The points left to PROJ did go to PROJ: the pole is finite there, the point beyond it is not.
+        #expect(sx[4000].isFinite && !sx[7000].isFinite)
+        // A call of points left to PROJ only fails (or not) as with PROJ alone, with the same coordinates.
+        for bad in [(Double.nan, 45.0), (2.0, 91.0), (-177.5, 45.0)] {
+            var ax = [bad.0]
+            var ay = [bad.1]
+            var bx = [bad.0]
+            var by = [bad.1]
+            let swiftFailed = (try? swift.transform(x: &ax, y: &ay)) == nil
+            let projFailed = (try? proj.transform(x: &bx, y: &by)) == nil
+            #expect(swiftFailed == projFailed, "\(bad)")
+            #expect(swiftFailed || (ax[0].bitPattern == bx[0].bitPattern && ay[0].bitPattern == by[0].bitPattern), "\(bad)")
         }
     }
 
@@ -72,12 +126,7 @@ import Testing
             let fast = try CoordinateTransformer(from: source, to: target, context: ctx)
             let db = try CoordinateTransformer(from: source, to: target, context: ctx, precompiled: false)
             #expect(!fast.usesProjDatabase && db.usesProjDatabase)
-            var fx = xs
-            var fy = ys
-            var dx = xs
-            var dy = ys
-            try fast.transform(x: &fx, y: &fy)
-            try db.transform(x: &dx, y: &dy)
+            let (fx, fy, dx, dy) = try Self.transformedByBoth(fast, db, xs: xs, ys: ys)
             for k in xs.indices {
                 #expect(abs(fx[k] - dx[k]) < 1e-6 && abs(fy[k] - dy[k]) < 1e-6, "\(source) → \(target) en (\(xs[k]), \(ys[k]))")
             }
@@ -85,12 +134,7 @@ import Testing
                 // And back.
                 let back = try CoordinateTransformer(from: target, to: source, context: ctx)
                 let backDB = try CoordinateTransformer(from: target, to: source, context: ctx, precompiled: false)
-                var bx = fx
-                var by = fy
-                var cx = fx
-                var cy = fy
-                try back.transform(x: &bx, y: &by)
-                try backDB.transform(x: &cx, y: &cy)
+                let (bx, by, cx, cy) = try Self.transformedByBoth(back, backDB, xs: fx, ys: fy)
                 for k in xs.indices { #expect(abs(bx[k] - cx[k]) < 1e-12 && abs(by[k] - cy[k]) < 1e-12) }
                 // The same PROJ string on the context with the database: the same bits.
                 let inverse = try #require(CoordinateTransformer.precompiledPipeline(from: target, to: source))

@@ -40,6 +40,27 @@ import Testing
         try check(catalog)
     }
 
+    @Test func containmentAloneAgreesWithTruth() throws {
+        // `Locator.containing` (the containment question alone, over arrays): exactly GEOS's codes for every
+        // truth point, pairs by point then by code, in the points' order whatever it is (shuffled here, twice:
+        // the batch order must not matter).
+        let tmp = try TemporaryDirectory()
+        let catalog = try PerimeterCatalog.open(dataDirectory: DataDirectory(url: tmp.url), perimetersFile: try occitaniePath())
+        let truth = try TruthPoint.load()
+        var rng = SplitMix(seed: 17)
+        for _ in 0..<2 {
+            let order = truth.indices.shuffled(using: &rng)
+            let (points, perimeters) = try Locator(catalog: catalog).containing(
+                lons: order.map { truth[$0].lon }, lats: order.map { truth[$0].lat }, on: CivilDate("2023-06-01")!)
+            #expect(points.count == perimeters.count)
+            #expect(zip(points, points.dropFirst()).allSatisfy { $0 <= $1 }, "paires hors de l'ordre des points")
+            var got = [[String]](repeating: [], count: truth.count)
+            for (p, g) in zip(points, perimeters) { got[Int(p)].append(catalog.perimeters[Int(g)].code) }
+            let mismatches = order.indices.filter { got[$0] != truth[order[$0]].codes.sorted() }
+            #expect(mismatches.count == 0, "\(mismatches.count) points diffèrent : \(mismatches.prefix(3).map { (truth[order[$0]].id, got[$0]) })")
+        }
+    }
+
     @Test func installedPackAgreesWithTruth() throws {
         let tmp = try TemporaryDirectory()
         let dir = DataDirectory(url: tmp.url)
