@@ -147,31 +147,18 @@ public final class Locator {
         let catalog = self.catalog
         let partitions = catalog.partitions
         var out = LocateAnswers(count: n, date: date, tolerance: tolerance, lons: lons, lats: lats, catalog: catalog)
-        // Territory of each point (a position in `known`, -1 for none) and which CRSs are needed. Small codes,
-        // not an array of optional (list, zone) tuples: the list's enum has a payload, and creating, comparing
-        // and destroying n of them was a tenth of a batch (callgrind, issue 17).
-        var known: [(list: ListTerritory, zone: FrenchTerritory)] = []
+        // Territory of each point (its code in `territories`, -1 for none) and which CRSs are needed.
+        var territories = TerritoryCodes()
         var territoryOf = [Int32](repeating: -1, count: n)
         var needed: [Int] = []
-        var last = -1
-        var lastZone = FrenchTerritory.unknown
-        var lastDemo = false
         for i in 0..<n {
             let lon = lons[i]
             let lat = lats[i]
             if let problem = Locator.coordinateProblem(lon: lon, lat: lat) {
                 out.problems[i] = problem
             } else if let t = catalog.territory(lon: lon, lat: lat) {
-                // `territory` derives the list from the zone, or gives the demo's: (zone, demo) identify it.
-                let demo: Bool
-                if case .demo = t.list { demo = true } else { demo = false }
-                if last < 0 || t.zone != lastZone || demo != lastDemo {
-                    last = known.firstIndex { $0.list == t.list && $0.zone == t.zone } ?? known.count
-                    if last == known.count { known.append(t) }
-                    lastZone = t.zone
-                    lastDemo = demo
-                }
-                territoryOf[i] = Int32(truncatingIfNeeded: last)
+                let demo = TerritoryCodes.isDemo(t.list)
+                territoryOf[i] = Int32(truncatingIfNeeded: territories.sameAsLast(zone: t.zone, demo: demo) ?? territories.code(of: t))
                 // The metric CRS follows the zone, except in the demo area (placed by its own coordinates).
                 let epsg = (demo ? CRS.metricCRS(lon: lon, lat: lat) : t.zone.metricCRS).epsg
                 if !needed.contains(epsg) { needed.append(epsg) }
@@ -203,6 +190,7 @@ public final class Locator {
         var metricX = [Double](repeating: .nan, count: n)
         var metricY = [Double](repeating: .nan, count: n)
         // The plan of each known territory, made on its first point.
+        let known = territories.known
         var planOfTerritory = [Int](repeating: -1, count: known.count)
         for i in 0..<n {
             let ti = Int(territoryOf[i])
@@ -491,15 +479,9 @@ extension Locator {
     }
 }
 
-/// Where the containment loop puts the perimeters that contain a point (`Locator.collectContaining`): a
-/// generic sink, specialised in each caller, so that the loop holds its state inout instead of in a closure's
-/// heap box.
-protocol ContainmentHits {
-    mutating func add(_ perimeter: Int32)
-}
-
-/// The first containing perimeter found and the others (a batch answer).
-struct FirstAndMore: ContainmentHits {
+/// The first containing perimeter found and the others (a batch answer; `Locator.collectContaining` fills it
+/// inout, not through a closure whose captured state would be boxed on the heap).
+struct FirstAndMore {
     var first: Int32 = -1
     var more: [Int32] = []
     @inline(__always) mutating func add(_ perimeter: Int32) {
@@ -507,14 +489,37 @@ struct FirstAndMore: ContainmentHits {
     }
 }
 
-/// (point, perimeter) pairs of the containment question.
-struct PointHits: ContainmentHits {
-    var point: Int32 = 0
-    var points: [Int32] = []
-    var perimeters: [Int32] = []
-    @inline(__always) mutating func add(_ perimeter: Int32) {
-        points.append(point)
-        perimeters.append(perimeter)
+/// The territories of points visited one after another, each numbered on first sight (`known[code]`): a
+/// small code per point instead of an optional (list, zone) pair, whose list enum has a payload (creating,
+/// comparing and destroying one per point was a tenth of a batch, callgrind, issue 17). `territory` derives the
+/// list from the zone, or gives the demo's, so (zone, demo) identify a territory: consecutive points of the
+/// same one cost two comparisons.
+struct TerritoryCodes {
+    private(set) var known: [(list: ListTerritory, zone: FrenchTerritory)] = []
+    private var last = -1
+    private var lastZone = FrenchTerritory.unknown
+    private var lastDemo = false
+
+    /// Whether the list is the demonstration one.
+    @inline(__always)
+    static func isDemo(_ list: ListTerritory) -> Bool {
+        if case .demo = list { return true }
+        return false
+    }
+
+    /// The previous point's code when this point's zone and demo flag are the same, else nil (then `code(of:)`).
+    @inline(__always)
+    func sameAsLast(zone: FrenchTerritory, demo: Bool) -> Int? {
+        last >= 0 && zone == lastZone && demo == lastDemo ? last : nil
+    }
+
+    /// The code of `t` (its position in `known`, appended when new).
+    mutating func code(of t: (list: ListTerritory, zone: FrenchTerritory)) -> Int {
+        last = known.firstIndex { $0.list == t.list && $0.zone == t.zone } ?? known.count
+        if last == known.count { known.append(t) }
+        lastZone = t.zone
+        lastDemo = TerritoryCodes.isDemo(t.list)
+        return last
     }
 }
 
@@ -523,7 +528,7 @@ extension Locator {
     /// into `hits` (catalog indices, in candidate order). `grid`: the partition's containment grid (batches);
     /// nil: its STR-tree (a single point, where building the grid would cost more than it saves).
     @inline(__always)
-    func collectContaining<H: ContainmentHits>(_ part: PerimeterCatalog.Partition, grid: UniformGrid?, x: Double, y: Double, into hits: inout H)
+    func collectContaining(_ part: PerimeterCatalog.Partition, grid: UniformGrid?, x: Double, y: Double, into hits: inout FirstAndMore)
         throws
     {
         @inline(__always) func test(_ local: Int) throws {
@@ -568,36 +573,23 @@ extension Locator {
         precondition(lons.count == lats.count)
         let n = lons.count
         let partitions = catalog.partitions
-        // Pass 1: each point's plan, -1 for none (unusable coordinates, outside France).
-        var planKeys: [(list: ListTerritory, zone: FrenchTerritory)] = []
+        // Pass 1: each point's plan (its territory's code: one plan per territory), -1 for none (unusable
+        // coordinates, outside France).
+        var territories = TerritoryCodes()
         var planParts: [[Int]] = []
         var planOf = [Int32](repeating: -1, count: n)
-        // The previous point's plan, zone and whether it was in the demo area: `territory` derives the list from
-        // these two (the demo, or the zone's list), so they identify the plan without comparing lists.
-        var last = -1
-        var lastZone = FrenchTerritory.unknown
-        var lastDemo = false
         planOf.withUnsafeMutableBufferPointer { planOf in
             for i in 0..<n {
                 let lon = lons[i]
                 let lat = lats[i]
                 guard Locator.isUsable(lon: lon, lat: lat), let t = catalog.territory(lon: lon, lat: lat) else { continue }
-                let demo: Bool
-                if case .demo = t.list { demo = true } else { demo = false }
-                if last < 0 || t.zone != lastZone || demo != lastDemo {
-                    if let k = planKeys.firstIndex(where: { $0.list == t.list && $0.zone == t.zone }) {
-                        last = k
-                    } else {
-                        let sets = catalog.setsInForce(kind: kind, territory: t.list, on: date)
-                        let metric = CRS.metricCRS(lon: lon, lat: lat)
-                        planKeys.append(t)
-                        planParts.append(partitions.indices.filter { sets.contains(partitions[$0].set) && partitions[$0].metricCRS == metric })
-                        last = planKeys.count - 1
-                    }
-                    lastZone = t.zone
-                    lastDemo = demo
+                let k = territories.sameAsLast(zone: t.zone, demo: TerritoryCodes.isDemo(t.list)) ?? territories.code(of: t)
+                if k == planParts.count {
+                    let sets = catalog.setsInForce(kind: kind, territory: t.list, on: date)
+                    let metric = CRS.metricCRS(lon: lon, lat: lat)
+                    planParts.append(partitions.indices.filter { sets.contains(partitions[$0].set) && partitions[$0].metricCRS == metric })
                 }
-                planOf[i] = Int32(truncatingIfNeeded: last)
+                planOf[i] = Int32(truncatingIfNeeded: k)
             }
         }
         let used = partitions.indices.filter { pi in planParts.contains { $0.contains(pi) } }
@@ -623,8 +615,6 @@ extension Locator {
             let ys = crs == .wgs84 ? lats : projectedY[needed.firstIndex(of: crs.epsg)!]
             let inPlan = planParts.map { $0.contains(pi) }
             let grid = part.containmentGrid
-            let (minX, minY, size, nx, ny) = (grid.minX, grid.minY, grid.size, Double(grid.nx), Double(grid.ny))
-            let columns = grid.nx
             let owners = part.perimeters
             try grid.offsets.withUnsafeBufferPointer { offsets in
                 try grid.items.withUnsafeBufferPointer { items in
@@ -637,11 +627,7 @@ extension Locator {
                                         guard k >= 0, inPlan[k] else { continue }
                                         let x = xs[i]
                                         let y = ys[i]
-                                        // `UniformGrid.cell(x:y:)`, the same divisions (the grid was filled with them).
-                                        let fi = (x - minX) / size
-                                        let fj = (y - minY) / size
-                                        guard fi >= 0, fj >= 0, fi < nx, fj < ny else { continue }
-                                        let cell = Int(fj) &* columns &+ Int(fi)
+                                        guard let cell = grid.cell(x: x, y: y) else { continue }
                                         var c = Int(offsets[cell])
                                         let end = Int(offsets[cell &+ 1])
                                         while c < end {
