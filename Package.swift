@@ -31,11 +31,12 @@ let package = Package(
     targets: [
         // System libraries (C APIs through pkg-config; Debian packages named as providers).
         .systemLibrary(name: "CGEOS", pkgConfig: "geos", providers: [.apt(["libgeos-dev"])]),
-        .systemLibrary(name: "CPROJ", pkgConfig: "proj", providers: [.apt(["libproj-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // The C library's printf fixed-point formatting, called without variadic arguments.
         .systemLibrary(name: "CFormat"),
+        // PROJ's C API, loaded on first use rather than linked (headers from libproj-dev; see qpv_proj.h).
+        .target(name: "CPROJ", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
 
         // Calendar dates, the data directory, French number formatting.
         .target(name: "QPVCore", dependencies: ["CFormat"]),

@@ -7,8 +7,18 @@ import Foundation
 /// Appends little-endian primitives, arrays and strings to a byte buffer (compiled packs).
 public struct BinaryWriter {
     public private(set) var bytes: [UInt8] = []
+    /// Offset in the file of `bytes[0]`, for `pad(toMultipleOf:)`.
+    public let origin: Int
 
-    public init() {}
+    /// A writer whose bytes will start at file offset `origin`.
+    public init(origin: Int = 0) { self.origin = origin }
+
+    /// Zero bytes up to the next file offset that is a multiple of `alignment`, so that values written next can
+    /// be read in place from a mapping of the file (`BinaryReader.skipPadding`, `readArrayInPlace`).
+    public mutating func pad(toMultipleOf alignment: Int) {
+        let r = (origin + bytes.count) % alignment
+        if r != 0 { bytes.append(contentsOf: repeatElement(0, count: alignment - r)) }
+    }
 
     public mutating func write<T: FixedWidthInteger>(_ v: T) {
         withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
@@ -31,6 +41,12 @@ public struct BinaryWriter {
     public mutating func write<T: BitwiseCopyable>(array: [T]) {
         write(UInt64(array.count))
         array.withUnsafeBytes { bytes.append(contentsOf: $0) }
+    }
+
+    /// `write(array:)` for values held in place.
+    public mutating func write<T: BitwiseCopyable>(array: InPlaceArray<T>) {
+        write(UInt64(array.count))
+        bytes.append(contentsOf: UnsafeRawBufferPointer(array.buffer))
     }
 
     public mutating func append(raw: [UInt8]) { bytes.append(contentsOf: raw) }
@@ -108,6 +124,30 @@ public struct BinaryReader {
 
     public mutating func readOptionalString() throws -> String? {
         try read(UInt8.self) == 0 ? nil : try readString()
+    }
+
+    /// Skips the zero bytes of `BinaryWriter.pad(toMultipleOf:)` (this reader's offsets are file offsets);
+    /// a non-zero byte there is damage.
+    public mutating func skipPadding(toMultipleOf alignment: Int) throws {
+        let r = offset % alignment
+        guard r != 0 else { return }
+        try need(alignment - r)
+        for k in offset..<(offset + alignment - r) where base[k] != 0 { throw Corrupt(offset: k) }
+        offset += alignment - r
+    }
+
+    /// `readArray` without a copy: the values stay where they are in `base`, whose bytes `owner` keeps alive
+    /// (a `StableBytes`). Copied when they are not aligned in memory for `T`, or without `owner`.
+    public mutating func readArrayInPlace<T: BitwiseCopyable>(of _: T.Type, owner: AnyObject?) throws -> InPlaceArray<T> {
+        let at = offset
+        let count = try readCount(unit: MemoryLayout<T>.stride)
+        let start = base.baseAddress.map { $0 + offset }
+        if let owner, let start, Int(bitPattern: start) % MemoryLayout<T>.alignment == 0 {
+            offset += count * MemoryLayout<T>.stride
+            return InPlaceArray(borrowing: start, count: count, owner: owner)
+        }
+        offset = at
+        return InPlaceArray(try readArray(of: T.self))
     }
 
     public mutating func readArray<T: BitwiseCopyable>(of _: T.Type) throws -> [T] {

@@ -88,13 +88,38 @@ public enum ContentChecksum {
     /// Whether the last 8 bytes of `raw` are the digest of the bytes before them (false when `raw` is shorter
     /// than 8 bytes). With `path` (a file opened by path), once per file identity: `VerifiedFileCache`.
     public static func trailerIsIntact(_ raw: UnsafeRawBufferPointer, rememberingFor path: String? = nil) -> Bool {
-        guard raw.count >= 8 else { return false }
-        let body = raw.count - 8
-        let stored = raw.loadUnaligned(fromByteOffset: body, as: UInt64.self).littleEndian
-        if let path, VerifiedFileCache.isVerified(path: path, digest: stored) { return true }
-        guard digest(UnsafeRawBufferPointer(rebasing: raw[0..<body])) == stored else { return false }
-        if let path { VerifiedFileCache.remember(path: path, digest: stored) }
-        return true
+        switch checkTrailer(raw, path: path) {
+        case .damaged: return false
+        case .verifiedBefore: return true
+        case .verifiedNow:
+            if let path { VerifiedFileCache.remember(path: path, digest: storedDigest(raw)) }
+            return true
+        }
+    }
+
+    /// What `checkTrailer` found.
+    public enum TrailerState: Sendable {
+        /// The digest does not match (or the file is shorter than its trailer).
+        case damaged
+        /// The digest was computed now and matches.
+        case verifiedNow
+        /// `VerifiedFileCache` remembers this file, as it is now, as verified: nothing was computed.
+        case verifiedBefore
+    }
+
+    /// `trailerIsIntact` without remembering: a reader that also checks what the checksum cannot (the
+    /// structure its writer guarantees) calls `VerifiedFileCache.remember` once everything passed, and skips
+    /// those checks too for a file remembered as verified.
+    public static func checkTrailer(_ raw: UnsafeRawBufferPointer, path: String?) -> TrailerState {
+        guard raw.count >= 8 else { return .damaged }
+        let stored = storedDigest(raw)
+        if let path, VerifiedFileCache.isVerified(path: path, digest: stored) { return .verifiedBefore }
+        return digest(UnsafeRawBufferPointer(rebasing: raw[0..<(raw.count - 8)])) == stored ? .verifiedNow : .damaged
+    }
+
+    /// The digest stored in the last 8 bytes of `raw` (at least 8 bytes long).
+    public static func storedDigest(_ raw: UnsafeRawBufferPointer) -> UInt64 {
+        raw.loadUnaligned(fromByteOffset: raw.count - 8, as: UInt64.self).littleEndian
     }
 
     /// `bytes` followed by their digest: the trailer `trailerIsIntact` verifies.
@@ -129,14 +154,19 @@ public enum VerifiedFileCache {
 
     public static func cachePath(_ path: String) -> String { path + ".verified" }
 
+    /// The note's text for this file identity and digest. Its first field is the note's version: 2 since the
+    /// notes of perimeter packs also vouch for their structure (`ContentChecksum.checkTrailer`); a note of
+    /// version 1, written after the checksum alone, no longer matches, and the file is verified again once.
+    static func note(key: String, digest: UInt64) -> String { "2 " + key + " " + ContentChecksum.hex(digest) + "\n" }
+
     /// Whether `path`, as it is now, was verified with checksum `digest`.
     public static func isVerified(path: String, digest: UInt64) -> Bool {
         guard let k = key(path: path), let text = try? String(contentsOfFile: cachePath(path), encoding: .utf8) else { return false }
-        return text == k + " " + ContentChecksum.hex(digest) + "\n"
+        return text == note(key: k, digest: digest)
     }
 
     public static func remember(path: String, digest: UInt64) {
         guard let k = key(path: path) else { return }
-        try? Data((k + " " + ContentChecksum.hex(digest) + "\n").utf8).write(to: URL(fileURLWithPath: cachePath(path)), options: .atomic)
+        try? Data(note(key: k, digest: digest).utf8).write(to: URL(fileURLWithPath: cachePath(path)), options: .atomic)
     }
 }

@@ -130,45 +130,31 @@ final class MappedPack: @unchecked Sendable {
     let path: String
     let base: UnsafeRawPointer
     let size: Int
+    /// The mapping `base` points into (unmapped with it).
+    private let mapping: StableBytes
     private let directory: [String: (offset: Int, length: Int)]
 
     init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw GeocodingError.packNotFound(path: path) }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0, st.st_size >= 16 else { throw GeocodingError.corruptPack(path: path, reason: "fichier trop court") }
-        size = Int(st.st_size)
-        guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
-            throw GeocodingError.corruptPack(path: path, reason: "mmap impossible (\(String(cString: strerror(errno))))")
-        }
-        base = UnsafeRawPointer(p)
+        guard FileManager.default.fileExists(atPath: path) else { throw GeocodingError.packNotFound(path: path) }
+        do { mapping = try StableBytes(mapping: path) } catch { throw GeocodingError.corruptPack(path: path, reason: error.reason) }
+        size = mapping.raw.count
+        guard size >= 16, let start = mapping.raw.baseAddress else { throw GeocodingError.corruptPack(path: path, reason: "fichier trop court") }
+        base = start
         let magic = [UInt8](UnsafeRawBufferPointer(start: base, count: 8))
-        guard magic == PackFile.magic else {
-            munmap(p, size)
-            throw GeocodingError.corruptPack(path: path, reason: "ce n'est pas un paquet d'adresses qpv")
-        }
+        guard magic == PackFile.magic else { throw GeocodingError.corruptPack(path: path, reason: "ce n'est pas un paquet d'adresses qpv") }
         let version = base.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian
         guard version == PackFile.formatVersion else {
-            munmap(p, size)
             throw GeocodingError.outdatedPack(path: path, found: Int(version), expected: Int(PackFile.formatVersion))
         }
         // Checksum of the whole file (its last 8 bytes): a damaged base is refused, never half-read.
-        guard size >= 24 else {
-            munmap(p, size)
-            throw GeocodingError.corruptPack(path: path, reason: "fichier trop court")
-        }
+        guard size >= 24 else { throw GeocodingError.corruptPack(path: path, reason: "fichier trop court") }
         let body = size - 8
-        guard ContentChecksum.trailerIsIntact(UnsafeRawBufferPointer(start: base, count: size), rememberingFor: path) else {
-            munmap(p, size)
+        guard ContentChecksum.trailerIsIntact(mapping.raw, rememberingFor: path) else {
             throw GeocodingError.corruptPack(path: path, reason: ContentChecksum.mismatchReason)
         }
         let count = Int(base.loadUnaligned(fromByteOffset: 12, as: UInt32.self).littleEndian)
-        guard count <= (body - 16) / 32 else {
-            munmap(p, size)
-            throw GeocodingError.corruptPack(path: path, reason: "répertoire tronqué")
-        }
+        guard count <= (body - 16) / 32 else { throw GeocodingError.corruptPack(path: path, reason: "répertoire tronqué") }
         var dir: [String: (Int, Int)] = [:]
         for k in 0..<count {
             let e = 16 + 32 * k
@@ -178,15 +164,12 @@ final class MappedPack: @unchecked Sendable {
             let offset = base.loadUnaligned(fromByteOffset: e + 16, as: UInt64.self).littleEndian
             let length = base.loadUnaligned(fromByteOffset: e + 24, as: UInt64.self).littleEndian
             guard offset <= UInt64(body), length <= UInt64(body) - offset, offset % 8 == 0 else {
-                munmap(p, size)
                 throw GeocodingError.corruptPack(path: path, reason: "section hors du fichier ou mal alignée")
             }
             dir[String(decoding: nameBytes, as: UTF8.self)] = (Int(offset), Int(length))
         }
         directory = dir
     }
-
-    deinit { munmap(UnsafeMutableRawPointer(mutating: base), size) }
 
     func bytes(_ name: String) throws -> UnsafeRawBufferPointer {
         guard let e = directory[name] else { throw GeocodingError.corruptPack(path: path, reason: "section « \(name) » absente") }

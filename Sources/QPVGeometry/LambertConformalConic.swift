@@ -1,6 +1,6 @@
 // `LambertConformalConic`: PROJ's ellipsoidal Lambert conformal conic (`+proj=lcc`, two standard parallels),
 // forward only, evaluated in Swift with the same operations in the same order as PROJ 9, so that it gives PROJ's
-// bits. `CoordinateTransformer` uses it for WGS84 → Lambert-93 only after checking those bits against PROJ itself.
+// bits. `CoordinateTransformer` uses it for WGS84 → Lambert-93, so that a query in mainland France needs no PROJ.
 
 import Foundation
 
@@ -10,9 +10,11 @@ import Foundation
 ///
 /// Why (issue 17): PROJ spends ~930 instructions a point on this projection through `proj_trans_generic`, about
 /// a fifth of a batch `locate`; the same formulas here cost about a third of that. Same operations, same C
-/// library functions (`sin`, `cos`, `pow`, `exp`, `atanh`), no fused multiply-add: the same bits — which
-/// `CoordinateTransformer` verifies against PROJ on reference points before using it, and
-/// `ProjectionTests.swiftLambert93IsProjBitForBit` on random points. Points outside the domain where the
+/// library functions (`sin`, `cos`, `pow`, `exp`, `atanh`), no fused multiply-add: the same bits, which
+/// `ProjectionTests.swiftLambert93IsProjBitForBit` checks against the PROJ installed on 300,000 random points
+/// and the edge cases (it fails if a PROJ version ever computed otherwise). Until issue 17's goal 3, the
+/// transformer also compared them with PROJ at its creation; that comparison loaded PROJ in every process (~8 ms,
+/// a quarter of a single query). Points outside the domain where the
 /// formulas are PROJ's without its special cases (longitude more than 180° from the central meridian, latitude
 /// within 1e-10 rad of a pole or beyond) are left to PROJ: `forward` returns nil for them.
 public struct LambertConformalConic: Sendable {
@@ -91,17 +93,4 @@ public struct LambertConformalConic: Sendable {
         let y = rho0 - rho * cos(lam)
         return (a * x + x0, a * y + y0)
     }
-}
-
-extension LambertConformalConic {
-    /// Where `CoordinateTransformer` compares these formulas with PROJ before using them (WGS84 degrees): a
-    /// 9 × 9 grid over mainland France and Corsica with a margin (-6°…10° E, 40°…52° N), whole and odd degrees
-    /// mixed, and the origin (where callers park unusable points).
-    static let referencePoints: [(lon: Double, lat: Double)] = {
-        var points: [(lon: Double, lat: Double)] = [(0, 0)]
-        for i in 0...8 {
-            for j in 0...8 { points.append((-6 + 2 * Double(i) + 0.123_456_789 * Double(j), 40 + 1.5 * Double(j) + 0.987_654_321 * Double(i) / 9)) }
-        }
-        return points
-    }()
 }

@@ -131,89 +131,141 @@ public enum FrenchTerritory: String, Sendable, Codable, CaseIterable {
     }
 }
 
+/// PROJ's functions. qpv does not link PROJ: `CPROJ` loads the shared library the first time a context needs
+/// it (issue 17, goal 3: the libraries PROJ depends on cost ~8 ms at every start, and most single queries need
+/// no PROJ: Lambert-93 is computed in Swift, `LambertConformalConic`).
+enum ProjLibrary {
+    /// The functions, loading the library on first call; throws, saying why in French, when it cannot be loaded.
+    static func api() throws -> qpv_proj_api {
+        guard let api = qpv_proj_load() else {
+            throw GeometryError.proj(operation: "l'ouverture de la bibliothèque", message: String(cString: qpv_proj_load_error()))
+        }
+        return api.pointee
+    }
+}
+
 /// A PROJ context. Not thread-safe: one per thread, with the transformers made from it.
 ///
-/// It holds two PROJ contexts. `raw` has PROJ's database (EPSG lookups, operations between any two CRS).
-/// `databaseFree`, made on first use, serves only the precompiled operations of `CoordinateTransformer` (PROJ
-/// strings that need no database): PROJ 9.1's `proj_create` opens its SQLite database even for a
-/// `+proj=` string, and opening `proj.db` (parsing its schema) is ~26 M instructions, a sixth of a single
-/// `qpv locate` (issue 17). Its database is `MinimalProjDatabase`, in memory.
+/// Creating one loads nothing: PROJ is loaded, and its contexts made, when an operation first needs them.
+/// It holds two PROJ contexts. `database()` has PROJ's database (EPSG lookups, operations between any two CRS).
+/// `databaseFree()` serves only the precompiled operations of `CoordinateTransformer` (PROJ strings that need
+/// no database): PROJ 9.1's `proj_create` opens its SQLite database even for a `+proj=` string, and opening
+/// `proj.db` (parsing its schema) is ~26 M instructions, a sixth of a single `qpv locate` (issue 17). Its
+/// database is `MinimalProjDatabase`, in memory.
 public final class ProjContext {
-    let raw: OpaquePointer
+    private var api: qpv_proj_api?
+    private var databaseContext: OpaquePointer?
     private var databaseFreeContext: OpaquePointer?
     private var databaseFreeTried = false
 
-    /// A new PROJ context with its database (one per thread).
-    public init() throws {
-        guard let ctx = proj_context_create() else {
-            throw GeometryError.proj(operation: "la création du contexte", message: "proj_context_create a renvoyé NULL")
-        }
-        proj_context_set_enable_network(ctx, 0)
-        proj_log_level(ctx, PJ_LOG_NONE)
-        raw = ctx
-    }
+    /// A new PROJ context (one per thread). PROJ itself is loaded on first use.
+    public init() throws {}
 
     deinit {
-        proj_context_destroy(raw)
-        if let databaseFreeContext { proj_context_destroy(databaseFreeContext) }
+        guard let api else { return }
+        if let databaseContext { _ = api.proj_context_destroy(databaseContext) }
+        if let databaseFreeContext { _ = api.proj_context_destroy(databaseFreeContext) }
+    }
+
+    /// PROJ's functions (loaded once per process).
+    func functions() throws -> qpv_proj_api {
+        if let api { return api }
+        let loaded = try ProjLibrary.api()
+        api = loaded
+        return loaded
+    }
+
+    /// A PROJ context without network access or log, on `api`.
+    private static func makeContext(_ api: qpv_proj_api) throws -> OpaquePointer {
+        guard let ctx = api.proj_context_create() else {
+            throw GeometryError.proj(operation: "la création du contexte", message: "proj_context_create a renvoyé NULL")
+        }
+        _ = api.proj_context_set_enable_network(ctx, 0)
+        _ = api.proj_log_level(ctx, PJ_LOG_NONE)
+        return ctx
+    }
+
+    /// The context with PROJ's database (made on first use).
+    func database() throws -> OpaquePointer {
+        if let databaseContext { return databaseContext }
+        let ctx = try Self.makeContext(try functions())
+        databaseContext = ctx
+        return ctx
     }
 
     /// The context for PROJ strings that need no database (made once; nil when the in-memory database
-    /// cannot be set up, and then `raw` serves: slower, same answers).
-    var databaseFree: OpaquePointer? {
+    /// cannot be set up, and then `database()` serves: slower, same answers).
+    func databaseFree() throws -> OpaquePointer? {
         if databaseFreeTried { return databaseFreeContext }
+        let api = try functions()
         databaseFreeTried = true
-        guard let path = MinimalProjDatabase.path, let ctx = proj_context_create() else { return nil }
-        proj_context_set_enable_network(ctx, 0)
-        proj_log_level(ctx, PJ_LOG_NONE)
-        proj_context_set_sqlite3_vfs_name(ctx, MinimalProjDatabase.vfs)
-        guard proj_context_set_database_path(ctx, path, nil, nil) == 1 else {
-            proj_context_destroy(ctx)
+        guard let path = MinimalProjDatabase.path, let ctx = try? Self.makeContext(api) else { return nil }
+        api.proj_context_set_sqlite3_vfs_name(ctx, MinimalProjDatabase.vfs)
+        guard api.proj_context_set_database_path(ctx, path, nil, nil) == 1 else {
+            _ = api.proj_context_destroy(ctx)
             return nil
         }
         databaseFreeContext = ctx
         return ctx
     }
 
-    /// PROJ library version, e.g. "9.1.1".
+    /// PROJ library version, e.g. "9.1.1" (loads PROJ; "?" when it cannot be loaded).
     public static var projVersion: String {
-        let info = proj_info()
+        guard let info = try? ProjLibrary.api().proj_info() else { return "?" }
         return info.version.map { String(cString: $0) } ?? "?"
     }
 
-    func lastError() -> String { Self.lastError(of: raw) }
-
-    static func lastError(of ctx: OpaquePointer) -> String {
-        let code = proj_context_errno(ctx)
-        guard code != 0, let p = proj_context_errno_string(ctx, code) else { return "erreur PROJ sans message" }
+    /// The last error of a context of this `ProjContext`, in PROJ's words.
+    func lastError(of ctx: OpaquePointer) -> String {
+        guard let api else { return "erreur PROJ sans message" }
+        let code = api.proj_context_errno(ctx)
+        guard code != 0, let p = api.proj_context_errno_string(ctx, code) else { return "erreur PROJ sans message" }
         return String(cString: p)
     }
 
-    /// Checks that PROJ knows `crs` (its database entry exists).
+    /// Checks that PROJ knows `crs` (its database entry exists). The CRS of the precompiled operations (WGS84,
+    /// Lambert-93, the overseas UTM projections: EPSG entries of every PROJ database) pass without loading PROJ.
     public func validate(_ crs: CRS) throws {
-        guard let pj = proj_create(raw, "EPSG:\(crs.epsg)") else { throw GeometryError.unknownCRS(crs.description) }
-        proj_destroy(pj)
+        if CoordinateTransformer.precompiledCRS.contains(crs.epsg) { return }
+        let api = try functions()
+        guard let pj = api.proj_create(try database(), "EPSG:\(crs.epsg)") else { throw GeometryError.unknownCRS(crs.description) }
+        _ = api.proj_destroy(pj)
     }
 
-    /// The CRS's name in the PROJ database ("RGF93 v1 / Lambert-93").
+    /// The CRS's name in the PROJ database ("RGF93 v1 / Lambert-93"); nil when PROJ does not know it or
+    /// cannot be loaded.
     public func name(of crs: CRS) -> String? {
-        guard let pj = proj_create(raw, "EPSG:\(crs.epsg)") else { return nil }
-        defer { proj_destroy(pj) }
-        return proj_get_name(pj).map { String(cString: $0) }
+        guard let api = try? functions(), let db = try? database(), let pj = api.proj_create(db, "EPSG:\(crs.epsg)") else { return nil }
+        defer { _ = api.proj_destroy(pj) }
+        return api.proj_get_name(pj).map { String(cString: $0) }
     }
 
     /// The CRS's area of use in the PROJ database (`proj_get_area_of_use`): a WGS84 box (x = lon, y = lat)
     /// and its name ("France - onshore and offshore, mainland and Corsica"). Nil when PROJ knows none, and for
-    /// an area across the antimeridian (west > east), which a single box cannot hold.
-    public func areaOfUse(of crs: CRS) -> (box: Envelope, name: String)? {
-        guard let pj = proj_create(raw, "EPSG:\(crs.epsg)") else { return nil }
-        defer { proj_destroy(pj) }
+    /// an area across the antimeridian (west > east), which a single box cannot hold. Throws when PROJ cannot be
+    /// loaded.
+    public func areaOfUse(of crs: CRS) throws -> (box: Envelope, name: String)? {
+        // WGS84 (every GeoJSON file, the demonstration pack) without loading PROJ: its answer, whole world
+        // (test `ProjectionTests.wgs84AreaOfUseIsPROJs`).
+        if crs == .wgs84 { return Self.wgs84AreaOfUse }
+        return try databaseAreaOfUse(of: crs)
+    }
+
+    /// PROJ's area of use of EPSG:4326.
+    public static let wgs84AreaOfUse = (box: Envelope(minX: -180, minY: -90, maxX: 180, maxY: 90), name: "World.")
+
+    /// `areaOfUse(of:)` as PROJ's database gives it, for every CRS.
+    public func databaseAreaOfUse(of crs: CRS) throws -> (box: Envelope, name: String)? {
+        let api = try functions()
+        let db = try database()
+        guard let pj = api.proj_create(db, "EPSG:\(crs.epsg)") else { return nil }
+        defer { _ = api.proj_destroy(pj) }
         var west = 0.0
         var south = 0.0
         var east = 0.0
         var north = 0.0
         var name: UnsafePointer<CChar>?
-        guard proj_get_area_of_use(raw, pj, &west, &south, &east, &north, &name) != 0,
+        guard api.proj_get_area_of_use(db, pj, &west, &south, &east, &north, &name) != 0,
             west > -1000, south > -1000, east > -1000, north > -1000,  // -1000: unknown (PROJ's convention)
             west <= east, south <= north
         else { return nil }
@@ -221,7 +273,7 @@ public final class ProjContext {
     }
 }
 
-/// The database of `ProjContext.databaseFree`: an in-memory SQLite database (SQLite's `memdb` file system, shared
+/// The database of `ProjContext.databaseFree()`: an in-memory SQLite database (SQLite's `memdb` file system, shared
 /// by name within the process) holding only the `metadata` rows PROJ checks when it opens a database (layout
 /// version 1, any minor version up to 999). PROJ can build no CRS from it, only operations given as PROJ strings.
 /// Made once per process; the connection that made it stays open (the database lives while one does).
@@ -248,7 +300,8 @@ enum MinimalProjDatabase {
 }
 
 /// A coordinate operation between two CRS, axis order normalised to (x, y) = (lon, lat) / (easting,
-/// northing). Owns its `PJ*`; bound to one `ProjContext` (one thread).
+/// northing). Owns its `PJ*`; bound to one `ProjContext` (one thread). A precompiled operation makes its `PJ*`
+/// when a point first needs PROJ: WGS84 → Lambert-93 over France never does (`LambertConformalConic`).
 public final class CoordinateTransformer {
     /// The CRS of the coordinates given.
     public let source: CRS
@@ -256,7 +309,10 @@ public final class CoordinateTransformer {
     public let target: CRS
     /// The PROJ context the transformation belongs to.
     public let context: ProjContext
-    private let pj: OpaquePointer
+    /// PROJ's operation (nil until made, for a precompiled one), its context, and PROJ's functions.
+    private var operation: (pj: OpaquePointer, context: OpaquePointer, api: qpv_proj_api)?
+    /// The PROJ string of a precompiled operation, made on first use.
+    private let precompiledDefinition: String?
 
     /// PROJ's `DEG_TO_RAD` (proj_internal.h), the factor of its `unitconvert +xy_in=deg +xy_out=rad` step.
     static let degreesToRadians = 0.017453292519943296167
@@ -287,6 +343,9 @@ public final class CoordinateTransformer {
         ]
     }()
 
+    /// The EPSG codes of the precompiled pairs.
+    static let precompiledCRS: Set<Int> = Set(precompiled.keys.flatMap { $0.split(separator: ">").compactMap { Int($0) } })
+
     /// The full pipeline PROJ writes for a precompiled forward pair (`unitconvert` then the projection), for
     /// tests that compare it with the bare projection.
     public static func precompiledPipeline(from source: CRS, to target: CRS) -> String? {
@@ -297,15 +356,16 @@ public final class CoordinateTransformer {
 
     /// True when PROJ's operation takes radians: `transform` converts degrees first.
     private let radiansIn: Bool
-    /// PROJ's Lambert-93 formulas in Swift, for the precompiled `4326>2154` when they gave PROJ's own bits on
-    /// `LambertConformalConic.referencePoints` (checked at creation; nil otherwise: PROJ alone).
-    private var swiftForward: LambertConformalConic? = nil
-    /// The PROJ context `pj` belongs to: `context.databaseFree` for a precompiled operation, else `context.raw`.
-    private let pjContext: OpaquePointer
+    /// PROJ's Lambert-93 formulas in Swift, for the precompiled `4326>2154` (nil otherwise: PROJ alone). They
+    /// give PROJ's own bits (`ProjectionTests.swiftLambert93IsProjBitForBit`, against the PROJ installed).
+    private let swiftForward: LambertConformalConic?
 
     /// Whether the operation was built with PROJ's database (false for the precompiled pairs: their PROJ string
-    /// needs none, see `ProjContext`).
-    public var usesProjDatabase: Bool { pjContext == context.raw }
+    /// needs none, see `ProjContext`). Makes the operation if it is not made yet.
+    public var usesProjDatabase: Bool {
+        guard let op = try? madeOperation() else { return false }
+        return op.context == (try? context.database())
+    }
 
     /// A transformation from `source` to `target`, axes in x = longitude/easting, y = latitude/northing order.
     /// `precompiled: false` forces the operation to be looked up in PROJ's database even for the pairs of
@@ -315,29 +375,26 @@ public final class CoordinateTransformer {
         self.target = target
         self.context = context
         if precompiled, let entry = Self.precompiled["\(source.epsg)>\(target.epsg)"] {
-            for ctx in [context.databaseFree, context.raw].compactMap({ $0 }) {
-                guard let op = proj_create(ctx, entry.definition) else { continue }
-                pj = op
-                pjContext = ctx
-                radiansIn = entry.radiansIn
-                if source == .wgs84 && target == .lambert93 && agreesWithProj(LambertConformalConic.lambert93) {
-                    swiftForward = LambertConformalConic.lambert93
-                }
-                return
-            }
+            precompiledDefinition = entry.definition
+            radiansIn = entry.radiansIn
+            swiftForward = source == .wgs84 && target == .lambert93 ? LambertConformalConic.lambert93 : nil
+            return
         }
+        precompiledDefinition = nil
         radiansIn = false
-        pjContext = context.raw
+        swiftForward = nil
         try context.validate(source)
         try context.validate(target)
-        guard let op = proj_create_crs_to_crs(context.raw, "EPSG:\(source.epsg)", "EPSG:\(target.epsg)", nil) else {
-            throw GeometryError.proj(operation: "la transformation \(source) → \(target)", message: context.lastError())
+        let api = try context.functions()
+        let db = try context.database()
+        guard let op = api.proj_create_crs_to_crs(db, "EPSG:\(source.epsg)", "EPSG:\(target.epsg)", nil) else {
+            throw GeometryError.proj(operation: "la transformation \(source) → \(target)", message: context.lastError(of: db))
         }
-        defer { proj_destroy(op) }
-        guard let normalized = proj_normalize_for_visualization(context.raw, op) else {
-            throw GeometryError.proj(operation: "la normalisation des axes \(source) → \(target)", message: context.lastError())
+        defer { _ = api.proj_destroy(op) }
+        guard let normalized = api.proj_normalize_for_visualization(db, op) else {
+            throw GeometryError.proj(operation: "la normalisation des axes \(source) → \(target)", message: context.lastError(of: db))
         }
-        pj = normalized
+        operation = (normalized, db, api)
     }
 
     /// A transformation given by a PROJ string (tests: the precompiled pipelines as PROJ writes them).
@@ -346,26 +403,33 @@ public final class CoordinateTransformer {
         self.target = target
         self.context = context
         self.radiansIn = false
-        self.pjContext = context.raw
-        guard let op = proj_create(context.raw, definition) else {
-            throw GeometryError.proj(operation: "l'opération « \(definition) »", message: context.lastError())
+        self.precompiledDefinition = nil
+        self.swiftForward = nil
+        let api = try context.functions()
+        let db = try context.database()
+        guard let op = api.proj_create(db, definition) else {
+            throw GeometryError.proj(operation: "l'opération « \(definition) »", message: context.lastError(of: db))
         }
-        pj = op
+        operation = (op, db, api)
     }
 
-    deinit { proj_destroy(pj) }
+    deinit {
+        if let operation { _ = operation.api.proj_destroy(operation.pj) }
+    }
 
-    /// Whether `lcc` gives PROJ's bits on the reference points through this operation (WGS84 degrees in).
-    private func agreesWithProj(_ lcc: LambertConformalConic) -> Bool {
-        var xs = LambertConformalConic.referencePoints.map(\.lon)
-        var ys = LambertConformalConic.referencePoints.map(\.lat)
-        guard (try? projTransform(x: &xs, y: &ys)) != nil else { return false }
-        for (k, p) in LambertConformalConic.referencePoints.enumerated() {
-            guard let q = lcc.forward(lon: p.lon, lat: p.lat), q.x.bitPattern == xs[k].bitPattern, q.y.bitPattern == ys[k].bitPattern else {
-                return false
-            }
+    /// PROJ's operation, made on first call for a precompiled one: on the context without database, or on the
+    /// one with it when that context cannot be made.
+    private func madeOperation() throws -> (pj: OpaquePointer, context: OpaquePointer, api: qpv_proj_api) {
+        if let operation { return operation }
+        guard let definition = precompiledDefinition else { preconditionFailure("opération PROJ absente") }
+        let api = try context.functions()
+        for ctx in [try context.databaseFree(), try context.database()].compactMap({ $0 }) {
+            guard let pj = api.proj_create(ctx, definition) else { continue }
+            operation = (pj, ctx, api)
+            return (pj, ctx, api)
         }
-        return true
+        let db = try context.database()
+        throw GeometryError.proj(operation: "la transformation \(source) → \(target)", message: context.lastError(of: db))
     }
 
     /// Whether this transformer computes in Swift (`LambertConformalConic`) the points it can, PROJ the others.
@@ -405,6 +469,7 @@ public final class CoordinateTransformer {
     /// caller's points succeeded elsewhere).
     private func projTransform(x: inout [Double], y: inout [Double], allowAllFailed: Bool = false) throws {
         let n = x.count
+        let (pj, pjContext, api) = try madeOperation()
         if radiansIn {
             let f = CoordinateTransformer.degreesToRadians
             for i in 0..<n {
@@ -412,10 +477,10 @@ public final class CoordinateTransformer {
                 y[i] *= f
             }
         }
-        proj_errno_reset(pj)
+        _ = api.proj_errno_reset(pj)
         let done = x.withUnsafeMutableBufferPointer { xs in
             y.withUnsafeMutableBufferPointer { ys in
-                proj_trans_generic(
+                api.proj_trans_generic(
                     pj, PJ_FWD,
                     xs.baseAddress, MemoryLayout<Double>.stride, n,
                     ys.baseAddress, MemoryLayout<Double>.stride, n,
@@ -424,7 +489,7 @@ public final class CoordinateTransformer {
         }
         if done != n {
             guard allowAllFailed else {
-                throw GeometryError.proj(operation: "la transformation \(source) → \(target)", message: ProjContext.lastError(of: pjContext))
+                throw GeometryError.proj(operation: "la transformation \(source) → \(target)", message: context.lastError(of: pjContext))
             }
             for i in 0..<n {
                 x[i] = .infinity
@@ -464,21 +529,24 @@ public final class CoordinateTransformer {
 extension ProjContext {
     /// The EPSG code of a CRS given as WKT (a Shapefile's .prj), when PROJ can identify it with confidence
     /// of at least 70 %.
-    public func identifyEPSG(wkt: String) -> Int? {
-        guard let obj = proj_create_from_wkt(raw, wkt, nil, nil, nil) else { return nil }
-        defer { proj_destroy(obj) }
+    public func identifyEPSG(wkt: String) throws -> Int? {
+        let api = try functions()
+        let raw = try database()
+        guard let obj = api.proj_create_from_wkt(raw, wkt, nil, nil, nil) else { return nil }
+        defer { _ = api.proj_destroy(obj) }
         var confidence: UnsafeMutablePointer<Int32>?
-        guard let list = proj_identify(raw, obj, "EPSG", nil, &confidence) else { return nil }
+        guard let list = api.proj_identify(raw, obj, "EPSG", nil, &confidence) else { return nil }
         defer {
-            proj_list_destroy(list)
-            proj_int_list_destroy(confidence)
+            api.proj_list_destroy(list)
+            api.proj_int_list_destroy(confidence)
         }
         var best: (code: Int, confidence: Int32)?
-        for i in 0..<proj_list_get_count(list) {
-            guard let candidate = proj_list_get(raw, list, i) else { continue }
-            defer { proj_destroy(candidate) }
+        for i in 0..<api.proj_list_get_count(list) {
+            guard let candidate = api.proj_list_get(raw, list, i) else { continue }
+            defer { _ = api.proj_destroy(candidate) }
             let c = confidence?[Int(i)] ?? 0
-            if let code = proj_get_id_code(candidate, 0).map({ String(cString: $0) }).flatMap(Int.init), c >= 70, best == nil || c > best!.confidence
+            if let code = api.proj_get_id_code(candidate, 0).map({ String(cString: $0) }).flatMap(Int.init), c >= 70,
+                best == nil || c > best!.confidence
             {
                 best = (code, c)
             }

@@ -50,8 +50,9 @@ public struct AdminZone: Codable, Sendable {
 /// Header of an areas file.
 public struct AdminAreasManifest: Codable, Sendable {
     /// The areas file format this build writes and reads. 2: checksum trailer (a damaged file is refused at
-    /// open, naming it and saying to re-import it).
-    public static let currentFormat = 2
+    /// open, naming it and saying to re-import it). 3: boundary index memory 8-byte aligned in the file, read
+    /// in place (issue 17).
+    public static let currentFormat = 3
     /// Format of this file.
     public var formatVersion: Int
     /// Identifier of the file (`qpv data list`, `qpv data remove`).
@@ -98,7 +99,8 @@ public final class AdminAreas: @unchecked Sendable {
     public let manifest: AdminAreasManifest
     /// The file's path.
     public let path: String
-    private let data: Data
+    /// The file's bytes (mapped read-only, or a copy in memory); the boundary indexes read them in place.
+    private let bytes: StableBytes
     private let geometryOffset: Int
     /// Boundary index over all zones (owner = zone index), one per metric CRS.
     let boundaries: [Int: BoundaryIndex]
@@ -107,50 +109,49 @@ public final class AdminAreas: @unchecked Sendable {
 
     /// Opens the areas file at `path` (checked: format and checksum, once per file identity).
     public convenience init(path: String) throws {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
-            throw PackError.corrupt(path: path, reason: "lecture impossible")
-        }
-        try self.init(data: data, path: path, rememberVerification: true)
+        try self.init(bytes: try PackError.mapping(path), path: path, rememberVerification: true)
+    }
+
+    /// Reads an areas file from a copy of `data` (see `init(bytes:path:rememberVerification:)`).
+    public convenience init(data: Data, path: String) throws {
+        try self.init(bytes: StableBytes(copying: data), path: path, rememberVerification: false)
     }
 
     /// Reads an areas file already in memory; `path` names it in messages. The checksum trailer is verified
-    /// first (with `rememberVerification`, once per file identity: `VerifiedFileCache`); then only the bytes
-    /// it covers are read.
-    public init(data: Data, path: String, rememberVerification: Bool = false) throws {
+    /// first, then the structure of the boundary indexes (with `rememberVerification`, both once per file
+    /// identity: `VerifiedFileCache`, written once both passed); then only the bytes the checksum covers are read.
+    init(bytes: StableBytes, path: String, rememberVerification: Bool) throws {
+        let data = bytes.raw
         guard data.count >= 16, Array(data.prefix(8)) == AdminAreas.magic else { throw PackError.notAPack(path: path) }
-        let version = data.withUnsafeBytes { Int($0.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian) }
+        let version = Int(data.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian)
         guard version == AdminAreasManifest.currentFormat else { throw PackError.unsupportedFormat(path: path, version: version) }
         guard data.count >= 24 else { throw PackError.corrupt(path: path, reason: "fichier tronqué") }
-        guard data.withUnsafeBytes({ ContentChecksum.trailerIsIntact($0, rememberingFor: rememberVerification ? path : nil) }) else {
-            throw PackError.corrupt(path: path, reason: ContentChecksum.mismatchReason)
-        }
+        let trailer = ContentChecksum.checkTrailer(data, path: rememberVerification ? path : nil)
+        guard trailer != .damaged else { throw PackError.corrupt(path: path, reason: ContentChecksum.mismatchReason) }
         let body = data.count - 8
-        let length = data.withUnsafeBytes { Int($0.loadUnaligned(fromByteOffset: 12, as: UInt32.self).littleEndian) }
+        let length = Int(data.loadUnaligned(fromByteOffset: 12, as: UInt32.self).littleEndian)
         guard length <= body - 16 else { throw PackError.corrupt(path: path, reason: "en-tête tronqué") }
         let manifest: AdminAreasManifest
-        do { manifest = try JSONDecoder().decode(AdminAreasManifest.self, from: data.subdata(in: 16..<(16 + length))) } catch {
+        do { manifest = try JSONDecoder().decode(AdminAreasManifest.self, from: Data(data[16..<(16 + length)])) } catch {
             throw PackError.corrupt(path: path, reason: "en-tête illisible : \(error)")
         }
         var boundaries: [Int: BoundaryIndex] = [:]
         var owners: [Int: [Int]] = [:]
         var offset = 16 + length
         do {
-            try data.withUnsafeBytes { raw in
-                var r = BinaryReader(UnsafeRawBufferPointer(rebasing: raw[0..<body]), offset: offset)
-                let n = try r.readCount32(unit: 8)
-                for _ in 0..<n {
-                    let crs = Int(try r.read(UInt32.self))
-                    let members = try r.readArray(of: Int32.self).map(Int.init)
-                    let index = try BoundaryIndex(reader: &r)
-                    guard members.allSatisfy({ $0 >= 0 && $0 < manifest.zones.count }), index.polygonCount == members.count else {
-                        throw BinaryReader.Corrupt(offset: r.offset)
-                    }
-                    boundaries[crs] = index
-                    owners[crs] = members
+            var r = BinaryReader(UnsafeRawBufferPointer(rebasing: data[0..<body]), offset: offset)
+            let n = try r.readCount32(unit: 8)
+            for _ in 0..<n {
+                let crs = Int(try r.read(UInt32.self))
+                let members = try r.readArray(of: Int32.self).map(Int.init)
+                let index = try BoundaryIndex(reader: &r, checkingStructure: trailer != .verifiedBefore, owner: bytes)
+                guard members.allSatisfy({ $0 >= 0 && $0 < manifest.zones.count }), index.polygonCount == members.count else {
+                    throw BinaryReader.Corrupt(offset: r.offset)
                 }
-                offset = r.offset
+                boundaries[crs] = index
+                owners[crs] = members
             }
+            offset = r.offset
         } catch {
             throw PackError.corrupt(path: path, reason: "\(error)")
         }
@@ -163,19 +164,18 @@ public final class AdminAreas: @unchecked Sendable {
         }
         self.manifest = manifest
         self.path = path
-        self.data = data
+        self.bytes = bytes
         self.geometryOffset = offset
         self.boundaries = boundaries
         self.owners = owners
+        if rememberVerification && trailer == .verifiedNow { VerifiedFileCache.remember(path: path, digest: ContentChecksum.storedDigest(data)) }
     }
 
     /// WKB of a zone's geometry (metric CRS), for exports.
     public func wkb(zone: Int) -> [UInt8] { withWKB(manifest.zones[zone].geometry) { Array($0) } }
 
     func withWKB<T>(_ blob: BlobRef, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
-        try data.withUnsafeBytes { raw in
-            try body(UnsafeRawBufferPointer(rebasing: raw[(geometryOffset + blob.offset)..<(geometryOffset + blob.offset + blob.length)]))
-        }
+        try body(UnsafeRawBufferPointer(rebasing: bytes.raw[(geometryOffset + blob.offset)..<(geometryOffset + blob.offset + blob.length)]))
     }
 
     /// Distance from a point (in the zone's metric CRS) to the zone's outline.
@@ -275,14 +275,6 @@ public final class AdminAreas: @unchecked Sendable {
         for siren in byEPCI.keys.sorted() {
             try addZone(.epci, siren, siren == epciSiren ? (epciName ?? "EPCI \(siren)") : "EPCI \(siren)", byEPCI[siren]!)
         }
-        var section = BinaryWriter()
-        section.write(UInt32(metricRings.count))
-        for crs in metricRings.keys.sorted() {
-            let group = metricRings[crs]!
-            section.write(UInt32(crs))
-            section.write(array: group.map { Int32($0.zone) })
-            BoundaryIndex(owners: group.map(\.rings), candidateGridCells: nil).serialize(into: &section)
-        }
         let source = PackSource(
             fileName: file.fileName, sha256: file.sha256, byteCount: file.byteCount, format: file.format, crs: file.crs.epsg,
             featureCount: file.features.count, layer: file.layer)
@@ -290,6 +282,14 @@ public final class AdminAreas: @unchecked Sendable {
             formatVersion: AdminAreasManifest.currentFormat, id: "communes-\(file.sha256.prefix(12))", source: source,
             importedAt: ISO8601DateFormatter().string(from: importedAt), communeCount: communes.count, zones: zones, warnings: warnings)
         let json = try JSONEncoder().encode(manifest)
+        var section = BinaryWriter(origin: 16 + json.count)  // after magic, version, header length and header
+        section.write(UInt32(metricRings.count))
+        for crs in metricRings.keys.sorted() {
+            let group = metricRings[crs]!
+            section.write(UInt32(crs))
+            section.write(array: group.map { Int32($0.zone) })
+            BoundaryIndex(owners: group.map(\.rings), candidateGridCells: nil).serialize(into: &section)
+        }
         var out = magic
         withUnsafeBytes(of: UInt32(AdminAreasManifest.currentFormat).littleEndian) { out.append(contentsOf: $0) }
         withUnsafeBytes(of: UInt32(json.count).littleEndian) { out.append(contentsOf: $0) }

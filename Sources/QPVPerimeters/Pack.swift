@@ -271,8 +271,9 @@ public struct PackSource: Codable, Sendable, Equatable {
 
 /// Everything in a pack but the geometry bytes.
 public struct PackManifest: Codable, Sendable {
-    /// 5: checksum trailer (issue 16).
-    public static let currentFormat = 5
+    /// 5: checksum trailer (issue 16). 6: each boundary index's region memory at a file offset that is a multiple
+    /// of 8 (zero padding before it), read in place from the mapped file (issue 17).
+    public static let currentFormat = 6
 
     /// Format of this pack.
     public var formatVersion: Int
@@ -343,6 +344,13 @@ public enum PackError: Error, Sendable, CustomStringConvertible, LocalizedError 
     public var errorDescription: String? { description }
 }
 
+extension PackError {
+    /// The file at `path` mapped read-only (perimeter packs, areas files); a failure is `corrupt`, naming it.
+    static func mapping(_ path: String) throws -> StableBytes {
+        do { return try StableBytes(mapping: path) } catch { throw PackError.corrupt(path: path, reason: "lecture impossible (\(error.reason))") }
+    }
+}
+
 /// A compiled perimeter pack: one file `<pack_id>.qpvpack`, little-endian:
 ///
 ///     "QPVPACK\0" · u32 format version · u32 header length · header JSON (sets, source, warnings)
@@ -365,79 +373,80 @@ public final class PerimeterPack: @unchecked Sendable {
     public let path: String
     /// Precomputed boundary indexes: (set index in the pack, metric CRS, local perimeter indices, index).
     let boundaryIndexes: [(set: Int, metricCRS: Int, members: [Int32], index: BoundaryIndex)]
-    private let data: Data
+    /// The pack's bytes: the file mapped read-only, or a copy in memory. The boundary indexes read their
+    /// region memory in place there.
+    private let bytes: StableBytes
     private let geometryOffset: Int
 
-    /// Opens a pack file (memory-mapped).
+    /// Opens a pack file (memory-mapped: opening copies nothing big, a query reads the pages it needs).
     public convenience init(path: String) throws {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-        } catch {
-            throw PackError.corrupt(path: path, reason: "lecture impossible")
-        }
-        try self.init(data: data, path: path, rememberVerification: true)
+        try self.init(bytes: try PackError.mapping(path), path: path, rememberVerification: true)
     }
 
-    /// Reads a pack from its bytes; `path` names it in messages. The checksum trailer is verified first —
-    /// for a pack file opened by path, once per file identity (`VerifiedFileCache`: the `.verified` note beside
-    /// it; any change to the file, which changes its change time, makes it verified again).
-    public init(data: Data, path: String, rememberVerification: Bool = false) throws {
+    /// Reads a pack from a copy of `data`; `path` names it in messages (see `init(bytes:path:rememberVerification:)`).
+    public convenience init(data: Data, path: String) throws {
+        try self.init(bytes: StableBytes(copying: data), path: path, rememberVerification: false)
+    }
+
+    /// Reads a pack from its bytes; `path` names it in messages. The checksum trailer is verified first, then
+    /// the structure of the boundary indexes (no read out of bounds, whatever the bytes) — for a pack file
+    /// opened by path, both once per file identity (`VerifiedFileCache`: the `.verified` note beside it, written
+    /// once both passed; any change to the file, which changes its change time, makes it verified again).
+    init(bytes: StableBytes, path: String, rememberVerification: Bool) throws {
+        let data = bytes.raw
         guard data.count >= 16, Array(data.prefix(8)) == PerimeterPack.magic else { throw PackError.notAPack(path: path) }
-        let version = data.withUnsafeBytes { Int($0.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian) }
+        let version = Int(data.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian)
         guard version == PackManifest.currentFormat else { throw PackError.unsupportedFormat(path: path, version: version) }
         guard data.count >= 32 else { throw PackError.corrupt(path: path, reason: "fichier tronqué") }
         // Everything after this point reads only `body` (the bytes the checksum covers).
         let body = data.count - 8
-        guard data.withUnsafeBytes({ ContentChecksum.trailerIsIntact($0, rememberingFor: rememberVerification ? path : nil) }) else {
-            throw PackError.corrupt(path: path, reason: ContentChecksum.mismatchReason)
-        }
-        let length = data.withUnsafeBytes { Int($0.loadUnaligned(fromByteOffset: 12, as: UInt32.self).littleEndian) }
+        let trailer = ContentChecksum.checkTrailer(data, path: rememberVerification ? path : nil)
+        guard trailer != .damaged else { throw PackError.corrupt(path: path, reason: ContentChecksum.mismatchReason) }
+        let checkStructure = trailer != .verifiedBefore
+        let length = Int(data.loadUnaligned(fromByteOffset: 12, as: UInt32.self).littleEndian)
         guard length <= body - 16 else { throw PackError.corrupt(path: path, reason: "en-tête tronqué") }
         var manifest: PackManifest
         do {
-            manifest = try JSONDecoder().decode(PackManifest.self, from: data.subdata(in: 16..<(16 + length)))
+            manifest = try JSONDecoder().decode(PackManifest.self, from: Data(data[16..<(16 + length)]))
         } catch {
             throw PackError.corrupt(path: path, reason: "en-tête illisible : \(error)")
         }
         var indexes: [(Int, Int, [Int32], BoundaryIndex)] = []
         var offset = 16 + length
         do {
-            try data.withUnsafeBytes { raw in
-                var r = BinaryReader(UnsafeRawBufferPointer(rebasing: raw[0..<body]), offset: offset)
-                let recordsLength = try r.readCount()
-                let recordsEnd = r.offset + recordsLength
-                let n = try r.readCount32(unit: 100)  // a record takes more than 100 bytes
-                manifest.perimeters.reserveCapacity(n)
-                for _ in 0..<n {
-                    let record = try PerimeterRecord(reader: &r)
-                    // The catalog indexes its sets with this number.
-                    guard record.set < manifest.sets.count else { throw BinaryReader.Corrupt(offset: r.offset) }
-                    manifest.perimeters.append(record)
-                }
-                guard r.offset == recordsEnd else { throw BinaryReader.Corrupt(offset: r.offset) }
-                let boundaryLength = try r.readCount()
-                let boundaryEnd = r.offset + boundaryLength
-                let m = try r.readCount32(unit: 8)
-                for _ in 0..<m {
-                    let set = Int(try r.read(UInt32.self))
-                    let crs = Int(try r.read(UInt32.self))
-                    let members = try r.readArray(of: Int32.self)
-                    let index = try BoundaryIndex(reader: &r)
-                    guard set < manifest.sets.count, members.allSatisfy({ $0 >= 0 && Int($0) < n }), index.polygonCount == members.count else {
-                        throw BinaryReader.Corrupt(offset: r.offset)
-                    }
-                    indexes.append((set, crs, members, index))
-                }
-                guard r.offset == boundaryEnd else { throw BinaryReader.Corrupt(offset: r.offset) }
-                offset = r.offset
+            var r = BinaryReader(UnsafeRawBufferPointer(rebasing: data[0..<body]), offset: offset)
+            let recordsLength = try r.readCount()
+            let recordsEnd = r.offset + recordsLength
+            let n = try r.readCount32(unit: 100)  // a record takes more than 100 bytes
+            manifest.perimeters.reserveCapacity(n)
+            for _ in 0..<n {
+                let record = try PerimeterRecord(reader: &r)
+                // The catalog indexes its sets with this number.
+                guard record.set < manifest.sets.count else { throw BinaryReader.Corrupt(offset: r.offset) }
+                manifest.perimeters.append(record)
             }
+            guard r.offset == recordsEnd else { throw BinaryReader.Corrupt(offset: r.offset) }
+            let boundaryLength = try r.readCount()
+            let boundaryEnd = r.offset + boundaryLength
+            let m = try r.readCount32(unit: 8)
+            for _ in 0..<m {
+                let set = Int(try r.read(UInt32.self))
+                let crs = Int(try r.read(UInt32.self))
+                let members = try r.readArray(of: Int32.self)
+                let index = try BoundaryIndex(reader: &r, checkingStructure: checkStructure, owner: bytes)
+                guard set < manifest.sets.count, members.allSatisfy({ $0 >= 0 && Int($0) < n }), index.polygonCount == members.count else {
+                    throw BinaryReader.Corrupt(offset: r.offset)
+                }
+                indexes.append((set, crs, members, index))
+            }
+            guard r.offset == boundaryEnd else { throw BinaryReader.Corrupt(offset: r.offset) }
+            offset = r.offset
         } catch {
             throw PackError.corrupt(path: path, reason: "\(error)")
         }
         self.manifest = manifest
         self.boundaryIndexes = indexes.map { (set: $0.0, metricCRS: $0.1, members: $0.2, index: $0.3) }
-        self.data = data
+        self.bytes = bytes
         self.path = path
         self.geometryOffset = offset
         for p in manifest.perimeters {
@@ -447,18 +456,21 @@ public final class PerimeterPack: @unchecked Sendable {
                 throw PackError.corrupt(path: path, reason: "géométrie de \(p.code) hors du fichier")
             }
         }
+        if rememberVerification && trailer == .verifiedNow { VerifiedFileCache.remember(path: path, digest: ContentChecksum.storedDigest(data)) }
     }
 
     /// A pack held in memory (the demonstration pack, a `--perimeters` file compiled on the fly).
     public convenience init(manifest: PackManifest, geometry: [UInt8], path: String) throws {
-        try self.init(data: Data(PerimeterPack.encode(manifest: manifest, geometry: geometry)), path: path)
+        try self.init(
+            bytes: StableBytes(copying: PerimeterPack.encode(manifest: manifest, geometry: geometry)), path: path, rememberVerification: false)
     }
+
+    /// Whether every boundary index reads its region memory in place in the pack's bytes (no copy made).
+    public var readsBoundariesInPlace: Bool { boundaryIndexes.allSatisfy { $0.index.readsInPlace } }
 
     /// Calls `body` with the WKB bytes of a blob (no copy).
     public func withWKB<T>(_ blob: BlobRef, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
-        try data.withUnsafeBytes { raw in
-            try body(UnsafeRawBufferPointer(rebasing: raw[(geometryOffset + blob.offset)..<(geometryOffset + blob.offset + blob.length)]))
-        }
+        try body(UnsafeRawBufferPointer(rebasing: bytes.raw[(geometryOffset + blob.offset)..<(geometryOffset + blob.offset + blob.length)]))
     }
 
     /// The whole pack file's bytes: header, records, boundary indexes (built here from the metric WKB), geometry.
@@ -485,7 +497,7 @@ public final class PerimeterPack: @unchecked Sendable {
             }
             groups[key]!.members.append(Int32(i))
         }
-        var boundary = BinaryWriter()
+        var boundary = BinaryWriter(origin: out.count + 8)  // after the section's u64 length
         boundary.write(UInt32(order.count))
         for key in order {
             let g = groups[key]!

@@ -174,7 +174,7 @@ public struct PackCompiler {
         func transformer(_ to: CRS) throws -> CoordinateTransformer { try transformers.to(to) }
         let toWGS84 = file.crs == .wgs84 ? nil : try transformer(.wgs84)
         // Where the file's CRS is meant to be used (PROJ database); a margin for boxes drawn tight.
-        let areaOfUse = proj.areaOfUse(of: file.crs)
+        let areaOfUse = try proj.areaOfUse(of: file.crs)
 
         for g in groups {
             // 3. Repair each feature, then merge.

@@ -39,7 +39,7 @@ enum ShapefileReader {
         var crs = override
         if crs == nil, let prjPath = sibling(base, "prj"), let wkt = try? String(contentsOfFile: prjPath, encoding: .utf8) {
             let ctx = try ProjContext()
-            if let code = ctx.identifyEPSG(wkt: wkt) {
+            if let code = try ctx.identifyEPSG(wkt: wkt) {
                 crs = CRS(epsg: code)
             } else if let named = CRS.officialHint(in: wkt) {
                 crs = named  // an official projection named in the .prj PROJ could not identify

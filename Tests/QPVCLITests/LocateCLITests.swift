@@ -35,6 +35,22 @@ import Testing
         #expect((json["distance_boundary_m"]?.numberValue ?? 0) > 500)
     }
 
+    @Test func singleQueryInMainlandFranceNeedsNoPROJ() throws {
+        // Issue 17, goal 3: PROJ is loaded on first use only, and WGS84 → Lambert-93 is computed in Swift. With
+        // PROJ impossible to load, a query in mainland France gives the same answer; a command that needs PROJ
+        // says which library it could not load.
+        let missing = env.merging(["QPV_PROJ_LIBRARY": "/inexistant/libproj.so"]) { $1 }
+        let args = ["locate", "--lon", "-4.6181818", "--lat", "46.2107914", "--date", "2023-12-31", "--format", "json"]
+        let normal = try CLIRunner.run(args, environment: env)
+        let without = try CLIRunner.run(args, environment: missing)
+        #expect(normal.status == 0 && without.status == 0)
+        #expect(without.stdout == normal.stdout)
+        let grid = try CLIRunner.run(["carreaux", "grid", "--lon", "2.35", "--lat", "48.85"], environment: missing)
+        #expect(grid.status != 0)
+        #expect(grid.stderr.contains("PROJ") && grid.stderr.contains("/inexistant/libproj.so"), "\(grid.stderr)")
+        #expect(try CLIRunner.run(["carreaux", "grid", "--lon", "2.35", "--lat", "48.85"], environment: env).status == 0)
+    }
+
     @Test func negativeLongitudeAndFrenchText() throws {
         let r = try CLIRunner.run(["locate", "--lon", "-4.5999351", "--lat", "46.1811151", "--date", "2024-06-01"], environment: env)
         #expect(r.status == 0)

@@ -93,6 +93,14 @@ import Testing
         }
     }
 
+    @Test func wgs84AreaOfUseIsPROJs() throws {
+        // The area of use of EPSG:4326 is given without loading PROJ (GeoJSON imports, the demonstration pack):
+        // it must be PROJ's own.
+        let proj = try #require(try ProjContext().databaseAreaOfUse(of: .wgs84))
+        #expect(proj.box == ProjContext.wgs84AreaOfUse.box && proj.name == ProjContext.wgs84AreaOfUse.name, "\(proj)")
+        #expect(try ProjContext().areaOfUse(of: .wgs84)?.box == proj.box)
+    }
+
     @Test func lambert93RoundTripInLonLatOrder() throws {
         let ctx = try ProjContext()
         let fwd = try CoordinateTransformer(from: .wgs84, to: .lambert93, context: ctx)
@@ -202,6 +210,6 @@ import Testing
         let wkt = """
             PROJCS["RGF93_Lambert_93",GEOGCS["GCS_RGF_1993",DATUM["D_RGF_1993",SPHEROID["GRS_1980",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Lambert_Conformal_Conic"],PARAMETER["False_Easting",700000.0],PARAMETER["False_Northing",6600000.0],PARAMETER["Central_Meridian",3.0],PARAMETER["Standard_Parallel_1",49.0],PARAMETER["Standard_Parallel_2",44.0],PARAMETER["Latitude_Of_Origin",46.5],UNIT["Meter",1.0]]
             """
-        #expect(ctx.identifyEPSG(wkt: wkt) == 2154)
+        #expect(try ctx.identifyEPSG(wkt: wkt) == 2154)
     }
 }

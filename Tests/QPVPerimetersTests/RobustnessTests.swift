@@ -68,9 +68,9 @@ import Testing
     @Test func perimetersOutsideTheAreaOfUseOfTheDeclaredCRSAreRefused() throws {
         let proj = try ProjContext()
         let utm31 = CRS(epsg: 32631)
-        let area = try #require(proj.areaOfUse(of: utm31))
+        let area = try #require(try proj.areaOfUse(of: utm31))
         #expect(area.box.minX == 0 && area.box.maxX == 6, "\(area)")
-        #expect(try #require(proj.areaOfUse(of: .lambert93)).box.contains(x: 2.35, y: 48.85))
+        #expect(try #require(try proj.areaOfUse(of: .lambert93)).box.contains(x: 2.35, y: 48.85))
         let toUTM = try CoordinateTransformer(from: .wgs84, to: utm31, context: proj)
         func square(lon: Double, lat: Double) throws -> String {
             let ring = try [(lon, lat), (lon + 0.01, lat), (lon + 0.01, lat + 0.01), (lon, lat)].map { try toUTM.transform(x: $0.0, y: $0.1) }
@@ -169,6 +169,40 @@ import Testing
         let id = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         #expect(try PackStore(dataDirectory: dir).remove(packId: id))
         #expect(!FileManager.default.fileExists(atPath: VerifiedFileCache.cachePath(path)))
+    }
+
+    // Issue 17, goal 3: the structure of the boundary indexes is checked with the checksum, once per file
+    // identity. A pack file whose structure is damaged behind a valid checksum is refused at every open and
+    // never remembered as verified; the note is what spares the check (trusted as the checksum is).
+    @Test func structurallyDamagedPackFileIsNeverRememberedAsVerified() throws {
+        let (path, good) = try goodPack()
+        func u64(_ at: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(good[at + $1]) << (8 * $1) } }
+        func u32(_ at: Int) -> Int { (0..<4).reduce(0) { $0 | Int(good[at + $1]) << (8 * $1) } }
+        let records = 16 + u32(12)
+        let boundary = records + 8 + Int(u64(records)) + 8  // after the records and the boundary section's length
+        // u32 index count, u32 set, u32 CRS, members (u64 count + Int32s), zero padding to a multiple of 8, then
+        // `memory` (u64 count + Doubles): its first Double is region 0's block count.
+        let members = boundary + 12
+        let memory = (members + 8 + 4 * Int(u64(members)) + 7) / 8 * 8
+        let blockCount = memory + 8
+        #expect(Double(bitPattern: u64(blockCount)) >= 1)
+        var b = good
+        withUnsafeBytes(of: Double(1e9).bitPattern.littleEndian) { for k in 0..<8 { b[blockCount + k] = $0[k] } }
+        let damaged = Self.resealed(b)
+        try? FileManager.default.removeItem(atPath: VerifiedFileCache.cachePath(path))
+        try OutputFile.write(path: path, bytes: damaged)
+        for _ in 0..<2 {
+            #expect(throws: PackError.self) { _ = try PerimeterPack(path: path) }
+            #expect(!FileManager.default.fileExists(atPath: VerifiedFileCache.cachePath(path)))
+        }
+        // A note for this very file (as a successful open would write) spares the structure check too.
+        let stored = damaged.suffix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self).littleEndian }
+        VerifiedFileCache.remember(path: path, digest: stored)
+        #expect(throws: Never.self) { _ = try PerimeterPack(path: path) }
+        // The intact pack, opened by path, is remembered once opened, and read in place.
+        try OutputFile.write(path: path, bytes: good)
+        #expect(try PerimeterPack(path: path).readsBoundariesInPlace)
+        #expect(VerifiedFileCache.isVerified(path: path, digest: good.suffix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self).littleEndian }))
     }
 
     // Finding 5: counts, offsets and set numbers read from the file are checked (damage behind a valid

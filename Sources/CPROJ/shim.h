@@ -1,2 +1,0 @@
-// PROJ C API (one PJ_CONTEXT per thread).
-#include <proj.h>
