@@ -1,5 +1,5 @@
 """Helpers of Scripts/lib/bench-locate: point generation, the geopandas and shapely runs, the report."""
-import csv, json, random, sys, time, statistics
+import csv, json, os, random, sys, time, statistics
 
 
 def generate(perimeters, n, out):
@@ -142,7 +142,8 @@ def report(out, import_seconds, cores, load):
     duck = json.load(open(f"{out}/duckdb.json"))
     bench = json.load(open(f"{out}/qpv-bench.json"))
     shp = json.load(open(f"{out}/shapely.json"))
-    lat = [int(x) for x in open(f"{out}/latency.txt").read().split()]
+    lat = [float(x) for x in open(f"{out}/latency.txt").read().split()]
+    method = open(f"{out}/latency-method.txt").read().strip() if os.path.exists(f"{out}/latency-method.txt") else "20 runs"
     n = gpd["points"]
     qpv_codes = read_codes(f"{out}/qpv-out.csv")
     gpd_codes = read_codes(f"{out}/geopandas-out.csv")
@@ -190,7 +191,7 @@ Machine load during the run: `{load.strip()}`
 | same, against DuckDB {duck['duckdb']} spatial (perimeter table prebuilt: {duck['load_seconds']:.2f} s not counted; SPATIAL_JOIN planned: {duck['spatial_join_planned']}) | {qpv_s:.2f} s | DuckDB {duck['seconds']:.2f} s ({n/duck['seconds']:,.0f} pts/s) | **{duck['seconds']/qpv_s:.1f}×** |
 | in memory, containment only (`Locator.containing`, shapely-style index pairs) | {bench['containing_points_per_second']:,.0f} pts/s ({bench['threads']} threads); {bench['containing_points_per_second_1_thread']:,.0f} pts/s (1 thread) | shapely `STRtree.query(predicate="within")` {n/shp['query_seconds']:,.0f} pts/s | **{bench['containing_points_per_second']/(n/shp['query_seconds']):.1f}×** ({bench['containing_points_per_second_1_thread']/(n/shp['query_seconds']):.1f}× on 1 thread) |
 | in memory, complete answer (containment + distance to the nearest boundary, Lambert-93) | {bench['points_per_second_n_threads']:,.0f} pts/s ({bench['threads']} threads) | shapely query + `query_nearest` on boundaries {shp['full_sample']/shp['full_seconds']:,.0f} pts/s | **{bench['points_per_second_n_threads']/(shp['full_sample']/shp['full_seconds']):.1f}×** |
-| single query, process start to answer | median {statistics.median(lat)} ms, max {max(lat)} ms | | |
+| single query, process start to answer ({method}) | median {statistics.median(lat):.1f} ms, max {max(lat):.1f} ms | | |
 
 - Answers: {diff_gpd} codes differ from geopandas, {diff_duck} from DuckDB, {diff_shp} from shapely (out of {n:,} points).
 - qpv one thread in memory: {bench['points_per_second_1_thread']:,.0f} pts/s ({bench['points_per_cpu_second']:,.0f} per CPU second); pack import {float(import_seconds):.2f} s, pack open {bench['open_seconds']*1000:.0f} ms.

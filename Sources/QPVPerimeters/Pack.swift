@@ -355,12 +355,13 @@ extension PackError {
 ///
 ///     "QPVPACK\0" · u32 format version · u32 header length · header JSON (sets, source, warnings)
 ///     · u64 length · perimeter records (binary, `PerimeterRecord.write`)
-///     · u64 length · boundary indexes (per set and metric CRS: members and a serialised `BoundaryIndex`)
+///     · u64 length · boundary indexes (per set and metric CRS: members and a serialised `BoundaryIndex`, whose
+///       region memory starts at a file offset that is a multiple of 8)
 ///     · geometry section (WKB blobs: containment CRS, metric CRS, WGS84 for each perimeter)
 ///     · u64 `ContentChecksum` of every byte before it (format 5): a damaged pack is refused at open, naming
 ///       the file and saying to re-import it
 ///
-/// Opening a pack maps the file, decodes the small JSON header and the binary records, and copies the
+/// Opening a pack maps the file, decodes the small JSON header and the binary records, and reads in place the
 /// precomputed boundary indexes: no GeoJSON, no geometry parsing, no index building at query time.
 public final class PerimeterPack: @unchecked Sendable {
     /// Extension of pack files in the data directory.
