@@ -69,49 +69,66 @@
             }
             if excess * unit > boundLimit { return 0 }
         }
-        return withUnsafeTemporaryAllocation(of: Int32.self, capacity: 3 * (m + 1)) { buf -> Double in
+        // The band (issue 17): reaching cell (i, j) costs at least |i − j| edits (only insertions and deletions
+        // leave a diagonal), and the rest at least `rest`. A cell whose two bounds exceed `boundLimit` lies on no
+        // alignment that reaches the threshold, and neither does any cell computed from it (the bounds are
+        // consistent: one move costs at least what it lowers them), so row i is computed only over
+        // j ∈ [i − left, i + right], cells outside reading as `unreachable`. The cells of an alignment that
+        // reaches the threshold are then exact, the others at least their true value: the similarity is the
+        // full computation's whenever that one reaches the threshold, and below it otherwise. Only when
+        // `boundLimit ≤ rowLimit` (always so for the geocoder's calls): otherwise a row's minimum over the band
+        // could pass `rowLimit` where the full row's does not.
+        var left = n + m
+        var right = n + m
+        if bounded && boundLimit <= limit {
+            left = 0
+            while left < n && Int32(left + 1) * unit + rest(m - n + left + 1) <= boundLimit { left += 1 }
+            right = 0
+            while right < m && Int32(right + 1) * unit + rest(m - n - right - 1) <= boundLimit { right += 1 }
+        }
+        let unreachable = Int32.max / 4
+        return withUnsafeTemporaryAllocation(of: Int32.self, capacity: 3 * (m + 1) + (n + m + 1)) { buf -> Double in
             var prev2 = buf.baseAddress!
             var prev = prev2 + (m + 1)
             var cur = prev + (m + 1)
+            // rest(e) for e = −n … m, at index e + n: rest(d − j) of row i is restAt[m + i − j].
+            let restAt = cur + (m + 1)
+            for k in 0...(n + m) { restAt[k] = rest(k - n) }
             for j in 0...m { prev[j] = Int32(j) * unit }  // name[0..<0] against query[0..<j]: j insertions
+            var lo = 1
+            var hi = 0
             for i in 1...n {
-                cur[0] = Int32(i) * unit
+                cur[0] = Int32(i) &* unit
+                lo = max(1, i - left)
+                hi = min(m, i + right)
+                if lo > hi { return 0 }  // no cell of this row lies on an alignment that reaches the threshold
+                if lo > 1 { cur[lo - 1] = unreachable }
                 var rowMin = cur[0]
-                let d = m - n + i
-                var least = bounded ? cur[0] + rest(d) : 0
+                var least = bounded ? cur[0] &+ restAt[m + i] : 0
                 let a = name[i - 1]
                 let before = i > 1 ? Int(name[i - 2]) : -1  // the name letter before `a`, -1 at the start
-                var last = -1  // the query letter before `b`, -1 at the start
-                for j in 1...m {
+                var last = lo > 1 ? Int(query[lo - 2]) : -1  // the query letter before `b`, -1 at the start
+                for j in lo...hi {
                     let b = query[j - 1]
-                    var v = prev[j - 1] + (a == b ? 0 : unit)
-                    let del = prev[j] + unit
-                    if del < v { v = del }
-                    let ins = cur[j - 1] + unit
-                    if ins < v { v = ins }
-                    if Int(a) == last && before == Int(b) {
-                        let t = prev2[j - 2] + unit
-                        if t < v { v = t }
-                    }
+                    var v = prev[j - 1] &+ (a == b ? 0 : unit)
+                    v = min(v, prev[j] &+ unit)
+                    v = min(v, cur[j - 1] &+ unit)
+                    if Int(a) == last && before == Int(b) { v = min(v, prev2[j - 2] &+ unit) }
                     last = Int(b)
                     cur[j] = v
-                    if v < rowMin { rowMin = v }
-                    if bounded {
-                        let c = v + rest(d - j)
-                        if c < least { least = c }
-                    }
+                    rowMin = min(rowMin, v)
+                    if bounded { least = min(least, v &+ restAt[m + i - j]) }
                 }
+                if hi < m { cur[hi + 1] = unreachable }
                 if rowMin > limit || (bounded && least > boundLimit) { return 0 }
                 let t = prev2
                 prev2 = prev
                 prev = cur
                 cur = t
             }
-            var best = Int32.max
-            for j in 0...m {
-                let c = prev[j] + trailing * Int32(m - j)
-                if c < best { best = c }
-            }
+            // The last row: its band, and column 0 (exact).
+            var best = prev[0] &+ trailing &* Int32(m)
+            for j in lo...hi { best = min(best, prev[j] &+ trailing &* Int32(m - j)) }
             let s = 1 - Double(best) / Double(Int32(n) * unit)
             return max(0, s)
         }
