@@ -114,7 +114,7 @@ let package = Package(
         // the small BAN file, pack installation, the seeded generator).
         .target(name: "QPVTestSupport", dependencies: ["QPVCore", "QPVGeometry", "QPVPerimeters"]),
 
-        .testTarget(name: "QPVCoreTests", dependencies: ["QPVCore"]),
+        .testTarget(name: "QPVCoreTests", dependencies: ["QPVCore", "QPVTestSupport"]),
         .testTarget(name: "QPVTabularTests", dependencies: ["QPVTabular", "QPVTestSupport"]),
         .testTarget(name: "QPVGeometryTests", dependencies: ["QPVGeometry", "QPVTestSupport"]),
         .testTarget(name: "QPVPerimetersTests", dependencies: ["QPVPerimeters", "QPVTestSupport"]),

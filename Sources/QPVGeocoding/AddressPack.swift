@@ -203,6 +203,12 @@ final class AddressPack: @unchecked Sendable {
         Self.equalRange(nHash, nameKey).map { nCom[$0] }
     }
 
+    /// Whether `nameKey` is one of commune `c`'s names (no array built: `nameSimilarity` asks it for every
+    /// commune it compares).
+    func commune(_ c: Int, hasNameKey nameKey: UInt64) -> Bool {
+        Self.equalRange(nHash, nameKey).contains { nCom[$0] == UInt32(c) }
+    }
+
     func communes(fuzzyKey: UInt64) -> Range<Int> { Self.equalRange(fHash, fuzzyKey) }
 
     func streets(tokenHash: UInt64) -> Range<Int> { Self.equalRange(tHash, tokenHash) }

@@ -3,6 +3,7 @@
 
 import Foundation
 import QPVCore
+import Synchronization
 
 /// The offline geocoder: reads a compiled address pack (memory-mapped, opened in milliseconds) and turns
 /// address text into positions. Read-only after opening and `Sendable`: one instance serves every thread of
@@ -23,6 +24,8 @@ import QPVCore
 /// Without any commune hypothesis, streets are searched through a word index over the whole pack.
 public final class Geocoder: Sendable {
     let pack: AddressPack
+    /// `communeNameForm`'s values, filled as communes are compared.
+    private let communeForms = Mutex<[Int: [UInt8]]>([:])
 
     /// What the pack was built from.
     public var info: AddressPackInfo { pack.info }
@@ -238,8 +241,9 @@ public final class Geocoder: Sendable {
             let byPostcode = pack.communes(postcode: pc)
             if !q.cityWords.isEmpty {
                 var best = 0.0
+                let city = NameProbe(q.cityWords)
                 for c in byPostcode {
-                    let s = nameSimilarity(Int(c), q.cityWords)
+                    let s = nameSimilarity(Int(c), city)
                     best = max(best, s)
                     add(
                         Hypothesis(
@@ -265,7 +269,8 @@ public final class Geocoder: Sendable {
                 // words before the number name one of the postcode's communes, the others are told apart by name.
                 var leading: [UInt32: Double] = [:]
                 if !q.leadingWords.isEmpty {
-                    for c in byPostcode { leading[c] = nameSimilarity(Int(c), q.leadingWords) }
+                    let lead = NameProbe(q.leadingWords)
+                    for c in byPostcode { leading[c] = nameSimilarity(Int(c), lead) }
                     if (leading.values.max() ?? 0) < 0.9 { leading = [:] }
                 }
                 for c in byPostcode {
@@ -358,46 +363,62 @@ public final class Geocoder: Sendable {
             }
             if !out.isEmpty { return out }
         }
-        let squashed = NameForms.full(words)
+        let probe = NameProbe(words)
+        let squashed = probe.form
         guard squashed.count >= 3 else { return out }
         for h in AddressPackBuilder.deletionHashes(squashed) {
             let r = pack.communes(fuzzyKey: h)
             if r.count > 64 { continue }
             for i in r where seen.insert(pack.fCom[i]).inserted {
                 let c = Int(pack.fCom[i])
-                out.append((c, nameSimilarity(c, words)))
+                out.append((c, nameSimilarity(c, probe)))
             }
         }
         return out
     }
 
+    /// Words naming a commune, hashed and glued once for comparisons with several communes.
+    struct NameProbe {
+        /// The words joined by spaces, hashed as the pack's name keys are.
+        let key: UInt64
+        /// The words glued, as `Similarity.score` compares them with a commune's `communeNameForm`.
+        let form: [UInt8]
+        let isEmpty: Bool
+
+        init(_ words: [String]) {
+            isEmpty = words.isEmpty
+            key = stableHash(words.joined(separator: " ").utf8)
+            form = NameForms.full(words)
+        }
+    }
+
     /// 1 when `words` is one of the commune's names, else the similarity with its display name.
-    func nameSimilarity(_ c: Int, _ words: [String]) -> Double {
-        var form: [UInt8]? = nil
-        return nameSimilarity(c, words, nameForm: &form)
+    func nameSimilarity(_ c: Int, _ words: [String]) -> Double { nameSimilarity(c, NameProbe(words)) }
+
+    /// `nameSimilarity` of words already probed (one probe for every commune they are compared with).
+    func nameSimilarity(_ c: Int, _ probe: NameProbe) -> Double {
+        if probe.isEmpty { return 0 }
+        if pack.commune(c, hasNameKey: probe.key) { return 1 }
+        return Similarity.score(name: communeNameForm(c), query: probe.form, maxEdits: 4)
     }
 
-    /// `nameSimilarity`, the commune's `communeNameForm` computed once in `nameForm` for callers that compare
-    /// the same commune several times.
-    func nameSimilarity(_ c: Int, _ words: [String], nameForm: inout [UInt8]?) -> Double {
-        if words.isEmpty { return 0 }
-        let key = stableHash(words.joined(separator: " ").utf8)
-        if pack.communes(nameKey: key).contains(UInt32(c)) { return 1 }
-        if nameForm == nil { nameForm = communeNameForm(c) }
-        return Similarity.score(name: nameForm!, query: NameForms.full(words), maxEdits: 4)
+    /// The commune's display name as `nameSimilarity` compares it (normalised words glued), computed once per
+    /// commune and kept for every later query and thread: normalising the name on every comparison was 6.6 % of
+    /// a batch of postal-style queries (callgrind, issue 17). At most one entry per commune of the pack.
+    func communeNameForm(_ c: Int) -> [UInt8] {
+        if let form = communeForms.withLock({ $0[c] }) { return form }
+        let form = NameForms.full(AddressQuery.communeNameWords(pack.str.string(pack.cName[c])))
+        communeForms.withLock { $0[c] = form }
+        return form
     }
-
-    /// The commune's display name as `nameSimilarity` compares it (normalised words glued).
-    func communeNameForm(_ c: Int) -> [UInt8] { NameForms.full(AddressQuery.communeNameWords(pack.str.string(pack.cName[c]))) }
 
     /// The commune's name at the end of `words` (postcode given after the commune): number of words, similarity.
     func tailMatch(_ c: Int, _ words: [String]) -> (Int, Double)? {
         let n = words.count
         guard n > 1 else { return nil }
         var best: (Int, Double)?
-        var form: [UInt8]?
         for k in 1...min(6, n - 1) {
-            let s = nameSimilarity(c, Array(words[(n - k)...]), nameForm: &form)
+            let s = nameSimilarity(c, Array(words[(n - k)...]))
             if s >= 0.8, s > (best?.1 ?? 0) { best = (k, s) }
             if s == 1 { break }
         }
@@ -409,9 +430,8 @@ public final class Geocoder: Sendable {
         let n = words.count
         guard n > 1 else { return nil }
         var best: (Int, Double)?
-        var form: [UInt8]?
         for k in 1...min(6, n - 1) {
-            let s = nameSimilarity(c, Array(words[..<k]), nameForm: &form)
+            let s = nameSimilarity(c, Array(words[..<k]))
             if s >= 0.8, s > (best?.1 ?? 0) { best = (k, s) }
             if s == 1 { break }
         }

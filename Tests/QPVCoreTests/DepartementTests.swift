@@ -1,6 +1,8 @@
 // Tests of `Departement` (département codes of communes and perimeters) and `Departements.context`.
 
+import Foundation
 import QPVCore
+import QPVTestSupport
 import Testing
 
 @Suite struct DepartementTests {
@@ -18,5 +20,27 @@ import Testing
         #expect(Departement.of(commune: "ABCDE") == nil)
         #expect(Departements.context(citycode: "62119") == "62, Pas-de-Calais, Hauts-de-France")
         #expect(Departements.context(citycode: "97411") == "974, La Réunion")
+    }
+
+    /// The rule as first written, with Foundation's trimming and case mapping: the byte-level paths of
+    /// `Departement.of(commune:)` must answer as it does.
+    static func reference(_ code: String) -> String? {
+        let c = code.trimmingCharacters(in: .whitespaces).uppercased()
+        guard c.count == 5 else { return nil }
+        if c.hasPrefix("97") || c.hasPrefix("98") { return String(c.prefix(3)) }
+        return Departement.normalized(String(c.prefix(2)))
+    }
+
+    @Test("département d'un code commune : les chemins rapides répondent comme la règle générale (200 000 codes tirés)")
+    func ofCommuneMatchesReference() {
+        var rng = SplitMix(seed: 17)
+        let alphabet = Array("0123456789789AaBbMmZz2 \t\u{00A0}é-\r\n")
+        var differences: [String] = []
+        for _ in 0..<200_000 {
+            let length = Int.random(in: 0...8, using: &rng)
+            let code = String((0..<length).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &rng)] })
+            if Departement.of(commune: code) != Self.reference(code) { differences.append(code.debugDescription) }
+        }
+        #expect(differences.isEmpty, "\(differences.count) codes : \(differences.prefix(10))")
     }
 }
